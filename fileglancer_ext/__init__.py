@@ -1,0 +1,23 @@
+"""fileglancer-ext: browse, inspect, share and convert Zarr / OME-Zarr data in JupyterLab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+try:
+    from ._version import __version__
+except ImportError:  # running from a source tree that was never built
+    import warnings
+
+    warnings.warn("Importing 'fileglancer_ext' outside a proper installation.", stacklevel=2)
+    __version__ = "dev"
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    return [{"src": "labextension", "dest": "fileglancer-ext"}]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    from .app import FileglancerApp
+
+    return [{"module": "fileglancer_ext", "app": FileglancerApp}]

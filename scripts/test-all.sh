@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install everything the tests need on a fresh Debian machine (Python 3.11, Node 20, root,
+# package registries only), then run every check: ruff, pytest, prettier + eslint, jest,
+# and the Galata UI tests in Debian's Chromium. Python packages go into ./.venv so the run
+# depends on nothing installed by hand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+CHROMIUM="${FILEGLANCER_CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM" ]; then
+  step "installing Chromium from Debian"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+fi
+
+step "installing fileglancer-ext with its test extras into .venv"
+[ -x .venv/bin/python ] || python3 -m venv .venv
+export PATH="$PWD/.venv/bin:$PATH"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+python -m pip install -q -e ".[test]"
+jupyter labextension develop --overwrite . >/dev/null
+jupyter server extension list 2>&1 | grep -q "fileglancer_ext.*enabled"
+jupyter labextension list 2>&1 | grep -q "fileglancer-ext.*enabled"
+
+step "ruff"
+ruff check .
+ruff format --check .
+
+step "pytest"
+python -m pytest
+
+step "prettier, eslint, jest"
+jlpm install
+jlpm lint:check
+jlpm test
+
+step "Galata UI tests in Chromium"
+cd ui-tests
+jlpm install
+CI="${CI:-true}" jlpm playwright test
