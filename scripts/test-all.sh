@@ -21,8 +21,12 @@ export PATH="$PWD/.venv/bin:$PATH"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 python -m pip install -q -e ".[test]"
 jupyter labextension develop --overwrite . >/dev/null
-jupyter server extension list 2>&1 | grep -q "fileglancer_ext.*enabled"
-jupyter labextension list 2>&1 | grep -q "fileglancer-ext.*enabled"
+# Both halves must be installed and enabled. (Capture first: `grep -q` closing the pipe
+# early would make the lister fail under pipefail.)
+server_extensions=$(jupyter server extension list 2>&1)
+lab_extensions=$(jupyter labextension list 2>&1)
+grep -q "fileglancer_ext.*enabled" <<<"$server_extensions"
+grep -q "fileglancer-ext.*enabled.*OK" <<<"$lab_extensions"
 
 step "ruff"
 ruff check .
