@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Dict, List, Unicode, Union, default
+from traitlets import Bool, Dict, List, Unicode, Union, default
 
 from . import __version__
+from .browse import FileBrowser
 from .handlers import route_table
-from .roots import Root, load_roots
+from .roots import Root, RootRegistry, load_roots
 
 
 class FileglancerApp(ExtensionApp):
@@ -39,6 +41,13 @@ class FileglancerApp(ExtensionApp):
         stop the server.""",
     )
 
+    allow_symlinks_between_roots = Bool(
+        False,
+        config=True,
+        help="""Whether a symlink inside one root may lead into another configured root.
+        Symlinks that lead outside every root are always refused.""",
+    )
+
     link_store_url = Unicode(
         config=True,
         help="""SQLAlchemy database URL of the share-link store. Default: a SQLite file
@@ -65,6 +74,10 @@ class FileglancerApp(ExtensionApp):
         self.configured_roots, problems = load_roots(self.roots, self.serverapp.root_dir)
         for problem in problems:
             self.log.warning("fileglancer: %s", problem)
+        self.registry = RootRegistry(
+            self.configured_roots, allow_symlinks_between_roots=self.allow_symlinks_between_roots
+        )
+        self.browser = FileBrowser(self.registry, Path(self.serverapp.root_dir))
         available = [root.name for root in self.configured_roots if root.available]
         self.log.info("fileglancer %s: roots %s", __version__, ", ".join(available) or "(none)")
 

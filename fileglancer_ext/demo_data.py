@@ -30,13 +30,13 @@ KIND_OME_ZARR = "ome-zarr"
 KIND_ZARR_ARRAY = "zarr-array"
 KIND_TIFF = "tiff"
 KIND_OME_TIFF = "ome-tiff"
-KIND_FOLDER = "folder"
+KIND_FOLDER = "directory"
 
 
 @dataclass(frozen=True)
 class DemoDataset:
     name: str  # relative path inside the demo folder, e.g. "ome-zarr-0.4/cells.ome.zarr"
-    kind: str  # one of: "ome-zarr", "zarr-array", "tiff", "ome-tiff", "folder"
+    kind: str  # the detected kind: "ome-zarr", "zarr-array", "tiff", "ome-tiff", "directory"
     description: str  # one human sentence
 
 

@@ -31,3 +31,9 @@ class Forbidden(FileglancerError):
 class NotFound(FileglancerError):
     status = 404
     code = "not_found"
+
+
+class NotInARoot(NotFound):
+    """A path outside every configured root (e.g. from JupyterLab's own file browser)."""
+
+    code = "not_in_a_root"

@@ -7,6 +7,7 @@ fileglancer features separately from the rest of Jupyter.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -16,7 +17,8 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 from . import __version__
-from .errors import FileglancerError
+from .errors import BadRequest, FileglancerError
+from .listing import ListingRequest
 
 AUTH_RESOURCE = "fileglancer"
 API_PREFIX = "/fileglancer/api"
@@ -78,9 +80,47 @@ class RootsHandler(FileglancerAPIHandler):
         self.write_json({"roots": [root.to_json() for root in roots]})
 
 
+class ListHandler(FileglancerAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, root: str, path: str | None = None) -> None:
+        request = ListingRequest.from_query(lambda name: self.get_query_argument(name, None))
+        # Listing touches the filesystem (possibly slow network storage): off the event loop.
+        page = await asyncio.to_thread(
+            self.extensionapp.browser.list_directory, root, path or "", request
+        )
+        self.write_json(page)
+
+
+class NodeHandler(FileglancerAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, root: str, path: str | None = None) -> None:
+        entry = await asyncio.to_thread(self.extensionapp.browser.describe, root, path or "")
+        self.write_json(entry)
+
+
+class LocateHandler(FileglancerAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        contents_path = self.get_query_argument("path", None)
+        if contents_path is None:
+            raise BadRequest("The 'path' query argument is required.")
+        found = await asyncio.to_thread(self.extensionapp.browser.locate, contents_path)
+        self.write_json(found)
+
+
+# A root name, then optionally "/" and a path inside it (which may be empty).
+_ROOT_AND_PATH = r"(?P<root>[^/]+)(?:/(?P<path>.*))?"
+
+
 def route_table() -> list[tuple[str, type[FileglancerAPIHandler]]]:
     """Every route of the extension, relative to the server's base_url."""
     return [
         (rf"{API_PREFIX}/version", VersionHandler),
         (rf"{API_PREFIX}/roots", RootsHandler),
+        (rf"{API_PREFIX}/list/{_ROOT_AND_PATH}", ListHandler),
+        (rf"{API_PREFIX}/node/{_ROOT_AND_PATH}", NodeHandler),
+        (rf"{API_PREFIX}/locate", LocateHandler),
     ]

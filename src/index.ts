@@ -4,39 +4,66 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
 
+import { getNode, listDirectory } from './api';
+import { BrowserModel } from './browser/browserModel';
 import { BrowserPanel } from './browser/BrowserPanel';
+import { ListingModel } from './browser/listingModel';
+import { restoreLocation } from './browser/locationState';
 import { RootsModel } from './browser/rootsModel';
-import { CommandIDs, PALETTE_CATEGORY } from './commands';
+import {
+  CommandIDs,
+  PALETTE_CATEGORY,
+  PALETTE_COMMANDS,
+  registerBrowserCommands
+} from './commands';
+import { registerFileBrowserCommands } from './fileBrowserMenu';
 import { fileglancerIcon, inspectorIcon } from './icons';
+import { InspectorModel } from './inspector/inspectorModel';
 import { InspectorPanel } from './inspector/InspectorPanel';
+import { ISelectionModel, SelectionModel } from './selection';
+import { IFileglancerSelection } from './tokens';
 
 const PLUGIN_ID = 'fileglancer-ext:plugin';
 export const BROWSER_ID = 'fileglancer-browser';
 export const INSPECTOR_ID = 'fileglancer-inspector';
 
 /** The Fileglancer sidebar browser and metadata inspector. */
-const plugin: JupyterFrontEndPlugin<void> = {
+const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
   id: PLUGIN_ID,
   description: 'Browse, inspect, share and convert Zarr / OME-Zarr data.',
   autoStart: true,
+  provides: IFileglancerSelection,
   requires: [ISettingRegistry],
-  optional: [ILayoutRestorer, ICommandPalette],
+  optional: [ILayoutRestorer, ICommandPalette, IDefaultFileBrowser, IStateDB],
   activate: (
     app: JupyterFrontEnd,
     settingRegistry: ISettingRegistry,
     restorer: ILayoutRestorer | null,
-    palette: ICommandPalette | null
-  ) => {
-    const model = new RootsModel();
+    palette: ICommandPalette | null,
+    fileBrowser: IDefaultFileBrowser | null,
+    state: IStateDB | null
+  ): ISelectionModel => {
+    const selection = new SelectionModel();
+    const model = new BrowserModel({
+      roots: new RootsModel(),
+      listing: new ListingModel(({ root, path, ...params }) =>
+        listDirectory(root, path, params)
+      ),
+      selection,
+      fetchNode: (root, path) => getNode(root, path)
+    });
+
     const browser = new BrowserPanel(model);
     browser.id = BROWSER_ID;
     browser.title.icon = fileglancerIcon;
     browser.title.caption = 'Fileglancer';
     app.shell.add(browser, 'left', { rank: 150 });
 
-    const inspector = new InspectorPanel();
+    const inspector = new InspectorPanel(new InspectorModel(selection));
     inspector.id = INSPECTOR_ID;
     inspector.title.icon = inspectorIcon;
     inspector.title.caption = 'Fileglancer Inspector';
@@ -47,36 +74,43 @@ const plugin: JupyterFrontEndPlugin<void> = {
       restorer.add(inspector, INSPECTOR_ID);
     }
 
-    app.commands.addCommand(CommandIDs.openBrowser, {
-      label: 'Open the Fileglancer Browser',
-      execute: () => app.shell.activateById(BROWSER_ID)
-    });
-    app.commands.addCommand(CommandIDs.openInspector, {
-      label: 'Open the Fileglancer Inspector',
-      execute: () => app.shell.activateById(INSPECTOR_ID)
-    });
-    app.commands.addCommand(CommandIDs.refreshRoots, {
-      label: 'Reload the Fileglancer Roots',
-      execute: () => model.refresh()
-    });
+    const ids = { browserId: BROWSER_ID, inspectorId: INSPECTOR_ID };
+    registerBrowserCommands(app, model, ids);
+    if (fileBrowser) {
+      registerFileBrowserCommands(app, model, fileBrowser, ids);
+    }
     if (palette) {
-      for (const command of Object.values(CommandIDs)) {
+      for (const command of PALETTE_COMMANDS) {
         palette.addItem({ command, category: PALETTE_CATEGORY });
       }
     }
+    model.inspectRequested.connect(() => {
+      void app.commands.execute(CommandIDs.openInspector);
+    });
 
-    void model.refresh();
+    void model.roots.refresh();
 
     Promise.all([settingRegistry.load(PLUGIN_ID), app.restored])
       .then(([settings]) => {
+        const applyShowHidden = () =>
+          void model.listing.setShowHidden(
+            settings.get('showHidden').composite === true
+          );
+        applyShowHidden();
+        settings.changed.connect(applyShowHidden);
+        model.setShowHiddenSaver(show => settings.set('showHidden', show));
+
         if (settings.get('openPanelsOnStart').composite === true) {
           app.shell.activateById(BROWSER_ID);
           app.shell.activateById(INSPECTOR_ID);
         }
+        return state ? restoreLocation(model, state) : undefined;
       })
       .catch(reason => {
         console.error('fileglancer-ext: could not load its settings.', reason);
       });
+
+    return selection;
   }
 };
 

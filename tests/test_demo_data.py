@@ -25,7 +25,7 @@ EXPECTED = {
     "zarr-v3/sharded.zarr": "zarr-array",
     "tiff/cells.ome.tif": "ome-tiff",
     "tiff/stack.tif": "tiff",
-    "many-files": "folder",
+    "many-files": "directory",
 }
 PIXEL_SIZES = {"c": 1.0, "z": 2.0, "y": 0.5, "x": 0.5}
 CHANNELS = {"DAPI": "0000FF", "GFP": "00FF00", "mCherry": "FF0000"}

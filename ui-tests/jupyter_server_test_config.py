@@ -1,10 +1,15 @@
 """Server configuration for the UI tests: a real JupyterLab on port 8888 with three roots.
 
-The roots are made fresh for each run: the demo data, an empty scratch folder, and a root
-whose folder does not exist (it must show as unavailable, not break the browser).
+The roots are made fresh for each run: the demo data (plus a 100,000-file folder "big" and a
+hidden file), an empty scratch folder, and a root whose folder does not exist (it must show as
+unavailable, not break the browser). A file at the server root lies outside every root.
 """
 
+import atexit
+import os
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from jupyterlab.galata import configure_jupyter_server
@@ -13,11 +18,59 @@ from fileglancer_ext.demo_data import write_demo_data
 
 configure_jupyter_server(c)  # noqa: F821 (`c` is the config object Jupyter passes in)
 
-workdir = Path(tempfile.mkdtemp(prefix="fileglancer-ui-tests-"))
+WORKDIR_PREFIX = "fileglancer-ui-tests-"
+
+
+def _remove_stale_workdirs() -> None:
+    """Delete the folders of earlier test servers that are gone.
+
+    Playwright stops its web server with SIGKILL, so atexit never runs there; each run
+    leaves 100,000 files behind unless the next run clears them. A folder is stale when
+    the server that wrote its pid file is dead, or it has no pid file and is over an hour old.
+    """
+    for old in Path(tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*"):
+        try:
+            pid = int((old / ".server.pid").read_text())
+        except (OSError, ValueError):
+            try:
+                stale = time.time() - old.stat().st_mtime > 3600
+            except OSError:
+                continue
+        else:
+            try:
+                os.kill(pid, 0)
+                stale = False
+            except ProcessLookupError:
+                stale = True
+            except OSError:
+                stale = False  # alive, but not ours to signal
+        if stale:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+_remove_stale_workdirs()
+workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
+(workdir / ".server.pid").write_text(str(os.getpid()), encoding="utf-8")
+atexit.register(shutil.rmtree, workdir, ignore_errors=True)  # on a clean shutdown
 demo = workdir / "demo"
 scratch = workdir / "scratch"
 scratch.mkdir()
 write_demo_data(demo, many_files=200)
+
+
+def _write_empty_files(folder: Path, count: int) -> None:
+    """count empty files item-000001.txt ... (raw os calls: 100,000 of them take seconds)."""
+    folder.mkdir()
+    flags = os.O_CREAT | os.O_WRONLY | os.O_EXCL
+    for number in range(1, count + 1):
+        os.close(os.open(folder / f"item-{number:06d}.txt", flags, 0o644))
+
+
+# The browser must scroll a 100,000-entry folder to its end without rendering every row.
+_write_empty_files(demo / "big", 100_000)
+# A hidden entry for the show-hidden toggle, and a file JupyterLab serves outside every root.
+(demo / ".hidden-notes.txt").write_text("Only shown with hidden files on.\n", encoding="utf-8")
+(workdir / "outside-the-roots.txt").write_text("Not in any root.\n", encoding="utf-8")
 
 c.ServerApp.root_dir = str(workdir)  # noqa: F821
 c.ServerApp.allow_root = True  # noqa: F821 (CI runs as root)

@@ -1,6 +1,14 @@
 import { ServerConnection } from '@jupyterlab/services';
 
-import { FileglancerAPIError, getRoots, requestAPI } from '../api';
+import {
+  encodePath,
+  FileglancerAPIError,
+  getNode,
+  getRoots,
+  listDirectory,
+  locate,
+  requestAPI
+} from '../api';
 
 type FetchCall = { url: string; init: RequestInit };
 
@@ -101,5 +109,120 @@ describe('requestAPI', () => {
     expect(error).toBeInstanceOf(FileglancerAPIError);
     expect(error.status).toBe(0);
     expect(error.code).toBe('network_error');
+  });
+});
+
+/** The path after the API prefix and the decoded query of a recorded call. */
+function apiCall(url: string): { path: string; query: URLSearchParams } {
+  const parsed = new URL(url);
+  const prefix = '/user/ada/fileglancer/api/';
+  expect(parsed.pathname.startsWith(prefix)).toBe(true);
+  return {
+    path: parsed.pathname.slice(prefix.length),
+    query: parsed.searchParams
+  };
+}
+
+describe('encodePath', () => {
+  it('encodes each segment on its own and keeps the slashes between them', () => {
+    expect(encodePath('my data/#1?/100%/a+b')).toBe(
+      'my%20data/%231%3F/100%25/a%2Bb'
+    );
+  });
+
+  it('encodes unicode as UTF-8', () => {
+    expect(encodePath('café/ß')).toBe('caf%C3%A9/%C3%9F');
+  });
+
+  it('drops empty segments from leading, doubled and trailing slashes', () => {
+    expect(encodePath('/a//b/')).toBe('a/b');
+    expect(encodePath('')).toBe('');
+  });
+});
+
+describe('listDirectory', () => {
+  const page = {
+    path: 'my data/#1',
+    contents_path: null,
+    entries: [],
+    total: 0,
+    next_cursor: null,
+    sort: 'name',
+    order: 'asc'
+  };
+
+  it('puts the encoded path in the URL and the parameters in the query', async () => {
+    const { settings, calls } = fakeServer(() => json(200, page));
+    const answer = await listDirectory(
+      'demo',
+      'my data/#1?/',
+      {
+        cursor: 'abc+/=',
+        limit: 500,
+        sort: 'mtime',
+        order: 'desc',
+        hidden: true,
+        filter: 'a b&c'
+      },
+      settings
+    );
+    expect(answer).toEqual(page);
+    const { path, query } = apiCall(calls[0].url);
+    expect(path).toBe('list/demo/my%20data/%231%3F');
+    expect(query.get('cursor')).toBe('abc+/=');
+    expect(query.get('limit')).toBe('500');
+    expect(query.get('sort')).toBe('mtime');
+    expect(query.get('order')).toBe('desc');
+    expect(query.get('hidden')).toBe('true');
+    expect(query.get('filter')).toBe('a b&c');
+  });
+
+  it('lists a root itself without a path and leaves out unset parameters', async () => {
+    const { settings, calls } = fakeServer(() => json(200, page));
+    await listDirectory('scratch', '', { hidden: false }, settings);
+    const { path, query } = apiCall(calls[0].url);
+    expect(path).toBe('list/scratch');
+    expect(query.get('hidden')).toBe('false');
+    expect(query.has('cursor')).toBe(false);
+    expect(query.has('filter')).toBe(false);
+  });
+
+  it('rejects with the server error of a forbidden folder', async () => {
+    const { settings } = fakeServer(() =>
+      json(403, { error: 'forbidden', message: 'Permission denied' })
+    );
+    const error = await apiError(listDirectory('demo', 'secret', {}, settings));
+    expect(error.status).toBe(403);
+    expect(error.message).toBe('Permission denied');
+  });
+});
+
+describe('getNode and locate', () => {
+  it('asks for one node by its encoded path', async () => {
+    const { settings, calls } = fakeServer(() => json(200, { name: 'x' }));
+    await getNode('demo', 'tiff/cells 1.ome.tif', settings);
+    expect(apiCall(calls[0].url).path).toBe('node/demo/tiff/cells%201.ome.tif');
+  });
+
+  it('passes the contents path as a query parameter', async () => {
+    const { settings, calls } = fakeServer(() =>
+      json(200, { root: 'demo', path: 'a b' })
+    );
+    await expect(locate('demo/a b#?', settings)).resolves.toEqual({
+      root: 'demo',
+      path: 'a b'
+    });
+    const { path, query } = apiCall(calls[0].url);
+    expect(path).toBe('locate');
+    expect(query.get('path')).toBe('demo/a b#?');
+  });
+
+  it('rejects with not_in_a_root for a path outside every root', async () => {
+    const { settings } = fakeServer(() =>
+      json(404, { error: 'not_in_a_root', message: 'Not in a root.' })
+    );
+    const error = await apiError(locate('elsewhere', settings));
+    expect(error.status).toBe(404);
+    expect(error.code).toBe('not_in_a_root');
   });
 });

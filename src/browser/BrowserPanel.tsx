@@ -1,17 +1,32 @@
-import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
+import { ReactWidget } from '@jupyterlab/apputils';
 import {
   folderIcon,
+  moveUpIcon,
   refreshIcon,
+  searchIcon,
   ToolbarButtonComponent
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IRoot } from '../api';
+import { useSignal } from '../hooks';
+import { hiddenFilesIcon } from '../icons';
+import { Breadcrumbs } from './Breadcrumbs';
+import { BrowserModel } from './browserModel';
+import { ListingModel } from './listingModel';
+import { ListingView } from './ListingView';
 import { RootsModel } from './rootsModel';
 
+/** How long the filter box waits after the last keystroke before asking the server. */
+export const FILTER_DEBOUNCE_MS = 300;
+
 /** The list of configured roots; unavailable roots are shown greyed with the reason. */
-export function RootsList(props: { model: RootsModel }): JSX.Element {
+export function RootsList(props: {
+  model: RootsModel;
+  onOpen?: (name: string) => void;
+}): JSX.Element {
   const { model } = props;
+  const open = props.onOpen ?? ((name: string) => model.select(name));
   const state = model.state;
   if (state.status === 'loading') {
     return <div className="jp-Fileglancer-status">Loading roots…</div>;
@@ -29,13 +44,17 @@ export function RootsList(props: { model: RootsModel }): JSX.Element {
     );
   }
   return (
-    <ul className="jp-Fileglancer-roots" aria-label="Roots">
+    <ul className="jp-Fileglancer-roots" aria-label="Roots" role="listbox">
       {state.roots.map(root => (
         <RootItem
           key={root.name}
           root={root}
           selected={model.selected === root.name}
-          onSelect={() => model.select(root.name)}
+          onSelect={() => {
+            if (root.available) {
+              open(root.name);
+            }
+          }}
         />
       ))}
     </ul>
@@ -80,14 +99,128 @@ function RootItem(props: {
   );
 }
 
-/** The left-sidebar panel: for now, the roots; the directory listing comes next. */
+/** The server-side filter: debounced, and cleared when the listing clears its filter. */
+export function FilterBox(props: { listing: ListingModel }): JSX.Element {
+  const { listing } = props;
+  useSignal(listing.changed);
+  const [text, setText] = React.useState(listing.filter);
+  const committed = React.useRef(listing.filter);
+
+  // The listing dropped its filter (e.g. another folder was opened): show that.
+  if (listing.filter !== committed.current) {
+    committed.current = listing.filter;
+    if (text.trim() !== listing.filter) {
+      setText(listing.filter);
+    }
+  }
+
+  React.useEffect(() => {
+    if (text.trim() === listing.filter) {
+      return;
+    }
+    const timer = window.setTimeout(() => {
+      committed.current = text.trim();
+      void listing.setFilter(text);
+    }, FILTER_DEBOUNCE_MS);
+    return () => window.clearTimeout(timer);
+  }, [text, listing]);
+
+  return (
+    <label className="jp-Fileglancer-filter">
+      <searchIcon.react tag="span" className="jp-Fileglancer-filterIcon" />
+      <input
+        className="jp-Fileglancer-filterInput"
+        type="search"
+        placeholder="Filter by name"
+        aria-label="Filter entries by name"
+        value={text}
+        spellCheck={false}
+        onChange={event => setText(event.target.value)}
+        onKeyDown={event => {
+          if (event.key === 'Escape' && text) {
+            event.preventDefault();
+            setText('');
+          }
+        }}
+      />
+    </label>
+  );
+}
+
+/** Up, refresh, hidden files and the filter, above the listing. */
+function ListingToolbar(props: { model: BrowserModel }): JSX.Element {
+  const { model } = props;
+  const { listing } = model;
+  useSignal(listing.changed);
+  return (
+    <div className="jp-Fileglancer-toolbar" role="toolbar">
+      <ToolbarButtonComponent
+        icon={moveUpIcon}
+        tooltip="Go to the parent folder (Backspace)"
+        enabled={model.canGoToParent}
+        dataset={{ action: 'parent' }}
+        onClick={() => void model.goToParent()}
+      />
+      <ToolbarButtonComponent
+        icon={refreshIcon}
+        tooltip="Refresh the folder"
+        dataset={{ action: 'refresh' }}
+        onClick={() => void listing.refresh()}
+      />
+      <ToolbarButtonComponent
+        icon={hiddenFilesIcon}
+        tooltip="Show hidden files"
+        pressedTooltip="Hide hidden files"
+        pressed={listing.showHidden}
+        dataset={{ action: 'toggle-hidden' }}
+        onClick={() => void model.toggleShowHidden()}
+      />
+      <FilterBox listing={listing} />
+    </div>
+  );
+}
+
+/** The folder part of the browser: shown once a root is chosen. */
+function FolderView(props: { model: BrowserModel }): JSX.Element | null {
+  const { model } = props;
+  useSignal(model.listing.changed);
+  if (model.listing.root === null) {
+    return (
+      <div className="jp-Fileglancer-status jp-Fileglancer-pickRoot">
+        Choose a root above to browse it.
+      </div>
+    );
+  }
+  return (
+    <div className="jp-Fileglancer-folder">
+      <Breadcrumbs model={model} />
+      <ListingToolbar model={model} />
+      <ListingView model={model} />
+    </div>
+  );
+}
+
+/** The roots list, kept current; choosing a root lists its top folder. */
+function RootsSection(props: { model: BrowserModel }): JSX.Element {
+  const { model } = props;
+  useSignal(model.roots.changed);
+  return (
+    <RootsList
+      model={model.roots}
+      onOpen={name => void model.navigate(name, '')}
+    />
+  );
+}
+
+/** The left-sidebar panel: the roots, then the folder shown with its breadcrumbs. */
 export class BrowserPanel extends ReactWidget {
-  constructor(readonly model: RootsModel) {
+  constructor(readonly model: BrowserModel) {
     super();
     this.addClass('jp-Fileglancer-browser');
   }
 
   render(): JSX.Element {
+    const { model } = this;
     return (
       <>
         <div className="jp-Fileglancer-header">
@@ -95,12 +228,12 @@ export class BrowserPanel extends ReactWidget {
           <ToolbarButtonComponent
             icon={refreshIcon}
             tooltip="Reload the roots"
-            onClick={() => void this.model.refresh()}
+            dataset={{ action: 'reload-roots' }}
+            onClick={() => void model.roots.refresh()}
           />
         </div>
-        <UseSignal signal={this.model.changed}>
-          {() => <RootsList model={this.model} />}
-        </UseSignal>
+        <RootsSection model={model} />
+        <FolderView model={model} />
       </>
     );
   }

@@ -1,5 +1,18 @@
 import { ReactWidget } from '@jupyterlab/apputils';
+import {
+  Button,
+  refreshIcon,
+  ToolbarButtonComponent
+} from '@jupyterlab/ui-components';
 import * as React from 'react';
+
+import type { IEntry, IRoot } from '../api';
+import { formatFullTime, formatSize } from '../browser/format';
+import { useSignal } from '../hooks';
+import { kindIcon } from '../icons';
+import { isDataset, kindBadge, kindDescription } from '../kinds';
+import { linuxPath } from '../paths';
+import { InspectorModel } from './inspectorModel';
 
 /** What the inspector shows when nothing is selected. */
 export function InspectorEmptyState(): JSX.Element {
@@ -14,11 +27,156 @@ export function InspectorEmptyState(): JSX.Element {
   );
 }
 
-/** The right-sidebar metadata inspector (the metadata views come with the inspect work). */
+function Field(props: {
+  label: string;
+  name: string;
+  children: React.ReactNode;
+}): JSX.Element {
+  return (
+    <>
+      <dt className="jp-Fileglancer-fieldLabel">{props.label}</dt>
+      <dd className="jp-Fileglancer-fieldValue" data-field={props.name}>
+        {props.children}
+      </dd>
+    </>
+  );
+}
+
+/** Name, kind, location, size, time, owner and mode of one entry. */
+export function EntrySummary(props: {
+  root: IRoot;
+  entry: IEntry;
+}): JSX.Element {
+  const { root, entry } = props;
+  const Icon = kindIcon(entry.kind);
+  const badge = kindBadge(entry);
+  return (
+    <div className="jp-Fileglancer-summary" data-kind={entry.kind}>
+      <div className="jp-Fileglancer-summaryTitle">
+        <Icon.react tag="span" className="jp-Fileglancer-summaryIcon" />
+        <span className="jp-Fileglancer-summaryName" title={entry.name}>
+          {entry.name || root.title}
+        </span>
+        {badge && (
+          <span className="jp-Fileglancer-badge" data-kind={entry.kind}>
+            {badge}
+          </span>
+        )}
+      </div>
+      {entry.problem && (
+        <div className="jp-Fileglancer-problem" role="alert">
+          {entry.problem}
+        </div>
+      )}
+      <dl className="jp-Fileglancer-fields">
+        <Field label="Kind" name="kind">
+          {kindDescription(entry)}
+        </Field>
+        <Field label="Root" name="root">
+          {root.title}
+        </Field>
+        <Field label="Path" name="path">
+          <span className="jp-Fileglancer-pathValue">
+            {linuxPath(root.path, entry.path)}
+          </span>
+        </Field>
+        <Field label="Size" name="size">
+          {entry.size === null ? '—' : formatSize(entry.size)}
+          {entry.size !== null && entry.size >= 1024 && (
+            <span className="jp-Fileglancer-exact">
+              {' '}
+              ({entry.size.toLocaleString('en-US')} bytes)
+            </span>
+          )}
+        </Field>
+        <Field label="Modified" name="mtime">
+          {formatFullTime(entry.mtime)}
+        </Field>
+        <Field label="Owner" name="owner">
+          {entry.owner ?? '—'}
+        </Field>
+        <Field label="Mode" name="mode">
+          <code>{entry.mode}</code>
+        </Field>
+        {entry.is_symlink && (
+          <Field label="Link" name="symlink">
+            Symbolic link
+          </Field>
+        )}
+        {!entry.readable && (
+          <Field label="Access" name="readable">
+            Not readable by you
+          </Field>
+        )}
+      </dl>
+    </div>
+  );
+}
+
+/** The inspector's body for each state of its model. */
+export function InspectorView(props: { model: InspectorModel }): JSX.Element {
+  const { model } = props;
+  useSignal(model.changed);
+  const state = model.state;
+  if (state.status === 'empty') {
+    return <InspectorEmptyState />;
+  }
+  return (
+    <div
+      className="jp-Fileglancer-inspectorBody"
+      aria-busy={state.status === 'loading'}
+      data-status={state.status}
+    >
+      <EntrySummary root={state.root} entry={state.entry} />
+      {state.status === 'loading' && (
+        <div className="jp-Fileglancer-status">Reading…</div>
+      )}
+      {state.status === 'error' && (
+        <div
+          className="jp-Fileglancer-status jp-Fileglancer-error"
+          role="alert"
+          data-error-kind={state.error.kind}
+        >
+          <p className="jp-Fileglancer-errorTitle">{state.error.title}</p>
+          {state.error.detail !== state.error.title && (
+            <p className="jp-Fileglancer-errorDetail">{state.error.detail}</p>
+          )}
+          <Button small onClick={() => void model.reload()}>
+            Retry
+          </Button>
+        </div>
+      )}
+      {/*
+        The metadata tabs (Overview, Metadata, Share, Convert) go here: they read the
+        same selection and render below the summary, one tab at a time.
+      */}
+      {state.status === 'ready' && isDataset(state.entry.kind) && (
+        <section
+          className="jp-Fileglancer-inspectorTabs"
+          aria-label="Dataset metadata"
+        >
+          <p className="jp-Fileglancer-placeholder">
+            Shape, chunks, codecs and OME-NGFF metadata will appear here.
+          </p>
+        </section>
+      )}
+    </div>
+  );
+}
+
+/** The right-sidebar metadata inspector: follows the browser's selection. */
 export class InspectorPanel extends ReactWidget {
-  constructor() {
+  constructor(readonly model: InspectorModel) {
     super();
     this.addClass('jp-Fileglancer-inspector');
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.model.dispose();
+    super.dispose();
   }
 
   render(): JSX.Element {
@@ -26,8 +184,14 @@ export class InspectorPanel extends ReactWidget {
       <>
         <div className="jp-Fileglancer-header">
           <h2 className="jp-Fileglancer-title">Inspector</h2>
+          <ToolbarButtonComponent
+            icon={refreshIcon}
+            tooltip="Read the selected entry again"
+            dataset={{ action: 'reload-entry' }}
+            onClick={() => void this.model.reload()}
+          />
         </div>
-        <InspectorEmptyState />
+        <InspectorView model={this.model} />
       </>
     );
   }

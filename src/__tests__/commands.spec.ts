@@ -1,0 +1,260 @@
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { Clipboard, Notification } from '@jupyterlab/apputils';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { CommandRegistry } from '@lumino/commands';
+
+import type { ILocateResponse, IRoot } from '../api';
+import { BrowserModel } from '../browser/browserModel';
+import { ListingModel } from '../browser/listingModel';
+import { RootsModel } from '../browser/rootsModel';
+import { CommandIDs, registerBrowserCommands, ROW_SELECTOR } from '../commands';
+import {
+  FILE_BROWSER_ITEM_SELECTOR,
+  registerFileBrowserCommands
+} from '../fileBrowserMenu';
+import { SelectionModel } from '../selection';
+import {
+  apiError,
+  FakeDirectory,
+  makeEntry,
+  makeNode,
+  makeRoot,
+  settle
+} from './fakes';
+
+interface IFakeApp {
+  app: JupyterFrontEnd;
+  commands: CommandRegistry;
+  menuItems: Array<{ command?: string; selector: string }>;
+  executed: Array<{ id: string; args: unknown }>;
+  activated: string[];
+}
+
+function fakeApp(): IFakeApp {
+  const commands = new CommandRegistry();
+  const menuItems: Array<{ command?: string; selector: string }> = [];
+  const executed: Array<{ id: string; args: unknown }> = [];
+  const activated: string[] = [];
+  commands.addCommand('filebrowser:go-to-path', {
+    execute: args => {
+      executed.push({ id: 'filebrowser:go-to-path', args });
+    }
+  });
+  const app = {
+    commands,
+    contextMenu: {
+      addItem: (item: { command?: string; selector: string }) => {
+        menuItems.push(item);
+      }
+    },
+    shell: { activateById: (id: string) => activated.push(id) },
+    serviceManager: { contents: { localPath: (path: string) => path } }
+  } as unknown as JupyterFrontEnd;
+  return { app, commands, menuItems, executed, activated };
+}
+
+const lab: IRoot = makeRoot('lab', {
+  path: '/groups/imaging',
+  smb_url: 'smb://fs.example.org/imaging',
+  unc_path: '\\\\fs.example.org\\imaging'
+});
+const scratch: IRoot = makeRoot('scratch', { path: '/scratch/ada' });
+
+async function setup(): Promise<
+  IFakeApp & { model: BrowserModel; copied: string[] }
+> {
+  const roots = new RootsModel(async () => ({ roots: [lab, scratch] }));
+  await roots.refresh();
+  const model = new BrowserModel({
+    roots,
+    listing: new ListingModel(new FakeDirectory(3, { autoAnswer: true }).fetch),
+    selection: new SelectionModel(),
+    fetchNode: async (root, path) =>
+      makeNode(root, makeEntry(path, { kind: 'ome-zarr', ome_version: '0.4' }))
+  });
+  const fake = fakeApp();
+  registerBrowserCommands(fake.app, model, {
+    browserId: 'browser',
+    inspectorId: 'inspector'
+  });
+  const copied: string[] = [];
+  jest.spyOn(Clipboard, 'copyToSystem').mockImplementation(value => {
+    copied.push(String(value));
+  });
+  return { ...fake, model, copied };
+}
+
+describe('browser commands', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('puts the entry commands in the context menu of loaded rows', async () => {
+    const { menuItems } = await setup();
+    const commands = menuItems
+      .filter(item => item.command)
+      .map(item => item.command);
+    expect(commands).toEqual([
+      CommandIDs.inspect,
+      CommandIDs.openAsFolder,
+      CommandIDs.openInFileBrowser,
+      CommandIDs.copyPathLinux,
+      CommandIDs.copyPathMac,
+      CommandIDs.copyPathWindows
+    ]);
+    expect(menuItems.every(item => item.selector === ROW_SELECTOR)).toBe(true);
+  });
+
+  it('copies the three forms of the selected path', async () => {
+    const { commands, model, copied } = await setup();
+    await model.navigate('lab', 'my data');
+    model.select(makeEntry('my data/a b.zarr', { kind: 'zarr-array' }));
+
+    await commands.execute(CommandIDs.copyPathLinux);
+    await commands.execute(CommandIDs.copyPathMac);
+    await commands.execute(CommandIDs.copyPathWindows);
+    expect(copied).toEqual([
+      '/groups/imaging/my data/a b.zarr',
+      'smb://fs.example.org/imaging/my%20data/a%20b.zarr',
+      '\\\\fs.example.org\\imaging\\my data\\a b.zarr'
+    ]);
+  });
+
+  it('disables the macOS and Windows forms for a root without those aliases', async () => {
+    const { commands, model } = await setup();
+    await model.navigate('scratch', '');
+    model.select(makeEntry('x'));
+    expect(commands.isEnabled(CommandIDs.copyPathLinux)).toBe(true);
+    expect(commands.isEnabled(CommandIDs.copyPathMac)).toBe(false);
+    expect(commands.isEnabled(CommandIDs.copyPathWindows)).toBe(false);
+    expect(commands.caption(CommandIDs.copyPathMac)).toContain('no macOS');
+  });
+
+  it('opens the entry in JupyterLab’s file browser only when it has a contents path', async () => {
+    const { commands, model, executed } = await setup();
+    await model.navigate('lab', '');
+    model.select(makeEntry('outside', { contents_path: null }));
+    expect(commands.isEnabled(CommandIDs.openInFileBrowser)).toBe(false);
+
+    model.select(makeEntry('inside', { contents_path: 'lab/inside' }));
+    expect(commands.isEnabled(CommandIDs.openInFileBrowser)).toBe(true);
+    await commands.execute(CommandIDs.openInFileBrowser);
+    expect(executed).toEqual([
+      { id: 'filebrowser:go-to-path', args: { path: 'lab/inside' } }
+    ]);
+  });
+
+  it('opens a dataset as a folder and goes back to the parent', async () => {
+    const { commands, model } = await setup();
+    await model.navigate('lab', 'plate');
+    model.select(makeEntry('plate/A', { kind: 'ome-zarr-well' }));
+    await commands.execute(CommandIDs.openAsFolder);
+    expect(model.listing.path).toBe('plate/A');
+    expect(commands.isEnabled(CommandIDs.goToParent)).toBe(true);
+    await commands.execute(CommandIDs.goToParent);
+    expect(model.listing.path).toBe('plate');
+  });
+
+  it('inspect asks for the inspector', async () => {
+    const { commands, model } = await setup();
+    const inspected: string[] = [];
+    model.inspectRequested.connect((_, entry) => inspected.push(entry.path));
+    await model.navigate('lab', '');
+    model.select(makeEntry('cells.ome.zarr', { kind: 'ome-zarr' }));
+    await commands.execute(CommandIDs.inspect);
+    expect(inspected).toEqual(['cells.ome.zarr']);
+  });
+});
+
+describe('file browser commands', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  function fileBrowserWith(path: string | null): IDefaultFileBrowser {
+    return {
+      selectedItems: () => (path === null ? [] : [{ path }])[Symbol.iterator]()
+    } as unknown as IDefaultFileBrowser;
+  }
+
+  async function setupFileBrowser(
+    selected: string | null,
+    locator: (path: string) => Promise<ILocateResponse>
+  ) {
+    const base = await setup();
+    registerFileBrowserCommands(
+      base.app,
+      base.model,
+      fileBrowserWith(selected),
+      {
+        browserId: 'browser',
+        locator
+      }
+    );
+    return base;
+  }
+
+  it('adds its two items to JupyterLab’s file browser context menu', async () => {
+    const { menuItems } = await setupFileBrowser('x', async () => ({
+      root: 'lab',
+      path: 'x'
+    }));
+    const ours = menuItems.filter(
+      item => item.selector === FILE_BROWSER_ITEM_SELECTOR && item.command
+    );
+    expect(ours.map(item => item.command)).toEqual([
+      CommandIDs.inspectFromFileBrowser,
+      CommandIDs.copyPathFromFileBrowser
+    ]);
+  });
+
+  it('copies the Linux path of a file browser item inside a root', async () => {
+    const { commands, copied } = await setupFileBrowser(
+      'imaging/a b/c.tif',
+      async path => {
+        expect(path).toBe('imaging/a b/c.tif');
+        return { root: 'lab', path: 'a b/c.tif' };
+      }
+    );
+    await commands.execute(CommandIDs.copyPathFromFileBrowser);
+    expect(copied).toEqual(['/groups/imaging/a b/c.tif']);
+  });
+
+  it('reveals a file browser item in Fileglancer and asks for the inspector', async () => {
+    const { commands, model, activated } = await setupFileBrowser(
+      'imaging/cells.ome.zarr',
+      async () => ({ root: 'lab', path: 'cells.ome.zarr' })
+    );
+    const inspected: string[] = [];
+    model.inspectRequested.connect((_, entry) => inspected.push(entry.path));
+    await commands.execute(CommandIDs.inspectFromFileBrowser);
+    await settle();
+    expect(activated).toContain('browser');
+    expect(model.listing.root).toBe('lab');
+    expect(model.selection.current?.entry.path).toBe('cells.ome.zarr');
+    expect(inspected).toEqual(['cells.ome.zarr']);
+  });
+
+  it('says so, and copies nothing, for an item outside every root', async () => {
+    const { commands, copied, model } = await setupFileBrowser(
+      'notes.txt',
+      async () => {
+        throw apiError(404, 'not in a root');
+      }
+    );
+    const warning = jest.spyOn(Notification, 'warning');
+    await commands.execute(CommandIDs.copyPathFromFileBrowser);
+    await commands.execute(CommandIDs.inspectFromFileBrowser);
+    expect(copied).toEqual([]);
+    expect(model.listing.root).toBeNull();
+    expect(warning).toHaveBeenCalledTimes(2);
+    expect(warning.mock.calls[0][0]).toBe(
+      '"notes.txt" is not inside any Fileglancer root, so Fileglancer cannot show it.'
+    );
+  });
+
+  it('is disabled when nothing is selected in the file browser', async () => {
+    const { commands } = await setupFileBrowser(null, async () => ({
+      root: 'lab',
+      path: ''
+    }));
+    expect(commands.isEnabled(CommandIDs.inspectFromFileBrowser)).toBe(false);
+    expect(commands.isEnabled(CommandIDs.copyPathFromFileBrowser)).toBe(false);
+  });
+});

@@ -1,0 +1,160 @@
+/** Test doubles shared by the specs: entries, roots and a paging fake server. */
+import type {
+  EntryKind,
+  IEntry,
+  IListResponse,
+  INodeResponse,
+  IRoot
+} from '../api';
+import { FileglancerAPIError } from '../api';
+import type { IListRequest } from '../browser/listingModel';
+
+export function makeRoot(name: string, overrides: Partial<IRoot> = {}): IRoot {
+  return {
+    name,
+    title: `Title ${name}`,
+    path: `/data/${name}`,
+    smb_url: null,
+    unc_path: null,
+    available: true,
+    problem: null,
+    ...overrides
+  };
+}
+
+export function makeEntry(
+  path: string,
+  overrides: Partial<IEntry> = {}
+): IEntry {
+  const name = path.split('/').pop() ?? path;
+  const kind: EntryKind = overrides.kind ?? 'file';
+  return {
+    name,
+    path,
+    is_dir: kind !== 'file' && kind !== 'tiff' && kind !== 'ome-tiff',
+    kind,
+    zarr_format: null,
+    ome_version: null,
+    problem: null,
+    size: 10,
+    mtime: 1_700_000_000,
+    mode: '-rw-r--r--',
+    owner: 'ada',
+    is_symlink: false,
+    readable: true,
+    contents_path: `demo/${path}`,
+    ...overrides
+  };
+}
+
+export function makeNode(root: string, entry: IEntry): INodeResponse {
+  return { ...entry, root };
+}
+
+/** A request the fake server received, with the means to answer it later. */
+export interface IPendingPage {
+  request: IListRequest;
+  /** Answer with the page the fake directory holds for this request. */
+  answer: () => void;
+  fail: (error: Error) => void;
+}
+
+/**
+ * A directory of `count` files named item-00001.txt... served in pages whose cursors are
+ * "at:<offset>". Requests are held until the test answers them (in any order), unless
+ * `autoAnswer` is set.
+ */
+export class FakeDirectory {
+  constructor(
+    public count: number,
+    options: { autoAnswer?: boolean; dir?: string } = {}
+  ) {
+    this.autoAnswer = options.autoAnswer ?? false;
+    this.dir = options.dir ?? '';
+  }
+
+  autoAnswer: boolean;
+  dir: string;
+  readonly requests: IListRequest[] = [];
+  readonly pending: IPendingPage[] = [];
+
+  /** The entry at `index` of the listing for `request` (sorted by name, filtered). */
+  names(request: IListRequest): string[] {
+    const width = 5;
+    let names = Array.from(
+      { length: this.count },
+      (_, i) => `item-${String(i + 1).padStart(width, '0')}.txt`
+    );
+    if (request.filter) {
+      names = names.filter(name => name.includes(request.filter ?? ''));
+    }
+    if (request.order === 'desc') {
+      names.reverse();
+    }
+    return names;
+  }
+
+  page(request: IListRequest): IListResponse {
+    const names = this.names(request);
+    const offset = request.cursor ? Number(request.cursor.split(':')[1]) : 0;
+    const limit = request.limit ?? 200;
+    const slice = names.slice(offset, offset + limit);
+    const end = offset + slice.length;
+    const prefix = request.path ? `${request.path}/` : '';
+    return {
+      path: request.path,
+      contents_path: `demo/${request.path}`.replace(/\/$/, ''),
+      entries: slice.map(name => makeEntry(`${prefix}${name}`)),
+      total: names.length,
+      next_cursor: end < names.length ? `at:${end}` : null,
+      sort: request.sort ?? 'name',
+      order: request.order ?? 'asc'
+    };
+  }
+
+  fetch = (request: IListRequest): Promise<IListResponse> => {
+    this.requests.push({ ...request });
+    if (this.autoAnswer) {
+      return Promise.resolve(this.page(request));
+    }
+    return new Promise<IListResponse>((resolve, reject) => {
+      this.pending.push({
+        request,
+        answer: () => resolve(this.page(request)),
+        fail: reject
+      });
+    });
+  };
+
+  /** Answer the oldest held request. */
+  answerNext(): void {
+    const next = this.pending.shift();
+    if (!next) {
+      throw new Error('no request is waiting for an answer');
+    }
+    next.answer();
+  }
+
+  /** The cursors asked for, in order (null for a first page). */
+  get cursors(): Array<string | null> {
+    return this.requests.map(request => request.cursor ?? null);
+  }
+}
+
+/** Let every pending promise callback run. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    await new Promise(resolve => setTimeout(resolve, 0));
+  }
+}
+
+export function apiError(
+  status: number,
+  message = 'nope'
+): FileglancerAPIError {
+  return new FileglancerAPIError(
+    status,
+    status === 0 ? 'network_error' : 'x',
+    message
+  );
+}

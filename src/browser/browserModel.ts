@@ -1,0 +1,228 @@
+/**
+ * The browser's actions in one place: the roots, the listing and the selection, and what
+ * "open", "go to parent", "inspect" and "reveal" mean across them. The React views and
+ * the commands (context menu, palette, JupyterLab's file browser) all call this.
+ */
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { getNode, IEntry, INodeResponse, IRoot } from '../api';
+import { isDataset } from '../kinds';
+import { normalizePath, parentPath, relativeToRoot } from '../paths';
+import { SelectionModel } from '../selection';
+import { ListingModel } from './listingModel';
+import { RootsModel } from './rootsModel';
+
+/** Fetches one entry with its kind confirmed; `getNode` in production. */
+export type NodeFetcher = (
+  root: string,
+  path: string
+) => Promise<INodeResponse>;
+
+export interface IBrowserModelOptions {
+  roots: RootsModel;
+  listing: ListingModel;
+  selection: SelectionModel;
+  fetchNode?: NodeFetcher;
+}
+
+export class BrowserModel {
+  constructor(options: IBrowserModelOptions) {
+    this.roots = options.roots;
+    this.listing = options.listing;
+    this.selection = options.selection;
+    this._fetchNode =
+      options.fetchNode ?? ((root, path) => getNode(root, path));
+    this.roots.changed.connect(this._onRootsChanged, this);
+  }
+
+  readonly roots: RootsModel;
+  readonly listing: ListingModel;
+  readonly selection: SelectionModel;
+
+  /** Emitted when the user asks to inspect an entry (the inspector panel should show). */
+  get inspectRequested(): ISignal<this, IEntry> {
+    return this._inspectRequested;
+  }
+
+  /** The root the listing shows, with its aliases, or null. */
+  get currentRoot(): IRoot | null {
+    return this.findRoot(this.listing.root);
+  }
+
+  /** The configured root named `name`, when the roots are loaded. */
+  findRoot(name: string | null): IRoot | null {
+    const state = this.roots.state;
+    if (name === null || state.status !== 'ready') {
+      return null;
+    }
+    return state.roots.find(root => root.name === name) ?? null;
+  }
+
+  /**
+   * Show `path` of the root `rootName`. When `select` is given (a child's path), that
+   * child is selected once the first page is in, if it is there.
+   */
+  async navigate(
+    rootName: string,
+    path: string,
+    select: string | null = null
+  ): Promise<void> {
+    const target = normalizePath(path);
+    const done = this.listing.navigate(rootName, target);
+    this.roots.select(rootName);
+    await done;
+    if (select === null) {
+      return;
+    }
+    const index = this.listing.indexOf(select);
+    const root = this.findRoot(rootName);
+    const entry = this.listing.entryAt(index);
+    if (root && entry && this.listing.root === rootName) {
+      this.selection.select(root, entry);
+    }
+  }
+
+  /** Go to the parent folder, selecting the folder we came from. */
+  async goToParent(): Promise<void> {
+    const root = this.listing.root;
+    const parent = parentPath(this.listing.path);
+    if (root === null || parent === null) {
+      return;
+    }
+    await this.navigate(root, parent, this.listing.path);
+  }
+
+  /** True when there is a parent folder to go to. */
+  get canGoToParent(): boolean {
+    return this.listing.root !== null && this.listing.path !== '';
+  }
+
+  /** Select an entry of the listing shown. */
+  select(entry: IEntry): void {
+    const root = this.currentRoot;
+    if (root) {
+      this.selection.select(root, entry);
+    }
+  }
+
+  /**
+   * Open an entry the way a double-click or Enter does: step into a plain folder;
+   * inspect a dataset (a Zarr or N5 folder, a TIFF) or a file.
+   */
+  async open(entry: IEntry): Promise<void> {
+    if (entry.kind === 'directory') {
+      await this.openAsFolder(entry);
+      return;
+    }
+    this.inspect(entry);
+  }
+
+  /** Step into any folder, datasets included (the context menu's "Open as folder"). */
+  async openAsFolder(entry: IEntry): Promise<void> {
+    const root = this.listing.root;
+    if (root === null || !entry.is_dir) {
+      return;
+    }
+    await this.navigate(root, entry.path);
+  }
+
+  /** Select an entry and ask for the inspector. */
+  inspect(entry: IEntry): void {
+    this.select(entry);
+    this._inspectRequested.emit(entry);
+  }
+
+  /**
+   * Show `path` of `rootName` as the user would find it: its parent folder listed, the
+   * entry itself selected and inspected. Used by JupyterLab's own file browser.
+   * Rejects with the server's error when the path cannot be described.
+   */
+  async reveal(rootName: string, path: string): Promise<void> {
+    const target = normalizePath(path);
+    const node = await this._fetchNode(rootName, target);
+    const parent = parentPath(target);
+    if (node.is_dir && !isDataset(node.kind)) {
+      await this.navigate(rootName, target);
+    } else {
+      await this.navigate(rootName, parent ?? '', target);
+    }
+    const root = this.findRoot(rootName);
+    if (!root) {
+      return;
+    }
+    const index = this.listing.indexOf(target);
+    // Prefer the listing's object so the row shows as selected; the node stands in for
+    // an entry beyond the first page (or for a root itself).
+    const entry = this.listing.entryAt(index) ?? node;
+    this.selection.select(root, entry);
+    this._inspectRequested.emit(entry);
+  }
+
+  /**
+   * Go to a path the user typed (relative to the root, or absolute inside it): a folder
+   * is opened, a file is selected in its folder. Rejects with the server's error (e.g.
+   * 404) so the path box can say what is wrong; the listing stays where it was then.
+   */
+  async goToPath(rootName: string, typed: string): Promise<void> {
+    const root = this.findRoot(rootName);
+    const target = root
+      ? relativeToRoot(typed, root.path)
+      : normalizePath(typed);
+    const node = await this._fetchNode(rootName, target);
+    if (node.is_dir) {
+      await this.navigate(rootName, target);
+    } else {
+      await this.navigate(rootName, parentPath(target) ?? '', target);
+    }
+  }
+
+  /**
+   * Where the show-hidden choice is saved (the `showHidden` setting). The setting's
+   * change then reaches the listing through `listing.setShowHidden`.
+   */
+  setShowHiddenSaver(save: ((show: boolean) => Promise<void>) | null): void {
+    this._saveShowHidden = save;
+  }
+
+  /** The toolbar toggle: flip showing hidden entries, through the setting when there is one. */
+  async toggleShowHidden(): Promise<void> {
+    const next = !this.listing.showHidden;
+    if (this._saveShowHidden) {
+      try {
+        await this._saveShowHidden(next);
+        // The settings registry usually applies the change already; make sure.
+        await this.listing.setShowHidden(next);
+        return;
+      } catch (reason) {
+        console.warn('fileglancer-ext: could not save showHidden.', reason);
+      }
+    }
+    await this.listing.setShowHidden(next);
+  }
+
+  /** Keep the listing on the root chosen in the roots list. */
+  private _onRootsChanged(): void {
+    const selected = this.roots.selected;
+    if (selected === null) {
+      const shown = this.listing.root;
+      if (shown === null || this.roots.state.status !== 'ready') {
+        return;
+      }
+      if (this.findRoot(shown)?.available) {
+        this.roots.select(shown); // navigated before the roots had loaded
+      } else {
+        this.listing.clear(); // the root is gone or unavailable after a reload
+        this.selection.clear();
+      }
+      return;
+    }
+    if (selected !== this.listing.root) {
+      this.selection.clear();
+      void this.listing.navigate(selected, '');
+    }
+  }
+
+  private _fetchNode: NodeFetcher;
+  private _saveShowHidden: ((show: boolean) => Promise<void>) | null = null;
+  private _inspectRequested = new Signal<this, IEntry>(this);
+}
