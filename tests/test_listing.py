@@ -25,13 +25,8 @@ from hypothesis import strategies as st
 
 from fileglancer_ext import listing
 from fileglancer_ext.errors import BadRequest, NotFound
-from fileglancer_ext.listing import (
-    DirectoryLister,
-    ListingRequest,
-    coarse_kind,
-    natural_key,
-    natural_order,
-)
+from fileglancer_ext.listing import DirectoryLister, ListingRequest, coarse_kind
+from fileglancer_ext.natural_sort import natural_key, natural_order
 
 SIZES = (0, 1, 199, 200, 201, 1000)
 
