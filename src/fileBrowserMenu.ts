@@ -74,30 +74,41 @@ export function registerFileBrowserCommands(
     return contents.localPath(first.value.path);
   };
 
+  /** Run `action` on the selected item's root and path, once the server has located it. */
+  const withLocatedSelection = async (
+    action: (located: ILocateResponse, path: string) => Promise<void>
+  ): Promise<void> => {
+    const path = selectedPath();
+    if (path === null) {
+      return;
+    }
+    const located = await locateOrExplain(path, locator);
+    if (located) {
+      await action(located, path);
+    }
+  };
+
   app.commands.addCommand(CommandIDs.inspectFromFileBrowser, {
     label: 'Inspect with Fileglancer',
     caption: 'Show this item in the Fileglancer browser and inspector',
     icon: inspectorIcon,
     isEnabled: () => selectedPath() !== null,
-    execute: async () => {
-      const path = selectedPath();
-      if (path === null) {
-        return;
-      }
-      const located = await locateOrExplain(path, locator);
-      if (!located) {
-        return;
-      }
-      app.shell.activateById(options.browserId);
-      try {
-        await model.reveal(located.root, located.path);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        Notification.error(`Fileglancer could not open "${path}": ${message}`, {
-          autoClose: 6000
-        });
-      }
-    }
+    execute: () =>
+      withLocatedSelection(async (located, path) => {
+        app.shell.activateById(options.browserId);
+        try {
+          await model.reveal(located.root, located.path);
+        } catch (error) {
+          const message =
+            error instanceof Error ? error.message : String(error);
+          Notification.error(
+            `Fileglancer could not open "${path}": ${message}`,
+            {
+              autoClose: 6000
+            }
+          );
+        }
+      })
   });
 
   app.commands.addCommand(CommandIDs.copyPathFromFileBrowser, {
@@ -105,25 +116,18 @@ export function registerFileBrowserCommands(
     caption: 'Copy the full Linux path of this item on the server',
     icon: copyIcon,
     isEnabled: () => selectedPath() !== null,
-    execute: async () => {
-      const path = selectedPath();
-      if (path === null) {
-        return;
-      }
-      const located = await locateOrExplain(path, locator);
-      if (!located) {
-        return;
-      }
-      if (model.roots.state.status !== 'ready') {
-        await model.roots.refresh();
-      }
-      const root = model.findRoot(located.root);
-      if (!root) {
-        Notification.error(`The root "${located.root}" is not known here.`);
-        return;
-      }
-      copyWithNotice(linuxPath(root.path, located.path), 'Linux path');
-    }
+    execute: () =>
+      withLocatedSelection(async located => {
+        if (model.roots.state.status !== 'ready') {
+          await model.roots.refresh();
+        }
+        const root = model.findRoot(located.root);
+        if (!root) {
+          Notification.error(`The root "${located.root}" is not known here.`);
+          return;
+        }
+        copyWithNotice(linuxPath(root.path, located.path), 'Linux path');
+      })
   });
 
   app.contextMenu.addItem({

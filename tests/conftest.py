@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 from traitlets.config import Config
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+
+def _permissions_are_enforced() -> bool:
+    """False for root with its usual capabilities, which reads even a mode-000 file."""
+    with tempfile.TemporaryDirectory() as scratch:
+        probe = Path(scratch, "probe")
+        probe.write_text("")
+        probe.chmod(0)
+        return not os.access(probe, os.R_OK)
+
+
+# Whether permission tests can run in-process (they skip, or drop privileges, otherwise).
+PERMISSIONS_ENFORCED = _permissions_are_enforced()
 
 
 @pytest.fixture

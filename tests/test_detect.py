@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import zarr
 from fileglancer_ext import demo_data
 from fileglancer_ext.formats import KINDS, MAX_METADATA_BYTES, KindInfo, detect_kind
 from fileglancer_ext.formats import detect as detect_module
+from tests.conftest import PERMISSIONS_ENFORCED
 
 with warnings.catch_warnings():
     # ome_zarr.writer warns about its own deprecated Scaler default at import time.
@@ -31,18 +31,6 @@ with warnings.catch_warnings():
         write_plate_metadata,
         write_well_metadata,
     )
-
-
-def permissions_are_enforced() -> bool:
-    """False for root with its usual capabilities, which reads even a mode-000 file."""
-    with tempfile.TemporaryDirectory() as scratch:
-        probe = Path(scratch, "probe")
-        probe.write_text("")
-        probe.chmod(0)
-        return not os.access(probe, os.R_OK)
-
-
-ENFORCED = permissions_are_enforced()
 
 
 FORMATS = {"0.4": FormatV04(), "0.5": FormatV05()}
@@ -279,7 +267,7 @@ def test_unreadable_metadata_is_a_problem_not_an_error(tmp_path: Path, monkeypat
     assert info == KindInfo("zarr-array", 2, None, "cannot read .zarray: permission denied")
 
 
-@pytest.mark.skipif(not ENFORCED, reason="root reads every file")
+@pytest.mark.skipif(not PERMISSIONS_ENFORCED, reason="root reads every file")
 def test_unreadable_metadata_and_folders_for_an_ordinary_user(tmp_path: Path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / ".zattrs").write_text("{}")

@@ -12,8 +12,7 @@ from tornado.httpclient import HTTPClientError
 from traitlets.config import Config
 
 from fileglancer_ext import __version__
-
-from .conftest import LogCapture
+from tests.conftest import LogCapture
 
 
 async def get_json(jp_fetch, *parts: str, **kwargs) -> dict:

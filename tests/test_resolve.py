@@ -7,7 +7,6 @@ throw crafted paths at the same tree and check that nothing ever lands outside t
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,19 +15,7 @@ from hypothesis import strategies as st
 
 from fileglancer_ext.errors import BadRequest, FileglancerError, Forbidden, NotFound
 from fileglancer_ext.roots import Root, RootRegistry, check_availability
-
-
-def permissions_are_enforced() -> bool:
-    """False for root with its usual capabilities, which reads even a mode-000 file."""
-    with tempfile.TemporaryDirectory() as scratch:
-        probe = Path(scratch, "probe")
-        probe.write_text("")
-        probe.chmod(0)
-        return not os.access(probe, os.R_OK)
-
-
-ENFORCED = permissions_are_enforced()
-
+from tests.conftest import PERMISSIONS_ENFORCED
 
 # The lab root's symlinks: name -> target (relative targets are relative to the link).
 LAB_SYMLINKS = {
@@ -235,7 +222,7 @@ def test_a_symlink_loop_is_not_found_with_a_reason(registry: RootRegistry):
         registry.resolve("lab", "loop_a")
 
 
-@pytest.mark.skipif(not ENFORCED, reason="root reads every directory")
+@pytest.mark.skipif(not PERMISSIONS_ENFORCED, reason="root reads every directory")
 def test_a_path_under_an_unreadable_directory_is_forbidden(tmp_path: Path):
     locked = tmp_path / "locked"
     (locked / "inner").mkdir(parents=True)
