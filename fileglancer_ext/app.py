@@ -12,6 +12,7 @@ from traitlets import Bool, Dict, List, Unicode, Union, default
 from . import __version__
 from .browse import FileBrowser
 from .handlers import route_table
+from .inspection import DatasetInspector
 from .roots import Root, RootRegistry, load_roots
 
 
@@ -78,6 +79,7 @@ class FileglancerApp(ExtensionApp):
             self.configured_roots, allow_symlinks_between_roots=self.allow_symlinks_between_roots
         )
         self.browser = FileBrowser(self.registry, Path(self.serverapp.root_dir))
+        self.inspector = DatasetInspector(self.registry)
         available = [root.name for root in self.configured_roots if root.available]
         self.log.info("fileglancer %s: roots %s", __version__, ", ".join(available) or "(none)")
 

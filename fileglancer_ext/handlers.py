@@ -111,6 +111,14 @@ class LocateHandler(FileglancerAPIHandler):
         self.write_json(found)
 
 
+class MetaHandler(FileglancerAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, root: str, path: str | None = None) -> None:
+        summary = await asyncio.to_thread(self.extensionapp.inspector.metadata, root, path or "")
+        self.write_json(summary)
+
+
 # A root name, then optionally "/" and a path inside it (which may be empty).
 _ROOT_AND_PATH = r"(?P<root>[^/]+)(?:/(?P<path>.*))?"
 
@@ -123,4 +131,5 @@ def route_table() -> list[tuple[str, type[FileglancerAPIHandler]]]:
         (rf"{API_PREFIX}/list/{_ROOT_AND_PATH}", ListHandler),
         (rf"{API_PREFIX}/node/{_ROOT_AND_PATH}", NodeHandler),
         (rf"{API_PREFIX}/locate", LocateHandler),
+        (rf"{API_PREFIX}/meta/{_ROOT_AND_PATH}", MetaHandler),
     ]

@@ -1,0 +1,107 @@
+"""The inspector's metadata summary of one path: Zarr v2/v3, OME-NGFF 0.1-0.5 and N5.
+
+`summarize(path)` reads metadata documents only (each bounded by `MAX_METADATA_BYTES`; the
+bioformats2raw OME-XML by 50 MiB), never chunks, and returns a JSON-ready dict::
+
+    {
+      "kind": "ome-zarr",            # detect_kind's kind
+      "zarr_format": 2 | 3 | None,
+      "ome_version": "0.4" | None,
+      "array": ARRAY | None,         # Zarr arrays (zarr_meta.array_v2 / array_v3)
+      "group": {"members": [{"name", "kind", "shape", "dtype"}], "members_total",
+                "members_truncated", "consolidated"} | None,
+      "ome": OME | None,             # ome.ome_summary: multiscales (axes, datasets with
+                                     # shape/chunks/dtype/pixel_size), omero, labels,
+                                     # image_label, plate, well, bioformats2raw
+      "n5": {"dataset": ..., "group": ...} | None,
+      "raw": {"<file relative to path>": <parsed JSON, or None when unparseable>},
+      "problems": [{"file": "<relative file>" | "." | None, "message": str}],
+    }
+
+"raw" holds the summarized node's own documents and those of its pyramid levels and labels
+(group members' documents are summarized, not copied). A problem's "file" is relative to
+`path`, "." meaning the folder itself. Relative paths taken from metadata (levels, labels)
+that are absolute, contain ".." or lead out through a symlink are refused with a problem:
+metadata never makes this module read files outside `path`.
+
+ARRAY has: zarr_format, shape, data_type (as stored), dtype (numpy str, e.g. "<u2"),
+itemsize, chunk_shape (inner chunks when sharded), shard_shape, chunks_per_shard, codecs
+([{name, configuration}]; for v2 the filters then the compressor), compressor and filters
+(v2, as stored), fill_value, order (v2), chunk_key_encoding, dimension_separator,
+dimension_names (v2: xarray's _ARRAY_DIMENSIONS), attributes, chunks_expected (chunk files,
+or shard files when sharded) and logical_bytes (prod(shape) * itemsize).
+
+Bad metadata never raises: each unreadable, oversized or malformed file becomes a problem
+and the rest is still summarized. TIFF files get only their kind (a later issue).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import NotFound
+from .detect import detect_kind
+from .n5 import n5_summary
+from .ome import group_attrs, ome_summary
+from .zarr_meta import MetadataReader, consolidated_members, listed_members, read_array
+
+_OME_KINDS = ("ome-zarr", "ome-zarr-plate", "ome-zarr-well", "ome-zarr-labels", "bioformats2raw")
+
+
+def summarize(path: Path, *, member_limit: int = 200) -> dict[str, Any]:
+    """The metadata summary of `path` (see the module docstring for its shape).
+
+    `member_limit` bounds the group members (and N5 children) listed with their metadata;
+    `members_total` still counts them all. Raises `NotFound` only when `path` does not exist.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise NotFound(f"{path.name or path} does not exist")
+    is_dir = path.is_dir()
+    info = detect_kind(path, is_dir=is_dir)
+    reader = MetadataReader(path)
+    result: dict[str, Any] = {
+        "kind": info.kind,
+        "zarr_format": info.zarr_format,
+        "ome_version": info.ome_version,
+        "array": None,
+        "group": None,
+        "ome": None,
+        "n5": None,
+        "raw": reader.raw,
+        "problems": reader.problems,
+    }
+    if not is_dir:
+        return result
+    if info.kind == "zarr-array":
+        result["array"] = read_array(reader, path)
+    elif info.kind == "zarr-group" or info.kind in _OME_KINDS:
+        result["group"] = _group(reader, path, info.zarr_format, member_limit)
+        attrs, _ = group_attrs(reader, path)
+        if info.kind in _OME_KINDS or "image-label" in attrs:
+            result["ome"] = ome_summary(reader, path, attrs)
+            if result["ome_version"] is None:
+                result["ome_version"] = result["ome"]["version"]
+    elif info.kind in ("n5-array", "n5-group"):
+        result["n5"] = n5_summary(reader, path, limit=member_limit)
+    return result
+
+
+def _group(reader: MetadataReader, path: Path, zarr_format: int | None, limit: int) -> dict:
+    """Members of a Zarr group, from consolidated metadata when present, else from disk."""
+    if zarr_format == 3:
+        doc = reader.read_object(path / "zarr.json") or {}
+        consolidated = doc.get("consolidated_metadata")
+        inline = consolidated.get("metadata") if isinstance(consolidated, dict) else None
+        if isinstance(inline, dict):
+            return consolidated_members(inline, 3, limit)
+    elif zarr_format == 2:
+        reader.read_object(path / ".zgroup")
+        zmeta = reader.read_object(path / ".zmetadata")
+        docs = zmeta.get("metadata") if zmeta is not None else None
+        if isinstance(docs, dict):
+            return consolidated_members(docs, 2, limit)
+        if zmeta is not None:
+            reader.problem(path / ".zmetadata", "malformed .zmetadata: no metadata object")
+    return listed_members(reader, path, limit)
