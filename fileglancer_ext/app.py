@@ -83,5 +83,8 @@ class FileglancerApp(ExtensionApp):
         available = [root.name for root in self.configured_roots if root.available]
         self.log.info("fileglancer %s: roots %s", __version__, ", ".join(available) or "(none)")
 
+    async def stop_extension(self) -> None:
+        self.inspector.close()
+
     def initialize_handlers(self) -> None:
         self.handlers.extend(route_table())

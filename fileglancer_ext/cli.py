@@ -6,6 +6,7 @@ Each subcommand is a thin wrapper over the same domain functions the REST API us
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,7 +48,87 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--data-only", action="store_true", help="write the data and exit without JupyterLab"
     )
+    _add_info_parser(commands)
+    _add_validate_parser(commands)
     return parser
+
+
+def _add_info_parser(commands: argparse._SubParsersAction) -> None:
+    info = commands.add_parser(
+        "info",
+        help="summarize a dataset's metadata (what the inspector shows)",
+        description="Summarize a Zarr v2/v3, OME-Zarr (NGFF 0.1-0.5) or N5 dataset from its "
+        "metadata files (never its chunks): shape, dtype, chunks, shards, codecs, axes, "
+        "pixel sizes, channels, levels, and OME-NGFF validation. Exit status: 0, or 2 for "
+        "a missing path.",
+    )
+    info.add_argument("path", type=Path, help="the dataset folder")
+    info.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
+def _run_info(args: argparse.Namespace) -> int:
+    from .errors import FileglancerError
+    from .inspection import describe_dataset
+    from .report_text import format_summary
+
+    try:
+        summary = describe_dataset(args.path)
+    except FileglancerError as err:
+        print(f"fileglancer-ext info: {err.message}", file=sys.stderr)
+        return 2
+    print(json.dumps(summary, indent=2) if args.json else format_summary(args.path, summary))
+    return 0
+
+
+def _add_validate_parser(commands: argparse._SubParsersAction) -> None:
+    validate = commands.add_parser(
+        "validate",
+        help="check an OME-Zarr dataset against the OME-NGFF spec",
+        description="Validate an OME-Zarr dataset: its metadata against the official "
+        "OME-NGFF JSON schemas (0.1-0.5) and its structure (levels exist, dimensions, "
+        "scales, labels, wells). Exit status: 0 valid, 1 invalid, 2 usage error or "
+        "missing path.",
+    )
+    validate.add_argument("path", type=Path, help="the dataset folder (an OME-Zarr group)")
+    validate.add_argument("--json", action="store_true", help="print the report as JSON")
+    validate.add_argument(
+        "--metadata-only",
+        action="store_true",
+        help="check the group's own metadata only, not its levels, labels or wells",
+    )
+    validate.add_argument(
+        "--schema",
+        default=None,
+        help="validate against this official schema (e.g. strict_image) instead of the "
+        "one chosen by the dataset's kind",
+    )
+    validate.add_argument(
+        "--ngff-version",
+        default=None,
+        help="validate as this OME-NGFF version instead of the declared one",
+    )
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    from .errors import FileglancerError
+    from .formats.validate import validate_dataset
+    from .report_text import format_validation
+
+    try:
+        report = validate_dataset(
+            args.path,
+            metadata_only=args.metadata_only,
+            schema=args.schema,
+            version=args.ngff_version,
+        )
+    except FileglancerError as err:  # a missing path or a bad override: a usage error
+        print(f"fileglancer-ext validate: {err.message}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print(format_validation(args.path, report))
+    return 0 if report.valid else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,6 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             extra=passthrough,
         )
         return 0
+    if args.command == "info":
+        return _run_info(args)
+    if args.command == "validate":
+        return _run_validate(args)
     return 2
 
 

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
-from jupyter_server.base.handlers import APIHandler
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
@@ -34,6 +34,12 @@ class FileglancerAPIHandler(ExtensionHandlerMixin, APIHandler):
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(payload))
+
+    def write_binary(self, body: bytes, content_type: str) -> None:
+        # APIHandler.finish would stamp the body application/json; skip to its parent.
+        self.update_api_activity()
+        self.set_header("Content-Type", content_type)
+        JupyterHandler.finish(self, body)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
@@ -119,6 +125,29 @@ class MetaHandler(FileglancerAPIHandler):
         self.write_json(summary)
 
 
+class StatsHandler(FileglancerAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, root: str, path: str | None = None) -> None:
+        stats = await asyncio.to_thread(self.extensionapp.inspector.stats, root, path or "")
+        self.write_json(stats)
+
+
+class ThumbnailHandler(FileglancerAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, root: str, path: str | None = None) -> None:
+        size_text = self.get_query_argument("size", "256")
+        if not size_text.isdigit():
+            raise BadRequest("'size' must be a whole number of pixels (16 to 1024).")
+        png = await asyncio.to_thread(
+            self.extensionapp.inspector.thumbnail, root, path or "", int(size_text)
+        )
+        # Previews are cheap to redo and the data may change: let the browser keep them briefly.
+        self.set_header("Cache-Control", "private, max-age=60")
+        self.write_binary(png, "image/png")
+
+
 # A root name, then optionally "/" and a path inside it (which may be empty).
 _ROOT_AND_PATH = r"(?P<root>[^/]+)(?:/(?P<path>.*))?"
 
@@ -132,4 +161,6 @@ def route_table() -> list[tuple[str, type[FileglancerAPIHandler]]]:
         (rf"{API_PREFIX}/node/{_ROOT_AND_PATH}", NodeHandler),
         (rf"{API_PREFIX}/locate", LocateHandler),
         (rf"{API_PREFIX}/meta/{_ROOT_AND_PATH}", MetaHandler),
+        (rf"{API_PREFIX}/thumbnail/{_ROOT_AND_PATH}", ThumbnailHandler),
+        (rf"{API_PREFIX}/stats/{_ROOT_AND_PATH}", StatsHandler),
     ]

@@ -10,20 +10,56 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .errors import FileglancerError, Forbidden, NotFound
 from .formats.summary import summarize
+from .formats.validate import validate_dataset
 from .roots import RootRegistry
+from .stats_service import StatsService
+from .thumbnails import render_thumbnail
+
+# Kinds that OME-NGFF validation applies to.
+_OME_KINDS = frozenset(
+    {"ome-zarr", "ome-zarr-plate", "ome-zarr-well", "ome-zarr-labels", "bioformats2raw"}
+)
 
 
 def describe_dataset(path: Path) -> dict[str, Any]:
-    """The metadata summary of a real path (see `formats.summary`)."""
-    return summarize(path)
+    """The metadata summary of a real path (see `formats.summary`), with `validation`:
+    the OME-NGFF validation report for OME kinds, None for the others.
+
+    Raises NotFound for a missing path; problems of the data are reported, never raised.
+    """
+    summary = summarize(path)
+    is_ome = summary["kind"] in _OME_KINDS
+    summary["validation"] = validate_dataset(path).to_json() if is_ome else None
+    return summary
 
 
 class DatasetInspector:
     """What the inspector panel asks about one path of a root."""
 
-    def __init__(self, registry: RootRegistry) -> None:
+    def __init__(self, registry: RootRegistry, stats: StatsService | None = None) -> None:
         self.registry = registry
+        self.stats_service = stats or StatsService()
+
+    def stats(self, root: str, path: str, *, wait: float = 0.5) -> dict[str, Any]:
+        """Storage statistics of (root, path): {"state": "done", ...figures} or, while a
+        large dataset is still being walked, {"state": "computing", "files_seen", ...}.
+
+        Waits up to `wait` seconds so that small datasets answer "done" at once; call it
+        off the event loop. Raises NotFound / Forbidden when the walk cannot start.
+        """
+        answer = self.stats_service.request(self.registry.resolve(root, path), wait=wait)
+        if answer["state"] == "error":
+            error = {"not_found": NotFound, "forbidden": Forbidden}.get(
+                answer["error"], FileglancerError
+            )
+            raise error(answer["message"])
+        return answer
+
+    def close(self) -> None:
+        """Stop background work (statistics walks); the server is shutting down."""
+        self.stats_service.close()
 
     def metadata(self, root: str, path: str) -> dict[str, Any]:
         """Summary + raw metadata of the dataset at (root, path).
@@ -36,3 +72,10 @@ class DatasetInspector:
         summary["root"] = root
         summary["path"] = path.strip("/")
         return summary
+
+    def thumbnail(self, root: str, path: str, size: int) -> bytes:
+        """A PNG preview (longer edge `size`) of the image at (root, path).
+
+        Raises BadRequest when there is nothing to preview or it would read too much.
+        """
+        return render_thumbnail(self.registry.resolve(root, path), size=size)

@@ -118,3 +118,37 @@ def test_demo_starts_jupyterlab_on_the_sample_data(tmp_path: Path):
         process.terminate()
         output, _ = process.communicate(timeout=30)
     assert "fileglancer demo data in" in output
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("info") / "demo"
+    assert main(["demo", str(folder), "--data-only", "--many-files", "3"]) == 0
+    return folder
+
+
+def test_info_prints_levels_pixel_sizes_channels_and_validation(demo_folder: Path, capsys):
+    capsys.readouterr()
+    assert main(["info", str(demo_folder / "ome-zarr-0.4" / "cells.ome.zarr")]) == 0
+    out = capsys.readouterr().out
+    assert "ome-zarr (Zarr v2, OME-NGFF 0.4)" in out
+    assert "level s1: 3 x 16 x 128 x 128  pixel z 2 micrometer, y 1 micrometer" in out
+    assert "0: DAPI #0000FF window" in out
+    assert "validation: valid" in out
+
+
+def test_info_json_is_the_same_summary_the_meta_route_answers(demo_folder: Path, capsys):
+    from fileglancer_ext.inspection import describe_dataset
+
+    path = demo_folder / "zarr-v3" / "sharded.zarr"
+    capsys.readouterr()
+    assert main(["info", "--json", str(path)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads(json.dumps(describe_dataset(path)))
+    assert printed["array"]["shard_shape"] == [64, 256, 256]
+    assert printed["validation"] is None  # not OME: nothing to validate
+
+
+def test_info_of_a_missing_path_exits_2_with_a_message(tmp_path: Path, capsys):
+    assert main(["info", str(tmp_path / "nope.zarr")]) == 2
+    assert "does not exist" in capsys.readouterr().err

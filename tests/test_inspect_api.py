@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from tornado.httpclient import HTTPClientError
 
 from fileglancer_ext.demo_data import write_demo_data
@@ -27,6 +29,9 @@ def lab(tmp_path: Path, demo_data: Path) -> Path:
     broken = lab / "broken.zarr"
     broken.mkdir()
     (broken / ".zarray").write_text('{"shape": [10, 10], "chunks": ')  # truncated JSON
+    invalid = lab / "invalid.ome.zarr"
+    shutil.copytree(lab / "ome-zarr-0.4" / "cells.ome.zarr", invalid)
+    shutil.rmtree(invalid / "s1")  # a pyramid level the metadata promises is gone
     (tmp_path / "outside").mkdir()
     (lab / "escape").symlink_to(tmp_path / "outside")
     return lab
@@ -69,6 +74,15 @@ async def test_meta_summarizes_the_demo_ome_zarr_image(jp_fetch):
         ("mCherry", "FF0000"),
     ]
     assert ".zattrs" in meta["raw"] and meta["problems"] == []
+    assert meta["validation"]["valid"] is True
+    assert meta["validation"]["version"] == "0.4"
+
+
+async def test_meta_reports_why_an_ome_zarr_is_invalid(jp_fetch):
+    meta = await get_json(jp_fetch, "meta", "lab", "invalid.ome.zarr")
+    validation = meta["validation"]
+    assert validation["valid"] is False
+    assert any("s1" in (error["file"] + error["message"]) for error in validation["errors"])
 
 
 async def test_meta_summarizes_a_sharded_zarr_v3_array(jp_fetch):
@@ -99,3 +113,47 @@ async def test_meta_needs_a_logged_in_user(jp_fetch):
             "fileglancer", "api", "meta", "lab", "", headers={"Authorization": "token wrong"}
         )
     assert caught.value.code == 403
+
+
+async def test_thumbnail_is_a_png_of_the_requested_size_with_the_channel_colours(jp_fetch):
+    response = await get(jp_fetch, "thumbnail", "lab", "ome-zarr-0.5/cells.ome.zarr", size="128")
+    assert response.headers["Content-Type"] == "image/png"
+    image = Image.open(io.BytesIO(response.body))
+    assert image.format == "PNG" and max(image.size) == 128
+    red, green, blue = (band.getextrema()[1] for band in image.convert("RGB").split())
+    assert red > 0 and green > 0 and blue > 0
+
+
+@pytest.mark.parametrize("size", ["big", "-5", "5", "4096"])
+async def test_thumbnail_refuses_a_bad_size(jp_fetch, size: str):
+    status, body = await error_of(
+        jp_fetch, "thumbnail", "lab", "ome-zarr-0.4/cells.ome.zarr", size=size
+    )
+    assert (status, body["error"]) == (400, "bad_request")
+
+
+async def test_thumbnail_of_something_that_is_not_an_image_is_a_clear_400(jp_fetch):
+    status, body = await error_of(jp_fetch, "thumbnail", "lab", "many-files")
+    assert status == 400 and "no image" in body["message"]
+
+
+async def test_stats_count_chunks_per_level_and_the_compression_ratio(jp_fetch, lab: Path):
+    stats = {"state": "computing"}
+    for _ in range(50):  # small data answers at once; poll briefly like the UI does
+        stats = await get_json(jp_fetch, "stats", "lab", "ome-zarr-0.4/cells.ome.zarr")
+        if stats["state"] == "done":
+            break
+    assert stats["state"] == "done"
+    assert [level["path"] for level in stats["levels"]] == ["s0", "s1", "s2"]
+    s0 = stats["levels"][0]
+    assert s0["logical_bytes"] == 3 * 16 * 256 * 256 * 2
+    assert s0["chunks_missing"] == 0 and s0["chunk_files"] == s0["chunks_expected"]
+    assert stats["compression_ratio"] > 1
+    files = [p for p in (lab / "ome-zarr-0.4/cells.ome.zarr").rglob("*") if p.is_file()]
+    assert stats["stored_bytes"] == sum(p.stat().st_size for p in files)
+    assert stats["files"] == len(files)
+
+
+async def test_stats_of_a_missing_path_is_404(jp_fetch):
+    status, body = await error_of(jp_fetch, "stats", "lab", "nope.zarr")
+    assert (status, body["error"]) == (404, "not_found")

@@ -1,0 +1,156 @@
+"""Benchmark: storage statistics of a Zarr folder of many chunk files against `du -sb`.
+
+    python benchmarks/stats.py [--sizes 100000 1000000] [--workdir DIR] [--runs 3]
+
+Builds (or reuses, when an earlier run finished it) a Zarr v2 array with nested "/" chunk
+keys per size: `count / 1000` row folders of 1000 small chunk files each (40-140 bytes,
+written with os.open/os.write), plus `.zarray`. Then, per size, with the operating system's
+caches warm (one untimed run of each first):
+
+- du: `du -sb <folder>`, the median of `--runs` runs;
+- ours: `fileglancer_ext.stats.compute_stats(<folder>)`, the median of `--runs` runs;
+- ratio: ours / du (the target is <= 1.5);
+- match: whether du's figure equals ours (`stored_bytes + dir_bytes`: du counts folders).
+
+Prints one table. Nothing is asserted: CI machines are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from fileglancer_ext.stats import compute_stats
+
+DEFAULT_WORKDIR = Path(tempfile.gettempdir()) / "fileglancer-bench-stats"
+FILES_PER_FOLDER = 1000
+CHUNK_SIDE = 4
+
+
+# --- test folders ---------------------------------------------------------------------------
+
+
+def ensure_folder(workdir: Path, count: int) -> Path:
+    """The Zarr array folder of `count` chunk files, built unless a finished one is there."""
+    folder = workdir / f"chunks-{count}.zarr"
+    ready = workdir / f"chunks-{count}.ready"
+    if ready.exists() and folder.is_dir():
+        return folder
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    started = time.perf_counter()
+    rows = max(1, count // FILES_PER_FOLDER)
+    columns = min(count, FILES_PER_FOLDER)
+    _write_zarray(folder, rows, columns)
+    payload = os.urandom(256)
+    for row in range(rows):
+        row_dir = folder / str(row)
+        row_dir.mkdir()
+        fd = os.open(row_dir, os.O_RDONLY)
+        try:
+            for column in range(columns):
+                _write_chunk(fd, str(column), payload[: 40 + (row * 7 + column) % 101])
+        finally:
+            os.close(fd)
+    ready.touch()
+    print(
+        f"built {folder} ({rows * columns:,} chunk files) in {time.perf_counter() - started:.1f} s"
+    )
+    return folder
+
+
+def _write_zarray(folder: Path, rows: int, columns: int) -> None:
+    metadata = {
+        "zarr_format": 2,
+        "shape": [rows * CHUNK_SIDE, columns * CHUNK_SIDE],
+        "chunks": [CHUNK_SIDE, CHUNK_SIDE],
+        "dtype": "<u2",
+        "compressor": None,
+        "fill_value": 0,
+        "order": "C",
+        "filters": None,
+        "dimension_separator": "/",
+    }
+    (folder / ".zarray").write_text(json.dumps(metadata))
+
+
+def _write_chunk(dir_fd: int, name: str, data: bytes) -> None:
+    # Relative to the open row folder: no path walk per file.
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644, dir_fd=dir_fd)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+# --- measurements ---------------------------------------------------------------------------
+
+
+def du_bytes(folder: Path) -> int:
+    out = subprocess.run(["du", "-sb", str(folder)], check=True, capture_output=True, text=True)
+    return int(out.stdout.split()[0])
+
+
+def median_seconds(work: Callable[[], object], runs: int) -> float:
+    work()  # warm the caches; not timed
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def measure(folder: Path, runs: int) -> tuple[float, float, bool, dict]:
+    du_time = median_seconds(lambda: du_bytes(folder), runs)
+    ours_time = median_seconds(lambda: compute_stats(folder), runs)
+    stats = compute_stats(folder)
+    match = du_bytes(folder) == stats["stored_bytes"] + stats["dir_bytes"]
+    return du_time, ours_time, match, stats
+
+
+# --- main -----------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[100_000, 1_000_000], help="chunk files"
+    )
+    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="where to build")
+    parser.add_argument("--runs", type=int, default=3, help="runs per median (default 3)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    rows = []
+    for count in args.sizes:
+        folder = ensure_folder(args.workdir, count)
+        du_time, ours_time, match, stats = measure(folder, args.runs)
+        rows.append((count, du_time, ours_time, match, stats))
+    print()
+    print("| chunk files | du -sb (s) | stats (s) | ratio (target <= 1.5) | bytes match du |")
+    print("|---:|---:|---:|---:|:---:|")
+    for count, du_time, ours_time, match, stats in rows:
+        ratio = ours_time / du_time if du_time else float("inf")
+        figures = f"{'yes' if match else 'NO'} ({stats['stored_bytes'] + stats['dir_bytes']:,})"
+        print(
+            f"| {stats['chunk_files']:,} of {count:,} | {du_time:.3f} | {ours_time:.3f} "
+            f"| {ratio:.2f} | {figures} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""The official OME-NGFF JSON schemas, loaded from the installed ngff-zarr package.
+
+ngff-zarr ships the schemas of every spec version under `ngff_zarr/spec/<version>/schemas`.
+They refer to each other by absolute `https://ngff.openmicroscopy.org/...` URLs; we register
+every schema of a version in one `referencing.Registry` under its `$id` and under its
+canonical URL, so those references resolve locally and nothing is ever fetched.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import jsonschema
+from jsonschema.protocols import Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+# The versions this module knows; later folders in ngff-zarr (0.6, 0.9) are drafts.
+NGFF_VERSIONS = ("0.1", "0.2", "0.3", "0.4", "0.5")
+_SUFFIX = ".schema"
+_CANONICAL = "https://ngff.openmicroscopy.org/{version}/schemas/{name}.schema"
+
+
+class UnknownSchema(LookupError):
+    """No schema of that name exists for that version (or the version itself is unknown)."""
+
+
+@cache
+def load_schemas(version: str) -> dict[str, dict[str, Any]]:
+    """Every schema of `version`, by short name ("image", "strict_plate"...).
+
+    Raises UnknownSchema for a version ngff-zarr has no schemas for. Cached: read once.
+    """
+    if version not in NGFF_VERSIONS:
+        raise UnknownSchema(f"no OME-NGFF schemas for version {version!r}")
+    folder = files("ngff_zarr") / "spec" / version / "schemas"
+    schemas: dict[str, dict[str, Any]] = {}
+    for entry in folder.iterdir():
+        # 0.3 also has jsonld/ and salad_schema/ folders, which are not JSON schemas.
+        if entry.is_file() and entry.name.endswith(_SUFFIX):
+            schemas[entry.name.removesuffix(_SUFFIX)] = json.loads(entry.read_text("utf-8"))
+    return schemas
+
+
+def schema_names(version: str) -> list[str]:
+    """The schema names available for `version`, sorted; raises UnknownSchema for a bad version."""
+    return sorted(load_schemas(version))
+
+
+@cache
+def _registry(version: str) -> Registry:
+    resources: list[tuple[str, Resource]] = []
+    for name, contents in load_schemas(version).items():
+        # The strict_* schemas declare no $schema; they are 2020-12 like the rest.
+        resource = Resource.from_contents(contents, default_specification=DRAFT202012)
+        uris = {_CANONICAL.format(version=version, name=name)}
+        # Some $ids are not canonical (0.2's image is on localhost, 0.4's bf2raw "latest").
+        if isinstance(contents.get("$id"), str):
+            uris.add(contents["$id"])
+        resources.extend((uri, resource) for uri in uris)
+    # No `retrieve` callable: an unknown reference raises instead of going to the network.
+    return Registry().with_resources(resources)
+
+
+@cache
+def get_validator(version: str, name: str) -> Validator:
+    """A ready jsonschema validator for schema `name` of `version`; raises UnknownSchema."""
+    schemas = load_schemas(version)
+    if name not in schemas:
+        known = ", ".join(sorted(schemas))
+        raise UnknownSchema(f"OME-NGFF {version} has no {name!r} schema (it has: {known})")
+    schema = schemas[name]
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    return cls(schema, registry=_registry(version))

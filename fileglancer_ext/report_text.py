@@ -1,0 +1,121 @@
+"""Plain-text renderings for the terminal: `fileglancer-ext info` and `validate`.
+
+The JSON the REST API answers is the source; these only lay it out for people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .formats.validate import ValidationReport
+
+
+def format_validation(path: Path, report: ValidationReport) -> str:
+    """A summary line, then one line per error and warning."""
+    verdict = "valid" if report.valid else "INVALID"
+    lines = [
+        f"{path}: {verdict}",
+        f"  OME-NGFF version: {report.version or 'unknown'}",
+        f"  kind: {report.kind or 'not OME-NGFF'}",
+    ]
+    for title, problems in (("error", report.errors), ("warning", report.warnings)):
+        for problem in problems:
+            lines.append(f"  {title}: {problem.location}: {problem.message} [{problem.source}]")
+    lines.append(f"  {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+    return "\n".join(lines)
+
+
+def format_summary(path: Path, summary: dict[str, Any]) -> str:
+    """The inspector's summary as indented text: kind, array, pyramid, channels, problems."""
+    kind = summary["kind"]
+    details = [f"Zarr v{summary['zarr_format']}"] if summary.get("zarr_format") else []
+    if summary.get("ome_version"):
+        details.append(f"OME-NGFF {summary['ome_version']}")
+    lines = [f"{path}: {kind}" + (f" ({', '.join(details)})" if details else "")]
+    if summary.get("array"):
+        lines += _array_lines(summary["array"])
+    ome = summary.get("ome") or {}
+    for image in ome.get("multiscales") or []:
+        lines += _multiscale_lines(image)
+    if (ome.get("omero") or {}).get("channels"):
+        lines += _channel_lines(ome["omero"]["channels"])
+    group = summary.get("group")
+    if group and not ome.get("multiscales"):
+        more = " (first ones only)" if group.get("members_truncated") else ""
+        lines.append(f"  members: {group['members_total']}{more}")
+        lines += [f"    {m['name']}: {m['kind']}" for m in group["members"]]
+    validation = summary.get("validation")
+    if validation is not None:
+        verdict = "valid" if validation["valid"] else "INVALID"
+        lines.append(
+            f"  validation: {verdict} ({len(validation['errors'])} error(s), "
+            f"{len(validation['warnings'])} warning(s); `fileglancer-ext validate` for details)"
+        )
+    lines += [f"  problem: {p['file']}: {p['message']}" for p in summary.get("problems", [])]
+    return "\n".join(lines)
+
+
+def _array_lines(array: dict[str, Any]) -> list[str]:
+    lines = [
+        f"  shape: {_dims(array['shape'])}  dtype: {array['dtype'] or array['data_type']}",
+        f"  chunks: {_dims(array['chunk_shape'])}",
+    ]
+    if array.get("shard_shape"):
+        lines.append(f"  shards: {_dims(array['shard_shape'])}")
+    codecs = ", ".join(codec["name"] for codec in array.get("codecs") or []) or "none"
+    lines.append(f"  codecs: {codecs}")
+    if array.get("dimension_names"):
+        lines.append(f"  dimensions: {', '.join(str(n) for n in array['dimension_names'])}")
+    lines.append(
+        f"  chunks expected: {array['chunks_expected']:,}  "
+        f"uncompressed: {_bytes(array['logical_bytes'])}"
+    )
+    return lines
+
+
+def _multiscale_lines(image: dict[str, Any]) -> list[str]:
+    axes = ", ".join(
+        axis["name"] + (f" [{axis['unit']}]" if axis.get("unit") else "") for axis in image["axes"]
+    )
+    lines = [f"  image {image.get('name') or ''}".rstrip() + f": axes {axes}"]
+    for level in image["datasets"]:
+        sizes = level.get("pixel_size") or {}
+        pixel = ", ".join(
+            f"{axis} {v['value']:g} {v.get('unit') or ''}".rstrip() for axis, v in sizes.items()
+        )
+        shape = _dims(level["shape"]) if level.get("shape") else "?"
+        lines.append(f"    level {level['path']}: {shape}" + (f"  pixel {pixel}" if pixel else ""))
+    return lines
+
+
+def _channel_lines(channels: Iterable[dict[str, Any]]) -> list[str]:
+    lines = ["  channels:"]
+    for index, channel in enumerate(channels):
+        window = channel.get("window") or {}
+        shown = f" window {_number(window.get('start'))}-{_number(window.get('end'))}"
+        shown = shown if window else ""
+        color = f" #{channel['color']}" if channel.get("color") else ""
+        lines.append(f"    {index}: {channel.get('label') or '(no name)'}{color}{shown}")
+    return lines
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
+def _dims(values: Iterable[int]) -> str:
+    return " x ".join(str(value) for value in values)
+
+
+def _bytes(count: int | None) -> str:
+    if count is None:
+        return "?"
+    size = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{count} B"

@@ -1,0 +1,463 @@
+"""Storage statistics of a dataset: bytes on disk, files, chunks present and expected, ratio.
+
+`compute_stats(path)` answers, for a Zarr v2/v3 array, a Zarr group, an OME-Zarr pyramid
+(per level, in the declared order, and in total), an N5 dataset, a plain folder or a file:
+
+- `stored_bytes`: the sum of the files' sizes (st_size; symlinks count as themselves);
+  `dir_bytes`: the folders' own sizes, so that `stored_bytes + dir_bytes` is `du -sb`;
+  `allocated_bytes`: files' and folders' st_blocks * 512, as `du -s --block-size=1`.
+  Hard links count once per name here (du counts them once).
+- `files`, `dirs`: how many; `unreadable`: entries and folders that could not be read
+  (permission denied, vanished during the walk), left out of every figure.
+- `chunk_files`, `chunk_bytes`: the files that are chunks or shards, i.e. neither metadata
+  files (`METADATA_NAMES`) nor hidden (".DS_Store"). None for what is no Zarr/N5 data.
+- `chunks_expected`: the cells of the chunk grid from the array metadata (for sharded
+  Zarr v3: shards, since the chunk grid then is the shard grid); `chunks_missing`:
+  expected minus present (never below 0). Missing chunks are legal: they read as fill value.
+- `logical_bytes`: prod(shape) * itemsize; `compression_ratio`: logical / chunk bytes,
+  None without chunks or without a known item size (variable-length strings, extensions).
+- `levels` (OME-Zarr images only): one dict per `multiscales[0].datasets[]` entry, in the
+  declared order, with `path` and the same figures. The totals count the whole tree (group
+  metadata, labels...); their `chunks_expected` and `logical_bytes` sum the levels, and their
+  ratio is the levels' logical bytes over the levels' chunk bytes.
+
+The walk uses `os.scandir` iteratively and `DirEntry.stat(follow_symlinks=False)`: one
+lstat per entry, no symlink followed, no chunk opened. Only metadata documents are read.
+`scan_stats` also returns every folder's mtime stamp, which `StatsService` (in
+`stats_service.py`) uses to tell whether a cached result still holds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import stat
+import threading
+import time
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .formats.detect import MAX_METADATA_BYTES, detect_kind
+
+METADATA_NAMES = frozenset(
+    {".zarray", ".zattrs", ".zgroup", ".zmetadata", "zarr.json", "attributes.json"}
+)
+# Kinds whose non-metadata files are chunks; for anything else the chunk figures are None.
+CHUNKED_KINDS = frozenset(
+    {
+        "zarr-array",
+        "zarr-group",
+        "ome-zarr",
+        "ome-zarr-plate",
+        "ome-zarr-well",
+        "ome-zarr-labels",
+        "bioformats2raw",
+        "n5-array",
+        "n5-group",
+    }
+)
+# Progress is published, and cancellation checked, after every batch of this many entries.
+_BATCH = 4096
+_RAW_BITS = re.compile(r"r([0-9]+)")
+
+
+class Cancelled(Exception):
+    """The walk was cancelled through its `Progress` (the service is closing)."""
+
+
+@dataclass
+class Progress:
+    """What a running walk has seen so far; read by other threads without a lock.
+
+    Plain int attributes: each update is one assignment, atomic under the GIL.
+    """
+
+    files_seen: int = 0
+    bytes_seen: int = 0
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass(frozen=True)
+class StatsResult:
+    """A computed answer: `data` (the JSON dict), every folder's (path, mtime_ns) seen, and
+    when the walk started (time.time_ns(), before the first stat)."""
+
+    data: dict[str, Any]
+    stamps: list[tuple[str, int]]
+    started_ns: int
+
+
+def compute_stats(path: Path | str) -> dict[str, Any]:
+    """The statistics of the file or folder at `path` (see the module docstring).
+
+    Raises FileNotFoundError / NotADirectoryError when `path` does not exist and
+    PermissionError when it cannot be read itself; unreadable parts inside are counted
+    in `unreadable` instead.
+    """
+    return scan_stats(path).data
+
+
+def scan_stats(path: Path | str, progress: Progress | None = None) -> StatsResult:
+    """`compute_stats`, plus the folder stamps; reports into (and is cancelled by) `progress`.
+
+    Raises `Cancelled` when `progress.cancel` is set during the walk.
+    """
+    progress = progress if progress is not None else Progress()
+    started_ns = time.time_ns()
+    started = time.perf_counter()
+    root = os.path.normpath(os.fspath(path))
+    st = os.lstat(root)
+    if not stat.S_ISDIR(st.st_mode):
+        return StatsResult(_file_stats(root, st), [(root, st.st_mtime_ns)], started_ns)
+    os.scandir(root).close()  # PermissionError for the dataset itself, before any work
+    kind = detect_kind(Path(root), is_dir=True).kind
+    array = read_array_info(root)
+    level_paths = multiscale_paths(root) if array is None else []
+    level_dirs = {os.path.normpath(os.path.join(root, p)): i + 1 for i, p in enumerate(level_paths)}
+    walk = _Walk(len(level_paths) + 1, level_dirs, progress)
+    walk.run(root, st)
+    data = _summarize(kind, array, level_paths, walk, root)
+    data["elapsed"] = round(time.perf_counter() - started, 6)
+    return StatsResult(data, walk.stamps, started_ns)
+
+
+# --- the walk -------------------------------------------------------------------------------
+
+
+class _Tally:
+    """Figures of one part of the tree (a pyramid level, or everything else)."""
+
+    __slots__ = ("files", "stored", "blocks", "chunk_files", "chunk_bytes", "dirs", "dir_bytes")
+
+    def __init__(self) -> None:
+        self.files = self.stored = self.blocks = 0
+        self.chunk_files = self.chunk_bytes = 0
+        self.dirs = self.dir_bytes = 0
+
+    def add(self, other: _Tally) -> None:
+        for name in self.__slots__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+class _Walk:
+    """An iterative scandir walk that tallies files per bucket (0: the rest, i: level i)."""
+
+    def __init__(self, buckets: int, level_dirs: dict[str, int], progress: Progress) -> None:
+        self.tallies = [_Tally() for _ in range(buckets)]
+        self.level_dirs = level_dirs
+        self.progress = progress
+        self.stamps: list[tuple[str, int]] = []
+        self.unreadable = 0
+
+    def run(self, root: str, root_stat: os.stat_result) -> None:
+        self._count_dir(root, root_stat, 0)
+        stack = [(root, 0)]
+        while stack:
+            if self.progress.cancel.is_set():
+                raise Cancelled()
+            directory, bucket = stack.pop()
+            try:
+                self._scan(directory, bucket, stack)
+            except FileNotFoundError:
+                if directory == root:
+                    raise
+                self.unreadable += 1  # removed during the walk
+            except OSError:
+                self.unreadable += 1  # permission denied, I/O error: go on with the rest
+
+    def _count_dir(self, path: str, st: os.stat_result, bucket: int) -> None:
+        # Recorded before the folder is listed: a later change moves its mtime past this.
+        self.stamps.append((path, st.st_mtime_ns))
+        tally = self.tallies[bucket]
+        tally.dirs += 1
+        tally.dir_bytes += st.st_size
+        tally.blocks += st.st_blocks
+
+    def _scan(self, directory: str, bucket: int, stack: list[tuple[str, int]]) -> None:
+        """Tally one folder's files and push its subfolders.
+
+        The hot loop, kept flat: per file one fstatat relative to the open folder (cheaper
+        than a stat of the full path), a few additions and one name check. Progress and
+        cancellation are handled per batch of entries, not per file.
+        """
+        files = stored = blocks = chunk_files = chunk_bytes = 0
+        metadata, progress = METADATA_NAMES, self.progress
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            with os.scandir(fd) as entries:
+                # Whole batches are read before their entries are looked at: an error of
+                # the listing itself surfaces here, between batches.
+                for batch in iter(lambda: list(islice(entries, _BATCH)), []):
+                    seen, others = stored, 0
+                    for entry in batch:
+                        try:
+                            if entry.is_dir(follow_symlinks=False):  # d_type: no syscall
+                                self._subfolder(directory, entry, bucket, stack)
+                                others += 1
+                                continue
+                            st = entry.stat(follow_symlinks=False)
+                        except OSError:
+                            self.unreadable += 1  # removed or unreadable meanwhile
+                            others += 1
+                            continue
+                        stored += st.st_size
+                        blocks += st.st_blocks
+                        name = entry.name
+                        if name not in metadata and name[0] != ".":
+                            chunk_files += 1
+                            chunk_bytes += st.st_size
+                    files += len(batch) - others
+                    progress.files_seen += len(batch) - others
+                    progress.bytes_seen += stored - seen
+                    if progress.cancel.is_set():
+                        raise Cancelled()
+        finally:
+            os.close(fd)
+            # Also for a folder that failed part way: what was read counts.
+            tally = self.tallies[bucket]
+            tally.files += files
+            tally.stored += stored
+            tally.blocks += blocks
+            tally.chunk_files += chunk_files
+            tally.chunk_bytes += chunk_bytes
+
+    def _subfolder(
+        self, directory: str, entry: os.DirEntry[str], bucket: int, stack: list[tuple[str, int]]
+    ) -> None:
+        path = os.path.join(directory, entry.name)  # scandir(fd) gives names only
+        sub = self.level_dirs.get(path, bucket) if self.level_dirs else bucket
+        self._count_dir(path, entry.stat(follow_symlinks=False), sub)
+        stack.append((path, sub))
+
+
+# --- metadata -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArrayInfo:
+    """What the chunk figures need from an array's metadata. `grid` is the chunk shape
+    (the shard shape for sharded Zarr v3); `itemsize` None when not fixed or unknown."""
+
+    format: str  # "zarr2", "zarr3", "n5"
+    shape: tuple[int, ...]
+    grid: tuple[int, ...] | None
+    itemsize: int | None
+    sharded: bool = False
+
+    @property
+    def chunks_expected(self) -> int | None:
+        if self.grid is None or len(self.grid) != len(self.shape) or min(self.grid, default=1) < 1:
+            return None
+        return math.prod(
+            -(-size // chunk) for size, chunk in zip(self.shape, self.grid, strict=True)
+        )
+
+    @property
+    def logical_bytes(self) -> int | None:
+        return None if self.itemsize is None else math.prod(self.shape) * self.itemsize
+
+
+def read_array_info(folder: str) -> ArrayInfo | None:
+    """The array metadata in `folder` (zarr.json, .zarray or N5 attributes.json), or None
+    when it holds no array or the metadata is unusable."""
+    doc = _read_json(os.path.join(folder, "zarr.json"))
+    if doc is not None:
+        return _zarr3_info(doc) if doc.get("node_type") == "array" else None
+    doc = _read_json(os.path.join(folder, ".zarray"))
+    if doc is not None:
+        return _zarr2_info(doc)
+    doc = _read_json(os.path.join(folder, "attributes.json"))
+    if doc is not None and "dimensions" in doc and "dataType" in doc:
+        return _n5_info(doc)
+    return None
+
+
+def _zarr3_info(doc: dict[str, Any]) -> ArrayInfo | None:
+    shape = _int_tuple(doc.get("shape"))
+    if shape is None:
+        return None
+    grid_doc = doc.get("chunk_grid")
+    config = grid_doc.get("configuration") if isinstance(grid_doc, dict) else None
+    grid = _int_tuple(config.get("chunk_shape")) if isinstance(config, dict) else None
+    codecs = doc.get("codecs")
+    sharded = isinstance(codecs, list) and any(
+        isinstance(codec, dict) and codec.get("name") == "sharding_indexed" for codec in codecs
+    )
+    return ArrayInfo("zarr3", shape, grid, _itemsize(doc.get("data_type")), sharded)
+
+
+def _zarr2_info(doc: dict[str, Any]) -> ArrayInfo | None:
+    shape = _int_tuple(doc.get("shape"))
+    if shape is None:
+        return None
+    return ArrayInfo("zarr2", shape, _int_tuple(doc.get("chunks")), _itemsize(doc.get("dtype")))
+
+
+def _n5_info(doc: dict[str, Any]) -> ArrayInfo | None:
+    shape = _int_tuple(doc.get("dimensions"))
+    if shape is None:
+        return None
+    return ArrayInfo("n5", shape, _int_tuple(doc.get("blockSize")), _itemsize(doc.get("dataType")))
+
+
+def _itemsize(dtype: Any) -> int | None:
+    """Bytes per element of a Zarr v2/v3 or N5 data type; None when not fixed or unknown."""
+    if isinstance(dtype, str):
+        raw = _RAW_BITS.fullmatch(dtype)  # Zarr v3 raw bits, "r16"
+        if raw:
+            bits = int(raw[1])
+            return bits // 8 if bits % 8 == 0 else None
+    elif isinstance(dtype, list):  # Zarr v2 structured: [["x", "<u2"], ["y", "<f4", [2]]]
+        dtype = [tuple(_tuples(f)) for f in dtype]
+    else:
+        return None  # a v3 extension data type ({"name": ...}): not ours to size
+    try:
+        parsed = np.dtype(dtype)
+    except (TypeError, ValueError):
+        return None
+    if parsed.hasobject or parsed.itemsize == 0:  # objects, variable-length strings
+        return None
+    return int(parsed.itemsize)
+
+
+def _tuples(value: Any) -> Any:
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
+def _int_tuple(value: Any) -> tuple[int, ...] | None:
+    if not isinstance(value, list):
+        return None
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value):
+        return None
+    return tuple(value)
+
+
+def multiscale_paths(folder: str) -> list[str]:
+    """The dataset paths of the first multiscale in `folder`, in their declared order.
+
+    From .zattrs (OME-NGFF <= 0.4) or zarr.json `attributes.ome` (0.5). Paths that are
+    absolute, climb out with "..", or repeat are left out. [] for anything else.
+    """
+    attrs = _read_json(os.path.join(folder, "zarr.json"))
+    if attrs is not None:
+        attributes = attrs.get("attributes")
+        attributes = attributes if isinstance(attributes, dict) else {}
+        ome = attributes.get("ome")
+        attrs = ome if isinstance(ome, dict) else attributes
+    else:
+        attrs = _read_json(os.path.join(folder, ".zattrs")) or {}
+    multiscales = attrs.get("multiscales")
+    if not isinstance(multiscales, list) or not multiscales:
+        return []
+    first = multiscales[0]
+    datasets = first.get("datasets") if isinstance(first, dict) else None
+    paths: list[str] = []
+    for dataset in datasets if isinstance(datasets, list) else []:
+        path = dataset.get("path") if isinstance(dataset, dict) else None
+        if isinstance(path, int | float) and not isinstance(path, bool):
+            path = str(path)  # some writers store "0" as a number
+        if not isinstance(path, str):
+            continue
+        path = path.strip("/")
+        if path and ".." not in path.split("/") and path not in paths:
+            paths.append(path)
+    return paths
+
+
+def _read_json(path: str) -> dict[str, Any] | None:
+    """A small JSON object from disk; None when absent, too large, unreadable or no object."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_METADATA_BYTES + 1)
+    except OSError:
+        return None
+    if len(raw) > MAX_METADATA_BYTES:
+        return None
+    try:
+        doc = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+def _figures(tally: _Tally, array: ArrayInfo | None, chunked: bool) -> dict[str, Any]:
+    """The JSON figures of one tally; chunk figures from `array` when known."""
+    expected = array.chunks_expected if array is not None else None
+    logical = array.logical_bytes if array is not None else None
+    return {
+        "stored_bytes": tally.stored,
+        "allocated_bytes": tally.blocks * 512,
+        "dir_bytes": tally.dir_bytes,
+        "files": tally.files,
+        "dirs": tally.dirs,
+        "chunk_files": tally.chunk_files if chunked else None,
+        "chunk_bytes": tally.chunk_bytes if chunked else None,
+        "chunks_expected": expected,
+        "chunks_missing": None if expected is None else max(0, expected - tally.chunk_files),
+        "logical_bytes": logical,
+        "compression_ratio": _ratio(logical, tally.chunk_bytes),
+    }
+
+
+def _ratio(logical: int | None, chunk_bytes: int) -> float | None:
+    return None if logical is None or chunk_bytes <= 0 else logical / chunk_bytes
+
+
+def _summarize(
+    kind: str, array: ArrayInfo | None, level_paths: list[str], walk: _Walk, root: str
+) -> dict[str, Any]:
+    chunked = kind in CHUNKED_KINDS
+    total = _Tally()
+    for tally in walk.tallies:
+        total.add(tally)
+    data = {"kind": kind, **_figures(total, array, chunked), "unreadable": walk.unreadable}
+    data["sharded"] = array.sharded if array is not None else None
+    data["levels"] = None
+    if not level_paths:
+        return data
+    levels = []
+    for index, level_path in enumerate(level_paths, start=1):
+        info = read_array_info(os.path.join(root, level_path))
+        levels.append({"path": level_path, **_figures(walk.tallies[index], info, True)})
+    data["levels"] = levels
+    expected = [lv["chunks_expected"] for lv in levels if lv["chunks_expected"] is not None]
+    known = [lv for lv in levels if lv["logical_bytes"] is not None]
+    data["chunks_expected"] = sum(expected) if expected else None
+    data["chunks_missing"] = sum(lv["chunks_missing"] or 0 for lv in levels) if expected else None
+    data["logical_bytes"] = sum(lv["logical_bytes"] for lv in known) if known else None
+    data["compression_ratio"] = _ratio(
+        data["logical_bytes"], sum(lv["chunk_bytes"] for lv in known)
+    )
+    return data
+
+
+def _file_stats(path: str, st: os.stat_result) -> dict[str, Any]:
+    """A single file (or symlink, not followed): its own figures, no chunks."""
+    tally = _Tally()
+    tally.files, tally.stored, tally.blocks = 1, st.st_size, st.st_blocks
+    kind = "file" if stat.S_ISLNK(st.st_mode) else detect_kind(Path(path), is_dir=False).kind
+    data = {"kind": kind, **_figures(tally, None, False), "unreadable": 0}
+    return {**data, "sharded": None, "levels": None, "elapsed": 0.0}
+
+
+__all__ = [
+    "CHUNKED_KINDS",
+    "METADATA_NAMES",
+    "ArrayInfo",
+    "Cancelled",
+    "Progress",
+    "StatsResult",
+    "compute_stats",
+    "multiscale_paths",
+    "read_array_info",
+    "scan_stats",
+]

@@ -1,0 +1,470 @@
+"""PNG previews of OME-Zarr images and plain Zarr arrays, bounded in memory and reads.
+
+`render_thumbnail(path, size=...)` is the one entry point (the REST route
+`GET /fileglancer/api/thumbnail/{root}/{path}?size=` calls it with an already confined
+path). What it reads:
+
+* **OME-Zarr image** (NGFF 0.1-0.5; Zarr v2 `.zattrs` or v3 `zarr.json` `attributes.ome`):
+  the smallest pyramid level, i.e. the last entry of `multiscales[0].datasets` (by its
+  `path`), opened with zarr-python. t is the OMERO `rdefs.defaultT` (else 0). z is the OMERO
+  `rdefs.defaultZ` when given; otherwise a **maximum projection over z** when the z stack of
+  the channels drawn is at most `MAX_PROJECTION_BYTES` uncompressed, else the middle plane.
+  Channels are blended additively with the OMERO colours and windows (active channels
+  only); without OMERO one channel is grey and up to three are red/green/blue, with a
+  0.5/99.5 percentile auto-contrast wherever there is no window. A label image
+  (`image-label`) is drawn with its `colors` (rgba) or a stable hashed palette, middle
+  plane, never projected.
+* **Plain Zarr v2/v3 array** (>= 2 dimensions): the last two dimensions are y and x, the
+  middle index of every other one; every k-th row and column so that the read is about
+  size x size, grey with auto-contrast. A strided read still decodes every chunk it
+  touches, so when the plane spans more than `MAX_PLAIN_CHUNKS` chunks, the preview shows
+  the central chunk-aligned region of at most `MAX_PLAIN_CHUNKS` chunks instead of the
+  whole plane.
+
+Bounds: the plane(s) read may be at most `MAX_PLANE_BYTES` uncompressed and the chunks they
+touch at most `MAX_DECODED_BYTES` decoded; beyond that `BadRequest` ("too large for a
+preview"). Missing chunks read as the fill value. Results are kept in a small thread-safe
+LRU cache keyed by (path, size, mtime_ns of the image metadata and of the level's array
+metadata): rewriting chunks without touching metadata is not noticed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import numpy as np
+
+from .errors import BadRequest, Forbidden
+from .thumbnail_render import (
+    ChannelStyle,
+    blend_channels,
+    color_labels,
+    default_styles,
+    encode_png,
+    parse_hex_color,
+)
+
+MIN_SIZE = 16
+MAX_SIZE = 1024
+DEFAULT_SIZE = 256
+
+MAX_PLANE_BYTES = 64 * 2**20  # uncompressed bytes of the plane(s) read from an OME level
+MAX_PROJECTION_BYTES = 16 * 2**20  # a z stack up to this size is max-projected
+MAX_DECODED_BYTES = 256 * 2**20  # decoded size of all chunks a read touches
+MAX_PLAIN_CHUNKS = 256  # chunks a plain array's strided read may touch
+MAX_METADATA_BYTES = 4 * 2**20
+CACHE_ENTRIES = 128
+
+_IMPLIED_AXES = "tczyx"  # NGFF 0.1/0.2: no axes, trailing (t, c, z, y, x)
+_AXIS_TYPES = {"t": "time", "c": "channel", "z": "space", "y": "space", "x": "space"}
+
+
+# --- public API -----------------------------------------------------------------------------
+
+
+def render_thumbnail(path: Path, *, size: int = DEFAULT_SIZE) -> bytes:
+    """A PNG (RGB) of the image or array at `path` whose longer edge is `size` pixels.
+
+    `size` must be an int in 16..1024. Raises `BadRequest` for a bad size, for a path that
+    is no image ("no image to preview"), for data too large to preview, and for metadata or
+    chunks that cannot be read or decoded ("cannot decode chunk ..."); `Forbidden` when a
+    file cannot be read for lack of permission. Repeat calls are served from the cache.
+    """
+    if isinstance(size, bool) or not isinstance(size, int) or not MIN_SIZE <= size <= MAX_SIZE:
+        raise BadRequest(f"size must be an integer from {MIN_SIZE} to {MAX_SIZE}, got {size!r}")
+    path = Path(path)
+    source = _find_source(path)
+    key = (os.fspath(path), size, source.stamps)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    png = _render(source, size)
+    _CACHE.put(key, png)
+    return png
+
+
+def clear_thumbnail_cache() -> None:
+    """Forget every cached thumbnail."""
+    _CACHE.clear()
+
+
+def thumbnail_cache_info() -> dict[str, int]:
+    """Cache counters: {"hits", "misses", "entries"}."""
+    return _CACHE.info()
+
+
+# --- cache ----------------------------------------------------------------------------------
+
+
+class _LRU:
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._items: OrderedDict[tuple, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+        self._hits = 0
+        self._misses = 0
+
+    def get(self, key: tuple) -> bytes | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is None:
+                self._misses += 1
+                return None
+            self._items.move_to_end(key)
+            self._hits += 1
+            return value
+
+    def put(self, key: tuple, value: bytes) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._capacity:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._hits = self._misses = 0
+
+    def info(self) -> dict[str, int]:
+        with self._lock:
+            return {"hits": self._hits, "misses": self._misses, "entries": len(self._items)}
+
+
+_CACHE = _LRU(CACHE_ENTRIES)
+
+
+# --- what to read ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Source:
+    """The array to read and how: `ome` is None for a plain array."""
+
+    array_path: Path
+    zarr_format: int
+    stamps: tuple[int, ...]
+    label: str  # how messages name the array, e.g. "level 's2'"
+    ome: dict[str, Any] | None = None
+    axes: list[tuple[str, str]] = field(default_factory=list)  # (name, type), OME only
+
+
+def _read_json(path: Path) -> tuple[dict[str, Any], int] | None:
+    """(document, mtime_ns) of a metadata file, None when absent; BadRequest when unusable."""
+    try:
+        with open(path, "rb") as handle:
+            stat = os.fstat(handle.fileno())
+            if stat.st_size > MAX_METADATA_BYTES:
+                raise BadRequest(f"metadata too large: {path.name} is over 4 MiB")
+            raw = handle.read(MAX_METADATA_BYTES + 1)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+    except PermissionError as err:
+        raise Forbidden(f"cannot read {path.name}: permission denied") from err
+    except OSError as err:
+        raise BadRequest(f"cannot read {path.name}: {err.strerror or err}") from err
+    try:
+        doc = json.loads(raw)
+    except (ValueError, RecursionError) as err:
+        raise BadRequest(f"malformed {path.name}: {_short(err)}") from err
+    if not isinstance(doc, dict):
+        raise BadRequest(f"malformed {path.name}: not a JSON object")
+    return doc, stat.st_mtime_ns
+
+
+def _find_source(path: Path) -> _Source:
+    v3 = _read_json(path / "zarr.json")
+    if v3 is not None:
+        doc, stamp = v3
+        if doc.get("node_type") == "array":
+            return _Source(path, 3, (stamp,), "the array")
+        attributes = doc.get("attributes")
+        ome = attributes.get("ome") if isinstance(attributes, dict) else None
+        if isinstance(ome, dict) and "multiscales" in ome:
+            return _ome_source(path, ome, 3, stamp)
+        raise BadRequest("no image to preview: a Zarr group without multiscales")
+    v2 = _read_json(path / ".zarray")
+    if v2 is not None:
+        return _Source(path, 2, (v2[1],), "the array")
+    attrs = _read_json(path / ".zattrs")
+    if attrs is not None and "multiscales" in attrs[0]:
+        return _ome_source(path, attrs[0], 2, attrs[1])
+    raise BadRequest("no image to preview")
+
+
+def _ome_source(path: Path, ome: dict[str, Any], zarr_format: int, stamp: int) -> _Source:
+    multiscales = ome.get("multiscales")
+    first = multiscales[0] if isinstance(multiscales, list) and multiscales else None
+    datasets = first.get("datasets") if isinstance(first, dict) else None
+    if not isinstance(datasets, list) or not datasets or not isinstance(datasets[-1], dict):
+        raise BadRequest("no image to preview: multiscales lists no datasets")
+    relative = datasets[-1].get("path")
+    if not isinstance(relative, str) or not relative:
+        raise BadRequest("malformed multiscales: the last dataset has no path")
+    parts = PurePosixPath(relative).parts
+    if relative.startswith("/") or ".." in parts or "\\" in relative:
+        raise BadRequest(f"malformed multiscales: dataset path {relative!r} leaves the image")
+    level = path.joinpath(*parts)
+    if not level.resolve().is_relative_to(path.resolve()):
+        raise BadRequest(f"dataset path {relative!r} leaves the image")
+    meta_name = "zarr.json" if zarr_format == 3 else ".zarray"
+    level_meta = _read_json(level / meta_name)
+    if level_meta is None:
+        raise BadRequest(f"the smallest level {relative!r} has no {meta_name}")
+    axes = _axes(first.get("axes"), level_meta[0])
+    return _Source(level, zarr_format, (stamp, level_meta[1]), f"level {relative!r}", ome, axes)
+
+
+def _axes(raw: Any, array_doc: dict[str, Any]) -> list[tuple[str, str]]:
+    shape = array_doc.get("shape")
+    ndim = len(shape) if isinstance(shape, list) else None
+    if raw is None:  # NGFF 0.1/0.2
+        if ndim is None or ndim > len(_IMPLIED_AXES):
+            raise BadRequest("malformed multiscales: no axes and not 5 dimensions or fewer")
+        names: list[tuple[str, str]] = []
+        for name in _IMPLIED_AXES[-ndim:]:
+            names.append((name, _AXIS_TYPES[name]))
+        return names
+    if not isinstance(raw, list):
+        raise BadRequest("malformed multiscales: axes is not a list")
+    axes = []
+    for item in raw:
+        if isinstance(item, str):  # NGFF 0.3
+            name, kind = item, None
+        elif isinstance(item, dict):
+            name, kind = str(item.get("name", "")), item.get("type")
+        else:
+            raise BadRequest("malformed multiscales: an axis is neither a name nor an object")
+        if not isinstance(kind, str):
+            kind = _AXIS_TYPES.get(name.lower(), "")
+        axes.append((name, kind))
+    if ndim is not None and len(axes) != ndim:
+        raise BadRequest(f"multiscales names {len(axes)} axes but the level has {ndim}")
+    return axes
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def _open(source: _Source) -> Any:
+    import zarr
+
+    try:
+        return zarr.open_array(
+            store=os.fspath(source.array_path), mode="r", zarr_format=source.zarr_format
+        )
+    except PermissionError as err:
+        raise Forbidden(f"cannot read {source.label}: permission denied") from err
+    except Exception as err:  # zarr raises many types for bad metadata
+        raise BadRequest(f"cannot open {source.label}: {_short(err)}") from err
+
+
+def _read(array: Any, selection: tuple, source: _Source) -> np.ndarray:
+    try:
+        return np.asarray(array[selection])
+    except PermissionError as err:
+        raise Forbidden(f"cannot read a chunk of {source.label}: permission denied") from err
+    except Exception as err:  # codecs raise RuntimeError, ValueError, TypeError, ...
+        raise BadRequest(f"cannot decode chunk data of {source.label}: {_short(err)}") from err
+
+
+def _touched(chunks: tuple[int, ...], selection: tuple) -> int:
+    """How many chunks a basic selection (ints and slices with a stop) touches."""
+    count = 1
+    for chunk, item in zip(chunks, selection, strict=True):
+        if not isinstance(item, slice):
+            continue
+        start, step = item.start or 0, item.step or 1
+        elements = len(range(start, item.stop, step))
+        if elements == 0:
+            return 0
+        if step >= chunk:  # every element lies in a chunk of its own
+            count *= elements
+        else:  # the gaps are shorter than a chunk: every chunk from first to last
+            last = start + (elements - 1) * step
+            count *= last // chunk - start // chunk + 1
+    return count
+
+
+def _check_decoded(array: Any, touched: int, source: _Source) -> None:
+    chunk_bytes = math.prod(array.chunks) * array.dtype.itemsize
+    if touched * chunk_bytes > MAX_DECODED_BYTES:
+        raise BadRequest(
+            f"{source.label} would need {touched} chunks of {_mib(chunk_bytes)} decoded; "
+            "too large for a preview"
+        )
+
+
+def _render(source: _Source, size: int) -> bytes:
+    array = _open(source)
+    if array.dtype.kind not in "biufc":
+        raise BadRequest(f"no image to preview: {source.label} has dtype {array.dtype}")
+    if 0 in array.shape:
+        raise BadRequest(f"no image to preview: {source.label} is empty")
+    if source.ome is None:
+        return _render_plain(array, source, size)
+    return _render_ome(array, source, size)
+
+
+def _render_plain(array: Any, source: _Source, size: int) -> bytes:
+    shape, chunks = tuple(array.shape), tuple(array.chunks)
+    if len(shape) < 2:
+        raise BadRequest(f"no image to preview: the array has {len(shape)} dimension(s)")
+    height, width = shape[-2:]
+    grid_y, grid_x = math.ceil(height / chunks[-2]), math.ceil(width / chunks[-1])
+    keep_y, keep_x = grid_y, grid_x
+    if grid_y * grid_x > MAX_PLAIN_CHUNKS:  # central region of at most MAX_PLAIN_CHUNKS chunks
+        side = math.isqrt(MAX_PLAIN_CHUNKS)
+        keep_y = min(grid_y, max(1, side if grid_x >= side else MAX_PLAIN_CHUNKS // grid_x))
+        keep_x = min(grid_x, MAX_PLAIN_CHUNKS // keep_y)
+    y0 = (grid_y - keep_y) // 2 * chunks[-2]
+    x0 = (grid_x - keep_x) // 2 * chunks[-1]
+    y1, x1 = min(height, y0 + keep_y * chunks[-2]), min(width, x0 + keep_x * chunks[-1])
+    step = max(1, math.ceil(max(y1 - y0, x1 - x0) / size))
+    selection = tuple(n // 2 for n in shape[:-2]) + (slice(y0, y1, step), slice(x0, x1, step))
+    _check_decoded(array, _touched(chunks, selection), source)
+    plane = _read(array, selection, source)
+    return encode_png(blend_channels([plane], default_styles(1)), size=size)
+
+
+def _render_ome(array: Any, source: _Source, size: int) -> bytes:
+    assert source.ome is not None
+    shape, dtype = tuple(array.shape), array.dtype
+    axes = source.axes
+    space = [i for i, (_, kind) in enumerate(axes) if kind == "space"]
+    if len(space) < 2:
+        raise BadRequest("no image to preview: fewer than two space axes")
+    y_axis, x_axis = space[-2], space[-1]
+    channel_axis = next((i for i, (_, kind) in enumerate(axes) if kind == "channel"), None)
+    z_axis = space[-3] if len(space) >= 3 else None
+    omero = source.ome.get("omero") if isinstance(source.ome.get("omero"), dict) else {}
+    rdefs = omero.get("rdefs") if isinstance(omero.get("rdefs"), dict) else {}
+    label_meta = source.ome.get("image-label")
+    is_labels = isinstance(label_meta, dict)
+
+    n_channels = shape[channel_axis] if channel_axis is not None else 1
+    if is_labels:
+        channels, styles = [0], []
+    else:
+        channels, styles = _channel_styles(omero, n_channels)
+    height, width = shape[y_axis], shape[x_axis]
+    plane_bytes = len(channels) * height * width * dtype.itemsize
+    if plane_bytes > MAX_PLANE_BYTES:
+        dims = f"{height}x{width}" + (f"x{len(channels)}" if len(channels) > 1 else "")
+        raise BadRequest(
+            f"the smallest level is {dims} ({_mib(plane_bytes)} per plane); too large for a preview"
+        )
+    z_index: int | slice = 0
+    if z_axis is not None:
+        default_z = _int(rdefs.get("defaultZ"))
+        depth = shape[z_axis]
+        if default_z is not None:
+            z_index = min(max(default_z, 0), depth - 1)
+        elif not is_labels and plane_bytes * depth <= MAX_PROJECTION_BYTES:
+            z_index = slice(0, depth)
+        else:
+            z_index = depth // 2
+    t_index = _int(rdefs.get("defaultT")) or 0
+
+    selections = []
+    for channel in channels:
+        selection: list[int | slice] = []
+        for axis, (_, kind) in enumerate(axes):
+            if axis in (y_axis, x_axis):
+                selection.append(slice(0, shape[axis]))
+            elif axis == z_axis:
+                selection.append(z_index)
+            elif axis == channel_axis:
+                selection.append(channel)
+            elif kind == "time":
+                selection.append(min(max(t_index, 0), shape[axis] - 1))
+            else:
+                selection.append(0)
+        selections.append(tuple(selection))
+    _check_decoded(array, sum(_touched(array.chunks, s) for s in selections), source)
+    planes = []
+    for selection in selections:
+        data = _read(array, selection, source)
+        if isinstance(z_index, slice):
+            kept = [axis for axis, item in enumerate(selection) if isinstance(item, slice)]
+            data = data.max(axis=kept.index(z_axis))
+        planes.append(data)
+    if is_labels:
+        rgb = color_labels(planes[0], _label_colors(label_meta))
+        return encode_png(rgb, size=size, nearest=True)
+    return encode_png(blend_channels(planes, styles), size=size)
+
+
+def _channel_styles(omero: dict[str, Any], count: int) -> tuple[list[int], list[ChannelStyle]]:
+    """The channels to draw and their styles: OMERO's active channels, else the defaults."""
+    entries = omero.get("channels")
+    if not isinstance(entries, list) or not entries:
+        styles = default_styles(count)
+        return list(range(len(styles))), styles
+    channels, styles = [], []
+    fallback = default_styles(min(count, 3))
+    for index, entry in enumerate(entries[:count]):
+        if not isinstance(entry, dict) or entry.get("active", True) is False:
+            continue
+        color = parse_hex_color(entry.get("color"))
+        if color is None:
+            color = fallback[index].color if index < len(fallback) else (1.0, 1.0, 1.0)
+        window = entry.get("window")
+        limits = None
+        if isinstance(window, dict):
+            start, end = _number(window.get("start")), _number(window.get("end"))
+            if start is not None and end is not None and end > start:
+                limits = (start, end)
+        channels.append(index)
+        styles.append(ChannelStyle(color, limits, entry.get("inverted") is True))
+    return channels, styles
+
+
+def _label_colors(meta: dict[str, Any]) -> dict[int, tuple[int, int, int, int]]:
+    colors: dict[int, tuple[int, int, int, int]] = {}
+    entries = meta.get("colors")
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        value, rgba = _int(entry.get("label-value")), entry.get("rgba")
+        if value is None or not isinstance(rgba, list) or len(rgba) not in (3, 4):
+            continue
+        parts = [_int(part) for part in rgba] + [255] * (4 - len(rgba))
+        if all(part is not None and 0 <= part <= 255 for part in parts):
+            colors[value] = tuple(parts)  # type: ignore[assignment]
+    return colors
+
+
+# --- small helpers --------------------------------------------------------------------------
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _mib(count: int) -> str:
+    return f"{count / 2**20:.1f} MiB"
+
+
+def _short(err: BaseException, limit: int = 200) -> str:
+    text = str(err) or type(err).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
