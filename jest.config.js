@@ -29,5 +29,11 @@ module.exports = {
   coverageReporters: ['lcov', 'text-summary'],
   reporters: ['default'],
   testRegex: 'src/.*/.*.spec.ts[x]?$',
+  // The test run's virtualenv and the UI tests hold package.json files of their own.
+  modulePathIgnorePatterns: [
+    '<rootDir>/.venv/',
+    '<rootDir>/ui-tests/',
+    '<rootDir>/fileglancer_ext/labextension/'
+  ],
   transformIgnorePatterns: [`/node_modules/(?!${esModules}).+`]
 };

@@ -6,6 +6,7 @@ unavailable, not break the browser). A file at the server root lies outside ever
 """
 
 import atexit
+import json
 import os
 import shutil
 import tempfile
@@ -70,6 +71,30 @@ def _write_empty_files(folder: Path, count: int) -> None:
 _write_empty_files(demo / "big", 100_000)
 # A hidden entry for the show-hidden toggle, and a file JupyterLab serves outside every root.
 (demo / ".hidden-notes.txt").write_text("Only shown with hidden files on.\n", encoding="utf-8")
+# An OME-Zarr whose metadata breaks the spec (axes of the wrong type, a missing level), for
+# the inspector's validation tab. Hand-written on purpose: no library writes invalid data.
+invalid = demo / "invalid" / "broken.ome.zarr"
+invalid.mkdir(parents=True)
+(invalid / ".zgroup").write_text('{"zarr_format": 2}', encoding="utf-8")
+(invalid / ".zattrs").write_text(
+    json.dumps(
+        {
+            "multiscales": [
+                {
+                    "version": "0.4",
+                    "axes": [{"name": "y", "type": "space"}, {"name": "x", "type": 7}],
+                    "datasets": [
+                        {
+                            "path": "0",
+                            "coordinateTransformations": [{"type": "scale", "scale": [1, 1]}],
+                        }
+                    ],
+                }
+            ]
+        }
+    ),
+    encoding="utf-8",
+)
 (workdir / "outside-the-roots.txt").write_text("Not in any root.\n", encoding="utf-8")
 
 c.ServerApp.root_dir = str(workdir)  # noqa: F821

@@ -13,6 +13,9 @@ module.exports = {
   use: {
     ...baseConfig.use,
     video: 'off',
+    // Galata's user mock answers every URL matching /api\/me/, which includes our
+    // /fileglancer/api/meta/...: let the real server answer identity requests instead.
+    mockUser: false,
     launchOptions: {
       executablePath: process.env.FILEGLANCER_CHROMIUM || '/usr/bin/chromium',
       args: [

@@ -160,6 +160,10 @@ def _multiscale(reader: MetadataReader, path: Path, ms: dict[str, Any]) -> dict[
                 "chunks": array["chunk_shape"] if array else None,
                 "shard_shape": array["shard_shape"] if array else None,
                 "dtype": array["dtype"] if array else None,
+                "codecs": array["codecs"] if array else None,
+                "fill_value": array["fill_value"] if array else None,
+                "chunks_expected": array["chunks_expected"] if array else None,
+                "logical_bytes": array["logical_bytes"] if array else None,
                 "scale": scale,
                 "translation": translation,
             }

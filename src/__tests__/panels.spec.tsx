@@ -15,31 +15,7 @@ import {
   makeNode,
   makeRoot
 } from './fakes';
-
-/** Attach a widget to the document and wait for React to render it. */
-async function show(widget: Widget): Promise<void> {
-  if (!widget.isAttached) {
-    Widget.attach(widget, document.body);
-  }
-  await new Promise(resolve => setTimeout(resolve, 0));
-  await new Promise(resolve => requestAnimationFrame(resolve));
-}
-
-/** Wait until `check` stops throwing (React renders asynchronously). */
-async function until(check: () => void, timeout = 2000): Promise<void> {
-  const start = Date.now();
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (error) {
-      if (Date.now() - start > timeout) {
-        throw error;
-      }
-      await new Promise(resolve => setTimeout(resolve, 10));
-    }
-  }
-}
+import { show, until } from './render';
 
 function rows(panel: Widget): HTMLElement[] {
   return Array.from(
@@ -499,8 +475,12 @@ describe('InspectorPanel', () => {
       owner: 'ada',
       mode: 'drwxr-xr-x'
     });
+    const pending = () => new Promise<never>(() => undefined);
     const panel = new InspectorPanel(
-      new InspectorModel(selection, async () => makeNode('home', entry))
+      new InspectorModel(selection, async () => makeNode('home', entry), {
+        fetchMeta: pending,
+        fetchStats: pending
+      })
     );
     await show(panel);
     selection.select(makeRoot('home'), entry);
@@ -521,9 +501,10 @@ describe('InspectorPanel', () => {
     expect(field('path')).toBe('/data/home/cells.ome.zarr');
     expect(field('owner')).toBe('ada');
     expect(field('mode')).toBe('drwxr-xr-x');
-    expect(
-      panel.node.querySelector('.jp-Fileglancer-inspectorTabs')
-    ).not.toBeNull();
+    // A dataset's metadata is read next; its tabs appear once it is there.
+    expect(panel.node.querySelector('[aria-busy="true"]')?.textContent).toBe(
+      'Reading metadata…'
+    );
     panel.dispose();
   });
 

@@ -12,7 +12,9 @@ import { useSignal } from '../hooks';
 import { kindIcon } from '../icons';
 import { isDataset, kindBadge, kindDescription } from '../kinds';
 import { linuxPath } from '../paths';
+import { DatasetDetails } from './DatasetDetails';
 import { InspectorModel } from './inspectorModel';
+import { Field } from './sections/common';
 
 /** What the inspector shows when nothing is selected. */
 export function InspectorEmptyState(): JSX.Element {
@@ -24,21 +26,6 @@ export function InspectorEmptyState(): JSX.Element {
         to see its shape, chunks, codecs, pixel sizes and channels here.
       </p>
     </div>
-  );
-}
-
-function Field(props: {
-  label: string;
-  name: string;
-  children: React.ReactNode;
-}): JSX.Element {
-  return (
-    <>
-      <dt className="jp-Fileglancer-fieldLabel">{props.label}</dt>
-      <dd className="jp-Fileglancer-fieldValue" data-field={props.name}>
-        {props.children}
-      </dd>
-    </>
   );
 }
 
@@ -146,19 +133,14 @@ export function InspectorView(props: { model: InspectorModel }): JSX.Element {
           </Button>
         </div>
       )}
-      {/*
-        The metadata tabs (Overview, Metadata, Share, Convert) go here: they read the
-        same selection and render below the summary, one tab at a time.
-      */}
       {state.status === 'ready' && isDataset(state.entry.kind) && (
-        <section
-          className="jp-Fileglancer-inspectorTabs"
-          aria-label="Dataset metadata"
-        >
-          <p className="jp-Fileglancer-placeholder">
-            Shape, chunks, codecs and OME-NGFF metadata will appear here.
-          </p>
-        </section>
+        <DatasetDetails
+          meta={model.meta}
+          stats={model.stats}
+          thumbnailUrl={model.thumbnailUrl}
+          tab={model.tab}
+          onTab={tab => (model.tab = tab)}
+        />
       )}
     </div>
   );

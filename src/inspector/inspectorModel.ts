@@ -1,18 +1,43 @@
 /**
  * What the inspector shows: the selected entry, re-read from the server (`GET node/...`)
  * so that its kind is confirmed from its content (e.g. a TIFF's magic bytes), with the
- * loading and error states of that request. A newer selection always wins.
+ * loading and error states of that request. For a dataset it then reads the metadata
+ * (`GET meta/...`) and the storage statistics (`GET stats/...`, polled while the server is
+ * still walking a large dataset). A newer selection always wins: answers to an older one
+ * are dropped and its polling stops.
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { getNode, IEntry, INodeResponse, IRoot } from '../api';
+import {
+  getMeta,
+  getNode,
+  getStats,
+  IEntry,
+  IMetaResponse,
+  INodeResponse,
+  IRoot,
+  IStatsResponse,
+  thumbnailURL
+} from '../api';
+import { isDataset } from '../kinds';
 import { describeRequestError, IRequestError } from '../requestError';
 import type { ISelectedEntry, ISelectionModel } from '../selection';
+import type { InspectorTab } from './DatasetDetails';
 
 export type NodeFetcher = (
   root: string,
   path: string
 ) => Promise<INodeResponse>;
+
+export type MetaFetcher = (
+  root: string,
+  path: string
+) => Promise<IMetaResponse>;
+
+export type StatsFetcher = (
+  root: string,
+  path: string
+) => Promise<IStatsResponse>;
 
 export type InspectorState =
   | { status: 'empty' }
@@ -20,12 +45,45 @@ export type InspectorState =
   | { status: 'ready'; root: IRoot; entry: IEntry }
   | { status: 'error'; root: IRoot; entry: IEntry; error: IRequestError };
 
+/** One request's progress: not asked (e.g. a plain folder), under way, answered, failed. */
+export type LoadState<T> =
+  | { status: 'idle' }
+  | { status: 'loading' }
+  | { status: 'ready'; value: T }
+  | { status: 'error'; error: IRequestError };
+
+/** How to reach the server; tests pass fakes. */
+export interface IInspectorOptions {
+  fetchMeta?: MetaFetcher;
+  fetchStats?: StatsFetcher;
+  /** Milliseconds between two stats requests while the server is computing. */
+  statsPollInterval?: number;
+  /** The URL of a dataset's preview image. */
+  thumbnailUrl?: (root: string, path: string) => string;
+}
+
+/** Kinds the server can draw a preview of (an image pyramid or a plain array). */
+const PREVIEWABLE = new Set(['ome-zarr', 'ome-zarr-labels', 'zarr-array']);
+
+export const STATS_POLL_MS = 1000;
+
+const IDLE = { status: 'idle' } as const;
+const LOADING = { status: 'loading' } as const;
+
 export class InspectorModel {
   constructor(
     selection: ISelectionModel,
-    fetchNode: NodeFetcher = (root, path) => getNode(root, path)
+    fetchNode: NodeFetcher = (root, path) => getNode(root, path),
+    options: IInspectorOptions = {}
   ) {
     this._fetchNode = fetchNode;
+    this._fetchMeta =
+      options.fetchMeta ?? ((root, path) => getMeta(root, path));
+    this._fetchStats =
+      options.fetchStats ?? ((root, path) => getStats(root, path));
+    this._pollInterval = options.statsPollInterval ?? STATS_POLL_MS;
+    this._thumbnailUrl =
+      options.thumbnailUrl ?? ((root, path) => thumbnailURL(root, path));
     this._selection = selection;
     selection.changed.connect(this._onSelection, this);
     if (selection.current) {
@@ -37,8 +95,43 @@ export class InspectorModel {
     return this._state;
   }
 
+  /** The metadata of the selected dataset. */
+  get meta(): LoadState<IMetaResponse> {
+    return this._meta;
+  }
+
+  /** The storage statistics of the selected dataset (may say "computing"). */
+  get stats(): LoadState<IStatsResponse> {
+    return this._stats;
+  }
+
+  /** The tab the user looks at; kept when the selection moves to another dataset. */
+  get tab(): InspectorTab {
+    return this._tab;
+  }
+
+  set tab(tab: InspectorTab) {
+    if (tab !== this._tab) {
+      this._tab = tab;
+      this._changed.emit();
+    }
+  }
+
+  /** The preview of the selected dataset, or null when it has none to draw. */
+  get thumbnailUrl(): string | null {
+    const state = this._state;
+    if (state.status !== 'ready' || !PREVIEWABLE.has(state.entry.kind)) {
+      return null;
+    }
+    return this._thumbnailUrl(state.root.name, state.entry.path);
+  }
+
   get changed(): ISignal<this, void> {
     return this._changed;
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
   }
 
   /** Read the selected entry from the server again. */
@@ -48,12 +141,21 @@ export class InspectorModel {
   }
 
   dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    this._request += 1;
+    this._stopPolling();
     this._selection.changed.disconnect(this._onSelection, this);
   }
 
   private _onSelection(_: ISelectionModel, selected: ISelectedEntry | null) {
     if (selected === null) {
       this._request += 1;
+      this._stopPolling();
+      this._meta = IDLE;
+      this._stats = IDLE;
       this._setState({ status: 'empty' });
       return;
     }
@@ -62,14 +164,15 @@ export class InspectorModel {
 
   private async _load(selected: ISelectedEntry): Promise<void> {
     const request = ++this._request;
+    this._stopPolling();
     const { root, entry } = selected;
+    this._meta = IDLE;
+    this._stats = IDLE;
     // Show what the listing already knows while the confirmed description loads.
     this._setState({ status: 'loading', root, entry });
+    let node: INodeResponse;
     try {
-      const node = await this._fetchNode(root.name, entry.path);
-      if (request === this._request) {
-        this._setState({ status: 'ready', root, entry: node });
-      }
+      node = await this._fetchNode(root.name, entry.path);
     } catch (error) {
       if (request === this._request) {
         this._setState({
@@ -79,6 +182,76 @@ export class InspectorModel {
           error: describeRequestError(error, 'entry')
         });
       }
+      return;
+    }
+    if (request !== this._request) {
+      return;
+    }
+    const dataset = isDataset(node.kind);
+    if (dataset) {
+      this._meta = LOADING;
+      this._stats = LOADING;
+    }
+    this._setState({ status: 'ready', root, entry: node });
+    if (dataset) {
+      void this._loadMeta(request, root.name, node.path);
+      void this._loadStats(request, root.name, node.path);
+    }
+  }
+
+  private async _loadMeta(
+    request: number,
+    root: string,
+    path: string
+  ): Promise<void> {
+    let next: LoadState<IMetaResponse>;
+    try {
+      next = { status: 'ready', value: await this._fetchMeta(root, path) };
+    } catch (error) {
+      next = {
+        status: 'error',
+        error: describeRequestError(error, 'metadata')
+      };
+    }
+    if (request === this._request) {
+      this._meta = next;
+      this._changed.emit();
+    }
+  }
+
+  private async _loadStats(
+    request: number,
+    root: string,
+    path: string
+  ): Promise<void> {
+    let next: LoadState<IStatsResponse>;
+    try {
+      next = { status: 'ready', value: await this._fetchStats(root, path) };
+    } catch (error) {
+      next = {
+        status: 'error',
+        error: describeRequestError(error, 'dataset')
+      };
+    }
+    if (request !== this._request) {
+      return;
+    }
+    this._stats = next;
+    this._changed.emit();
+    if (next.status === 'ready' && next.value.state === 'computing') {
+      this._pollTimer = setTimeout(() => {
+        this._pollTimer = null;
+        if (request === this._request) {
+          void this._loadStats(request, root, path);
+        }
+      }, this._pollInterval);
+    }
+  }
+
+  private _stopPolling(): void {
+    if (this._pollTimer !== null) {
+      clearTimeout(this._pollTimer);
+      this._pollTimer = null;
     }
   }
 
@@ -88,8 +261,17 @@ export class InspectorModel {
   }
 
   private _fetchNode: NodeFetcher;
+  private _fetchMeta: MetaFetcher;
+  private _fetchStats: StatsFetcher;
+  private _pollInterval: number;
+  private _thumbnailUrl: (root: string, path: string) => string;
+  private _tab: InspectorTab = 'overview';
+  private _pollTimer: ReturnType<typeof setTimeout> | null = null;
   private _selection: ISelectionModel;
   private _state: InspectorState = { status: 'empty' };
+  private _meta: LoadState<IMetaResponse> = IDLE;
+  private _stats: LoadState<IStatsResponse> = IDLE;
   private _request = 0;
+  private _disposed = false;
   private _changed = new Signal<this, void>(this);
 }

@@ -9,63 +9,20 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 
-const BROWSER_ID = 'fileglancer-browser';
-const INSPECTOR_ID = 'fileglancer-inspector';
+import {
+  badge,
+  browser,
+  crumbs,
+  goTo,
+  grid,
+  inspector,
+  INSPECTOR_ID,
+  openRoot,
+  row,
+  rows
+} from './helpers';
 
 test.use({ permissions: ['clipboard-read', 'clipboard-write'] });
-
-function browser(page: IJupyterLabPageFixture): Locator {
-  return page.locator(`#${BROWSER_ID}`);
-}
-
-function inspector(page: IJupyterLabPageFixture): Locator {
-  return page.locator(`#${INSPECTOR_ID}`);
-}
-
-/** The row of `path` (relative to the root) in the Fileglancer listing. */
-function row(page: IJupyterLabPageFixture, path: string): Locator {
-  return browser(page).locator(
-    `.jp-Fileglancer-row[data-path="${path.replace(/"/g, '\\"')}"]`
-  );
-}
-
-function rows(page: IJupyterLabPageFixture): Locator {
-  return browser(page).locator('.jp-Fileglancer-row[data-path]');
-}
-
-/** The kind badge a user sees in a row (beside the name, or in the kind column). */
-function badge(rowLocator: Locator): Locator {
-  return rowLocator.locator('.jp-Fileglancer-badge:visible');
-}
-
-function grid(page: IJupyterLabPageFixture): Locator {
-  return browser(page).locator('[role="grid"]');
-}
-
-function crumbs(page: IJupyterLabPageFixture): Locator {
-  return browser(page).locator('.jp-Fileglancer-crumb');
-}
-
-/** Open the browser panel and the root `name`, and wait for its first rows. */
-async function openRoot(
-  page: IJupyterLabPageFixture,
-  name: string
-): Promise<void> {
-  await page.sidebar.openTab(BROWSER_ID);
-  await browser(page).locator(`[data-root="${name}"]`).click();
-  await expect(
-    browser(page).locator('.jp-Fileglancer-crumb.jp-mod-root')
-  ).toBeVisible();
-}
-
-/** Type a path into the breadcrumb path box and press Enter. */
-async function goTo(page: IJupyterLabPageFixture, path: string): Promise<void> {
-  await browser(page).locator('[data-action="edit-path"]').click();
-  const input = browser(page).locator('.jp-Fileglancer-pathInput');
-  await input.fill(path);
-  await input.press('Enter');
-  await expect(input).toHaveCount(0);
-}
 
 /** The text of the toast notifications on screen. */
 function toasts(page: IJupyterLabPageFixture): Locator {

@@ -1,0 +1,173 @@
+/**
+ * The inspector's tabs for a dataset: Overview, Metadata, Validation and Raw. Each tab
+ * renders one part of the metadata summary (`GET meta`) and the storage statistics
+ * (`GET stats`); problems with individual metadata files are listed above the tabs.
+ */
+import * as React from 'react';
+
+import type { IMetaResponse, IStatsResponse } from '../api';
+import type { LoadState } from './inspectorModel';
+import {
+  Bioformats2rawSection,
+  GroupMembersSection,
+  LabelsSection,
+  N5Section,
+  PlateSection,
+  WellSection
+} from './sections/CollectionMetadata';
+import { Loading, RequestFailure } from './sections/common';
+import { ChannelsSection, MultiscaleSection } from './sections/ImageMetadata';
+import { OverviewSection } from './sections/OverviewSection';
+import { RawSection } from './sections/RawSection';
+import {
+  ValidationBadge,
+  ValidationSection
+} from './sections/ValidationSection';
+
+export type InspectorTab = 'overview' | 'metadata' | 'validation' | 'raw';
+
+const TABS: Array<{ id: InspectorTab; label: string }> = [
+  { id: 'overview', label: 'Overview' },
+  { id: 'metadata', label: 'Metadata' },
+  { id: 'validation', label: 'Validation' },
+  { id: 'raw', label: 'Raw' }
+];
+
+/** Everything the Metadata tab knows how to show; says so when there is nothing. */
+export function MetadataTab(props: { meta: IMetaResponse }): JSX.Element {
+  const { meta } = props;
+  const ome = meta.ome;
+  const multiscales = ome?.multiscales ?? [];
+  const sections: JSX.Element[] = [];
+  multiscales.forEach((multiscale, index) =>
+    sections.push(
+      <MultiscaleSection
+        key={`ms-${index}`}
+        multiscale={multiscale}
+        index={index}
+        count={multiscales.length}
+      />
+    )
+  );
+  if (ome?.omero && ome.omero.channels.length > 0) {
+    sections.push(<ChannelsSection key="channels" omero={ome.omero} />);
+  }
+  if (ome?.labels?.length || ome?.image_label) {
+    sections.push(
+      <LabelsSection
+        key="labels"
+        labels={ome.labels}
+        imageLabel={ome.image_label}
+      />
+    );
+  }
+  if (ome?.plate) {
+    sections.push(<PlateSection key="plate" plate={ome.plate} />);
+  }
+  if (ome?.well) {
+    sections.push(<WellSection key="well" well={ome.well} />);
+  }
+  if (ome?.bioformats2raw) {
+    sections.push(
+      <Bioformats2rawSection key="b2r" layout={ome.bioformats2raw} />
+    );
+  }
+  // An image's members are its levels, already listed with their figures.
+  if (meta.group && meta.group.members.length > 0 && multiscales.length === 0) {
+    sections.push(<GroupMembersSection key="members" group={meta.group} />);
+  }
+  if (meta.n5) {
+    const n5 = <N5Section key="n5" n5={meta.n5} />;
+    sections.push(n5);
+  }
+  return (
+    <div data-tab-panel="metadata">
+      {sections.length > 0 ? (
+        sections
+      ) : (
+        <p className="jp-Fileglancer-note">
+          No OME-NGFF or group metadata; the Overview has the array's figures.
+        </p>
+      )}
+    </div>
+  );
+}
+
+function Problems(props: { meta: IMetaResponse }): JSX.Element | null {
+  const { problems } = props.meta;
+  if (problems.length === 0) {
+    return null;
+  }
+  return (
+    <ul className="jp-Fileglancer-problems" role="alert">
+      {problems.map((problem, i) => (
+        <li key={i}>
+          <code>{problem.file}</code>: {problem.message}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The tabs of a dataset whose metadata has been requested. */
+export function DatasetDetails(props: {
+  meta: LoadState<IMetaResponse>;
+  stats: LoadState<IStatsResponse>;
+  thumbnailUrl: string | null;
+  tab: InspectorTab;
+  onTab: (tab: InspectorTab) => void;
+}): JSX.Element | null {
+  const { meta, stats, tab } = props;
+  if (meta.status === 'idle') {
+    return null;
+  }
+  if (meta.status === 'loading') {
+    return <Loading what="metadata" />;
+  }
+  if (meta.status === 'error') {
+    return <RequestFailure error={meta.error} />;
+  }
+  const value = meta.value;
+  return (
+    <section
+      className="jp-Fileglancer-inspectorTabs"
+      aria-label="Dataset metadata"
+    >
+      <Problems meta={value} />
+      {value.validation && (
+        <div className="jp-Fileglancer-validationSummary">
+          <ValidationBadge validation={value.validation} />
+        </div>
+      )}
+      <div className="jp-Fileglancer-tabBar" role="tablist">
+        {TABS.map(({ id, label }) => (
+          <button
+            key={id}
+            type="button"
+            role="tab"
+            aria-selected={tab === id}
+            data-tab={id}
+            className="jp-Fileglancer-tab"
+            onClick={() => props.onTab(id)}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+      <div className="jp-Fileglancer-tabPanel" role="tabpanel">
+        {tab === 'overview' && (
+          <OverviewSection
+            meta={value}
+            stats={stats}
+            thumbnailUrl={props.thumbnailUrl}
+          />
+        )}
+        {tab === 'metadata' && <MetadataTab meta={value} />}
+        {tab === 'validation' && (
+          <ValidationSection validation={value.validation} />
+        )}
+        {tab === 'raw' && <RawSection raw={value.raw} />}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,137 @@
+/**
+ * The figures the Overview shows, gathered from whichever part of a metadata summary
+ * describes the dataset's main array: the array itself (Zarr), the first (full-resolution)
+ * level of an OME-Zarr image in its declared order, or an N5 dataset. Pure, so the panel
+ * and the tests agree on what "the shape" of a pyramid is.
+ */
+import type {
+  ICodec,
+  IMetaResponse,
+  IOmeMultiscale,
+  IQuantity,
+  JSONValue
+} from '../api';
+import { trimNumber, unitSymbol } from './format';
+
+export interface IArrayFacts {
+  /** Where the figures come from: "array", the level path of an image, or "n5". */
+  source: string;
+  shape: number[] | null;
+  /** One name per dimension, or null when the metadata names none. */
+  dimensionNames: Array<string | null> | null;
+  dtype: string | null;
+  chunks: number[] | null;
+  shards: number[] | null;
+  codecs: ICodec[] | null;
+  fillValue: JSONValue | undefined;
+  /** How many chunk (or shard) files the shape and chunking imply. */
+  chunksExpected: number | null;
+  logicalBytes: number | null;
+}
+
+/** The first multiscale image of an OME-Zarr, if it declares one. */
+export function firstMultiscale(meta: IMetaResponse): IOmeMultiscale | null {
+  const multiscales = meta.ome?.multiscales;
+  return multiscales && multiscales.length > 0 ? multiscales[0] : null;
+}
+
+/** The main array's figures, or null for a dataset without one (a plate, a group). */
+export function arrayFacts(meta: IMetaResponse): IArrayFacts | null {
+  const array = meta.array;
+  if (array) {
+    return {
+      source: 'array',
+      shape: array.shape,
+      dimensionNames: array.dimension_names,
+      dtype: array.dtype,
+      chunks: array.chunk_shape,
+      shards: array.shard_shape,
+      codecs: array.codecs,
+      fillValue: array.fill_value,
+      chunksExpected: array.chunks_expected,
+      logicalBytes: array.logical_bytes
+    };
+  }
+  const multiscale = firstMultiscale(meta);
+  const level = multiscale?.datasets[0];
+  if (multiscale && level) {
+    return {
+      source: level.path,
+      shape: level.shape,
+      dimensionNames: multiscale.axes.map(axis => axis.name),
+      dtype: level.dtype,
+      chunks: level.chunks,
+      shards: level.shard_shape,
+      codecs: level.codecs,
+      fillValue: level.fill_value,
+      chunksExpected: level.chunks_expected,
+      logicalBytes: level.logical_bytes
+    };
+  }
+  const n5 = meta.n5 as {
+    dataset?: { [key: string]: JSONValue } | null;
+  } | null;
+  const dataset = n5?.dataset;
+  if (dataset) {
+    const compression = dataset.compression as {
+      type?: string;
+      settings?: { [key: string]: JSONValue };
+    } | null;
+    return {
+      source: 'n5',
+      shape: (dataset.shape_c_order as number[] | null) ?? null,
+      dimensionNames: null,
+      dtype: (dataset.dtype as string | null) ?? null,
+      chunks: (dataset.block_shape_c_order as number[] | null) ?? null,
+      shards: null,
+      codecs: compression?.type
+        ? [
+            {
+              name: compression.type,
+              configuration: compression.settings ?? null
+            }
+          ]
+        : null,
+      fillValue: undefined,
+      chunksExpected: (dataset.chunks_expected as number | null) ?? null,
+      logicalBytes: (dataset.logical_bytes as number | null) ?? null
+    };
+  }
+  return null;
+}
+
+/**
+ * The spatial pixel size of one level: "2 × 0.5 × 0.5 µm" (in the order of `axes`) when
+ * every axis has the same unit, otherwise "z 2 µm, y 0.5 nm"; "—" when unknown.
+ */
+export function pixelSizeText(
+  pixelSize: { [axis: string]: IQuantity } | null,
+  axes: string[]
+): string {
+  const sizes = axes
+    .filter(axis => pixelSize && axis in pixelSize)
+    .map(axis => ({ axis, ...pixelSize![axis] }));
+  if (sizes.length === 0) {
+    return '—';
+  }
+  const units = new Set(sizes.map(size => size.unit ?? ''));
+  if (units.size === 1) {
+    const unit = unitSymbol(sizes[0].unit);
+    const values = sizes.map(size => trimNumber(size.value, 6)).join(' × ');
+    return unit ? `${values} ${unit}` : values;
+  }
+  return sizes
+    .map(size =>
+      `${size.axis} ${trimNumber(size.value, 6)} ${unitSymbol(size.unit)}`.trim()
+    )
+    .join(', ');
+}
+
+/** Wavelength-like extra keys a writer may put on an omero channel. */
+export function channelWavelengths(channel: {
+  [key: string]: JSONValue;
+}): Array<{ key: string; value: JSONValue }> {
+  return Object.entries(channel)
+    .filter(([key]) => /wavelength/i.test(key))
+    .map(([key, value]) => ({ key, value }));
+}

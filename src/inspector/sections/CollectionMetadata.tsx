@@ -1,0 +1,359 @@
+/**
+ * Metadata of datasets made of other datasets: label images, HCS plates (as a grid of
+ * wells) and wells, bioformats2raw layouts with their OME-XML, Zarr group members and
+ * N5 groups.
+ */
+import * as React from 'react';
+
+import type {
+  EntryKind,
+  IBioformats2raw,
+  IGroupMeta,
+  IOmeLabel,
+  IOmePlate,
+  IOmeWell,
+  IOmeXmlImage,
+  JSONValue
+} from '../../api';
+import { kindName } from '../../kinds';
+import { formatQuantity, formatShape } from '../format';
+import { Field, Section, Table } from './common';
+
+function labelColorCount(label: IOmeLabel): number | null {
+  return Array.isArray(label.colors) ? label.colors.length : null;
+}
+
+export function LabelsSection(props: {
+  labels: IOmeLabel[] | null;
+  imageLabel: IOmeLabel | null;
+}): JSX.Element | null {
+  const { labels, imageLabel } = props;
+  if (!labels?.length && !imageLabel) {
+    return null;
+  }
+  return (
+    <Section title="Labels" name="labels">
+      {labels && labels.length > 0 && (
+        <Table
+          name="labels"
+          head={['Label image', 'Colours', 'Properties']}
+          rows={labels.map(label => ({
+            key: label.name,
+            cells: [
+              label.name,
+              labelColorCount(label) ?? '—',
+              Array.isArray(label.properties) ? label.properties.length : '—'
+            ]
+          }))}
+        />
+      )}
+      {imageLabel && (
+        <dl className="jp-Fileglancer-fields">
+          <Field label="Label colours" name="label-colors">
+            {labelColorCount(imageLabel) ?? 'none declared'}
+          </Field>
+          {imageLabel.source !== undefined && imageLabel.source !== null && (
+            <Field label="Source image" name="label-source">
+              <code>{JSON.stringify(imageLabel.source)}</code>
+            </Field>
+          )}
+        </dl>
+      )}
+    </Section>
+  );
+}
+
+/** A plate as a grid: rows down, columns across, a filled cell per well. */
+export function PlateGrid(props: { plate: IOmePlate }): JSX.Element {
+  const { plate } = props;
+  const filled = new Set(
+    plate.wells.map(well => `${well.rowIndex},${well.columnIndex}`)
+  );
+  return (
+    <div className="jp-Fileglancer-tableWrap">
+      <table className="jp-Fileglancer-plate" data-table="plate">
+        <thead>
+          <tr>
+            <th />
+            {plate.columns.map((column, c) => (
+              <th key={c} scope="col">
+                {column ?? c + 1}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {plate.rows.map((row, r) => (
+            <tr key={r}>
+              <th scope="row">{row ?? r + 1}</th>
+              {plate.columns.map((column, c) => {
+                const has = filled.has(`${r},${c}`);
+                return (
+                  <td
+                    key={c}
+                    data-well={has ? 'present' : 'empty'}
+                    title={`${row ?? r + 1}${column ?? c + 1}${has ? '' : ' (no well)'}`}
+                  />
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function PlateSection(props: { plate: IOmePlate }): JSX.Element {
+  const { plate } = props;
+  const acquisitions = Array.isArray(plate.acquisitions)
+    ? plate.acquisitions.length
+    : null;
+  return (
+    <Section title="Plate" name="plate">
+      <dl className="jp-Fileglancer-fields">
+        {plate.name && (
+          <Field label="Name" name="plate-name">
+            {plate.name}
+          </Field>
+        )}
+        <Field label="Layout" name="plate-layout">
+          {plate.rows.length} rows × {plate.columns.length} columns
+        </Field>
+        <Field label="Wells" name="plate-wells">
+          {plate.wells_total}
+        </Field>
+        <Field label="Fields per well" name="plate-fields">
+          {plate.field_count ?? '—'}
+        </Field>
+        <Field label="Acquisitions" name="plate-acquisitions">
+          {acquisitions ?? '—'}
+        </Field>
+      </dl>
+      <PlateGrid plate={plate} />
+    </Section>
+  );
+}
+
+export function WellSection(props: { well: IOmeWell }): JSX.Element {
+  return (
+    <Section title="Well" name="well">
+      <Table
+        name="well-images"
+        head={['Field', 'Acquisition']}
+        rows={props.well.images.map((image, i) => ({
+          key: String(i),
+          cells: [image.path ?? '—', image.acquisition ?? '—']
+        }))}
+      />
+    </Section>
+  );
+}
+
+function OmeXmlImage(props: { image: IOmeXmlImage }): JSX.Element {
+  const { image } = props;
+  const objective = image.objective;
+  const sizes = Object.entries(image.physical_size)
+    .filter(([, size]) => size !== null)
+    .map(
+      ([axis, size]) => `${axis} ${formatQuantity(size!.value, size!.unit)}`
+    );
+  return (
+    <div className="jp-Fileglancer-omeImage" data-image={image.id ?? ''}>
+      <dl className="jp-Fileglancer-fields">
+        <Field label="Image" name="xml-name">
+          {image.name ?? image.id ?? '—'}
+        </Field>
+        {image.acquisition_date && (
+          <Field label="Acquired" name="xml-acquired">
+            {image.acquisition_date}
+          </Field>
+        )}
+        <Field label="Pixels" name="xml-pixels">
+          {Object.entries(image.size)
+            .map(([axis, size]) => `${axis} ${size ?? '?'}`)
+            .join(' × ')}
+          {image.type ? `, ${image.type}` : ''}
+        </Field>
+        {sizes.length > 0 && (
+          <Field label="Pixel size" name="xml-pixel-size">
+            {sizes.join(', ')}
+          </Field>
+        )}
+        {objective && (
+          <Field label="Objective" name="xml-objective">
+            {[
+              objective.manufacturer,
+              objective.model,
+              objective.nominal_magnification
+                ? `${objective.nominal_magnification}×`
+                : null,
+              objective.lens_na ? `NA ${objective.lens_na}` : null,
+              objective.immersion
+            ]
+              .filter(Boolean)
+              .join(' ') || objective.id}
+          </Field>
+        )}
+      </dl>
+      {image.channels.length > 0 && (
+        <Table
+          name="xml-channels"
+          head={['Channel', 'Excitation', 'Emission', 'Fluor']}
+          rows={image.channels.map((channel, i) => ({
+            key: String(i),
+            cells: [
+              channel.name ?? channel.id ?? `Channel ${i}`,
+              channel.excitation_wavelength
+                ? formatQuantity(
+                    channel.excitation_wavelength.value,
+                    channel.excitation_wavelength.unit
+                  )
+                : '—',
+              channel.emission_wavelength
+                ? formatQuantity(
+                    channel.emission_wavelength.value,
+                    channel.emission_wavelength.unit
+                  )
+                : '—',
+              channel.fluor ?? '—'
+            ]
+          }))}
+        />
+      )}
+    </div>
+  );
+}
+
+export function Bioformats2rawSection(props: {
+  layout: IBioformats2raw;
+}): JSX.Element {
+  const { layout } = props;
+  const xml = layout.ome_xml;
+  return (
+    <Section title="bioformats2raw layout" name="bioformats2raw">
+      <dl className="jp-Fileglancer-fields">
+        <Field label="Layout version" name="b2r-layout">
+          {String(layout.layout)}
+        </Field>
+        <Field label="Series" name="b2r-series">
+          {layout.series_total}
+          {layout.series.length > 0 && (
+            <span className="jp-Fileglancer-note">
+              {' '}
+              ({layout.series.slice(0, 10).join(', ')}
+              {layout.series_total > 10 ? ', …' : ''})
+            </span>
+          )}
+        </Field>
+      </dl>
+      {xml?.images.map((image, i) => (
+        <OmeXmlImage key={image.id ?? i} image={image} />
+      ))}
+      {xml && xml.images_total > xml.images.length && (
+        <p className="jp-Fileglancer-note">
+          Showing {xml.images.length} of {xml.images_total} images.
+        </p>
+      )}
+    </Section>
+  );
+}
+
+export function GroupMembersSection(props: { group: IGroupMeta }): JSX.Element {
+  const { group } = props;
+  return (
+    <Section title="Members" name="members">
+      <Table
+        name="members"
+        head={['Name', 'Kind', 'Shape', 'Data type']}
+        rows={group.members.map(member => ({
+          key: member.name,
+          cells: [
+            member.name,
+            kindName(member.kind as EntryKind),
+            formatShape(member.shape),
+            member.dtype ?? '—'
+          ]
+        }))}
+      />
+      <p className="jp-Fileglancer-note">
+        {group.members_truncated
+          ? `Showing ${group.members.length} of ${group.members_total} members.`
+          : `${group.members_total} member${group.members_total === 1 ? '' : 's'}`}
+        {group.consolidated ? ', from consolidated metadata.' : '.'}
+      </p>
+    </Section>
+  );
+}
+
+interface IN5Group {
+  children: Array<{
+    name: string;
+    kind: string;
+    shape_c_order: number[] | null;
+    data_type: string | null;
+  }>;
+  children_total: number;
+  multiscale: {
+    pixel_resolution: {
+      dimensions: number[] | null;
+      unit: string | null;
+    } | null;
+    levels: Array<{
+      path: string;
+      shape_c_order: number[] | null;
+      downsampling_factors: number[] | null;
+    }>;
+  } | null;
+}
+
+export function N5Section(props: {
+  n5: { [key: string]: JSONValue };
+}): JSX.Element | null {
+  const group = props.n5.group as unknown as IN5Group | null;
+  if (!group) {
+    return null;
+  }
+  const multiscale = group.multiscale;
+  const resolution = multiscale?.pixel_resolution;
+  return (
+    <Section title="N5 group" name="n5">
+      {multiscale && (
+        <>
+          <dl className="jp-Fileglancer-fields">
+            <Field label="Pixel resolution" name="n5-resolution">
+              {resolution?.dimensions
+                ? `${resolution.dimensions.join(' × ')} ${resolution.unit ?? ''}`
+                : '—'}
+            </Field>
+          </dl>
+          <Table
+            name="n5-levels"
+            head={['Level', 'Shape (C order)', 'Downsampling']}
+            rows={multiscale.levels.map(level => ({
+              key: level.path,
+              cells: [
+                level.path,
+                formatShape(level.shape_c_order),
+                level.downsampling_factors?.join(' × ') ?? '—'
+              ]
+            }))}
+          />
+        </>
+      )}
+      <Table
+        name="n5-children"
+        head={['Name', 'Kind', 'Shape (C order)', 'Type']}
+        rows={group.children.map(child => ({
+          key: child.name,
+          cells: [
+            child.name,
+            child.kind === 'n5-array' ? 'N5 dataset' : 'N5 group',
+            formatShape(child.shape_c_order),
+            child.data_type ?? '—'
+          ]
+        }))}
+      />
+    </Section>
+  );
+}

@@ -1,0 +1,62 @@
+/** What the UI tests share: locators of the Fileglancer panels and the steps users take. */
+import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { Locator } from '@playwright/test';
+
+export const BROWSER_ID = 'fileglancer-browser';
+export const INSPECTOR_ID = 'fileglancer-inspector';
+
+export function browser(page: IJupyterLabPageFixture): Locator {
+  return page.locator(`#${BROWSER_ID}`);
+}
+
+export function inspector(page: IJupyterLabPageFixture): Locator {
+  return page.locator(`#${INSPECTOR_ID}`);
+}
+
+/** The row of `path` (relative to the root) in the Fileglancer listing. */
+export function row(page: IJupyterLabPageFixture, path: string): Locator {
+  return browser(page).locator(
+    `.jp-Fileglancer-row[data-path="${path.replace(/"/g, '\\"')}"]`
+  );
+}
+
+export function rows(page: IJupyterLabPageFixture): Locator {
+  return browser(page).locator('.jp-Fileglancer-row[data-path]');
+}
+
+/** The kind badge a user sees in a row (beside the name, or in the kind column). */
+export function badge(rowLocator: Locator): Locator {
+  return rowLocator.locator('.jp-Fileglancer-badge:visible');
+}
+
+export function grid(page: IJupyterLabPageFixture): Locator {
+  return browser(page).locator('[role="grid"]');
+}
+
+export function crumbs(page: IJupyterLabPageFixture): Locator {
+  return browser(page).locator('.jp-Fileglancer-crumb');
+}
+
+/** Open the browser panel and the root `name`, and wait for its first rows. */
+export async function openRoot(
+  page: IJupyterLabPageFixture,
+  name: string
+): Promise<void> {
+  await page.sidebar.openTab(BROWSER_ID);
+  await browser(page).locator(`[data-root="${name}"]`).click();
+  await expect(
+    browser(page).locator('.jp-Fileglancer-crumb.jp-mod-root')
+  ).toBeVisible();
+}
+
+/** Type a path into the breadcrumb path box and press Enter. */
+export async function goTo(
+  page: IJupyterLabPageFixture,
+  path: string
+): Promise<void> {
+  await browser(page).locator('[data-action="edit-path"]').click();
+  const input = browser(page).locator('.jp-Fileglancer-pathInput');
+  await input.fill(path);
+  await input.press('Enter');
+  await expect(input).toHaveCount(0);
+}

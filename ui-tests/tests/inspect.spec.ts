@@ -1,0 +1,95 @@
+/**
+ * The inspector as a user meets it: select a demo dataset and read its preview, shape,
+ * storage, channels and pixel sizes; select a broken OME-Zarr and read what is wrong.
+ *
+ * The server (ui-tests/jupyter_server_test_config.py) serves the demo data as the root
+ * "demo", plus "invalid/broken.ome.zarr" whose metadata breaks the OME-NGFF spec.
+ */
+import { expect, test } from '@jupyterlab/galata';
+
+import { goTo, inspector, INSPECTOR_ID, openRoot, row } from './helpers';
+
+test.describe('Fileglancer inspector', () => {
+  test('shows the preview, figures, channels and pixel sizes of the demo OME-Zarr', async ({
+    page
+  }, testInfo) => {
+    await openRoot(page, 'demo');
+    await goTo(page, 'ome-zarr-0.4');
+    await page.sidebar.openTab(INSPECTOR_ID);
+    await row(page, 'ome-zarr-0.4/cells.ome.zarr').click();
+
+    const panel = inspector(page);
+    const field = (name: string) => panel.locator(`[data-field="${name}"]`);
+    await expect(panel.locator('[role="tablist"]')).toBeVisible();
+    await expect(panel.locator('.jp-Fileglancer-validationBadge')).toHaveText(
+      'Valid OME-NGFF 0.4'
+    );
+    await expect(field('shape')).toHaveText('c 3 × z 16 × y 256 × x 256');
+    await expect(field('dtype')).toHaveText('<u2');
+    await expect(field('chunks')).toHaveText('c 1 × z 16 × y 128 × x 128');
+    await expect(field('codecs')).toContainText('zstd');
+
+    // The preview is a real PNG drawn by the server from the smallest level.
+    const thumbnail = panel.locator('.jp-Fileglancer-thumbnail');
+    await expect(thumbnail).toHaveAttribute('data-state', 'loaded');
+    const width = await thumbnail
+      .locator('img')
+      .evaluate(img => (img as HTMLImageElement).naturalWidth);
+    expect(width).toBeGreaterThan(0);
+
+    // Storage is measured on the server: every chunk of the demo data is there.
+    await expect(field('stored_bytes')).toContainText(/[KM]iB/);
+    await expect(field('chunk_files')).toContainText('expected');
+    await expect(field('compression_ratio')).toContainText('×');
+    await page.screenshot({
+      path: testInfo.outputPath('inspector-overview.png')
+    });
+
+    await panel.locator('[data-tab="metadata"]').click();
+    const channels = panel.locator('[data-table="channels"] tbody tr');
+    await expect(channels).toHaveCount(3);
+    await expect(channels.nth(0)).toContainText('DAPI');
+    await expect(channels.nth(1)).toContainText('GFP');
+    await expect(channels.nth(2)).toContainText('mCherry');
+    await expect(
+      channels.nth(1).locator('.jp-Fileglancer-swatch')
+    ).toHaveAttribute('data-color', '#00FF00');
+    const levels = panel.locator('[data-table="levels"] tbody tr');
+    await expect(levels).toHaveCount(3);
+    await expect(levels.nth(0)).toContainText('2 × 0.5 × 0.5 µm');
+    await expect(levels.nth(2)).toContainText('2 × 2 × 2 µm');
+    await page.screenshot({
+      path: testInfo.outputPath('inspector-metadata.png')
+    });
+
+    await panel.locator('[data-tab="raw"]').click();
+    await expect(panel.locator('[data-file=".zattrs"] pre')).toContainText(
+      '"multiscales"'
+    );
+  });
+
+  test('lists the errors of an OME-Zarr that breaks the spec', async ({
+    page
+  }, testInfo) => {
+    await openRoot(page, 'demo');
+    await goTo(page, 'invalid');
+    await page.sidebar.openTab(INSPECTOR_ID);
+    await row(page, 'invalid/broken.ome.zarr').click();
+
+    const panel = inspector(page);
+    await expect(panel.locator('.jp-Fileglancer-validationBadge')).toHaveText(
+      /^Invalid OME-NGFF 0\.4: \d+ errors$/
+    );
+    await panel.locator('[data-tab="validation"]').click();
+    const errors = panel.locator('[data-level="error"] .jp-Fileglancer-issue');
+    await expect(
+      errors.filter({ hasText: "level '0' does not exist" })
+    ).toHaveCount(1);
+    await expect(
+      errors.filter({ hasText: 'multiscales/0/axes/1' }).first()
+    ).toContainText('.zattrs');
+    await page.screenshot({
+      path: testInfo.outputPath('inspector-invalid.png')
+    });
+  });
+});
