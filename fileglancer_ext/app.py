@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
-import os
+import asyncio
+import re
 from pathlib import Path
+from urllib.parse import unquote
 
-from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Dict, List, Unicode, Union, default
+from jupyter_server.utils import url_path_join
+from traitlets import Bool, Dict, Float, Int, List, Unicode, Union, default
 
 from . import __version__
 from .browse import FileBrowser
+from .database import default_store_url
+from .dataset_viewers import DatasetViewers
 from .handlers import route_table
 from .inspection import DatasetInspector
+from .jobs.engines import DaskEngine, LocalProcessEngine, default_processes_per_job
+from .jobs.handlers import jobs_routes
+from .jobs.runner import JobRunner
+from .jobs.service import ConversionJobService
+from .jobs.store import JobStore
+from .links.creation import ShareLinkService
+from .links.handlers import JupyterShareHandler, links_api_routes, share_route
+from .links.serving import ShareServer
+from .links.store import ShareLinkStore
+from .links.viewers_route import viewers_routes
 from .roots import Root, RootRegistry, load_roots
+from .viewers import ViewerConfig
+from .viewers.config import (
+    DEFAULT_MAX_CHANNELS,
+    DEFAULT_NEUROGLANCER_URL,
+    DEFAULT_VALIDATOR_URL,
+    DEFAULT_VIZARR_URL,
+)
 
 
 class FileglancerApp(ExtensionApp):
@@ -66,9 +87,113 @@ class FileglancerApp(ExtensionApp):
         single-user server but not for a hub link server.""",
     )
 
+    share_allowed_origins = List(
+        Unicode(),
+        default_value=["*"],
+        config=True,
+        help="""Web origins (e.g. "https://neuroglancer-demo.appspot.com") whose pages may
+        read shares from a browser (CORS). "*" (default): any page, which is what share links
+        are for; they carry no cookies or Jupyter credentials.""",
+    )
+
+    share_directory_listing = Bool(
+        False,
+        config=True,
+        help="""Whether a GET of a folder inside a share answers with a JSON listing of its
+        entries (name, kind, size). Off (default): folders answer 404, and only clients that
+        know the layout (Zarr, N5) can read a share.""",
+    )
+
+    share_io_in_threads = Bool(
+        False,
+        config=True,
+        help="""Whether the share route looks links up and reads files in threads rather
+        than on the server's event loop. Off (default), like tornado's StaticFileHandler: the
+        cheapest for local disks and the page cache. Turn it on when the roots are on slow
+        network storage or the link store is a remote database, so that one slow read does
+        not hold up every other request; it costs about twice the CPU per request.""",
+    )
+
+    neuroglancer_url = Unicode(
+        DEFAULT_NEUROGLANCER_URL,
+        config=True,
+        help="""The Neuroglancer deployment that "Open in Neuroglancer" uses (the viewer
+        state goes after "#!"). A self-hosted copy works the same; "" hides Neuroglancer.""",
+    )
+
+    vizarr_url = Unicode(
+        DEFAULT_VIZARR_URL,
+        config=True,
+        help="""The vizarr deployment for OME-Zarr images and plates; the data link's URL is
+        appended. "" hides vizarr.""",
+    )
+
+    ome_ngff_validator_url = Unicode(
+        DEFAULT_VALIDATOR_URL,
+        config=True,
+        help="""The OME-NGFF validator web app for OME-Zarr data links; the link's URL is
+        appended. "" hides it.""",
+    )
+
+    viewer_max_channels = Int(
+        DEFAULT_MAX_CHANNELS,
+        min=1,
+        config=True,
+        help="""At most this many channels of an image become Neuroglancer layers (one layer
+        per channel, coloured and windowed from the omero metadata).""",
+    )
+
+    extra_viewers = List(
+        Dict(),
+        default_value=[],
+        config=True,
+        help="""More web viewers to offer for shared datasets, each
+        {"name": "My viewer", "url_template": "https://viewer.example/?url={url}",
+         "kinds": ["ome-zarr", "zarr-array"]}. The template takes {url} (the data link's
+        URL) or {url_encoded}; "kinds" lists the dataset kinds the viewer opens.""",
+    )
+
+    conversion_workers = Int(
+        1,
+        min=1,
+        config=True,
+        help="""How many conversion jobs run at once; later ones wait in a queue. Each
+        running job uses `conversion_processes` worker processes (or the Dask cluster).""",
+    )
+
+    conversion_processes = Int(
+        config=True,
+        min=1,
+        help="""Worker processes of one running conversion job (a pool started for the job
+        and stopped when it ends). Default: the number of CPU cores less one, at least 1.
+        At most conversion_workers x conversion_processes processes convert at once.""",
+    )
+
+    dask_scheduler_address = Unicode(
+        "",
+        config=True,
+        help="""Address of a dask.distributed scheduler (e.g. "tcp://10.0.0.5:8786", as
+        started by dask-jobqueue on SLURM) on which conversions run instead of local
+        processes. Its workers need fileglancer-ext installed and must see the roots at the
+        same paths. Needs the 'distributed' package (pip install fileglancer-ext[dask]).
+        Empty (default): local processes.""",
+    )
+
+    dask_connect_timeout = Float(
+        10.0,
+        min=0.1,
+        config=True,
+        help="""Seconds a conversion job waits to reach the Dask scheduler before it fails
+        with a message saying so.""",
+    )
+
+    @default("conversion_processes")
+    def _default_conversion_processes(self) -> int:
+        return default_processes_per_job()
+
     @default("link_store_url")
     def _default_link_store_url(self) -> str:
-        return "sqlite:///" + os.path.join(jupyter_data_dir(), "fileglancer", "links.sqlite3")
+        return default_store_url()
 
     def initialize_settings(self) -> None:
         self.configured_roots: list[Root]
@@ -80,11 +205,75 @@ class FileglancerApp(ExtensionApp):
         )
         self.browser = FileBrowser(self.registry, Path(self.serverapp.root_dir))
         self.inspector = DatasetInspector(self.registry)
+        self.link_store = ShareLinkStore.from_url(self.link_store_url)
+        self.link_service = ShareLinkService(self.link_store, self.registry)
+        self.share_server = ShareServer(
+            self.link_store,
+            directory_listing=self.share_directory_listing,
+            use_threads=self.share_io_in_threads,
+            # Links recorded by others in a shared store must not reach past these roots.
+            allowed_roots=[str(root.path) for root in self.configured_roots if root.available],
+        )
+        self.viewers = DatasetViewers(self.registry, self.link_service, self._viewer_config())
+        self._initialize_jobs()
         available = [root.name for root in self.configured_roots if root.available]
         self.log.info("fileglancer %s: roots %s", __version__, ", ".join(available) or "(none)")
 
+    def _initialize_jobs(self) -> None:
+        """The conversion jobs: their store (in the link store's database) and runner."""
+        self.job_store = JobStore.from_url(self.link_store_url)
+        if self.dask_scheduler_address:
+            engine: DaskEngine | LocalProcessEngine = DaskEngine(
+                self.dask_scheduler_address, self.dask_connect_timeout
+            )
+        else:
+            engine = LocalProcessEngine(self.conversion_processes)
+        self.job_runner = JobRunner(
+            self.job_store, engine, max_running_jobs=self.conversion_workers
+        )
+        self.job_service = ConversionJobService(self.job_store, self.job_runner, self.registry)
+        self.log.info(
+            "fileglancer: up to %d conversion job(s) at once, each on %s",
+            self.conversion_workers,
+            engine.describe(),
+        )
+
+    def _viewer_config(self) -> ViewerConfig:
+        """The viewer settings; a malformed extra viewer is logged and left out."""
+        extra = []
+        for entry in self.extra_viewers:
+            try:
+                ViewerConfig.from_settings(extra_viewers=[entry])
+            except ValueError as err:
+                self.log.warning("fileglancer: extra viewer ignored: %s", err)
+            else:
+                extra.append(entry)
+        return ViewerConfig.from_settings(
+            neuroglancer_url=self.neuroglancer_url,
+            vizarr_url=self.vizarr_url,
+            validator_url=self.ome_ngff_validator_url,
+            max_channels=self.viewer_max_channels,
+            extra_viewers=extra,
+        )
+
     async def stop_extension(self) -> None:
         self.inspector.close()
+        self.share_server.close()
+        self.link_store.close()
+        # Running conversions stop between tasks and clean up; off the event loop.
+        await asyncio.to_thread(self.job_runner.shutdown)
+        self.job_store.close()
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(route_table())
+        self.handlers.extend(links_api_routes())
+        self.handlers.extend(jobs_routes())
+        self.handlers.extend(viewers_routes())
+        share = share_route(self.share_server, self.share_allowed_origins, JupyterShareHandler)
+        self.handlers.append(share)
+        # HTTP clients such as aiohttp (zarr, fsspec) normalize "%40" in a path to "@", so a
+        # base URL like "/user/a%40b/" must also answer shares under its decoded spelling.
+        base_url = self.serverapp.base_url
+        if unquote(base_url) != base_url:
+            alias = url_path_join(re.escape(unquote(base_url)), share[0])
+            self.serverapp.web_app.add_handlers(".*$", [(alias, *share[1:])])

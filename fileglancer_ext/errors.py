@@ -37,3 +37,42 @@ class NotInARoot(NotFound):
     """A path outside every configured root (e.g. from JupyterLab's own file browser)."""
 
     code = "not_in_a_root"
+
+
+class Conflict(FileglancerError):
+    status = 409
+    code = "conflict"
+
+
+class DestinationExists(Conflict):
+    """A conversion's destination exists and overwriting was not asked for."""
+
+    code = "destination_exists"
+
+
+class ConversionError(FileglancerError):
+    """Input that cannot be converted: not what it claims to be, truncated or unsupported."""
+
+    status = 422
+    code = "conversion_failed"
+
+
+class ConversionCancelled(ConversionError):
+    """The conversion was cancelled; nothing was left behind."""
+
+    status = 409
+    code = "cancelled"
+
+
+class OutOfSpace(ConversionError):
+    """The destination's file system filled up; nothing was left behind."""
+
+    status = 507
+    code = "no_space"
+
+
+class RangeNotSatisfiable(FileglancerError):
+    """A byte range that starts past the end of the file, or that cannot be parsed."""
+
+    status = 416
+    code = "range_not_satisfiable"

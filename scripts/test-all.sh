@@ -32,6 +32,11 @@ step "ruff"
 ruff check .
 ruff format --check .
 
+step "PostgreSQL for the link-store tests"
+# Installs and starts Debian's postgresql when needed; an exported URL is used as is.
+FILEGLANCER_TEST_POSTGRES_URL="${FILEGLANCER_TEST_POSTGRES_URL:-$(scripts/start-test-postgres.sh)}"
+export FILEGLANCER_TEST_POSTGRES_URL
+
 step "pytest"
 python -m pytest
 

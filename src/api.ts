@@ -551,3 +551,211 @@ export function thumbnailURL(
   );
   return `${url}?size=${size}`;
 }
+
+/** A data link: a public, read-only URL of one dataset (see the README's Share links). */
+export interface IShareLink {
+  id: string;
+  token: string;
+  owner: string;
+  root: string;
+  path: string;
+  label: string | null;
+  /** ISO 8601 times (UTC); `expires` null for never. */
+  created: string;
+  expires: string | null;
+  last_access: string | null;
+  revoked: boolean;
+  active: boolean;
+  /** The public URL of the shared folder (ends in "/"). */
+  url: string;
+  /** Whether the shared path still exists. */
+  target_exists: boolean | null;
+}
+
+export interface ICreateLinkRequest {
+  root: string;
+  path: string;
+  /** Seconds until the link stops working; omitted or null for never. */
+  expires_in?: number | null;
+  label?: string | null;
+}
+
+/** The user's active data links, all of them or those of one (root, path). */
+export async function listLinks(
+  filter?: { root: string; path: string },
+  settings?: ServerConnection.ISettings
+): Promise<IShareLink[]> {
+  const query = filter ? `?${new URLSearchParams(filter)}` : '';
+  const answer = await requestAPI<{ links: IShareLink[] }>(
+    `links${query}`,
+    {},
+    settings
+  );
+  return answer.links;
+}
+
+export function createLink(
+  request: ICreateLinkRequest,
+  settings?: ServerConnection.ISettings
+): Promise<IShareLink> {
+  return requestAPI<IShareLink>(
+    'links',
+    { method: 'POST', body: JSON.stringify(request) },
+    settings
+  );
+}
+
+/** Change a link's label or expiry (`expires_in` null: never expires). */
+export function updateLink(
+  id: string,
+  changes: { label?: string | null; expires_in?: number | null },
+  settings?: ServerConnection.ISettings
+): Promise<IShareLink> {
+  return requestAPI<IShareLink>(
+    `links/${encodeURIComponent(id)}`,
+    { method: 'PATCH', body: JSON.stringify(changes) },
+    settings
+  );
+}
+
+/** Revoke a link for good: its URL stops working at once. */
+export function revokeLink(
+  id: string,
+  settings?: ServerConnection.ISettings
+): Promise<IShareLink> {
+  return requestAPI<IShareLink>(
+    `links/${encodeURIComponent(id)}`,
+    { method: 'DELETE' },
+    settings
+  );
+}
+
+export interface IViewerLink {
+  name: string;
+  url: string;
+}
+
+export interface ICodeSnippet {
+  language: string;
+  title: string;
+  code: string;
+  /** Whether the code reads the local path or the data link. */
+  target: 'local' | 'link';
+}
+
+/** `GET viewers/{root}/{path}`: viewers (with a data link), snippets and path forms. */
+export interface IViewersResponse {
+  kind: EntryKind;
+  /** The dataset's data link URL, or null when it has none. */
+  data_url: string | null;
+  link: IShareLink | null;
+  viewers: IViewerLink[];
+  snippets: ICodeSnippet[];
+  paths: { linux: string; mac: string | null; windows: string | null };
+}
+
+export function getViewers(
+  root: string,
+  path: string,
+  settings?: ServerConnection.ISettings
+): Promise<IViewersResponse> {
+  return requestAPI<IViewersResponse>(
+    `viewers/${rootPath(root, path)}`,
+    {},
+    settings
+  );
+}
+
+/** Where a conversion reads or writes: a path of a root. */
+export interface IJobLocation {
+  root: string;
+  path: string;
+}
+
+/** The conversion kinds the server runs ("auto": chosen from the source and destination). */
+export type ConversionKind =
+  | 'auto'
+  | 'tiff-to-ome-zarr'
+  | 'czi-to-ome-zarr'
+  | 'zarr-to-tiff'
+  | 'recompress'
+  | 'extract-level';
+
+/** Conversion options; every key is optional and has the server's default. */
+export interface IConversionOptions {
+  ngff_version?: '0.4' | '0.5';
+  chunks?: number[] | null;
+  shards?: number[] | null;
+  codec?: string;
+  compression_level?: number;
+  levels?: number | null;
+  downsampling?: 'mean' | 'mode' | 'nearest' | null;
+  labels?: boolean;
+  series?: number;
+  level?: number | null;
+  overwrite?: boolean;
+  tiff_compression?: string;
+  ome_tiff?: boolean;
+}
+
+export type JobState =
+  'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+
+/** A conversion job as the server reports it. */
+export interface IJob {
+  id: string;
+  owner: string;
+  kind: ConversionKind;
+  source: IJobLocation;
+  destination: IJobLocation;
+  options: IConversionOptions;
+  state: JobState;
+  /** 0 to 1. */
+  progress: number;
+  bytes_done: number | null;
+  bytes_total: number | null;
+  stage: string | null;
+  eta_seconds: number | null;
+  error: { code: string; message: string } | null;
+  created: string;
+  started: string | null;
+  finished: string | null;
+  result: { [key: string]: JSONValue } | null;
+}
+
+export interface ISubmitJobRequest {
+  kind: ConversionKind;
+  source: IJobLocation;
+  destination: IJobLocation;
+  options: IConversionOptions;
+}
+
+export function submitJob(
+  request: ISubmitJobRequest,
+  settings?: ServerConnection.ISettings
+): Promise<IJob> {
+  return requestAPI<IJob>(
+    'jobs',
+    { method: 'POST', body: JSON.stringify(request) },
+    settings
+  );
+}
+
+/** The user's jobs, newest first. */
+export async function listJobs(
+  settings?: ServerConnection.ISettings
+): Promise<IJob[]> {
+  return (await requestAPI<{ jobs: IJob[] }>('jobs', {}, settings)).jobs;
+}
+
+/** Cancel a queued or running job; nothing it wrote is left behind. */
+export function cancelJob(
+  id: string,
+  settings?: ServerConnection.ISettings
+): Promise<IJob> {
+  return requestAPI<IJob>(
+    `jobs/${encodeURIComponent(id)}`,
+    { method: 'DELETE' },
+    settings
+  );
+}

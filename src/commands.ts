@@ -35,6 +35,9 @@ export namespace CommandIDs {
   export const inspectFromFileBrowser = 'fileglancer:inspect-from-file-browser';
   export const copyPathFromFileBrowser =
     'fileglancer:copy-path-from-file-browser';
+  export const openDataLinks = 'fileglancer:open-data-links';
+  export const openJobs = 'fileglancer:open-jobs';
+  export const convert = 'fileglancer:convert';
 }
 
 /** The command palette category of our commands. */
@@ -47,7 +50,9 @@ export const PALETTE_COMMANDS = [
   CommandIDs.refreshRoots,
   CommandIDs.refresh,
   CommandIDs.goToParent,
-  CommandIDs.toggleHidden
+  CommandIDs.toggleHidden,
+  CommandIDs.openDataLinks,
+  CommandIDs.openJobs
 ];
 
 /** The context menu's selector: loaded entry rows of the Fileglancer browser. */

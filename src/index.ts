@@ -20,11 +20,13 @@ import {
   PALETTE_COMMANDS,
   registerBrowserCommands
 } from './commands';
+import { registerConvertCommands } from './convert/convertCommands';
 import { registerFileBrowserCommands } from './fileBrowserMenu';
 import { fileglancerIcon, inspectorIcon } from './icons';
 import { InspectorModel } from './inspector/inspectorModel';
 import { InspectorPanel } from './inspector/InspectorPanel';
 import { ISelectionModel, SelectionModel } from './selection';
+import { registerDataLinksCommand } from './share/linksCommand';
 import { IFileglancerSelection } from './tokens';
 
 const PLUGIN_ID = 'fileglancer-ext:plugin';
@@ -63,7 +65,12 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
     browser.title.caption = 'Fileglancer';
     app.shell.add(browser, 'left', { rank: 150 });
 
-    const inspector = new InspectorPanel(new InspectorModel(selection));
+    const jobs = registerConvertCommands(app, model, restorer);
+    const inspector = new InspectorPanel(new InspectorModel(selection), {
+      showLinks: () => void app.commands.execute(CommandIDs.openDataLinks),
+      submitConversion: request => jobs.submit(request),
+      conversionStarted: () => void app.commands.execute(CommandIDs.openJobs)
+    });
     inspector.id = INSPECTOR_ID;
     inspector.title.icon = inspectorIcon;
     inspector.title.caption = 'Fileglancer Inspector';
@@ -76,6 +83,7 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
 
     const ids = { browserId: BROWSER_ID, inspectorId: INSPECTOR_ID };
     registerBrowserCommands(app, model, ids);
+    registerDataLinksCommand(app, restorer);
     if (fileBrowser) {
       registerFileBrowserCommands(app, model, fileBrowser, ids);
     }

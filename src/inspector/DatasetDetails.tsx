@@ -5,7 +5,13 @@
  */
 import * as React from 'react';
 
-import type { IMetaResponse, IStatsResponse } from '../api';
+import type { IEntry, IMetaResponse, IRoot, IStatsResponse } from '../api';
+import { ConvertForm } from '../convert/ConvertForm';
+import { conversionChoices } from '../convert/conversionChoices';
+import { firstMultiscale } from './facts';
+import type { IInspectorActions } from './InspectorPanel';
+import { DataLinkToggle, ShareTab } from '../share/ShareTab';
+import type { ShareModel } from '../share/shareModel';
 import type { LoadState } from './inspectorModel';
 import {
   Bioformats2rawSection,
@@ -24,12 +30,15 @@ import {
   ValidationSection
 } from './sections/ValidationSection';
 
-export type InspectorTab = 'overview' | 'metadata' | 'validation' | 'raw';
+export type InspectorTab =
+  'overview' | 'metadata' | 'validation' | 'share' | 'convert' | 'raw';
 
 const TABS: Array<{ id: InspectorTab; label: string }> = [
   { id: 'overview', label: 'Overview' },
   { id: 'metadata', label: 'Metadata' },
   { id: 'validation', label: 'Validation' },
+  { id: 'share', label: 'Share' },
+  { id: 'convert', label: 'Convert' },
   { id: 'raw', label: 'Raw' }
 ];
 
@@ -116,8 +125,15 @@ export function DatasetDetails(props: {
   thumbnailUrl: string | null;
   tab: InspectorTab;
   onTab: (tab: InspectorTab) => void;
+  share: ShareModel;
+  root: IRoot;
+  entry: IEntry;
+  actions: IInspectorActions;
 }): JSX.Element | null {
-  const { meta, stats, tab } = props;
+  const { meta, stats } = props;
+  const convertible = conversionChoices(props.entry).length > 0;
+  // The Convert tab is only there for what can be converted.
+  const tab = props.tab === 'convert' && !convertible ? 'overview' : props.tab;
   if (meta.status === 'idle') {
     return null;
   }
@@ -140,7 +156,10 @@ export function DatasetDetails(props: {
         </div>
       )}
       <div className="jp-Fileglancer-tabBar" role="tablist">
-        {TABS.map(({ id, label }) => (
+        {TABS.filter(
+          ({ id }) =>
+            id !== 'convert' || conversionChoices(props.entry).length > 0
+        ).map(({ id, label }) => (
           <button
             key={id}
             type="button"
@@ -160,11 +179,34 @@ export function DatasetDetails(props: {
             meta={value}
             stats={stats}
             thumbnailUrl={props.thumbnailUrl}
+            linkSlot={<DataLinkToggle model={props.share} />}
           />
         )}
         {tab === 'metadata' && <MetadataTab meta={value} />}
         {tab === 'validation' && (
           <ValidationSection validation={value.validation} />
+        )}
+        {tab === 'share' && (
+          <ShareTab model={props.share} onShowLinks={props.actions.showLinks} />
+        )}
+        {tab === 'convert' && (
+          <div data-tab-panel="convert">
+            {props.actions.submitConversion ? (
+              <ConvertForm
+                root={props.root}
+                entry={props.entry}
+                levels={firstMultiscale(value)?.datasets.map(
+                  level => level.path
+                )}
+                submit={props.actions.submitConversion}
+                onSubmitted={props.actions.conversionStarted}
+              />
+            ) : (
+              <p className="jp-Fileglancer-note">
+                Conversions are not available here.
+              </p>
+            )}
+          </div>
         )}
         {tab === 'raw' && <RawSection raw={value.raw} />}
       </div>

@@ -6,7 +6,7 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import type { IEntry, IRoot } from '../api';
+import type { IEntry, IJob, IRoot, ISubmitJobRequest } from '../api';
 import { formatFullTime, formatSize } from '../browser/format';
 import { useSignal } from '../hooks';
 import { kindIcon } from '../icons';
@@ -101,7 +101,20 @@ export function EntrySummary(props: {
 }
 
 /** The inspector's body for each state of its model. */
-export function InspectorView(props: { model: InspectorModel }): JSX.Element {
+/** What the inspector's buttons do beyond the panel itself (set by the plugin). */
+export interface IInspectorActions {
+  /** Open the list of all the user's data links. */
+  showLinks?: () => void;
+  /** Start a conversion job; resolves with the job. */
+  submitConversion?: (request: ISubmitJobRequest) => Promise<IJob>;
+  /** A conversion was started from the Convert tab. */
+  conversionStarted?: (job: IJob) => void;
+}
+
+export function InspectorView(props: {
+  model: InspectorModel;
+  actions?: IInspectorActions;
+}): JSX.Element {
   const { model } = props;
   useSignal(model.changed);
   const state = model.state;
@@ -140,6 +153,10 @@ export function InspectorView(props: { model: InspectorModel }): JSX.Element {
           thumbnailUrl={model.thumbnailUrl}
           tab={model.tab}
           onTab={tab => (model.tab = tab)}
+          share={model.share}
+          root={state.root}
+          entry={state.entry}
+          actions={props.actions ?? {}}
         />
       )}
     </div>
@@ -148,7 +165,10 @@ export function InspectorView(props: { model: InspectorModel }): JSX.Element {
 
 /** The right-sidebar metadata inspector: follows the browser's selection. */
 export class InspectorPanel extends ReactWidget {
-  constructor(readonly model: InspectorModel) {
+  constructor(
+    readonly model: InspectorModel,
+    private readonly _actions: IInspectorActions = {}
+  ) {
     super();
     this.addClass('jp-Fileglancer-inspector');
   }
@@ -173,7 +193,7 @@ export class InspectorPanel extends ReactWidget {
             onClick={() => void this.model.reload()}
           />
         </div>
-        <InspectorView model={this.model} />
+        <InspectorView model={this.model} actions={this._actions} />
       </>
     );
   }

@@ -22,6 +22,7 @@ import {
 import { isDataset } from '../kinds';
 import { describeRequestError, IRequestError } from '../requestError';
 import type { ISelectedEntry, ISelectionModel } from '../selection';
+import { ShareModel } from '../share/shareModel';
 import type { InspectorTab } from './DatasetDetails';
 
 export type NodeFetcher = (
@@ -60,6 +61,8 @@ export interface IInspectorOptions {
   statsPollInterval?: number;
   /** The URL of a dataset's preview image. */
   thumbnailUrl?: (root: string, path: string) => string;
+  /** The Share tab's model (data link, viewers, snippets) that follows the selection. */
+  share?: ShareModel;
 }
 
 /** Kinds the server can draw a preview of (an image pyramid or a plain array). */
@@ -82,6 +85,7 @@ export class InspectorModel {
     this._fetchStats =
       options.fetchStats ?? ((root, path) => getStats(root, path));
     this._pollInterval = options.statsPollInterval ?? STATS_POLL_MS;
+    this.share = options.share ?? new ShareModel();
     this._thumbnailUrl =
       options.thumbnailUrl ?? ((root, path) => thumbnailURL(root, path));
     this._selection = selection;
@@ -90,6 +94,9 @@ export class InspectorModel {
       void this._load(selection.current);
     }
   }
+
+  /** The data link, viewers and snippets of the selected dataset. */
+  readonly share: ShareModel;
 
   get state(): InspectorState {
     return this._state;
@@ -147,6 +154,7 @@ export class InspectorModel {
     this._disposed = true;
     this._request += 1;
     this._stopPolling();
+    this.share.clear();
     this._selection.changed.disconnect(this._onSelection, this);
   }
 
@@ -156,6 +164,7 @@ export class InspectorModel {
       this._stopPolling();
       this._meta = IDLE;
       this._stats = IDLE;
+      this.share.clear();
       this._setState({ status: 'empty' });
       return;
     }
@@ -168,6 +177,7 @@ export class InspectorModel {
     const { root, entry } = selected;
     this._meta = IDLE;
     this._stats = IDLE;
+    this.share.clear();
     // Show what the listing already knows while the confirmed description loads.
     this._setState({ status: 'loading', root, entry });
     let node: INodeResponse;
@@ -196,6 +206,7 @@ export class InspectorModel {
     if (dataset) {
       void this._loadMeta(request, root.name, node.path);
       void this._loadStats(request, root.name, node.path);
+      void this.share.load(root.name, node.path);
     }
   }
 

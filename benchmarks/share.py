@@ -1,0 +1,332 @@
+"""Benchmark: serving share links against tornado's StaticFileHandler (and nginx if present).
+
+    python benchmarks/share.py [--clients 8] [--seconds 5] [--workdir DIR]
+
+Writes chunk-sized files (64 KiB and 4 MiB, random bytes, so nothing compresses), then
+serves the same folder three ways, each in its own process on a free loopback port:
+
+- ours: `fileglancer-ext serve-links` over a SQLite link store, one link to the folder
+  (every request looks its token up in the store, confines the path and streams in blocks);
+- static: tornado's own `StaticFileHandler` on the same folder, the same stack without links;
+- nginx: `nginx` with sendfile, when it is installed ("n/a" otherwise).
+
+An aiohttp client in this process keeps `--clients` requests in flight for `--seconds` per
+case, cycling over the files, and checks every answer's length; `--rounds` rounds visit
+the servers in turn. Figures: each server's median round in requests/s and MB/s (10^6
+bytes), ours / static, and the server process's CPU time per request (the steadiest
+figure on a busy machine: the load of other processes hardly moves it). Loopback only;
+nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+DEFAULT_WORKDIR = Path(tempfile.gettempdir()) / "fileglancer-bench-share"
+FILE_SETS = {"64 KiB": (64 * 1024, 256), "4 MiB": (4 * 1024 * 1024, 16)}
+START_TIMEOUT = 30.0
+
+
+# --- files and servers ----------------------------------------------------------------------
+
+
+def ensure_files(folder: Path) -> dict[str, list[str]]:
+    """The files of each size (written unless present), as paths relative to `folder`."""
+    names: dict[str, list[str]] = {}
+    for label, (size, count) in FILE_SETS.items():
+        sub = folder / f"chunks-{size}"
+        sub.mkdir(parents=True, exist_ok=True)
+        names[label] = []
+        for i in range(count):
+            path = sub / f"{i}.0.0"
+            if not path.exists() or path.stat().st_size != size:
+                path.write_bytes(os.urandom(size))
+            names[label].append(f"{sub.name}/{path.name}")
+    return names
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A server process; `base` is the URL that file paths are appended to."""
+
+    def __init__(self, name: str, command: list[str], base: str, health: str) -> None:
+        self.name, self.command, self.base, self.health = name, command, base, health
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Server:
+        self.process = subprocess.Popen(
+            self.command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited: {' '.join(self.command)}")
+            try:
+                with urllib.request.urlopen(self.health, timeout=2):
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{self.name} did not start in {START_TIMEOUT:.0f} s")
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time of the server process so far (Linux), else None."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (AttributeError, OSError):
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def link_server(folder: Path, scratch: Path, probe: str, extra: list[str]) -> Server:
+    store_url = f"sqlite:///{scratch / 'links.sqlite3'}"
+    cli = [sys.executable, "-m", "fileglancer_ext.cli"]
+    created = subprocess.run(
+        [*cli, "links", "create", str(folder), "--store-url", store_url, "--json"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    token = json.loads(created.stdout)["token"]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/fileglancer/s/{token}/"
+    command = [*cli, "serve-links", "--store-url", store_url, "--port", str(port)]
+    return Server("ours", [*command, "--base-url", "/", *extra], base, base + probe)
+
+
+STATIC_SERVER = """
+import asyncio, sys
+from tornado import web
+async def main():
+    app = web.Application([(r"/static/(.*)", web.StaticFileHandler, {"path": sys.argv[2]})])
+    app.listen(int(sys.argv[1]), address="127.0.0.1")
+    await asyncio.Event().wait()
+asyncio.run(main())
+"""
+
+
+def static_server(folder: Path, probe: str) -> Server:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/static/"
+    command = [sys.executable, "-c", STATIC_SERVER, str(port), str(folder)]
+    return Server("static", command, base, base + probe)
+
+
+def nginx_server(folder: Path, scratch: Path, probe: str) -> Server | None:
+    nginx = shutil.which("nginx")
+    if nginx is None:
+        return None
+    port = free_port()
+    prefix = scratch / "nginx"
+    prefix.mkdir(exist_ok=True)
+    (prefix / "nginx.conf").write_text(
+        f"""daemon off; worker_processes 1; pid {prefix}/nginx.pid; error_log {prefix}/error.log;
+events {{ worker_connections 256; }}
+http {{ access_log off; sendfile on; client_body_temp_path {prefix};
+  proxy_temp_path {prefix}; fastcgi_temp_path {prefix}; uwsgi_temp_path {prefix};
+  scgi_temp_path {prefix};
+  server {{ listen 127.0.0.1:{port}; root {folder}; }} }}
+"""
+    )
+    base = f"http://127.0.0.1:{port}/"
+    command = [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf")]
+    return Server("nginx", command, base, base + probe)
+
+
+# --- the load ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    requests: int
+    bytes: int
+    seconds: float
+    server_cpu: float | None = None  # seconds of the server's CPU time
+
+    @property
+    def cpu_per_request(self) -> float | None:
+        if self.server_cpu is None or not self.requests:
+            return None
+        return self.server_cpu / self.requests
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds
+
+    @property
+    def megabytes_per_second(self) -> float:
+        return self.bytes / self.seconds / 1e6
+
+
+async def load(base: str, names: list[str], size: int, clients: int, seconds: float) -> Result:
+    """`clients` concurrent GET loops over `names` for `seconds`; checks each length."""
+    done = 0
+    received = 0
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        # A short warm-up (connections, page cache), then the measured run.
+        deadline = time.perf_counter() + 0.5
+
+        async def client(offset: int) -> None:
+            nonlocal done, received
+            i = offset
+            while time.perf_counter() < deadline:
+                async with session.get(base + names[i % len(names)]) as response:
+                    body = await response.read()
+                if response.status != 200 or len(body) != size:
+                    raise RuntimeError(f"{base}: HTTP {response.status}, {len(body)} bytes")
+                done += 1
+                received += len(body)
+                i += clients
+
+        await asyncio.gather(*(client(i) for i in range(clients)))
+        done = received = 0
+        started = time.perf_counter()
+        deadline = started + seconds
+        await asyncio.gather(*(client(i) for i in range(clients)))
+        elapsed = time.perf_counter() - started
+    return Result(done, received, elapsed)
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def median_run(results: list[Result] | None) -> Result | None:
+    if not results:
+        return None
+    return sorted(results, key=lambda result: result.per_second)[len(results) // 2]
+
+
+def print_table(rows: list[tuple[str, dict[str, Result | None]]]) -> None:
+    header = ("files", "server", "requests/s", "MB/s", "vs static", "server CPU/request")
+    lines = [header]
+    for label, results in rows:
+        static = results.get("static")
+        for name, result in results.items():
+            if result is None:
+                lines.append((label, name, "n/a", "n/a", "", ""))
+                continue
+            ratio = f"{result.per_second / static.per_second:.2f}x" if static else "-"
+            cpu = result.cpu_per_request
+            cpu_text = "-" if cpu is None else f"{cpu * 1e6:,.0f} us"
+            lines.append(
+                (
+                    label,
+                    name,
+                    f"{result.per_second:,.0f}",
+                    f"{result.megabytes_per_second:,.0f}",
+                    ratio,
+                    cpu_text,
+                )
+            )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for number, line in enumerate(lines):
+        print(" | ".join(cell.rjust(width) for cell, width in zip(line, widths, strict=True)))
+        if number == 0:
+            print("-+-".join("-" * width for width in widths))
+    print()
+    print("target: ours >= 0.8x static for both file sizes.")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=8, help="requests in flight (8)")
+    parser.add_argument("--seconds", type=float, default=3.0, help="seconds per case (3)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds, interleaved (3)")
+    parser.add_argument(
+        "--io-in-threads",
+        action="store_true",
+        help="run our link server with --io-in-threads (slow-storage mode)",
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=DEFAULT_WORKDIR,
+        help=f"where the files go; kept for the next run (default {DEFAULT_WORKDIR})",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    folder = args.workdir.resolve() / "data"
+    names = ensure_files(folder)
+    probe = next(iter(names.values()))[0]
+    scratch = Path(tempfile.mkdtemp(prefix="fileglancer-bench-share-"))
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.clients} clients, "
+        f"{args.rounds} x {args.seconds:g} s per case, files in {folder}"
+    )
+    servers = {
+        "ours": link_server(
+            folder, scratch, probe, ["--io-in-threads"] if args.io_in_threads else []
+        ),
+        "static": static_server(folder, probe),
+        "nginx": nginx_server(folder, scratch, probe),
+    }
+    # Every server is measured in every round, interleaved, so that load from elsewhere on
+    # the machine hits them alike; the table shows each one's median round.
+    runs: dict[tuple[str, str], list[Result]] = {}
+    try:
+        with contextlib.ExitStack() as running:
+            for server in servers.values():
+                if server is not None:
+                    running.enter_context(server)
+            for round_number in range(1, args.rounds + 1):
+                print(f"round {round_number} of {args.rounds} ...", flush=True)
+                for label, (size, _) in FILE_SETS.items():
+                    for name, server in servers.items():
+                        if server is not None:
+                            cpu_before = server.cpu_seconds()
+                            result = asyncio.run(
+                                load(server.base, names[label], size, args.clients, args.seconds)
+                            )
+                            cpu_after = server.cpu_seconds()
+                            if cpu_before is not None and cpu_after is not None:
+                                result.server_cpu = cpu_after - cpu_before
+                            runs.setdefault((label, name), []).append(result)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    rows = [
+        (label, {name: median_run(runs.get((label, name))) for name in servers})
+        for label in FILE_SETS
+    ]
+    print()
+    print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""Zarr -> Zarr: recompress (codec, level, chunks, shards), Zarr v2 -> v3 (OME-NGFF 0.4 ->
+0.5) and back, and one resolution level extracted as an OME-Zarr of its own."""
+
+from __future__ import annotations
+
+import time
+from contextlib import nullcontext
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConversionError
+from .atomic import check_destination, staged_output
+from .ome_zarr_in import ZarrInput, open_zarr_input
+from .ome_zarr_out import compressors_for, write_ome_metadata
+from .options import ConversionOptions, full_sizes, shard_shape
+from .plan import (
+    ConversionPlan,
+    TaskExecutor,
+    ZarrArrayRef,
+    execute_plan,
+    local_executor,
+    region_tasks,
+)
+from .progress import CancelSignal, ProgressCallback, ProgressTracker
+from .pyramid import Level
+from .result import ConversionResult, stored_bytes
+from .source import SourceImage
+from .to_ome_zarr import write_source_as_ome_zarr
+
+
+def rewrite_zarr(
+    source: Path,
+    destination: Path,
+    options: ConversionOptions,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelSignal | None = None,
+    executor: TaskExecutor | None = None,
+) -> ConversionResult:
+    """Copy every level of an OME-Zarr (or a plain array) with the encoding in `options`:
+    Zarr format from `ngff_version`, codec, chunks (default: the source's), shards.
+    Pixels are copied, never recomputed. Errors as in `write_source_as_ome_zarr`."""
+    started = time.perf_counter()
+    options = options.validated()
+    destination = Path(destination)
+    check_destination(destination, overwrite=options.overwrite)
+    image = open_zarr_input(source)
+    arrays = [image.open_level(i) for i in range(len(image.level_paths))]
+    dtype = np.dtype(arrays[0].dtype)
+    import zarr
+
+    with staged_output(destination, overwrite=options.overwrite) as root:
+        plan = ConversionPlan(dtype.itemsize)
+        if image.is_ome:
+            zarr.open_group(root, mode="w", zarr_format=options.zarr_format)
+        for index, array in enumerate(arrays):
+            path = root / image.level_paths[index] if image.is_ome else root
+            target, unit = _create_like(path, array, image, options)
+            tasks = region_tasks(
+                ZarrArrayRef(str(image.level_path(index))),
+                target,
+                tuple(array.shape),
+                unit,
+                (1,) * array.ndim,
+                "nearest",
+                dtype.itemsize,
+                options.task_bytes,
+            )
+            plan.stages.append((f"level {index}", tasks))
+        tracker = ProgressTracker(progress, cancel, plan.bytes_total)
+        with nullcontext(executor) if executor else local_executor(options.workers) as running:
+            execute_plan(plan, running, tracker)
+        tracker.check_cancelled()
+        if image.is_ome:
+            levels = [
+                Level(tuple(a.shape), scale, (1,) * a.ndim)
+                for a, scale in zip(arrays, image.level_scales, strict=True)
+            ]
+            write_ome_metadata(root, image.metadata, levels, options, None, dtype, image.omero)
+    tracker.finish()
+    return ConversionResult(
+        destination,
+        "ome-zarr" if image.is_ome else "zarr-array",
+        [tuple(a.shape) for a in arrays],
+        plan.bytes_total,
+        stored_bytes(destination),
+        time.perf_counter() - started,
+    )
+
+
+def _create_like(
+    path: Path, array: Any, image: ZarrInput, options: ConversionOptions
+) -> tuple[ZarrArrayRef, tuple[int, ...]]:
+    """An empty array shaped like `array` with the new encoding; and its write unit."""
+    import zarr
+
+    shape = tuple(array.shape)
+    chunks = full_sizes(options.chunks, shape) if options.chunks else tuple(array.chunks)
+    extra: dict[str, Any] = {}
+    unit = chunks
+    if options.zarr_format == 3:
+        extra["dimension_names"] = (
+            list(image.metadata.axes)
+            if image.is_ome
+            else (getattr(array.metadata, "dimension_names", None))
+        )
+        if options.shards:
+            unit = shard_shape(options.shards, chunks, shape)
+            extra["shards"] = unit
+    else:
+        extra["chunk_key_encoding"] = {"name": "v2", "separator": "/"}
+    zarr.create_array(
+        path,
+        shape=shape,
+        dtype=array.dtype,
+        chunks=chunks,
+        compressors=compressors_for(options, np.dtype(array.dtype)),
+        fill_value=array.fill_value,
+        attributes=None if image.is_ome else image.attributes,
+        zarr_format=options.zarr_format,
+        **extra,
+    )
+    return ZarrArrayRef(str(path), writable=True), unit
+
+
+def extract_level(
+    source: Path,
+    destination: Path,
+    options: ConversionOptions,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelSignal | None = None,
+    executor: TaskExecutor | None = None,
+) -> ConversionResult:
+    """Level `options.level` of an OME-Zarr as a new OME-Zarr whose level 0 it is, with
+    that level's pixel sizes; `options.levels` (default 1) levels are built below it."""
+    options = options.validated()
+    if options.level is None:
+        raise ConversionError("say which level to extract")
+    image = open_zarr_input(source)
+    if not image.is_ome:
+        raise ConversionError(f"{Path(source).name} is not an OME-Zarr image")
+    path = image.level_path(options.level)
+    array = image.open_level(options.level)
+    scale = image.level_scales[options.level]
+    meta = replace(
+        image.metadata,
+        scale=dict(zip(image.metadata.axes, scale, strict=True)),
+        name=f"{image.metadata.name} (level {options.level})",
+    )
+    source_image = SourceImage(
+        ZarrArrayRef(str(path)), tuple(array.shape), np.dtype(array.dtype), meta
+    )
+    if options.levels is None:
+        options = replace(options, levels=1)
+    return write_source_as_ome_zarr(
+        source_image, destination, options, progress=progress, cancel=cancel, executor=executor
+    )

@@ -1,0 +1,175 @@
+"""TIFF, BigTIFF and OME-TIFF as a conversion source, read region by region.
+
+tifffile does the reading, through its Zarr interface (`TiffPageSeries.aszarr`), which
+decodes only the strips or tiles a region touches; an image is never read whole.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConversionError, NotFound
+from .image_meta import ChannelInfo, ImageMetadata, metadata_from_ome_xml, ngff_unit
+from .source import AxisMapping, SourceImage, file_stamp, map_axes
+
+
+@dataclass(frozen=True)
+class TiffSeriesRef:
+    """One resolution level of one series of a TIFF file (picklable)."""
+
+    path: str
+    series: int
+    level: int
+    mapping: AxisMapping
+    stamp: tuple[int, int] = (0, 0)  # file_stamp(path): a replaced file is a new ref
+
+    def open_reader(self) -> _TiffReader:
+        import tifffile
+        import zarr
+
+        tif = tifffile.TiffFile(self.path)
+        store = tif.series[self.series].aszarr(level=self.level)
+        return _TiffReader(tif, zarr.open_array(store, mode="r"), self.mapping)
+
+
+class _TiffReader:
+    def __init__(self, tif: Any, array: Any, mapping: AxisMapping) -> None:
+        self._tif = tif  # keeps the file open as long as the reader lives
+        self._array = array
+        self._mapping = mapping
+        by_axis = dict(zip(mapping.keep, array.shape, strict=True))
+        self.shape = tuple(by_axis[a] for a in mapping.target_axes)
+
+    def read(self, region: tuple[slice, ...]) -> np.ndarray:
+        try:
+            return self._mapping.read(self._array, region)
+        except (ValueError, OSError, RuntimeError) as err:
+            raise ConversionError(
+                f"{Path(self._tif.filehandle.path).name} cannot be read: it looks truncated "
+                f"or corrupt ({err})"
+            ) from err
+
+
+def open_tiff_source(path: Path, series: int = 0) -> SourceImage:
+    """Open a TIFF for conversion: check it, name its axes, read its metadata.
+
+    Raises NotFound for a missing file and ConversionError for a file that is not a
+    TIFF, is truncated, or has no such series.
+    """
+    import tifffile
+
+    path = Path(path)
+    if not path.is_file():
+        raise NotFound(f"no such file: {path}")
+    try:
+        with _tifffile_errors() as errors, tifffile.TiffFile(path) as tif:
+            if series >= len(tif.series):
+                raise ConversionError(
+                    f"{path.name} has {len(tif.series)} series; there is no series {series}"
+                )
+            found = tif.series[series]
+            _check_complete(path, found)
+            mapping = map_axes(found.axes, found.shape)
+            metadata = _tiff_metadata(tif, found, series, mapping.target_axes)
+            shape = tuple(s for s, a in zip(found.shape, mapping.keep, strict=True) if a)
+            by_axis = dict(zip([a for a in mapping.keep if a], shape, strict=True))
+            dtype = np.dtype(found.dtype)
+            if errors:
+                # tifffile logs (rather than raises) when pages point past the end.
+                raise ConversionError(f"{path.name} is truncated or corrupt: {errors[0]}")
+    except tifffile.TiffFileError as err:
+        raise ConversionError(f"{path.name} is not a readable TIFF file: {err}") from err
+    except (struct.error, ValueError, IndexError) as err:
+        raise ConversionError(f"{path.name} is truncated or corrupt: {err}") from err
+    ome_shape = tuple(by_axis[a] for a in mapping.target_axes)
+    ref = TiffSeriesRef(str(path), series, 0, mapping, file_stamp(str(path)))
+    return SourceImage(ref, ome_shape, dtype, metadata)
+
+
+@contextmanager
+def _tifffile_errors() -> Iterator[list[str]]:
+    """Collect the errors tifffile logs while a file is opened."""
+    messages: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    logger = logging.getLogger("tifffile")
+    handler = Collect(logging.ERROR)
+    logger.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+
+
+def _check_complete(path: Path, series: Any) -> None:
+    """Fail fast when the data of the first or last page lies beyond the end of the file."""
+    size = os.path.getsize(path)
+    pages = [p for p in (series.pages[0], series.pages[-1]) if p is not None]
+    for page in pages:
+        ends = [o + n for o, n in zip(page.dataoffsets, page.databytecounts, strict=False)]
+        if ends and max(ends) > size:
+            raise ConversionError(
+                f"{path.name} is truncated: its image data ends at byte {max(ends)} but the "
+                f"file has {size} bytes"
+            )
+
+
+def _tiff_metadata(tif: Any, series: Any, index: int, axes: str) -> ImageMetadata:
+    if tif.is_ome and tif.ome_metadata:
+        meta = metadata_from_ome_xml(tif.ome_metadata, index, axes)
+    else:
+        meta = ImageMetadata(axes=axes)
+        _read_imagej_or_resolution(tif, meta)
+    meta.name = meta.name if meta.name != "image" else Path(tif.filehandle.path).name
+    if "c" in axes and "S" in series.axes.upper() and not meta.channels:
+        meta.channels = [
+            ChannelInfo(name, color)
+            for name, color in (("red", "FF0000"), ("green", "00FF00"), ("blue", "0000FF"))
+        ]
+    return meta
+
+
+def _read_imagej_or_resolution(tif: Any, meta: ImageMetadata) -> None:
+    """Pixel sizes of a non-OME TIFF: ImageJ's unit and spacing, or resolution tags."""
+    page = tif.pages.first
+    x_res = page.tags.get("XResolution")
+    y_res = page.tags.get("YResolution")
+    imagej = tif.imagej_metadata or {}
+    unit = ngff_unit(imagej.get("unit"))
+    unit_tag = page.tags.get("ResolutionUnit")
+    if unit is None and unit_tag is not None and int(unit_tag.value) == 3:  # centimeter
+        unit, factor = "micrometer", 1e4
+    elif unit is None and unit_tag is not None and int(unit_tag.value) == 2:  # inch
+        # 72 or 96 dpi are screen defaults, not a pixel size.
+        if x_res is not None and _ratio(x_res.value) in (72.0, 96.0):
+            return
+        unit, factor = "micrometer", 25400.0
+    else:
+        factor = 1.0
+    if unit is None:
+        return
+    for axis, tag in (("x", x_res), ("y", y_res)):
+        if tag is not None and _ratio(tag.value) > 0:
+            meta.scale[axis] = factor / _ratio(tag.value)
+            meta.units[axis] = unit
+    if "z" in meta.axes and imagej.get("spacing"):
+        meta.scale["z"] = float(imagej["spacing"])
+        meta.units["z"] = unit
+
+
+def _ratio(value: Any) -> float:
+    if isinstance(value, tuple) and len(value) == 2 and value[1]:
+        return value[0] / value[1]
+    return float(value) if not isinstance(value, tuple) else 0.0

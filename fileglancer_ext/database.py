@@ -1,0 +1,143 @@
+"""The extension's database: engine creation and versioned, ordered schema migrations.
+
+One database URL holds every table of the extension (share links today, conversion jobs
+later). SQLite under the Jupyter data directory is the embedded default; a hub points
+every server at one PostgreSQL. Each component (e.g. "links") keeps its own schema
+version in the `fileglancer_schema` table and brings its tables up to date with
+`migrate(engine, component, migrations)`, so a store written by an older release is
+upgraded in place instead of being replaced.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from jupyter_core.paths import jupyter_data_dir
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+    select,
+    text,
+)
+from sqlalchemy.engine import make_url
+
+# A migration brings a component's tables from version i to i + 1, inside one transaction.
+Migration = Callable[[Connection], None]
+
+_schema_metadata = MetaData()
+schema_versions = Table(
+    "fileglancer_schema",
+    _schema_metadata,
+    Column("component", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+# SQLite waits this long for another writer (another server, the CLI) before failing.
+_SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def default_store_url() -> str:
+    """The embedded default: a SQLite file in the Jupyter data directory."""
+    return "sqlite:///" + os.path.join(jupyter_data_dir(), "fileglancer", "links.sqlite3")
+
+
+def create_store_engine(url: str) -> Engine:
+    """An engine for `url`; a SQLite file (and its folder) is created private to its owner.
+
+    SQLite runs in WAL mode, so readers (the share route) never wait for a writer.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        # A hub's database restarts or drops idle connections: test them before use.
+        return create_engine(url, pool_pre_ping=True)
+    database = parsed.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        _create_private_file(Path(database))
+    engine = create_engine(url, connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    return engine
+
+
+def _create_private_file(path: Path) -> None:
+    # Share tokens are secrets: the file must never be readable by other users, not even
+    # for the instant between its creation and a chmod.
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+
+
+def schema_version(engine: Engine, component: str) -> int:
+    """The schema version of `component` in this database (0: never migrated)."""
+    with engine.connect() as conn:
+        if not engine.dialect.has_table(conn, schema_versions.name):
+            return 0
+        found = conn.execute(
+            select(schema_versions.c.version).where(schema_versions.c.component == component)
+        ).scalar()
+    return int(found or 0)
+
+
+def migrate(engine: Engine, component: str, migrations: Sequence[Migration]) -> int:
+    """Apply the migrations of `component` that this database lacks; return its version.
+
+    `migrations[i]` takes the schema from version i to i + 1; never edit or reorder a
+    released one, only append. Several servers may start at once against one database:
+    the whole upgrade runs under an exclusive lock (SQLite: BEGIN IMMEDIATE; PostgreSQL:
+    an advisory lock), so each migration runs exactly once. Raises RuntimeError when the
+    database is newer than this code.
+    """
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            # pysqlite would start a deferred transaction; take the write lock up front.
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                version = _apply(conn, component, migrations)
+            except BaseException:
+                conn.exec_driver_sql("ROLLBACK")
+                raise
+            conn.exec_driver_sql("COMMIT")
+            return version
+        with conn.begin():
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('fileglancer_schema'))"))
+            return _apply(conn, component, migrations)
+
+
+def _apply(conn: Connection, component: str, migrations: Sequence[Migration]) -> int:
+    schema_versions.create(conn, checkfirst=True)
+    current = conn.execute(
+        select(schema_versions.c.version).where(schema_versions.c.component == component)
+    ).scalar()
+    if current is None:
+        conn.execute(schema_versions.insert().values(component=component, version=0))
+        current = 0
+    if current > len(migrations):
+        raise RuntimeError(
+            f"The {component} tables are at schema version {current}, newer than this "
+            f"fileglancer-ext knows ({len(migrations)}); upgrade fileglancer-ext."
+        )
+    for version in range(current, len(migrations)):
+        migrations[version](conn)
+    conn.execute(
+        schema_versions.update()
+        .where(schema_versions.c.component == component)
+        .values(version=len(migrations))
+    )
+    return len(migrations)

@@ -1,0 +1,79 @@
+"""HTTP for conversion jobs: submit, list, get, cancel. Thin: parse, call the service, JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..errors import BadRequest
+from ..handlers import API_PREFIX, FileglancerAPIHandler
+from .service import DEFAULT_LIST_LIMIT, ConversionJobService
+
+
+class _JobsAPIHandler(FileglancerAPIHandler):
+    @property
+    def jobs(self) -> ConversionJobService:
+        return self.extensionapp.job_service
+
+    @property
+    def owner(self) -> str:
+        # As for share links: jupyter_server's own login names a random anonymous user per
+        # browser session, all of them the OS user who runs this server. Under a hub, the
+        # hub's user name is stable.
+        if type(self.identity_provider).__module__.startswith("jupyter_server."):
+            return getpass.getuser()
+        return self.current_user.username
+
+    def json_body(self) -> dict[str, Any]:
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except json.JSONDecodeError as err:
+            raise BadRequest(f"The request body is not valid JSON: {err}.") from None
+        if not isinstance(body, dict):
+            raise BadRequest("The request body must be a JSON object.")
+        return body
+
+
+class JobsHandler(_JobsAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        limit_text = self.get_query_argument("limit", str(DEFAULT_LIST_LIMIT))
+        if not limit_text.isdigit():
+            raise BadRequest("'limit' must be a whole number.")
+        found = await asyncio.to_thread(self.jobs.list_for_owner, self.owner, int(limit_text))
+        self.write_json({"jobs": [job.to_json() for job in found]})
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        job = await asyncio.to_thread(self.jobs.submit, self.owner, body)
+        self.write_json(job.to_json(), status=201)
+
+
+class JobHandler(_JobsAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        job = await asyncio.to_thread(self.jobs.get, self.owner, job_id)
+        self.write_json(job.to_json())
+
+    @web.authenticated
+    @authorized
+    async def delete(self, job_id: str) -> None:
+        job = await asyncio.to_thread(self.jobs.cancel, self.owner, job_id)
+        self.write_json(job.to_json())
+
+
+def jobs_routes() -> list[tuple[str, type[FileglancerAPIHandler]]]:
+    """The jobs API routes, relative to the server's base_url."""
+    return [
+        (rf"{API_PREFIX}/jobs", JobsHandler),
+        (rf"{API_PREFIX}/jobs/(?P<job_id>[0-9a-f]+)", JobHandler),
+    ]

@@ -1,0 +1,299 @@
+"""HTTP for share links: the authenticated links API and the public share route.
+
+The share route (`ShareHandler`) is a plain tornado handler configured only with a
+`ShareServer`, so the same class serves in the standalone link server and, as
+`JupyterShareHandler` (which only logs its own way), inside Jupyter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import logging
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from jupyter_server.auth.decorator import allow_unauthenticated, authorized
+from tornado import iostream, web
+from tornado.log import access_log
+
+from ..errors import BadRequest, FileglancerError
+from ..handlers import API_PREFIX, FileglancerAPIHandler
+from .creation import ShareLinkService
+from .responses import ResponsePlan
+from .serving import SharedFile, ShareServer
+from .store import ShareLink
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SHARE_PREFIX = "/fileglancer/s"
+_SHARE_ROUTE = rf"{SHARE_PREFIX}/(?P<token>[A-Za-z0-9_-]+)(?:/(?P<subpath>.*))?"
+_EXPOSED_HEADERS = "Content-Range, Content-Length, ETag, Accept-Ranges"
+_PREFLIGHT_HEADERS = "Range, If-None-Match, If-Modified-Since, If-Range"
+# Logs show a token's first characters only (enough to tell links apart).
+_TOKEN_IN_PATH = re.compile(r"(/fileglancer/s/[A-Za-z0-9_-]{4})[A-Za-z0-9_-]*")
+
+
+# --- the authenticated links API --------------------------------------------------------------
+
+
+class _LinksAPIHandler(FileglancerAPIHandler):
+    """Base of the routes that answer with links: the owner, and a link's JSON with its URL."""
+
+    @property
+    def links(self) -> ShareLinkService:
+        return self.extensionapp.link_service
+
+    @property
+    def owner(self) -> str:
+        # jupyter_server's own token/password login names a random anonymous user per
+        # browser session, all of them the one person who runs this server: links belong
+        # to that OS user (as with the CLI). Under a hub, the hub's user name is stable.
+        if type(self.identity_provider).__module__.startswith("jupyter_server."):
+            return getpass.getuser()
+        return self.current_user.username
+
+    def link_json(self, link: ShareLink, target_exists: bool | None = None) -> dict[str, Any]:
+        payload = link.to_json()
+        payload["url"] = self.share_url(link)
+        payload["target_exists"] = target_exists  # None: not checked
+        return payload
+
+    def share_url(self, link: ShareLink) -> str:
+        public = self.extensionapp.public_base_url.rstrip("/")
+        if not public:  # this server, as the request reached it
+            public = f"{self.request.protocol}://{self.request.host}{self.base_url.rstrip('/')}"
+        return f"{public}{SHARE_PREFIX}/{link.token}/"
+
+    def json_body(self) -> dict[str, Any]:
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except json.JSONDecodeError as err:
+            raise BadRequest(f"The request body is not valid JSON: {err}.") from None
+        if not isinstance(body, dict):
+            raise BadRequest("The request body must be a JSON object.")
+        return body
+
+
+class LinksHandler(_LinksAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        root = self.get_query_argument("root", None)
+        path = self.get_query_argument("path", None)
+        found = await asyncio.to_thread(self.links.list_for_owner, self.owner, root, path)
+        self.write_json({"links": [self.link_json(link, exists) for link, exists in found]})
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        root, path = body.get("root"), body.get("path", "")
+        if not isinstance(root, str) or not isinstance(path, str):
+            raise BadRequest("'root' and 'path' must be text.")
+        link = await asyncio.to_thread(
+            self.links.create,
+            self.owner,
+            root,
+            path,
+            expires_in=body.get("expires_in"),
+            label=body.get("label"),
+        )
+        self.write_json(self.link_json(link, target_exists=True), status=201)
+
+
+class LinkHandler(_LinksAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, link_id: str) -> None:
+        link, exists = await asyncio.to_thread(self.links.get, self.owner, link_id)
+        self.write_json(self.link_json(link, exists))
+
+    @web.authenticated
+    @authorized
+    async def patch(self, link_id: str) -> None:
+        changes = self.json_body()
+        link, exists = await asyncio.to_thread(self.links.update, self.owner, link_id, changes)
+        self.write_json(self.link_json(link, exists))
+
+    @web.authenticated
+    @authorized
+    async def delete(self, link_id: str) -> None:
+        link = await asyncio.to_thread(self.links.revoke, self.owner, link_id)
+        self.write_json(self.link_json(link))
+
+
+def links_api_routes() -> list[tuple[str, type[FileglancerAPIHandler]]]:
+    return [
+        (rf"{API_PREFIX}/links", LinksHandler),
+        (rf"{API_PREFIX}/links/(?P<link_id>[0-9a-f]+)", LinkHandler),
+    ]
+
+
+# --- the public share route -------------------------------------------------------------------
+
+
+class ShareHandler(web.RequestHandler):
+    """`GET/HEAD/OPTIONS /fileglancer/s/{token}/{subpath}`: read-only, no login, CORS.
+
+    The token is the credential, looked up on every request; everything else answers 405.
+    """
+
+    # Checked before anything else (also before an XSRF check): other methods get 405.
+    SUPPORTED_METHODS = ("GET", "HEAD", "OPTIONS")  # type: ignore[assignment]
+
+    def initialize(self, shares: ShareServer, allowed_origins: Sequence[str] = ("*",)) -> None:
+        self.shares = shares
+        self.allowed_origins = tuple(allowed_origins)
+        self._set_cors_headers()
+
+    def set_default_headers(self) -> None:
+        # Runs once before `initialize` (nothing known yet) and again on every error.
+        if hasattr(self, "allowed_origins"):
+            self._set_cors_headers()
+
+    def _set_cors_headers(self) -> None:
+        origin = self.request.headers.get("Origin")
+        if "*" in self.allowed_origins:
+            self.set_header("Access-Control-Allow-Origin", "*")
+        elif origin is not None and origin in self.allowed_origins:
+            self.set_header("Access-Control-Allow-Origin", origin)
+        if self.allowed_origins != ("*",):
+            self.set_header("Vary", "Origin")
+        self.set_header("Access-Control-Expose-Headers", _EXPOSED_HEADERS)
+
+    @allow_unauthenticated
+    def options(self, token: str, subpath: str | None = None) -> None:
+        # A preflight carries no token check: it reveals nothing and grants nothing.
+        self.set_status(204)
+        self.set_header("Allow", ", ".join(self.SUPPORTED_METHODS))
+        self.set_header("Access-Control-Allow-Methods", ", ".join(self.SUPPORTED_METHODS))
+        requested = self.request.headers.get("Access-Control-Request-Headers")
+        self.set_header("Access-Control-Allow-Headers", requested or _PREFLIGHT_HEADERS)
+        self.set_header("Access-Control-Max-Age", "86400")
+        self.finish()
+
+    @allow_unauthenticated
+    async def get(self, token: str, subpath: str | None = None) -> None:
+        await self._serve(token, subpath or "", include_body=True)
+
+    @allow_unauthenticated
+    async def head(self, token: str, subpath: str | None = None) -> None:
+        await self._serve(token, subpath or "", include_body=False)
+
+    async def _serve(self, token: str, subpath: str, *, include_body: bool) -> None:
+        # One blocking call does the lookup, the checks and the first block.
+        response = await self._blocking(
+            self.shares.respond, token, subpath, self.request.headers, with_body=include_body
+        )
+        if response.listing is not None:
+            self.set_header("Content-Type", "application/json")
+            self.set_header("Cache-Control", "private, no-cache")
+            self.finish(json.dumps(response.listing) if include_body else None)
+            return
+        assert response.file is not None and response.plan is not None
+        try:
+            plan = response.plan
+            self.set_status(plan.status)
+            for name, value in plan.headers.items():
+                self.set_header(name, value)
+            if len(response.first_block) == plan.length or not include_body:
+                await self.finish(response.first_block or None)  # the whole answer at once
+                return
+            await self._stream(response.file, plan, response.first_block)
+        except iostream.StreamClosedError:
+            pass  # the client went away
+        finally:
+            response.file.close()
+
+    async def _stream(self, shared: SharedFile, plan: ResponsePlan, first: bytes) -> None:
+        """Send the planned bytes in blocks; stop if the link dies meanwhile."""
+        offset, end = plan.offset, plan.offset + plan.length
+        block, unchecked = first, 0
+        while True:
+            if not block:  # the file shrank under us: the promised length cannot be kept
+                self._abort("the file shrank during the download")
+                return
+            offset += len(block)
+            unchecked += len(block)
+            self.write(block)
+            await self.flush()
+            if offset >= end:
+                break
+            if unchecked >= self.shares.recheck_bytes:
+                unchecked = 0
+                if not await self._blocking(self.shares.still_active, shared.link):
+                    self._abort("the share link was revoked or expired during the download")
+                    return
+            size = min(self.shares.block_size, end - offset)
+            block = await self._blocking(shared.read, offset, size)
+        self.finish()
+
+    async def _blocking(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        # On the event loop by default, as tornado's StaticFileHandler does: a thread hop
+        # costs more CPU than a chunk's whole lookup, stat and read from a local disk or the
+        # page cache. Slow network storage can ask for threads (ShareServer.use_threads).
+        if self.shares.use_threads:
+            return await asyncio.to_thread(work, *args, **kwargs)
+        return work(*args, **kwargs)
+
+    def _abort(self, reason: str) -> None:
+        shown = _TOKEN_IN_PATH.sub(r"\1...", self.request.path)
+        log.info("fileglancer: stopped serving %s: %s", shown, reason)
+        # Headers are out, so no error status is possible: cut the connection, and the
+        # client sees a body shorter than its Content-Length.
+        self.request.connection.close()
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, FileglancerError):
+            code, message = exc.code, exc.message
+        elif status_code == 405:
+            self.set_header("Allow", ", ".join(self.SUPPORTED_METHODS))
+            code, message = "method_not_allowed", "Share links are read-only."
+        else:
+            code, message = "http_error", self._reason
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"error": code, "message": message}))
+
+    def _handle_request_exception(self, e: BaseException) -> None:
+        if isinstance(e, FileglancerError):  # expected outcomes, not crashes
+            self.send_error(e.status, exc_info=(type(e), e, e.__traceback__))
+            return
+        super()._handle_request_exception(e)
+
+
+def log_share_request(handler: web.RequestHandler) -> None:
+    """A request log for shares (tornado's `log_function`): a viewer probes missing chunks
+    by the thousand (404 is normal here) and the URL holds a live secret, so requests go
+    to debug unless the server failed, and a token shows only its first characters."""
+    status = handler.get_status()
+    access_log.log(
+        logging.ERROR if status >= 500 else logging.DEBUG,
+        "%d %s %s (%s) %.2fms",
+        status,
+        handler.request.method,
+        _TOKEN_IN_PATH.sub(r"\1...", handler.request.path),
+        handler.request.remote_ip,
+        1000.0 * handler.request.request_time(),
+    )
+
+
+class JupyterShareHandler(ShareHandler):
+    """The share route inside Jupyter, whose request log would show every 404 with its
+    token at warning level: it logs its requests itself."""
+
+    def _log(self) -> None:  # tornado's per-request hook into the application's log
+        log_share_request(self)
+
+
+def share_route(
+    shares: ShareServer,
+    allowed_origins: Sequence[str] = ("*",),
+    handler: type[ShareHandler] = ShareHandler,
+) -> tuple[str, type[ShareHandler], dict[str, Any]]:
+    """The public share route (relative to a base URL), bound to `shares`."""
+    return (_SHARE_ROUTE, handler, {"shares": shares, "allowed_origins": allowed_origins})

@@ -1,0 +1,88 @@
+"""The standalone link server: only the public share route, over a link store.
+
+It needs no Jupyter configuration (each link records its root's real path) and keeps no
+state of its own, so a hub runs it as a service next to every user's server, or several
+copies behind a proxy, all reading one PostgreSQL store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import Sequence
+
+from jupyter_server.utils import url_path_join
+from tornado import web
+from tornado.httpserver import HTTPServer
+
+from .handlers import log_share_request, share_route
+from .serving import ShareServer
+from .store import ShareLinkStore
+
+log = logging.getLogger(__name__)
+
+
+class HealthHandler(web.RequestHandler):
+    """`GET {base_url}`: 200 "ok", for a hub's or a load balancer's health checks."""
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/plain")
+        self.finish("ok\n")
+
+
+def default_base_url() -> str:
+    # A JupyterHub service is proxied under /services/<name>/ and told so in this variable.
+    return os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
+
+
+def make_link_server_app(
+    shares: ShareServer, *, base_url: str = "/", allowed_origins: Sequence[str] = ("*",)
+) -> web.Application:
+    base_url = "/" + base_url.strip("/") + "/" if base_url.strip("/") else "/"
+    pattern, handler, kwargs = share_route(shares, allowed_origins)
+    return web.Application(
+        [
+            (url_path_join(base_url, pattern), handler, kwargs),
+            (base_url.rstrip("/") + "/?", HealthHandler),
+        ],
+        # Shares are files: tornado's gzip would defeat byte ranges and Content-Length.
+        compress_response=False,
+        log_function=log_share_request,  # debug level, tokens shortened
+    )
+
+
+async def serve_links(
+    store_url: str,
+    *,
+    port: int,
+    ip: str = "127.0.0.1",
+    base_url: str = "/",
+    allowed_origins: Sequence[str] = ("*",),
+    directory_listing: bool = False,
+    io_in_threads: bool = False,
+    allowed_roots: Sequence[str] | None = None,
+) -> None:
+    """Serve shares until SIGINT or SIGTERM (only links into `allowed_roots`, if given)."""
+    store = ShareLinkStore.from_url(store_url)
+    shares = ShareServer(
+        store,
+        directory_listing=directory_listing,
+        use_threads=io_in_threads,
+        allowed_roots=allowed_roots,
+    )
+    app = make_link_server_app(shares, base_url=base_url, allowed_origins=allowed_origins)
+    server = HTTPServer(app)
+    server.listen(port, address=ip)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    log.info("fileglancer link server on http://%s:%d%s", ip, port, base_url)
+    try:
+        await stop.wait()
+    finally:
+        server.stop()
+        shares.close()
+        store.close()

@@ -1,0 +1,305 @@
+"""The share-link store: who shared which folder, under which secret token, until when.
+
+A link records the root's name *and* its real filesystem path next to the path inside it,
+so that the standalone link server, which has no Jupyter configuration, can confine every
+request to the shared folder on its own (see `serving.py`).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Engine,
+    Float,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    or_,
+    select,
+)
+
+from ..database import Migration, create_store_engine, migrate
+from ..errors import BadRequest, NotFound
+from .token_lookup import TokenLookup
+
+COMPONENT = "links"
+
+# At most this often the store records a link's last access: serving many chunks a
+# second must not turn every read into a database write.
+LAST_ACCESS_RESOLUTION = 60.0
+MAX_LABEL_LENGTH = 200
+MAX_EXPIRY_SECONDS = 100 * 365 * 24 * 3600
+
+metadata = MetaData()
+links = Table(
+    "fileglancer_links",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("token", String(64), nullable=False, unique=True),
+    Column("owner", String(255), nullable=False),
+    Column("root_name", String(64), nullable=False),
+    Column("root_path", Text, nullable=False),
+    Column("path", Text, nullable=False),
+    Column("created", Float, nullable=False),
+    Column("expires", Float),
+    Column("label", Text),
+    Column("revoked", Float),
+    Column("last_access", Float),
+    Index("ix_fileglancer_links_owner", "owner", "root_name", "path"),
+)
+
+
+# The per-request query (see token_lookup.py); columns in ShareLink's field order.
+_LOOKUP_ACTIVE = select(links).where(
+    links.c.token == bindparam("token"),
+    links.c.revoked.is_(None),
+    or_(links.c.expires.is_(None), links.c.expires > bindparam("now")),
+)
+
+
+def _create_links_table(conn: Connection) -> None:
+    links.create(conn)
+
+
+# Append only: a released migration is never edited (see database.migrate).
+MIGRATIONS: Sequence[Migration] = (_create_links_table,)
+
+
+@dataclass(frozen=True)
+class ShareLink:
+    """One share link. Times are POSIX seconds; `revoked` is when, or None."""
+
+    id: str
+    token: str
+    owner: str
+    root_name: str
+    root_path: str
+    path: str
+    created: float
+    expires: float | None
+    label: str | None
+    revoked: float | None
+    last_access: float | None
+
+    def is_active(self, now: float | None = None) -> bool:
+        now = time.time() if now is None else now
+        return self.revoked is None and (self.expires is None or self.expires > now)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "token": self.token,
+            "owner": self.owner,
+            "root": self.root_name,
+            "path": self.path,
+            "label": self.label,
+            "created": iso_time(self.created),
+            "expires": iso_time(self.expires),
+            "revoked": self.revoked is not None,
+            "last_access": iso_time(self.last_access),
+            "active": self.is_active(),
+        }
+
+
+def iso_time(seconds: float | None) -> str | None:
+    if seconds is None:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+def check_expires_in(value: Any) -> float | None:
+    """`expires_in` from a request or the command line: seconds > 0, or None for never."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadRequest("'expires_in' must be a number of seconds, or null for never.")
+    if not 0 < value <= MAX_EXPIRY_SECONDS:
+        raise BadRequest("'expires_in' must be between 1 second and 100 years.")
+    return float(value)
+
+
+def check_label(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > MAX_LABEL_LENGTH:
+        raise BadRequest(f"'label' must be text of at most {MAX_LABEL_LENGTH} characters.")
+    return value.strip() or None
+
+
+class ShareLinkStore:
+    """Share links in a SQLAlchemy database; every method is a short, blocking query.
+
+    Owners only ever see their own links: asking for another user's link by id is the
+    same NotFound as asking for one that does not exist.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        migrate(engine, COMPONENT, MIGRATIONS)
+        self._lookup = TokenLookup(engine, _LOOKUP_ACTIVE)
+        # Per process, when each link's last access was last written (see `touch`).
+        self._touched: dict[str, float] = {}
+
+    @classmethod
+    def from_url(cls, url: str) -> ShareLinkStore:
+        return cls(create_store_engine(url))
+
+    def close(self) -> None:
+        self._lookup.close()
+        self.engine.dispose()
+
+    def create(
+        self,
+        owner: str,
+        root_name: str,
+        root_path: str,
+        path: str,
+        *,
+        expires_in: float | None = None,
+        label: str | None = None,
+    ) -> ShareLink:
+        """A new active link; `root_path` is the root's real path, `path` posix inside it."""
+        now = time.time()
+        link = ShareLink(
+            id=secrets.token_hex(8),
+            # 192 random bits, URL-safe: the only secret between a share and the world.
+            token=secrets.token_urlsafe(24),
+            owner=owner,
+            root_name=root_name,
+            root_path=root_path,
+            path=path.strip("/"),
+            created=now,
+            expires=None if expires_in is None else now + expires_in,
+            label=label,
+            revoked=None,
+            last_access=None,
+        )
+        with self.engine.begin() as conn:
+            conn.execute(links.insert().values(**link.__dict__))
+        return link
+
+    def list_for_owner(
+        self,
+        owner: str,
+        *,
+        root_name: str | None = None,
+        path: str | None = None,
+        include_inactive: bool = False,
+    ) -> list[ShareLink]:
+        """The owner's links, newest first; by default only those that still work."""
+        query = select(links).where(links.c.owner == owner)
+        if root_name is not None:
+            query = query.where(links.c.root_name == root_name)
+        if path is not None:
+            query = query.where(links.c.path == path.strip("/"))
+        if not include_inactive:
+            query = query.where(_active(time.time()))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(links.c.created.desc())).mappings().all()
+        return [ShareLink(**row) for row in rows]
+
+    def find_for_path(self, owner: str, root_name: str, path: str) -> ShareLink | None:
+        """The owner's newest active link of exactly (root, path), or None."""
+        found = self.list_for_owner(owner, root_name=root_name, path=path)
+        return found[0] if found else None
+
+    def get(self, owner: str, link_id: str) -> ShareLink:
+        """The owner's link `link_id`, revoked or not; NotFound for anyone else's."""
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(select(links).where(links.c.id == link_id, links.c.owner == owner))
+                .mappings()
+                .first()
+            )
+        if row is None:
+            raise NotFound(f"You have no share link '{link_id}'.")
+        return ShareLink(**row)
+
+    def update(self, owner: str, link_id: str, **changes: Any) -> ShareLink:
+        """Change `label` and/or `expires_in` (None: never expires); returns the new link."""
+        values: dict[str, Any] = {}
+        if "label" in changes:
+            values["label"] = check_label(changes.pop("label"))
+        if "expires_in" in changes:
+            expires_in = check_expires_in(changes.pop("expires_in"))
+            values["expires"] = None if expires_in is None else time.time() + expires_in
+        if changes:
+            raise BadRequest(f"Cannot change {', '.join(sorted(changes))} of a share link.")
+        self.get(owner, link_id)
+        if values:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    links.update()
+                    .where(links.c.id == link_id, links.c.owner == owner)
+                    .values(**values)
+                )
+        return self.get(owner, link_id)
+
+    def revoke(self, owner: str, link_id: str) -> ShareLink:
+        """Revoke the link for good (revoking twice is harmless); returns it."""
+        link = self.get(owner, link_id)
+        if link.revoked is None:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    links.update()
+                    .where(links.c.id == link_id, links.c.revoked.is_(None))
+                    .values(revoked=time.time())
+                )
+        return self.get(owner, link_id)
+
+    def lookup_active(self, token: str) -> ShareLink | None:
+        """The link of `token` if it is neither revoked nor expired, right now; else None."""
+        row = self._lookup.first_row(token)
+        return None if row is None else ShareLink(*row)
+
+    def touch_due(self, link: ShareLink) -> bool:
+        """Whether `touch(link)` would write; cheap, in memory."""
+        last = self._touched.get(link.id, link.last_access or 0.0)
+        return time.time() - last >= LAST_ACCESS_RESOLUTION
+
+    def claim_touch(self, link: ShareLink) -> float | None:
+        """If the link's last access is due to be written, the time to write (and it is no
+        longer due for this process); else None. Cheap, in memory: call it per request,
+        then `write_last_access` off the serving path."""
+        if not self.touch_due(link):
+            return None
+        now = time.time()
+        self._touched[link.id] = now
+        return now
+
+    def write_last_access(self, link_id: str, when: float) -> None:
+        # Conditional, so replicated servers do not all write within the same minute.
+        with self.engine.begin() as conn:
+            conn.execute(
+                links.update()
+                .where(
+                    links.c.id == link_id,
+                    or_(
+                        links.c.last_access.is_(None),
+                        links.c.last_access < when - LAST_ACCESS_RESOLUTION,
+                    ),
+                )
+                .values(last_access=when)
+            )
+
+    def touch(self, link: ShareLink) -> None:
+        """Record an access now, at most once per LAST_ACCESS_RESOLUTION per link."""
+        when = self.claim_touch(link)
+        if when is not None:
+            self.write_last_access(link.id, when)
+
+
+def _active(now: float) -> ColumnElement[bool]:
+    return and_(links.c.revoked.is_(None), or_(links.c.expires.is_(None), links.c.expires > now))

@@ -1,0 +1,30 @@
+"""`GET /fileglancer/api/viewers/{root}/{path}`: the Share tab's viewers, snippets, path
+forms and the user's data link of one dataset (see `dataset_viewers.DatasetViewers`).
+
+It lives beside the links API because the answer carries the link's public URL, which
+the links handlers know how to build for the request at hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..handlers import _ROOT_AND_PATH, API_PREFIX, FileglancerAPIHandler
+from .handlers import _LinksAPIHandler
+
+
+class ViewersHandler(_LinksAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, root: str, path: str | None = None) -> None:
+        answer = await asyncio.to_thread(
+            self.extensionapp.viewers.describe, self.owner, root, path or "", self.link_json
+        )
+        self.write_json(answer)
+
+
+def viewers_routes() -> list[tuple[str, type[FileglancerAPIHandler]]]:
+    return [(rf"{API_PREFIX}/viewers/{_ROOT_AND_PATH}", ViewersHandler)]

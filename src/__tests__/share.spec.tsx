@@ -1,0 +1,390 @@
+import { Clipboard, Notification } from '@jupyterlab/apputils';
+
+import type {
+  ICreateLinkRequest,
+  IMetaResponse,
+  IShareLink,
+  IViewersResponse
+} from '../api';
+import { InspectorModel } from '../inspector/inspectorModel';
+import { InspectorPanel } from '../inspector/InspectorPanel';
+import { SelectionModel } from '../selection';
+import { LinksModel } from '../share/linksModel';
+import { LinksPanel, shortTime } from '../share/LinksPanel';
+import { ShareModel } from '../share/shareModel';
+import { apiError, makeEntry, makeNode, makeRoot, settle } from './fakes';
+import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
+import { show, until } from './render';
+
+const omeMeta = omeMetaFixture as unknown as IMetaResponse;
+const ROOT = makeRoot('demo');
+const ENTRY = makeEntry('ome-zarr-0.4/cells.ome.zarr', {
+  kind: 'ome-zarr',
+  zarr_format: 2,
+  ome_version: '0.4'
+});
+
+function makeLink(overrides: Partial<IShareLink> = {}): IShareLink {
+  return {
+    id: 'abc123',
+    token: 'T0KEN',
+    owner: 'ada',
+    root: 'demo',
+    path: 'ome-zarr-0.4/cells.ome.zarr',
+    label: null,
+    created: '2026-11-26T04:00:00Z',
+    expires: null,
+    last_access: null,
+    revoked: false,
+    active: true,
+    url: 'http://localhost:8888/fileglancer/s/T0KEN/',
+    target_exists: true,
+    ...overrides
+  };
+}
+
+/**
+ * A fake server holding at most one link to the dataset: `GET viewers` answers with
+ * viewers and link snippets only while the link exists, like the real route.
+ */
+class FakeShareServer {
+  link: IShareLink | null = null;
+  created: ICreateLinkRequest[] = [];
+  revoked: string[] = [];
+  failCreate: Error | null = null;
+
+  getViewers = async (): Promise<IViewersResponse> => {
+    const link = this.link;
+    return {
+      kind: 'ome-zarr',
+      data_url: link?.url ?? null,
+      link,
+      viewers: link
+        ? [
+            {
+              name: 'Neuroglancer',
+              url: `https://ng.example/#!{"source":"zarr2://${link.url}"}`
+            },
+            {
+              name: 'vizarr',
+              url: `https://vizarr.example/?source=${link.url}`
+            }
+          ]
+        : [],
+      snippets: [
+        {
+          language: 'python',
+          title: 'zarr-python',
+          code: 'import zarr\nzarr.open_group("/data/demo/cells.ome.zarr")',
+          target: 'local'
+        },
+        ...(link
+          ? [
+              {
+                language: 'python',
+                title: 'fsspec',
+                code: `fsspec.get_mapper("${link.url}")`,
+                target: 'link' as const
+              }
+            ]
+          : [])
+      ],
+      paths: {
+        linux: '/data/demo/ome-zarr-0.4/cells.ome.zarr',
+        mac: 'smb://fs/demo/ome-zarr-0.4/cells.ome.zarr',
+        windows: null
+      }
+    };
+  };
+
+  createLink = async (request: ICreateLinkRequest): Promise<IShareLink> => {
+    if (this.failCreate) {
+      throw this.failCreate;
+    }
+    this.created.push(request);
+    this.link = makeLink({
+      expires: request.expires_in ? '2026-12-03T04:00:00Z' : null
+    });
+    return this.link;
+  };
+
+  revokeLink = async (id: string): Promise<IShareLink> => {
+    this.revoked.push(id);
+    const link = { ...this.link!, revoked: true, active: false };
+    this.link = null;
+    return link;
+  };
+}
+
+async function inspectShared(server: FakeShareServer): Promise<InspectorPanel> {
+  const selection = new SelectionModel();
+  const model = new InspectorModel(
+    selection,
+    async root => makeNode(root, ENTRY),
+    {
+      fetchMeta: async () => omeMeta,
+      fetchStats: () => new Promise<never>(() => undefined),
+      thumbnailUrl: () => '',
+      share: new ShareModel(server)
+    }
+  );
+  model.tab = 'share';
+  const panel = new InspectorPanel(model);
+  await show(panel);
+  selection.select(ROOT, ENTRY);
+  await until(() =>
+    expect(
+      panel.node.querySelector('[data-tab-panel="share"] [role="switch"]')
+    ).not.toBeNull()
+  );
+  return panel;
+}
+
+function toggle(panel: InspectorPanel): HTMLInputElement {
+  return panel.node.querySelector<HTMLInputElement>(
+    '[data-tab-panel="share"] [role="switch"]'
+  )!;
+}
+
+describe('the Share tab', () => {
+  let copied: string[];
+  let notices: string[];
+
+  beforeEach(() => {
+    copied = [];
+    notices = [];
+    jest
+      .spyOn(Clipboard, 'copyToSystem')
+      .mockImplementation(value => void copied.push(String(value)));
+    jest.spyOn(Notification, 'success').mockImplementation(message => {
+      notices.push(`success: ${message}`);
+      return '';
+    });
+    jest.spyOn(Notification, 'error').mockImplementation(message => {
+      notices.push(`error: ${message}`);
+      return '';
+    });
+  });
+
+  afterEach(() => {
+    document.body.innerHTML = '';
+    jest.restoreAllMocks();
+  });
+
+  it('offers only local code and no viewers until the dataset is shared', async () => {
+    const panel = await inspectShared(new FakeShareServer());
+    expect(toggle(panel).checked).toBe(false);
+    expect(panel.node.querySelector('[data-viewer]')).toBeNull();
+    expect(panel.node.textContent).toContain(
+      'Create a data link to open this dataset'
+    );
+    expect(
+      Array.from(panel.node.querySelectorAll('[data-snippet]')).map(s =>
+        s.getAttribute('data-target')
+      )
+    ).toEqual(['local']);
+    expect(
+      panel.node.querySelector('[data-field="path-mac"]')?.textContent
+    ).toBe('smb://fs/demo/ome-zarr-0.4/cells.ome.zarr');
+    expect(panel.node.querySelector('[data-field="path-windows"]')).toBeNull();
+    panel.dispose();
+  });
+
+  it('creates a link with the chosen expiry, copies it, and offers the viewers', async () => {
+    const server = new FakeShareServer();
+    const panel = await inspectShared(server);
+    const expiry = panel.node.querySelector<HTMLSelectElement>(
+      '[data-tab-panel="share"] select[aria-label="Link expiry"]'
+    )!;
+    expiry.value = '2';
+    expiry.dispatchEvent(new Event('change', { bubbles: true }));
+    toggle(panel).click();
+    await until(() =>
+      expect(
+        panel.node.querySelector('[data-viewer="Neuroglancer"]')
+      ).not.toBeNull()
+    );
+    expect(server.created).toEqual([
+      {
+        root: 'demo',
+        path: 'ome-zarr-0.4/cells.ome.zarr',
+        expires_in: 7 * 86_400
+      }
+    ]);
+    expect(toggle(panel).checked).toBe(true);
+    expect(
+      panel.node.querySelector<HTMLInputElement>('[aria-label="Data link URL"]')
+        ?.value
+    ).toBe('http://localhost:8888/fileglancer/s/T0KEN/');
+    expect(copied).toEqual(['http://localhost:8888/fileglancer/s/T0KEN/']);
+    expect(notices[0]).toMatch(/^success: Data link created and copied/);
+    expect(
+      Array.from(panel.node.querySelectorAll('[data-snippet]')).map(s =>
+        s.getAttribute('data-target')
+      )
+    ).toEqual(['local', 'link']);
+
+    const opened: string[] = [];
+    jest.spyOn(window, 'open').mockImplementation(url => {
+      opened.push(String(url));
+      return null;
+    });
+    panel.node.querySelector<HTMLElement>('[data-viewer="vizarr"]')!.click();
+    expect(opened).toEqual([
+      'https://vizarr.example/?source=http://localhost:8888/fileglancer/s/T0KEN/'
+    ]);
+    panel.dispose();
+  });
+
+  it('revokes the link when the toggle is turned off', async () => {
+    const server = new FakeShareServer();
+    server.link = makeLink();
+    const panel = await inspectShared(server);
+    expect(toggle(panel).checked).toBe(true);
+    toggle(panel).click();
+    await until(() => expect(toggle(panel).checked).toBe(false));
+    expect(server.revoked).toEqual(['abc123']);
+    expect(notices).toEqual([
+      'success: Data link revoked: its URL no longer works.'
+    ]);
+    expect(panel.node.querySelector('[data-viewer]')).toBeNull();
+    panel.dispose();
+  });
+
+  it('says why a link could not be made and leaves the toggle off', async () => {
+    const server = new FakeShareServer();
+    server.failCreate = apiError(
+      403,
+      "You do not have permission to read 'x' in 'demo'."
+    );
+    const panel = await inspectShared(server);
+    toggle(panel).click();
+    await until(() => expect(notices.length).toBe(1));
+    expect(notices[0]).toBe(
+      "error: Could not create a data link: You do not have permission to read 'x' in 'demo'."
+    );
+    await settle();
+    expect(toggle(panel).checked).toBe(false);
+    expect(toggle(panel).disabled).toBe(false);
+    panel.dispose();
+  });
+
+  it('copies a snippet', async () => {
+    const panel = await inspectShared(new FakeShareServer());
+    panel.node
+      .querySelector<HTMLElement>(
+        '[data-snippet="zarr-python"] [data-action="copy-snippet"]'
+      )!
+      .click();
+    await until(() => expect(copied.length).toBe(1));
+    expect(copied[0]).toContain('zarr.open_group');
+    panel.dispose();
+  });
+
+  it('drops an answer for a dataset that is no longer selected', async () => {
+    let answer: (value: IViewersResponse) => void = () => undefined;
+    const server = new FakeShareServer();
+    const model = new ShareModel({
+      ...server,
+      getViewers: () => new Promise(resolve => (answer = resolve))
+    });
+    const loading = model.load('demo', 'a.zarr');
+    model.clear();
+    answer(await server.getViewers());
+    await loading;
+    expect(model.state).toEqual({ status: 'idle' });
+  });
+});
+
+describe('the Data links view', () => {
+  afterEach(() => {
+    document.body.innerHTML = '';
+    jest.restoreAllMocks();
+  });
+
+  it('lists the links, changes an expiry and revokes one', async () => {
+    jest.spyOn(Notification, 'success').mockImplementation(() => '');
+    let links = [
+      makeLink(),
+      makeLink({
+        id: 'def456',
+        path: 'gone.zarr',
+        label: 'for Bob',
+        expires: '2026-12-01T00:00:00Z',
+        last_access: '2026-11-26T05:06:07Z',
+        target_exists: false
+      })
+    ];
+    const updates: Array<[string, number | null | undefined]> = [];
+    const model = new LinksModel({
+      listLinks: async () => links,
+      revokeLink: async id => {
+        const link = links.find(l => l.id === id)!;
+        links = links.filter(l => l.id !== id);
+        return link;
+      },
+      updateLink: async (id, changes) => {
+        updates.push([id, changes.expires_in]);
+        return links[0];
+      }
+    });
+    const panel = new LinksPanel(model);
+    await show(panel);
+    await until(() =>
+      expect(panel.node.querySelectorAll('[data-link]').length).toBe(2)
+    );
+    const second = panel.node.querySelector('[data-link="def456"]')!;
+    expect(second.textContent).toContain('demo/gone.zarr');
+    expect(second.textContent).toContain('(no longer exists)');
+    expect(second.textContent).toContain('for Bob');
+    expect(second.textContent).toContain('2026-11-26 05:06');
+    expect(second.querySelector('[data-column="expires"]')?.textContent).toBe(
+      '2026-12-01 00:00'
+    );
+
+    const select = panel.node.querySelector<HTMLSelectElement>(
+      '[data-link="abc123"] select'
+    )!;
+    select.value = '1';
+    select.dispatchEvent(new Event('change', { bubbles: true }));
+    await until(() => expect(updates).toEqual([['abc123', 86_400]]));
+
+    panel.node
+      .querySelector<HTMLElement>(
+        '[data-link="def456"] [data-action="revoke"]'
+      )!
+      .click();
+    await until(() =>
+      expect(panel.node.querySelectorAll('[data-link]').length).toBe(1)
+    );
+    panel.dispose();
+  });
+
+  it('says when there are no links, and why the list could not be read', async () => {
+    const empty = new LinksPanel(new LinksModel({ listLinks: async () => [] }));
+    await show(empty);
+    await until(() =>
+      expect(empty.node.textContent).toContain('You have no active data links.')
+    );
+    empty.dispose();
+    const failing = new LinksPanel(
+      new LinksModel({
+        listLinks: async () => {
+          throw apiError(0, 'Failed to fetch');
+        }
+      })
+    );
+    await show(failing);
+    await until(() =>
+      expect(
+        failing.node.querySelector('[role="alert"]')?.textContent
+      ).toContain('Cannot reach the server.')
+    );
+    failing.dispose();
+  });
+
+  it('writes times short', () => {
+    expect(shortTime('2026-11-26T04:18:47Z')).toBe('2026-11-26 04:18');
+    expect(shortTime(null)).toBe('—');
+  });
+});

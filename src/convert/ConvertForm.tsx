@@ -1,0 +1,355 @@
+/**
+ * The Convert form: what to convert to (from `conversionChoices`), where (a path of the
+ * same root, editable), and the options that apply, with the server's defaults left
+ * unset. Submitting starts a background job; errors in the form are said beside it.
+ */
+import { Notification } from '@jupyterlab/apputils';
+import { Button } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import type {
+  IConversionOptions,
+  IEntry,
+  IJob,
+  IRoot,
+  ISubmitJobRequest
+} from '../api';
+import { errorMessage } from '../share/ShareTab';
+import { conversionChoices, parseSizes } from './conversionChoices';
+
+const CODECS = ['blosc-zstd', 'blosc-lz4', 'zstd', 'gzip', 'none'];
+const TIFF_COMPRESSIONS = ['zlib', 'zstd', 'lzw', 'none'];
+
+/** The request the form's values stand for, or the first problem with them. */
+export function buildRequest(
+  root: IRoot,
+  entry: IEntry,
+  values: IConvertValues
+): ISubmitJobRequest | string {
+  const choice = conversionChoices(entry)[values.choice];
+  if (!choice) {
+    return 'Pick what to convert to.';
+  }
+  const destination = values.destination.trim().replace(/^\/+/, '');
+  if (!destination || destination === entry.path) {
+    return 'Give the new file or folder a name.';
+  }
+  const options: IConversionOptions = { overwrite: values.overwrite };
+  if (choice.writesZarr) {
+    options.ngff_version = values.ngffVersion;
+    options.codec = values.codec;
+    options.compression_level = values.compressionLevel;
+    const chunks = parseSizes(values.chunks);
+    if (typeof chunks === 'string') {
+      return `Chunks: ${chunks}`;
+    }
+    options.chunks = chunks;
+    const shards = parseSizes(values.shards);
+    if (typeof shards === 'string') {
+      return `Shards: ${shards}`;
+    }
+    if (shards && values.ngffVersion !== '0.5') {
+      return 'Shards need OME-NGFF 0.5 (Zarr v3).';
+    }
+    options.shards = shards;
+  }
+  if (choice.kind === 'tiff-to-ome-zarr' || choice.kind === 'czi-to-ome-zarr') {
+    options.levels = values.levels ? Number(values.levels) : null;
+    options.labels = values.labels;
+    options.downsampling = values.downsampling || null;
+  }
+  if (choice.kind === 'zarr-to-tiff') {
+    options.tiff_compression = values.tiffCompression;
+    options.ome_tiff = /\.ome\.tiff?$/i.test(destination);
+  }
+  if (choice.perLevel) {
+    options.level = values.level === '' ? null : Number(values.level);
+    if (choice.kind === 'extract-level' && options.level === null) {
+      return 'Pick the level to extract.';
+    }
+  }
+  return {
+    kind: choice.kind,
+    source: { root: root.name, path: entry.path },
+    destination: { root: root.name, path: destination },
+    options
+  };
+}
+
+export interface IConvertValues {
+  choice: number;
+  destination: string;
+  ngffVersion: '0.4' | '0.5';
+  codec: string;
+  compressionLevel: number;
+  levels: string;
+  downsampling: '' | 'mean' | 'mode' | 'nearest';
+  labels: boolean;
+  chunks: string;
+  shards: string;
+  tiffCompression: string;
+  level: string;
+  overwrite: boolean;
+}
+
+export function initialValues(entry: IEntry): IConvertValues {
+  const first = conversionChoices(entry)[0];
+  return {
+    choice: 0,
+    destination: first?.destination ?? '',
+    ngffVersion: '0.4',
+    codec: 'blosc-zstd',
+    compressionLevel: 5,
+    levels: '',
+    downsampling: '',
+    labels: false,
+    chunks: '',
+    shards: '',
+    tiffCompression: 'zlib',
+    level: '',
+    overwrite: false
+  };
+}
+
+function Row(props: { label: string; children: React.ReactNode }): JSX.Element {
+  return (
+    <label className="jp-Fileglancer-formRow">
+      <span>{props.label}</span>
+      {props.children}
+    </label>
+  );
+}
+
+export function ConvertForm(props: {
+  root: IRoot;
+  entry: IEntry;
+  /** The level paths of a multiscale source, in declared order. */
+  levels?: string[];
+  submit: (request: ISubmitJobRequest) => Promise<IJob>;
+  onSubmitted?: (job: IJob) => void;
+}): JSX.Element {
+  const { root, entry } = props;
+  const choices = conversionChoices(entry);
+  const [values, setValues] = React.useState(() => initialValues(entry));
+  const [problem, setProblem] = React.useState<string | null>(null);
+  const [busy, setBusy] = React.useState(false);
+  React.useEffect(() => {
+    setValues(initialValues(entry));
+    setProblem(null);
+  }, [root.name, entry.path]);
+  if (choices.length === 0) {
+    return (
+      <p className="jp-Fileglancer-note">
+        Fileglancer converts TIFF, OME-TIFF and CZI files to OME-Zarr, and
+        OME-Zarr or Zarr arrays to TIFF or recompressed Zarr.
+      </p>
+    );
+  }
+  const choice = choices[values.choice] ?? choices[0];
+  const set = (changes: Partial<IConvertValues>) =>
+    setValues(current => ({ ...current, ...changes }));
+  const onSubmit = async (event: React.FormEvent) => {
+    event.preventDefault();
+    const request = buildRequest(root, entry, values);
+    if (typeof request === 'string') {
+      setProblem(request);
+      return;
+    }
+    setProblem(null);
+    setBusy(true);
+    try {
+      const job = await props.submit(request);
+      Notification.info(
+        `Converting ${entry.name} to ${request.destination.path} in the background.`,
+        { autoClose: 4000 }
+      );
+      props.onSubmitted?.(job);
+    } catch (error) {
+      setProblem(errorMessage(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const isImport =
+    choice.kind === 'tiff-to-ome-zarr' || choice.kind === 'czi-to-ome-zarr';
+  return (
+    <form
+      className="jp-Fileglancer-convertForm"
+      onSubmit={event => void onSubmit(event)}
+    >
+      <Row label="Convert to">
+        <select
+          name="choice"
+          value={values.choice}
+          onChange={event => {
+            const index = Number(event.target.value);
+            set({ choice: index, destination: choices[index].destination });
+          }}
+        >
+          {choices.map((option, i) => (
+            <option key={option.kind} value={i}>
+              {option.label}
+            </option>
+          ))}
+        </select>
+      </Row>
+      <Row label={`Save as (in ${root.title})`}>
+        <input
+          name="destination"
+          value={values.destination}
+          onChange={event => set({ destination: event.target.value })}
+        />
+      </Row>
+      {choice.perLevel && props.levels && props.levels.length > 0 && (
+        <Row label="Resolution level">
+          <select
+            name="level"
+            value={values.level}
+            onChange={event => set({ level: event.target.value })}
+          >
+            {choice.kind === 'zarr-to-tiff' && (
+              <option value="">Whole pyramid (SubIFDs)</option>
+            )}
+            {choice.kind === 'extract-level' && (
+              <option value="" disabled>
+                Pick a level…
+              </option>
+            )}
+            {props.levels.map((path, i) => (
+              <option key={path} value={String(i)}>
+                {path}
+                {i === 0 ? ' (full resolution)' : ''}
+              </option>
+            ))}
+          </select>
+        </Row>
+      )}
+      {choice.writesZarr && (
+        <>
+          <Row label="Format">
+            <select
+              name="ngff_version"
+              value={values.ngffVersion}
+              onChange={event =>
+                set({ ngffVersion: event.target.value as '0.4' | '0.5' })
+              }
+            >
+              <option value="0.4">OME-NGFF 0.4 (Zarr v2)</option>
+              <option value="0.5">OME-NGFF 0.5 (Zarr v3)</option>
+            </select>
+          </Row>
+          <Row label="Compression">
+            <select
+              name="codec"
+              value={values.codec}
+              onChange={event => set({ codec: event.target.value })}
+            >
+              {CODECS.map(codec => (
+                <option key={codec}>{codec}</option>
+              ))}
+            </select>
+            <input
+              name="compression_level"
+              type="number"
+              min={0}
+              max={22}
+              aria-label="Compression level"
+              value={values.compressionLevel}
+              onChange={event =>
+                set({ compressionLevel: Number(event.target.value) })
+              }
+            />
+          </Row>
+          <Row label="Chunks (trailing axes)">
+            <input
+              name="chunks"
+              placeholder="default, e.g. 64, 256, 256"
+              value={values.chunks}
+              onChange={event => set({ chunks: event.target.value })}
+            />
+          </Row>
+          {values.ngffVersion === '0.5' && (
+            <Row label="Shards (optional)">
+              <input
+                name="shards"
+                placeholder="none, e.g. 128, 1024, 1024"
+                value={values.shards}
+                onChange={event => set({ shards: event.target.value })}
+              />
+            </Row>
+          )}
+        </>
+      )}
+      {isImport && (
+        <>
+          <Row label="Pyramid levels">
+            <input
+              name="levels"
+              type="number"
+              min={1}
+              placeholder="until one chunk"
+              value={values.levels}
+              onChange={event => set({ levels: event.target.value })}
+            />
+          </Row>
+          <Row label="Downsampling">
+            <select
+              name="downsampling"
+              value={values.downsampling}
+              onChange={event =>
+                set({
+                  downsampling: event.target
+                    .value as IConvertValues['downsampling']
+                })
+              }
+            >
+              <option value="">mean (mode for labels)</option>
+              <option value="mean">mean</option>
+              <option value="mode">mode</option>
+              <option value="nearest">nearest</option>
+            </select>
+          </Row>
+          <label className="jp-Fileglancer-formCheck">
+            <input
+              name="labels"
+              type="checkbox"
+              checked={values.labels}
+              onChange={event => set({ labels: event.target.checked })}
+            />
+            This is a label image
+          </label>
+        </>
+      )}
+      {choice.kind === 'zarr-to-tiff' && (
+        <Row label="TIFF compression">
+          <select
+            name="tiff_compression"
+            value={values.tiffCompression}
+            onChange={event => set({ tiffCompression: event.target.value })}
+          >
+            {TIFF_COMPRESSIONS.map(name => (
+              <option key={name}>{name}</option>
+            ))}
+          </select>
+        </Row>
+      )}
+      <label className="jp-Fileglancer-formCheck">
+        <input
+          name="overwrite"
+          type="checkbox"
+          checked={values.overwrite}
+          onChange={event => set({ overwrite: event.target.checked })}
+        />
+        Replace the destination if it exists
+      </label>
+      {problem && (
+        <p className="jp-Fileglancer-formProblem" role="alert">
+          {problem}
+        </p>
+      )}
+      <Button type="submit" disabled={busy} data-action="start-conversion">
+        {busy ? 'Starting…' : 'Convert'}
+      </Button>
+    </form>
+  );
+}

@@ -1,0 +1,170 @@
+/**
+ * "Data links": every active link of the user in a table (target, label, created,
+ * expiry, last access, whether the target still exists) with copy, expiry and revoke.
+ */
+import { Clipboard, Notification, ReactWidget } from '@jupyterlab/apputils';
+import {
+  Button,
+  copyIcon,
+  refreshIcon,
+  ToolbarButtonComponent
+} from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import type { IShareLink } from '../api';
+import { useSignal } from '../hooks';
+import { Loading, RequestFailure } from '../inspector/sections/common';
+import { LinksModel } from './linksModel';
+import { EXPIRY_CHOICES } from './shareModel';
+import { errorMessage } from './ShareTab';
+
+/** "2026-11-26 04:18" from an ISO time; "—" for none. */
+export function shortTime(iso: string | null): string {
+  return iso ? iso.replace('T', ' ').replace(/:\d\dZ$/, '') : '—';
+}
+
+function LinkRow(props: { link: IShareLink; model: LinksModel }): JSX.Element {
+  const { link, model } = props;
+  const act = async (action: () => Promise<void>, done: string) => {
+    try {
+      await action();
+      Notification.success(done, { autoClose: 4000 });
+    } catch (error) {
+      Notification.error(
+        `The data link was not changed: ${errorMessage(error)}`
+      );
+    }
+  };
+  return (
+    <tr data-link={link.id}>
+      <td>
+        <code title={link.url}>
+          {link.root}/{link.path}
+        </code>
+        {link.target_exists === false && (
+          <span className="jp-Fileglancer-note"> (no longer exists)</span>
+        )}
+      </td>
+      <td>{link.label ?? '—'}</td>
+      <td>{shortTime(link.created)}</td>
+      <td data-column="expires">
+        {link.expires ? shortTime(link.expires) : 'never'}
+      </td>
+      <td>{shortTime(link.last_access)}</td>
+      <td className="jp-Fileglancer-linkActions">
+        <ToolbarButtonComponent
+          icon={copyIcon}
+          tooltip="Copy the data link"
+          dataset={{ action: 'copy-link' }}
+          onClick={() => {
+            Clipboard.copyToSystem(link.url);
+            Notification.success('Copied the data link.', { autoClose: 3000 });
+          }}
+        />
+        <select
+          aria-label="Change the expiry"
+          value=""
+          onChange={event => {
+            const choice = EXPIRY_CHOICES[Number(event.target.value)];
+            if (choice) {
+              void act(
+                () => model.setExpiry(link.id, choice.seconds),
+                `Data link now ${choice.label.toLowerCase()}.`
+              );
+            }
+          }}
+        >
+          <option value="" disabled>
+            Expiry…
+          </option>
+          {EXPIRY_CHOICES.map((choice, i) => (
+            <option key={choice.label} value={String(i)}>
+              {choice.label}
+            </option>
+          ))}
+        </select>
+        <Button
+          small
+          data-action="revoke"
+          onClick={() =>
+            void act(
+              () => model.revoke(link.id),
+              'Data link revoked: its URL no longer works.'
+            )
+          }
+        >
+          Revoke
+        </Button>
+      </td>
+    </tr>
+  );
+}
+
+export function LinksView(props: { model: LinksModel }): JSX.Element {
+  const { model } = props;
+  useSignal(model.changed);
+  const state = model.state;
+  return (
+    <div className="jp-Fileglancer-links">
+      <div className="jp-Fileglancer-header">
+        <h2 className="jp-Fileglancer-title">My data links</h2>
+        <ToolbarButtonComponent
+          icon={refreshIcon}
+          tooltip="Read the links again"
+          dataset={{ action: 'refresh-links' }}
+          onClick={() => void model.refresh()}
+        />
+      </div>
+      {(state.status === 'idle' || state.status === 'loading') && (
+        <Loading what="your data links" />
+      )}
+      {state.status === 'error' && <RequestFailure error={state.error} />}
+      {state.status === 'ready' && state.value.length === 0 && (
+        <p className="jp-Fileglancer-note">
+          You have no active data links. Share a dataset from the Inspector's
+          Share tab.
+        </p>
+      )}
+      {state.status === 'ready' && state.value.length > 0 && (
+        <div className="jp-Fileglancer-tableWrap">
+          <table className="jp-Fileglancer-table" data-table="links">
+            <thead>
+              <tr>
+                {[
+                  'Dataset',
+                  'Label',
+                  'Created',
+                  'Expires',
+                  'Last access',
+                  ''
+                ].map(head => (
+                  <th key={head} scope="col">
+                    {head}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {state.value.map(link => (
+                <LinkRow key={link.id} link={link} model={model} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** The main-area view of all the user's data links. */
+export class LinksPanel extends ReactWidget {
+  constructor(readonly model: LinksModel = new LinksModel()) {
+    super();
+    this.addClass('jp-Fileglancer-linksPanel');
+    void model.refresh();
+  }
+
+  render(): JSX.Element {
+    return <LinksView model={this.model} />;
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * The Share tab: the data link toggle (create / revoke, with an expiry), the link URL
+ * with a copy button, one button per viewer that can open the dataset through the link,
+ * the path in Linux / macOS / Windows form, and code snippets for the local path and the
+ * link, each copyable. Results are announced with JupyterLab notifications.
+ */
+import { Clipboard, Notification } from '@jupyterlab/apputils';
+import {
+  Button,
+  copyIcon,
+  launchIcon,
+  ToolbarButtonComponent
+} from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { FileglancerAPIError, ICodeSnippet, IViewersResponse } from '../api';
+import { useSignal } from '../hooks';
+import {
+  Field,
+  Loading,
+  RequestFailure,
+  Section
+} from '../inspector/sections/common';
+import { EXPIRY_CHOICES, ShareModel } from './shareModel';
+
+/** The server's words for a failed action, or the exception's. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof FileglancerAPIError || error instanceof Error) {
+    return error.message;
+  }
+  return String(error);
+}
+
+function copy(text: string, what: string): void {
+  Clipboard.copyToSystem(text);
+  Notification.success(`Copied the ${what}.`, { autoClose: 3000 });
+}
+
+/** "Share" / "Stop sharing" with the link's URL; the same control on Overview and Share. */
+export function DataLinkToggle(props: {
+  model: ShareModel;
+}): JSX.Element | null {
+  const { model } = props;
+  useSignal(model.changed);
+  const [expiry, setExpiry] = React.useState<string>('0');
+  const state = model.state;
+  if (state.status !== 'ready') {
+    return null;
+  }
+  const link = model.link;
+  const onShare = async () => {
+    const choice = EXPIRY_CHOICES[Number(expiry)] ?? EXPIRY_CHOICES[0];
+    try {
+      const created = await model.share(choice.seconds);
+      Clipboard.copyToSystem(created.url);
+      Notification.success(
+        'Data link created and copied. Anyone with it can read this dataset.',
+        { autoClose: 5000 }
+      );
+    } catch (error) {
+      Notification.error(
+        `Could not create a data link: ${errorMessage(error)}`
+      );
+    }
+  };
+  const onStop = async () => {
+    try {
+      await model.stopSharing();
+      Notification.success('Data link revoked: its URL no longer works.', {
+        autoClose: 5000
+      });
+    } catch (error) {
+      Notification.error(
+        `Could not revoke the data link: ${errorMessage(error)}`
+      );
+    }
+  };
+  return (
+    <div
+      className="jp-Fileglancer-dataLink"
+      data-shared={link ? 'true' : 'false'}
+    >
+      <label className="jp-Fileglancer-toggle">
+        <input
+          type="checkbox"
+          role="switch"
+          aria-label="Data link"
+          checked={link !== null}
+          disabled={model.busy}
+          onChange={() => void (link ? onStop() : onShare())}
+        />
+        <span>{link ? 'Shared with a data link' : 'Data link'}</span>
+      </label>
+      {!link && (
+        <select
+          className="jp-Fileglancer-expiry"
+          aria-label="Link expiry"
+          value={expiry}
+          disabled={model.busy}
+          onChange={event => setExpiry(event.target.value)}
+        >
+          {EXPIRY_CHOICES.map((choice, i) => (
+            <option key={choice.label} value={String(i)}>
+              {choice.label}
+            </option>
+          ))}
+        </select>
+      )}
+      {link && (
+        <div className="jp-Fileglancer-linkUrl">
+          <input
+            readOnly
+            aria-label="Data link URL"
+            value={link.url}
+            onFocus={event => event.target.select()}
+          />
+          <ToolbarButtonComponent
+            icon={copyIcon}
+            tooltip="Copy the data link"
+            dataset={{ action: 'copy-link' }}
+            onClick={() => copy(link.url, 'data link')}
+          />
+          <span className="jp-Fileglancer-note">
+            {link.expires ? `Expires ${link.expires}` : 'Never expires'}
+          </span>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function ViewerButtons(props: { answer: IViewersResponse }): JSX.Element {
+  const { answer } = props;
+  if (!answer.data_url) {
+    return (
+      <p className="jp-Fileglancer-note">
+        Create a data link to open this dataset in Neuroglancer and other web
+        viewers.
+      </p>
+    );
+  }
+  if (answer.viewers.length === 0) {
+    return (
+      <p className="jp-Fileglancer-note">
+        No configured viewer opens this kind of dataset.
+      </p>
+    );
+  }
+  return (
+    <div className="jp-Fileglancer-viewers">
+      {answer.viewers.map(viewer => (
+        <Button
+          key={viewer.name}
+          small
+          data-viewer={viewer.name}
+          title={`Open in ${viewer.name} (new browser tab)`}
+          onClick={() => window.open(viewer.url, '_blank', 'noopener')}
+        >
+          <launchIcon.react tag="span" className="jp-Fileglancer-buttonIcon" />
+          {viewer.name}
+        </Button>
+      ))}
+    </div>
+  );
+}
+
+function PathForms(props: { paths: IViewersResponse['paths'] }): JSX.Element {
+  const forms: Array<[string, string, string | null]> = [
+    ['Linux', 'linux', props.paths.linux],
+    ['macOS', 'mac', props.paths.mac],
+    ['Windows', 'windows', props.paths.windows]
+  ];
+  return (
+    <dl className="jp-Fileglancer-fields">
+      {forms
+        .filter(([, , value]) => value)
+        .map(([label, name, value]) => (
+          <Field key={name} label={label} name={`path-${name}`}>
+            <span className="jp-Fileglancer-copyable">
+              <code>{value}</code>
+              <ToolbarButtonComponent
+                icon={copyIcon}
+                tooltip={`Copy the ${label} path`}
+                dataset={{ action: `copy-path-${name}` }}
+                onClick={() => copy(value!, `${label} path`)}
+              />
+            </span>
+          </Field>
+        ))}
+    </dl>
+  );
+}
+
+function Snippet(props: { snippet: ICodeSnippet }): JSX.Element {
+  const { snippet } = props;
+  return (
+    <div
+      className="jp-Fileglancer-snippet"
+      data-snippet={snippet.title}
+      data-target={snippet.target}
+    >
+      <div className="jp-Fileglancer-snippetTitle">
+        <span>{snippet.title}</span>
+        <ToolbarButtonComponent
+          icon={copyIcon}
+          tooltip={`Copy the ${snippet.title} snippet`}
+          dataset={{ action: 'copy-snippet' }}
+          onClick={() => copy(snippet.code, `${snippet.title} snippet`)}
+        />
+      </div>
+      <pre className="jp-Fileglancer-json">{snippet.code}</pre>
+    </div>
+  );
+}
+
+/** The Share tab of the inspector. */
+export function ShareTab(props: {
+  model: ShareModel;
+  onShowLinks?: () => void;
+}): JSX.Element {
+  const { model } = props;
+  useSignal(model.changed);
+  const state = model.state;
+  if (state.status === 'idle' || state.status === 'loading') {
+    return <Loading what="sharing options" />;
+  }
+  if (state.status === 'error') {
+    return <RequestFailure error={state.error} />;
+  }
+  const answer = state.value;
+  const local = answer.snippets.filter(snippet => snippet.target === 'local');
+  const remote = answer.snippets.filter(snippet => snippet.target === 'link');
+  return (
+    <div data-tab-panel="share">
+      <DataLinkToggle model={model} />
+      {props.onShowLinks && (
+        <Button small minimal onClick={props.onShowLinks}>
+          All my data links…
+        </Button>
+      )}
+      <Section title="Open in a viewer" name="viewers">
+        <ViewerButtons answer={answer} />
+      </Section>
+      <Section title="Path" name="paths">
+        <PathForms paths={answer.paths} />
+      </Section>
+      <Section title="Code for the local path" name="snippets-local">
+        {local.map(snippet => (
+          <Snippet key={snippet.title} snippet={snippet} />
+        ))}
+      </Section>
+      {remote.length > 0 && (
+        <Section title="Code for the data link" name="snippets-link">
+          {remote.map(snippet => (
+            <Snippet key={snippet.title} snippet={snippet} />
+          ))}
+        </Section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,81 @@
+/**
+ * The "Data links" view's state: every active link of the user, with the actions on
+ * one link (revoke, change its expiry). Re-read after each action so the view shows
+ * what the server holds.
+ */
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { IShareLink, listLinks, revokeLink, updateLink } from '../api';
+import type { LoadState } from '../inspector/inspectorModel';
+import { describeRequestError } from '../requestError';
+
+export interface ILinksApi {
+  listLinks: () => Promise<IShareLink[]>;
+  revokeLink: (id: string) => Promise<IShareLink>;
+  updateLink: (
+    id: string,
+    changes: { label?: string | null; expires_in?: number | null }
+  ) => Promise<IShareLink>;
+}
+
+const DEFAULT_API: ILinksApi = {
+  listLinks: () => listLinks(),
+  revokeLink: id => revokeLink(id),
+  updateLink: (id, changes) => updateLink(id, changes)
+};
+
+export class LinksModel {
+  constructor(api: Partial<ILinksApi> = {}) {
+    this._api = { ...DEFAULT_API, ...api };
+  }
+
+  get state(): LoadState<IShareLink[]> {
+    return this._state;
+  }
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** Read the user's links again. */
+  async refresh(): Promise<void> {
+    const request = ++this._request;
+    if (this._state.status !== 'ready') {
+      this._set({ status: 'loading' });
+    }
+    let next: LoadState<IShareLink[]>;
+    try {
+      next = { status: 'ready', value: await this._api.listLinks() };
+    } catch (error) {
+      next = {
+        status: 'error',
+        error: describeRequestError(error, 'link list')
+      };
+    }
+    if (request === this._request) {
+      this._set(next);
+    }
+  }
+
+  /** Revoke one link; throws the request's error. */
+  async revoke(id: string): Promise<void> {
+    await this._api.revokeLink(id);
+    await this.refresh();
+  }
+
+  /** Give one link a new lifetime from now (null: never expires); throws on failure. */
+  async setExpiry(id: string, seconds: number | null): Promise<void> {
+    await this._api.updateLink(id, { expires_in: seconds });
+    await this.refresh();
+  }
+
+  private _set(state: LoadState<IShareLink[]>): void {
+    this._state = state;
+    this._changed.emit();
+  }
+
+  private _api: ILinksApi;
+  private _state: LoadState<IShareLink[]> = { status: 'idle' };
+  private _request = 0;
+  private _changed = new Signal<this, void>(this);
+}

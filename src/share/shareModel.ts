@@ -1,0 +1,159 @@
+/**
+ * The Share tab's state for the selected dataset: its data link (if any), the viewers that
+ * can open it through that link, code snippets and path forms, all from one `GET viewers`
+ * request; and the two actions, share (create a link) and stop sharing (revoke it).
+ * A newer selection always wins over answers to an older one.
+ */
+import { ISignal, Signal } from '@lumino/signaling';
+
+import {
+  createLink,
+  getViewers,
+  ICreateLinkRequest,
+  IShareLink,
+  IViewersResponse,
+  revokeLink
+} from '../api';
+import type { LoadState } from '../inspector/inspectorModel';
+import { describeRequestError } from '../requestError';
+
+/** How to reach the server; tests pass fakes. */
+export interface IShareApi {
+  getViewers: (root: string, path: string) => Promise<IViewersResponse>;
+  createLink: (request: ICreateLinkRequest) => Promise<IShareLink>;
+  revokeLink: (id: string) => Promise<IShareLink>;
+}
+
+const DEFAULT_API: IShareApi = {
+  getViewers: (root, path) => getViewers(root, path),
+  createLink: request => createLink(request),
+  revokeLink: id => revokeLink(id)
+};
+
+/** Link lifetimes a user can pick, in seconds (null: never expires). */
+export const EXPIRY_CHOICES: Array<{ label: string; seconds: number | null }> =
+  [
+    { label: 'Never expires', seconds: null },
+    { label: 'Expires in 1 day', seconds: 86_400 },
+    { label: 'Expires in 7 days', seconds: 7 * 86_400 },
+    { label: 'Expires in 30 days', seconds: 30 * 86_400 },
+    { label: 'Expires in 1 year', seconds: 365 * 86_400 }
+  ];
+
+export class ShareModel {
+  constructor(api: Partial<IShareApi> = {}) {
+    this._api = { ...DEFAULT_API, ...api };
+  }
+
+  /** What the server says about the selected dataset. */
+  get state(): LoadState<IViewersResponse> {
+    return this._state;
+  }
+
+  /** The selected dataset's active data link, or null. */
+  get link(): IShareLink | null {
+    return this._state.status === 'ready' ? this._state.value.link : null;
+  }
+
+  /** True while a link is being created or revoked. */
+  get busy(): boolean {
+    return this._busy;
+  }
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** Read the viewers and link of (root, path); the selection moved there. */
+  async load(root: string, path: string): Promise<void> {
+    const request = ++this._request;
+    this._target = { root, path };
+    this._busy = false;
+    this._set({ status: 'loading' });
+    await this._read(request);
+  }
+
+  /** Nothing is selected (or it is not a dataset). */
+  clear(): void {
+    this._request += 1;
+    this._target = null;
+    this._busy = false;
+    this._set({ status: 'idle' });
+  }
+
+  /**
+   * Create a data link to the selected dataset. Returns the link, or throws the
+   * request's error (a FileglancerAPIError with the server's message).
+   */
+  async share(expiresIn: number | null = null): Promise<IShareLink> {
+    const target = this._requireTarget();
+    return this._act(() =>
+      this._api.createLink({ ...target, expires_in: expiresIn })
+    );
+  }
+
+  /** Revoke the selected dataset's link: its URL stops working at once. */
+  async stopSharing(): Promise<IShareLink> {
+    const link = this.link;
+    if (!link) {
+      throw new Error('This dataset has no data link.');
+    }
+    return this._act(() => this._api.revokeLink(link.id));
+  }
+
+  private async _act(action: () => Promise<IShareLink>): Promise<IShareLink> {
+    const request = this._request;
+    this._busy = true;
+    this._changed.emit();
+    try {
+      const link = await action();
+      if (request === this._request) {
+        await this._read(request);
+      }
+      return link;
+    } finally {
+      if (request === this._request) {
+        this._busy = false;
+        this._changed.emit();
+      }
+    }
+  }
+
+  private async _read(request: number): Promise<void> {
+    const target = this._target;
+    if (!target) {
+      return;
+    }
+    let next: LoadState<IViewersResponse>;
+    try {
+      next = {
+        status: 'ready',
+        value: await this._api.getViewers(target.root, target.path)
+      };
+    } catch (error) {
+      next = { status: 'error', error: describeRequestError(error, 'dataset') };
+    }
+    if (request === this._request) {
+      this._set(next);
+    }
+  }
+
+  private _requireTarget(): { root: string; path: string } {
+    if (!this._target) {
+      throw new Error('No dataset is selected.');
+    }
+    return this._target;
+  }
+
+  private _set(state: LoadState<IViewersResponse>): void {
+    this._state = state;
+    this._changed.emit();
+  }
+
+  private _api: IShareApi;
+  private _state: LoadState<IViewersResponse> = { status: 'idle' };
+  private _target: { root: string; path: string } | null = null;
+  private _busy = false;
+  private _request = 0;
+  private _changed = new Signal<this, void>(this);
+}

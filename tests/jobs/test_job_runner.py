@@ -1,0 +1,119 @@
+"""The runner on its own: progress written at a bounded rate, and stopping the server."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tifffile
+
+from fileglancer_ext.jobs.engines import LocalProcessEngine
+from fileglancer_ext.jobs.runner import JobRunner
+from fileglancer_ext.jobs.store import JobStore
+from fileglancer_ext.jobs.submission import parse_submission
+from fileglancer_ext.roots import RootRegistry, load_roots
+
+from .conftest import job_body
+
+
+@pytest.fixture
+def registry(lab: Path) -> RootRegistry:
+    data = np.random.default_rng(3).integers(0, 65535, (48, 512, 512), dtype=np.uint16)
+    tifffile.imwrite(lab / "big.tif", data)
+    roots, problems = load_roots([f"lab={lab}"], str(lab))
+    assert not problems
+    return RootRegistry(roots)
+
+
+class CountingStore(JobStore):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.progress_writes = 0
+
+    def save_progress(self, job) -> None:
+        self.progress_writes += 1
+        super().save_progress(job)
+
+
+@pytest.fixture
+def store(store_url: str):
+    from fileglancer_ext.database import create_store_engine
+
+    store = CountingStore(create_store_engine(store_url))
+    yield store
+    store.close()
+
+
+def wait_until(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+BIG = job_body(
+    source="big.tif",
+    destination="out/big.ome.zarr",
+    options={"chunks": [8, 64, 64], "task_bytes": 1 << 20},
+)
+
+
+def test_progress_reaches_the_store_at_most_once_a_second(store, registry):
+    runner = JobRunner(store, LocalProcessEngine(1), progress_interval=1.0)
+    seen: list[tuple[float, str]] = []
+    try:
+        job = runner.submit("ana", parse_submission(BIG, registry))
+        started = time.monotonic()
+
+        def finished() -> bool:
+            live = runner.current(job.id)
+            if live is not None:
+                seen.append((live.progress, live.stage))
+            return live is None
+
+        wait_until(finished)
+        seconds = time.monotonic() - started
+    finally:
+        runner.shutdown()
+    assert store.get("ana", job.id).state == "done"
+    assert store.progress_writes <= seconds + 1
+    assert any(0 < progress < 1 and stage.startswith("level") for progress, stage in seen)
+
+
+def test_stopping_interrupts_running_and_queued_jobs_and_cleans_up(store, registry, lab: Path):
+    runner = JobRunner(store, LocalProcessEngine(1))
+    running = runner.submit("ana", parse_submission(BIG, registry))
+    second = {**BIG, "destination": {"root": "lab", "path": "out/second.ome.zarr"}}
+    queued = runner.submit("ana", parse_submission(second, registry))
+    wait_until(lambda: (runner.current(running.id) or running).state == "running")
+    runner.shutdown(timeout=30)
+    for job_id in (running.id, queued.id):
+        job = store.get("ana", job_id)
+        assert job.state == "interrupted" and job.error_code == "interrupted"
+    assert list((lab / "out").iterdir()) == []
+
+
+def test_up_to_max_running_jobs_run_at_once_and_the_rest_wait(store, registry):
+    runner = JobRunner(store, LocalProcessEngine(1), max_running_jobs=2)
+    bodies = [
+        {**BIG, "destination": {"root": "lab", "path": f"out/{name}.ome.zarr"}}
+        for name in ("a", "b", "c")
+    ]
+    try:
+        jobs = [runner.submit("ana", parse_submission(body, registry)) for body in bodies]
+        states: set[tuple[str, ...]] = set()
+
+        def all_done() -> bool:
+            live = [runner.current(job.id) for job in jobs]
+            now = tuple("ended" if job is None else job.state for job in live)
+            states.add(now)
+            return not runner.active_ids()
+
+        wait_until(all_done, timeout=60)
+    finally:
+        runner.shutdown()
+    assert [store.get("ana", job.id).state for job in jobs] == ["done"] * 3
+    assert ("running", "running", "queued") in states
+    assert not any(state.count("running") > 2 for state in states)

@@ -1,0 +1,109 @@
+"""`GET /fileglancer/api/viewers/{root}/{path}`: the Share tab's answer for one dataset,
+through the real server: no viewers until the dataset has a data link, Neuroglancer,
+vizarr and the validator once it has, none again after revocation."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from fileglancer_ext.demo_data import _write_ome_zarr
+
+from .conftest import api, api_status
+
+IMAGE = "data/cells.ome.zarr"
+
+
+@pytest.fixture
+def image(share_tree: dict[str, Path]) -> Path:
+    path = share_tree["lab"] / IMAGE
+    _write_ome_zarr(path, ngff_version="0.4")
+    return path
+
+
+@pytest.fixture
+def fileglancer_config(share_tree: dict[str, Path], store_url: str) -> dict:
+    return {
+        "roots": [
+            {
+                "name": "lab",
+                "path": str(share_tree["lab"]),
+                "smb_url": "smb://fs.example.org/lab",
+                "unc_path": r"\\fs.example.org\lab",
+            }
+        ],
+        "link_store_url": store_url,
+        "extra_viewers": [
+            {
+                "name": "Lab viewer",
+                "url_template": "https://lab.example/?u={url}",
+                "kinds": ["ome-zarr"],
+            },
+            {"name": "Broken", "url_template": "no placeholder", "kinds": ["ome-zarr"]},
+        ],
+        "neuroglancer_url": "https://ng.example.org/",
+    }
+
+
+async def test_without_a_link_there_are_local_snippets_and_paths_but_no_viewers(
+    jp_fetch, image: Path
+):
+    answer = await api(jp_fetch, "GET", "viewers", "lab", IMAGE)
+    assert answer["link"] is None and answer["data_url"] is None
+    assert answer["viewers"] == []
+    assert {snippet["target"] for snippet in answer["snippets"]} == {"local"}
+    assert any(str(image) in snippet["code"] for snippet in answer["snippets"])
+    assert answer["paths"] == {
+        "linux": str(image),
+        "mac": "smb://fs.example.org/lab/data/cells.ome.zarr",
+        "windows": r"\\fs.example.org\lab\data\cells.ome.zarr",
+    }
+
+
+async def test_a_shared_image_opens_in_each_viewer_through_its_link(jp_fetch, image: Path):
+    link = await api(jp_fetch, "POST", "links", body={"root": "lab", "path": IMAGE})
+    answer = await api(jp_fetch, "GET", "viewers", "lab", IMAGE)
+    assert answer["link"]["id"] == link["id"]
+    assert answer["data_url"] == link["url"]
+    names = [viewer["name"] for viewer in answer["viewers"]]
+    assert "Neuroglancer" in names and "vizarr" in names and "Lab viewer" in names
+    assert "Broken" not in names  # malformed: logged and left out
+    neuroglancer = next(v for v in answer["viewers"] if v["name"] == "Neuroglancer")
+    base, fragment = neuroglancer["url"].split("#!", 1)
+    assert base == "https://ng.example.org/"
+    state = json.loads(urllib.parse.unquote(fragment))
+    sources = [layer["source"] for layer in state["layers"]]
+    assert all(str(source).find(f"zarr2://{link['url']}") >= 0 for source in sources)
+    assert [layer["name"] for layer in state["layers"]] == ["DAPI", "GFP", "mCherry"]
+    lab_viewer = next(v for v in answer["viewers"] if v["name"] == "Lab viewer")
+    assert lab_viewer["url"] == f"https://lab.example/?u={link['url']}"
+    assert {snippet["target"] for snippet in answer["snippets"]} == {"local", "link"}
+
+    # Revoked: the viewers go away with the link.
+    await api(jp_fetch, "DELETE", "links", link["id"])
+    answer = await api(jp_fetch, "GET", "viewers", "lab", IMAGE)
+    assert answer["link"] is None and answer["viewers"] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "status"), [("data/../../secret", 400), ("data/nothing.zarr", 404)]
+)
+async def test_viewers_refuse_paths_like_every_route(jp_fetch, image: Path, path: str, status: int):
+    code, error = await api_status(jp_fetch, "GET", "viewers", "lab", path)
+    assert code == status and error["message"]
+
+
+async def test_viewers_need_a_logged_in_user(jp_fetch, image: Path):
+    response = await jp_fetch(
+        "fileglancer",
+        "api",
+        "viewers",
+        "lab",
+        IMAGE,
+        headers={"Authorization": ""},
+        raise_error=False,
+    )
+    assert response.code == 403

@@ -1,0 +1,186 @@
+"""Conversions fail clearly and leave nothing behind: bad input, existing destination,
+cancel, full disk; and they report progress."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tifffile
+
+from fileglancer_ext.convert import CancelToken, ConversionOptions, convert_tiff_to_ome_zarr
+from fileglancer_ext.convert.plan import _ZarrReader
+from fileglancer_ext.errors import (
+    BadRequest,
+    ConversionCancelled,
+    ConversionError,
+    DestinationExists,
+    NotFound,
+    OutOfSpace,
+)
+
+SMALL_TASKS = ConversionOptions(chunks=(16, 16), task_bytes=1 << 20)
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Path:
+    data = np.random.default_rng(3).integers(0, 255, (8, 64, 64), dtype=np.uint8)
+    path = tmp_path / "stack.tif"
+    tifffile.imwrite(path, data, photometric="minisblack", metadata=None)
+    return path
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".partial-" in p.name)
+
+
+def test_text_file_named_tif_is_refused(tmp_path: Path) -> None:
+    fake = tmp_path / "notes.tif"
+    fake.write_text("these are my notes, not an image\n")
+    with pytest.raises(ConversionError, match="not a readable TIFF"):
+        convert_tiff_to_ome_zarr(fake, tmp_path / "out.zarr")
+    assert not (tmp_path / "out.zarr").exists() and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.99], ids=["half", "last-bytes-missing"])
+def test_truncated_tiff_is_refused(tmp_path: Path, keep: float) -> None:
+    path = tmp_path / "cut.tif"
+    data = np.random.default_rng(0).integers(0, 60000, (4, 256, 256), dtype=np.uint16)
+    tifffile.imwrite(path, data, photometric="minisblack", metadata=None)
+    path.write_bytes(path.read_bytes()[: int(path.stat().st_size * keep)])
+    with pytest.raises(ConversionError, match="truncated|corrupt"):
+        convert_tiff_to_ome_zarr(path, tmp_path / "out.zarr")
+    assert not (tmp_path / "out.zarr").exists() and leftovers(tmp_path) == []
+
+
+def test_missing_source_is_not_found(tmp_path: Path) -> None:
+    with pytest.raises(NotFound):
+        convert_tiff_to_ome_zarr(tmp_path / "nope.tif", tmp_path / "out.zarr")
+
+
+def test_existing_destination_is_kept_unless_overwrite(stack: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.ome.zarr"
+    out.mkdir()
+    (out / "precious.txt").write_text("keep me")
+    with pytest.raises(DestinationExists):
+        convert_tiff_to_ome_zarr(stack, out)
+    assert (out / "precious.txt").read_text() == "keep me"
+
+    convert_tiff_to_ome_zarr(stack, out, ConversionOptions(overwrite=True))
+    assert not (out / "precious.txt").exists() and (out / "zarr.json").exists() is False
+    assert (out / ".zattrs").exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_bad_options_are_refused_before_any_work(stack: Path, tmp_path: Path) -> None:
+    with pytest.raises(BadRequest, match="sharding needs Zarr v3"):
+        convert_tiff_to_ome_zarr(
+            stack, tmp_path / "o", ConversionOptions(chunks=(16, 16), shards=(32, 32))
+        )
+    with pytest.raises(BadRequest, match="codec"):
+        convert_tiff_to_ome_zarr(stack, tmp_path / "o", ConversionOptions(codec="lzma"))
+    with pytest.raises(BadRequest, match="unknown conversion option"):
+        ConversionOptions.from_json({"colour": "blue"})
+    assert not (tmp_path / "o").exists()
+
+
+def test_cancel_mid_job_leaves_nothing(stack: Path, tmp_path: Path) -> None:
+    token = CancelToken()
+    seen: list[float] = []
+
+    def cancel_after_some_progress(report: object) -> None:
+        seen.append(report.fraction)  # type: ignore[attr-defined]
+        if report.bytes_done > 0:  # type: ignore[attr-defined]
+            token.cancel()
+
+    out = tmp_path / "out.ome.zarr"
+    with pytest.raises(ConversionCancelled):
+        convert_tiff_to_ome_zarr(
+            stack, out, SMALL_TASKS, progress=cancel_after_some_progress, cancel=token
+        )
+    assert token.is_set() and seen
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_full_disk_is_reported_and_leaves_nothing(
+    stack: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes = 0
+    original = _ZarrReader.write
+
+    def write_until_the_disk_is_full(self: _ZarrReader, region: object, data: object) -> None:
+        nonlocal writes
+        writes += 1
+        if writes > 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        original(self, region, data)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_ZarrReader, "write", write_until_the_disk_is_full)
+    out = tmp_path / "out.ome.zarr"
+    with pytest.raises(OutOfSpace, match="no space left"):
+        convert_tiff_to_ome_zarr(stack, out, SMALL_TASKS)
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_progress_rises_to_one_through_every_level(stack: Path, tmp_path: Path) -> None:
+    reports = []
+    convert_tiff_to_ome_zarr(stack, tmp_path / "o.zarr", SMALL_TASKS, progress=reports.append)
+    fractions = [r.fraction for r in reports]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert reports[-1].bytes_done == reports[-1].bytes_total == reports[0].bytes_total
+    stages = [r.stage for r in reports]
+    assert "level 0" in stages and "level 1" in stages and stages[-1] == "done"
+
+
+def test_cancel_with_a_pool_waits_for_running_tasks_then_leaves_nothing(
+    stack: Path, tmp_path: Path
+) -> None:
+    import concurrent.futures as cf
+
+    from fileglancer_ext.convert import FuturesExecutor
+
+    token = CancelToken()
+    out = tmp_path / "out.ome.zarr"
+    with cf.ThreadPoolExecutor(2) as pool, pytest.raises(ConversionCancelled):
+        convert_tiff_to_ome_zarr(
+            stack,
+            out,
+            SMALL_TASKS,
+            progress=lambda report: token.cancel() if report.bytes_done else None,
+            cancel=token,
+            executor=FuturesExecutor(pool, max_in_flight=2),
+        )
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 1 MiB tmpfs (needs root; skipped where mounting is not allowed)."""
+    import subprocess
+
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
+        capture_output=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=True)
+
+
+def test_a_really_full_disk_is_reported_and_leaves_nothing(
+    tmp_path: Path, small_disk: Path
+) -> None:
+    noise = np.random.default_rng(8).integers(0, 65535, (12, 256, 256), dtype=np.uint16)
+    source = tmp_path / "noise.tif"
+    tifffile.imwrite(source, noise, photometric="minisblack", metadata=None)
+    out = small_disk / "noise.ome.zarr"
+    with pytest.raises(OutOfSpace):
+        convert_tiff_to_ome_zarr(source, out, ConversionOptions(codec="none"))
+    assert list(small_disk.iterdir()) == []
