@@ -38,6 +38,7 @@ export namespace CommandIDs {
   export const openDataLinks = 'fileglancer:open-data-links';
   export const openJobs = 'fileglancer:open-jobs';
   export const convert = 'fileglancer:convert';
+  export const toggleFavourite = 'fileglancer:toggle-favourite';
 }
 
 /** The command palette category of our commands. */

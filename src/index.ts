@@ -8,11 +8,17 @@ import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStateDB } from '@jupyterlab/statedb';
 
-import { getNode, listDirectory } from './api';
+import { getNode, listDirectory, listLinks } from './api';
 import { BrowserModel } from './browser/browserModel';
 import { BrowserPanel } from './browser/BrowserPanel';
 import { ListingModel } from './browser/listingModel';
 import { restoreLocation } from './browser/locationState';
+import {
+  registerFavouriteCommand,
+  stateDBStorage,
+  trackRecentDatasets
+} from './browser/placesCommands';
+import { PlacesModel } from './browser/placesModel';
 import { RootsModel } from './browser/rootsModel';
 import {
   CommandIDs,
@@ -56,10 +62,16 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
         listDirectory(root, path, params)
       ),
       selection,
-      fetchNode: (root, path) => getNode(root, path)
+      fetchNode: (root, path) => getNode(root, path),
+      findLink: async token => {
+        const link = (await listLinks()).find(found => found.token === token);
+        return link ? { root: link.root, path: link.path } : null;
+      }
     });
 
-    const browser = new BrowserPanel(model);
+    const places = new PlacesModel(state ? stateDBStorage(state) : null);
+    trackRecentDatasets(selection, places);
+    const browser = new BrowserPanel(model, places);
     browser.id = BROWSER_ID;
     browser.title.icon = fileglancerIcon;
     browser.title.caption = 'Fileglancer';
@@ -84,6 +96,7 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
     const ids = { browserId: BROWSER_ID, inspectorId: INSPECTOR_ID };
     registerBrowserCommands(app, model, ids);
     registerDataLinksCommand(app, restorer);
+    registerFavouriteCommand(app, model, places);
     if (fileBrowser) {
       registerFileBrowserCommands(app, model, fileBrowser, ids);
     }
@@ -99,7 +112,7 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
     void model.roots.refresh();
 
     Promise.all([settingRegistry.load(PLUGIN_ID), app.restored])
-      .then(([settings]) => {
+      .then(async ([settings]) => {
         const applyShowHidden = () =>
           void model.listing.setShowHidden(
             settings.get('showHidden').composite === true
@@ -112,6 +125,10 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
           app.shell.activateById(BROWSER_ID);
           app.shell.activateById(INSPECTOR_ID);
         }
+        // Favourites first: restoring the location selects an entry, which is recorded.
+        await places.restore().catch(reason => {
+          console.warn('fileglancer-ext: could not read favourites.', reason);
+        });
         return state ? restoreLocation(model, state) : undefined;
       })
       .catch(reason => {

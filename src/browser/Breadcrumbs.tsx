@@ -1,7 +1,8 @@
 /**
  * Where the listing is: "Root title › folder › subfolder", each part clickable, and an
- * editable path box (click the bar or the pencil, type a path relative to the root,
- * Enter goes there, Escape cancels; an unknown path is reported under the box).
+ * editable path box (click the bar or the pencil, type or paste a path relative to the
+ * root, a Linux / smb:// / \\server\share path of any root, or a data link; Enter goes
+ * there, Escape cancels; a path that names no place is explained under the box).
  */
 import { editIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
 import * as React from 'react';
@@ -9,10 +10,13 @@ import * as React from 'react';
 import { FileglancerAPIError } from '../api';
 import { useSignal } from '../hooks';
 import { breadcrumbTrail } from '../paths';
-import { BrowserModel } from './browserModel';
+import { BrowserModel, PathInputError } from './browserModel';
 
 /** Why a typed path could not be opened, in words. */
 export function describePathError(error: unknown, typed: string): string {
+  if (error instanceof PathInputError) {
+    return error.message;
+  }
   if (error instanceof FileglancerAPIError) {
     if (error.status === 404) {
       return `"${typed}" does not exist in this root.`;
@@ -44,14 +48,13 @@ function PathEditor(props: {
   }, []);
 
   const submit = async () => {
-    const root = model.currentRoot;
-    if (!root || busy) {
+    if (busy) {
       return;
     }
     setBusy(true);
     setError(null);
     try {
-      await model.goToPath(root.name, text);
+      await model.goToTyped(text);
       onDone();
     } catch (reason) {
       setError(describePathError(reason, text.trim()));
@@ -70,9 +73,9 @@ function PathEditor(props: {
       <input
         ref={inputRef}
         className="jp-Fileglancer-pathInput jp-mod-styled"
-        aria-label="Path relative to the root"
+        aria-label="Path to go to"
         aria-invalid={error !== null}
-        placeholder="folder/subfolder"
+        placeholder="folder, /full/path, smb://…, \\server\… or a data link"
         value={text}
         readOnly={busy}
         spellCheck={false}

@@ -15,6 +15,8 @@ import { Breadcrumbs } from './Breadcrumbs';
 import { BrowserModel } from './browserModel';
 import { ListingModel } from './listingModel';
 import { ListingView } from './ListingView';
+import { PlacesModel } from './placesModel';
+import { PlacesSection } from './PlacesSection';
 import { RootsModel } from './rootsModel';
 
 /** How long the filter box waits after the last keystroke before asking the server. */
@@ -214,7 +216,10 @@ function RootsSection(props: { model: BrowserModel }): JSX.Element {
 
 /** The left-sidebar panel: the roots, then the folder shown with its breadcrumbs. */
 export class BrowserPanel extends ReactWidget {
-  constructor(readonly model: BrowserModel) {
+  constructor(
+    readonly model: BrowserModel,
+    readonly places: PlacesModel | null = null
+  ) {
     super();
     this.addClass('jp-Fileglancer-browser');
   }
@@ -233,6 +238,16 @@ export class BrowserPanel extends ReactWidget {
           />
         </div>
         <RootsSection model={model} />
+        {this.places && (
+          <PlacesSection
+            places={this.places}
+            onOpen={place =>
+              void model.reveal(place.root, place.path).catch(reason => {
+                console.warn('fileglancer-ext: cannot open a place.', reason);
+              })
+            }
+          />
+        )}
         <FolderView model={model} />
       </>
     );

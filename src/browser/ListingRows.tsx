@@ -79,6 +79,8 @@ export interface IRowProps {
   now: Date;
   onRowClick: (entry: IEntry) => void;
   onRowOpen: (entry: IEntry) => void;
+  /** A dataset row is being dragged (e.g. into a notebook cell). */
+  onRowDragStart?: (entry: IEntry, event: React.DragEvent) => void;
 }
 
 export function Row(props: RowComponentProps<IRowProps>): JSX.Element {
@@ -135,6 +137,8 @@ export function Row(props: RowComponentProps<IRowProps>): JSX.Element {
       }}
       onClick={() => props.onRowClick(entry)}
       onDoubleClick={() => props.onRowOpen(entry)}
+      draggable={isDataset(entry.kind) && props.onRowDragStart !== undefined}
+      onDragStart={event => props.onRowDragStart?.(entry, event)}
     >
       <div
         role="gridcell"

@@ -9,7 +9,9 @@ import { List, ListImperativeAPI } from 'react-window';
 
 import type { IEntry } from '../api';
 import { useSignal } from '../hooks';
+import { linuxPath } from '../paths';
 import { BrowserModel } from './browserModel';
+import { openSnippet, SNIPPET_MIME } from './dragSnippet';
 import { isMoveKey, moveSelection } from './keyboard';
 import { IListingError, ListingModel } from './listingModel';
 import {
@@ -142,6 +144,20 @@ export function ListingView(props: { model: BrowserModel }): JSX.Element {
     (entry: IEntry) => void model.open(entry),
     [model]
   );
+  const onRowDragStart = React.useCallback(
+    (entry: IEntry, event: React.DragEvent) => {
+      const root = model.currentRoot;
+      if (!root) {
+        return;
+      }
+      event.dataTransfer.setData(
+        SNIPPET_MIME,
+        openSnippet(linuxPath(root.path, entry.path))
+      );
+      event.dataTransfer.effectAllowed = 'copy';
+    },
+    [model]
+  );
   const onRowsRendered = React.useCallback(
     (visible: { startIndex: number; stopIndex: number }) => {
       lastVisible.current = visible.stopIndex;
@@ -204,9 +220,11 @@ export function ListingView(props: { model: BrowserModel }): JSX.Element {
       pendingIndex,
       now: new Date(),
       onRowClick,
-      onRowOpen
+      onRowOpen,
+      onRowDragStart
     }),
     [
+      onRowDragStart,
       listing.entries,
       listing.entries.length,
       selectedPath,

@@ -7,7 +7,8 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { getNode, IEntry, INodeResponse, IRoot } from '../api';
 import { isDataset } from '../kinds';
-import { normalizePath, parentPath, relativeToRoot } from '../paths';
+import { parsePathInput } from '../pathInput';
+import { joinPath, normalizePath, parentPath, relativeToRoot } from '../paths';
 import { SelectionModel } from '../selection';
 import { ListingModel } from './listingModel';
 import { RootsModel } from './rootsModel';
@@ -23,7 +24,16 @@ export interface IBrowserModelOptions {
   listing: ListingModel;
   selection: SelectionModel;
   fetchNode?: NodeFetcher;
+  /** The (root, path) a data link of the user's shares, or null when it has none. */
+  findLink?: LinkFinder;
 }
+
+export type LinkFinder = (
+  token: string
+) => Promise<{ root: string; path: string } | null>;
+
+/** A typed path that does not name a place to go, with the reason in words. */
+export class PathInputError extends Error {}
 
 export class BrowserModel {
   constructor(options: IBrowserModelOptions) {
@@ -32,6 +42,7 @@ export class BrowserModel {
     this.selection = options.selection;
     this._fetchNode =
       options.fetchNode ?? ((root, path) => getNode(root, path));
+    this._findLink = options.findLink ?? (async () => null);
     this.roots.changed.connect(this._onRootsChanged, this);
   }
 
@@ -177,6 +188,31 @@ export class BrowserModel {
   }
 
   /**
+   * Go to whatever the user pasted: a path relative to the current root, a Linux path,
+   * `smb://` or `\\server\share` path of a root, a `file://` URL, or one of the user's
+   * data links. Rejects with a PathInputError that says why a path names no place, or
+   * with the server's error (e.g. 404) for a place that is not there.
+   */
+  async goToTyped(typed: string): Promise<void> {
+    const state = this.roots.state;
+    const roots = state.status === 'ready' ? state.roots : [];
+    const parsed = parsePathInput(typed, roots, this.listing.root);
+    if (parsed.kind === 'error') {
+      throw new PathInputError(parsed.message);
+    }
+    if (parsed.kind === 'root') {
+      return this.goToPath(parsed.root, parsed.path);
+    }
+    const link = await this._findLink(parsed.token);
+    if (!link) {
+      throw new PathInputError(
+        'That data link is not one of yours, or it no longer works.'
+      );
+    }
+    return this.goToPath(link.root, joinPath(link.path, parsed.path));
+  }
+
+  /**
    * Where the show-hidden choice is saved (the `showHidden` setting). The setting's
    * change then reaches the listing through `listing.setShowHidden`.
    */
@@ -222,6 +258,7 @@ export class BrowserModel {
     }
   }
 
+  private _findLink: LinkFinder;
   private _fetchNode: NodeFetcher;
   private _saveShowHidden: ((show: boolean) => Promise<void>) | null = null;
   private _inspectRequested = new Signal<this, IEntry>(this);

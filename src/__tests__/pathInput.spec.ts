@@ -1,0 +1,221 @@
+import { BrowserModel, PathInputError } from '../browser/browserModel';
+import { ListingModel } from '../browser/listingModel';
+import { RootsModel } from '../browser/rootsModel';
+import { IRootLocation, parsePathInput } from '../pathInput';
+import { SelectionModel } from '../selection';
+import {
+  apiError,
+  FakeDirectory,
+  makeEntry,
+  makeNode,
+  makeRoot
+} from './fakes';
+
+const ROOTS: IRootLocation[] = [
+  {
+    name: 'lab',
+    path: '/groups/lab',
+    smb_url: 'smb://fs.example.org/lab',
+    unc_path: '\\\\fs.example.org\\lab',
+    available: true
+  },
+  {
+    name: 'scans',
+    path: '/groups/lab/scans',
+    smb_url: 'smb://fs.example.org/lab%20scans',
+    unc_path: null,
+    available: true
+  },
+  {
+    name: 'home',
+    path: '/home/ada',
+    smb_url: null,
+    unc_path: null,
+    available: true
+  },
+  {
+    name: 'old',
+    path: '/archive',
+    smb_url: null,
+    unc_path: null,
+    available: false
+  }
+];
+
+const parse = (input: string, current: string | null = 'home') =>
+  parsePathInput(input, ROOTS, current);
+
+describe('parsePathInput', () => {
+  it('reads a path relative to the current root', () => {
+    expect(parse('data/cells.zarr')).toEqual({
+      kind: 'root',
+      root: 'home',
+      path: 'data/cells.zarr'
+    });
+    expect(parse('  ./a/../b/ ')).toEqual({
+      kind: 'root',
+      root: 'home',
+      path: 'b'
+    });
+  });
+
+  it('finds the root of a Linux path, preferring the deepest one', () => {
+    expect(parse('/groups/lab/images/x.ome.zarr')).toEqual({
+      kind: 'root',
+      root: 'lab',
+      path: 'images/x.ome.zarr'
+    });
+    expect(parse('/groups/lab/scans/2024/')).toEqual({
+      kind: 'root',
+      root: 'scans',
+      path: '2024'
+    });
+    expect(parse('/groups/lab')).toEqual({
+      kind: 'root',
+      root: 'lab',
+      path: ''
+    });
+    // Not a prefix by name only.
+    expect(parse('/groups/laboratory/x')).toEqual({
+      kind: 'root',
+      root: 'home',
+      path: 'groups/laboratory/x'
+    });
+  });
+
+  it('reads macOS SMB URLs, decoding spaces and ignoring the case of the server', () => {
+    expect(parse('smb://FS.example.org/lab/images/My%20Cells.zarr')).toEqual({
+      kind: 'root',
+      root: 'lab',
+      path: 'images/My Cells.zarr'
+    });
+    expect(parse('smb://fs.example.org/lab scans/a')).toEqual({
+      kind: 'root',
+      root: 'scans',
+      path: 'a'
+    });
+    expect(parse('smb://other/share/x')).toEqual({
+      kind: 'error',
+      message: expect.stringContaining('No root is shared at that SMB address')
+    });
+  });
+
+  it('reads Windows UNC paths with either slash', () => {
+    expect(parse('\\\\fs.example.org\\lab\\images\\x.tif')).toEqual({
+      kind: 'root',
+      root: 'lab',
+      path: 'images/x.tif'
+    });
+    expect(parse('//FS.EXAMPLE.ORG/lab/images')).toEqual({
+      kind: 'root',
+      root: 'lab',
+      path: 'images'
+    });
+    expect(parse('\\\\nas\\x').kind).toBe('error');
+  });
+
+  it('reads file:// URLs as Linux paths', () => {
+    expect(parse('file:///groups/lab/a%20b/c')).toEqual({
+      kind: 'root',
+      root: 'lab',
+      path: 'a b/c'
+    });
+  });
+
+  it('recognizes a data link with a path inside it', () => {
+    expect(
+      parse(
+        'https://hub.example.org/user/ada/fileglancer/s/AbC_12-x/s0/zarr.json'
+      )
+    ).toEqual({
+      kind: 'link',
+      token: 'AbC_12-x',
+      path: 's0/zarr.json'
+    });
+    expect(parse('http://localhost:8888/fileglancer/s/T0K/')).toEqual({
+      kind: 'link',
+      token: 'T0K',
+      path: ''
+    });
+  });
+
+  it('says why a path cannot be opened', () => {
+    expect(parse('C:\\Users\\ada\\x.tif')).toEqual({
+      kind: 'error',
+      message: expect.stringContaining('drive letter')
+    });
+    expect(parse('https://example.org/data.zarr')).toEqual({
+      kind: 'error',
+      message: expect.stringContaining('Only Linux paths')
+    });
+    expect(parse('/archive/2020')).toEqual({
+      kind: 'error',
+      message: expect.stringContaining('unavailable')
+    });
+    expect(parse('data', null)).toEqual({
+      kind: 'error',
+      message: 'Pick a root first, or paste a full path.'
+    });
+  });
+});
+
+describe('BrowserModel.goToTyped', () => {
+  async function makeBrowser(): Promise<BrowserModel> {
+    const roots = new RootsModel(async () => ({
+      roots: [
+        makeRoot('demo', { smb_url: 'smb://fs/demo' }),
+        makeRoot('scratch')
+      ]
+    }));
+    await roots.refresh();
+    const nodes: Record<string, boolean> = {
+      'demo:ome/cells.zarr': true,
+      'scratch:runs': true
+    };
+    return new BrowserModel({
+      roots,
+      listing: new ListingModel(
+        new FakeDirectory(5, { autoAnswer: true }).fetch
+      ),
+      selection: new SelectionModel(),
+      fetchNode: async (root, path) => {
+        if (!nodes[`${root}:${path}`]) {
+          throw apiError(404, `${path} does not exist`);
+        }
+        return makeNode(root, makeEntry(path, { kind: 'directory' }));
+      },
+      findLink: async token =>
+        token === 'MINE' ? { root: 'demo', path: 'ome' } : null
+    });
+  }
+
+  it('goes to the root and folder of any form of path', async () => {
+    const model = await makeBrowser();
+    await model.navigate('demo', '');
+    await model.goToTyped('smb://fs/demo/ome/cells.zarr');
+    expect([model.listing.root, model.listing.path]).toEqual([
+      'demo',
+      'ome/cells.zarr'
+    ]);
+    await model.goToTyped('/data/scratch/runs');
+    expect([model.listing.root, model.listing.path]).toEqual([
+      'scratch',
+      'runs'
+    ]);
+    expect(model.roots.selected).toBe('scratch');
+  });
+
+  it("opens the user's own data links and explains others", async () => {
+    const model = await makeBrowser();
+    await model.navigate('scratch', '');
+    await model.goToTyped('http://host/fileglancer/s/MINE/cells.zarr');
+    expect([model.listing.root, model.listing.path]).toEqual([
+      'demo',
+      'ome/cells.zarr'
+    ]);
+    await expect(
+      model.goToTyped('http://host/fileglancer/s/THEIRS/')
+    ).rejects.toBeInstanceOf(PathInputError);
+    await expect(model.goToTyped('C:\\x')).rejects.toThrow('drive letter');
+  });
+});

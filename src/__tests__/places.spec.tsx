@@ -1,0 +1,126 @@
+import { BrowserModel } from '../browser/browserModel';
+import { BrowserPanel } from '../browser/BrowserPanel';
+import { ListingModel } from '../browser/listingModel';
+import { trackRecentDatasets } from '../browser/placesCommands';
+import { IPlaces, MAX_RECENT, PlacesModel } from '../browser/placesModel';
+import { RootsModel } from '../browser/rootsModel';
+import { SelectionModel } from '../selection';
+import { FakeDirectory, makeEntry, makeNode, makeRoot } from './fakes';
+import { show, until } from './render';
+
+/** An in-memory state database that keeps what was saved as JSON would. */
+function memoryStorage(initial: IPlaces | null = null) {
+  let saved = initial ? JSON.stringify(initial) : null;
+  return {
+    load: async () => (saved ? (JSON.parse(saved) as IPlaces) : null),
+    save: async (places: IPlaces) => {
+      saved = JSON.stringify(places);
+    },
+    saved: () => (saved ? (JSON.parse(saved) as IPlaces) : null)
+  };
+}
+
+const place = (path: string, kind = 'ome-zarr' as const) => ({
+  root: 'demo',
+  path,
+  name: path.split('/').pop() ?? path,
+  kind
+});
+
+describe('PlacesModel', () => {
+  it('stars and un-stars places, and keeps them across a reload', async () => {
+    const storage = memoryStorage();
+    const first = new PlacesModel(storage);
+    expect(first.toggleFavourite(place('a.zarr'))).toBe(true);
+    first.toggleFavourite(place('b'));
+    expect(first.toggleFavourite(place('a.zarr'))).toBe(false);
+    await Promise.resolve();
+    const reloaded = new PlacesModel(storage);
+    await reloaded.restore();
+    expect(reloaded.favourites.map(p => p.path)).toEqual(['b']);
+    expect(reloaded.isFavourite('demo', 'b')).toBe(true);
+  });
+
+  it('keeps the newest recent datasets first, each once, at most ten', () => {
+    const model = new PlacesModel();
+    for (let i = 0; i < 12; i++) {
+      model.addRecent(place(`d${i}.zarr`));
+    }
+    model.addRecent(place('d5.zarr'));
+    expect(model.recent).toHaveLength(MAX_RECENT);
+    expect(model.recent[0].path).toBe('d5.zarr');
+    expect(model.recent.filter(p => p.path === 'd5.zarr')).toHaveLength(1);
+  });
+
+  it('drops malformed saved records instead of failing', async () => {
+    const storage = memoryStorage({
+      favourites: [place('ok'), { root: 1 } as never],
+      recent: 'nonsense' as never
+    });
+    const model = new PlacesModel(storage);
+    await model.restore();
+    expect(model.favourites.map(p => p.path)).toEqual(['ok']);
+    expect(model.recent).toEqual([]);
+  });
+
+  it('records the datasets the user selects, not plain folders', () => {
+    const selection = new SelectionModel();
+    const model = new PlacesModel();
+    trackRecentDatasets(selection, model);
+    selection.select(
+      makeRoot('demo'),
+      makeEntry('plain', { kind: 'directory' })
+    );
+    selection.select(
+      makeRoot('demo'),
+      makeEntry('x/cells.zarr', { kind: 'ome-zarr' })
+    );
+    expect(model.recent.map(p => p.path)).toEqual(['x/cells.zarr']);
+  });
+});
+
+describe('the favourites in the browser', () => {
+  afterEach(() => {
+    document.body.innerHTML = '';
+  });
+
+  it('lists favourites and recent datasets and goes back to one on click', async () => {
+    const roots = new RootsModel(async () => ({ roots: [makeRoot('demo')] }));
+    await roots.refresh();
+    const model = new BrowserModel({
+      roots,
+      listing: new ListingModel(
+        new FakeDirectory(3, { autoAnswer: true }).fetch
+      ),
+      selection: new SelectionModel(),
+      fetchNode: async (root, path) =>
+        makeNode(root, makeEntry(path, { kind: 'ome-zarr' }))
+    });
+    const places = new PlacesModel();
+    places.toggleFavourite(place('images/cells.zarr'));
+    places.addRecent(place('other/x.zarr'));
+    const panel = new BrowserPanel(model, places);
+    await show(panel);
+    await until(() =>
+      expect(
+        panel.node.querySelector('[data-places="favourites"]')
+      ).not.toBeNull()
+    );
+    expect(
+      panel.node.querySelector('[data-places="recent"]')?.textContent
+    ).toContain('x.zarr');
+    panel.node
+      .querySelector<HTMLElement>('[data-place="demo:images/cells.zarr"]')!
+      .click();
+    await until(() =>
+      expect(model.selection.current?.entry.path).toBe('images/cells.zarr')
+    );
+    expect(model.listing.path).toBe('images');
+
+    panel.node.querySelector<HTMLElement>('[data-action="unstar"]')!.click();
+    await until(() =>
+      expect(panel.node.querySelector('[data-places="favourites"]')).toBeNull()
+    );
+    panel.dispose();
+  });
+});

@@ -1,0 +1,86 @@
+/** Favourites and recent datasets in the browser: one click goes back to each. */
+import { closeIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { useSignal } from '../hooks';
+import { kindIcon } from '../icons';
+import { IPlace, PlacesModel } from './placesModel';
+
+function PlaceList(props: {
+  name: string;
+  places: readonly IPlace[];
+  onOpen: (place: IPlace) => void;
+  onRemove?: (place: IPlace) => void;
+}): JSX.Element {
+  return (
+    <ul className="jp-Fileglancer-places" data-places={props.name}>
+      {props.places.map(place => {
+        const Icon = kindIcon(place.kind);
+        return (
+          <li
+            key={`${place.root}:${place.path}`}
+            className="jp-Fileglancer-place"
+            data-place={`${place.root}:${place.path}`}
+            title={`${place.root}/${place.path}`}
+            tabIndex={0}
+            onClick={() => props.onOpen(place)}
+            onKeyDown={event => {
+              if (event.key === 'Enter') {
+                props.onOpen(place);
+              }
+            }}
+          >
+            <Icon.react tag="span" className="jp-Fileglancer-placeIcon" />
+            <span className="jp-Fileglancer-placeName">
+              {place.name || place.root}
+            </span>
+            {props.onRemove && (
+              <ToolbarButtonComponent
+                icon={closeIcon}
+                tooltip="Remove from favourites"
+                dataset={{ action: 'unstar' }}
+                onClick={() => props.onRemove?.(place)}
+              />
+            )}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+export function PlacesSection(props: {
+  places: PlacesModel;
+  onOpen: (place: IPlace) => void;
+}): JSX.Element | null {
+  const { places } = props;
+  useSignal(places.changed);
+  if (places.favourites.length === 0 && places.recent.length === 0) {
+    return null;
+  }
+  return (
+    <div className="jp-Fileglancer-placesSection">
+      {places.favourites.length > 0 && (
+        <details open data-section="favourites">
+          <summary>Favourites</summary>
+          <PlaceList
+            name="favourites"
+            places={places.favourites}
+            onOpen={props.onOpen}
+            onRemove={place => places.toggleFavourite(place)}
+          />
+        </details>
+      )}
+      {places.recent.length > 0 && (
+        <details data-section="recent">
+          <summary>Recent datasets</summary>
+          <PlaceList
+            name="recent"
+            places={places.recent}
+            onOpen={props.onOpen}
+          />
+        </details>
+      )}
+    </div>
+  );
+}
