@@ -465,6 +465,66 @@ export interface IValidation {
   warnings: IValidationIssue[];
 }
 
+/** One resolution level of a TIFF series (level 0 first). */
+export interface ITiffLevel {
+  level: number;
+  shape: number[];
+  tile: number[] | null;
+  rows_per_strip: number | null;
+  compression: string | null;
+  predictor: string | null;
+  photometric: string | null;
+  planar: string | null;
+  subifd: boolean;
+}
+
+/** One image series of a TIFF file. */
+export interface ITiffSeries {
+  index: number;
+  name: string | null;
+  kind: string | null;
+  /** tifffile's axes string ("CZYX"), and the same as lowercase names. */
+  axes: string;
+  dims: string[];
+  shape: number[];
+  dtype: string | null;
+  logical_bytes: number | null;
+  levels: ITiffLevel[];
+  pixel_size: { [axis: string]: IQuantity } | null;
+  channels: Array<{
+    name: string | null;
+    color: string | null;
+    emission_wavelength: IQuantity | null;
+    excitation_wavelength: IQuantity | null;
+  }>;
+}
+
+/** The TIFF half of `GET meta/...` for TIFF and OME-TIFF files. */
+export interface ITiffMeta {
+  byteorder: string;
+  bigtiff: boolean;
+  file_size: number;
+  flavors: string[];
+  series_total: number;
+  series: ITiffSeries[];
+  ome_xml: { images: IOmeXmlImage[]; images_total: number } | null;
+  imagej: { [key: string]: JSONValue } | null;
+}
+
+/** A conversion that fixes a health warning, for the Convert form to start from. */
+export interface IHealthFix {
+  kind: ConversionKind;
+  options: IConversionOptions;
+}
+
+/** Why a valid dataset is still slow or hard to view, and how to fix it. */
+export interface IHealthWarning {
+  code: string;
+  severity: 'warning' | 'info';
+  message: string;
+  fix: IHealthFix | null;
+}
+
 /** `GET meta/{root}/{path}`: everything the metadata files of a dataset say. */
 export interface IMetaResponse {
   kind: EntryKind;
@@ -480,6 +540,10 @@ export interface IMetaResponse {
   raw: { [file: string]: JSONValue };
   problems: Array<{ file: string; message: string }>;
   validation: IValidation | null;
+  /** Health warnings (absent from older servers). */
+  health?: IHealthWarning[];
+  /** TIFF and OME-TIFF files (absent from older servers). */
+  tiff?: ITiffMeta | null;
 }
 
 /** The storage figures of a dataset or of one of its levels. */

@@ -10,6 +10,7 @@ import * as React from 'react';
 import type {
   IConversionOptions,
   IEntry,
+  IHealthFix,
   IJob,
   IRoot,
   ISubmitJobRequest
@@ -92,11 +93,46 @@ export interface IConvertValues {
   overwrite: boolean;
 }
 
-export function initialValues(entry: IEntry): IConvertValues {
-  const first = conversionChoices(entry)[0];
+/** The form's starting values; `preset` (a health warning's fix) picks the conversion
+ * and fills in its options. */
+export function initialValues(
+  entry: IEntry,
+  preset: IHealthFix | null = null
+): IConvertValues {
+  const choices = conversionChoices(entry);
+  const index = preset
+    ? Math.max(
+        0,
+        choices.findIndex(choice => choice.kind === preset.kind)
+      )
+    : 0;
+  const base = initialDefaults(choices[index]?.destination ?? '', index);
+  const options = preset?.options ?? {};
   return {
-    choice: 0,
-    destination: first?.destination ?? '',
+    ...base,
+    ngffVersion: options.ngff_version ?? base.ngffVersion,
+    codec: options.codec ?? base.codec,
+    compressionLevel: options.compression_level ?? base.compressionLevel,
+    levels:
+      options.levels === undefined || options.levels === null
+        ? base.levels
+        : String(options.levels),
+    downsampling: options.downsampling ?? base.downsampling,
+    labels: options.labels ?? base.labels,
+    chunks: options.chunks ? options.chunks.join(', ') : base.chunks,
+    shards: options.shards ? options.shards.join(', ') : base.shards,
+    tiffCompression: options.tiff_compression ?? base.tiffCompression,
+    level:
+      options.level === undefined || options.level === null
+        ? base.level
+        : String(options.level)
+  };
+}
+
+function initialDefaults(destination: string, choice: number): IConvertValues {
+  return {
+    choice,
+    destination,
     ngffVersion: '0.4',
     codec: 'blosc-zstd',
     compressionLevel: 5,
@@ -125,18 +161,23 @@ export function ConvertForm(props: {
   entry: IEntry;
   /** The level paths of a multiscale source, in declared order. */
   levels?: string[];
+  /** Start from this conversion (a health warning's fix). */
+  preset?: IHealthFix | null;
   submit: (request: ISubmitJobRequest) => Promise<IJob>;
   onSubmitted?: (job: IJob) => void;
 }): JSX.Element {
   const { root, entry } = props;
   const choices = conversionChoices(entry);
-  const [values, setValues] = React.useState(() => initialValues(entry));
+  const preset = props.preset ?? null;
+  const [values, setValues] = React.useState(() =>
+    initialValues(entry, preset)
+  );
   const [problem, setProblem] = React.useState<string | null>(null);
   const [busy, setBusy] = React.useState(false);
   React.useEffect(() => {
-    setValues(initialValues(entry));
+    setValues(initialValues(entry, preset));
     setProblem(null);
-  }, [root.name, entry.path]);
+  }, [root.name, entry.path, preset]);
   if (choices.length === 0) {
     return (
       <p className="jp-Fileglancer-note">

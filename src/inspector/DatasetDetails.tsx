@@ -5,7 +5,15 @@
  */
 import * as React from 'react';
 
-import type { IEntry, IMetaResponse, IRoot, IStatsResponse } from '../api';
+import type {
+  IEntry,
+  IHealthFix,
+  IMetaResponse,
+  IRoot,
+  IStatsResponse
+} from '../api';
+import { HealthWarnings } from './sections/HealthSection';
+import { TiffSection } from './sections/TiffSection';
 import { ConvertForm } from '../convert/ConvertForm';
 import { conversionChoices } from '../convert/conversionChoices';
 import { firstMultiscale } from './facts';
@@ -85,6 +93,9 @@ export function MetadataTab(props: { meta: IMetaResponse }): JSX.Element {
   if (meta.group && meta.group.members.length > 0 && multiscales.length === 0) {
     sections.push(<GroupMembersSection key="members" group={meta.group} />);
   }
+  if (meta.tiff) {
+    sections.push(<TiffSection key="tiff" tiff={meta.tiff} />);
+  }
   if (meta.n5) {
     const n5 = <N5Section key="n5" n5={meta.n5} />;
     sections.push(n5);
@@ -129,6 +140,9 @@ export function DatasetDetails(props: {
   root: IRoot;
   entry: IEntry;
   actions: IInspectorActions;
+  /** The Convert tab's starting point (a health warning's fix). */
+  convertPreset?: IHealthFix | null;
+  onFix?: (fix: IHealthFix) => void;
 }): JSX.Element | null {
   const { meta, stats } = props;
   const convertible = conversionChoices(props.entry).length > 0;
@@ -144,15 +158,28 @@ export function DatasetDetails(props: {
     return <RequestFailure error={meta.error} />;
   }
   const value = meta.value;
+  const health = value.health ?? [];
   return (
     <section
       className="jp-Fileglancer-inspectorTabs"
       aria-label="Dataset metadata"
     >
       <Problems meta={value} />
-      {value.validation && (
+      {(value.validation || health.length > 0) && (
         <div className="jp-Fileglancer-validationSummary">
-          <ValidationBadge validation={value.validation} />
+          {value.validation && (
+            <ValidationBadge validation={value.validation} />
+          )}
+          {health.length > 0 && (
+            <button
+              type="button"
+              className="jp-Fileglancer-healthBadge"
+              data-action="show-health"
+              onClick={() => props.onTab('validation')}
+            >
+              {health.length} health warning{health.length === 1 ? '' : 's'}
+            </button>
+          )}
         </div>
       )}
       <div className="jp-Fileglancer-tabBar" role="tablist">
@@ -184,7 +211,22 @@ export function DatasetDetails(props: {
         )}
         {tab === 'metadata' && <MetadataTab meta={value} />}
         {tab === 'validation' && (
-          <ValidationSection validation={value.validation} />
+          <>
+            <ValidationSection validation={value.validation} />
+            {health.length > 0 && (
+              <div data-tab-panel="health">
+                <h4 className="jp-Fileglancer-subTitle">Health</h4>
+                <HealthWarnings
+                  health={health}
+                  onFix={
+                    convertible && props.actions.submitConversion
+                      ? props.onFix
+                      : undefined
+                  }
+                />
+              </div>
+            )}
+          </>
         )}
         {tab === 'share' && (
           <ShareTab model={props.share} onShowLinks={props.actions.showLinks} />
@@ -198,6 +240,7 @@ export function DatasetDetails(props: {
                 levels={firstMultiscale(value)?.datasets.map(
                   level => level.path
                 )}
+                preset={props.convertPreset}
                 submit={props.actions.submitConversion}
                 onSubmitted={props.actions.conversionStarted}
               />

@@ -157,6 +157,8 @@ export function InspectorView(props: {
           root={state.root}
           entry={state.entry}
           actions={props.actions ?? {}}
+          convertPreset={model.convertPreset}
+          onFix={fix => model.applyFix(fix)}
         />
       )}
     </div>

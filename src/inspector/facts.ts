@@ -68,6 +68,25 @@ export function arrayFacts(meta: IMetaResponse): IArrayFacts | null {
       logicalBytes: level.logical_bytes
     };
   }
+  const series = meta.tiff?.series[0];
+  if (series) {
+    const level = series.levels[0];
+    const tile = level?.tile ?? null;
+    return {
+      source: 'tiff',
+      shape: series.shape,
+      dimensionNames: series.dims,
+      dtype: series.dtype,
+      chunks: tile ? tiffChunks(series.dims, series.shape, tile) : null,
+      shards: null,
+      codecs: level?.compression
+        ? [{ name: level.compression, configuration: null }]
+        : null,
+      fillValue: undefined,
+      chunksExpected: null,
+      logicalBytes: series.logical_bytes
+    };
+  }
   const n5 = meta.n5 as {
     dataset?: { [key: string]: JSONValue } | null;
   } | null;
@@ -134,4 +153,25 @@ export function channelWavelengths(channel: {
   return Object.entries(channel)
     .filter(([key]) => /wavelength/i.test(key))
     .map(([key, value]) => ({ key, value }));
+}
+
+/**
+ * The chunk of a TIFF series that one tile holds: the tile's (y, x), all samples of a
+ * pixel (RGB "s"), one of every other axis.
+ */
+export function tiffChunks(
+  dims: string[],
+  shape: number[],
+  tile: number[]
+): number[] {
+  const [tileY, tileX] = tile.slice(-2);
+  return dims.map((dim, i) => {
+    if (dim === 'y') {
+      return tileY;
+    }
+    if (dim === 'x') {
+      return tileX;
+    }
+    return dim === 's' ? shape[i] : 1;
+  });
 }

@@ -13,6 +13,7 @@ import {
   getNode,
   getStats,
   IEntry,
+  IHealthFix,
   IMetaResponse,
   INodeResponse,
   IRoot,
@@ -66,7 +67,13 @@ export interface IInspectorOptions {
 }
 
 /** Kinds the server can draw a preview of (an image pyramid or a plain array). */
-const PREVIEWABLE = new Set(['ome-zarr', 'ome-zarr-labels', 'zarr-array']);
+const PREVIEWABLE = new Set([
+  'ome-zarr',
+  'ome-zarr-labels',
+  'zarr-array',
+  'tiff',
+  'ome-tiff'
+]);
 
 export const STATS_POLL_MS = 1000;
 
@@ -124,6 +131,18 @@ export class InspectorModel {
     }
   }
 
+  /** The conversion the Convert tab starts from (a health warning's fix), or null. */
+  get convertPreset(): IHealthFix | null {
+    return this._convertPreset;
+  }
+
+  /** Open the Convert tab filled in with `fix`. */
+  applyFix(fix: IHealthFix): void {
+    this._convertPreset = fix;
+    this._tab = 'convert';
+    this._changed.emit();
+  }
+
   /** The preview of the selected dataset, or null when it has none to draw. */
   get thumbnailUrl(): string | null {
     const state = this._state;
@@ -177,6 +196,7 @@ export class InspectorModel {
     const { root, entry } = selected;
     this._meta = IDLE;
     this._stats = IDLE;
+    this._convertPreset = null;
     this.share.clear();
     // Show what the listing already knows while the confirmed description loads.
     this._setState({ status: 'loading', root, entry });
@@ -277,6 +297,7 @@ export class InspectorModel {
   private _pollInterval: number;
   private _thumbnailUrl: (root: string, path: string) => string;
   private _tab: InspectorTab = 'overview';
+  private _convertPreset: IHealthFix | null = null;
   private _pollTimer: ReturnType<typeof setTimeout> | null = null;
   private _selection: ISelectionModel;
   private _state: InspectorState = { status: 'empty' };

@@ -150,7 +150,7 @@ export function WellSection(props: { well: IOmeWell }): JSX.Element {
   );
 }
 
-function OmeXmlImage(props: { image: IOmeXmlImage }): JSX.Element {
+export function OmeXmlImage(props: { image: IOmeXmlImage }): JSX.Element {
   const { image } = props;
   const objective = image.objective;
   const sizes = Object.entries(image.physical_size)

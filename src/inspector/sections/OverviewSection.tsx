@@ -215,7 +215,7 @@ export function OverviewSection(props: {
       {thumbnailUrl && <Thumbnail url={thumbnailUrl} />}
       {facts && (
         <dl className="jp-Fileglancer-fields" data-block="array">
-          {facts.source !== 'array' && facts.source !== 'n5' && (
+          {!['array', 'n5', 'tiff'].includes(facts.source) && (
             <Field label="Level" name="level">
               {facts.source} (full resolution)
             </Field>
