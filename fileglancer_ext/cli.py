@@ -59,12 +59,12 @@ def _add_info_parser(commands: argparse._SubParsersAction) -> None:
     info = commands.add_parser(
         "info",
         help="summarize a dataset's metadata (what the inspector shows)",
-        description="Summarize a Zarr v2/v3, OME-Zarr (NGFF 0.1-0.5) or N5 dataset from its "
-        "metadata files (never its chunks): shape, dtype, chunks, shards, codecs, axes, "
-        "pixel sizes, channels, levels, and OME-NGFF validation. Exit status: 0, or 2 for "
-        "a missing path.",
+        description="Summarize a Zarr v2/v3, OME-Zarr (NGFF 0.1-0.5), N5 or TIFF / OME-TIFF "
+        "dataset from its metadata (never its chunks or pixels): shape, dtype, chunks, "
+        "shards, codecs, axes, pixel sizes, channels, levels, OME-NGFF validation and "
+        "health warnings. Exit status: 0, or 2 for a missing path.",
     )
-    info.add_argument("path", type=Path, help="the dataset folder")
+    info.add_argument("path", type=Path, help="the dataset folder or TIFF file")
     info.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 
@@ -88,8 +88,9 @@ def _add_validate_parser(commands: argparse._SubParsersAction) -> None:
         help="check an OME-Zarr dataset against the OME-NGFF spec",
         description="Validate an OME-Zarr dataset: its metadata against the official "
         "OME-NGFF JSON schemas (0.1-0.5) and its structure (levels exist, dimensions, "
-        "scales, labels, wells). Exit status: 0 valid, 1 invalid, 2 usage error or "
-        "missing path.",
+        "scales, labels, wells), then list health warnings (what makes a valid dataset "
+        "slow or unviewable, with a suggested conversion); warnings never change the exit "
+        "status: 0 valid, 1 invalid, 2 usage error or missing path.",
     )
     validate.add_argument("path", type=Path, help="the dataset folder (an OME-Zarr group)")
     validate.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -126,11 +127,25 @@ def _run_validate(args: argparse.Namespace) -> int:
     except FileglancerError as err:  # a missing path or a bad override: a usage error
         print(f"fileglancer-ext validate: {err.message}", file=sys.stderr)
         return 2
+    health = _health(args.path)
     if args.json:
-        print(json.dumps(report.to_json(), indent=2))
+        print(json.dumps({**report.to_json(), "health": health}, indent=2))
     else:
-        print(format_validation(args.path, report))
+        print(format_validation(args.path, report, health))
+    # Health warnings are advice: only validation errors fail the command.
     return 0 if report.valid else 1
+
+
+def _health(path: Path) -> list[dict]:
+    """The dataset's health warnings (formats.health); [] when it cannot be summarized."""
+    from .errors import FileglancerError
+    from .formats.health import dataset_health
+    from .formats.summary import summarize
+
+    try:
+        return dataset_health(summarize(path))
+    except FileglancerError:
+        return []
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import FileglancerError, Forbidden, NotFound
+from .formats.health import dataset_health
 from .formats.summary import summarize
 from .formats.validate import validate_dataset
 from .roots import RootRegistry
@@ -25,13 +26,15 @@ _OME_KINDS = frozenset(
 
 def describe_dataset(path: Path) -> dict[str, Any]:
     """The metadata summary of a real path (see `formats.summary`), with `validation`:
-    the OME-NGFF validation report for OME kinds, None for the others.
+    the OME-NGFF validation report for OME kinds, None for the others, and `health`: the
+    list of `formats.health` warnings ([] when there is nothing to say).
 
     Raises NotFound for a missing path; problems of the data are reported, never raised.
     """
     summary = summarize(path)
     is_ome = summary["kind"] in _OME_KINDS
     summary["validation"] = validate_dataset(path).to_json() if is_ome else None
+    summary["health"] = dataset_health(summary)
     return summary
 
 

@@ -13,8 +13,10 @@ if TYPE_CHECKING:
     from .formats.validate import ValidationReport
 
 
-def format_validation(path: Path, report: ValidationReport) -> str:
-    """A summary line, then one line per error and warning."""
+def format_validation(
+    path: Path, report: ValidationReport, health: list[dict[str, Any]] | None = None
+) -> str:
+    """A summary line, then one line per error and warning, then the health warnings."""
     verdict = "valid" if report.valid else "INVALID"
     lines = [
         f"{path}: {verdict}",
@@ -25,7 +27,23 @@ def format_validation(path: Path, report: ValidationReport) -> str:
         for problem in problems:
             lines.append(f"  {title}: {problem.location}: {problem.message} [{problem.source}]")
     lines.append(f"  {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+    lines += health_lines(health or [])
     return "\n".join(lines)
+
+
+def health_lines(health: list[dict[str, Any]]) -> list[str]:
+    """One line per health warning, with its suggested conversion when there is one."""
+    lines = []
+    for entry in health:
+        fix = entry.get("fix")
+        suggestion = ""
+        if fix:
+            options = ", ".join(f"{k}={v}" for k, v in fix["options"].items())
+            suggestion = f" (fix: convert {fix['kind']}" + (f" {options}" if options else "") + ")"
+        lines.append(
+            f"  health {entry['severity']}: {entry['code']}: {entry['message']}{suggestion}"
+        )
+    return lines
 
 
 def format_summary(path: Path, summary: dict[str, Any]) -> str:
@@ -42,6 +60,8 @@ def format_summary(path: Path, summary: dict[str, Any]) -> str:
         lines += _multiscale_lines(image)
     if (ome.get("omero") or {}).get("channels"):
         lines += _channel_lines(ome["omero"]["channels"])
+    if summary.get("tiff"):
+        lines += _tiff_lines(summary["tiff"])
     group = summary.get("group")
     if group and not ome.get("multiscales"):
         more = " (first ones only)" if group.get("members_truncated") else ""
@@ -55,6 +75,7 @@ def format_summary(path: Path, summary: dict[str, Any]) -> str:
             f"{len(validation['warnings'])} warning(s); `fileglancer-ext validate` for details)"
         )
     lines += [f"  problem: {p['file']}: {p['message']}" for p in summary.get("problems", [])]
+    lines += health_lines(summary.get("health") or [])
     return "\n".join(lines)
 
 
@@ -73,6 +94,34 @@ def _array_lines(array: dict[str, Any]) -> list[str]:
         f"  chunks expected: {array['chunks_expected']:,}  "
         f"uncompressed: {_bytes(array['logical_bytes'])}"
     )
+    return lines
+
+
+def _tiff_lines(tiff: dict[str, Any]) -> list[str]:
+    flavor = ", ".join(tiff["flavors"]) or "plain"
+    lines = [f"  TIFF ({flavor}), {tiff['series_total']} series, {_bytes(tiff['file_size'])}"]
+    for series in tiff["series"]:
+        lines.append(
+            f"  series {series['index']}: {_dims(series['shape'])} ({series['axes']})  "
+            f"dtype: {series['dtype']}"
+        )
+        for level in series["levels"]:
+            layout = (
+                f"tiles {_dims(level['tile'])}"
+                if level["tile"]
+                else f"strips of {level['rows_per_strip']} rows"
+            )
+            lines.append(
+                f"    level {level['level']}: {_dims(level['shape'])}  {layout}  "
+                f"{level['compression']}  {level['photometric']}"
+            )
+        sizes = series["pixel_size"]
+        if sizes:
+            shown = ", ".join(f"{a} {v['value']:g} {v.get('unit') or ''}" for a, v in sizes.items())
+            lines.append(f"    pixel size: {shown.strip()}")
+        for index, channel in enumerate(series["channels"]):
+            color = f" #{channel['color']}" if channel.get("color") else ""
+            lines.append(f"    channel {index}: {channel.get('name') or '(no name)'}{color}")
     return lines
 
 

@@ -21,6 +21,8 @@ path). What it reads:
   the central chunk-aligned region of at most `MAX_PLAIN_CHUNKS` chunks instead of the
   whole plane.
 
+* **TIFF / OME-TIFF file**: the first series' smallest level, see `thumbnail_tiff`.
+
 Bounds: the plane(s) read may be at most `MAX_PLANE_BYTES` uncompressed and the chunks they
 touch at most `MAX_DECODED_BYTES` decoded; beyond that `BadRequest` ("too large for a
 preview"). Missing chunks read as the fill value. Results are kept in a small thread-safe
@@ -80,6 +82,16 @@ def render_thumbnail(path: Path, *, size: int = DEFAULT_SIZE) -> bytes:
     if isinstance(size, bool) or not isinstance(size, int) or not MIN_SIZE <= size <= MAX_SIZE:
         raise BadRequest(f"size must be an integer from {MIN_SIZE} to {MAX_SIZE}, got {size!r}")
     path = Path(path)
+    if path.is_file():  # TIFF / OME-TIFF: the cache key is the file's mtime and size
+        from .thumbnail_tiff import render_tiff_thumbnail
+
+        stat = path.stat()
+        key = (os.fspath(path), size, (stat.st_mtime_ns, stat.st_size))
+        cached = _CACHE.get(key)
+        if cached is None:
+            cached = render_tiff_thumbnail(path, size)
+            _CACHE.put(key, cached)
+        return cached
     source = _find_source(path)
     key = (os.fspath(path), size, source.stamps)
     cached = _CACHE.get(key)

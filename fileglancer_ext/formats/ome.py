@@ -301,17 +301,33 @@ def _q(value: Any, unit: Any) -> dict[str, Any] | None:
 
 
 def _ome_xml(reader: MetadataReader, path: Path) -> dict[str, Any] | None:
-    """Per image: name, acquisition date, pixels, channels (wavelengths) and its objective."""
+    """The OME-XML file at `path` summarized (see `ome_xml_summary`); None with a problem."""
     raw = reader.read_bytes(path, limit=MAX_OME_XML_BYTES)
     if raw is None:
         return None
     try:
-        from ome_types import from_xml
-
-        ome = from_xml(raw.decode("utf-8"))
+        return ome_xml_summary(raw.decode("utf-8"))
     except Exception as err:  # ome-types raises parser and validation errors of many kinds
         reader.problem(path, f"cannot parse the OME-XML: {short(err)}")
         return None
+
+
+def _color(channel: Any) -> str | None:
+    """A channel's colour as "RRGGBB", None unless the XML sets one (ome-types defaults white)."""
+    if "color" not in channel.model_fields_set or channel.color is None:
+        return None
+    red, green, blue = channel.color.as_rgb_tuple()[:3]
+    return f"{red:02X}{green:02X}{blue:02X}"
+
+
+def ome_xml_summary(xml: str) -> dict[str, Any]:
+    """Per image: name, acquisition date, pixels, channels (colour, wavelengths), objective.
+
+    Raises whatever ome-types raises for XML it cannot parse (callers make it a problem).
+    """
+    from ome_types import from_xml
+
+    ome = from_xml(xml)
     objectives = {o.id: (inst.id, o) for inst in ome.instruments for o in inst.objectives}
     images = []
     for image in ome.images[:MAX_LIST]:
@@ -338,6 +354,7 @@ def _ome_xml(reader: MetadataReader, path: Path) -> dict[str, Any] | None:
                     ch.excitation_wavelength, ch.excitation_wavelength_unit
                 ),
                 "fluor": ch.fluor,
+                "color": _color(ch),
             }
             for ch in px.channels
         ]

@@ -14,6 +14,7 @@ bioformats2raw OME-XML by 50 MiB), never chunks, and returns a JSON-ready dict::
                                      # shape/chunks/dtype/pixel_size), omero, labels,
                                      # image_label, plate, well, bioformats2raw
       "n5": {"dataset": ..., "group": ...} | None,
+      "tiff": TIFF | None,           # formats.tiff.tiff_summary, for tiff / ome-tiff files
       "raw": {"<file relative to path>": <parsed JSON, or None when unparseable>},
       "problems": [{"file": "<relative file>" | "." | None, "message": str}],
     }
@@ -31,8 +32,12 @@ itemsize, chunk_shape (inner chunks when sharded), shard_shape, chunks_per_shard
 dimension_names (v2: xarray's _ARRAY_DIMENSIONS), attributes, chunks_expected (chunk files,
 or shard files when sharded) and logical_bytes (prod(shape) * itemsize).
 
+TIFF and OME-TIFF files (kinds "tiff" / "ome-tiff", confirmed by their magic bytes) get a
+"tiff" section (`formats.tiff.tiff_summary`: series, levels, tiling, compression, pixel
+sizes, channels), read from IFDs and descriptions only; "tiff" is None for other kinds.
+
 Bad metadata never raises: each unreadable, oversized or malformed file becomes a problem
-and the rest is still summarized. TIFF files get only their kind (a later issue).
+and the rest is still summarized.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from ..errors import NotFound
 from .detect import detect_kind
 from .n5 import n5_summary
 from .ome import group_attrs, ome_summary
+from .tiff import tiff_summary
 from .zarr_meta import MetadataReader, consolidated_members, listed_members, read_array
 
 _OME_KINDS = ("ome-zarr", "ome-zarr-plate", "ome-zarr-well", "ome-zarr-labels", "bioformats2raw")
@@ -59,7 +65,8 @@ def summarize(path: Path, *, member_limit: int = 200) -> dict[str, Any]:
     if not path.exists():
         raise NotFound(f"{path.name or path} does not exist")
     is_dir = path.is_dir()
-    info = detect_kind(path, is_dir=is_dir)
+    # One selected file: worth checking a TIFF's magic bytes and OME-XML.
+    info = detect_kind(path, is_dir=is_dir, confirm=not is_dir)
     reader = MetadataReader(path)
     result: dict[str, Any] = {
         "kind": info.kind,
@@ -69,10 +76,17 @@ def summarize(path: Path, *, member_limit: int = 200) -> dict[str, Any]:
         "group": None,
         "ome": None,
         "n5": None,
+        "tiff": None,
         "raw": reader.raw,
         "problems": reader.problems,
     }
     if not is_dir:
+        # Detection's word on the name (a text file named .tif, an .ome.tif without
+        # OME-XML); damage is for tiff_summary to describe.
+        if info.problem is not None and not info.problem.startswith("damaged"):
+            reader.problem(path, info.problem)
+        if info.kind in ("tiff", "ome-tiff"):
+            result["tiff"] = tiff_summary(reader, path)
         return result
     if info.kind == "zarr-array":
         result["array"] = read_array(reader, path)

@@ -121,6 +121,7 @@ describe('the favourites in the browser', () => {
     await until(() =>
       expect(panel.node.querySelector('[data-places="favourites"]')).toBeNull()
     );
+    expect(panel.node.textContent).toContain('Favourites (0)');
     panel.dispose();
   });
 });

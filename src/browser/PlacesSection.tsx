@@ -49,38 +49,37 @@ function PlaceList(props: {
   );
 }
 
+/**
+ * Both lists are always there (recent datasets folded), so selecting a dataset, which
+ * records it as recent, never moves the listing under the pointer.
+ */
 export function PlacesSection(props: {
   places: PlacesModel;
   onOpen: (place: IPlace) => void;
-}): JSX.Element | null {
+}): JSX.Element {
   const { places } = props;
   useSignal(places.changed);
-  if (places.favourites.length === 0 && places.recent.length === 0) {
-    return null;
-  }
   return (
     <div className="jp-Fileglancer-placesSection">
-      {places.favourites.length > 0 && (
-        <details open data-section="favourites">
-          <summary>Favourites</summary>
+      <details open data-section="favourites">
+        <summary>Favourites ({places.favourites.length})</summary>
+        {places.favourites.length > 0 ? (
           <PlaceList
             name="favourites"
             places={places.favourites}
             onOpen={props.onOpen}
             onRemove={place => places.toggleFavourite(place)}
           />
-        </details>
-      )}
-      {places.recent.length > 0 && (
-        <details data-section="recent">
-          <summary>Recent datasets</summary>
-          <PlaceList
-            name="recent"
-            places={places.recent}
-            onOpen={props.onOpen}
-          />
-        </details>
-      )}
+        ) : (
+          <p className="jp-Fileglancer-placesHint">
+            Star a folder or dataset from its context menu.
+          </p>
+        )}
+      </details>
+      <details data-section="recent">
+        <summary>Recent datasets ({places.recent.length})</summary>
+        <PlaceList name="recent" places={places.recent} onOpen={props.onOpen} />
+      </details>
     </div>
   );
 }
