@@ -8,6 +8,7 @@ fileglancer features separately from the rest of Jupyter.
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 from typing import Any
 
@@ -29,6 +30,26 @@ class FileglancerAPIHandler(ExtensionHandlerMixin, APIHandler):
     """Base of every authenticated route: JSON errors as {"error": code, "message": text}."""
 
     auth_resource = AUTH_RESOURCE
+
+    @property
+    def owner(self) -> str:
+        """Whose links and jobs these are: the hub's user name under a hub; on a plain
+        single-user server, the OS user who runs it (as for the CLI)."""
+        # jupyter_server's own token/password login names a random anonymous user per
+        # browser session, all of them the one person who runs this server.
+        if type(self.identity_provider).__module__.startswith("jupyter_server."):
+            return getpass.getuser()
+        return self.current_user.username
+
+    def json_body(self) -> dict[str, Any]:
+        """The request body as a JSON object; BadRequest when it is anything else."""
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except json.JSONDecodeError as err:
+            raise BadRequest(f"The request body is not valid JSON: {err}.") from None
+        if not isinstance(body, dict):
+            raise BadRequest("The request body must be a JSON object.")
+        return body
 
     def write_json(self, payload: Any, status: int = 200) -> None:
         self.set_status(status)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import getpass
-import json
-from typing import Any
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
@@ -19,24 +16,6 @@ class _JobsAPIHandler(FileglancerAPIHandler):
     @property
     def jobs(self) -> ConversionJobService:
         return self.extensionapp.job_service
-
-    @property
-    def owner(self) -> str:
-        # As for share links: jupyter_server's own login names a random anonymous user per
-        # browser session, all of them the OS user who runs this server. Under a hub, the
-        # hub's user name is stable.
-        if type(self.identity_provider).__module__.startswith("jupyter_server."):
-            return getpass.getuser()
-        return self.current_user.username
-
-    def json_body(self) -> dict[str, Any]:
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except json.JSONDecodeError as err:
-            raise BadRequest(f"The request body is not valid JSON: {err}.") from None
-        if not isinstance(body, dict):
-            raise BadRequest("The request body must be a JSON object.")
-        return body
 
 
 class JobsHandler(_JobsAPIHandler):

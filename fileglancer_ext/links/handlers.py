@@ -8,7 +8,6 @@ The share route (`ShareHandler`) is a plain tornado handler configured only with
 from __future__ import annotations
 
 import asyncio
-import getpass
 import json
 import logging
 import re
@@ -47,15 +46,6 @@ class _LinksAPIHandler(FileglancerAPIHandler):
     def links(self) -> ShareLinkService:
         return self.extensionapp.link_service
 
-    @property
-    def owner(self) -> str:
-        # jupyter_server's own token/password login names a random anonymous user per
-        # browser session, all of them the one person who runs this server: links belong
-        # to that OS user (as with the CLI). Under a hub, the hub's user name is stable.
-        if type(self.identity_provider).__module__.startswith("jupyter_server."):
-            return getpass.getuser()
-        return self.current_user.username
-
     def link_json(self, link: ShareLink, target_exists: bool | None = None) -> dict[str, Any]:
         payload = link.to_json()
         payload["url"] = self.share_url(link)
@@ -67,15 +57,6 @@ class _LinksAPIHandler(FileglancerAPIHandler):
         if not public:  # this server, as the request reached it
             public = f"{self.request.protocol}://{self.request.host}{self.base_url.rstrip('/')}"
         return f"{public}{SHARE_PREFIX}/{link.token}/"
-
-    def json_body(self) -> dict[str, Any]:
-        try:
-            body = json.loads(self.request.body or b"{}")
-        except json.JSONDecodeError as err:
-            raise BadRequest(f"The request body is not valid JSON: {err}.") from None
-        if not isinstance(body, dict):
-            raise BadRequest("The request body must be a JSON object.")
-        return body
 
 
 class LinksHandler(_LinksAPIHandler):

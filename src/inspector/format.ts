@@ -109,6 +109,13 @@ export function formatQuantity(
   return unit ? `${number} ${unit}` : number;
 }
 
+/** A `{value, unit}` as "520 nm"; "—" when there is none. */
+export function formatMaybeQuantity(
+  quantity: { value: number; unit: string | null } | null | undefined
+): string {
+  return quantity ? formatQuantity(quantity.value, quantity.unit) : '—';
+}
+
 /** "1.79×" (uncompressed over stored); "—" when unknown. */
 export function formatRatio(ratio: number | null | undefined): string {
   if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) {

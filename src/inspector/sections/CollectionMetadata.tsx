@@ -16,7 +16,7 @@ import type {
   JSONValue
 } from '../../api';
 import { kindName } from '../../kinds';
-import { formatQuantity, formatShape } from '../format';
+import { formatMaybeQuantity, formatQuantity, formatShape } from '../format';
 import { Field, Section, Table } from './common';
 
 function labelColorCount(label: IOmeLabel): number | null {
@@ -204,18 +204,8 @@ export function OmeXmlImage(props: { image: IOmeXmlImage }): JSX.Element {
             key: String(i),
             cells: [
               channel.name ?? channel.id ?? `Channel ${i}`,
-              channel.excitation_wavelength
-                ? formatQuantity(
-                    channel.excitation_wavelength.value,
-                    channel.excitation_wavelength.unit
-                  )
-                : '—',
-              channel.emission_wavelength
-                ? formatQuantity(
-                    channel.emission_wavelength.value,
-                    channel.emission_wavelength.unit
-                  )
-                : '—',
+              formatMaybeQuantity(channel.excitation_wavelength),
+              formatMaybeQuantity(channel.emission_wavelength),
               channel.fluor ?? '—'
             ]
           }))}

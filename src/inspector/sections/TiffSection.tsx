@@ -10,7 +10,7 @@ import { pixelSizeText } from '../facts';
 import {
   channelColor,
   formatBytes,
-  formatQuantity,
+  formatMaybeQuantity,
   formatShape
 } from '../format';
 import { OmeXmlImage } from './CollectionMetadata';
@@ -86,18 +86,8 @@ function SeriesSection(props: {
                     style={color ? { backgroundColor: color } : undefined}
                   />,
                   channel.name ?? `Channel ${i}`,
-                  channel.excitation_wavelength
-                    ? formatQuantity(
-                        channel.excitation_wavelength.value,
-                        channel.excitation_wavelength.unit
-                      )
-                    : '—',
-                  channel.emission_wavelength
-                    ? formatQuantity(
-                        channel.emission_wavelength.value,
-                        channel.emission_wavelength.unit
-                      )
-                    : '—'
+                  formatMaybeQuantity(channel.excitation_wavelength),
+                  formatMaybeQuantity(channel.emission_wavelength)
                 ]
               };
             })}
