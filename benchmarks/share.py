@@ -8,7 +8,13 @@ serves the same folder three ways, each in its own process on a free loopback po
 - ours: `fileglancer-ext serve-links` over a SQLite link store, one link to the folder
   (every request looks its token up in the store, confines the path and streams in blocks);
 - static: tornado's own `StaticFileHandler` on the same folder, the same stack without links;
-- nginx: `nginx` with sendfile, when it is installed ("n/a" otherwise).
+- nginx: `nginx` with sendfile, when it is installed ("n/a" otherwise);
+- ours S3: the same link server's S3 API (`GetObject` of `/fileglancer/s3/{token}/{key}`).
+
+Then `ListObjectsV2` (pages of 1000 keys, `delimiter=/`) walks folders of `--list-sizes`
+empty files through the S3 API, beside the plain route's JSON folder listing
+(`--directory-listing`, which stops at 10,000 entries): the first page after a restart
+(a cold scan of the folder), the whole walk, and keys/s.
 
 An aiohttp client in this process keeps `--clients` requests in flight for `--seconds` per
 case, cycling over the files, and checks every answer's length; `--rounds` rounds visit
@@ -124,6 +130,112 @@ def link_server(folder: Path, scratch: Path, probe: str, extra: list[str]) -> Se
     base = f"http://127.0.0.1:{port}/fileglancer/s/{token}/"
     command = [*cli, "serve-links", "--store-url", store_url, "--port", str(port)]
     return Server("ours", [*command, "--base-url", "/", *extra], base, base + probe)
+
+
+def s3_link_server(folder: Path, scratch: Path, probe: str, extra: list[str]) -> Server:
+    """Our link server answering S3 GetObject: the bucket is the token, keys are paths."""
+    server = link_server(folder, scratch / "s3", probe, extra)
+    token = server.base.rstrip("/").rsplit("/", 1)[1]
+    base = server.base.replace(f"/fileglancer/s/{token}/", f"/fileglancer/s3/{token}/")
+    return Server("ours S3", server.command, base, base + probe)
+
+
+def listing_server(folder: Path, scratch: Path) -> tuple[Server, str, str]:
+    """A link server with folder listings on: (server, S3 bucket URL, share URL)."""
+    server = link_server(folder, scratch / "listing", "", ["--directory-listing"])
+    token = server.base.rstrip("/").rsplit("/", 1)[1]
+    bucket = server.base.replace(f"/fileglancer/s/{token}/", f"/fileglancer/s3/{token}")
+    return server, bucket, server.base
+
+
+def ensure_listing_folders(folder: Path, sizes: list[int]) -> dict[int, str]:
+    """Folders of `size` empty files each (written unless present): {size: name}."""
+    names: dict[int, str] = {}
+    for size in sizes:
+        sub = folder / f"listing-{size}"
+        sub.mkdir(parents=True, exist_ok=True)
+        if sum(1 for _ in os.scandir(sub)) != size:
+            for i in range(size):
+                (sub / f"{i}.0").touch()
+        names[size] = sub.name
+    return names
+
+
+@dataclass
+class ListingResult:
+    first_page: float  # seconds
+    walk: float  # seconds for every page
+    keys: int
+    pages: int
+
+
+async def list_objects_walk(bucket: str, prefix: str) -> ListingResult:
+    """Every ListObjectsV2 page of `prefix` in turn, following continuation tokens."""
+    first = 0.0
+    keys = pages = 0
+    token: str | None = None
+    async with aiohttp.ClientSession() as session:
+        started = time.perf_counter()
+        while True:
+            params = {"list-type": "2", "prefix": prefix, "delimiter": "/", "max-keys": "1000"}
+            if token:
+                params["continuation-token"] = token
+            async with session.get(bucket, params=params) as response:
+                body = await response.text()
+            if response.status != 200:
+                raise RuntimeError(f"{bucket}: HTTP {response.status}")
+            pages += 1
+            keys += body.count("<Key>")
+            if pages == 1:
+                first = time.perf_counter() - started
+            if "<IsTruncated>true</IsTruncated>" not in body:
+                break
+            token = body.split("<NextContinuationToken>", 1)[1].split("<", 1)[0]
+        return ListingResult(first, time.perf_counter() - started, keys, pages)
+
+
+async def plain_listing(share: str, name: str) -> ListingResult:
+    """The plain route's JSON listing of a folder (one answer, at most 10,000 entries)."""
+    async with aiohttp.ClientSession() as session:
+        started = time.perf_counter()
+        async with session.get(share + name) as response:
+            listing = await response.json()
+        elapsed = time.perf_counter() - started
+    return ListingResult(elapsed, elapsed, len(listing["entries"]), 1)
+
+
+def measure_listings(folder: Path, scratch: Path, sizes: list[int]) -> None:
+    """Print the S3 ListObjectsV2 walk beside the plain route's listing, per folder size."""
+    if not sizes:
+        return
+    names = ensure_listing_folders(folder, sizes)
+    print()
+    header = ("entries", "listing", "first page", "whole folder", "pages", "keys/s")
+    lines = [header]
+    for size, name in names.items():
+        # A fresh server per size: its first page is a cold scan of the folder.
+        server, bucket, share = listing_server(folder, scratch)
+        with server:
+            cold = asyncio.run(list_objects_walk(bucket, f"{name}/"))
+            warm = asyncio.run(list_objects_walk(bucket, f"{name}/"))
+            plain = asyncio.run(plain_listing(share, name))
+        for label, result in (("S3 cold", cold), ("S3 cached", warm), ("plain JSON", plain)):
+            lines.append(
+                (
+                    f"{size:,}",
+                    label,
+                    f"{result.first_page * 1e3:,.1f} ms",
+                    f"{result.walk * 1e3:,.0f} ms",
+                    f"{result.pages}",
+                    f"{result.keys / result.walk:,.0f}" + ("" if result.keys == size else "*"),
+                )
+            )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for number, line in enumerate(lines):
+        print(" | ".join(cell.rjust(width) for cell, width in zip(line, widths, strict=True)))
+        if number == 0:
+            print("-+-".join("-" * width for width in widths))
+    print("* the plain route lists at most 10,000 entries of a folder.")
 
 
 STATIC_SERVER = """
@@ -271,6 +383,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="run our link server with --io-in-threads (slow-storage mode)",
     )
     parser.add_argument(
+        "--list-sizes",
+        type=int,
+        nargs="*",
+        default=[10_000, 100_000],
+        help="folder sizes the S3 listing walks (10000 100000; none to skip)",
+    )
+    parser.add_argument(
         "--workdir",
         type=Path,
         default=DEFAULT_WORKDIR,
@@ -295,6 +414,9 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "static": static_server(folder, probe),
         "nginx": nginx_server(folder, scratch, probe),
+        "ours S3": s3_link_server(
+            folder, scratch, probe, ["--io-in-threads"] if args.io_in_threads else []
+        ),
     }
     # Every server is measured in every round, interleaved, so that load from elsewhere on
     # the machine hits them alike; the table shows each one's median round.
@@ -325,6 +447,11 @@ def main(argv: list[str] | None = None) -> int:
     ]
     print()
     print_table(rows)
+    listing_scratch = Path(tempfile.mkdtemp(prefix="fileglancer-bench-list-"))
+    try:
+        measure_listings(folder, listing_scratch, args.list_sizes)
+    finally:
+        shutil.rmtree(listing_scratch, ignore_errors=True)
     return 0
 
 

@@ -28,8 +28,13 @@ from .links.serving import ShareServer
 from .links.store import ShareLinkStore
 from .links.viewers_route import viewers_routes
 from .roots import Root, RootRegistry, load_roots
+from .s3.buckets import ShareBuckets
+from .s3.handlers import s3_routes
+from .shortlinks.handlers import short_link_redirect_route, short_links_api_routes
+from .shortlinks.store import ShortLinkStore
 from .viewers import ViewerConfig
 from .viewers.config import (
+    DEFAULT_AVIVATOR_URL,
     DEFAULT_MAX_CHANNELS,
     DEFAULT_NEUROGLANCER_URL,
     DEFAULT_VALIDATOR_URL,
@@ -128,6 +133,13 @@ class FileglancerApp(ExtensionApp):
         appended. "" hides vizarr.""",
     )
 
+    avivator_url = Unicode(
+        DEFAULT_AVIVATOR_URL,
+        config=True,
+        help="""The Avivator deployment for OME-Zarr 0.4 images and bioformats2raw output;
+        the data link's URL is appended. "" hides Avivator.""",
+    )
+
     ome_ngff_validator_url = Unicode(
         DEFAULT_VALIDATOR_URL,
         config=True,
@@ -149,8 +161,10 @@ class FileglancerApp(ExtensionApp):
         config=True,
         help="""More web viewers to offer for shared datasets, each
         {"name": "My viewer", "url_template": "https://viewer.example/?url={url}",
-         "kinds": ["ome-zarr", "zarr-array"]}. The template takes {url} (the data link's
-        URL) or {url_encoded}; "kinds" lists the dataset kinds the viewer opens.""",
+         "kinds": ["ome-zarr", "zarr-array"], "versions": ["0.5"]}. The template takes
+        {url} (the data link's URL) or {url_encoded}; "kinds" lists the dataset kinds the
+        viewer opens; the optional "versions" lists the OME-NGFF versions it opens (the
+        viewer is then not offered for other versions, N5 or plain Zarr).""",
     )
 
     conversion_workers = Int(
@@ -207,6 +221,7 @@ class FileglancerApp(ExtensionApp):
         self.inspector = DatasetInspector(self.registry)
         self.link_store = ShareLinkStore.from_url(self.link_store_url)
         self.link_service = ShareLinkService(self.link_store, self.registry)
+        self.short_link_store = ShortLinkStore(self.link_store.engine)  # same database
         self.share_server = ShareServer(
             self.link_store,
             directory_listing=self.share_directory_listing,
@@ -251,6 +266,7 @@ class FileglancerApp(ExtensionApp):
         return ViewerConfig.from_settings(
             neuroglancer_url=self.neuroglancer_url,
             vizarr_url=self.vizarr_url,
+            avivator_url=self.avivator_url,
             validator_url=self.ome_ngff_validator_url,
             max_channels=self.viewer_max_channels,
             extra_viewers=extra,
@@ -271,9 +287,18 @@ class FileglancerApp(ExtensionApp):
         self.handlers.extend(viewers_routes())
         share = share_route(self.share_server, self.share_allowed_origins, JupyterShareHandler)
         self.handlers.append(share)
+        # Every data link is also an S3 bucket; its listings share the browser's cache.
+        buckets = ShareBuckets(self.share_server, self.browser.lister)
+        s3 = s3_routes(self.share_server, buckets, self.share_allowed_origins)
+        self.handlers.extend(s3)
+        self.handlers.extend(short_links_api_routes())
+        self.handlers.append(short_link_redirect_route(self.short_link_store))
         # HTTP clients such as aiohttp (zarr, fsspec) normalize "%40" in a path to "@", so a
         # base URL like "/user/a%40b/" must also answer shares under its decoded spelling.
         base_url = self.serverapp.base_url
         if unquote(base_url) != base_url:
             alias = url_path_join(re.escape(unquote(base_url)), share[0])
             self.serverapp.web_app.add_handlers(".*$", [(alias, *share[1:])])
+            for pattern, *rest in s3:
+                s3_alias = url_path_join(re.escape(unquote(base_url)), pattern)
+                self.serverapp.web_app.add_handlers(".*$", [(s3_alias, *rest)])

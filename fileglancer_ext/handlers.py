@@ -41,6 +41,14 @@ class FileglancerAPIHandler(ExtensionHandlerMixin, APIHandler):
             return getpass.getuser()
         return self.current_user.username
 
+    def public_url(self, path: str) -> str:
+        """The public address of `path` (e.g. "/fileglancer/s/TOKEN/"): under
+        `public_base_url` when an admin set one, else this server as the request reached it."""
+        public = self.extensionapp.public_base_url.rstrip("/")
+        if not public:
+            public = f"{self.request.protocol}://{self.request.host}{self.base_url.rstrip('/')}"
+        return f"{public}{path}"
+
     def json_body(self) -> dict[str, Any]:
         """The request body as a JSON object; BadRequest when it is anything else."""
         try:

@@ -448,6 +448,22 @@ class DirectoryLister:
             raise NotFound(f"'{rel_path or '/'}' does not exist.")
         return entry
 
+    @staticmethod
+    def cursor_after(directory: Path, request: ListingRequest, name: str, is_dir: bool) -> str:
+        """A cursor for `request` on `directory` that continues right after the entry `name`
+        (a folder when `is_dir`), whether or not it still exists: keyset continuation, for
+        callers (the S3 listing) that remember a position by name rather than by cursor.
+        Only for sorts by name (other sorts also need the entry's size or mtime)."""
+        key: _ViewKey = (
+            os.fspath(directory),
+            request.sort,
+            request.order,
+            request.hidden,
+            request.filter,
+        )
+        # No snapshot id: `_continue` finds none and rebuilds the position by keyset.
+        return _Cursor("", 1, _fingerprint(key), name, is_dir, None).encode()
+
     def clear(self) -> None:
         """Forget every cached snapshot (cursors then continue by keyset)."""
         with self._lock:

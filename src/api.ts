@@ -823,3 +823,25 @@ export function cancelJob(
     settings
   );
 }
+
+/** A short, public redirect to a (long) viewer URL. */
+export interface IShortLink {
+  key: string;
+  url: string;
+  label: string | null;
+  created: string;
+  updated: string;
+  /** The public address that redirects to `url`. */
+  short_url: string;
+}
+
+export function createShortLink(
+  request: { url: string; label?: string | null },
+  settings?: ServerConnection.ISettings
+): Promise<IShortLink> {
+  return requestAPI<IShortLink>(
+    'short-links',
+    { method: 'POST', body: JSON.stringify(request) },
+    settings
+  );
+}

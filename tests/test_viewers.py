@@ -353,6 +353,7 @@ def test_ome_zarr_offers_neuroglancer_vizarr_and_the_validator(demo):
     assert [v["name"] for v in result["viewers"]] == [
         "Neuroglancer",
         "vizarr",
+        "Avivator",
         "OME-NGFF validator",
     ]
     urls = {v["name"]: v["url"] for v in result["viewers"]}
@@ -371,7 +372,7 @@ def test_plain_array_offers_only_neuroglancer(demo):
     ("kind", "expected"),
     [
         ("ome-zarr-plate", ["vizarr", "OME-NGFF validator"]),
-        ("bioformats2raw", ["OME-NGFF validator"]),
+        ("bioformats2raw", ["Avivator", "OME-NGFF validator"]),
         ("zarr-group", []),
         ("tiff", []),
         ("directory", []),

@@ -53,10 +53,7 @@ class _LinksAPIHandler(FileglancerAPIHandler):
         return payload
 
     def share_url(self, link: ShareLink) -> str:
-        public = self.extensionapp.public_base_url.rstrip("/")
-        if not public:  # this server, as the request reached it
-            public = f"{self.request.protocol}://{self.request.host}{self.base_url.rstrip('/')}"
-        return f"{public}{SHARE_PREFIX}/{link.token}/"
+        return self.public_url(f"{SHARE_PREFIX}/{link.token}/")
 
 
 class LinksHandler(_LinksAPIHandler):

@@ -17,6 +17,9 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.httpserver import HTTPServer
 
+from ..s3.handlers import s3_routes
+from ..shortlinks.handlers import short_link_redirect_route
+from ..shortlinks.store import ShortLinkStore
 from .handlers import log_share_request, share_route
 from .serving import ShareServer
 from .store import ShareLinkStore
@@ -42,9 +45,15 @@ def make_link_server_app(
 ) -> web.Application:
     base_url = "/" + base_url.strip("/") + "/" if base_url.strip("/") else "/"
     pattern, handler, kwargs = share_route(shares, allowed_origins)
+    # Every link is also an S3 bucket, and short viewer links redirect from here too.
+    public_routes = [
+        *s3_routes(shares, allowed_origins=allowed_origins),
+        short_link_redirect_route(ShortLinkStore(shares.store.engine)),
+    ]
     return web.Application(
         [
             (url_path_join(base_url, pattern), handler, kwargs),
+            *((url_path_join(base_url, route[0]), *route[1:]) for route in public_routes),
             (base_url.rstrip("/") + "/?", HealthHandler),
         ],
         # Shares are files: tornado's gzip would defeat byte ranges and Content-Length.

@@ -117,6 +117,11 @@ class ShareServer:
     def close(self) -> None:
         self._touch_writer.shutdown(wait=True)
 
+    def active_link(self, token: str) -> ShareLink | None:
+        """The link of `token` if it works now and is served here (`allowed_roots`)."""
+        link = self.store.lookup_active(token)
+        return link if link is not None and self._root_allowed(link) else None
+
     def open(self, token: str, subpath: str) -> SharedFile | SharedDirectory:
         """The file (opened) or folder at `subpath` inside the share of `token`.
 

@@ -9,7 +9,14 @@ from pathlib import PurePath
 from typing import Any
 
 from ..roots import Root
-from .config import NEUROGLANCER_KINDS, VALIDATOR_KINDS, VIZARR_KINDS, ViewerConfig
+from .config import (
+    AVIVATOR_KINDS,
+    AVIVATOR_OME_VERSIONS,
+    NEUROGLANCER_KINDS,
+    VALIDATOR_KINDS,
+    VIZARR_KINDS,
+    ViewerConfig,
+)
 from .neuroglancer import neuroglancer_state, neuroglancer_url
 from .path_forms import PathForms, path_forms
 from .snippets import code_snippets
@@ -44,8 +51,10 @@ def viewers_for(
     need a URL). `root` and `relative_path` (root-relative, POSIX) give the macOS /
     Windows forms from the root's `smb_url` / `unc_path`; without `root`, the Linux form
     is `local_path` and the others are null. Viewers are offered only for the kinds they
-    open (vizarr and the validator for OME kinds, Neuroglancer for OME-Zarr images and
-    Zarr / N5 arrays); snippets are listed local first, then link. Never raises for odd
+    open (vizarr and the validator for OME kinds, Avivator for OME-NGFF 0.4 and
+    bioformats2raw, Neuroglancer for OME-Zarr images, Zarr
+    arrays and N5 datasets and pyramids; configured viewers by kind and OME-NGFF version);
+    snippets are listed local first, then link. Never raises for odd
     metadata: what cannot be built is left out.
     """
     config = config or ViewerConfig()
@@ -95,9 +104,20 @@ def viewer_links(
             )
     if config.vizarr_url and kind in VIZARR_KINDS:
         links.append({"name": "vizarr", "url": config.vizarr_url + data_url})
+    version = ome_version(summary)
+    if config.avivator_url and kind in AVIVATOR_KINDS:
+        if kind == "bioformats2raw" or version in AVIVATOR_OME_VERSIONS:
+            links.append({"name": "Avivator", "url": config.avivator_url + data_url})
     if config.validator_url and kind in VALIDATOR_KINDS:
         links.append({"name": "OME-NGFF validator", "url": config.validator_url + data_url})
     for extra in config.extra_viewers:
-        if kind in extra.kinds:
+        if extra.opens(kind, version):
             links.append({"name": extra.name, "url": extra.url_for(data_url)})
     return links
+
+
+def ome_version(summary: dict[str, Any]) -> str | None:
+    """The OME-NGFF version of the dataset as text ("0.4", "0.5"), or None if not OME."""
+    ome = summary.get("ome")
+    version = summary.get("ome_version") or (ome.get("version") if isinstance(ome, dict) else None)
+    return str(version) if isinstance(version, str | int | float) and version != "" else None

@@ -1,8 +1,10 @@
 """Neuroglancer viewer states built from the inspector's metadata summary, and their URLs.
 
 `neuroglancer_state(summary, data_url)` returns the state as a JSON-ready dict (None when
-Neuroglancer cannot open the kind); `neuroglancer_url(base, state)` puts it in the URL
-fragment as `#!` + percent-encoded JSON, which Neuroglancer reads on load.
+Neuroglancer cannot open the kind): OME-Zarr images (label images beside them as
+segmentation layers), plain Zarr arrays, and N5 datasets and multiscale groups;
+`neuroglancer_url(base, state)` puts it in the URL fragment as `#!` + percent-encoded
+JSON, which Neuroglancer reads on load.
 
 For OME-Zarr the source is the image group (`zarr2://` or `zarr3://` by Zarr format):
 Neuroglancer reads the multiscales itself. Each omero channel becomes its own image layer
@@ -85,8 +87,8 @@ def neuroglancer_state(
         return _ome_state(summary, url, max_channels, name)
     if kind == "zarr-array" and summary.get("array"):
         return _array_state(summary, url, name)
-    if kind == "n5-array":
-        return {"layers": [{"type": "image", "name": name, "source": f"n5://{url}"}]}
+    if kind in ("n5-array", "n5-group"):
+        return _n5_state(summary, url, name)
     return None
 
 
@@ -293,6 +295,31 @@ def _array_dimension_names(declared: Any, rank: int, summary: dict[str, Any]) ->
         seen.add(name)
         names.append(name)
     return names
+
+
+# --- N5 ---------------------------------------------------------------------------------
+
+
+def _n5_state(summary: dict[str, Any], url: str, name: str) -> dict[str, Any] | None:
+    """One image layer of an N5 dataset or multiscale group (`n5://`); None for a group
+    that is not a pyramid. Neuroglancer names the dimensions and reads the resolution and
+    units from attributes.json itself, and centres the view on the data."""
+    n5 = summary.get("n5") or {}
+    dataset, group = n5.get("dataset"), n5.get("group")
+    if summary.get("kind") == "n5-group":
+        levels = ((group or {}).get("multiscale") or {}).get("levels") or []
+        dimensions = levels[0].get("dimensions") if levels else None
+        if dimensions is None:
+            return None
+    else:
+        dimensions = (dataset or {}).get("dimensions")
+    layer = {"type": "image", "name": name, "source": f"n5://{url}"}
+    state: dict[str, Any] = {"layers": [layer], "selectedLayer": {"layer": name, "visible": True}}
+    if isinstance(dimensions, list) and all(_number(n) for n in dimensions):
+        # N5 stores the fastest axis first: the first two are what the xy panel shows.
+        state["crossSectionScale"] = _fit_zoom([int(n) for n in dimensions[:2]])
+        state["layout"] = "4panel" if len([n for n in dimensions if n > 1]) >= 3 else "xy"
+    return state
 
 
 # --- small helpers ------------------------------------------------------------------------

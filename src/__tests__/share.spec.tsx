@@ -108,6 +108,20 @@ class FakeShareServer {
     return this.link;
   };
 
+  shortened: Array<{ url: string; label?: string | null }> = [];
+
+  createShortLink = async (request: { url: string; label?: string | null }) => {
+    this.shortened.push(request);
+    return {
+      key: 'K3Y',
+      url: request.url,
+      label: request.label ?? null,
+      created: '2026-11-26T04:00:00Z',
+      updated: '2026-11-26T04:00:00Z',
+      short_url: 'http://localhost:8888/fileglancer/v/K3Y'
+    };
+  };
+
   revokeLink = async (id: string): Promise<IShareLink> => {
     this.revoked.push(id);
     const link = { ...this.link!, revoked: true, active: false };
@@ -232,6 +246,27 @@ describe('the Share tab', () => {
     panel.node.querySelector<HTMLElement>('[data-viewer="vizarr"]')!.click();
     expect(opened).toEqual([
       'https://vizarr.example/?source=http://localhost:8888/fileglancer/s/T0KEN/'
+    ]);
+    panel.dispose();
+  });
+
+  it('copies a short link that opens a viewer', async () => {
+    const server = new FakeShareServer();
+    server.link = makeLink();
+    const panel = await inspectShared(server);
+    panel.node
+      .querySelector<HTMLElement>(
+        '[data-action="short-link"][data-viewer="Neuroglancer"]'
+      )!
+      .click();
+    await until(() =>
+      expect(copied).toEqual(['http://localhost:8888/fileglancer/v/K3Y'])
+    );
+    expect(server.shortened).toEqual([
+      {
+        url: 'https://ng.example/#!{"source":"zarr2://http://localhost:8888/fileglancer/s/T0KEN/"}',
+        label: 'Neuroglancer: ome-zarr-0.4/cells.ome.zarr'
+      }
     ]);
     panel.dispose();
   });

@@ -9,6 +9,7 @@ import {
   Button,
   copyIcon,
   launchIcon,
+  linkIcon,
   ToolbarButtonComponent
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
@@ -129,8 +130,11 @@ export function DataLinkToggle(props: {
   );
 }
 
-function ViewerButtons(props: { answer: IViewersResponse }): JSX.Element {
-  const { answer } = props;
+function ViewerButtons(props: {
+  answer: IViewersResponse;
+  model: ShareModel;
+}): JSX.Element {
+  const { answer, model } = props;
   if (!answer.data_url) {
     return (
       <p className="jp-Fileglancer-note">
@@ -146,19 +150,43 @@ function ViewerButtons(props: { answer: IViewersResponse }): JSX.Element {
       </p>
     );
   }
+  const copyShort = async (name: string, url: string) => {
+    try {
+      const short = await model.shortLink(
+        url,
+        `${name}: ${answer.link?.path ?? answer.data_url}`
+      );
+      Clipboard.copyToSystem(short.short_url);
+      Notification.success(`Copied a short ${name} link: ${short.short_url}`, {
+        autoClose: 5000
+      });
+    } catch (error) {
+      Notification.error(`Could not make a short link: ${errorMessage(error)}`);
+    }
+  };
   return (
     <div className="jp-Fileglancer-viewers">
       {answer.viewers.map(viewer => (
-        <Button
-          key={viewer.name}
-          small
-          data-viewer={viewer.name}
-          title={`Open in ${viewer.name} (new browser tab)`}
-          onClick={() => window.open(viewer.url, '_blank', 'noopener')}
-        >
-          <launchIcon.react tag="span" className="jp-Fileglancer-buttonIcon" />
-          {viewer.name}
-        </Button>
+        <span key={viewer.name} className="jp-Fileglancer-viewer">
+          <Button
+            small
+            data-viewer={viewer.name}
+            title={`Open in ${viewer.name} (new browser tab)`}
+            onClick={() => window.open(viewer.url, '_blank', 'noopener')}
+          >
+            <launchIcon.react
+              tag="span"
+              className="jp-Fileglancer-buttonIcon"
+            />
+            {viewer.name}
+          </Button>
+          <ToolbarButtonComponent
+            icon={linkIcon}
+            tooltip={`Copy a short link that opens ${viewer.name}`}
+            dataset={{ action: 'short-link', viewer: viewer.name }}
+            onClick={() => void copyShort(viewer.name, viewer.url)}
+          />
+        </span>
       ))}
     </div>
   );
@@ -239,7 +267,7 @@ export function ShareTab(props: {
         </Button>
       )}
       <Section title="Open in a viewer" name="viewers">
-        <ViewerButtons answer={answer} />
+        <ViewerButtons answer={answer} model={model} />
       </Section>
       <Section title="Path" name="paths">
         <PathForms paths={answer.paths} />

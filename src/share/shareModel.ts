@@ -10,7 +10,9 @@ import {
   createLink,
   getViewers,
   ICreateLinkRequest,
+  createShortLink,
   IShareLink,
+  IShortLink,
   IViewersResponse,
   revokeLink
 } from '../api';
@@ -22,12 +24,17 @@ export interface IShareApi {
   getViewers: (root: string, path: string) => Promise<IViewersResponse>;
   createLink: (request: ICreateLinkRequest) => Promise<IShareLink>;
   revokeLink: (id: string) => Promise<IShareLink>;
+  createShortLink: (request: {
+    url: string;
+    label?: string | null;
+  }) => Promise<IShortLink>;
 }
 
 const DEFAULT_API: IShareApi = {
   getViewers: (root, path) => getViewers(root, path),
   createLink: request => createLink(request),
-  revokeLink: id => revokeLink(id)
+  revokeLink: id => revokeLink(id),
+  createShortLink: request => createShortLink(request)
 };
 
 /** Link lifetimes a user can pick, in seconds (null: never expires). */
@@ -99,6 +106,14 @@ export class ShareModel {
       throw new Error('This dataset has no data link.');
     }
     return this._act(() => this._api.revokeLink(link.id));
+  }
+
+  /**
+   * A short public URL that redirects to `viewerUrl` (a viewer state can be kilobytes
+   * long: too long for chats and papers). Throws the request's error.
+   */
+  shortLink(viewerUrl: string, label: string): Promise<IShortLink> {
+    return this._api.createShortLink({ url: viewerUrl, label });
   }
 
   private async _act(action: () => Promise<IShareLink>): Promise<IShareLink> {

@@ -1,0 +1,104 @@
+"""A share link as an S3 bucket: the bucket is the token, the keys are the shared files.
+
+Plain Python, shared by the route inside Jupyter and the standalone link server. Reads go
+through the share route's `ShareServer` (the same lookup on every request, confinement,
+range planning and ETags); listings through `listing.ObjectLister`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from ..errors import NotFound
+from ..links.serving import ShareResponse, ShareServer, shared_target
+from ..links.store import ShareLink
+from ..listing import DirectoryLister
+from .listing import ListObjectsRequest, ListObjectsResult, ObjectEntry, ObjectLister, object_etag
+
+
+class ShareGone(NotFound):
+    """No active link has this token (unknown, revoked or expired): S3's `NoSuchBucket`."""
+
+    code = "share_gone"
+
+
+class NoSuchObject(NotFound):
+    """No file has this key in the share (S3's `NoSuchKey`)."""
+
+    code = "no_such_key"
+
+
+_GONE = "This share link does not exist, was revoked, or has expired."
+
+
+class ShareBuckets:
+    """Answers the S3 read operations for the links of `shares`; every method blocks briefly."""
+
+    def __init__(self, shares: ShareServer, lister: DirectoryLister | None = None) -> None:
+        self.shares = shares
+        self.objects = ObjectLister(lister)
+
+    def active_link(self, token: str) -> ShareLink:
+        """The link of `token`, looked up now; ShareGone unless it is active and served here."""
+        link = self.shares.active_link(token)
+        if link is None:
+            raise ShareGone(_GONE)
+        return link
+
+    def head_bucket(self, token: str) -> None:
+        """Raises ShareGone unless the bucket exists (HeadBucket)."""
+        self.active_link(token)
+
+    def list_objects(self, token: str, request: ListObjectsRequest) -> ListObjectsResult:
+        """One ListObjectsV2 page of the share of `token`. Raises ShareGone, or
+        InvalidListRequest for a bad argument."""
+        link = self.active_link(token)
+        try:
+            target = shared_target(link)
+        except NotFound:
+            raise ShareGone("The shared folder no longer exists.") from None
+        if os.path.isfile(target):
+            return _list_shared_file(target, request)
+        return self.objects.list_objects(target, request)
+
+    def read_object(
+        self, token: str, key: str, request_headers: Mapping[str, str], *, with_body: bool
+    ) -> ShareResponse:
+        """What a GetObject (with_body) or HeadObject answers, as the share route plans it
+        (`ShareServer.respond`); the caller closes the file. Raises ShareGone, or
+        NoSuchObject when no file has that key (folders are not objects)."""
+        if not _is_plain_key(key):
+            self.active_link(token)
+            raise NoSuchObject(f"The key '{key}' does not exist.")
+        try:
+            response = self.shares.respond(token, key, request_headers, with_body=with_body)
+        except NotFound:
+            self.active_link(token)  # only on a miss: which of the two is missing
+            raise NoSuchObject(f"The key '{key}' does not exist.") from None
+        if response.file is None:  # a folder, when the share route lists folders
+            raise NoSuchObject(f"The key '{key}' does not exist.")
+        return response
+
+
+def _is_plain_key(key: str) -> bool:
+    # Listings only name keys like "a/b.txt": "a//b.txt", "./a" or "a/" would reach the same
+    # or no file under another name, which S3 clients would take for a different object.
+    parts = key.split("/")
+    return bool(key) and all(part not in ("", ".", "..") for part in parts)
+
+
+def _list_shared_file(path: str, request: ListObjectsRequest) -> ListObjectsResult:
+    """A link to one file is a bucket with one key, its name."""
+    name = os.path.basename(path)
+    result = ListObjectsResult()
+    listed = (
+        request.max_keys > 0
+        and request.continuation_token is None
+        and name.startswith(request.prefix)
+        and name > request.start_after
+    )
+    if listed:
+        info = os.stat(path)
+        result.contents.append(ObjectEntry(name, info.st_size, info.st_mtime, object_etag(info)))
+    return result

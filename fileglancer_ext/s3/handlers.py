@@ -1,0 +1,194 @@
+"""HTTP for the S3 read API: `/fileglancer/s3/{bucket}[/{key}]`, path-style, anonymous.
+
+`S3Handler` is the share route (`ShareHandler`: CORS, streaming in blocks, revocation
+checks while streaming, quiet logs) answering S3's operations and S3's XML errors:
+ListObjectsV2 (and v1) and GetBucketLocation (GET of a bucket), HeadBucket, GetObject, HeadObject.
+Every write verb is `AccessDenied`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from jupyter_server.auth.decorator import allow_unauthenticated
+from tornado import iostream
+from tornado.log import access_log
+
+from ..errors import BadRequest, FileglancerError, Forbidden, NotFound, RangeNotSatisfiable
+from ..links.handlers import ShareHandler
+from ..links.serving import ShareServer
+from .buckets import ShareBuckets, ShareGone
+from .documents import error_xml, list_objects_xml, location_xml
+from .listing import ListObjectsRequest
+
+log = logging.getLogger(__name__)
+
+S3_PREFIX = "/fileglancer/s3"
+_S3_ROUTE = rf"{S3_PREFIX}/(?P<bucket>[A-Za-z0-9_-]+)(?:/(?P<key>.*))?"
+_TOKEN_IN_PATH = re.compile(r"(/fileglancer/s3/[A-Za-z0-9_-]{4})[A-Za-z0-9_-]*")
+_WRITE_METHODS = ("PUT", "POST", "DELETE", "PATCH")
+
+
+def s3_code(error: FileglancerError) -> str:
+    """The S3 error code a client expects for one of our errors."""
+    if isinstance(error, ShareGone):
+        return "NoSuchBucket"
+    if isinstance(error, NotFound):
+        return "NoSuchKey"
+    if isinstance(error, RangeNotSatisfiable):
+        return "InvalidRange"
+    if isinstance(error, Forbidden):
+        return "AccessDenied"
+    if isinstance(error, BadRequest):
+        return "InvalidArgument"
+    return "InternalError"
+
+
+class S3Handler(ShareHandler):
+    """The S3 view of every share link: read-only, no login; the token is the bucket."""
+
+    SUPPORTED_METHODS = ("GET", "HEAD", "OPTIONS", *_WRITE_METHODS)  # type: ignore[assignment]
+
+    def initialize(  # type: ignore[override]
+        self,
+        shares: ShareServer,
+        buckets: ShareBuckets,
+        allowed_origins: Sequence[str] = ("*",),
+    ) -> None:
+        super().initialize(shares, allowed_origins)
+        self.buckets = buckets
+        self.request_id = secrets.token_hex(8).upper()
+        self.set_header("x-amz-request-id", self.request_id)
+
+    @allow_unauthenticated
+    def options(self, bucket: str, key: str | None = None) -> None:  # type: ignore[override]
+        # A preflight carries no token check: it reveals nothing and grants nothing.
+        self.set_status(204)
+        self.set_header("Allow", "GET, HEAD, OPTIONS")
+        self.set_header("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+        requested = self.request.headers.get("Access-Control-Request-Headers")
+        self.set_header("Access-Control-Allow-Headers", requested or "Range, If-None-Match")
+        self.set_header("Access-Control-Max-Age", "86400")
+        self.finish()
+
+    def check_xsrf_cookie(self) -> None:
+        # Writes are refused anyway, with the S3 error (not an XSRF page) a client expects.
+        pass
+
+    @allow_unauthenticated
+    async def get(self, bucket: str, key: str | None = None) -> None:  # type: ignore[override]
+        if key:
+            await self._serve_object(bucket, key, include_body=True)
+        elif "location" in self.request.arguments:
+            await self._blocking(self.buckets.head_bucket, bucket)
+            self._finish_xml(location_xml())
+        else:
+            # ListObjectsV2 (`list-type=2`), or v1 for older clients.
+            request = ListObjectsRequest.from_query(self._argument)
+            result = await self._blocking(self.buckets.list_objects, bucket, request)
+            self._finish_xml(list_objects_xml(bucket, request, result))
+
+    @allow_unauthenticated
+    async def head(self, bucket: str, key: str | None = None) -> None:  # type: ignore[override]
+        if key:
+            await self._serve_object(bucket, key, include_body=False)
+        else:
+            await self._blocking(self.buckets.head_bucket, bucket)
+            self.finish()
+
+    @allow_unauthenticated
+    def put(self, bucket: str, key: str | None = None) -> None:
+        raise Forbidden("Data links are read-only.")
+
+    post = delete = patch = put
+
+    async def _serve_object(self, bucket: str, key: str, *, include_body: bool) -> None:
+        response = await self._blocking(
+            self.buckets.read_object, bucket, key, self.request.headers, with_body=include_body
+        )
+        assert response.file is not None and response.plan is not None
+        try:
+            plan = response.plan
+            if plan.status == 416:
+                size = response.file.size
+                raise RangeNotSatisfiable(
+                    f"The requested range is outside the object ({size} bytes)."
+                )
+            self.set_status(plan.status)
+            for name, value in plan.headers.items():
+                self.set_header(name, value)
+            if len(response.first_block) == plan.length or not include_body:
+                await self.finish(response.first_block or None)
+                return
+            await self._stream(response.file, plan, response.first_block)
+        except iostream.StreamClosedError:
+            pass  # the client went away
+        finally:
+            response.file.close()
+
+    def _argument(self, name: str) -> str | None:
+        return self.get_query_argument(name, None)
+
+    def _finish_xml(self, document: bytes) -> None:
+        self.set_header("Content-Type", "application/xml")
+        self.set_header("Cache-Control", "private, no-cache")
+        self.finish(document)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, FileglancerError):
+            code, message = s3_code(exc), exc.message
+        elif status_code == 405:
+            code, message = "MethodNotAllowed", "Data links are read-only."
+        elif status_code == 403:
+            code, message = "AccessDenied", "Data links are read-only."
+        else:
+            code, message = "InternalError", self._reason
+        self.set_header("x-amz-request-id", self.request_id)  # send_error cleared it
+        self.set_header("Content-Type", "application/xml")
+        resource = _TOKEN_IN_PATH.sub(r"\1...", self.request.path)
+        if self.request.method == "HEAD":
+            self.finish()  # a HEAD answer has no body: clients read the status alone
+            return
+        self.finish(error_xml(code, message, resource, self.request_id))
+
+    def _abort(self, reason: str) -> None:
+        shown = _TOKEN_IN_PATH.sub(r"\1...", self.request.path)
+        log.info("fileglancer: stopped serving %s: %s", shown, reason)
+        self.request.connection.close()
+
+    def _log(self) -> None:
+        # Like the share route: debug level unless the server failed, tokens shortened.
+        status = self.get_status()
+        access_log.log(
+            logging.ERROR if status >= 500 else logging.DEBUG,
+            "%d %s %s (%s) %.2fms",
+            status,
+            self.request.method,
+            _TOKEN_IN_PATH.sub(r"\1...", self.request.path),
+            self.request.remote_ip,
+            1000.0 * self.request.request_time(),
+        )
+
+
+def s3_route(
+    shares: ShareServer,
+    buckets: ShareBuckets,
+    allowed_origins: Sequence[str] = ("*",),
+) -> tuple[str, type[S3Handler], dict[str, Any]]:
+    """The S3 route (relative to a base URL), bound to `shares`."""
+    kwargs = {"shares": shares, "buckets": buckets, "allowed_origins": allowed_origins}
+    return (_S3_ROUTE, S3Handler, kwargs)
+
+
+def s3_routes(
+    shares: ShareServer,
+    buckets: ShareBuckets | None = None,
+    allowed_origins: Sequence[str] = ("*",),
+) -> list[tuple[str, type[S3Handler], dict[str, Any]]]:
+    """Every S3 route, bound to `shares` (and `buckets`, built from it by default)."""
+    return [s3_route(shares, buckets or ShareBuckets(shares), allowed_origins)]

@@ -1,0 +1,125 @@
+"""HTTP for short links: the owners' API under `/fileglancer/api/short-links` and the
+public redirect `/fileglancer/v/{key}`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+from jupyter_server.auth.decorator import allow_unauthenticated, authorized
+from tornado import web
+from tornado.log import access_log
+
+from ..handlers import API_PREFIX, FileglancerAPIHandler
+from .store import ShortLink, ShortLinkStore
+
+SHORT_PREFIX = "/fileglancer/v"
+_KEY = r"(?P<key>[A-Za-z0-9_-]{1,32})"
+_KEY_IN_PATH = re.compile(r"(/fileglancer/v/[A-Za-z0-9_-]{4})[A-Za-z0-9_-]*")
+
+
+class _ShortLinksAPIHandler(FileglancerAPIHandler):
+    """A short link's JSON with its public URL (owners as for share links and jobs)."""
+
+    @property
+    def short_links(self) -> ShortLinkStore:
+        return self.extensionapp.short_link_store
+
+    def short_link_json(self, link: ShortLink) -> dict[str, Any]:
+        payload = link.to_json()
+        payload["short_url"] = self.public_url(f"{SHORT_PREFIX}/{link.key}")
+        return payload
+
+
+class ShortLinksHandler(_ShortLinksAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        found = await asyncio.to_thread(self.short_links.list_for_owner, self.owner)
+        self.write_json({"short_links": [self.short_link_json(link) for link in found]})
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        link = await asyncio.to_thread(
+            self.short_links.create, self.owner, body.get("url"), body.get("label")
+        )
+        self.write_json(self.short_link_json(link), status=201)
+
+
+class ShortLinkHandler(_ShortLinksAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, key: str) -> None:
+        link = await asyncio.to_thread(self.short_links.get, self.owner, key)
+        self.write_json(self.short_link_json(link))
+
+    @web.authenticated
+    @authorized
+    async def patch(self, key: str) -> None:
+        changes = self.json_body()
+        link = await asyncio.to_thread(self.short_links.update, self.owner, key, changes)
+        self.write_json(self.short_link_json(link))
+
+    @web.authenticated
+    @authorized
+    async def delete(self, key: str) -> None:
+        link = await asyncio.to_thread(self.short_links.delete, self.owner, key)
+        self.write_json(self.short_link_json(link))
+
+
+def short_links_api_routes() -> list[tuple[str, type[web.RequestHandler]]]:
+    return [
+        (rf"{API_PREFIX}/short-links", ShortLinksHandler),
+        (rf"{API_PREFIX}/short-links/{_KEY}", ShortLinkHandler),
+    ]
+
+
+class ShortLinkRedirectHandler(web.RequestHandler):
+    """`GET /fileglancer/v/{key}`: a public 302 to the stored viewer URL; 404 when unknown."""
+
+    SUPPORTED_METHODS = ("GET", "HEAD")  # type: ignore[assignment]
+
+    def initialize(self, store: ShortLinkStore) -> None:
+        self.store = store
+
+    @allow_unauthenticated
+    async def get(self, key: str) -> None:
+        link = await asyncio.to_thread(self.store.resolve, key)
+        if link is None:
+            raise web.HTTPError(404)
+        # Not cached: the owner may re-point or delete it at any time.
+        self.set_header("Cache-Control", "no-store")
+        self.redirect(link.url, status=302)
+
+    head = get
+
+    def _log(self) -> None:
+        # The key leads to a viewer URL that may hold a share token: debug level, and
+        # only its first characters (as the share route logs tokens).
+        status = self.get_status()
+        access_log.log(
+            logging.ERROR if status >= 500 else logging.DEBUG,
+            "%d %s %s (%s)",
+            status,
+            self.request.method,
+            _KEY_IN_PATH.sub(r"\1...", self.request.path),
+            self.request.remote_ip,
+        )
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        if status_code == 404:
+            self.finish("This short link does not exist or was deleted.\n")
+        else:
+            self.finish(f"{status_code} {self._reason}\n")
+
+
+def short_link_redirect_route(
+    store: ShortLinkStore,
+) -> tuple[str, type[ShortLinkRedirectHandler], dict[str, Any]]:
+    """The public redirect route (relative to a base URL), bound to `store`."""
+    return (rf"{SHORT_PREFIX}/{_KEY}/?", ShortLinkRedirectHandler, {"store": store})
