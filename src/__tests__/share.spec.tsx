@@ -256,7 +256,7 @@ describe('the Share tab', () => {
     const panel = await inspectShared(server);
     panel.node
       .querySelector<HTMLElement>(
-        '[data-action="short-link"][data-viewer="Neuroglancer"]'
+        '[data-action="short-link"][data-for="Neuroglancer"]'
       )!
       .click();
     await until(() =>

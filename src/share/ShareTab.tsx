@@ -183,7 +183,7 @@ function ViewerButtons(props: {
           <ToolbarButtonComponent
             icon={linkIcon}
             tooltip={`Copy a short link that opens ${viewer.name}`}
-            dataset={{ action: 'short-link', viewer: viewer.name }}
+            dataset={{ action: 'short-link', for: viewer.name }}
             onClick={() => void copyShort(viewer.name, viewer.url)}
           />
         </span>

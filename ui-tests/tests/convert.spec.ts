@@ -23,6 +23,8 @@ test.describe('Fileglancer conversions', () => {
       'tiff/cells.ome.zarr'
     );
     await form.locator('select[name="ngff_version"]').selectOption('0.5');
+    // A retry of this test finds the first try's output: replace it.
+    await form.locator('input[name="overwrite"]').check();
     await page.screenshot({ path: testInfo.outputPath('convert-form.png') });
     await form.locator('[data-action="start-conversion"]').click();
 

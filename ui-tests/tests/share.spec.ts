@@ -22,6 +22,10 @@ test.describe('Fileglancer data links', () => {
     await panel.locator('[data-tab="share"]').click();
 
     const toggle = panel.locator('[data-tab-panel="share"] [role="switch"]');
+    await expect(toggle).toBeVisible();
+    if (await toggle.isChecked()) {
+      await toggle.click(); // a link left by an earlier try of this test
+    }
     await expect(toggle).not.toBeChecked();
     await expect(panel.locator('[data-tab-panel="share"]')).toContainText(
       'Create a data link'
@@ -32,8 +36,13 @@ test.describe('Fileglancer data links', () => {
       .locator('[data-tab-panel="share"] [aria-label="Data link URL"]')
       .inputValue();
     expect(url).toMatch(/\/fileglancer\/s\/[A-Za-z0-9_-]{20,}\/$/);
-    await expect(panel.locator('[data-viewer="Neuroglancer"]')).toBeVisible();
-    await expect(panel.locator('[data-viewer="vizarr"]')).toBeVisible();
+    await expect(
+      panel.locator('button[data-viewer="Neuroglancer"]')
+    ).toBeVisible();
+    await expect(panel.locator('button[data-viewer="vizarr"]')).toBeVisible();
+    await expect(
+      panel.locator('[data-action="short-link"][data-for="Neuroglancer"]')
+    ).toBeVisible();
     await expect(
       panel.locator('[data-snippet][data-target="link"]').first()
     ).toContainText(url);
