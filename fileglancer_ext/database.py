@@ -11,6 +11,7 @@ upgraded in place instead of being replaced.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -43,6 +44,13 @@ schema_versions = Table(
 
 # SQLite waits this long for another writer (another server, the CLI) before failing.
 _SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def iso_time(seconds: float | None) -> str | None:
+    """A stored POSIX time as ISO 8601 in UTC, to the second ("2026-11-26T04:35:00Z"), or None."""
+    if seconds is None:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
 def default_store_url() -> str:

@@ -67,9 +67,7 @@ def convert_ome_zarr_to_tiff(
     Writing a TIFF is sequential, so it takes no executor."""
     options = (options or ConversionOptions()).validated()
     source, destination = _check_paths(source, destination)
-    return write_zarr_as_tiff(
-        Path(source), Path(destination), options, progress=progress, cancel=cancel
-    )
+    return write_zarr_as_tiff(source, destination, options, progress=progress, cancel=cancel)
 
 
 def recompress_zarr(
@@ -87,8 +85,8 @@ def recompress_zarr(
     options = (options or ConversionOptions()).validated()
     source, destination = _check_paths(source, destination)
     return rewrite_zarr(
-        Path(source),
-        Path(destination),
+        source,
+        destination,
         options,
         progress=progress,
         cancel=cancel,
@@ -109,8 +107,8 @@ def extract_ome_zarr_level(
     `options.levels` levels, default 1, built below it)."""
     source, destination = _check_paths(source, destination)
     return extract_level(
-        Path(source),
-        Path(destination),
+        source,
+        destination,
         options.validated(),
         progress=progress,
         cancel=cancel,

@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..database import iso_time
+
 QUEUED = "queued"
 RUNNING = "running"
 DONE = "done"
@@ -90,10 +92,3 @@ class ConversionJob:
             "finished": iso_time(self.finished),
             "result": self.result,
         }
-
-
-def iso_time(seconds: float | None) -> str | None:
-    """ISO 8601 in UTC, to the second ("2026-11-26T04:35:00Z"), or None."""
-    if seconds is None:
-        return None
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))

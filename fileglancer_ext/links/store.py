@@ -30,7 +30,7 @@ from sqlalchemy import (
     select,
 )
 
-from ..database import Migration, create_store_engine, migrate
+from ..database import Migration, create_store_engine, iso_time, migrate
 from ..errors import BadRequest, NotFound
 from .token_lookup import TokenLookup
 
@@ -111,12 +111,6 @@ class ShareLink:
             "last_access": iso_time(self.last_access),
             "active": self.is_active(),
         }
-
-
-def iso_time(seconds: float | None) -> str | None:
-    if seconds is None:
-        return None
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
 def check_expires_in(value: Any) -> float | None:

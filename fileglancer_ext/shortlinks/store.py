@@ -27,9 +27,9 @@ from sqlalchemy import (
     select,
 )
 
-from ..database import Migration, create_store_engine, migrate
+from ..database import Migration, create_store_engine, iso_time, migrate
 from ..errors import BadRequest, NotFound
-from ..links.store import check_label, iso_time
+from ..links.store import check_label
 
 COMPONENT = "shortlinks"
 # A Neuroglancer state with many layers runs to tens of kB; beyond this it is not a URL.

@@ -3,17 +3,13 @@
  * run, the error when they fail, Cancel for active ones and "Show result" for done ones.
  */
 import { Notification, ReactWidget } from '@jupyterlab/apputils';
-import {
-  Button,
-  refreshIcon,
-  ToolbarButtonComponent
-} from '@jupyterlab/ui-components';
+import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { IJob } from '../api';
 import { useSignal } from '../hooks';
 import { formatBytes } from '../inspector/format';
-import { Loading, RequestFailure } from '../inspector/sections/common';
+import { ListView } from '../listView';
 import { shortTime } from '../share/LinksPanel';
 import { errorMessage } from '../share/ShareTab';
 import { isActive, JobsModel } from './jobsModel';
@@ -117,54 +113,26 @@ export function JobsView(props: {
 }): JSX.Element {
   const { model } = props;
   useSignal(model.changed);
-  const state = model.state;
   return (
-    <div className="jp-Fileglancer-jobs">
-      <div className="jp-Fileglancer-header">
-        <h2 className="jp-Fileglancer-title">Conversion jobs</h2>
-        <ToolbarButtonComponent
-          icon={refreshIcon}
-          tooltip="Read the jobs again"
-          dataset={{ action: 'refresh-jobs' }}
-          onClick={() => void model.refresh()}
+    <ListView
+      className="jp-Fileglancer-jobs"
+      title="Conversion jobs"
+      what="your conversion jobs"
+      refreshAction="refresh-jobs"
+      onRefresh={() => void model.refresh()}
+      state={model.state}
+      empty="No conversions yet. Convert a TIFF, CZI or OME-Zarr from the Inspector's Convert tab or the browser's context menu."
+      table="jobs"
+      head={['Conversion', 'Kind', 'Progress', 'When', '']}
+      row={job => (
+        <JobRow
+          key={job.id}
+          job={job}
+          model={model}
+          onOpenResult={props.onOpenResult}
         />
-      </div>
-      {(state.status === 'idle' || state.status === 'loading') && (
-        <Loading what="your conversion jobs" />
       )}
-      {state.status === 'error' && <RequestFailure error={state.error} />}
-      {state.status === 'ready' && state.value.length === 0 && (
-        <p className="jp-Fileglancer-note">
-          No conversions yet. Convert a TIFF, CZI or OME-Zarr from the
-          Inspector's Convert tab or the browser's context menu.
-        </p>
-      )}
-      {state.status === 'ready' && state.value.length > 0 && (
-        <div className="jp-Fileglancer-tableWrap">
-          <table className="jp-Fileglancer-table" data-table="jobs">
-            <thead>
-              <tr>
-                {['Conversion', 'Kind', 'Progress', 'When', ''].map(head => (
-                  <th key={head} scope="col">
-                    {head}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {state.value.map(job => (
-                <JobRow
-                  key={job.id}
-                  job={job}
-                  model={model}
-                  onOpenResult={props.onOpenResult}
-                />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </div>
+    />
   );
 }
 

@@ -6,14 +6,13 @@ import { Clipboard, Notification, ReactWidget } from '@jupyterlab/apputils';
 import {
   Button,
   copyIcon,
-  refreshIcon,
   ToolbarButtonComponent
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { IShareLink } from '../api';
 import { useSignal } from '../hooks';
-import { Loading, RequestFailure } from '../inspector/sections/common';
+import { ListView } from '../listView';
 import { LinksModel } from './linksModel';
 import { EXPIRY_CHOICES } from './shareModel';
 import { errorMessage } from './ShareTab';
@@ -103,56 +102,19 @@ function LinkRow(props: { link: IShareLink; model: LinksModel }): JSX.Element {
 export function LinksView(props: { model: LinksModel }): JSX.Element {
   const { model } = props;
   useSignal(model.changed);
-  const state = model.state;
   return (
-    <div className="jp-Fileglancer-links">
-      <div className="jp-Fileglancer-header">
-        <h2 className="jp-Fileglancer-title">My data links</h2>
-        <ToolbarButtonComponent
-          icon={refreshIcon}
-          tooltip="Read the links again"
-          dataset={{ action: 'refresh-links' }}
-          onClick={() => void model.refresh()}
-        />
-      </div>
-      {(state.status === 'idle' || state.status === 'loading') && (
-        <Loading what="your data links" />
-      )}
-      {state.status === 'error' && <RequestFailure error={state.error} />}
-      {state.status === 'ready' && state.value.length === 0 && (
-        <p className="jp-Fileglancer-note">
-          You have no active data links. Share a dataset from the Inspector's
-          Share tab.
-        </p>
-      )}
-      {state.status === 'ready' && state.value.length > 0 && (
-        <div className="jp-Fileglancer-tableWrap">
-          <table className="jp-Fileglancer-table" data-table="links">
-            <thead>
-              <tr>
-                {[
-                  'Dataset',
-                  'Label',
-                  'Created',
-                  'Expires',
-                  'Last access',
-                  ''
-                ].map(head => (
-                  <th key={head} scope="col">
-                    {head}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {state.value.map(link => (
-                <LinkRow key={link.id} link={link} model={model} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </div>
+    <ListView
+      className="jp-Fileglancer-links"
+      title="My data links"
+      what="your data links"
+      refreshAction="refresh-links"
+      onRefresh={() => void model.refresh()}
+      state={model.state}
+      empty="You have no active data links. Share a dataset from the Inspector's Share tab."
+      table="links"
+      head={['Dataset', 'Label', 'Created', 'Expires', 'Last access', '']}
+      row={link => <LinkRow key={link.id} link={link} model={model} />}
+    />
   );
 }
 

@@ -1,0 +1,64 @@
+/**
+ * A main-area list of the user's things (data links, conversion jobs): a title with a
+ * refresh button, then the loading, error, empty or table state of one request.
+ */
+import { refreshIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import type { LoadState } from './inspector/inspectorModel';
+import { Loading, RequestFailure } from './inspector/sections/common';
+
+export function ListView<T>(props: {
+  className: string;
+  title: string;
+  /** What the list holds, for "Reading …" and the refresh tooltip ("your data links"). */
+  what: string;
+  /** data-action of the refresh button. */
+  refreshAction: string;
+  onRefresh: () => void;
+  state: LoadState<T[]>;
+  /** Said when the list is empty. */
+  empty: string;
+  /** data-table of the table. */
+  table: string;
+  head: string[];
+  row: (item: T) => JSX.Element;
+}): JSX.Element {
+  const { state } = props;
+  return (
+    <div className={props.className}>
+      <div className="jp-Fileglancer-header">
+        <h2 className="jp-Fileglancer-title">{props.title}</h2>
+        <ToolbarButtonComponent
+          icon={refreshIcon}
+          tooltip={`Read ${props.what} again`}
+          dataset={{ action: props.refreshAction }}
+          onClick={props.onRefresh}
+        />
+      </div>
+      {(state.status === 'idle' || state.status === 'loading') && (
+        <Loading what={props.what} />
+      )}
+      {state.status === 'error' && <RequestFailure error={state.error} />}
+      {state.status === 'ready' && state.value.length === 0 && (
+        <p className="jp-Fileglancer-note">{props.empty}</p>
+      )}
+      {state.status === 'ready' && state.value.length > 0 && (
+        <div className="jp-Fileglancer-tableWrap">
+          <table className="jp-Fileglancer-table" data-table={props.table}>
+            <thead>
+              <tr>
+                {props.head.map(head => (
+                  <th key={head} scope="col">
+                    {head}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>{state.value.map(props.row)}</tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}
