@@ -1,6 +1,7 @@
 """Benchmark: storage statistics of a Zarr folder of many chunk files against `du -sb`.
 
     python benchmarks/stats.py [--sizes 100000 1000000] [--workdir DIR] [--runs 3]
+                               [--processes N]
 
 Builds (or reuses, when an earlier run finished it) a Zarr v2 array with nested "/" chunk
 keys per size: `count / 1000` row folders of 1000 small chunk files each (40-140 bytes,
@@ -8,8 +9,10 @@ written with os.open/os.write), plus `.zarray`. Then, per size, with the operati
 caches warm (one untimed run of each first):
 
 - du: `du -sb <folder>`, the median of `--runs` runs;
-- ours: `fileglancer_ext.stats.compute_stats(<folder>)`, the median of `--runs` runs;
-- ratio: ours / du (the target is <= 1.5);
+- in process: `fileglancer_ext.stats.scan_stats(<folder>)` walking in this thread only;
+- server: the same with a `WalkPool` of `--processes` workers, as the server walks
+  (`FileglancerApp.stats_processes`, default: the CPU cores, at most 4);
+- ratio: each / du (the target is <= 1.5);
 - match: whether du's figure equals ours (`stored_bytes + dir_bytes`: du counts folders).
 
 Prints one table. Nothing is asserted: CI machines are noisy.
@@ -29,7 +32,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from fileglancer_ext.stats import compute_stats
+from fileglancer_ext.stats import scan_stats
+from fileglancer_ext.stats_walk import WalkPool, default_walk_processes
 
 DEFAULT_WORKDIR = Path(tempfile.gettempdir()) / "fileglancer-bench-stats"
 FILES_PER_FOLDER = 1000
@@ -111,12 +115,15 @@ def median_seconds(work: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
-def measure(folder: Path, runs: int) -> tuple[float, float, bool, dict]:
-    du_time = median_seconds(lambda: du_bytes(folder), runs)
-    ours_time = median_seconds(lambda: compute_stats(folder), runs)
-    stats = compute_stats(folder)
-    match = du_bytes(folder) == stats["stored_bytes"] + stats["dir_bytes"]
-    return du_time, ours_time, match, stats
+def measure(folder: Path, runs: int, pool: WalkPool) -> dict[str, object]:
+    stats = scan_stats(folder, pool=pool).data
+    return {
+        "du": median_seconds(lambda: du_bytes(folder), runs),
+        "alone": median_seconds(lambda: scan_stats(folder), runs),
+        "pooled": median_seconds(lambda: scan_stats(folder, pool=pool), runs),
+        "match": du_bytes(folder) == stats["stored_bytes"] + stats["dir_bytes"],
+        "stats": stats,
+    }
 
 
 # --- main -----------------------------------------------------------------------------------
@@ -129,25 +136,37 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="where to build")
     parser.add_argument("--runs", type=int, default=3, help="runs per median (default 3)")
+    parser.add_argument(
+        "--processes", type=int, default=default_walk_processes(), help="walk pool workers"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    rows = []
-    for count in args.sizes:
-        folder = ensure_folder(args.workdir, count)
-        du_time, ours_time, match, stats = measure(folder, args.runs)
-        rows.append((count, du_time, ours_time, match, stats))
+    pool = WalkPool(args.processes)
+    try:
+        rows = [
+            (count, measure(ensure_folder(args.workdir, count), args.runs, pool))
+            for count in args.sizes
+        ]
+    finally:
+        pool.close()
     print()
-    print("| chunk files | du -sb (s) | stats (s) | ratio (target <= 1.5) | bytes match du |")
-    print("|---:|---:|---:|---:|:---:|")
-    for count, du_time, ours_time, match, stats in rows:
-        ratio = ours_time / du_time if du_time else float("inf")
-        figures = f"{'yes' if match else 'NO'} ({stats['stored_bytes'] + stats['dir_bytes']:,})"
+    print(
+        f"| chunk files | du -sb (s) | in process (s) | ratio | server, {args.processes} "
+        "processes (s) | ratio (target <= 1.5) | bytes match du |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|:---:|")
+    for count, row in rows:
+        du, stats = float(row["du"]), dict(row["stats"])  # type: ignore[arg-type]
+        alone, pooled = float(row["alone"]), float(row["pooled"])  # type: ignore[arg-type]
+        figures = (
+            f"{'yes' if row['match'] else 'NO'} ({stats['stored_bytes'] + stats['dir_bytes']:,})"
+        )
         print(
-            f"| {stats['chunk_files']:,} of {count:,} | {du_time:.3f} | {ours_time:.3f} "
-            f"| {ratio:.2f} | {figures} |"
+            f"| {stats['chunk_files']:,} of {count:,} | {du:.3f} | {alone:.3f} | {alone / du:.2f} "
+            f"| {pooled:.3f} | {pooled / du:.2f} | {figures} |"
         )
     return 0
 

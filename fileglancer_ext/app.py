@@ -32,6 +32,8 @@ from .s3.buckets import ShareBuckets
 from .s3.handlers import s3_routes
 from .shortlinks.handlers import short_link_redirect_route, short_links_api_routes
 from .shortlinks.store import ShortLinkStore
+from .stats_service import StatsService
+from .stats_walk import default_walk_processes
 from .viewers import ViewerConfig
 from .viewers.config import (
     DEFAULT_AVIVATOR_URL,
@@ -167,6 +169,16 @@ class FileglancerApp(ExtensionApp):
         viewer is then not offered for other versions, N5 or plain Zarr).""",
     )
 
+    stats_processes = Int(
+        config=True,
+        min=1,
+        help="""Worker processes that walk large datasets for the storage statistics (a
+        walk past 10,000 entries goes on in them; they start at the first such walk and
+        stay while the server runs). 1: walk in the server's own threads only. Default: the
+        number of CPU cores, at most 4. On slow network storage more processes than cores
+        can help: each waits on its own metadata requests.""",
+    )
+
     conversion_workers = Int(
         1,
         min=1,
@@ -205,6 +217,10 @@ class FileglancerApp(ExtensionApp):
     def _default_conversion_processes(self) -> int:
         return default_processes_per_job()
 
+    @default("stats_processes")
+    def _default_stats_processes(self) -> int:
+        return default_walk_processes()
+
     @default("link_store_url")
     def _default_link_store_url(self) -> str:
         return default_store_url()
@@ -218,7 +234,9 @@ class FileglancerApp(ExtensionApp):
             self.configured_roots, allow_symlinks_between_roots=self.allow_symlinks_between_roots
         )
         self.browser = FileBrowser(self.registry, Path(self.serverapp.root_dir))
-        self.inspector = DatasetInspector(self.registry)
+        self.inspector = DatasetInspector(
+            self.registry, StatsService(processes=self.stats_processes)
+        )
         self.link_store = ShareLinkStore.from_url(self.link_store_url)
         self.link_service = ShareLinkService(self.link_store, self.registry)
         self.short_link_store = ShortLinkStore(self.link_store.engine)  # same database

@@ -21,8 +21,9 @@
   metadata, labels...); their `chunks_expected` and `logical_bytes` sum the levels, and their
   ratio is the levels' logical bytes over the levels' chunk bytes.
 
-The walk uses `os.scandir` iteratively and `DirEntry.stat(follow_symlinks=False)`: one
-lstat per entry, no symlink followed, no chunk opened. Only metadata documents are read.
+The walk (`stats_walk.py`) lstats each entry once, follows no symlink and opens no chunk;
+only metadata documents are read. Given a `WalkPool`, a large walk is spread over its
+worker processes.
 `scan_stats` also returns every folder's mtime stamp, which `StatsService` (in
 `stats_service.py`) uses to tell whether a cached result still holds.
 """
@@ -34,16 +35,15 @@ import math
 import os
 import re
 import stat
-import threading
 import time
-from dataclasses import dataclass, field
-from itertools import islice
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .formats.detect import MAX_METADATA_BYTES, detect_kind
+from .stats_walk import PARALLEL_AFTER, Cancelled, Progress, Tally, Walk, WalkPool, walk_in_parallel
 
 METADATA_NAMES = frozenset(
     {".zarray", ".zattrs", ".zgroup", ".zmetadata", "zarr.json", "attributes.json"}
@@ -62,25 +62,7 @@ CHUNKED_KINDS = frozenset(
         "n5-group",
     }
 )
-# Progress is published, and cancellation checked, after every batch of this many entries.
-_BATCH = 4096
 _RAW_BITS = re.compile(r"r([0-9]+)")
-
-
-class Cancelled(Exception):
-    """The walk was cancelled through its `Progress` (the service is closing)."""
-
-
-@dataclass
-class Progress:
-    """What a running walk has seen so far; read by other threads without a lock.
-
-    Plain int attributes: each update is one assignment, atomic under the GIL.
-    """
-
-    files_seen: int = 0
-    bytes_seen: int = 0
-    cancel: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass(frozen=True)
@@ -103,12 +85,14 @@ def compute_stats(path: Path | str) -> dict[str, Any]:
     return scan_stats(path).data
 
 
-def scan_stats(path: Path | str, progress: Progress | None = None) -> StatsResult:
+def scan_stats(
+    path: Path | str, progress: Progress | None = None, pool: WalkPool | None = None
+) -> StatsResult:
     """`compute_stats`, plus the folder stamps; reports into (and is cancelled by) `progress`.
 
+    With a `pool`, a walk past `PARALLEL_AFTER` entries goes on in its worker processes.
     Raises `Cancelled` when `progress.cancel` is set during the walk.
     """
-    progress = progress if progress is not None else Progress()
     started_ns = time.time_ns()
     started = time.perf_counter()
     root = os.path.normpath(os.fspath(path))
@@ -120,120 +104,14 @@ def scan_stats(path: Path | str, progress: Progress | None = None) -> StatsResul
     array = read_array_info(root)
     level_paths = multiscale_paths(root) if array is None else []
     level_dirs = {os.path.normpath(os.path.join(root, p)): i + 1 for i, p in enumerate(level_paths)}
-    walk = _Walk(len(level_paths) + 1, level_dirs, progress)
-    walk.run(root, st)
+    walk = Walk(len(level_paths) + 1, level_dirs, METADATA_NAMES, progress)
+    walk.start(root, st)
+    walk.run(max_entries=PARALLEL_AFTER if pool is not None else None)
+    if walk.stack and pool is not None:
+        walk_in_parallel(walk, pool)
     data = _summarize(kind, array, level_paths, walk, root)
     data["elapsed"] = round(time.perf_counter() - started, 6)
     return StatsResult(data, walk.stamps, started_ns)
-
-
-# --- the walk -------------------------------------------------------------------------------
-
-
-class _Tally:
-    """Figures of one part of the tree (a pyramid level, or everything else)."""
-
-    __slots__ = ("files", "stored", "blocks", "chunk_files", "chunk_bytes", "dirs", "dir_bytes")
-
-    def __init__(self) -> None:
-        self.files = self.stored = self.blocks = 0
-        self.chunk_files = self.chunk_bytes = 0
-        self.dirs = self.dir_bytes = 0
-
-    def add(self, other: _Tally) -> None:
-        for name in self.__slots__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-class _Walk:
-    """An iterative scandir walk that tallies files per bucket (0: the rest, i: level i)."""
-
-    def __init__(self, buckets: int, level_dirs: dict[str, int], progress: Progress) -> None:
-        self.tallies = [_Tally() for _ in range(buckets)]
-        self.level_dirs = level_dirs
-        self.progress = progress
-        self.stamps: list[tuple[str, int]] = []
-        self.unreadable = 0
-
-    def run(self, root: str, root_stat: os.stat_result) -> None:
-        self._count_dir(root, root_stat, 0)
-        stack = [(root, 0)]
-        while stack:
-            if self.progress.cancel.is_set():
-                raise Cancelled()
-            directory, bucket = stack.pop()
-            try:
-                self._scan(directory, bucket, stack)
-            except FileNotFoundError:
-                if directory == root:
-                    raise
-                self.unreadable += 1  # removed during the walk
-            except OSError:
-                self.unreadable += 1  # permission denied, I/O error: go on with the rest
-
-    def _count_dir(self, path: str, st: os.stat_result, bucket: int) -> None:
-        # Recorded before the folder is listed: a later change moves its mtime past this.
-        self.stamps.append((path, st.st_mtime_ns))
-        tally = self.tallies[bucket]
-        tally.dirs += 1
-        tally.dir_bytes += st.st_size
-        tally.blocks += st.st_blocks
-
-    def _scan(self, directory: str, bucket: int, stack: list[tuple[str, int]]) -> None:
-        """Tally one folder's files and push its subfolders.
-
-        The hot loop, kept flat: per file one fstatat relative to the open folder (cheaper
-        than a stat of the full path), a few additions and one name check. Progress and
-        cancellation are handled per batch of entries, not per file.
-        """
-        files = stored = blocks = chunk_files = chunk_bytes = 0
-        metadata, progress = METADATA_NAMES, self.progress
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-        try:
-            with os.scandir(fd) as entries:
-                # Whole batches are read before their entries are looked at: an error of
-                # the listing itself surfaces here, between batches.
-                for batch in iter(lambda: list(islice(entries, _BATCH)), []):
-                    seen, others = stored, 0
-                    for entry in batch:
-                        try:
-                            if entry.is_dir(follow_symlinks=False):  # d_type: no syscall
-                                self._subfolder(directory, entry, bucket, stack)
-                                others += 1
-                                continue
-                            st = entry.stat(follow_symlinks=False)
-                        except OSError:
-                            self.unreadable += 1  # removed or unreadable meanwhile
-                            others += 1
-                            continue
-                        stored += st.st_size
-                        blocks += st.st_blocks
-                        name = entry.name
-                        if name not in metadata and name[0] != ".":
-                            chunk_files += 1
-                            chunk_bytes += st.st_size
-                    files += len(batch) - others
-                    progress.files_seen += len(batch) - others
-                    progress.bytes_seen += stored - seen
-                    if progress.cancel.is_set():
-                        raise Cancelled()
-        finally:
-            os.close(fd)
-            # Also for a folder that failed part way: what was read counts.
-            tally = self.tallies[bucket]
-            tally.files += files
-            tally.stored += stored
-            tally.blocks += blocks
-            tally.chunk_files += chunk_files
-            tally.chunk_bytes += chunk_bytes
-
-    def _subfolder(
-        self, directory: str, entry: os.DirEntry[str], bucket: int, stack: list[tuple[str, int]]
-    ) -> None:
-        path = os.path.join(directory, entry.name)  # scandir(fd) gives names only
-        sub = self.level_dirs.get(path, bucket) if self.level_dirs else bucket
-        self._count_dir(path, entry.stat(follow_symlinks=False), sub)
-        stack.append((path, sub))
 
 
 # --- metadata -------------------------------------------------------------------------------
@@ -389,7 +267,7 @@ def _read_json(path: str) -> dict[str, Any] | None:
 # --- results --------------------------------------------------------------------------------
 
 
-def _figures(tally: _Tally, array: ArrayInfo | None, chunked: bool) -> dict[str, Any]:
+def _figures(tally: Tally, array: ArrayInfo | None, chunked: bool) -> dict[str, Any]:
     """The JSON figures of one tally; chunk figures from `array` when known."""
     expected = array.chunks_expected if array is not None else None
     logical = array.logical_bytes if array is not None else None
@@ -413,10 +291,10 @@ def _ratio(logical: int | None, chunk_bytes: int) -> float | None:
 
 
 def _summarize(
-    kind: str, array: ArrayInfo | None, level_paths: list[str], walk: _Walk, root: str
+    kind: str, array: ArrayInfo | None, level_paths: list[str], walk: Walk, root: str
 ) -> dict[str, Any]:
     chunked = kind in CHUNKED_KINDS
-    total = _Tally()
+    total = Tally()
     for tally in walk.tallies:
         total.add(tally)
     data = {"kind": kind, **_figures(total, array, chunked), "unreadable": walk.unreadable}
@@ -442,7 +320,7 @@ def _summarize(
 
 def _file_stats(path: str, st: os.stat_result) -> dict[str, Any]:
     """A single file (or symlink, not followed): its own figures, no chunks."""
-    tally = _Tally()
+    tally = Tally()
     tally.files, tally.stored, tally.blocks = 1, st.st_size, st.st_blocks
     kind = "file" if stat.S_ISLNK(st.st_mode) else detect_kind(Path(path), is_dir=False).kind
     data = {"kind": kind, **_figures(tally, None, False), "unreadable": 0}

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .stats import Cancelled, Progress, StatsResult, scan_stats
+from .stats_walk import WalkPool
 
 RACY_SECONDS = 2.0
 DEFAULT_WORKERS = 2
@@ -73,7 +74,9 @@ class StatsService:
     """Answers `request(path)` at once; computes statistics in a pool of worker threads.
 
     `executor`: run computations there instead of an own pool of `workers` threads (not
-    shut down by `close`). `compute(path, progress)`: the computation (tests inject one).
+    shut down by `close`). `processes` > 1: large walks go on in a pool of that many
+    worker processes (see `stats_walk`), started at first need and stopped by `close`.
+    `compute(path, progress)`: the computation (tests inject one).
     `wait`: default seconds `request` waits for a computation to finish before answering
     "computing"; 0 answers at once. The cache keeps up to `max_cached` results (least
     recently used dropped first) holding up to `max_cached_dirs` folder stamps in all.
@@ -84,7 +87,8 @@ class StatsService:
         *,
         workers: int = DEFAULT_WORKERS,
         executor: Executor | None = None,
-        compute: Compute = scan_stats,
+        processes: int = 1,
+        compute: Compute | None = None,
         wait: float = 0.0,
         max_cached: int = DEFAULT_MAX_CACHED,
         max_cached_dirs: int = DEFAULT_MAX_CACHED_DIRS,
@@ -92,7 +96,8 @@ class StatsService:
     ) -> None:
         self._own_executor = executor is None
         self._executor = executor or ThreadPoolExecutor(workers, thread_name_prefix="fg-stats")
-        self._compute = compute
+        self._walk_pool = WalkPool(processes) if processes > 1 else None
+        self._compute = compute or self._scan
         self.wait = wait
         self.max_cached = max_cached
         self.max_cached_dirs = max_cached_dirs
@@ -142,10 +147,12 @@ class StatsService:
             job.progress.cancel.set()
         if self._own_executor:
             self._executor.shutdown(wait=True, cancel_futures=True)
-            return
-        for job in jobs:  # a shared executor stays up; wait for our own work only
-            if job.future is not None and not job.future.cancel():
-                job.done.wait(timeout)
+        else:
+            for job in jobs:  # a shared executor stays up; wait for our own work only
+                if job.future is not None and not job.future.cancel():
+                    job.done.wait(timeout)
+        if self._walk_pool is not None:
+            self._walk_pool.close()
 
     def clear(self) -> None:
         """Forget every cached result (running computations go on)."""
@@ -191,6 +198,9 @@ class StatsService:
         return trusted
 
     # -- computations
+
+    def _scan(self, path: Path, progress: Progress) -> StatsResult:
+        return scan_stats(path, progress, self._walk_pool)
 
     def _new_job(self, key: str) -> _Job:
         # Called with self._lock held.

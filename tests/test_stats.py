@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import zarr
 
-from fileglancer_ext import stats as stats_module
+from fileglancer_ext import stats_walk
 from fileglancer_ext.demo_data import write_demo_data
 from fileglancer_ext.stats import (
     METADATA_NAMES,
@@ -351,7 +351,7 @@ class PausingProgress:
 @pytest.fixture
 def flat_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """50 files of 10 bytes, walked in batches of 10 (progress is reported per batch)."""
-    monkeypatch.setattr(stats_module, "_BATCH", 10)
+    monkeypatch.setattr(stats_walk, "_BATCH", 10)
     folder = tmp_path / "flat"
     folder.mkdir()
     for number in range(50):

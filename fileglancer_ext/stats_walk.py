@@ -1,0 +1,334 @@
+"""The folder walk behind the storage statistics, in this process or over worker processes.
+
+`Walk` lists folders with `os.scandir` iteratively and lstats each entry once, relative to
+the open folder (`DirEntry.stat(follow_symlinks=False)`): no symlink followed, no file
+opened. It tallies files per bucket (0: the rest of the tree, i: pyramid level i) and
+records every folder's mtime when its parent lists it, before the folder itself is listed.
+
+Why worker processes: on a local disk with warm caches one lstat costs ~1.6 us in the
+kernel, and building its `os.stat_result` ~0.8 us more in Python, so a single Python thread
+walks at ~1.45x the time of `du`, whatever the loop around it. Threads do not help: the
+GIL changes hands at every stat. So once a walk has listed `PARALLEL_AFTER` entries in
+process, `walk_in_parallel` hands the folders still to do to a `WalkPool`. Each worker walks
+the folders it got for at most `PART_ENTRIES` entries or `PART_SECONDS` and returns its
+tallies and the folders it did not get to, which are handed out again: the work balances
+itself across workers, and progress and cancellation are seen after every part.
+A single folder is always listed by one process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from itertools import islice
+
+# Progress is published, and cancellation checked, after every batch of this many entries.
+_BATCH = 4096
+# Entries a walk lists in process before it hands the rest to a pool: small datasets never
+# wait for worker processes to start.
+PARALLEL_AFTER = 10_000
+# One part of a walk in a worker: at most this many entries, or this long (slow storage).
+PART_ENTRIES = 25_000
+PART_SECONDS = 0.25
+_POLL_SECONDS = 0.1
+
+Folder = tuple[str, int]  # a folder still to list, and the bucket its entries count in
+
+
+class Cancelled(Exception):
+    """The walk was cancelled through its `Progress` (the service is closing)."""
+
+
+@dataclass
+class Progress:
+    """What a running walk has seen so far; read by other threads without a lock.
+
+    Plain int attributes: each update is one assignment, atomic under the GIL.
+    """
+
+    files_seen: int = 0
+    bytes_seen: int = 0
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+class Tally:
+    """Figures of one part of the tree (a pyramid level, or everything else)."""
+
+    __slots__ = ("files", "stored", "blocks", "chunk_files", "chunk_bytes", "dirs", "dir_bytes")
+
+    def __init__(self) -> None:
+        self.files = self.stored = self.blocks = 0
+        self.chunk_files = self.chunk_bytes = 0
+        self.dirs = self.dir_bytes = 0
+
+    def add(self, other: Tally) -> None:
+        for name in self.__slots__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class WalkPart:
+    """What a worker returns: its figures, and the folders it left for others."""
+
+    tallies: list[Tally]
+    stamps: list[tuple[str, int]]
+    unreadable: int
+    left: list[Folder]
+
+
+class Walk:
+    """An iterative scandir walk that tallies entries per bucket.
+
+    `level_dirs` maps a folder path to the bucket of everything below it; `metadata` names
+    the files that are not chunks (hidden files are not chunks either).
+    """
+
+    def __init__(
+        self,
+        buckets: int,
+        level_dirs: dict[str, int],
+        metadata: frozenset[str],
+        progress: Progress | None = None,
+    ) -> None:
+        self.tallies = [Tally() for _ in range(buckets)]
+        self.level_dirs = level_dirs
+        self.metadata = metadata
+        self.progress = progress if progress is not None else Progress()
+        self.stamps: list[tuple[str, int]] = []
+        self.unreadable = 0
+        self.stack: list[Folder] = []
+        self.entries = 0  # listed so far: files and folders
+        self.root: str | None = None
+
+    def start(self, root: str, root_stat: os.stat_result) -> None:
+        """Begin at `root` (whose stat the caller made): the walk's own folder."""
+        self.root = root
+        self._count_dir(root, root_stat, 0)
+        self.stack.append((root, 0))
+
+    def run(self, max_entries: int | None = None, max_seconds: float | None = None) -> None:
+        """List the folders on the stack, and theirs, until none is left or (checked
+        between folders) `max_entries` more entries were listed or `max_seconds` passed.
+
+        Raises `Cancelled`, and FileNotFoundError when the root itself is gone.
+        """
+        limit = None if max_entries is None else self.entries + max_entries
+        deadline = None if max_seconds is None else time.monotonic() + max_seconds
+        stack, cancel = self.stack, self.progress.cancel
+        while stack:
+            if cancel.is_set():
+                raise Cancelled()
+            if limit is not None and self.entries >= limit:
+                return
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+            directory, bucket = stack.pop()
+            try:
+                self._scan(directory, bucket)
+            except FileNotFoundError:
+                if directory == self.root:
+                    raise
+                self.unreadable += 1  # removed during the walk
+            except OSError:
+                self.unreadable += 1  # permission denied, I/O error: go on with the rest
+
+    def part(self) -> WalkPart:
+        return WalkPart(self.tallies, self.stamps, self.unreadable, self.stack)
+
+    def absorb(self, part: WalkPart) -> None:
+        """Add a worker's part: its figures, and its folders left to do onto the stack."""
+        for mine, theirs in zip(self.tallies, part.tallies, strict=True):
+            mine.add(theirs)
+        self.stamps.extend(part.stamps)
+        self.unreadable += part.unreadable
+        self.stack.extend(part.left)
+        self.progress.files_seen += sum(t.files for t in part.tallies)
+        self.progress.bytes_seen += sum(t.stored for t in part.tallies)
+
+    def _count_dir(self, path: str, st: os.stat_result, bucket: int) -> None:
+        # Recorded before the folder is listed: a later change moves its mtime past this.
+        self.stamps.append((path, st.st_mtime_ns))
+        tally = self.tallies[bucket]
+        tally.dirs += 1
+        tally.dir_bytes += st.st_size
+        tally.blocks += st.st_blocks
+
+    def _scan(self, directory: str, bucket: int) -> None:
+        """Tally one folder's files and push its subfolders.
+
+        The hot loop, kept flat: per file one fstatat relative to the open folder (cheaper
+        than a stat of the full path), a few additions and one name check. Progress and
+        cancellation are handled per batch of entries, not per file.
+        """
+        files = stored = blocks = chunk_files = chunk_bytes = 0
+        metadata, progress = self.metadata, self.progress
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            with os.scandir(fd) as entries:
+                # Whole batches are read before their entries are looked at: an error of
+                # the listing itself surfaces here, between batches.
+                for batch in iter(lambda: list(islice(entries, _BATCH)), []):
+                    seen, others = stored, 0
+                    for entry in batch:
+                        try:
+                            if entry.is_dir(follow_symlinks=False):  # d_type: no syscall
+                                self._subfolder(directory, entry, bucket)
+                                others += 1
+                                continue
+                            st = entry.stat(follow_symlinks=False)
+                        except OSError:
+                            self.unreadable += 1  # removed or unreadable meanwhile
+                            others += 1
+                            continue
+                        stored += st.st_size
+                        blocks += st.st_blocks
+                        name = entry.name
+                        if name not in metadata and name[0] != ".":
+                            chunk_files += 1
+                            chunk_bytes += st.st_size
+                    self.entries += len(batch)
+                    files += len(batch) - others
+                    progress.files_seen += len(batch) - others
+                    progress.bytes_seen += stored - seen
+                    if progress.cancel.is_set():
+                        raise Cancelled()
+        finally:
+            os.close(fd)
+            # Also for a folder that failed part way: what was read counts.
+            tally = self.tallies[bucket]
+            tally.files += files
+            tally.stored += stored
+            tally.blocks += blocks
+            tally.chunk_files += chunk_files
+            tally.chunk_bytes += chunk_bytes
+
+    def _subfolder(self, directory: str, entry: os.DirEntry[str], bucket: int) -> None:
+        path = os.path.join(directory, entry.name)  # scandir(fd) gives names only
+        sub = self.level_dirs.get(path, bucket) if self.level_dirs else bucket
+        self._count_dir(path, entry.stat(follow_symlinks=False), sub)
+        self.stack.append((path, sub))
+
+
+def walk_part(
+    folders: list[Folder],
+    buckets: int,
+    level_dirs: dict[str, int],
+    metadata: frozenset[str],
+    max_entries: int,
+    max_seconds: float,
+) -> WalkPart:
+    """One part of a walk, in a worker process: `folders` and theirs, within the limits."""
+    walk = Walk(buckets, level_dirs, metadata)
+    walk.stack = list(folders)
+    walk.run(max_entries, max_seconds)
+    return walk.part()
+
+
+class WalkPool:
+    """`processes` worker processes for walks, started at first use (forkserver: a fresh
+    interpreter, not a fork of the server) and kept until `close`. Shared by concurrent
+    walks; a pool whose worker died is replaced at the next use."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes = max(1, processes)
+        self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def submit(self, walk: Walk, folders: list[Folder]) -> Future[WalkPart]:
+        """Walk one part of `walk` in a worker. RuntimeError once closed."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the walk pool is closed")
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(self.processes, mp_context=_context())
+            executor = self._executor
+        args = (len(walk.tallies), walk.level_dirs, walk.metadata, PART_ENTRIES, PART_SECONDS)
+        return executor.submit(walk_part, folders, *args)
+
+    def discard(self) -> None:
+        """Drop the current workers (one of them failed); the next use starts new ones."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+def default_walk_processes() -> int:
+    """The CPU cores this process may use, at most 4."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def walk_in_parallel(walk: Walk, pool: WalkPool) -> None:
+    """Walk the folders on `walk.stack` in `pool`'s workers, adding their figures to `walk`.
+
+    Should the pool fail (a worker killed, the pool closed), what the workers did not
+    return is walked in this process instead. Raises `Cancelled`.
+    """
+    running: dict[Future[WalkPart], list[Folder]] = {}
+    try:
+        while walk.stack or running:
+            while walk.stack and len(running) < pool.processes:
+                share = -(-len(walk.stack) // (pool.processes - len(running)))
+                folders = walk.stack[-share:]
+                running[pool.submit(walk, folders)] = folders
+                del walk.stack[-share:]  # only once submitted: a failure leaves them here
+            done, _ = wait(running, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED)
+            if walk.progress.cancel.is_set():
+                raise Cancelled()
+            for future in done:
+                part = future.result()  # a failed part stays in `running` for _collect
+                del running[future]
+                walk.absorb(part)
+    except Cancelled:
+        raise
+    except Exception:  # noqa: BLE001 - any failure of the pool: finish here instead
+        pool.discard()
+        _collect(walk, running)
+        walk.run()
+    finally:
+        for future in running:
+            future.cancel()  # cancelled: parts still running end within PART_SECONDS
+
+
+def _collect(walk: Walk, running: dict[Future[WalkPart], list[Folder]]) -> None:
+    """After a failure: keep the parts that finished, and put the others' folders back."""
+    for future, folders in list(running.items()):
+        del running[future]
+        try:
+            walk.absorb(future.result())
+        except Exception:  # noqa: BLE001 - failed or cancelled: walk its folders again
+            walk.stack.extend(folders)
+
+
+__all__ = [
+    "PARALLEL_AFTER",
+    "Cancelled",
+    "Progress",
+    "Tally",
+    "Walk",
+    "WalkPart",
+    "WalkPool",
+    "default_walk_processes",
+    "walk_in_parallel",
+]
