@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__, cli_convert, cli_links
@@ -66,6 +66,29 @@ def _add_info_parser(commands: argparse._SubParsersAction) -> None:
     )
     info.add_argument("path", type=Path, help="the dataset folder or TIFF file")
     info.add_argument("--json", action="store_true", help="print the summary as JSON")
+    info.add_argument(
+        "--members-offset",
+        type=_whole_number(0),
+        default=0,
+        metavar="N",
+        help="list a group's members from the N-th on (in name order; default 0)",
+    )
+    info.add_argument(
+        "--members-limit",
+        type=_whole_number(1),
+        default=200,
+        metavar="N",
+        help="list at most N of a group's members (default 200)",
+    )
+
+
+def _whole_number(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if not text.isdigit() or int(text) < low:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {text!r}")
+        return int(text)
+
+    return parse
 
 
 def _run_info(args: argparse.Namespace) -> int:
@@ -74,7 +97,9 @@ def _run_info(args: argparse.Namespace) -> int:
     from .report_text import format_summary
 
     try:
-        summary = describe_dataset(args.path)
+        summary = describe_dataset(
+            args.path, member_offset=args.members_offset, member_limit=args.members_limit
+        )
     except FileglancerError as err:
         print(f"fileglancer-ext info: {err.message}", file=sys.stderr)
         return 2

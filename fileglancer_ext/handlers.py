@@ -19,11 +19,13 @@ from tornado import web
 
 from . import __version__
 from .errors import BadRequest, FileglancerError
+from .formats.summary import MEMBER_LIMIT
 from .listing import ListingRequest
 
 AUTH_RESOURCE = "fileglancer"
 API_PREFIX = "/fileglancer/api"
 API_VERSION = 1
+MAX_MEMBER_LIMIT = 1000  # group members per page of `members/`
 
 
 class FileglancerAPIHandler(ExtensionHandlerMixin, APIHandler):
@@ -58,6 +60,15 @@ class FileglancerAPIHandler(ExtensionHandlerMixin, APIHandler):
         if not isinstance(body, dict):
             raise BadRequest("The request body must be a JSON object.")
         return body
+
+    def int_query(self, name: str, default: int, low: int, high: int) -> int:
+        """A whole-number query argument within [low, high]; BadRequest otherwise."""
+        text = self.get_query_argument(name, None)
+        if text is None:
+            return default
+        if not text.isdigit() or not low <= int(text) <= high:
+            raise BadRequest(f"'{name}' must be a whole number from {low} to {high}.")
+        return int(text)
 
     def write_json(self, payload: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -154,6 +165,18 @@ class MetaHandler(FileglancerAPIHandler):
         self.write_json(summary)
 
 
+class MembersHandler(FileglancerAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, root: str, path: str | None = None) -> None:
+        offset = self.int_query("offset", 0, 0, 10**12)
+        limit = self.int_query("limit", MEMBER_LIMIT, 1, MAX_MEMBER_LIMIT)
+        page = await asyncio.to_thread(
+            self.extensionapp.inspector.members, root, path or "", offset=offset, limit=limit
+        )
+        self.write_json(page)
+
+
 class StatsHandler(FileglancerAPIHandler):
     @web.authenticated
     @authorized
@@ -190,6 +213,7 @@ def route_table() -> list[tuple[str, type[FileglancerAPIHandler]]]:
         (rf"{API_PREFIX}/node/{_ROOT_AND_PATH}", NodeHandler),
         (rf"{API_PREFIX}/locate", LocateHandler),
         (rf"{API_PREFIX}/meta/{_ROOT_AND_PATH}", MetaHandler),
+        (rf"{API_PREFIX}/members/{_ROOT_AND_PATH}", MembersHandler),
         (rf"{API_PREFIX}/thumbnail/{_ROOT_AND_PATH}", ThumbnailHandler),
         (rf"{API_PREFIX}/stats/{_ROOT_AND_PATH}", StatsHandler),
     ]

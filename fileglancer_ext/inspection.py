@@ -12,7 +12,7 @@ from typing import Any
 
 from .errors import FileglancerError, Forbidden, NotFound
 from .formats.health import dataset_health
-from .formats.summary import summarize
+from .formats.summary import MEMBER_LIMIT, group_members, summarize
 from .formats.validate import validate_dataset
 from .roots import RootRegistry
 from .stats_service import StatsService
@@ -24,14 +24,17 @@ _OME_KINDS = frozenset(
 )
 
 
-def describe_dataset(path: Path) -> dict[str, Any]:
-    """The metadata summary of a real path (see `formats.summary`), with `validation`:
+def describe_dataset(
+    path: Path, *, member_offset: int = 0, member_limit: int = MEMBER_LIMIT
+) -> dict[str, Any]:
+    """The metadata summary of a real path (see `formats.summary`; group members from
+    `member_offset`, at most `member_limit` of them), with `validation`:
     the OME-NGFF validation report for OME kinds, None for the others, and `health`: the
     list of `formats.health` warnings ([] when there is nothing to say).
 
     Raises NotFound for a missing path; problems of the data are reported, never raised.
     """
-    summary = summarize(path)
+    summary = summarize(path, member_offset=member_offset, member_limit=member_limit)
     is_ome = summary["kind"] in _OME_KINDS
     summary["validation"] = validate_dataset(path).to_json() if is_ome else None
     summary["health"] = dataset_health(summary)
@@ -75,6 +78,11 @@ class DatasetInspector:
         summary["root"] = root
         summary["path"] = path.strip("/")
         return summary
+
+    def members(self, root: str, path: str, *, offset: int, limit: int) -> dict[str, Any]:
+        """One page of the members of the group at (root, path) (see `group_members`)."""
+        page = group_members(self.registry.resolve(root, path), offset=offset, limit=limit)
+        return {**page, "root": root, "path": path.strip("/")}
 
     def thumbnail(self, root: str, path: str, size: int) -> bytes:
         """A PNG preview (longer edge `size`) of the image at (root, path).

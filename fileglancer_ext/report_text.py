@@ -64,8 +64,7 @@ def format_summary(path: Path, summary: dict[str, Any]) -> str:
         lines += _tiff_lines(summary["tiff"])
     group = summary.get("group")
     if group and not ome.get("multiscales"):
-        more = " (first ones only)" if group.get("members_truncated") else ""
-        lines.append(f"  members: {group['members_total']}{more}")
+        lines.append(f"  members: {group['members_total']}{_page_note(group)}")
         lines += [f"    {m['name']}: {m['kind']}" for m in group["members"]]
     validation = summary.get("validation")
     if validation is not None:
@@ -168,3 +167,13 @@ def _bytes(count: int | None) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{count} B"
+
+
+def _page_note(group: dict[str, Any]) -> str:
+    """ " (101-200 listed; --members-offset 200 for more)" when not every member is listed."""
+    first, listed = group.get("members_offset", 0), len(group["members"])
+    if first == 0 and not group.get("members_truncated"):
+        return ""
+    shown = f"{first + 1}-{first + listed}" if listed else "none"
+    more = f"; --members-offset {first + listed} for more" if group.get("members_truncated") else ""
+    return f" ({shown} listed{more})"

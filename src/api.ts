@@ -292,8 +292,31 @@ export interface IGroupMember {
 export interface IGroupMeta {
   members: IGroupMember[];
   members_total: number;
+  /** Where this page of members starts (absent from older servers: 0). */
+  members_offset?: number;
+  /** More members follow this page. */
   members_truncated: boolean;
   consolidated: boolean;
+}
+
+/** An N5 group's child, as listed in its summary and in `GET members`. */
+export interface IN5Child {
+  name: string;
+  kind: string;
+  shape_c_order: number[] | null;
+  data_type: string | null;
+}
+
+/** `GET members/{root}/{path}?offset=&limit=`: one page of a big group's members (for an
+ * N5 group, its children). */
+export interface IMembersPage<T = IGroupMember | IN5Child> {
+  kind: EntryKind;
+  members: T[];
+  members_total: number;
+  members_offset: number;
+  members_truncated: boolean;
+  consolidated: boolean;
+  problems: Array<{ file: string; message: string }>;
 }
 
 /** A number with its unit ("micrometer", "nm", ...). */
@@ -581,6 +604,21 @@ export function getMeta(
 ): Promise<IMetaResponse> {
   return requestAPI<IMetaResponse>(
     `meta/${rootPath(root, path)}`,
+    {},
+    settings
+  );
+}
+
+/** Up to `limit` members of the group at `path`, from the `offset`-th (name order). */
+export function getMembers(
+  root: string,
+  path: string,
+  offset: number,
+  limit = 200,
+  settings?: ServerConnection.ISettings
+): Promise<IMembersPage> {
+  return requestAPI<IMembersPage>(
+    `members/${rootPath(root, path)}?offset=${offset}&limit=${limit}`,
     {},
     settings
   );

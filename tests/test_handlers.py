@@ -12,6 +12,7 @@ from tornado.httpclient import HTTPClientError
 from traitlets.config import Config
 
 from fileglancer_ext import __version__
+from fileglancer_ext.handlers import _ROOT_AND_PATH, API_PREFIX, route_table
 from tests.conftest import LogCapture
 
 
@@ -108,11 +109,22 @@ class TestBadRootConfig:
         assert any("'not-a-root-entry' should look like 'name=/path'" in m for m in messages)
 
 
-@pytest.mark.parametrize("route", ["roots", "version"])
+def every_route() -> list[str]:
+    """A request path under /fileglancer/api/ for each route of `route_table`."""
+    return [
+        pattern.replace(_ROOT_AND_PATH, "home/some/data.zarr").removeprefix(f"{API_PREFIX}/")
+        for pattern, _ in route_table()
+    ]
+
+
+@pytest.mark.parametrize("route", every_route())
 async def test_unauthenticated_requests_are_refused_with_403(jp_fetch, route: str):
     with pytest.raises(HTTPClientError) as caught:
         await jp_fetch(
-            "fileglancer", "api", route, headers={"Authorization": "token not-the-token"}
+            "fileglancer",
+            "api",
+            *route.split("/"),
+            headers={"Authorization": "token not-the-token"},
         )
     assert caught.value.code == 403
     assert json.loads(caught.value.response.body)["error"] == "forbidden"
@@ -149,12 +161,12 @@ class TestAuthorization:
             }
         )
 
-    @pytest.mark.parametrize("route", ["roots", "version"])
+    @pytest.mark.parametrize("route", every_route())
     async def test_routes_are_authorized_against_the_fileglancer_resource(
         self, jp_fetch, route: str
     ):
         with pytest.raises(HTTPClientError) as caught:
-            await jp_fetch("fileglancer", "api", route)
+            await jp_fetch("fileglancer", "api", *route.split("/"))
         assert caught.value.code == 403
 
     async def test_other_jupyter_routes_stay_allowed(self, jp_fetch):

@@ -114,6 +114,7 @@ def test_v3_group_lists_members_from_disk(tmp_path: Path) -> None:
             {"name": "b", "kind": "zarr-array", "shape": [3, 4], "dtype": "<i2"},
         ],
         "members_total": 2,
+        "members_offset": 0,
         "members_truncated": False,
         "consolidated": False,
     }

@@ -87,8 +87,11 @@ def dataset_summary(reader: MetadataReader, path: Path, attrs: dict[str, Any]) -
     }
 
 
-def _children(reader: MetadataReader, path: Path, limit: int) -> tuple[list[dict], int]:
-    """Subfolders holding an attributes.json, sorted by name; at most `limit` are read."""
+def _children(
+    reader: MetadataReader, path: Path, limit: int, offset: int = 0
+) -> tuple[list[dict], int]:
+    """Subfolders holding an attributes.json, sorted by name, and how many there are; only
+    the page of `limit` from `offset` is read."""
     try:
         with os.scandir(path) as entries:
             names = sorted(e.name for e in entries if e.is_dir() and not e.name.startswith("."))
@@ -97,7 +100,7 @@ def _children(reader: MetadataReader, path: Path, limit: int) -> tuple[list[dict
         return [], 0
     names = [n for n in names if (path / n / "attributes.json").is_file()]
     children = []
-    for name in names[:limit]:
+    for name in names[offset : offset + limit]:
         attrs = reader.read_object(path / name / "attributes.json", keep_raw=False) or {}
         is_dataset = "dimensions" in attrs and "dataType" in attrs
         dims = int_list(attrs.get("dimensions"))
@@ -153,6 +156,18 @@ def group_summary(
         "children_total": total,
         "children_truncated": total > limit,
         "multiscale": multiscale,
+    }
+
+
+def children_page(reader: MetadataReader, path: Path, *, offset: int, limit: int) -> dict:
+    """A page of an N5 group's children, shaped like a Zarr group's members page."""
+    children, total = _children(reader, path, limit, offset)
+    return {
+        "members": children,
+        "members_total": total,
+        "members_offset": offset,
+        "members_truncated": offset + len(children) < total,
+        "consolidated": False,
     }
 
 

@@ -9,7 +9,7 @@ bioformats2raw OME-XML by 50 MiB), never chunks, and returns a JSON-ready dict::
       "ome_version": "0.4" | None,
       "array": ARRAY | None,         # Zarr arrays (zarr_meta.array_v2 / array_v3)
       "group": {"members": [{"name", "kind", "shape", "dtype"}], "members_total",
-                "members_truncated", "consolidated"} | None,
+                "members_offset", "members_truncated", "consolidated"} | None,
       "ome": OME | None,             # ome.ome_summary: multiscales (axes, datasets with
                                      # shape/chunks/dtype/pixel_size), omero, labels,
                                      # image_label, plate, well, bioformats2raw
@@ -45,9 +45,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import NotFound
+from ..errors import BadRequest, NotFound
 from .detect import detect_kind
-from .n5 import n5_summary
+from .n5 import children_page, n5_summary
 from .ome import group_attrs, ome_summary
 from .tiff import tiff_summary
 from .zarr_meta import MetadataReader, consolidated_members, listed_members, read_array
@@ -55,11 +55,17 @@ from .zarr_meta import MetadataReader, consolidated_members, listed_members, rea
 _OME_KINDS = ("ome-zarr", "ome-zarr-plate", "ome-zarr-well", "ome-zarr-labels", "bioformats2raw")
 
 
-def summarize(path: Path, *, member_limit: int = 200) -> dict[str, Any]:
+MEMBER_LIMIT = 200
+
+
+def summarize(
+    path: Path, *, member_limit: int = MEMBER_LIMIT, member_offset: int = 0
+) -> dict[str, Any]:
     """The metadata summary of `path` (see the module docstring for its shape).
 
-    `member_limit` bounds the group members (and N5 children) listed with their metadata;
-    `members_total` still counts them all. Raises `NotFound` only when `path` does not exist.
+    `member_limit` bounds the group members (and N5 children) listed with their metadata,
+    from `member_offset` on (`group_members` pages through them alone); `members_total`
+    still counts them all. Raises `NotFound` only when `path` does not exist.
     """
     path = Path(path)
     if not path.exists():
@@ -91,7 +97,7 @@ def summarize(path: Path, *, member_limit: int = 200) -> dict[str, Any]:
     if info.kind == "zarr-array":
         result["array"] = read_array(reader, path)
     elif info.kind == "zarr-group" or info.kind in _OME_KINDS:
-        result["group"] = _group(reader, path, info.zarr_format, member_limit)
+        result["group"] = _group(reader, path, info.zarr_format, member_limit, member_offset)
         attrs, _ = group_attrs(reader, path)
         if info.kind in _OME_KINDS or "image-label" in attrs:
             result["ome"] = ome_summary(reader, path, attrs)
@@ -102,20 +108,43 @@ def summarize(path: Path, *, member_limit: int = 200) -> dict[str, Any]:
     return result
 
 
-def _group(reader: MetadataReader, path: Path, zarr_format: int | None, limit: int) -> dict:
+def group_members(path: Path, *, offset: int = 0, limit: int = MEMBER_LIMIT) -> dict[str, Any]:
+    """One page of the members of the Zarr group (OME-Zarr included) or the children of the
+    N5 group at `path`, in name order: `members`, `members_total`, `members_offset`,
+    `members_truncated` (more follow), `consolidated`, plus `kind` and `problems`.
+
+    Raises `NotFound` when `path` does not exist, `BadRequest` when it is no group.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise NotFound(f"{path.name or path} does not exist")
+    info = detect_kind(path, is_dir=path.is_dir())
+    reader = MetadataReader(path)
+    if info.kind == "zarr-group" or info.kind in _OME_KINDS:
+        page = _group(reader, path, info.zarr_format, limit, offset)
+    elif info.kind == "n5-group":
+        page = children_page(reader, path, offset=offset, limit=limit)
+    else:
+        raise BadRequest(f"{path.name} is no Zarr or N5 group: it has no members to list.")
+    return {"kind": info.kind, **page, "problems": reader.problems}
+
+
+def _group(
+    reader: MetadataReader, path: Path, zarr_format: int | None, limit: int, offset: int = 0
+) -> dict:
     """Members of a Zarr group, from consolidated metadata when present, else from disk."""
     if zarr_format == 3:
         doc = reader.read_object(path / "zarr.json") or {}
         consolidated = doc.get("consolidated_metadata")
         inline = consolidated.get("metadata") if isinstance(consolidated, dict) else None
         if isinstance(inline, dict):
-            return consolidated_members(inline, 3, limit)
+            return consolidated_members(inline, 3, limit, offset)
     elif zarr_format == 2:
         reader.read_object(path / ".zgroup")
         zmeta = reader.read_object(path / ".zmetadata")
         docs = zmeta.get("metadata") if zmeta is not None else None
         if isinstance(docs, dict):
-            return consolidated_members(docs, 2, limit)
+            return consolidated_members(docs, 2, limit, offset)
         if zmeta is not None:
             reader.problem(path / ".zmetadata", "malformed .zmetadata: no metadata object")
-    return listed_members(reader, path, limit)
+    return listed_members(reader, path, limit, offset)

@@ -312,8 +312,11 @@ def _member(name: str, doc: dict | None, kind: str) -> dict[str, Any]:
     return {"name": name, "kind": kind, "shape": shape, "dtype": dtype}
 
 
-def consolidated_members(docs: dict[str, Any], zarr_format: int, limit: int) -> dict:
-    """Direct children from consolidated metadata: v2 `.zmetadata` keys or v3 inline keys."""
+def consolidated_members(
+    docs: dict[str, Any], zarr_format: int, limit: int, offset: int = 0
+) -> dict:
+    """Direct children from consolidated metadata: v2 `.zmetadata` keys or v3 inline keys;
+    the page of `limit` from `offset` in name order."""
     members: dict[str, dict[str, Any]] = {}
     for key, doc in docs.items():
         if zarr_format == 2:
@@ -328,19 +331,15 @@ def consolidated_members(docs: dict[str, Any], zarr_format: int, limit: int) -> 
             kind = "zarr-array" if doc.get("node_type") == "array" else "zarr-group"
         members[name] = _member(name, doc if kind == "zarr-array" else None, kind)
     names = sorted(members)
-    return {
-        "members": [members[n] for n in names[:limit]],
-        "members_total": len(names),
-        "members_truncated": len(names) > limit,
-        "consolidated": True,
-    }
+    page = [members[n] for n in names[offset : offset + limit]]
+    return _members_page(page, len(names), offset, consolidated=True)
 
 
-def listed_members(reader: MetadataReader, path: Path, limit: int) -> dict:
+def listed_members(reader: MetadataReader, path: Path, limit: int, offset: int = 0) -> dict:
     """Direct children found on disk: subfolders with Zarr metadata, sorted by name.
 
     Every subfolder is probed for a metadata file (no reads) to count them; metadata is read
-    only for the first `limit`.
+    only for the page of `limit` from `offset`.
     """
     try:
         with os.scandir(path) as entries:
@@ -355,7 +354,7 @@ def listed_members(reader: MetadataReader, path: Path, limit: int) -> dict:
         and (not (path / n).is_symlink() or child(reader, path, n) is not None)
     ]
     members = []
-    for name in names[:limit]:
+    for name in names[offset : offset + limit]:
         info = detect_kind(path / name, is_dir=True)
         array = (
             read_array(reader, path / name, keep_raw=False) if info.kind == "zarr-array" else None
@@ -364,9 +363,15 @@ def listed_members(reader: MetadataReader, path: Path, limit: int) -> dict:
         if array is not None:
             member.update(shape=array["shape"], dtype=array["dtype"])
         members.append(member)
+    return _members_page(members, len(names), offset, consolidated=False)
+
+
+def _members_page(page: list[dict], total: int, offset: int, *, consolidated: bool) -> dict:
+    """`members_truncated`: more members follow this page (ask again from `offset + len`)."""
     return {
-        "members": members,
-        "members_total": len(names),
-        "members_truncated": len(names) > limit,
-        "consolidated": False,
+        "members": page,
+        "members_total": total,
+        "members_offset": offset,
+        "members_truncated": offset + len(page) < total,
+        "consolidated": consolidated,
     }

@@ -1,6 +1,8 @@
 import { Clipboard } from '@jupyterlab/apputils';
 
 import type {
+  IGroupMember,
+  IMembersPage,
   IMetaResponse,
   INodeResponse,
   IStatsDone,
@@ -8,7 +10,10 @@ import type {
 } from '../api';
 import { arrayFacts, pixelSizeText } from '../inspector/facts';
 import { codecLines, formatBytes } from '../inspector/format';
-import { InspectorModel } from '../inspector/inspectorModel';
+import {
+  InspectorModel,
+  type MembersFetcher
+} from '../inspector/inspectorModel';
 import { InspectorPanel } from '../inspector/InspectorPanel';
 import { SelectionModel } from '../selection';
 import { apiError, makeEntry, makeNode, makeRoot, settle } from './fakes';
@@ -55,6 +60,7 @@ const omeEntry = makeEntry('ome-zarr-0.4/cells.ome.zarr', {
 interface IFakes {
   meta?: () => Promise<IMetaResponse>;
   stats?: () => Promise<IStatsResponse>;
+  members?: MembersFetcher;
 }
 
 /** A panel over fake fetchers, with `entry` selected and its tabs rendered. */
@@ -69,6 +75,7 @@ async function inspect(
     {
       fetchMeta: fakes.meta ?? (async () => omeMeta),
       fetchStats: fakes.stats ?? (async () => doneStats),
+      fetchMembers: fakes.members,
       statsPollInterval: 1,
       thumbnailUrl: (root, path) => `/thumb/${root}/${path}`
     }
@@ -291,6 +298,190 @@ describe('the inspector tabs', () => {
       'empty',
       'present'
     ]);
+    panel.dispose();
+  });
+
+  it('pages through the members of a big group with "Show more"', async () => {
+    const member = (i: number): IGroupMember => ({
+      name: `m${i}`,
+      kind: i % 2 ? 'zarr-group' : 'zarr-array',
+      shape: i % 2 ? null : [i + 1, 3],
+      dtype: i % 2 ? null : '|u1'
+    });
+    const groupMeta: IMetaResponse = {
+      ...shardedMeta,
+      kind: 'zarr-group',
+      array: null,
+      ome: null,
+      group: {
+        members: [0, 1, 2].map(member),
+        members_total: 5,
+        members_offset: 0,
+        members_truncated: true,
+        consolidated: false
+      }
+    };
+    const asked: Array<[string, string, number]> = [];
+    let release: () => void = () => undefined;
+    const members: MembersFetcher = async (root, path, offset) => {
+      asked.push([root, path, offset]);
+      await new Promise<void>(resolve => (release = resolve));
+      const page: IMembersPage = {
+        kind: 'zarr-group',
+        members: [3, 4].map(member),
+        members_total: 5,
+        members_offset: offset,
+        members_truncated: false,
+        consolidated: false,
+        problems: []
+      };
+      return page;
+    };
+    const entry = makeEntry('big.zarr', { kind: 'zarr-group' });
+    const { panel } = await inspect(entry, {
+      meta: async () => groupMeta,
+      members
+    });
+    await openTab(panel, 'metadata');
+    expect(tableRows(panel, 'members').map(row => row[0])).toEqual([
+      'm0',
+      'm1',
+      'm2'
+    ]);
+    expect(field(panel, 'members-count')).toBe('Showing 3 of 5 members.');
+    const more = () =>
+      panel.node.querySelector<HTMLButtonElement>(
+        '[data-action="more-members"]'
+      );
+    expect(more()!.textContent).toBe('Show 2 more members');
+    more()!.click();
+    more()!.click(); // a second click while loading asks nothing more
+    await until(() => expect(more()!.textContent).toBe('Loading…'));
+    release();
+    await until(() => expect(tableRows(panel, 'members')).toHaveLength(5));
+    expect(asked).toEqual([['demo', 'big.zarr', 3]]);
+    expect(tableRows(panel, 'members')[3]).toEqual([
+      'm3',
+      'Zarr group',
+      '—',
+      '—'
+    ]);
+    expect(field(panel, 'members-count')).toBe('5 members.');
+    expect(more()).toBeNull();
+    panel.dispose();
+  });
+
+  it("pages through an N5 group's children", async () => {
+    const child = (i: number) => ({
+      name: `c${i}`,
+      kind: 'n5-array',
+      shape_c_order: [4, i + 1],
+      data_type: 'uint8'
+    });
+    const n5Meta: IMetaResponse = {
+      ...shardedMeta,
+      kind: 'n5-group',
+      zarr_format: null,
+      array: null,
+      group: null,
+      ome: null,
+      n5: {
+        dataset: null,
+        group: {
+          children: [0, 1].map(child),
+          children_total: 3,
+          children_truncated: true,
+          multiscale: null
+        }
+      }
+    };
+    const asked: number[] = [];
+    const members: MembersFetcher = async (_root, _path, offset) => {
+      asked.push(offset);
+      return {
+        kind: 'n5-group',
+        members: [child(2)],
+        members_total: 3,
+        members_offset: offset,
+        members_truncated: false,
+        consolidated: false,
+        problems: []
+      };
+    };
+    const entry = makeEntry('many.n5', { kind: 'n5-group' });
+    const { panel } = await inspect(entry, {
+      meta: async () => n5Meta,
+      members
+    });
+    await openTab(panel, 'metadata');
+    expect(field(panel, 'n5-children-count')).toBe('Showing 2 of 3 children.');
+    panel.node
+      .querySelector<HTMLButtonElement>('[data-action="more-members"]')!
+      .click();
+    await until(() => expect(tableRows(panel, 'n5-children')).toHaveLength(3));
+    expect(asked).toEqual([2]);
+    expect(tableRows(panel, 'n5-children')[2]).toEqual([
+      'c2',
+      'N5 dataset',
+      '4 × 3',
+      'uint8'
+    ]);
+    expect(panel.node.querySelector('[data-action="more-members"]')).toBeNull();
+    panel.dispose();
+  });
+
+  it('says why more members could not be loaded, and tries again', async () => {
+    const groupMeta: IMetaResponse = {
+      ...shardedMeta,
+      kind: 'zarr-group',
+      array: null,
+      ome: null,
+      group: {
+        members: [{ name: 'a', kind: 'zarr-group', shape: null, dtype: null }],
+        members_total: 2,
+        members_truncated: true,
+        consolidated: true
+      }
+    };
+    let fail = true;
+    const members: MembersFetcher = async (_root, _path, offset) => {
+      if (fail) {
+        throw apiError(403, 'You do not have permission to read it.');
+      }
+      return {
+        kind: 'zarr-group',
+        members: [{ name: 'b', kind: 'zarr-array', shape: [2], dtype: '<f4' }],
+        members_total: 2,
+        members_offset: offset,
+        members_truncated: false,
+        consolidated: true,
+        problems: []
+      };
+    };
+    const entry = makeEntry('c.zarr', { kind: 'zarr-group' });
+    const { panel } = await inspect(entry, {
+      meta: async () => groupMeta,
+      members
+    });
+    await openTab(panel, 'metadata');
+    const more = () =>
+      panel.node.querySelector<HTMLButtonElement>(
+        '[data-action="more-members"]'
+      )!;
+    more().click();
+    await until(() =>
+      expect(panel.node.querySelector('[role="alert"]')?.textContent).toBe(
+        'More members could not be loaded: You do not have permission to read it.'
+      )
+    );
+    expect(tableRows(panel, 'members')).toHaveLength(1);
+    fail = false;
+    more().click();
+    await until(() => expect(tableRows(panel, 'members')).toHaveLength(2));
+    expect(panel.node.querySelector('[role="alert"]')).toBeNull();
+    expect(field(panel, 'members-count')).toBe(
+      '2 members, from consolidated metadata.'
+    );
     panel.dispose();
   });
 

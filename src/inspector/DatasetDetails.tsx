@@ -7,8 +7,11 @@ import * as React from 'react';
 
 import type {
   IEntry,
+  IGroupMember,
   IHealthFix,
+  IMembersPage,
   IMetaResponse,
+  IN5Child,
   IRoot,
   IStatsResponse
 } from '../api';
@@ -17,6 +20,7 @@ import { TiffSection } from './sections/TiffSection';
 import { ConvertForm } from '../convert/ConvertForm';
 import { conversionChoices } from '../convert/conversionChoices';
 import { firstMultiscale } from './facts';
+import type { PageLoader } from './memberPages';
 import type { IInspectorActions } from './InspectorPanel';
 import { DataLinkToggle, ShareTab } from '../share/ShareTab';
 import type { ShareModel } from '../share/shareModel';
@@ -51,8 +55,12 @@ const TABS: Array<{ id: InspectorTab; label: string }> = [
 ];
 
 /** Everything the Metadata tab knows how to show; says so when there is nothing. */
-export function MetadataTab(props: { meta: IMetaResponse }): JSX.Element {
-  const { meta } = props;
+export function MetadataTab(props: {
+  meta: IMetaResponse;
+  /** Fetches more members of a big group (or N5 children) from an offset on. */
+  loadMembers?: (offset: number) => Promise<IMembersPage>;
+}): JSX.Element {
+  const { meta, loadMembers } = props;
   const ome = meta.ome;
   const multiscales = ome?.multiscales ?? [];
   const sections: JSX.Element[] = [];
@@ -91,14 +99,25 @@ export function MetadataTab(props: { meta: IMetaResponse }): JSX.Element {
   }
   // An image's members are its levels, already listed with their figures.
   if (meta.group && meta.group.members.length > 0 && multiscales.length === 0) {
-    sections.push(<GroupMembersSection key="members" group={meta.group} />);
+    sections.push(
+      <GroupMembersSection
+        key="members"
+        group={meta.group}
+        loadMembers={loadMembers as PageLoader<IGroupMember> | undefined}
+      />
+    );
   }
   if (meta.tiff) {
     sections.push(<TiffSection key="tiff" tiff={meta.tiff} />);
   }
   if (meta.n5) {
-    const n5 = <N5Section key="n5" n5={meta.n5} />;
-    sections.push(n5);
+    sections.push(
+      <N5Section
+        key="n5"
+        n5={meta.n5}
+        loadChildren={loadMembers as PageLoader<IN5Child> | undefined}
+      />
+    );
   }
   return (
     <div data-tab-panel="metadata">
@@ -133,6 +152,8 @@ function Problems(props: { meta: IMetaResponse }): JSX.Element | null {
 export function DatasetDetails(props: {
   meta: LoadState<IMetaResponse>;
   stats: LoadState<IStatsResponse>;
+  /** Fetches more members of a big group from an offset on. */
+  loadMembers?: (offset: number) => Promise<IMembersPage>;
   thumbnailUrl: string | null;
   tab: InspectorTab;
   onTab: (tab: InspectorTab) => void;
@@ -209,7 +230,9 @@ export function DatasetDetails(props: {
             linkSlot={<DataLinkToggle model={props.share} />}
           />
         )}
-        {tab === 'metadata' && <MetadataTab meta={value} />}
+        {tab === 'metadata' && (
+          <MetadataTab meta={value} loadMembers={props.loadMembers} />
+        )}
         {tab === 'validation' && (
           <>
             <ValidationSection validation={value.validation} />

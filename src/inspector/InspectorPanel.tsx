@@ -150,6 +150,7 @@ export function InspectorView(props: {
         <DatasetDetails
           meta={model.meta}
           stats={model.stats}
+          loadMembers={model.membersLoader}
           thumbnailUrl={model.thumbnailUrl}
           tab={model.tab}
           onTab={tab => (model.tab = tab)}

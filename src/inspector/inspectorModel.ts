@@ -9,11 +9,13 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import {
+  getMembers,
   getMeta,
   getNode,
   getStats,
   IEntry,
   IHealthFix,
+  IMembersPage,
   IMetaResponse,
   INodeResponse,
   IRoot,
@@ -55,9 +57,17 @@ export type LoadState<T> =
   | { status: 'error'; error: IRequestError };
 
 /** How to reach the server; tests pass fakes. */
+export type MembersFetcher = (
+  root: string,
+  path: string,
+  offset: number
+) => Promise<IMembersPage>;
+
 export interface IInspectorOptions {
   fetchMeta?: MetaFetcher;
   fetchStats?: StatsFetcher;
+  /** A page of a big group's members (`GET members`). */
+  fetchMembers?: MembersFetcher;
   /** Milliseconds between two stats requests while the server is computing. */
   statsPollInterval?: number;
   /** The URL of a dataset's preview image. */
@@ -91,6 +101,9 @@ export class InspectorModel {
       options.fetchMeta ?? ((root, path) => getMeta(root, path));
     this._fetchStats =
       options.fetchStats ?? ((root, path) => getStats(root, path));
+    this._fetchMembers =
+      options.fetchMembers ??
+      ((root, path, offset) => getMembers(root, path, offset));
     this._pollInterval = options.statsPollInterval ?? STATS_POLL_MS;
     this.share = options.share ?? new ShareModel();
     this._thumbnailUrl =
@@ -141,6 +154,16 @@ export class InspectorModel {
     this._convertPreset = fix;
     this._tab = 'convert';
     this._changed.emit();
+  }
+
+  /** Fetches pages of the selected group's members, from an offset on. */
+  get membersLoader(): ((offset: number) => Promise<IMembersPage>) | undefined {
+    const state = this._state;
+    if (state.status !== 'ready') {
+      return undefined;
+    }
+    const { root, entry } = state;
+    return offset => this._fetchMembers(root.name, entry.path, offset);
   }
 
   /** The preview of the selected dataset, or null when it has none to draw. */
@@ -294,6 +317,7 @@ export class InspectorModel {
   private _fetchNode: NodeFetcher;
   private _fetchMeta: MetaFetcher;
   private _fetchStats: StatsFetcher;
+  private _fetchMembers: MembersFetcher;
   private _pollInterval: number;
   private _thumbnailUrl: (root: string, path: string) => string;
   private _tab: InspectorTab = 'overview';

@@ -5,10 +5,14 @@
  */
 import * as React from 'react';
 
+import { Button } from '@jupyterlab/ui-components';
+
 import type {
   EntryKind,
   IBioformats2raw,
+  IGroupMember,
   IGroupMeta,
+  IN5Child,
   IOmeLabel,
   IOmePlate,
   IOmeWell,
@@ -17,6 +21,7 @@ import type {
 } from '../../api';
 import { kindName } from '../../kinds';
 import { formatMaybeQuantity, formatQuantity, formatShape } from '../format';
+import { MemberPages, PageLoader, useMemberPages } from '../memberPages';
 import { Field, Section, Table } from './common';
 
 function labelColorCount(label: IOmeLabel): number | null {
@@ -249,14 +254,59 @@ export function Bioformats2rawSection(props: {
   );
 }
 
-export function GroupMembersSection(props: { group: IGroupMeta }): JSX.Element {
+/** The page size the inspector asks for when "Show more" is clicked. */
+const MORE_MEMBERS = 200;
+
+/** "Show N more" under a paged table, and why the last page failed. */
+function MoreMembers<T>(props: {
+  pages: MemberPages<T>;
+  noun: string;
+}): JSX.Element | null {
+  const { pages, noun } = props;
+  if (!pages.canLoadMore && !pages.error) {
+    return null;
+  }
+  const next = Math.min(MORE_MEMBERS, pages.total - pages.items.length);
+  return (
+    <div className="jp-Fileglancer-moreMembers">
+      {pages.canLoadMore && (
+        <Button
+          small
+          data-action="more-members"
+          disabled={pages.loading}
+          onClick={() => void pages.loadMore()}
+        >
+          {pages.loading ? 'Loading…' : `Show ${next} more ${noun}`}
+        </Button>
+      )}
+      {pages.error && (
+        <p className="jp-Fileglancer-error" role="alert">
+          More {noun} could not be loaded: {pages.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function countNote(pages: MemberPages<unknown>, noun: string): string {
+  return pages.more
+    ? `Showing ${pages.items.length} of ${pages.total} ${noun}`
+    : `${pages.total} ${pages.total === 1 ? noun.replace(/s$/, '') : noun}`;
+}
+
+export function GroupMembersSection(props: {
+  group: IGroupMeta;
+  /** Fetches the members from an offset on; without it, only the first page shows. */
+  loadMembers?: PageLoader<IGroupMember>;
+}): JSX.Element {
   const { group } = props;
+  const pages = useMemberPages(group, props.loadMembers);
   return (
     <Section title="Members" name="members">
       <Table
         name="members"
         head={['Name', 'Kind', 'Shape', 'Data type']}
-        rows={group.members.map(member => ({
+        rows={pages.items.map(member => ({
           key: member.name,
           cells: [
             member.name,
@@ -266,24 +316,19 @@ export function GroupMembersSection(props: { group: IGroupMeta }): JSX.Element {
           ]
         }))}
       />
-      <p className="jp-Fileglancer-note">
-        {group.members_truncated
-          ? `Showing ${group.members.length} of ${group.members_total} members.`
-          : `${group.members_total} member${group.members_total === 1 ? '' : 's'}`}
+      <p className="jp-Fileglancer-note" data-field="members-count">
+        {countNote(pages, 'members')}
         {group.consolidated ? ', from consolidated metadata.' : '.'}
       </p>
+      <MoreMembers pages={pages} noun="members" />
     </Section>
   );
 }
 
 interface IN5Group {
-  children: Array<{
-    name: string;
-    kind: string;
-    shape_c_order: number[] | null;
-    data_type: string | null;
-  }>;
+  children: IN5Child[];
   children_total: number;
+  children_truncated: boolean;
   multiscale: {
     pixel_resolution: {
       dimensions: number[] | null;
@@ -299,11 +344,30 @@ interface IN5Group {
 
 export function N5Section(props: {
   n5: { [key: string]: JSONValue };
+  /** Fetches the children from an offset on; without it, only the first page shows. */
+  loadChildren?: PageLoader<IN5Child>;
 }): JSX.Element | null {
   const group = props.n5.group as unknown as IN5Group | null;
   if (!group) {
     return null;
   }
+  return <N5GroupSection group={group} loadChildren={props.loadChildren} />;
+}
+
+function N5GroupSection(props: {
+  group: IN5Group;
+  loadChildren?: PageLoader<IN5Child>;
+}): JSX.Element {
+  const { group } = props;
+  const first = React.useMemo(
+    () => ({
+      members: group.children,
+      members_total: group.children_total,
+      members_truncated: group.children_truncated
+    }),
+    [group]
+  );
+  const pages = useMemberPages(first, props.loadChildren);
   const multiscale = group.multiscale;
   const resolution = multiscale?.pixel_resolution;
   return (
@@ -334,7 +398,7 @@ export function N5Section(props: {
       <Table
         name="n5-children"
         head={['Name', 'Kind', 'Shape (C order)', 'Type']}
-        rows={group.children.map(child => ({
+        rows={pages.items.map(child => ({
           key: child.name,
           cells: [
             child.name,
@@ -344,6 +408,12 @@ export function N5Section(props: {
           ]
         }))}
       />
+      {pages.more && (
+        <p className="jp-Fileglancer-note" data-field="n5-children-count">
+          {countNote(pages, 'children')}.
+        </p>
+      )}
+      <MoreMembers pages={pages} noun="children" />
     </Section>
   );
 }
