@@ -15,7 +15,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .zarr_meta import MetadataReader, grid_count, int_list, numpy_dtype, short
+from .zarr_meta import (
+    MetadataReader,
+    grid_count,
+    int_list,
+    members_page,
+    numpy_dtype,
+    short,
+)
 
 # Keys with a meaning of their own; everything else in attributes.json is a user attribute.
 _DATASET_KEYS = ("dimensions", "blockSize", "dataType", "compression", "compressionType")
@@ -162,13 +169,7 @@ def group_summary(
 def children_page(reader: MetadataReader, path: Path, *, offset: int, limit: int) -> dict:
     """A page of an N5 group's children, shaped like a Zarr group's members page."""
     children, total = _children(reader, path, limit, offset)
-    return {
-        "members": children,
-        "members_total": total,
-        "members_offset": offset,
-        "members_truncated": offset + len(children) < total,
-        "consolidated": False,
-    }
+    return members_page(children, total, offset, consolidated=False)
 
 
 def n5_summary(reader: MetadataReader, path: Path, *, limit: int) -> dict[str, Any] | None:

@@ -332,7 +332,7 @@ def consolidated_members(
         members[name] = _member(name, doc if kind == "zarr-array" else None, kind)
     names = sorted(members)
     page = [members[n] for n in names[offset : offset + limit]]
-    return _members_page(page, len(names), offset, consolidated=True)
+    return members_page(page, len(names), offset, consolidated=True)
 
 
 def listed_members(reader: MetadataReader, path: Path, limit: int, offset: int = 0) -> dict:
@@ -363,11 +363,12 @@ def listed_members(reader: MetadataReader, path: Path, limit: int, offset: int =
         if array is not None:
             member.update(shape=array["shape"], dtype=array["dtype"])
         members.append(member)
-    return _members_page(members, len(names), offset, consolidated=False)
+    return members_page(members, len(names), offset, consolidated=False)
 
 
-def _members_page(page: list[dict], total: int, offset: int, *, consolidated: bool) -> dict:
-    """`members_truncated`: more members follow this page (ask again from `offset + len`)."""
+def members_page(page: list[dict], total: int, offset: int, *, consolidated: bool) -> dict:
+    """A page of a group's members (or N5 children) as the API answers it;
+    `members_truncated`: more follow this page (ask again from `offset + len(page)`)."""
     return {
         "members": page,
         "members_total": total,
