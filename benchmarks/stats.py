@@ -1,12 +1,13 @@
 """Benchmark: storage statistics of a Zarr folder of many chunk files against `du -sb`.
 
-    python benchmarks/stats.py [--sizes 100000 1000000] [--workdir DIR] [--runs 3]
-                               [--processes N]
+    python benchmarks/stats.py [--sizes 100000 1000000] [--layouts nested flat]
+                               [--workdir DIR] [--runs 3] [--processes N]
 
-Builds (or reuses, when an earlier run finished it) a Zarr v2 array with nested "/" chunk
-keys per size: `count / 1000` row folders of 1000 small chunk files each (40-140 bytes,
-written with os.open/os.write), plus `.zarray`. Then, per size, with the operating system's
-caches warm (one untimed run of each first):
+Builds (or reuses, when an earlier run finished it) a Zarr v2 array per size and layout,
+of small chunk files (40-140 bytes, written with os.open/os.write) plus `.zarray`:
+"nested" ("/" chunk keys) has `count / 1000` row folders of 1000 chunk files each; "flat"
+(Zarr v2's default "." keys) has every chunk file in the array's own folder. Then, per
+size and layout, with the operating system's caches warm (one untimed run of each first):
 
 - du: `du -sb <folder>`, the median of `--runs` runs;
 - in process: `fileglancer_ext.stats.scan_stats(<folder>)` walking in this thread only;
@@ -43,10 +44,11 @@ CHUNK_SIDE = 4
 # --- test folders ---------------------------------------------------------------------------
 
 
-def ensure_folder(workdir: Path, count: int) -> Path:
+def ensure_folder(workdir: Path, count: int, layout: str = "nested") -> Path:
     """The Zarr array folder of `count` chunk files, built unless a finished one is there."""
-    folder = workdir / f"chunks-{count}.zarr"
-    ready = workdir / f"chunks-{count}.ready"
+    name = f"chunks-{count}" if layout == "nested" else f"chunks-{count}-{layout}"
+    folder = workdir / f"{name}.zarr"
+    ready = workdir / f"{name}.ready"
     if ready.exists() and folder.is_dir():
         return folder
     if folder.exists():
@@ -55,17 +57,26 @@ def ensure_folder(workdir: Path, count: int) -> Path:
     started = time.perf_counter()
     rows = max(1, count // FILES_PER_FOLDER)
     columns = min(count, FILES_PER_FOLDER)
-    _write_zarray(folder, rows, columns)
+    separator = "/" if layout == "nested" else "."
+    _write_zarray(folder, rows, columns, separator)
     payload = os.urandom(256)
-    for row in range(rows):
-        row_dir = folder / str(row)
-        row_dir.mkdir()
-        fd = os.open(row_dir, os.O_RDONLY)
-        try:
-            for column in range(columns):
-                _write_chunk(fd, str(column), payload[: 40 + (row * 7 + column) % 101])
-        finally:
-            os.close(fd)
+    flat_fd = os.open(folder, os.O_RDONLY) if layout == "flat" else None
+    try:
+        for row in range(rows):
+            if flat_fd is None:
+                (folder / str(row)).mkdir()
+            fd = flat_fd if flat_fd is not None else os.open(folder / str(row), os.O_RDONLY)
+            prefix = f"{row}." if flat_fd is not None else ""
+            try:
+                for column in range(columns):
+                    size = 40 + (row * 7 + column) % 101
+                    _write_chunk(fd, f"{prefix}{column}", payload[:size])
+            finally:
+                if fd != flat_fd:
+                    os.close(fd)
+    finally:
+        if flat_fd is not None:
+            os.close(flat_fd)
     ready.touch()
     print(
         f"built {folder} ({rows * columns:,} chunk files) in {time.perf_counter() - started:.1f} s"
@@ -73,7 +84,7 @@ def ensure_folder(workdir: Path, count: int) -> Path:
     return folder
 
 
-def _write_zarray(folder: Path, rows: int, columns: int) -> None:
+def _write_zarray(folder: Path, rows: int, columns: int, separator: str) -> None:
     metadata = {
         "zarr_format": 2,
         "shape": [rows * CHUNK_SIDE, columns * CHUNK_SIDE],
@@ -83,7 +94,7 @@ def _write_zarray(folder: Path, rows: int, columns: int) -> None:
         "fill_value": 0,
         "order": "C",
         "filters": None,
-        "dimension_separator": "/",
+        "dimension_separator": separator,
     }
     (folder / ".zarray").write_text(json.dumps(metadata))
 
@@ -134,6 +145,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--sizes", type=int, nargs="+", default=[100_000, 1_000_000], help="chunk files"
     )
+    parser.add_argument(
+        "--layouts", nargs="+", choices=["nested", "flat"], default=["nested", "flat"]
+    )
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="where to build")
     parser.add_argument("--runs", type=int, default=3, help="runs per median (default 3)")
     parser.add_argument(
@@ -147,26 +161,26 @@ def main(argv: list[str] | None = None) -> int:
     pool = WalkPool(args.processes)
     try:
         rows = [
-            (count, measure(ensure_folder(args.workdir, count), args.runs, pool))
+            (count, layout, measure(ensure_folder(args.workdir, count, layout), args.runs, pool))
             for count in args.sizes
+            for layout in args.layouts
         ]
     finally:
         pool.close()
     print()
     print(
-        f"| chunk files | du -sb (s) | in process (s) | ratio | server, {args.processes} "
-        "processes (s) | ratio (target <= 1.5) | bytes match du |"
+        f"| chunk files | layout | du -sb (s) | in process (s) | ratio | server, "
+        f"{args.processes} processes (s) | ratio (target <= 1.5) | bytes match du |"
     )
-    print("|---:|---:|---:|---:|---:|---:|:---:|")
-    for count, row in rows:
+    print("|---:|---|---:|---:|---:|---:|---:|:---:|")
+    for count, layout, row in rows:
         du, stats = float(row["du"]), dict(row["stats"])  # type: ignore[arg-type]
         alone, pooled = float(row["alone"]), float(row["pooled"])  # type: ignore[arg-type]
-        figures = (
-            f"{'yes' if row['match'] else 'NO'} ({stats['stored_bytes'] + stats['dir_bytes']:,})"
-        )
+        total = stats["stored_bytes"] + stats["dir_bytes"]
+        figures = f"{'yes' if row['match'] else 'NO'} ({total:,})"
         print(
-            f"| {stats['chunk_files']:,} of {count:,} | {du:.3f} | {alone:.3f} | {alone / du:.2f} "
-            f"| {pooled:.3f} | {pooled / du:.2f} | {figures} |"
+            f"| {stats['chunk_files']:,} of {count:,} | {layout} | {du:.3f} | {alone:.3f} "
+            f"| {alone / du:.2f} | {pooled:.3f} | {pooled / du:.2f} | {figures} |"
         )
     return 0
 

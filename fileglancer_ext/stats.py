@@ -43,7 +43,16 @@ from typing import Any
 import numpy as np
 
 from .formats.detect import MAX_METADATA_BYTES, detect_kind
-from .stats_walk import PARALLEL_AFTER, Cancelled, Progress, Tally, Walk, WalkPool, walk_in_parallel
+from .stats_walk import (
+    PARALLEL_AFTER,
+    Cancelled,
+    PooledStats,
+    Progress,
+    Tally,
+    Walk,
+    WalkPool,
+    walk_in_parallel,
+)
 
 METADATA_NAMES = frozenset(
     {".zarray", ".zattrs", ".zgroup", ".zmetadata", "zarr.json", "attributes.json"}
@@ -106,12 +115,26 @@ def scan_stats(
     level_dirs = {os.path.normpath(os.path.join(root, p)): i + 1 for i, p in enumerate(level_paths)}
     walk = Walk(len(level_paths) + 1, level_dirs, METADATA_NAMES, progress)
     walk.start(root, st)
-    walk.run(max_entries=PARALLEL_AFTER if pool is not None else None)
-    if walk.stack and pool is not None:
-        walk_in_parallel(walk, pool)
+    if pool is None:
+        walk.run()
+    else:
+        _walk_with(walk, pool)
     data = _summarize(kind, array, level_paths, walk, root)
     data["elapsed"] = round(time.perf_counter() - started, 6)
     return StatsResult(data, walk.stamps, started_ns)
+
+
+def _walk_with(walk: Walk, pool: WalkPool) -> None:
+    """In process until `PARALLEL_AFTER` entries (the files of a huge folder stat-ed by the
+    pool meanwhile), then the rest of the tree in the pool's workers."""
+    walk.spill = PooledStats(walk, pool)
+    try:
+        walk.run(max_entries=PARALLEL_AFTER)
+        if walk.stack:
+            walk_in_parallel(walk, pool)
+        walk.spill.finish()
+    finally:
+        walk.spill.cancel()
 
 
 # --- metadata -------------------------------------------------------------------------------

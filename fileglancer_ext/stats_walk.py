@@ -13,7 +13,9 @@ process, `walk_in_parallel` hands the folders still to do to a `WalkPool`. Each 
 the folders it got for at most `PART_ENTRIES` entries or `PART_SECONDS` and returns its
 tallies and the folders it did not get to, which are handed out again: the work balances
 itself across workers, and progress and cancellation are seen after every part.
-A single folder is always listed by one process.
+A folder is listed by one process; when the walk in process meets a huge one (a flat
+Zarr v2 array), it goes on listing it and hands its files to the pool to stat, a batch
+of names at a time (`PooledStats`). Huge folders that a worker meets it walks alone.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import multiprocessing
 import os
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -34,6 +36,11 @@ PARALLEL_AFTER = 10_000
 # One part of a walk in a worker: at most this many entries, or this long (slow storage).
 PART_ENTRIES = 25_000
 PART_SECONDS = 0.25
+# A folder listed in process hands the files past this many entries to the pool to stat
+# (a flat Zarr v2 array keeps all its chunks in one folder); at most this many batches of
+# names wait for a worker per pool process.
+SPILL_AFTER = 10_000
+_SPILL_QUEUE = 2
 _POLL_SECONDS = 0.1
 
 Folder = tuple[str, int]  # a folder still to list, and the bucket its entries count in
@@ -103,6 +110,8 @@ class Walk:
         self.stack: list[Folder] = []
         self.entries = 0  # listed so far: files and folders
         self.root: str | None = None
+        # Where the files of a huge folder go to be stat-ed (the walk in process only).
+        self.spill: PooledStats | None = None
 
     def start(self, root: str, root_stat: os.stat_result) -> None:
         """Begin at `root` (whose stat the caller made): the walk's own folder."""
@@ -164,7 +173,7 @@ class Walk:
         than a stat of the full path), a few additions and one name check. Progress and
         cancellation are handled per batch of entries, not per file.
         """
-        files = stored = blocks = chunk_files = chunk_bytes = 0
+        files = stored = blocks = chunk_files = chunk_bytes = listed = 0
         metadata, progress = self.metadata, self.progress
         fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         try:
@@ -172,6 +181,10 @@ class Walk:
                 # Whole batches are read before their entries are looked at: an error of
                 # the listing itself surfaces here, between batches.
                 for batch in iter(lambda: list(islice(entries, _BATCH)), []):
+                    listed += len(batch)
+                    if self.spill is not None and listed > SPILL_AFTER:
+                        self._spill(directory, bucket, batch)
+                        continue
                     seen, others = stored, 0
                     for entry in batch:
                         try:
@@ -206,6 +219,24 @@ class Walk:
             tally.chunk_files += chunk_files
             tally.chunk_bytes += chunk_bytes
 
+    def _spill(self, directory: str, bucket: int, batch: list[os.DirEntry[str]]) -> None:
+        """Push a batch's subfolders; hand its files' names to `self.spill` to stat."""
+        assert self.spill is not None
+        names = []
+        for entry in batch:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    self._subfolder(directory, entry, bucket)
+                    continue
+            except OSError:
+                self.unreadable += 1
+                continue
+            names.append(entry.name)
+        self.entries += len(batch)
+        self.spill.submit(directory, bucket, names)
+        if self.progress.cancel.is_set():
+            raise Cancelled()
+
     def _subfolder(self, directory: str, entry: os.DirEntry[str], bucket: int) -> None:
         path = os.path.join(directory, entry.name)  # scandir(fd) gives names only
         sub = self.level_dirs.get(path, bucket) if self.level_dirs else bucket
@@ -228,6 +259,90 @@ def walk_part(
     return walk.part()
 
 
+def stat_names(directory: str, names: list[str], metadata: frozenset[str]) -> tuple[Tally, int]:
+    """The figures of the files `names` of `directory` (lstat each, relative to the open
+    folder), and how many could not be read. In a worker process, or here as a fallback."""
+    tally, unreadable = Tally(), 0
+    try:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return tally, len(names)  # the folder went away meanwhile
+    files = stored = blocks = chunk_files = chunk_bytes = 0
+    lstat = os.stat
+    try:
+        for name in names:
+            try:
+                st = lstat(name, dir_fd=fd, follow_symlinks=False)
+            except OSError:
+                unreadable += 1
+                continue
+            files += 1
+            stored += st.st_size
+            blocks += st.st_blocks
+            if name not in metadata and name[0] != ".":
+                chunk_files += 1
+                chunk_bytes += st.st_size
+    finally:
+        os.close(fd)
+    tally.files, tally.stored, tally.blocks = files, stored, blocks
+    tally.chunk_files, tally.chunk_bytes = chunk_files, chunk_bytes
+    return tally, unreadable
+
+
+class PooledStats:
+    """The files of a huge folder, stat-ed in the pool's workers a batch of names at a time
+    while the walk goes on listing; their figures are added to the walk as they come back.
+    Should the pool fail, a batch is stat-ed here instead."""
+
+    def __init__(self, walk: Walk, pool: WalkPool) -> None:
+        self._walk = walk
+        self._pool = pool
+        self._pending: dict[Future[tuple[Tally, int]], tuple[str, int, list[str]]] = {}
+
+    def submit(self, directory: str, bucket: int, names: list[str]) -> None:
+        # Bounded: the listing is faster than the stats, and names take memory.
+        while len(self._pending) >= _SPILL_QUEUE * self._pool.processes:
+            self._settle(FIRST_COMPLETED)
+        try:
+            future = self._pool.submit_names(directory, names, self._walk.metadata)
+        except Exception:  # noqa: BLE001 - the pool is gone: stat them here
+            self._pool.discard()
+            self._add(bucket, stat_names(directory, names, self._walk.metadata))
+            return
+        self._pending[future] = (directory, bucket, names)
+
+    def finish(self) -> None:
+        """Wait for every batch and add its figures. Raises `Cancelled`."""
+        while self._pending:
+            self._settle(ALL_COMPLETED)
+
+    def cancel(self) -> None:
+        """Drop the batches not started (the walk failed or was cancelled)."""
+        for future in self._pending:
+            future.cancel()
+        self._pending.clear()
+
+    def _settle(self, return_when: str) -> None:
+        done, _ = wait(self._pending, timeout=_POLL_SECONDS, return_when=return_when)
+        if self._walk.progress.cancel.is_set():
+            raise Cancelled()
+        for future in done:
+            directory, bucket, names = self._pending.pop(future)
+            try:
+                result = future.result()
+            except Exception:  # noqa: BLE001 - a worker died: stat them here
+                self._pool.discard()
+                result = stat_names(directory, names, self._walk.metadata)
+            self._add(bucket, result)
+
+    def _add(self, bucket: int, result: tuple[Tally, int]) -> None:
+        tally, unreadable = result
+        self._walk.tallies[bucket].add(tally)
+        self._walk.unreadable += unreadable
+        self._walk.progress.files_seen += tally.files
+        self._walk.progress.bytes_seen += tally.stored
+
+
 class WalkPool:
     """`processes` worker processes for walks, started at first use (forkserver: a fresh
     interpreter, not a fork of the server) and kept until `close`. Shared by concurrent
@@ -241,14 +356,22 @@ class WalkPool:
 
     def submit(self, walk: Walk, folders: list[Folder]) -> Future[WalkPart]:
         """Walk one part of `walk` in a worker. RuntimeError once closed."""
+        args = (len(walk.tallies), walk.level_dirs, walk.metadata, PART_ENTRIES, PART_SECONDS)
+        return self._executor_now().submit(walk_part, folders, *args)
+
+    def submit_names(
+        self, directory: str, names: list[str], metadata: frozenset[str]
+    ) -> Future[tuple[Tally, int]]:
+        """Stat the files `names` of `directory` in a worker (see `stat_names`)."""
+        return self._executor_now().submit(stat_names, directory, names, metadata)
+
+    def _executor_now(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the walk pool is closed")
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(self.processes, mp_context=_context())
-            executor = self._executor
-        args = (len(walk.tallies), walk.level_dirs, walk.metadata, PART_ENTRIES, PART_SECONDS)
-        return executor.submit(walk_part, folders, *args)
+            return self._executor
 
     def discard(self) -> None:
         """Drop the current workers (one of them failed); the next use starts new ones."""
@@ -323,12 +446,15 @@ def _collect(walk: Walk, running: dict[Future[WalkPart], list[Folder]]) -> None:
 
 __all__ = [
     "PARALLEL_AFTER",
+    "SPILL_AFTER",
     "Cancelled",
+    "PooledStats",
     "Progress",
     "Tally",
     "Walk",
     "WalkPart",
     "WalkPool",
     "default_walk_processes",
+    "stat_names",
     "walk_in_parallel",
 ]

@@ -24,10 +24,12 @@ from fileglancer_ext.stats import METADATA_NAMES, scan_stats
 from fileglancer_ext.stats_service import StatsService
 from fileglancer_ext.stats_walk import (
     Cancelled,
+    PooledStats,
     Progress,
     Walk,
     WalkPool,
     default_walk_processes,
+    stat_names,
     walk_in_parallel,
 )
 
@@ -47,6 +49,10 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
         chunk_key_encoding={"name": "v2", "separator": "/"},
     )
     array[:] = np.arange(8000, dtype="<u2").reshape(20, 20, 20)
+    flat = zarr.create_array(
+        root / "flat.zarr", shape=(40, 40), chunks=(2, 2), dtype="<u2", zarr_format=2
+    )
+    flat[:] = np.arange(1600, dtype="<u2").reshape(40, 40)  # 400 chunks in one folder
     (root / ".DS_Store").write_bytes(b"finder")
     return root
 
@@ -60,6 +66,13 @@ def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def small_spills(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder's files past its first 60 entries are stat-ed by the pool, 30 at a time."""
+    monkeypatch.setattr(stats_walk, "SPILL_AFTER", 60)
+    monkeypatch.setattr(stats_walk, "_BATCH", 30)
+
+
+@pytest.fixture
 def pool() -> Iterator[WalkPool]:
     walk_pool = WalkPool(2)
     yield walk_pool
@@ -67,17 +80,24 @@ def pool() -> Iterator[WalkPool]:
 
 
 class CountingSubmits:
-    """Counts the parts a pool is given (each still runs in the real worker processes)."""
+    """Counts the parts and the batches of names a pool is given (each still runs in the
+    real worker processes)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
-        real = WalkPool.submit
+        self.names = 0
+        real, real_names = WalkPool.submit, WalkPool.submit_names
 
         def submit(pool: WalkPool, walk: Walk, folders: list[Any]) -> Any:
             self.count += 1
             return real(pool, walk, folders)
 
+        def submit_names(pool: WalkPool, directory: str, names: list[str], meta: Any) -> Any:
+            self.names += len(names)
+            return real_names(pool, directory, names, meta)
+
         monkeypatch.setattr(WalkPool, "submit", submit)
+        monkeypatch.setattr(WalkPool, "submit_names", submit_names)
 
 
 def figures(data: dict[str, Any]) -> dict[str, Any]:
@@ -130,6 +150,57 @@ def test_the_nested_array_counts_every_chunk_and_no_hidden_file(
     everything = [p for p in tree.rglob("*") if p.is_file()]
     assert whole["files"] == len(everything)
     assert whole["stored_bytes"] == sum(p.stat().st_size for p in everything)
+
+
+def test_the_files_of_a_huge_folder_are_stat_ed_by_the_workers(
+    tree: Path, pool: WalkPool, small_spills: None, monkeypatch: pytest.MonkeyPatch
+):
+    path = tree / "flat.zarr"
+    alone = scan_stats(path)
+    submits = CountingSubmits(monkeypatch)
+    shared = scan_stats(path, pool=pool)
+    assert submits.names > 300  # all but the first 60 entries of the folder
+    assert figures(shared.data) == figures(alone.data)
+    assert shared.data["chunk_files"] == shared.data["chunks_expected"] == 400
+    assert shared.data["stored_bytes"] + shared.data["dir_bytes"] == du_bytes(path)
+
+
+def test_stat_names_counts_what_vanished(tree: Path):
+    folder = str(tree / "flat.zarr")
+    tally, unreadable = stat_names(folder, ["0.0", "gone", ".zarray"], METADATA_NAMES)
+    assert (tally.files, tally.chunk_files, unreadable) == (2, 1, 1)
+    assert tally.stored == os.lstat(f"{folder}/0.0").st_size + os.lstat(f"{folder}/.zarray").st_size
+    assert stat_names(str(tree / "gone"), ["a", "b"], METADATA_NAMES)[1] == 2
+
+
+def test_a_walk_whose_workers_die_while_they_stat_finishes_in_process(
+    tree: Path, pool: WalkPool, small_spills: None
+):
+    expected = figures(scan_stats(tree / "flat.zarr").data)
+    assert figures(scan_stats(tree / "flat.zarr", pool=pool).data) == expected
+    executor = pool._executor
+    assert executor is not None
+    for process in list(executor._processes.values()):  # type: ignore[attr-defined]
+        os.kill(process.pid, signal.SIGKILL)
+    assert figures(scan_stats(tree / "flat.zarr", pool=pool).data) == expected
+    assert pool._executor is not executor
+
+
+def test_a_cancelled_walk_drops_the_names_waiting_for_a_worker(
+    tree: Path, pool: WalkPool, small_spills: None
+):
+    progress = Progress()
+    walk = Walk(1, {}, METADATA_NAMES, progress)
+    spill = PooledStats(walk, pool)
+    for start in range(0, 400, 30):
+        spill.submit(
+            str(tree / "flat.zarr"), 0, [f"{i // 20}.{i % 20}" for i in range(start, start + 30)]
+        )
+    progress.cancel.set()
+    with pytest.raises(Cancelled):
+        spill.finish()
+    spill.cancel()
+    assert not spill._pending
 
 
 def test_a_small_dataset_never_starts_the_workers(tree: Path, pool: WalkPool):
