@@ -32,7 +32,9 @@ import { fileglancerIcon, inspectorIcon } from './icons';
 import { InspectorModel } from './inspector/inspectorModel';
 import { InspectorPanel } from './inspector/InspectorPanel';
 import { ISelectionModel, SelectionModel } from './selection';
+import { LinkEvents } from './share/linkEvents';
 import { registerDataLinksCommand } from './share/linksCommand';
+import { ShareModel } from './share/shareModel';
 import { IFileglancerSelection } from './tokens';
 
 const PLUGIN_ID = 'fileglancer-ext:plugin';
@@ -78,7 +80,11 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
     app.shell.add(browser, 'left', { rank: 150 });
 
     const jobs = registerConvertCommands(app, model, restorer);
-    const inspector = new InspectorPanel(new InspectorModel(selection), {
+    const linkEvents = new LinkEvents();
+    const inspectorModel = new InspectorModel(selection, undefined, {
+      share: new ShareModel({}, linkEvents)
+    });
+    const inspector = new InspectorPanel(inspectorModel, {
       showLinks: () => void app.commands.execute(CommandIDs.openDataLinks),
       submitConversion: request => jobs.submit(request),
       conversionStarted: () => void app.commands.execute(CommandIDs.openJobs)
@@ -95,7 +101,7 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
 
     const ids = { browserId: BROWSER_ID, inspectorId: INSPECTOR_ID };
     registerBrowserCommands(app, model, ids);
-    registerDataLinksCommand(app, restorer);
+    registerDataLinksCommand(app, restorer, linkEvents);
     registerFavouriteCommand(app, model, places);
     if (fileBrowser) {
       registerFileBrowserCommands(app, model, fileBrowser, ids);

@@ -9,6 +9,7 @@ import type {
 import { InspectorModel } from '../inspector/inspectorModel';
 import { InspectorPanel } from '../inspector/InspectorPanel';
 import { SelectionModel } from '../selection';
+import { LinkEvents } from '../share/linkEvents';
 import { LinksModel } from '../share/linksModel';
 import { LinksPanel, shortTime } from '../share/LinksPanel';
 import { ShareModel } from '../share/shareModel';
@@ -130,7 +131,10 @@ class FakeShareServer {
   };
 }
 
-async function inspectShared(server: FakeShareServer): Promise<InspectorPanel> {
+async function inspectShared(
+  server: FakeShareServer,
+  events?: LinkEvents
+): Promise<InspectorPanel> {
   const selection = new SelectionModel();
   const model = new InspectorModel(
     selection,
@@ -139,7 +143,7 @@ async function inspectShared(server: FakeShareServer): Promise<InspectorPanel> {
       fetchMeta: async () => omeMeta,
       fetchStats: () => new Promise<never>(() => undefined),
       thumbnailUrl: () => '',
-      share: new ShareModel(server)
+      share: new ShareModel(server, events)
     }
   );
   model.tab = 'share';
@@ -393,6 +397,49 @@ describe('the Data links view', () => {
       expect(panel.node.querySelectorAll('[data-link]').length).toBe(1)
     );
     panel.dispose();
+  });
+
+  it('and the Share tab keep each other current', async () => {
+    jest.spyOn(Notification, 'success').mockImplementation(() => '');
+    const server = new FakeShareServer();
+    const events = new LinkEvents();
+    const listed: number[] = [];
+    const links = new LinksPanel(
+      new LinksModel(
+        {
+          listLinks: async () => {
+            listed.push(Date.now());
+            return server.link ? [server.link] : [];
+          },
+          revokeLink: server.revokeLink
+        },
+        events
+      )
+    );
+    await show(links);
+    await until(() => expect(listed).toHaveLength(1));
+    const inspector = await inspectShared(server, events);
+    expect(links.node.querySelectorAll('[data-link]')).toHaveLength(0);
+
+    toggle(inspector).click(); // shared from the inspector: the list shows it
+    await until(() =>
+      expect(links.node.querySelectorAll('[data-link]')).toHaveLength(1)
+    );
+
+    links.node
+      .querySelector<HTMLElement>(
+        '[data-link="abc123"] [data-action="revoke"]'
+      )!
+      .click(); // revoked from the list: the Share tab turns its switch off
+    await until(() => expect(toggle(inspector).checked).toBe(false));
+    expect(server.revoked).toEqual(['abc123']);
+    expect(inspector.node.querySelector('[data-viewer]')).toBeNull();
+    inspector.dispose();
+    links.dispose();
+    const before = listed.length;
+    events.emit('abc123', null); // disposed models no longer listen
+    await settle();
+    expect(listed).toHaveLength(before);
   });
 
   it('says when there are no links, and why the list could not be read', async () => {

@@ -197,6 +197,7 @@ export class InspectorModel {
     this._request += 1;
     this._stopPolling();
     this.share.clear();
+    this.share.dispose();
     this._selection.changed.disconnect(this._onSelection, this);
   }
 

@@ -126,6 +126,11 @@ export class LinksPanel extends ReactWidget {
     void model.refresh();
   }
 
+  dispose(): void {
+    this.model.dispose();
+    super.dispose();
+  }
+
   render(): JSX.Element {
     return <LinksView model={this.model} />;
   }

@@ -4,12 +4,15 @@ import { MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
 import { linkIcon } from '@jupyterlab/ui-components';
 
 import { CommandIDs } from '../commands';
+import type { LinkEvents } from './linkEvents';
+import { LinksModel } from './linksModel';
 import { LinksPanel } from './LinksPanel';
 
 /** Register the command that opens (or re-focuses) the list of the user's data links. */
 export function registerDataLinksCommand(
   app: JupyterFrontEnd,
-  restorer: ILayoutRestorer | null
+  restorer: ILayoutRestorer | null,
+  events?: LinkEvents
 ): void {
   const tracker = new WidgetTracker<MainAreaWidget<LinksPanel>>({
     namespace: 'fileglancer-data-links'
@@ -25,7 +28,9 @@ export function registerDataLinksCommand(
         app.shell.activateById(open.id);
         return open;
       }
-      const widget = new MainAreaWidget({ content: new LinksPanel() });
+      const widget = new MainAreaWidget({
+        content: new LinksPanel(new LinksModel({}, events))
+      });
       widget.id = 'fileglancer-data-links';
       widget.title.label = 'Data links';
       widget.title.icon = linkIcon;

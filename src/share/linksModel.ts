@@ -8,6 +8,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { IShareLink, listLinks, revokeLink, updateLink } from '../api';
 import type { LoadState } from '../inspector/inspectorModel';
 import { describeRequestError } from '../requestError';
+import type { ILinkChange, LinkEvents } from './linkEvents';
 
 export interface ILinksApi {
   listLinks: () => Promise<IShareLink[]>;
@@ -25,8 +26,17 @@ const DEFAULT_API: ILinksApi = {
 };
 
 export class LinksModel {
-  constructor(api: Partial<ILinksApi> = {}) {
+  /** `events`: where changes made here are told, and changes made elsewhere heard. */
+  constructor(
+    api: Partial<ILinksApi> = {},
+    private readonly _events?: LinkEvents
+  ) {
     this._api = { ...DEFAULT_API, ...api };
+    _events?.changed.connect(this._onLinkChanged, this);
+  }
+
+  dispose(): void {
+    this._events?.changed.disconnect(this._onLinkChanged, this);
   }
 
   get state(): LoadState<IShareLink[]> {
@@ -60,13 +70,22 @@ export class LinksModel {
   /** Revoke one link; throws the request's error. */
   async revoke(id: string): Promise<void> {
     await this._api.revokeLink(id);
+    this._events?.emit(id, this);
     await this.refresh();
   }
 
   /** Give one link a new lifetime from now (null: never expires); throws on failure. */
   async setExpiry(id: string, seconds: number | null): Promise<void> {
     await this._api.updateLink(id, { expires_in: seconds });
+    this._events?.emit(id, this);
     await this.refresh();
+  }
+
+  private _onLinkChanged(_: LinkEvents, change: ILinkChange): void {
+    // A link made or revoked in the Share tab: re-read the list once it is on show.
+    if (change.source !== this && this._state.status !== 'idle') {
+      void this.refresh();
+    }
   }
 
   private _set(state: LoadState<IShareLink[]>): void {

@@ -18,6 +18,7 @@ import {
 } from '../api';
 import type { LoadState } from '../inspector/inspectorModel';
 import { describeRequestError } from '../requestError';
+import type { ILinkChange, LinkEvents } from './linkEvents';
 
 /** How to reach the server; tests pass fakes. */
 export interface IShareApi {
@@ -48,8 +49,17 @@ export const EXPIRY_CHOICES: Array<{ label: string; seconds: number | null }> =
   ];
 
 export class ShareModel {
-  constructor(api: Partial<IShareApi> = {}) {
+  /** `events`: where links made or revoked here are told, and changes elsewhere heard. */
+  constructor(
+    api: Partial<IShareApi> = {},
+    private readonly _events?: LinkEvents
+  ) {
     this._api = { ...DEFAULT_API, ...api };
+    _events?.changed.connect(this._onLinkChanged, this);
+  }
+
+  dispose(): void {
+    this._events?.changed.disconnect(this._onLinkChanged, this);
   }
 
   /** What the server says about the selected dataset. */
@@ -122,6 +132,7 @@ export class ShareModel {
     this._changed.emit();
     try {
       const link = await action();
+      this._events?.emit(link.id, this);
       if (request === this._request) {
         await this._read(request);
       }
@@ -131,6 +142,13 @@ export class ShareModel {
         this._busy = false;
         this._changed.emit();
       }
+    }
+  }
+
+  private _onLinkChanged(_: LinkEvents, change: ILinkChange): void {
+    // Revoked or re-timed in the "Data links" view: the tab must not show it as it was.
+    if (change.source !== this && this.link?.id === change.id && !this._busy) {
+      void this._read(this._request);
     }
   }
 
