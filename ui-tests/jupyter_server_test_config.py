@@ -1,8 +1,9 @@
 """Server configuration for the UI tests: a real JupyterLab on port 8888 with three roots.
 
-The roots are made fresh for each run: the demo data (plus a 100,000-file folder "big" and a
-hidden file), an empty scratch folder, and a root whose folder does not exist (it must show as
-unavailable, not break the browser). A file at the server root lies outside every root.
+The roots are made fresh for each run: the demo data (plus a 100,000-file folder "big", a
+Zarr group of 450 members and a hidden file), an empty scratch folder, and a root whose
+folder does not exist (it must show as unavailable, not break the browser). A file at the
+server root lies outside every root.
 """
 
 import atexit
@@ -13,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import zarr
 from jupyterlab.galata import configure_jupyter_server
 
 from fileglancer_ext.demo_data import write_demo_data
@@ -95,6 +97,10 @@ invalid.mkdir(parents=True)
     ),
     encoding="utf-8",
 )
+# A Zarr group of more members than the inspector lists at once (200): "Show more" pages.
+many_members = zarr.open_group(demo / "groups" / "many-members.zarr", mode="w", zarr_format=3)
+for number in range(450):
+    many_members.create_group(f"m{number:03d}")
 (workdir / "outside-the-roots.txt").write_text("Not in any root.\n", encoding="utf-8")
 
 c.ServerApp.root_dir = str(workdir)  # noqa: F821

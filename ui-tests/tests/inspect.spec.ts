@@ -3,7 +3,8 @@
  * storage, channels and pixel sizes; select a broken OME-Zarr and read what is wrong.
  *
  * The server (ui-tests/jupyter_server_test_config.py) serves the demo data as the root
- * "demo", plus "invalid/broken.ome.zarr" whose metadata breaks the OME-NGFF spec.
+ * "demo", plus "invalid/broken.ome.zarr" whose metadata breaks the OME-NGFF spec, and
+ * "groups/many-members.zarr", a group of 450 members listed 200 at a time.
  */
 import { expect, test } from '@jupyterlab/galata';
 
@@ -91,5 +92,31 @@ test.describe('Fileglancer inspector', () => {
     await page.screenshot({
       path: testInfo.outputPath('inspector-invalid.png')
     });
+  });
+
+  test('pages through the members of a big Zarr group', async ({ page }) => {
+    await openRoot(page, 'demo');
+    await goTo(page, 'groups');
+    await page.sidebar.openTab(INSPECTOR_ID);
+    await row(page, 'groups/many-members.zarr').click();
+
+    const panel = inspector(page);
+    await panel.locator('[data-tab="metadata"]').click();
+    const members = panel.locator('[data-table="members"] tbody tr');
+    const count = panel.locator('[data-field="members-count"]');
+    const more = panel.locator('[data-action="more-members"]');
+    await expect(members).toHaveCount(200);
+    await expect(count).toHaveText('Showing 200 of 450 members.');
+    await expect(more).toHaveText('Show 200 more members');
+    await more.click();
+    await expect(members).toHaveCount(400);
+    await expect(more).toHaveText('Show 50 more members');
+    await more.click();
+    await expect(members).toHaveCount(450);
+    await expect(count).toHaveText('450 members.');
+    await expect(more).toHaveCount(0);
+    await expect(members.nth(200)).toContainText('m200');
+    await expect(members.last()).toContainText('m449');
+    await expect(members.last()).toContainText('Zarr group');
   });
 });
