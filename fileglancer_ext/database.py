@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, ClassVar, Self
 
 from jupyter_core.paths import jupyter_data_dir
 from sqlalchemy import (
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     MetaData,
+    RowMapping,
     String,
     Table,
     create_engine,
@@ -30,6 +32,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
+
+from .errors import NotFound
 
 # A migration brings a component's tables from version i to i + 1, inside one transaction.
 Migration = Callable[[Connection], None]
@@ -149,3 +153,35 @@ def _apply(conn: Connection, component: str, migrations: Sequence[Migration]) ->
         .values(version=len(migrations))
     )
     return len(migrations)
+
+
+class Store:
+    """Base of the extension's stores: one component's tables in a SQLAlchemy database,
+    brought up to date (`migrate`) when the store is opened. Every method of a store is a
+    short, blocking query; owners only ever see their own rows."""
+
+    component: ClassVar[str]
+    migrations: ClassVar[Sequence[Migration]]
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        migrate(engine, self.component, self.migrations)
+
+    @classmethod
+    def from_url(cls, url: str) -> Self:
+        return cls(create_store_engine(url))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _owned_row(
+        self, table: Table, key: Any, value: str, owner: str, missing: str
+    ) -> RowMapping:
+        """The row of `table` whose `key` column is `value`, when `owner` owns it; else
+        NotFound(`missing`): another user's row is the same as one that does not exist."""
+        query = select(table).where(key == value, table.c.owner == owner)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        if row is None:
+            raise NotFound(missing)
+        return row

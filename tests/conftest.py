@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from traitlets.config import Config
 
+from tests.unprivileged import shared_tmp  # noqa: F401 - a fixture for every module
+
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
 

@@ -10,12 +10,9 @@ import json
 import os
 import pwd
 import re
-import shutil
 import stat
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +24,7 @@ from fileglancer_ext import listing
 from fileglancer_ext.errors import BadRequest, NotFound
 from fileglancer_ext.listing import DirectoryLister, ListingRequest, coarse_kind
 from fileglancer_ext.natural_sort import natural_key, natural_order
+from tests.unprivileged import run_without_privileges
 
 SIZES = (0, 1, 199, 200, 201, 1000)
 
@@ -739,58 +737,6 @@ def test_listing_a_missing_folder_is_not_found(tmp_path: Path):
     with pytest.raises(NotFound, match="'gone' does not exist") as caught:
         DirectoryLister().list_page(tmp_path / "gone", "gone", ListingRequest())
     assert str(tmp_path) not in caught.value.message
-
-
-def run_without_privileges(work: Callable[[], Any]) -> dict[str, Any]:
-    """Run `work` as a user that file permissions apply to: {"result"} or {"error", "message"}.
-
-    As root (CI here), in a forked child that became `nobody`, since root ignores the
-    permission bits; otherwise in this process.
-    """
-    if os.geteuid() != 0:
-        try:
-            return {"result": work()}
-        except Exception as err:
-            return {"error": type(err).__name__, "message": str(err)}
-    try:
-        nobody = pwd.getpwnam("nobody")
-    except KeyError:
-        pytest.skip("running as root and there is no 'nobody' user to drop to")
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never return into pytest
-        status = 1
-        try:
-            os.close(read_end)
-            os.setgroups([])
-            os.setgid(nobody.pw_gid)
-            os.setuid(nobody.pw_uid)
-            try:
-                outcome: dict[str, Any] = {"result": work()}
-            except Exception as err:
-                outcome = {"error": type(err).__name__, "message": str(err)}
-            os.write(write_end, json.dumps(outcome).encode())
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as reader:
-        data = reader.read()
-    _, status = os.waitpid(pid, 0)
-    assert status == 0 and data, "the unprivileged child failed"
-    return json.loads(data)
-
-
-@pytest.fixture
-def shared_tmp() -> Iterator[Path]:
-    """A temporary folder every user can enter (pytest's tmp_path is private to its user)."""
-    path = Path(tempfile.mkdtemp(prefix="fileglancer-listing-"))
-    path.chmod(0o755)
-    yield path
-    for sub in path.rglob("*"):
-        if sub.is_dir() and not sub.is_symlink():
-            sub.chmod(0o755)
-    shutil.rmtree(path)
 
 
 def test_a_folder_without_permission_is_forbidden(shared_tmp: Path):

@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import pwd
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,7 @@ from fileglancer_ext.stats import (
     scan_stats,
 )
 from fileglancer_ext.stats_service import StatsService
+from tests.unprivileged import run_without_privileges
 
 
 def age(tree: Path, seconds: float = 3600) -> None:
@@ -252,48 +251,6 @@ def test_cancelled_walk(tmp_path: Path):
 # --- unreadable parts -----------------------------------------------------------------------
 
 
-def run_unprivileged(work: Callable[[], Any]) -> Any:
-    """`work()` as a user that permission bits apply to: as `nobody` in a forked child when
-    running as root (root ignores them), else in this process."""
-    if os.geteuid() != 0:
-        return work()
-    try:
-        nobody = pwd.getpwnam("nobody")
-    except KeyError:
-        pytest.skip("running as root and there is no 'nobody' user to drop to")
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never return into pytest
-        status = 1
-        try:
-            os.close(read_end)
-            os.setgroups([])
-            os.setgid(nobody.pw_gid)
-            os.setuid(nobody.pw_uid)
-            os.write(write_end, json.dumps(work()).encode())
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as reader:
-        data = reader.read()
-    _, status = os.waitpid(pid, 0)
-    assert status == 0 and data, "the unprivileged child failed"
-    return json.loads(data)
-
-
-@pytest.fixture
-def shared_tmp() -> Iterator[Path]:
-    """A temporary folder every user can enter (pytest's tmp_path is private to its user)."""
-    path = Path(tempfile.mkdtemp(prefix="fileglancer-stats-"))
-    path.chmod(0o755)
-    yield path
-    for sub in path.rglob("*"):
-        if sub.is_dir() and not sub.is_symlink():
-            sub.chmod(0o755)
-    shutil.rmtree(path)
-
-
 def test_unreadable_subfolder_is_counted(shared_tmp: Path):
     for name, count in (("open", 2), ("closed", 3)):
         (shared_tmp / name).mkdir()
@@ -302,7 +259,7 @@ def test_unreadable_subfolder_is_counted(shared_tmp: Path):
         (shared_tmp / name / "f0").chmod(0o644)
     (shared_tmp / "open").chmod(0o755)
     (shared_tmp / "closed").chmod(0o700 if os.geteuid() == 0 else 0o000)
-    stats = run_unprivileged(lambda: compute_stats(shared_tmp))
+    stats = run_without_privileges(lambda: compute_stats(shared_tmp))["result"]
     assert stats["unreadable"] == 1
     assert stats["files"] == 2
     assert stats["stored_bytes"] == 6

@@ -23,7 +23,6 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
-    Engine,
     Float,
     Index,
     MetaData,
@@ -33,8 +32,7 @@ from sqlalchemy import (
     select,
 )
 
-from ..database import Migration, create_store_engine, migrate
-from ..errors import NotFound
+from ..database import Migration, Store
 from .model import INTERRUPTED, UNFINISHED_STATES, ConversionJob
 
 COMPONENT = "jobs"
@@ -94,23 +92,12 @@ def this_runner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-class JobStore:
-    """Conversion jobs in a SQLAlchemy database; every method is a short, blocking query.
+class JobStore(Store):
+    """Conversion jobs. Owners only ever see their own jobs: another user's job is the
+    same NotFound as one that does not exist."""
 
-    Owners only ever see their own jobs: another user's job is the same NotFound as one
-    that does not exist.
-    """
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        migrate(engine, COMPONENT, MIGRATIONS)
-
-    @classmethod
-    def from_url(cls, url: str) -> JobStore:
-        return cls(create_store_engine(url))
-
-    def close(self) -> None:
-        self.engine.dispose()
+    component = COMPONENT
+    migrations = MIGRATIONS
 
     def create(self, job: ConversionJob) -> None:
         with self.engine.begin() as conn:
@@ -118,15 +105,8 @@ class JobStore:
 
     def get(self, owner: str, job_id: str) -> ConversionJob:
         """The owner's job `job_id`; NotFound for anyone else's or an unknown id."""
-        with self.engine.connect() as conn:
-            row = (
-                conn.execute(select(jobs).where(jobs.c.id == job_id, jobs.c.owner == owner))
-                .mappings()
-                .first()
-            )
-        if row is None:
-            raise NotFound(f"You have no conversion job '{job_id}'.")
-        return _job(row)
+        missing = f"You have no conversion job '{job_id}'."
+        return _job(self._owned_row(jobs, jobs.c.id, job_id, owner, missing))
 
     def list_for_owner(self, owner: str, limit: int = 50) -> list[ConversionJob]:
         """The owner's `limit` newest jobs, newest first."""

@@ -30,8 +30,8 @@ from sqlalchemy import (
     select,
 )
 
-from ..database import Migration, create_store_engine, iso_time, migrate
-from ..errors import BadRequest, NotFound
+from ..database import Migration, Store, iso_time
+from ..errors import BadRequest
 from .token_lookup import TokenLookup
 
 COMPONENT = "links"
@@ -132,27 +132,22 @@ def check_label(value: Any) -> str | None:
     return value.strip() or None
 
 
-class ShareLinkStore:
-    """Share links in a SQLAlchemy database; every method is a short, blocking query.
+class ShareLinkStore(Store):
+    """Share links. Owners only ever see their own links: asking for another user's link
+    by id is the same NotFound as asking for one that does not exist."""
 
-    Owners only ever see their own links: asking for another user's link by id is the
-    same NotFound as asking for one that does not exist.
-    """
+    component = COMPONENT
+    migrations = MIGRATIONS
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        migrate(engine, COMPONENT, MIGRATIONS)
+        super().__init__(engine)
         self._lookup = TokenLookup(engine, _LOOKUP_ACTIVE)
         # Per process, when each link's last access was last written (see `touch`).
         self._touched: dict[str, float] = {}
 
-    @classmethod
-    def from_url(cls, url: str) -> ShareLinkStore:
-        return cls(create_store_engine(url))
-
     def close(self) -> None:
         self._lookup.close()
-        self.engine.dispose()
+        super().close()
 
     def create(
         self,
@@ -211,15 +206,8 @@ class ShareLinkStore:
 
     def get(self, owner: str, link_id: str) -> ShareLink:
         """The owner's link `link_id`, revoked or not; NotFound for anyone else's."""
-        with self.engine.connect() as conn:
-            row = (
-                conn.execute(select(links).where(links.c.id == link_id, links.c.owner == owner))
-                .mappings()
-                .first()
-            )
-        if row is None:
-            raise NotFound(f"You have no share link '{link_id}'.")
-        return ShareLink(**row)
+        missing = f"You have no share link '{link_id}'."
+        return ShareLink(**self._owned_row(links, links.c.id, link_id, owner, missing))
 
     def update(self, owner: str, link_id: str, **changes: Any) -> ShareLink:
         """Change `label` and/or `expires_in` (None: never expires); returns the new link."""

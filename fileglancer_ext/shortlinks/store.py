@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 from sqlalchemy import (
     Column,
     Connection,
-    Engine,
     Float,
     Index,
     MetaData,
@@ -27,8 +26,8 @@ from sqlalchemy import (
     select,
 )
 
-from ..database import Migration, create_store_engine, iso_time, migrate
-from ..errors import BadRequest, NotFound
+from ..database import Migration, Store, iso_time
+from ..errors import BadRequest
 from ..links.store import check_label
 
 COMPONENT = "shortlinks"
@@ -93,20 +92,12 @@ def check_url(value: Any) -> str:
     return value
 
 
-class ShortLinkStore:
-    """Short links in a SQLAlchemy database; every method is a short, blocking query.
+class ShortLinkStore(Store):
+    """Short links. Owners see and change only their own links: another user's key is
+    the same NotFound as a key that does not exist."""
 
-    Owners see and change only their own links: another user's key is the same NotFound
-    as a key that does not exist.
-    """
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        migrate(engine, COMPONENT, MIGRATIONS)
-
-    @classmethod
-    def from_url(cls, url: str) -> ShortLinkStore:
-        return cls(create_store_engine(url))
+    component = COMPONENT
+    migrations = MIGRATIONS
 
     def create(self, owner: str, url: Any, label: Any = None) -> ShortLink:
         """A new short link to `url`; BadRequest for a URL or label that cannot be stored."""
@@ -137,10 +128,8 @@ class ShortLinkStore:
 
     def get(self, owner: str, key: str) -> ShortLink:
         """The owner's short link `key`; NotFound for anyone else's."""
-        link = self.resolve(key)
-        if link is None or link.owner != owner:
-            raise NotFound(f"You have no short link '{key}'.")
-        return link
+        missing = f"You have no short link '{key}'."
+        return ShortLink(**self._owned_row(short_links, short_links.c.key, key, owner, missing))
 
     def update(self, owner: str, key: str, changes: Mapping[str, Any]) -> ShortLink:
         """Re-point (`url`) and/or relabel (`label`); returns the updated link. BadRequest
