@@ -13,9 +13,10 @@ process, `walk_in_parallel` hands the folders still to do to a `WalkPool`. Each 
 the folders it got for at most `PART_ENTRIES` entries or `PART_SECONDS` and returns its
 tallies and the folders it did not get to, which are handed out again: the work balances
 itself across workers, and progress and cancellation are seen after every part.
-A folder is listed by one process; when the walk in process meets a huge one (a flat
-Zarr v2 array), it goes on listing it and hands its files to the pool to stat, a batch
-of names at a time (`PooledStats`). Huge folders that a worker meets it walks alone.
+A folder is listed by one process. Past `SPILL_AFTER` entries of one folder (a flat Zarr
+v2 array keeps every chunk in one), its files' names are set aside instead of stat-ed: the
+walk in process hands them to the pool a batch at a time (`PooledStats`); a worker lists
+the rest of the folder and returns the names with its part, and they are handed out too.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import time
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Protocol
 
 # Progress is published, and cancellation checked, after every batch of this many entries.
 _BATCH = 4096
@@ -77,14 +79,35 @@ class Tally:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+NameBatch = tuple[str, int, list[str]]  # a folder, its bucket, names of its files to stat
+
+
+class NameSink(Protocol):
+    """Where a walk sets aside the files of a huge folder, to be stat-ed elsewhere."""
+
+    def submit(self, directory: str, bucket: int, names: list[str]) -> None: ...
+
+
+class _SetAside:
+    """A worker's `NameSink`: the batches go back with its part."""
+
+    def __init__(self) -> None:
+        self.batches: list[NameBatch] = []
+
+    def submit(self, directory: str, bucket: int, names: list[str]) -> None:
+        self.batches.append((directory, bucket, names))
+
+
 @dataclass
 class WalkPart:
-    """What a worker returns: its figures, and the folders it left for others."""
+    """What a worker returns: its figures, the folders it left for others, and the names of
+    files it set aside (of huge folders) for others to stat."""
 
     tallies: list[Tally]
     stamps: list[tuple[str, int]]
     unreadable: int
     left: list[Folder]
+    names: list[NameBatch] = field(default_factory=list)
 
 
 class Walk:
@@ -100,8 +123,10 @@ class Walk:
         level_dirs: dict[str, int],
         metadata: frozenset[str],
         progress: Progress | None = None,
+        spill_after: int | None = None,
     ) -> None:
         self.tallies = [Tally() for _ in range(buckets)]
+        self.spill_after = SPILL_AFTER if spill_after is None else spill_after
         self.level_dirs = level_dirs
         self.metadata = metadata
         self.progress = progress if progress is not None else Progress()
@@ -110,8 +135,8 @@ class Walk:
         self.stack: list[Folder] = []
         self.entries = 0  # listed so far: files and folders
         self.root: str | None = None
-        # Where the files of a huge folder go to be stat-ed (the walk in process only).
-        self.spill: PooledStats | None = None
+        # Where the files of a huge folder go to be stat-ed; None: here, like the others.
+        self.spill: NameSink | None = None
 
     def start(self, root: str, root_stat: os.stat_result) -> None:
         """Begin at `root` (whose stat the caller made): the walk's own folder."""
@@ -146,17 +171,32 @@ class Walk:
                 self.unreadable += 1  # permission denied, I/O error: go on with the rest
 
     def part(self) -> WalkPart:
-        return WalkPart(self.tallies, self.stamps, self.unreadable, self.stack)
+        names = self.spill.batches if isinstance(self.spill, _SetAside) else []
+        return WalkPart(self.tallies, self.stamps, self.unreadable, self.stack, names)
 
     def absorb(self, part: WalkPart) -> None:
-        """Add a worker's part: its figures, and its folders left to do onto the stack."""
+        """Add a worker's part: its figures, its folders left to do onto the stack, and
+        the names it set aside to `self.spill` (or stat them here)."""
         for mine, theirs in zip(self.tallies, part.tallies, strict=True):
             mine.add(theirs)
         self.stamps.extend(part.stamps)
         self.unreadable += part.unreadable
         self.stack.extend(part.left)
+        for directory, bucket, names in part.names:
+            if self.spill is not None:
+                self.spill.submit(directory, bucket, names)
+            else:
+                self.add_stats(bucket, stat_names(directory, names, self.metadata))
         self.progress.files_seen += sum(t.files for t in part.tallies)
         self.progress.bytes_seen += sum(t.stored for t in part.tallies)
+
+    def add_stats(self, bucket: int, result: tuple[Tally, int]) -> None:
+        """Add what `stat_names` found for files set aside."""
+        tally, unreadable = result
+        self.tallies[bucket].add(tally)
+        self.unreadable += unreadable
+        self.progress.files_seen += tally.files
+        self.progress.bytes_seen += tally.stored
 
     def _count_dir(self, path: str, st: os.stat_result, bucket: int) -> None:
         # Recorded before the folder is listed: a later change moves its mtime past this.
@@ -182,7 +222,7 @@ class Walk:
                 # the listing itself surfaces here, between batches.
                 for batch in iter(lambda: list(islice(entries, _BATCH)), []):
                     listed += len(batch)
-                    if self.spill is not None and listed > SPILL_AFTER:
+                    if self.spill is not None and listed > self.spill_after:
                         self._spill(directory, bucket, batch)
                         continue
                     seen, others = stored, 0
@@ -251,10 +291,12 @@ def walk_part(
     metadata: frozenset[str],
     max_entries: int,
     max_seconds: float,
+    spill_after: int,
 ) -> WalkPart:
     """One part of a walk, in a worker process: `folders` and theirs, within the limits."""
-    walk = Walk(buckets, level_dirs, metadata)
+    walk = Walk(buckets, level_dirs, metadata, spill_after=spill_after)
     walk.stack = list(folders)
+    walk.spill = _SetAside()  # the coordinator hands huge folders' files out again
     walk.run(max_entries, max_seconds)
     return walk.part()
 
@@ -307,7 +349,7 @@ class PooledStats:
             future = self._pool.submit_names(directory, names, self._walk.metadata)
         except Exception:  # noqa: BLE001 - the pool is gone: stat them here
             self._pool.discard()
-            self._add(bucket, stat_names(directory, names, self._walk.metadata))
+            self._walk.add_stats(bucket, stat_names(directory, names, self._walk.metadata))
             return
         self._pending[future] = (directory, bucket, names)
 
@@ -333,14 +375,7 @@ class PooledStats:
             except Exception:  # noqa: BLE001 - a worker died: stat them here
                 self._pool.discard()
                 result = stat_names(directory, names, self._walk.metadata)
-            self._add(bucket, result)
-
-    def _add(self, bucket: int, result: tuple[Tally, int]) -> None:
-        tally, unreadable = result
-        self._walk.tallies[bucket].add(tally)
-        self._walk.unreadable += unreadable
-        self._walk.progress.files_seen += tally.files
-        self._walk.progress.bytes_seen += tally.stored
+            self._walk.add_stats(bucket, result)
 
 
 class WalkPool:
@@ -356,7 +391,8 @@ class WalkPool:
 
     def submit(self, walk: Walk, folders: list[Folder]) -> Future[WalkPart]:
         """Walk one part of `walk` in a worker. RuntimeError once closed."""
-        args = (len(walk.tallies), walk.level_dirs, walk.metadata, PART_ENTRIES, PART_SECONDS)
+        limits = (PART_ENTRIES, PART_SECONDS, walk.spill_after)
+        args = (len(walk.tallies), walk.level_dirs, walk.metadata, *limits)
         return self._executor_now().submit(walk_part, folders, *args)
 
     def submit_names(

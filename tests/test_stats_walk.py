@@ -165,6 +165,28 @@ def test_the_files_of_a_huge_folder_are_stat_ed_by_the_workers(
     assert shared.data["stored_bytes"] + shared.data["dir_bytes"] == du_bytes(path)
 
 
+def test_a_worker_sets_a_huge_folder_s_files_aside_for_all_workers(
+    tree: Path, pool: WalkPool, small_spills: None, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(stats, "PARALLEL_AFTER", 1)  # the tree's own folder only, here
+    alone = scan_stats(tree)
+    submits = CountingSubmits(monkeypatch)
+    shared = scan_stats(tree, pool=pool)
+    assert submits.count >= 2  # the rest of the tree went to the workers...
+    assert submits.names > 300  # ...and flat.zarr's files came back to be handed out
+    assert figures(shared.data) == figures(alone.data)
+    assert sorted(shared.stamps) == sorted(alone.stamps)
+
+
+def test_without_a_pool_set_aside_files_are_stat_ed_here(tree: Path, pool: WalkPool):
+    walk = Walk(1, {}, METADATA_NAMES)
+    part = stats_walk.WalkPart(
+        [stats_walk.Tally()], [], 0, [], [(str(tree / "flat.zarr"), 0, ["0.0", "0.1"])]
+    )
+    walk.absorb(part)
+    assert walk.tallies[0].chunk_files == 2 and walk.progress.files_seen == 2
+
+
 def test_stat_names_counts_what_vanished(tree: Path):
     folder = str(tree / "flat.zarr")
     tally, unreadable = stat_names(folder, ["0.0", "gone", ".zarray"], METADATA_NAMES)
