@@ -125,11 +125,16 @@ def scan_stats(
 
 
 def _walk_with(walk: Walk, pool: WalkPool) -> None:
-    """In process until `PARALLEL_AFTER` entries (the files of a huge folder stat-ed by the
-    pool meanwhile), then the rest of the tree in the pool's workers."""
+    """In process until `PARALLEL_AFTER` entries and the pool's workers are up (the files of
+    a huge folder stat-ed by the pool meanwhile, once it is up), then the rest of the tree
+    in the workers."""
     walk.spill = PooledStats(walk, pool)
     try:
         walk.run(max_entries=PARALLEL_AFTER)
+        if walk.stack:
+            pool.start()
+        while walk.stack and not pool.ready:  # the first time, workers take a while
+            walk.run(max_entries=PARALLEL_AFTER)
         if walk.stack:
             walk_in_parallel(walk, pool)
         walk.spill.finish()

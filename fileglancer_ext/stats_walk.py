@@ -44,6 +44,7 @@ PART_SECONDS = 0.25
 SPILL_AFTER = 10_000
 _SPILL_QUEUE = 2
 _POLL_SECONDS = 0.1
+_START_TIMEOUT = 120.0
 
 Folder = tuple[str, int]  # a folder still to list, and the bucket its entries count in
 
@@ -342,6 +343,10 @@ class PooledStats:
         self._pending: dict[Future[tuple[Tally, int]], tuple[str, int, list[str]]] = {}
 
     def submit(self, directory: str, bucket: int, names: list[str]) -> None:
+        if not self._pool.ready:  # the workers are still starting: no waiting for them
+            self._pool.start()
+            self._walk.add_stats(bucket, stat_names(directory, names, self._walk.metadata))
+            return
         # Bounded: the listing is faster than the stats, and names take memory.
         while len(self._pending) >= _SPILL_QUEUE * self._pool.processes:
             self._settle(FIRST_COMPLETED)
@@ -379,15 +384,54 @@ class PooledStats:
 
 
 class WalkPool:
-    """`processes` worker processes for walks, started at first use (forkserver: a fresh
-    interpreter, not a fork of the server) and kept until `close`. Shared by concurrent
-    walks; a pool whose worker died is replaced at the next use."""
+    """`processes` worker processes for walks (forkserver: a fresh interpreter, not a fork
+    of the server), started in the background by the first walk that needs them and kept
+    until `close`. Shared by concurrent walks; a pool whose worker died is replaced.
+
+    Starting takes a while the first time (the forkserver imports the server's main
+    module: seconds for JupyterLab); walks go on in process until the pool is `ready`.
+    """
 
     def __init__(self, processes: int) -> None:
         self.processes = max(1, processes)
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
         self._closed = False
+        self._ready = threading.Event()
+        self._starting = False
+        self._generation = 0  # bumped by `discard`: a start from before it is stale
+
+    @property
+    def ready(self) -> bool:
+        """Whether the workers are up: a part handed out now starts at once."""
+        return self._ready.is_set()
+
+    def start(self, wait: bool = False) -> None:
+        """Start the workers in the background, unless they are up or starting.
+        `wait`: return once they are up (or the pool is closed)."""
+        with self._lock:
+            begin = not (self._closed or self._starting or self._ready.is_set())
+            if begin:
+                self._starting = True
+                generation = self._generation
+        if begin:
+            threading.Thread(
+                target=self._start_workers, args=(generation,), name="fg-walk-start", daemon=True
+            ).start()
+        if wait:
+            self._ready.wait(_START_TIMEOUT)
+
+    def _start_workers(self, generation: int) -> None:
+        try:
+            executor = self._executor_now()
+            for started in [executor.submit(os.getpid) for _ in range(self.processes)]:
+                started.result()
+        except Exception:  # noqa: BLE001 - closed, or no process could start: parts will
+            pass  # fail and their walks finish in process
+        with self._lock:
+            self._starting = False
+            if generation == self._generation:
+                self._ready.set()
 
     def submit(self, walk: Walk, folders: list[Folder]) -> Future[WalkPart]:
         """Walk one part of `walk` in a worker. RuntimeError once closed."""
@@ -413,6 +457,8 @@ class WalkPool:
         """Drop the current workers (one of them failed); the next use starts new ones."""
         with self._lock:
             executor, self._executor = self._executor, None
+            self._generation += 1
+            self._ready.clear()
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
 
@@ -420,6 +466,7 @@ class WalkPool:
         with self._lock:
             self._closed = True
             executor, self._executor = self._executor, None
+            self._ready.set()  # nobody waits for a start that will not come
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
 

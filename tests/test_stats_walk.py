@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,7 +75,10 @@ def small_spills(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def pool() -> Iterator[WalkPool]:
+    """Two workers, up before the test starts (a walk does not wait for them)."""
     walk_pool = WalkPool(2)
+    walk_pool.start(wait=True)
+    assert walk_pool.ready
     yield walk_pool
     walk_pool.close()
 
@@ -205,6 +209,7 @@ def test_a_walk_whose_workers_die_while_they_stat_finishes_in_process(
     for process in list(executor._processes.values()):  # type: ignore[attr-defined]
         os.kill(process.pid, signal.SIGKILL)
     assert figures(scan_stats(tree / "flat.zarr", pool=pool).data) == expected
+    pool.start(wait=True)
     assert pool._executor is not executor
 
 
@@ -225,10 +230,43 @@ def test_a_cancelled_walk_drops_the_names_waiting_for_a_worker(
     assert not spill._pending
 
 
-def test_a_small_dataset_never_starts_the_workers(tree: Path, pool: WalkPool):
-    data = scan_stats(tree / "demo/ome-zarr-0.4/cells.ome.zarr", pool=pool).data
-    assert data["files"] > 0
-    assert pool._executor is None  # below PARALLEL_AFTER entries: walked in process
+def test_a_small_dataset_never_starts_the_workers(tree: Path):
+    idle = WalkPool(2)
+    try:
+        data = scan_stats(tree / "demo/ome-zarr-0.4/cells.ome.zarr", pool=idle).data
+        assert data["files"] > 0
+        assert idle._executor is None and not idle.ready  # below PARALLEL_AFTER entries
+    finally:
+        idle.close()
+
+
+def test_a_walk_goes_on_in_process_while_the_workers_start(
+    tree: Path, small_parts: None, small_spills: None, monkeypatch: pytest.MonkeyPatch
+):
+    """The first start of a forkserver under JupyterLab takes seconds: no walk waits."""
+    release = threading.Event()
+    real_start = WalkPool._start_workers
+
+    def slow_start(pool: WalkPool, generation: int) -> None:
+        assert release.wait(30)
+        real_start(pool, generation)
+
+    monkeypatch.setattr(WalkPool, "_start_workers", slow_start)
+    submits = CountingSubmits(monkeypatch)
+    starting = WalkPool(2)
+    try:
+        data = scan_stats(tree, pool=starting).data
+        assert figures(data) == figures(scan_stats(tree).data)
+        assert submits.count == submits.names == 0  # all of it in process
+        assert not starting.ready  # but the workers were asked to start
+        release.set()
+        starting.start(wait=True)
+        assert starting.ready
+        assert figures(scan_stats(tree, pool=starting).data) == figures(data)
+        assert submits.count >= 2
+    finally:
+        release.set()
+        starting.close()
 
 
 def test_a_folder_gone_before_a_worker_lists_it_is_unreadable(tree: Path, pool: WalkPool):
@@ -251,7 +289,9 @@ def test_killed_workers_are_replaced_and_the_walk_finishes_in_process(
         os.kill(process.pid, signal.SIGKILL)
     assert figures(scan_stats(tree, pool=pool).data) == expected
     assert figures(scan_stats(tree, pool=pool).data) == expected
-    assert pool._executor is not None and pool._executor is not executor
+    pool.start(wait=True)  # new workers, started in the background
+    assert pool.ready and pool._executor is not None and pool._executor is not executor
+    assert figures(scan_stats(tree, pool=pool).data) == expected
 
 
 def test_a_cancelled_walk_stops_and_leaves_the_pool_usable(
@@ -281,7 +321,9 @@ def test_the_service_walks_with_processes_and_stops_them_on_close(tree: Path, sm
     answer = service.request(tree / "nested.zarr", wait=30)
     assert answer["state"] == "done" and answer["chunk_files"] == 1000
     walk_pool = service._walk_pool
-    assert walk_pool is not None and walk_pool._executor is not None
+    assert walk_pool is not None
+    walk_pool.start(wait=True)  # the walk asked for them
+    assert walk_pool._executor is not None
     workers = [p.pid for p in walk_pool._executor._processes.values()]  # type: ignore[attr-defined]
     service.close()
     assert walk_pool._executor is None
@@ -329,8 +371,12 @@ def fileglancer_config(lab: Path) -> dict:
 
 
 async def test_the_stats_route_walks_over_the_configured_processes(
-    jp_fetch, lab: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch
+    jp_fetch, jp_serverapp, lab: Path, small_parts: None, monkeypatch: pytest.MonkeyPatch
 ):
+    (app,) = jp_serverapp.extension_manager.extension_apps["fileglancer_ext"]
+    walk_pool = app.inspector.stats_service._walk_pool
+    assert walk_pool is not None and walk_pool.processes == 2
+    await asyncio.to_thread(walk_pool.start, True)
     submits = CountingSubmits(monkeypatch)
     answer: dict[str, Any] = {"state": "computing"}
     deadline = time.monotonic() + 30
