@@ -159,6 +159,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     pool = WalkPool(args.processes)
+    pool.start(wait=True)  # a running server's pool is up after its first large walk
     try:
         rows = [
             (count, layout, measure(ensure_folder(args.workdir, count, layout), args.runs, pool))
