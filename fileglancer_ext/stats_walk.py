@@ -43,6 +43,8 @@ PART_SECONDS = 0.25
 # names wait for a worker per pool process.
 SPILL_AFTER = 10_000
 _SPILL_QUEUE = 2
+# Names of a huge folder's files a worker sends back with one part, at most (~6 MB).
+MAX_SET_ASIDE = 100_000
 _POLL_SECONDS = 0.1
 _START_TIMEOUT = 120.0
 
@@ -90,12 +92,21 @@ class NameSink(Protocol):
 
 
 class _SetAside:
-    """A worker's `NameSink`: the batches go back with its part."""
+    """A worker's `NameSink`: the batches go back with its part, up to `limit` names
+    (`MAX_SET_ASIDE`; memory: a folder of ten million chunks must not travel as one list);
+    the worker stats any more itself."""
 
-    def __init__(self) -> None:
+    def __init__(self, walk: Walk, limit: int) -> None:
         self.batches: list[NameBatch] = []
+        self._walk = walk
+        self._limit = limit
+        self._count = 0
 
     def submit(self, directory: str, bucket: int, names: list[str]) -> None:
+        if self._count + len(names) > self._limit:
+            self._walk.add_stats(bucket, stat_names(directory, names, self._walk.metadata))
+            return
+        self._count += len(names)
         self.batches.append((directory, bucket, names))
 
 
@@ -293,11 +304,12 @@ def walk_part(
     max_entries: int,
     max_seconds: float,
     spill_after: int,
+    max_set_aside: int,
 ) -> WalkPart:
     """One part of a walk, in a worker process: `folders` and theirs, within the limits."""
     walk = Walk(buckets, level_dirs, metadata, spill_after=spill_after)
     walk.stack = list(folders)
-    walk.spill = _SetAside()  # the coordinator hands huge folders' files out again
+    walk.spill = _SetAside(walk, max_set_aside)  # the coordinator hands them out again
     walk.run(max_entries, max_seconds)
     return walk.part()
 
@@ -435,7 +447,7 @@ class WalkPool:
 
     def submit(self, walk: Walk, folders: list[Folder]) -> Future[WalkPart]:
         """Walk one part of `walk` in a worker. RuntimeError once closed."""
-        limits = (PART_ENTRIES, PART_SECONDS, walk.spill_after)
+        limits = (PART_ENTRIES, PART_SECONDS, walk.spill_after, MAX_SET_ASIDE)
         args = (len(walk.tallies), walk.level_dirs, walk.metadata, *limits)
         return self._executor_now().submit(walk_part, folders, *args)
 

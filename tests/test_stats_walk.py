@@ -182,6 +182,19 @@ def test_a_worker_sets_a_huge_folder_s_files_aside_for_all_workers(
     assert sorted(shared.stamps) == sorted(alone.stamps)
 
 
+def test_a_worker_sets_aside_a_bounded_number_of_names(
+    tree: Path, pool: WalkPool, small_spills: None, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(stats, "PARALLEL_AFTER", 1)
+    monkeypatch.setattr(stats_walk, "MAX_SET_ASIDE", 100)
+    alone = scan_stats(tree)
+    submits = CountingSubmits(monkeypatch)
+    shared = scan_stats(tree, pool=pool)
+    assert submits.count >= 2
+    assert submits.names == 0  # flat.zarr's 400 names would pass 100: the worker stat-ed them
+    assert figures(shared.data) == figures(alone.data)
+
+
 def test_without_a_pool_set_aside_files_are_stat_ed_here(tree: Path, pool: WalkPool):
     walk = Walk(1, {}, METADATA_NAMES)
     part = stats_walk.WalkPart(
