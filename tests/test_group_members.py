@@ -108,6 +108,30 @@ def test_n5_children_page_like_members(tmp_path: Path):
     assert group_members(root, limit=5)["members_truncated"] is True
 
 
+@pytest.mark.parametrize("kind", ["zarr", "n5"])
+def test_a_member_symlinked_out_of_the_group_is_left_out(tmp_path: Path, kind: str):
+    if kind == "zarr":
+        group = _group(tmp_path / "g.zarr", 3)
+        _group(tmp_path / "elsewhere.zarr", 3)
+    else:
+        group = tmp_path / "g.n5"
+        for name in ("c00", "c01"):
+            (group / name).mkdir(parents=True)
+            (group / name / "attributes.json").write_text(
+                '{"dimensions": [2], "dataType": "uint8", "blockSize": [2]}'
+            )
+        (group / "attributes.json").write_text('{"n5": "4.0.0"}')
+        (tmp_path / "elsewhere.zarr").mkdir()
+        (tmp_path / "elsewhere.zarr" / "attributes.json").write_text('{"n5": "4.0.0"}')
+    (group / "zz-escape").symlink_to(tmp_path / "elsewhere.zarr")
+    inside = group / ("m00" if kind == "zarr" else "c00")
+    (group / "zz-inside").symlink_to(inside)
+    page = group_members(group, limit=1000)
+    names = [m["name"] for m in page["members"]]
+    assert "zz-escape" not in names and "zz-inside" in names
+    assert any("leaves the dataset" in p["message"] for p in page["problems"])
+
+
 def test_an_array_has_no_members_and_a_missing_path_is_not_found(tmp_path: Path):
     zarr.create_array(tmp_path / "a.zarr", shape=(2,), dtype="u1")
     with pytest.raises(BadRequest, match="no Zarr or N5 group"):

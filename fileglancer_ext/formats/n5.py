@@ -11,7 +11,6 @@ tensorstore's n5 driver keeps the stored order. Multiscale conventions
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,9 @@ from .zarr_meta import (
     MetadataReader,
     grid_count,
     int_list,
+    member_folders,
     members_page,
     numpy_dtype,
-    short,
 )
 
 # Keys with a meaning of their own; everything else in attributes.json is a user attribute.
@@ -99,13 +98,7 @@ def _children(
 ) -> tuple[list[dict], int]:
     """Subfolders holding an attributes.json, sorted by name, and how many there are; only
     the page of `limit` from `offset` is read."""
-    try:
-        with os.scandir(path) as entries:
-            names = sorted(e.name for e in entries if e.is_dir() and not e.name.startswith("."))
-    except OSError as err:
-        reader.problem(path, f"cannot list the group: {err.strerror or short(err)}")
-        return [], 0
-    names = [n for n in names if (path / n / "attributes.json").is_file()]
+    names = member_folders(reader, path, ("attributes.json",))
     children = []
     for name in names[offset : offset + limit]:
         attrs = reader.read_object(path / name / "attributes.json", keep_raw=False) or {}

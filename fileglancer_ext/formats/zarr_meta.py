@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -335,24 +336,56 @@ def consolidated_members(
     return members_page(page, len(names), offset, consolidated=True)
 
 
+def member_folders(reader: MetadataReader, path: Path, markers: tuple[str, ...]) -> list[str]:
+    """The subfolders of `path` (not hidden) that hold one of the files `markers`, sorted
+    by name; a symlinked one only when it stays inside the dataset (`child`).
+
+    One stat per probe, relative to the open folder (no path objects): a group of 100,000
+    members is probed in a fraction of a second.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            with os.scandir(fd) as entries:
+                found = [(e.name, e.is_symlink()) for e in entries if _is_subfolder(e)]
+            names = [
+                name
+                for name, linked in found
+                if _holds(fd, name, markers)
+                and (not linked or child(reader, path, name) is not None)
+            ]
+        finally:
+            os.close(fd)
+    except OSError as err:
+        reader.problem(path, f"cannot list the group: {err.strerror or short(err)}")
+        return []
+    return sorted(names)
+
+
+def _is_subfolder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return not entry.name.startswith(".") and entry.is_dir()
+    except OSError:
+        return False
+
+
+def _holds(fd: int, name: str, markers: tuple[str, ...]) -> bool:
+    for marker in markers:
+        try:
+            if stat.S_ISREG(os.stat(f"{name}/{marker}", dir_fd=fd).st_mode):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def listed_members(reader: MetadataReader, path: Path, limit: int, offset: int = 0) -> dict:
     """Direct children found on disk: subfolders with Zarr metadata, sorted by name.
 
     Every subfolder is probed for a metadata file (no reads) to count them; metadata is read
     only for the page of `limit` from `offset`.
     """
-    try:
-        with os.scandir(path) as entries:
-            dirs = sorted(e.name for e in entries if e.is_dir() and not e.name.startswith("."))
-    except OSError as err:
-        reader.problem(path, f"cannot list the group: {err.strerror or short(err)}")
-        dirs = []
-    names = [
-        n
-        for n in dirs
-        if any((path / n / m).exists() for m in (_V3_META, _V2_ARRAY, _V2_GROUP))
-        and (not (path / n).is_symlink() or child(reader, path, n) is not None)
-    ]
+    names = member_folders(reader, path, (_V3_META, _V2_ARRAY, _V2_GROUP))
     members = []
     for name in names[offset : offset + limit]:
         info = detect_kind(path / name, is_dir=True)
