@@ -12,11 +12,14 @@ GIL changes hands at every stat. So once a walk has listed `PARALLEL_AFTER` entr
 process, `walk_in_parallel` hands the folders still to do to a `WalkPool`. Each worker walks
 the folders it got for at most `PART_ENTRIES` entries or `PART_SECONDS` and returns its
 tallies and the folders it did not get to, which are handed out again: the work balances
-itself across workers, and progress and cancellation are seen after every part.
+itself across workers, and progress and cancellation are seen after every part. Until the
+pool's workers are up (starting them takes seconds the first time), a walk goes on here.
+
 A folder is listed by one process. Past `SPILL_AFTER` entries of one folder (a flat Zarr
 v2 array keeps every chunk in one), its files' names are set aside instead of stat-ed: the
 walk in process hands them to the pool a batch at a time (`PooledStats`); a worker lists
-the rest of the folder and returns the names with its part, and they are handed out too.
+the rest of the folder and returns the names with its part (up to `MAX_SET_ASIDE`), and
+they are handed out too.
 """
 
 from __future__ import annotations
