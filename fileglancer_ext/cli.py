@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__, cli_convert, cli_links
+from . import __version__, cli_convert, cli_links, cli_stats
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_info_parser(commands)
     _add_validate_parser(commands)
+    cli_stats.add_parser(commands)
     cli_convert.add_parser(commands)
     cli_links.add_parsers(commands)
     return parser
@@ -201,6 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_info(args)
     if args.command == "validate":
         return _run_validate(args)
+    if args.command == cli_stats.COMMAND:
+        return cli_stats.run(args)
     if args.command == "convert":
         return cli_convert.run(args)
     if args.command in cli_links.COMMANDS:

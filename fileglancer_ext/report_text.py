@@ -78,6 +78,43 @@ def format_summary(path: Path, summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def format_stats(path: Path, stats: dict[str, Any]) -> str:
+    """`fileglancer-ext stats` as text: the totals, then one line per pyramid level."""
+    on_disk = stats["stored_bytes"] + stats["dir_bytes"]
+    lines = [
+        f"{path}: {stats['kind']}",
+        f"  stored: {_bytes(stats['stored_bytes'])} in {stats['files']} files "
+        f"({_bytes(on_disk)} with {stats['dirs']} folders, as du -sb: {on_disk}); "
+        f"allocated {_bytes(stats['allocated_bytes'])}",
+    ]
+    if stats["chunk_files"] is not None:
+        lines.append(f"  {_chunk_text(stats)}")
+    if stats["logical_bytes"] is not None:
+        lines.append(f"  uncompressed: {_bytes(stats['logical_bytes'])}{_ratio_text(stats)}")
+    for level in stats["levels"] or []:
+        lines.append(
+            f"  level {level['path']}: {_chunk_text(level)}, "
+            f"{_bytes(level['stored_bytes'])} stored{_ratio_text(level)}"
+        )
+    if stats["unreadable"]:
+        lines.append(f"  unreadable: {stats['unreadable']} (left out of every figure)")
+    lines.append(f"  walked in {stats['elapsed']:.2f} s")
+    return "\n".join(lines)
+
+
+def _chunk_text(figures: dict[str, Any]) -> str:
+    present, expected = figures["chunk_files"], figures["chunks_expected"]
+    if expected is None:
+        return f"{present} chunk files"
+    missing = figures["chunks_missing"]
+    return f"{present} of {expected} chunk files" + (f" ({missing} missing)" if missing else "")
+
+
+def _ratio_text(figures: dict[str, Any]) -> str:
+    ratio = figures["compression_ratio"]
+    return "" if ratio is None else f", compression ratio {ratio:.2f}x"
+
+
 def _array_lines(array: dict[str, Any]) -> list[str]:
     lines = [
         f"  shape: {_dims(array['shape'])}  dtype: {array['dtype'] or array['data_type']}",

@@ -149,6 +149,42 @@ def test_info_json_is_the_same_summary_the_meta_route_answers(demo_folder: Path,
     assert printed["validation"] is None  # not OME: nothing to validate
 
 
+def test_stats_prints_storage_per_level(demo_folder: Path, capsys):
+    from fileglancer_ext.stats import compute_stats
+
+    path = demo_folder / "ome-zarr-0.4" / "cells.ome.zarr"
+    expected = compute_stats(path)
+    capsys.readouterr()
+    assert main(["stats", str(path)]) == 0
+    out = capsys.readouterr().out
+    on_disk = expected["stored_bytes"] + expected["dir_bytes"]
+    assert f"as du -sb: {on_disk}" in out
+    chunks = expected["chunk_files"]
+    assert f"{chunks} of {chunks} chunk files" in out
+    for level in expected["levels"]:
+        assert f"level {level['path']}: {level['chunk_files']} of " in out
+    assert "compression ratio" in out
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_stats_json_is_what_the_stats_route_computes(demo_folder: Path, capsys, processes):
+    from fileglancer_ext.stats import compute_stats
+
+    path = demo_folder / "many-files"
+    capsys.readouterr()
+    assert main(["stats", "--json", "--processes", processes, str(path)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    expected = compute_stats(path)
+    assert {k: v for k, v in printed.items() if k != "elapsed"} == {
+        k: v for k, v in expected.items() if k != "elapsed"
+    }
+
+
+def test_stats_of_a_missing_path_exits_2_with_a_message(tmp_path: Path, capsys):
+    assert main(["stats", str(tmp_path / "gone.zarr")]) == 2
+    assert "No such file or directory" in capsys.readouterr().err
+
+
 def test_info_of_a_missing_path_exits_2_with_a_message(tmp_path: Path, capsys):
     assert main(["info", str(tmp_path / "nope.zarr")]) == 2
     assert "does not exist" in capsys.readouterr().err
