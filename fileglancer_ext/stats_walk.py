@@ -426,27 +426,28 @@ class WalkPool:
         `wait`: return once they are up (or the pool is closed)."""
         with self._lock:
             begin = not (self._closed or self._starting or self._ready.is_set())
-            if begin:
-                self._starting = True
-                generation = self._generation
+            self._starting = self._starting or begin
         if begin:
-            threading.Thread(
-                target=self._start_workers, args=(generation,), name="fg-walk-start", daemon=True
-            ).start()
+            threading.Thread(target=self._start_workers, name="fg-walk-start", daemon=True).start()
         if wait:
             self._ready.wait(_START_TIMEOUT)
 
-    def _start_workers(self, generation: int) -> None:
-        try:
-            executor = self._executor_now()
-            for started in [executor.submit(os.getpid) for _ in range(self.processes)]:
-                started.result()
-        except Exception:  # noqa: BLE001 - closed, or no process could start: parts will
-            pass  # fail and their walks finish in process
-        with self._lock:
-            self._starting = False
-            if generation == self._generation:
-                self._ready.set()
+    def _start_workers(self) -> None:
+        while True:
+            with self._lock:
+                generation = self._generation
+            try:
+                executor = self._executor_now()
+                for started in [executor.submit(os.getpid) for _ in range(self.processes)]:
+                    started.result()
+            except Exception:  # noqa: BLE001 - closed, or no process could start: parts
+                pass  # will fail and their walks finish in process
+            with self._lock:
+                if self._closed or generation == self._generation:
+                    self._starting = False
+                    self._ready.set()
+                    return
+            # The workers were discarded while they started: start their successors.
 
     def submit(self, walk: Walk, folders: list[Folder]) -> Future[WalkPart]:
         """Walk one part of `walk` in a worker. RuntimeError once closed."""

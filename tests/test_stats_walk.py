@@ -260,9 +260,9 @@ def test_a_walk_goes_on_in_process_while_the_workers_start(
     release = threading.Event()
     real_start = WalkPool._start_workers
 
-    def slow_start(pool: WalkPool, generation: int) -> None:
+    def slow_start(pool: WalkPool) -> None:
         assert release.wait(30)
-        real_start(pool, generation)
+        real_start(pool)
 
     monkeypatch.setattr(WalkPool, "_start_workers", slow_start)
     submits = CountingSubmits(monkeypatch)
@@ -305,6 +305,27 @@ def test_killed_workers_are_replaced_and_the_walk_finishes_in_process(
     pool.start(wait=True)  # new workers, started in the background
     assert pool.ready and pool._executor is not None and pool._executor is not executor
     assert figures(scan_stats(tree, pool=pool).data) == expected
+
+
+def test_workers_discarded_while_they_start_are_replaced(monkeypatch: pytest.MonkeyPatch):
+    real = WalkPool._executor_now
+    made: list[Any] = []
+
+    def executor_now(pool: WalkPool) -> Any:
+        executor = real(pool)
+        made.append(executor)
+        if len(made) == 1:
+            pool.discard()  # a walk's part failed while the first workers started
+        return executor
+
+    monkeypatch.setattr(WalkPool, "_executor_now", executor_now)
+    walk_pool = WalkPool(2)
+    try:
+        walk_pool.start()
+        assert walk_pool._ready.wait(30)
+        assert len(made) >= 2 and walk_pool._executor is made[-1]
+    finally:
+        walk_pool.close()
 
 
 def test_a_cancelled_walk_stops_and_leaves_the_pool_usable(
