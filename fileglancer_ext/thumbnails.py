@@ -21,6 +21,9 @@ path). What it reads:
   the central chunk-aligned region of at most `MAX_PLAIN_CHUNKS` chunks instead of the
   whole plane.
 
+* **N5 dataset** (or the smallest `sN` level of an N5 multiscale group): as a plain
+  array, in C order, read through tensorstore; see `thumbnail_n5`.
+
 * **TIFF / OME-TIFF file**: the first series' smallest level, see `thumbnail_tiff`.
 
 Bounds: the plane(s) read may be at most `MAX_PLANE_BYTES` uncompressed and the chunks they
@@ -44,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from .errors import BadRequest, Forbidden
+from .thumbnail_n5 import N5Array, n5_level
 from .thumbnail_render import (
     ChannelStyle,
     blend_channels,
@@ -166,6 +170,7 @@ class _Source:
     label: str  # how messages name the array, e.g. "level 's2'"
     ome: dict[str, Any] | None = None
     axes: list[tuple[str, str]] = field(default_factory=list)  # (name, type), OME only
+    n5: bool = False  # an N5 dataset (`zarr_format` is then 0)
 
 
 def _read_json(path: Path) -> tuple[dict[str, Any], int] | None:
@@ -208,7 +213,27 @@ def _find_source(path: Path) -> _Source:
     attrs = _read_json(path / ".zattrs")
     if attrs is not None and "multiscales" in attrs[0]:
         return _ome_source(path, attrs[0], 2, attrs[1])
+    n5 = _read_json(path / "attributes.json")
+    if n5 is not None:
+        return _n5_source(path, *n5)
     raise BadRequest("no image to preview")
+
+
+def _n5_source(path: Path, attrs: dict[str, Any], stamp: int) -> _Source:
+    def level_attrs(folder: Path) -> dict[str, Any] | None:
+        found = _read_json(folder / "attributes.json")
+        return found[0] if found is not None else None
+
+    level = n5_level(path, attrs, level_attrs)
+    if level is None:
+        raise BadRequest("no image to preview: an N5 group without a dataset or scale levels")
+    if not level.path.resolve().is_relative_to(path.resolve()):
+        raise BadRequest(f"{level.label} leaves the N5 group")
+    stamps = (stamp,)
+    if level.path != path:  # a level: its own attributes count too
+        found = _read_json(level.path / "attributes.json")
+        stamps = (stamp, found[1] if found is not None else 0)
+    return _Source(level.path, 0, stamps, level.label, n5=True)
 
 
 def _ome_source(path: Path, ome: dict[str, Any], zarr_format: int, stamp: int) -> _Source:
@@ -268,6 +293,8 @@ def _axes(raw: Any, array_doc: dict[str, Any]) -> list[tuple[str, str]]:
 def _open(source: _Source) -> Any:
     import zarr
 
+    if source.n5:
+        return _open_n5(source)
     try:
         return zarr.open_array(
             store=os.fspath(source.array_path), mode="r", zarr_format=source.zarr_format
@@ -275,6 +302,17 @@ def _open(source: _Source) -> Any:
     except PermissionError as err:
         raise Forbidden(f"cannot read {source.label}: permission denied") from err
     except Exception as err:  # zarr raises many types for bad metadata
+        raise BadRequest(f"cannot open {source.label}: {_short(err)}") from err
+
+
+def _open_n5(source: _Source) -> Any:
+    try:
+        return N5Array(source.array_path)
+    except ImportError as err:
+        raise BadRequest("N5 previews need tensorstore (pip install tensorstore)") from err
+    except Exception as err:  # tensorstore raises ValueError for every open problem
+        if "PERMISSION_DENIED" in str(err):
+            raise Forbidden(f"cannot read {source.label}: permission denied") from err
         raise BadRequest(f"cannot open {source.label}: {_short(err)}") from err
 
 

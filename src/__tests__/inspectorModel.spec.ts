@@ -28,6 +28,32 @@ describe('SelectionModel', () => {
 });
 
 describe('InspectorModel', () => {
+  it.each([
+    ['ome-zarr', true],
+    ['zarr-array', true],
+    ['n5-array', true],
+    ['n5-group', true],
+    ['ome-tiff', true],
+    ['zarr-group', false],
+    ['ome-zarr-plate', false]
+  ])('asks the server for a preview of a %s: %s', async (kind, previewed) => {
+    const selection = new SelectionModel();
+    const entry = makeEntry('data', { kind: kind as never });
+    const model = new InspectorModel(
+      selection,
+      async root => makeNode(root, entry),
+      {
+        fetchMeta: () => new Promise(() => undefined),
+        fetchStats: () => new Promise(() => undefined),
+        thumbnailUrl: (root, path) => `/thumb/${root}/${path}`
+      }
+    );
+    selection.select(makeRoot('demo'), entry);
+    await settle();
+    expect(model.thumbnailUrl).toBe(previewed ? '/thumb/demo/data' : null);
+    model.dispose();
+  });
+
   it('is empty without a selection', () => {
     const model = new InspectorModel(new SelectionModel(), jest.fn());
     expect(model.state).toEqual({ status: 'empty' });

@@ -81,6 +81,8 @@ const PREVIEWABLE = new Set([
   'ome-zarr',
   'ome-zarr-labels',
   'zarr-array',
+  'n5-array',
+  'n5-group',
   'tiff',
   'ome-tiff'
 ]);
