@@ -13,6 +13,7 @@ valid. Existing datasets are kept unless ``overwrite=True``, which makes repeate
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import tempfile
@@ -30,6 +31,7 @@ KIND_OME_ZARR = "ome-zarr"
 KIND_ZARR_ARRAY = "zarr-array"
 KIND_TIFF = "tiff"
 KIND_OME_TIFF = "ome-tiff"
+KIND_N5_GROUP = "n5-group"
 KIND_FOLDER = "directory"
 
 
@@ -70,6 +72,11 @@ PLAIN_TIFF = DemoDataset(
     KIND_TIFF,
     "A plain 20-page 8-bit TIFF stack without OME metadata.",
 )
+N5_PYRAMID = DemoDataset(
+    "n5/nuclei.n5",
+    KIND_N5_GROUP,
+    "The nuclei channel as an N5 multiscale group (s0-s2) with n5-viewer pixel sizes.",
+)
 MANY_FILES = DemoDataset(
     "many-files",
     KIND_FOLDER,
@@ -83,6 +90,7 @@ DEMO_DATASETS: tuple[DemoDataset, ...] = (
     ZARR_V3_SHARDED,
     OME_TIFF,
     PLAIN_TIFF,
+    N5_PYRAMID,
     MANY_FILES,
 )
 
@@ -121,6 +129,7 @@ def write_demo_data(
         ZARR_V3_SHARDED: _write_zarr_v3_sharded_volume,
         OME_TIFF: _write_ome_tiff,
         PLAIN_TIFF: _write_plain_tiff_stack,
+        N5_PYRAMID: _write_n5_pyramid,
         MANY_FILES: lambda path: _write_many_files(path, many_files),
     }
     for dataset in DEMO_DATASETS:
@@ -321,6 +330,44 @@ def _write_ome_zarr(path: Path, *, ngff_version: str) -> None:
         storage_options={"chunks": (1, CELLS_SHAPE[1], 128, 128)},
         omero=_omero_metadata(image),
     )
+
+
+# --- N5 ----------------------------------------------------------------------------------
+
+
+def _write_n5_pyramid(path: Path) -> None:
+    """The nuclei channel, (z, y, x), as N5 levels s0-s2 written by tensorstore. N5 lists
+    dimensions fastest first; pixel sizes follow the n5-viewer conventions."""
+    import tensorstore as ts
+
+    level = _cells_image()[0]
+    resolution = [PIXEL_SIZE_UM["x"], PIXEL_SIZE_UM["y"], PIXEL_SIZE_UM["z"]]
+    for index in range(CELLS_PYRAMID_LEVELS):
+        factors = [2**index, 2**index, 1]
+        spec = {
+            "driver": "n5",
+            "kvstore": {"driver": "file", "path": str(path / f"s{index}")},
+            "metadata": {
+                "dimensions": list(reversed(level.shape)),
+                "blockSize": [64, 64, level.shape[0]],
+                "dataType": "uint16",
+                "compression": {"type": "gzip", "level": 5},
+            },
+            "create": True,
+        }
+        store = ts.open(spec).result()
+        store.T.write(level).result()
+        attributes = json.loads((path / f"s{index}" / "attributes.json").read_text())
+        attributes["downsamplingFactors"] = factors
+        (path / f"s{index}" / "attributes.json").write_text(json.dumps(attributes))
+        level = _downsample_yx(level)
+    group = {
+        "n5": "4.0.0",
+        "axes": ["x", "y", "z"],
+        "pixelResolution": {"dimensions": resolution, "unit": "um"},
+        "scales": [[2**i, 2**i, 1] for i in range(CELLS_PYRAMID_LEVELS)],
+    }
+    (path / "attributes.json").write_text(json.dumps(group))
 
 
 # --- plain Zarr arrays -------------------------------------------------------------------

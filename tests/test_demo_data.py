@@ -25,6 +25,7 @@ EXPECTED = {
     "zarr-v3/sharded.zarr": "zarr-array",
     "tiff/cells.ome.tif": "ome-tiff",
     "tiff/stack.tif": "tiff",
+    "n5/nuclei.n5": "n5-group",
     "many-files": "directory",
 }
 PIXEL_SIZES = {"c": 1.0, "z": 2.0, "y": 0.5, "x": 0.5}
@@ -148,6 +149,26 @@ def test_both_ome_zarr_versions_hold_the_same_image(root: Path) -> None:
 
 
 # --- plain Zarr arrays ---------------------------------------------------------------------
+
+
+def test_n5_pyramid_holds_the_nuclei_channel_at_three_levels(root: Path) -> None:
+    import tensorstore as ts
+
+    from fileglancer_ext.formats.summary import summarize
+
+    group = root / "n5" / "nuclei.n5"
+    summary = summarize(group)
+    assert summary["kind"] == "n5-group" and summary["problems"] == []
+    multiscale = summary["n5"]["group"]["multiscale"]
+    assert [level["path"] for level in multiscale["levels"]] == ["s0", "s1", "s2"]
+    assert multiscale["levels"][2]["shape_c_order"] == [16, 64, 64]
+    assert multiscale["pixel_resolution"] == {"dimensions": [0.5, 0.5, 2.0], "unit": "um"}
+    spec = {"driver": "n5", "kvstore": {"driver": "file", "path": str(group / "s0")}}
+    s0 = ts.open(spec, read=True).result().T.read().result()
+    image = root / demo_data.OME_ZARR_V04.name
+    first = zarr.open_group(image, mode="r").attrs["multiscales"][0]["datasets"][0]["path"]
+    cells = zarr.open_array(image / first, mode="r")
+    assert np.array_equal(s0, cells[0])  # the OME-Zarr's first channel
 
 
 def test_zarr_v2_volume(root: Path) -> None:

@@ -119,4 +119,29 @@ test.describe('Fileglancer inspector', () => {
     await expect(members.last()).toContainText('m449');
     await expect(members.last()).toContainText('Zarr group');
   });
+
+  test('previews the demo N5 pyramid and lists its levels', async ({
+    page
+  }) => {
+    await openRoot(page, 'demo');
+    await goTo(page, 'n5');
+    await page.sidebar.openTab(INSPECTOR_ID);
+    await row(page, 'n5/nuclei.n5').click();
+
+    const panel = inspector(page);
+    const thumbnail = panel.locator('.jp-Fileglancer-thumbnail');
+    await expect(thumbnail).toHaveAttribute('data-state', 'loaded');
+    const width = await thumbnail
+      .locator('img')
+      .evaluate(img => (img as HTMLImageElement).naturalWidth);
+    expect(width).toBeGreaterThan(0);
+
+    await panel.locator('[data-tab="metadata"]').click();
+    const levels = panel.locator('[data-table="n5-levels"] tbody tr');
+    await expect(levels).toHaveCount(3);
+    await expect(levels.nth(2)).toContainText('16 × 64 × 64');
+    await expect(panel.locator('[data-field="n5-resolution"]')).toContainText(
+      '0.5 × 0.5 × 2 um'
+    );
+  });
 });
