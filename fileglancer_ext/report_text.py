@@ -62,6 +62,8 @@ def format_summary(path: Path, summary: dict[str, Any]) -> str:
         lines += _channel_lines(ome["omero"]["channels"])
     if summary.get("tiff"):
         lines += _tiff_lines(summary["tiff"])
+    if summary.get("n5"):
+        lines += _n5_lines(summary["n5"])
     group = summary.get("group")
     if group and not ome.get("multiscales"):
         lines.append(f"  members: {group['members_total']}{_page_note(group)}")
@@ -113,6 +115,34 @@ def _chunk_text(figures: dict[str, Any]) -> str:
 def _ratio_text(figures: dict[str, Any]) -> str:
     ratio = figures["compression_ratio"]
     return "" if ratio is None else f", compression ratio {ratio:.2f}x"
+
+
+def _n5_lines(n5: dict[str, Any]) -> list[str]:
+    """An N5 dataset's shape, blocks, type and compression, or a group's scale levels and
+    children; shapes in C order (z, y, x), as zarr and the inspector show them."""
+    dataset, group = n5.get("dataset"), n5.get("group")
+    if dataset:
+        compression = (dataset.get("compression") or {}).get("type", "?")
+        shape, block = dataset.get("shape_c_order"), dataset.get("block_shape_c_order")
+        return [
+            f"  shape: {_dims(shape) if shape else '?'}  blocks: {_dims(block) if block else '?'}"
+            f"  type: {dataset.get('data_type')}  compression: {compression}",
+            f"  {dataset.get('chunks_expected')} blocks expected, uncompressed: "
+            f"{_bytes(dataset.get('logical_bytes'))}",
+        ]
+    if not group:
+        return []
+    lines = []
+    multiscale = group.get("multiscale") or {}
+    resolution = multiscale.get("pixel_resolution") or {}
+    if resolution.get("dimensions"):
+        sizes = " x ".join(_number(v) for v in resolution["dimensions"])
+        lines.append(f"  pixel resolution (x, y, z...): {sizes} {resolution.get('unit') or ''}")
+    for level in multiscale.get("levels") or []:
+        shape = level.get("shape_c_order")
+        lines.append(f"  level {level['path']}: {_dims(shape) if shape else '?'}")
+    lines.append(f"  children: {group['children_total']}")
+    return lines
 
 
 def _array_lines(array: dict[str, Any]) -> list[str]:

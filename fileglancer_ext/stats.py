@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from .formats.detect import MAX_METADATA_BYTES, detect_kind
+from .formats.n5 import scale_level_names
 from .stats_walk import (
     PARALLEL_AFTER,
     Cancelled,
@@ -248,8 +249,12 @@ def multiscale_paths(folder: str) -> list[str]:
     """The dataset paths of the first multiscale in `folder`, in their declared order.
 
     From .zattrs (OME-NGFF <= 0.4) or zarr.json `attributes.ome` (0.5). Paths that are
-    absolute, climb out with "..", or repeat are left out. [] for anything else.
+    absolute, climb out with "..", or repeat are left out. For an N5 group, its `sN`
+    scale-level datasets. [] for anything else.
     """
+    n5_group = _read_json(os.path.join(folder, "attributes.json"))
+    if n5_group is not None and "dimensions" not in n5_group:
+        return _n5_levels(folder)
     attrs = _read_json(os.path.join(folder, "zarr.json"))
     if attrs is not None:
         attributes = attrs.get("attributes")
@@ -274,6 +279,15 @@ def multiscale_paths(folder: str) -> list[str]:
         if path and ".." not in path.split("/") and path not in paths:
             paths.append(path)
     return paths
+
+
+def _n5_levels(folder: str) -> list[str]:
+    try:
+        with os.scandir(folder) as entries:
+            names = [e.name for e in entries if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []
+    return [n for n in scale_level_names(names) if read_array_info(os.path.join(folder, n))]
 
 
 def _read_json(path: str) -> dict[str, Any] | None:

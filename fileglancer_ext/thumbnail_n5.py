@@ -11,14 +11,13 @@ selection touches and gives missing blocks as the fill value (0).
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-_LEVEL = re.compile(r"s([0-9]+)")
+from .formats.n5 import scale_level_names
 
 
 @dataclass(frozen=True)
@@ -39,8 +38,7 @@ def n5_level(path: Path, attrs: dict[str, Any], level_attrs: Any) -> N5Level | N
         names = [entry.name for entry in os.scandir(path) if entry.is_dir()]
     except OSError:
         return None
-    levels = sorted((int(match[1]), name) for name in names if (match := _LEVEL.fullmatch(name)))
-    for _, name in reversed(levels):
+    for name in reversed(scale_level_names(names)):
         found = level_attrs(path / name)
         if found is not None and _is_dataset(found):
             return N5Level(path / name, f"level {name!r}")

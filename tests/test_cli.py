@@ -180,6 +180,21 @@ def test_stats_json_is_what_the_stats_route_computes(demo_folder: Path, capsys, 
     }
 
 
+def test_info_and_stats_of_the_demo_n5_pyramid(demo_folder: Path, capsys):
+    path = demo_folder / "n5" / "nuclei.n5"
+    capsys.readouterr()
+    assert main(["info", str(path)]) == 0
+    info = capsys.readouterr().out
+    assert "pixel resolution (x, y, z...): 0.5 x 0.5 x 2 um" in info
+    assert "level s2: 16 x 64 x 64" in info
+    assert main(["info", str(path / "s1")]) == 0
+    assert "blocks: 16 x 64 x 64  type: uint16  compression: gzip" in capsys.readouterr().out
+    assert main(["stats", str(path)]) == 0
+    stats = capsys.readouterr().out
+    assert "21 of 21 chunk files" in stats
+    assert "level s0: 16 of 16 chunk files" in stats and "level s2: 1 of 1 chunk files" in stats
+
+
 def test_stats_of_a_missing_path_exits_2_with_a_message(tmp_path: Path, capsys):
     assert main(["stats", str(tmp_path / "gone.zarr")]) == 2
     assert "No such file or directory" in capsys.readouterr().err

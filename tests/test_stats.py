@@ -155,6 +155,30 @@ def test_n5_dataset_written_by_tensorstore(tmp_path: Path):
     assert stats["logical_bytes"] == 900
 
 
+def test_n5_pyramid_levels_in_scale_order_with_a_missing_block(tmp_path: Path):
+    ts = pytest.importorskip("tensorstore")
+    group = tmp_path / "pyramid.n5"
+    for index, side in ((0, 40), (1, 20), (2, 10), (10, 5)):  # s10 after s2, not before
+        spec = {
+            "driver": "n5",
+            "kvstore": {"driver": "file", "path": str(group / f"s{index}")},
+            "metadata": {"dimensions": [side, side], "blockSize": [10, 10], "dataType": "uint16"},
+        }
+        store = ts.open(spec, create=True).result()
+        store.write(np.ones((side, side), dtype=np.uint16)).result()
+    (group / "attributes.json").write_text('{"n5": "4.0.0"}')
+    (group / "s1" / "1" / "1").unlink()  # one block of s1 never written
+    stats = compute_stats(group)
+    assert stats["kind"] == "n5-group"
+    assert [level["path"] for level in stats["levels"]] == ["s0", "s1", "s2", "s10"]
+    s0, s1, s2, s10 = stats["levels"]
+    assert (s0["chunks_expected"], s0["chunk_files"]) == (16, 16)
+    assert (s1["chunks_expected"], s1["chunk_files"], s1["chunks_missing"]) == (4, 3, 1)
+    assert s2["chunk_files"] == s10["chunk_files"] == 1
+    assert stats["chunks_expected"] == 22 and stats["chunks_missing"] == 1
+    assert stats["logical_bytes"] == (40 * 40 + 20 * 20 + 10 * 10 + 5 * 5) * 2
+
+
 @pytest.mark.parametrize(
     ("dtype", "itemsize"),
     [("<u2", 2), ("|b1", 1), ("<c16", 16), ("|O", None), ([["x", "<u2"], ["y", "<f8"]], 10)],

@@ -11,6 +11,8 @@ tensorstore's n5 driver keeps the stored order. Multiscale conventions
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from .zarr_meta import (
     numpy_dtype,
 )
 
+_LEVEL_NAME = re.compile(r"s([0-9]+)")
 # Keys with a meaning of their own; everything else in attributes.json is a user attribute.
 _DATASET_KEYS = ("dimensions", "blockSize", "dataType", "compression", "compressionType")
 _MULTISCALE_KEYS = ("scales", "pixelResolution", "downsamplingFactors", "resolution", "units")
@@ -117,8 +120,10 @@ def _children(
     return children, len(names)
 
 
-def _scale_level_key(name: str) -> int:
-    return int(name[1:])
+def scale_level_names(names: Iterable[str]) -> list[str]:
+    """The `sN` names among `names` (n5-viewer scale levels), in scale order: s2 before s10."""
+    found = ((int(match[1]), name) for name in names if (match := _LEVEL_NAME.fullmatch(name)))
+    return [name for _, name in sorted(found)]
 
 
 def group_summary(
@@ -126,10 +131,8 @@ def group_summary(
 ) -> dict[str, Any]:
     """An N5 group: its attributes, children (bounded) and multiscale information if any."""
     children, total = _children(reader, path, limit)
-    levels = sorted(
-        (c for c in children if c["name"][:1] == "s" and c["name"][1:].isdigit()),
-        key=lambda c: _scale_level_key(c["name"]),
-    )
+    by_name = {c["name"]: c for c in children}
+    levels = [by_name[name] for name in scale_level_names(by_name)]
     multiscale = None
     if levels or any(k in attrs for k in ("scales", "downsamplingFactors")):
         multiscale = {
