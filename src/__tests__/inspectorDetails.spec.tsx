@@ -126,6 +126,32 @@ describe('arrayFacts', () => {
     expect(facts.chunks).toEqual([32, 64, 64]);
   });
 
+  it("takes an N5 pyramid's figures from its first level", () => {
+    const facts = arrayFacts({
+      ...shardedMeta,
+      kind: 'n5-group',
+      array: null,
+      n5: {
+        dataset: null,
+        group: {
+          multiscale: {
+            levels: [
+              {
+                path: 's0',
+                shape_c_order: [16, 256, 256],
+                data_type: 'uint16'
+              },
+              { path: 's1', shape_c_order: [16, 128, 128], data_type: 'uint16' }
+            ]
+          }
+        }
+      }
+    })!;
+    expect(facts.source).toBe('s0');
+    expect(facts.shape).toEqual([16, 256, 256]);
+    expect(facts.dtype).toBe('uint16');
+  });
+
   it('finds nothing to show for a plate', () => {
     expect(
       arrayFacts({

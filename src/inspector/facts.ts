@@ -89,7 +89,32 @@ export function arrayFacts(meta: IMetaResponse): IArrayFacts | null {
   }
   const n5 = meta.n5 as {
     dataset?: { [key: string]: JSONValue } | null;
+    group?: {
+      multiscale?: {
+        levels?: Array<{
+          path: string;
+          shape_c_order: number[] | null;
+          data_type: string | null;
+        }>;
+      } | null;
+    } | null;
   } | null;
+  const first = n5?.group?.multiscale?.levels?.[0];
+  if (first) {
+    // An N5 pyramid: the figures of its full-resolution level, as for an OME-Zarr image.
+    return {
+      source: first.path,
+      shape: first.shape_c_order,
+      dimensionNames: null,
+      dtype: first.data_type,
+      chunks: null,
+      shards: null,
+      codecs: null,
+      fillValue: undefined,
+      chunksExpected: null,
+      logicalBytes: null
+    };
+  }
   const dataset = n5?.dataset;
   if (dataset) {
     const compression = dataset.compression as {

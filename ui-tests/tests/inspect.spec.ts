@@ -135,6 +135,9 @@ test.describe('Fileglancer inspector', () => {
       .locator('img')
       .evaluate(img => (img as HTMLImageElement).naturalWidth);
     expect(width).toBeGreaterThan(0);
+    await expect(panel.locator('[data-field="shape"]')).toHaveText(
+      '16 × 256 × 256'
+    );
 
     await panel.locator('[data-tab="metadata"]').click();
     const levels = panel.locator('[data-table="n5-levels"] tbody tr');
