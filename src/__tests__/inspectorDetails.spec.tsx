@@ -89,6 +89,24 @@ async function inspect(
   return { panel, selection };
 }
 
+/** The last page of a group's members, as `GET members` answers it. */
+function lastPage(
+  kind: IMembersPage['kind'],
+  members: IMembersPage['members'],
+  offset: number,
+  consolidated = false
+): IMembersPage {
+  return {
+    kind,
+    members,
+    members_total: offset + members.length,
+    members_offset: offset,
+    members_truncated: false,
+    consolidated,
+    problems: []
+  };
+}
+
 function field(panel: InspectorPanel, name: string): string | null {
   return (
     panel.node.querySelector(`[data-field="${name}"]`)?.textContent ?? null
@@ -352,16 +370,7 @@ describe('the inspector tabs', () => {
     const members: MembersFetcher = async (root, path, offset) => {
       asked.push([root, path, offset]);
       await new Promise<void>(resolve => (release = resolve));
-      const page: IMembersPage = {
-        kind: 'zarr-group',
-        members: [3, 4].map(member),
-        members_total: 5,
-        members_offset: offset,
-        members_truncated: false,
-        consolidated: false,
-        problems: []
-      };
-      return page;
+      return lastPage('zarr-group', [3, 4].map(member), offset);
     };
     const entry = makeEntry('big.zarr', { kind: 'zarr-group' });
     const { panel } = await inspect(entry, {
@@ -424,15 +433,7 @@ describe('the inspector tabs', () => {
     const asked: number[] = [];
     const members: MembersFetcher = async (_root, _path, offset) => {
       asked.push(offset);
-      return {
-        kind: 'n5-group',
-        members: [child(2)],
-        members_total: 3,
-        members_offset: offset,
-        members_truncated: false,
-        consolidated: false,
-        problems: []
-      };
+      return lastPage('n5-group', [child(2)], offset);
     };
     const entry = makeEntry('many.n5', { kind: 'n5-group' });
     const { panel } = await inspect(entry, {
@@ -474,15 +475,8 @@ describe('the inspector tabs', () => {
       if (fail) {
         throw apiError(403, 'You do not have permission to read it.');
       }
-      return {
-        kind: 'zarr-group',
-        members: [{ name: 'b', kind: 'zarr-array', shape: [2], dtype: '<f4' }],
-        members_total: 2,
-        members_offset: offset,
-        members_truncated: false,
-        consolidated: true,
-        problems: []
-      };
+      const b = { name: 'b', kind: 'zarr-array', shape: [2], dtype: '<f4' };
+      return lastPage('zarr-group', [b], offset, true);
     };
     const entry = makeEntry('c.zarr', { kind: 'zarr-group' });
     const { panel } = await inspect(entry, {

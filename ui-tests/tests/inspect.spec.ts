@@ -8,7 +8,19 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 
+import type { Locator } from '@playwright/test';
+
 import { goTo, inspector, INSPECTOR_ID, openRoot, row } from './helpers';
+
+/** The inspector shows a preview, and it is a real image the server drew. */
+async function expectPreview(panel: Locator): Promise<void> {
+  const thumbnail = panel.locator('.jp-Fileglancer-thumbnail');
+  await expect(thumbnail).toHaveAttribute('data-state', 'loaded');
+  const width = await thumbnail
+    .locator('img')
+    .evaluate(img => (img as HTMLImageElement).naturalWidth);
+  expect(width).toBeGreaterThan(0);
+}
 
 test.describe('Fileglancer inspector', () => {
   test('shows the preview, figures, channels and pixel sizes of the demo OME-Zarr', async ({
@@ -31,12 +43,7 @@ test.describe('Fileglancer inspector', () => {
     await expect(field('codecs')).toContainText('zstd');
 
     // The preview is a real PNG drawn by the server from the smallest level.
-    const thumbnail = panel.locator('.jp-Fileglancer-thumbnail');
-    await expect(thumbnail).toHaveAttribute('data-state', 'loaded');
-    const width = await thumbnail
-      .locator('img')
-      .evaluate(img => (img as HTMLImageElement).naturalWidth);
-    expect(width).toBeGreaterThan(0);
+    await expectPreview(panel);
 
     // Storage is measured on the server: every chunk of the demo data is there.
     await expect(field('stored_bytes')).toContainText(/[KM]iB/);
@@ -129,12 +136,7 @@ test.describe('Fileglancer inspector', () => {
     await row(page, 'n5/nuclei.n5').click();
 
     const panel = inspector(page);
-    const thumbnail = panel.locator('.jp-Fileglancer-thumbnail');
-    await expect(thumbnail).toHaveAttribute('data-state', 'loaded');
-    const width = await thumbnail
-      .locator('img')
-      .evaluate(img => (img as HTMLImageElement).naturalWidth);
-    expect(width).toBeGreaterThan(0);
+    await expectPreview(panel);
     await expect(panel.locator('[data-field="shape"]')).toHaveText(
       '16 × 256 × 256'
     );
