@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import time
@@ -10,16 +9,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
-from fileglancer_ext.database import create_store_engine, schema_version
+from fileglancer_ext.database import schema_version
 from fileglancer_ext.errors import NotFound
 from fileglancer_ext.jobs.model import ConversionJob
 from fileglancer_ext.jobs.store import COMPONENT, STALE_AFTER, JobStore, this_runner
+from tests.postgres import fresh_postgres_url
 
 from .conftest import api
-
-POSTGRES_URL = os.environ.get("FILEGLANCER_TEST_POSTGRES_URL")
 
 
 def make_job(job_id: str, owner: str = "ana", **changes) -> ConversionJob:
@@ -50,15 +47,7 @@ def dead_runner() -> str:
 def any_store_url(request, store_url: str) -> str:
     if request.param == "sqlite":
         return store_url
-    if not POSTGRES_URL:
-        pytest.skip("FILEGLANCER_TEST_POSTGRES_URL is not set")
-    engine = create_store_engine(POSTGRES_URL)
-    with engine.begin() as conn:  # start from no jobs; the links' tables are not ours
-        conn.execute(text("DROP TABLE IF EXISTS fileglancer_jobs"))
-        if engine.dialect.has_table(conn, "fileglancer_schema"):
-            conn.execute(text("DELETE FROM fileglancer_schema WHERE component = 'jobs'"))
-    engine.dispose()
-    return POSTGRES_URL
+    return fresh_postgres_url("fileglancer_jobs", COMPONENT)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -15,23 +14,14 @@ from fileglancer_ext.database import create_store_engine, migrate, schema_versio
 from fileglancer_ext.errors import BadRequest, NotFound
 from fileglancer_ext.links import store as store_module
 from fileglancer_ext.links.store import COMPONENT, MIGRATIONS, ShareLinkStore
-
-POSTGRES_URL = os.environ.get("FILEGLANCER_TEST_POSTGRES_URL")
+from tests.postgres import POSTGRES_URL, fresh_postgres_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def any_store_url(request, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'links.sqlite3'}"
-    if not POSTGRES_URL:
-        pytest.skip("FILEGLANCER_TEST_POSTGRES_URL is not set")
-    engine = create_store_engine(POSTGRES_URL)
-    with engine.begin() as conn:  # every test starts with no links (other tables stay)
-        conn.execute(text("DROP TABLE IF EXISTS fileglancer_links"))
-        if engine.dialect.has_table(conn, "fileglancer_schema"):
-            conn.execute(text("DELETE FROM fileglancer_schema WHERE component = 'links'"))
-    engine.dispose()
-    return POSTGRES_URL
+    return fresh_postgres_url("fileglancer_links", COMPONENT)
 
 
 @pytest.fixture
