@@ -21,6 +21,7 @@ from . import __version__
 from .errors import BadRequest, FileglancerError
 from .formats.summary import MEMBER_LIMIT
 from .listing import ListingRequest
+from .thumbnails import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE
 
 AUTH_RESOURCE = "fileglancer"
 API_PREFIX = "/fileglancer/api"
@@ -189,12 +190,8 @@ class ThumbnailHandler(FileglancerAPIHandler):
     @web.authenticated
     @authorized
     async def get(self, root: str, path: str | None = None) -> None:
-        size_text = self.get_query_argument("size", "256")
-        if not size_text.isdigit():
-            raise BadRequest("'size' must be a whole number of pixels (16 to 1024).")
-        png = await asyncio.to_thread(
-            self.extensionapp.inspector.thumbnail, root, path or "", int(size_text)
-        )
+        size = self.int_query("size", DEFAULT_SIZE, MIN_SIZE, MAX_SIZE)
+        png = await asyncio.to_thread(self.extensionapp.inspector.thumbnail, root, path or "", size)
         # Previews are cheap to redo and the data may change: let the browser keep them briefly.
         self.set_header("Cache-Control", "private, max-age=60")
         self.write_binary(png, "image/png")
