@@ -261,8 +261,9 @@ class FileglancerApp(ExtensionApp):
             )
         else:
             engine = LocalProcessEngine(self.conversion_processes)
+        # Marks the jobs of a dead server interrupted and removes their partial outputs.
         self.job_runner = JobRunner(
-            self.job_store, engine, max_running_jobs=self.conversion_workers
+            self.job_store, engine, self.registry, max_running_jobs=self.conversion_workers
         )
         self.job_service = ConversionJobService(self.job_store, self.job_runner, self.registry)
         self.log.info(

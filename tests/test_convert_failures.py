@@ -184,3 +184,26 @@ def test_a_really_full_disk_is_reported_and_leaves_nothing(
     with pytest.raises(OutOfSpace):
         convert_tiff_to_ome_zarr(source, out, ConversionOptions(codec="none"))
     assert list(small_disk.iterdir()) == []
+
+
+def test_a_folder_swapped_for_a_symlink_mid_conversion_gets_nothing_through_it(
+    stack: Path, tmp_path: Path
+) -> None:
+    from fileglancer_ext.convert.atomic import LocationChanged
+
+    folder, outside = tmp_path / "out", tmp_path / "outside"
+    folder.mkdir()
+    outside.mkdir()
+    aside = tmp_path / "out-aside"
+
+    def swap_once_writing(report: object) -> None:
+        if report.bytes_done > 0 and not aside.exists():  # type: ignore[attr-defined]
+            folder.rename(aside)
+            folder.symlink_to(outside, target_is_directory=True)
+
+    with pytest.raises(LocationChanged, match="moved or replaced"):
+        convert_tiff_to_ome_zarr(
+            stack, folder / "out.ome.zarr", SMALL_TASKS, progress=swap_once_writing
+        )
+    # Written into the folder as it was checked (never through the symlink), then removed.
+    assert list(outside.iterdir()) == [] and list(aside.iterdir()) == []

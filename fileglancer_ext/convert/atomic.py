@@ -1,22 +1,45 @@
-"""Outputs that appear complete or not at all.
+"""Outputs that appear complete or not at all, in the folder that was checked.
 
 Every converter writes into a hidden sibling of the destination (``.NAME.partial-XXXX/NAME``)
 and renames it into place only when everything is written, so a reader, a crash, a full
 disk or a cancel never leaves something that looks like a finished dataset.
+
+The destination's folder is opened once (`DestinationFolder`) and reached through that
+descriptor from then on: the staging folder is made in it, writers name it
+/proc/PID/fd/N (where that works), and the final rename is relative to it, after checking
+that the folder's path still leads to it. A folder renamed, or swapped for a symlink,
+while a conversion waits or runs cannot redirect what is written.
 """
 
 from __future__ import annotations
 
+import contextvars
 import errno
+import json
+import os
+import secrets
 import shutil
-import tempfile
-from collections.abc import Iterator
+import socket
+import stat
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from ..errors import ConversionError, DestinationExists, OutOfSpace
+from ..errors import ConversionError, DestinationExists, FileglancerError, OutOfSpace
 
 PARTIAL_MARKER = ".partial-"
+# A file in every staging folder saying who made it (JSON): what start-up clean-up reads
+# before it removes the leftovers of a job whose server died.
+STAGING_MARKER = ".fileglancer-staging"
+_MAX_MARKER_BYTES = 4096
+_DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+class LocationChanged(ConversionError):
+    """A folder a conversion was checked against now leads somewhere else."""
+
+    code = "location_changed"
 
 
 def partial_prefix(destination: Path) -> str:
@@ -31,32 +54,225 @@ def check_destination(destination: Path, *, overwrite: bool) -> None:
         )
 
 
+class DestinationFolder:
+    """A destination's folder, held open from the moment it was checked.
+
+    `locate` answers the folder's real path as it is now, found and confined as when it
+    was checked (a job passes the roots' resolution; by default the path as it is);
+    `check` raises LocationChanged unless that is still the folder held. `through_fd`:
+    writers name the folder /proc/<this pid>/fd/<fd>, which no rename or symlink can
+    redirect (for processes on this machine only: Dask workers elsewhere get the path).
+    `owner` goes into the marker of each staging folder made here.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        locate: Callable[[], Path] | None = None,
+        through_fd: bool = True,
+        owner: dict[str, Any] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self._locate = locate or (lambda: self.path)
+        self.owner = {"runner": f"{socket.gethostname()}:{os.getpid()}", **(owner or {})}
+        try:
+            self.fd = os.open(self.path, _DIRECTORY_FLAGS)
+        except OSError as err:
+            if err.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):  # gone, or a symlink
+                raise self._changed("") from None
+            raise ConversionError(
+                f"the destination folder {self.path} cannot be opened: {err.strerror}"
+            ) from None
+        self._staged: set[str] = set()
+        try:
+            held = os.fstat(self.fd)
+            self.identity = (held.st_dev, held.st_ino)
+            self.check()  # opened by path: make sure it is the folder the path leads to now
+        except BaseException:
+            os.close(self.fd)
+            raise
+        self.writers_path = self._fd_path() if through_fd else self.path
+
+    def check(self) -> None:
+        """Raise LocationChanged unless the folder's path still leads to the folder held."""
+        try:
+            now = os.stat(self._locate())
+        except FileglancerError as err:  # e.g. it now leads out of the roots
+            raise self._changed(f" ({err.message.rstrip('.')})") from None
+        except OSError:
+            raise self._changed("") from None
+        if (now.st_dev, now.st_ino) != self.identity:
+            raise self._changed("")
+
+    def _changed(self, why: str) -> LocationChanged:
+        return LocationChanged(
+            f"the destination folder {self.path} was moved or replaced since it was "
+            f"checked{why}; nothing was written to where it leads now. Submit the job again."
+        )
+
+    def _fd_path(self) -> Path:
+        proc = Path(f"/proc/{os.getpid()}/fd/{self.fd}")
+        try:
+            seen = os.stat(proc)
+        except OSError:  # no /proc here
+            return self.path
+        return proc if (seen.st_dev, seen.st_ino) == self.identity else self.path
+
+    def make_staging(self, prefix: str) -> str:
+        """A new hidden staging folder in this folder, with its marker; returns its name."""
+        while True:
+            name = prefix + secrets.token_hex(6)
+            try:
+                os.mkdir(name, 0o700, dir_fd=self.fd)
+            except FileExistsError:
+                continue
+            break
+        self._staged.add(name)
+        try:
+            marker = os.open(
+                f"{name}/{STAGING_MARKER}",
+                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                0o600,
+                dir_fd=self.fd,
+            )
+            try:
+                os.write(marker, json.dumps(self.owner).encode())
+            finally:
+                os.close(marker)
+        except BaseException:
+            self.remove(name)
+            raise
+        return name
+
+    def move_into_place(self, staging: str, name: str, *, overwrite: bool, shown: Path) -> None:
+        """Rename `staging`/`name` to `name`, in this folder, if it is still where it was."""
+        self.check()
+        if _lexists(name, self.fd):
+            if not overwrite:  # someone else finished first: keep theirs
+                raise DestinationExists(f"{shown} appeared while converting")
+            os.rename(name, f"{staging}/.replaced", src_dir_fd=self.fd, dst_dir_fd=self.fd)
+        os.rename(f"{staging}/{name}", name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+
+    def remove(self, staging: str) -> None:
+        """Remove a staging folder made here (never following a symlink)."""
+        shutil.rmtree(staging, ignore_errors=True, dir_fd=self.fd)
+
+    def close(self) -> None:
+        """Remove the staging folders made here once more, and let the folder go.
+        A job calls it once its workers have stopped: a write still under way when the
+        conversion failed may have recreated part of a staging folder after its removal."""
+        for staging in self._staged:
+            self.remove(staging)
+        os.close(self.fd)
+
+
+_job_folder: contextvars.ContextVar[DestinationFolder | None] = contextvars.ContextVar(
+    "fileglancer_destination_folder", default=None
+)
+
+
+@contextmanager
+def writing_into(folder: DestinationFolder) -> Iterator[DestinationFolder]:
+    """Make `staged_output` in this thread use `folder` (held and checked by a job
+    runner) for destinations inside it, rather than opening the folder by its path."""
+    token = _job_folder.set(folder)
+    try:
+        yield folder
+    finally:
+        _job_folder.reset(token)
+
+
 @contextmanager
 def staged_output(destination: Path, *, overwrite: bool) -> Iterator[Path]:
     """Yield the path to write to; on success move it to `destination`.
 
-    Raises DestinationExists when the destination exists and overwrite is False, and
-    OutOfSpace when the disk fills up; on any error (or cancel) the staging folder is
+    Raises DestinationExists when the destination exists and overwrite is False,
+    OutOfSpace when the disk fills up, and LocationChanged when the destination's folder
+    was moved or replaced meanwhile; on any error (or cancel) the staging folder is
     removed before the error propagates.
     """
     destination = Path(destination)
     check_destination(destination, overwrite=overwrite)
-    if not destination.parent.is_dir():
-        raise ConversionError(f"the destination folder {destination.parent} does not exist")
-    staging = Path(tempfile.mkdtemp(prefix=partial_prefix(destination), dir=destination.parent))
+    folder = _job_folder.get()
+    own = folder is None or folder.path != destination.parent
+    if folder is None or own:
+        if not destination.parent.is_dir():
+            raise ConversionError(f"the destination folder {destination.parent} does not exist")
+        folder = DestinationFolder(destination.parent)
     try:
-        built = staging / destination.name
         try:
-            yield built
+            staging = folder.make_staging(partial_prefix(destination))
         except OSError as err:
             raise _as_conversion_error(err, destination) from err
-        if destination.exists():
-            if not overwrite:  # someone else finished first: keep theirs
-                raise DestinationExists(f"{destination} appeared while converting")
-            destination.rename(staging / ".replaced")
-        built.rename(destination)
+        try:
+            try:
+                yield folder.writers_path / staging / destination.name
+            except OSError as err:
+                raise _as_conversion_error(err, destination) from err
+            try:
+                folder.move_into_place(
+                    staging, destination.name, overwrite=overwrite, shown=destination
+                )
+            except OSError as err:
+                raise _as_conversion_error(err, destination) from err
+        finally:
+            folder.remove(staging)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if own:
+            folder.close()
+
+
+def remove_abandoned_staging(
+    folder: Path, name: str, abandoned: Callable[[dict[str, Any]], bool]
+) -> list[str]:
+    """Remove the staging folders of `name` in `folder` whose marker `abandoned` accepts;
+    returns their names. Only what this module made is touched: real folders (not
+    symlinks) named `.NAME.partial-*`, owned by this user, holding a readable marker."""
+    fd = os.open(folder, _DIRECTORY_FLAGS)
+    removed = []
+    try:
+        prefix = partial_prefix(Path(name))
+        for entry in os.scandir(fd):
+            if not entry.name.startswith(prefix) or not entry.is_dir(follow_symlinks=False):
+                continue
+            if entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+            marker = _read_marker(fd, entry.name)
+            if marker is not None and abandoned(marker):
+                shutil.rmtree(entry.name, ignore_errors=True, dir_fd=fd)
+                removed.append(entry.name)
+    finally:
+        os.close(fd)
+    return removed
+
+
+def _read_marker(folder_fd: int, staging: str) -> dict[str, Any] | None:
+    try:
+        fd = os.open(
+            f"{staging}/{STAGING_MARKER}",
+            os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
+            dir_fd=folder_fd,
+        )
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        marker = json.loads(os.read(fd, _MAX_MARKER_BYTES))
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(fd)
+    return marker if isinstance(marker, dict) else None
+
+
+def _lexists(name: str, folder_fd: int) -> bool:
+    try:
+        os.stat(name, dir_fd=folder_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _as_conversion_error(err: OSError, destination: Path) -> ConversionError:

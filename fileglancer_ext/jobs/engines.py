@@ -28,6 +28,8 @@ def default_processes_per_job() -> int:
 
 class ConversionEngine(Protocol):
     name: str
+    # Whether the workers run on this machine (and can reach this process's descriptors).
+    workers_are_local: bool
 
     def describe(self) -> str: ...
 
@@ -39,6 +41,7 @@ class LocalProcessEngine:
     worker never inherits the server's threads, sockets or memory)."""
 
     name = "local"
+    workers_are_local = True
 
     def __init__(self, processes: int) -> None:
         self.processes = max(1, processes)
@@ -60,6 +63,7 @@ class DaskEngine:
     workers must have fileglancer-ext installed and see the roots at the same paths."""
 
     name = "dask"
+    workers_are_local = False
 
     def __init__(self, address: str, connect_timeout: float = 10.0) -> None:
         self.address = address

@@ -6,21 +6,31 @@ processes of its own, or a Dask cluster). The thread holds the job in memory, wh
 API reads it, and writes its progress to the store at most once per `progress_interval`.
 A cancel sets the job's CancelToken: the library stops between tasks and removes its
 partial output. Stopping the server cancels everything and records it as "interrupted".
+
+A job resolves its source and destination folder again when it starts (they must lead
+where they led at submission) and holds the folder open until its workers have stopped
+(see `convert.atomic`). The partial output of a job whose server died (kill -9, a crash)
+is removed by the next server that marks the job interrupted.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import logging
+import re
 import secrets
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from ..convert import CancelToken, ConversionResult, Progress
+from ..convert.atomic import DestinationFolder, remove_abandoned_staging, writing_into
 from ..convert.plan import TaskExecutor
 from ..errors import Conflict, ConversionCancelled, FileglancerError
+from ..roots import RootRegistry
 from .engines import ConversionEngine
 from .kinds import PARALLEL_KINDS, run_conversion
 from .model import (
@@ -32,8 +42,8 @@ from .model import (
     RUNNING,
     ConversionJob,
 )
-from .store import HEARTBEAT_INTERVAL, INTERRUPTED_MESSAGE, JobStore, this_runner
-from .submission import JobRequest
+from .store import HEARTBEAT_INTERVAL, INTERRUPTED_MESSAGE, JobStore, runner_is_alive, this_runner
+from .submission import JobRequest, destination_folder, resolve_again
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +67,14 @@ class JobRunner:
         self,
         store: JobStore,
         engine: ConversionEngine,
+        registry: RootRegistry,
         *,
         max_running_jobs: int = 1,
         progress_interval: float = 1.0,
     ) -> None:
         self.store = store
         self.engine = engine
+        self.registry = registry
         self.max_running_jobs = max(1, max_running_jobs)
         self.progress_interval = progress_interval
         self.runner_id = this_runner()
@@ -72,11 +84,13 @@ class JobRunner:
         self._active: dict[str, _ActiveJob] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        interrupted = store.interrupt_abandoned()
-        if interrupted:
-            log.info(
-                "fileglancer: marked %d abandoned conversion job(s) interrupted", len(interrupted)
-            )
+        self.interrupt_abandoned()
+        # Also the leftovers of jobs interrupted before (by a server without their root,
+        # or one that died while cleaning up); off the start-up path: it lists folders.
+        self._cleanup = threading.Thread(
+            target=self.remove_leftovers, name="fileglancer-job-cleanup", daemon=True
+        )
+        self._cleanup.start()
         self._heartbeat = threading.Thread(
             target=self._beat, name="fileglancer-job-heartbeat", daemon=True
         )
@@ -136,6 +150,50 @@ class JobRunner:
                 active.job = replace(active.job, cancel_requested=True)
         return active.job
 
+    def interrupt_abandoned(self) -> list[str]:
+        """Mark interrupted the unfinished jobs whose server is gone (not this one's), and
+        remove their partial outputs; returns their ids."""
+        interrupted = self.store.interrupt_abandoned(keep=self.active_ids())
+        if interrupted:
+            log.info(
+                "fileglancer: marked %d abandoned conversion job(s) interrupted", len(interrupted)
+            )
+            self.remove_leftovers(self.store.jobs_by_id(interrupted))
+        return interrupted
+
+    def remove_leftovers(self, jobs: list[ConversionJob] | None = None) -> None:
+        """Remove the partial outputs of interrupted `jobs` (default: the newest ones).
+
+        Only staging folders whose marker names the job, made by a server process that
+        is not running here any more (or by this very process in an earlier life: a
+        container restarted with the same pid), in the roots this server has."""
+        try:
+            if jobs is None:
+                jobs = self.store.interrupted_jobs()
+            for job in jobs:
+                self._remove_leftovers_of(job)
+        except Exception:  # best effort: a leftover is removed at the next start
+            log.exception("fileglancer: could not remove partial conversion outputs")
+
+    def _remove_leftovers_of(self, job: ConversionJob) -> None:
+        if job.id in self._active:
+            return
+        folder_path, _, name = job.destination_path.rpartition("/")
+        try:
+            folder = self.registry.resolve(job.destination_root, folder_path)
+        except FileglancerError:  # not a root of this server, or the folder is gone
+            return
+
+        def abandoned(marker: dict) -> bool:
+            runner = marker.get("runner")
+            return marker.get("job") == job.id and (
+                runner == self.runner_id or not runner_is_alive(str(runner))
+            )
+
+        removed = remove_abandoned_staging(folder, name, abandoned)
+        if removed:
+            log.info("fileglancer: removed the partial output of interrupted job %s", job.id)
+
     def shutdown(self, timeout: float = 30.0) -> None:
         """Cancel every job, wait up to `timeout` s for running ones to clean up, and
         record all of them as interrupted. Blocking: call it off the event loop."""
@@ -165,11 +223,14 @@ class JobRunner:
         self._save(active, progress_only=False)
         request = active.request
         try:
-            if request.kind in PARALLEL_KINDS:
-                with self.engine.executor() as executor:
-                    result = self._convert(active, executor)
-            else:
-                result = self._convert(active, None)
+            # The folder is let go (and what a late write left in it removed) only once
+            # the executor below has stopped its workers.
+            with self._hold_destination(active) as folder, writing_into(folder):
+                if request.kind in PARALLEL_KINDS:
+                    with self.engine.executor() as executor:
+                        result = self._convert(active, executor)
+                else:
+                    result = self._convert(active, None)
         except ConversionCancelled:
             with active.lock:
                 if self._stopping.is_set():
@@ -193,6 +254,23 @@ class JobRunner:
             summary.pop("destination", None)  # the server's real path; the job names it
             with active.lock:
                 self._finish(active, DONE, result=summary)
+
+    @contextmanager
+    def _hold_destination(self, active: _ActiveJob) -> Iterator[DestinationFolder]:
+        """The job's destination folder, resolved again and held open while it runs."""
+        request = active.request
+        resolve_again(request, self.registry)
+        folder = DestinationFolder(
+            request.destination.parent,
+            locate=lambda: destination_folder(request, self.registry),
+            # Workers on other machines (Dask) cannot reach this process's descriptor.
+            through_fd=self.engine.workers_are_local or request.kind not in PARALLEL_KINDS,
+            owner={"job": active.job.id},
+        )
+        try:
+            yield folder
+        finally:
+            folder.close()
 
     def _convert(self, active: _ActiveJob, executor: TaskExecutor | None) -> ConversionResult:
         request = active.request
@@ -272,4 +350,8 @@ def _shown(message: str, request: JobRequest) -> str:
     }
     for real in sorted(names, key=len, reverse=True):
         message = message.replace(real, names[real])
-    return message
+    # What workers wrote through: the destination folder's descriptor (convert.atomic).
+    return _HELD_FOLDER.sub(lambda _: names[str(request.destination.parent)], message)
+
+
+_HELD_FOLDER = re.compile(r"/proc/\d+/fd/\d+")

@@ -66,4 +66,4 @@ class ConversionJobService:
         if time.monotonic() - self._last_sweep < HEARTBEAT_INTERVAL:
             return
         self._last_sweep = time.monotonic()
-        self.store.interrupt_abandoned(keep=self.runner.active_ids())
+        self.runner.interrupt_abandoned()

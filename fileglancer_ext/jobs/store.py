@@ -41,6 +41,9 @@ COMPONENT = "jobs"
 HEARTBEAT_INTERVAL = 15.0
 STALE_AFTER = 4 * HEARTBEAT_INTERVAL
 
+# A starting server looks for partial outputs of this many recently interrupted jobs.
+INTERRUPTED_SCAN = 100
+
 INTERRUPTED_MESSAGE = (
     "The server stopped before this conversion finished; nothing was written. Submit it again."
 )
@@ -151,6 +154,23 @@ class JobStore(Store):
                 .values(heartbeat=time.time())
             )
 
+    def jobs_by_id(self, job_ids: Sequence[str]) -> list[ConversionJob]:
+        """The jobs `job_ids` (whoever owns them), for the server's own housekeeping."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(jobs).where(jobs.c.id.in_(list(job_ids)))).mappings()
+            return [_job(row) for row in rows]
+
+    def interrupted_jobs(self, limit: int = INTERRUPTED_SCAN) -> list[ConversionJob]:
+        """The `limit` most recently interrupted jobs, newest first (whoever owns them)."""
+        query = (
+            select(jobs)
+            .where(jobs.c.state == INTERRUPTED)
+            .order_by(jobs.c.finished.desc(), jobs.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [_job(row) for row in conn.execute(query).mappings()]
+
     def interrupt_abandoned(self, *, keep: Sequence[str] = ()) -> list[str]:
         """Mark "interrupted" the unfinished jobs whose runner is gone; return their ids.
 
@@ -185,6 +205,12 @@ class JobStore(Store):
                     )
                 )
         return abandoned
+
+
+def runner_is_alive(runner: str) -> bool:
+    """Whether `runner` ("host:pid") is a process running on this host."""
+    host, _, pid_text = runner.rpartition(":")
+    return host == socket.gethostname() and pid_text.isdigit() and not _runner_is_gone(runner)
 
 
 def _runner_is_gone(runner: str) -> bool:

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ..convert import ConversionOptions
-from ..errors import BadRequest, DestinationExists, Forbidden
+from ..convert.atomic import LocationChanged
+from ..errors import BadRequest, DestinationExists, FileglancerError, Forbidden
 from ..roots import RootRegistry
 from .kinds import AUTO, choose_kind
 
@@ -83,6 +84,42 @@ def parse_submission(body: dict[str, Any], registry: RootRegistry) -> JobRequest
         options_json=options_json,
         options=options,
     )
+
+
+def resolve_again(request: JobRequest, registry: RootRegistry) -> None:
+    """Resolve a queued job's source and destination folder again as it starts, from the
+    root names and paths the user gave.
+
+    Each must still lead where it led at submission: a folder renamed or swapped for a
+    symlink meanwhile (out of the roots, or to another place in them) fails the job with
+    LocationChanged, so a job never writes through a path nobody checked.
+    """
+    folder_path = request.destination_path.rpartition("/")[0]
+    folder = request.destination.parent
+    places = (
+        ("source", request.source_root, request.source_path, request.source),
+        ("destination folder", request.destination_root, folder_path, folder),
+    )
+    for what, root, path, checked in places:
+        shown = f"'{path or '/'}' in '{root}'"
+        try:
+            now = registry.resolve(root, path)
+        except FileglancerError as err:
+            why = err.message.rstrip(".")
+            raise LocationChanged(
+                f"The {what} {shown} changed since the job was submitted ({why}); "
+                "nothing was written. Submit the job again."
+            ) from None
+        if now != checked:
+            raise LocationChanged(
+                f"The {what} {shown} was moved or replaced since the job was submitted; "
+                "nothing was written. Submit the job again."
+            )
+
+
+def destination_folder(request: JobRequest, registry: RootRegistry) -> Path:
+    """The real path the destination's folder resolves to now (raises as `resolve`)."""
+    return registry.resolve(request.destination_root, request.destination_path.rpartition("/")[0])
 
 
 def parse_options(data: Any) -> ConversionOptions:

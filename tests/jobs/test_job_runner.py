@@ -61,7 +61,7 @@ BIG = job_body(
 
 
 def test_progress_reaches_the_store_at_most_once_a_second(store, registry):
-    runner = JobRunner(store, LocalProcessEngine(1), progress_interval=1.0)
+    runner = JobRunner(store, LocalProcessEngine(1), registry, progress_interval=1.0)
     seen: list[tuple[float, str]] = []
     try:
         job = runner.submit("ana", parse_submission(BIG, registry))
@@ -83,7 +83,7 @@ def test_progress_reaches_the_store_at_most_once_a_second(store, registry):
 
 
 def test_stopping_interrupts_running_and_queued_jobs_and_cleans_up(store, registry, lab: Path):
-    runner = JobRunner(store, LocalProcessEngine(1))
+    runner = JobRunner(store, LocalProcessEngine(1), registry)
     running = runner.submit("ana", parse_submission(BIG, registry))
     second = {**BIG, "destination": {"root": "lab", "path": "out/second.ome.zarr"}}
     queued = runner.submit("ana", parse_submission(second, registry))
@@ -96,7 +96,7 @@ def test_stopping_interrupts_running_and_queued_jobs_and_cleans_up(store, regist
 
 
 def test_up_to_max_running_jobs_run_at_once_and_the_rest_wait(store, registry):
-    runner = JobRunner(store, LocalProcessEngine(1), max_running_jobs=2)
+    runner = JobRunner(store, LocalProcessEngine(1), registry, max_running_jobs=2)
     bodies = [
         {**BIG, "destination": {"root": "lab", "path": f"out/{name}.ome.zarr"}}
         for name in ("a", "b", "c")
@@ -117,3 +117,47 @@ def test_up_to_max_running_jobs_run_at_once_and_the_rest_wait(store, registry):
     assert [store.get("ana", job.id).state for job in jobs] == ["done"] * 3
     assert ("running", "running", "queued") in states
     assert not any(state.count("running") > 2 for state in states)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 1 MiB tmpfs (needs root; skipped where mounting is not allowed)."""
+    import subprocess
+
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
+        capture_output=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=True)
+
+
+def test_a_full_disk_fails_the_job_and_leaves_nothing_however_the_workers_race(
+    store, lab: Path, small_disk: Path
+):
+    noise = np.random.default_rng(8).integers(0, 65535, (16, 256, 256), dtype=np.uint16)
+    tifffile.imwrite(lab / "noise.tif", noise)
+    roots, problems = load_roots([f"lab={lab}", f"small={small_disk}"], str(lab))
+    assert not problems
+    registry = RootRegistry(roots)
+    body = {
+        "source": {"root": "lab", "path": "noise.tif"},
+        "destination": {"root": "small", "path": "noise.ome.zarr"},
+        "options": {"codec": "none", "chunks": [1, 64, 64], "task_bytes": 1 << 20},
+    }
+    runner = JobRunner(store, LocalProcessEngine(2), registry)
+    try:
+        for _ in range(5):  # a worker still writing when the job failed left files 1 in 3
+            job = runner.submit("ana", parse_submission(body, registry))
+            wait_until(lambda job=job: runner.current(job.id) is None, timeout=60)
+            ended = store.get("ana", job.id)
+            assert (ended.state, ended.error_code) == ("failed", "no_space"), ended
+            assert list(small_disk.iterdir()) == []
+    finally:
+        runner.shutdown()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 from pathlib import Path
 
@@ -201,6 +202,58 @@ async def test_a_destination_symlinked_out_of_the_roots_is_refused(
         jp_fetch, "POST", "jobs", body=job_body(destination="escape/x.ome.zarr")
     )
     assert (status, error["error"]) == (403, "forbidden")
+
+
+def swap_for_symlink(folder: Path, target: Path) -> Path:
+    """Rename `folder` aside and put a symlink to `target` in its place; the folder's new path."""
+    aside = folder.with_name(folder.name + "-aside")
+    folder.rename(aside)
+    folder.symlink_to(target, target_is_directory=True)
+    return aside
+
+
+@pytest.mark.parametrize("where", ["outside the roots", "elsewhere in the root"])
+async def test_a_queued_job_whose_folder_was_swapped_for_a_symlink_writes_nothing(
+    jp_fetch, lab: Path, tmp_path: Path, big_tiff: str, where: str
+):
+    target = tmp_path / "outside" if where == "outside the roots" else lab / "elsewhere"
+    target.mkdir()
+    (lab / "later").mkdir()
+    options = {"chunks": [8, 64, 64], "task_bytes": 1 << 20}
+    busy = await submit(jp_fetch, source=big_tiff, destination="out/1.ome.zarr", options=options)
+    queued = await submit(jp_fetch, destination="later/cells.ome.zarr")
+    aside = swap_for_symlink(lab / "later", target)
+    assert (await api(jp_fetch, "GET", "jobs", queued["id"]))["state"] == "queued"
+
+    failed, _ = await wait_for(jp_fetch, queued["id"])
+    assert failed["state"] == "failed" and failed["error"]["code"] == "location_changed"
+    message = failed["error"]["message"]
+    assert "'later' in 'lab'" in message and "since the job was submitted" in message
+    assert str(tmp_path) not in message
+    assert list(target.iterdir()) == [] and list(aside.iterdir()) == []
+    assert (await wait_for(jp_fetch, busy["id"]))[0]["state"] == "done"
+
+
+async def test_a_running_job_whose_folder_is_swapped_writes_nothing_through_the_symlink(
+    jp_fetch, lab: Path, tmp_path: Path, big_tiff: str
+):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    options = {"chunks": [8, 64, 64], "task_bytes": 1 << 20}
+    job = await submit(jp_fetch, source=big_tiff, destination="out/big.ome.zarr", options=options)
+    await wait_for(jp_fetch, job["id"], states=("running",))
+    while not [p for p in (lab / "out").iterdir() if ".partial-" in p.name]:
+        await asyncio.sleep(0.01)
+    aside = swap_for_symlink(lab / "out", outside)
+
+    failed, _ = await wait_for(jp_fetch, job["id"])
+    assert failed["state"] == "failed" and failed["error"]["code"] == "location_changed"
+    assert (
+        "lab:out" in failed["error"]["message"] and str(tmp_path) not in failed["error"]["message"]
+    )
+    # The workers wrote into the folder as checked, never through the symlink; and the
+    # partial output there is gone.
+    assert list(outside.iterdir()) == [] and list(aside.iterdir()) == []
 
 
 @pytest.mark.skipif(not PERMISSIONS_ENFORCED, reason="root writes everywhere")
