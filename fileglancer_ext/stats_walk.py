@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Protocol
 
+from .worker_lifetime import die_with
+
 # Progress is published, and cancellation checked, after every batch of this many entries.
 _BATCH = 4096
 # Entries a walk lists in process before it hands the rest to a pool: small datasets never
@@ -466,7 +468,14 @@ class WalkPool:
             if self._closed:
                 raise RuntimeError("the walk pool is closed")
             if self._executor is None:
-                self._executor = ProcessPoolExecutor(self.processes, mp_context=_context())
+                # A worker ends with the server, even one killed with -9 (or it would
+                # keep the forkserver, and walk on, for as long as it likes).
+                self._executor = ProcessPoolExecutor(
+                    self.processes,
+                    mp_context=_context(),
+                    initializer=die_with,
+                    initargs=(os.getpid(),),
+                )
             return self._executor
 
     def discard(self) -> None:
