@@ -207,3 +207,13 @@ def test_a_folder_swapped_for_a_symlink_mid_conversion_gets_nothing_through_it(
         )
     # Written into the folder as it was checked (never through the symlink), then removed.
     assert list(outside.iterdir()) == [] and list(aside.iterdir()) == []
+
+
+def test_a_destination_folder_named_through_a_symlink_is_written_into(
+    stack: Path, tmp_path: Path
+) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    convert_tiff_to_ome_zarr(stack, tmp_path / "link" / "out.ome.zarr", SMALL_TASKS)
+    assert [p.name for p in real.iterdir()] == ["out.ome.zarr"]

@@ -62,7 +62,9 @@ class DestinationFolder:
     `check` raises LocationChanged unless that is still the folder held. `through_fd`:
     writers name the folder /proc/<this pid>/fd/<fd>, which no rename or symlink can
     redirect (for processes on this machine only: Dask workers elsewhere get the path).
-    `owner` goes into the marker of each staging folder made here.
+    `owner` goes into the marker of each staging folder made here. `follow_symlinks`:
+    `path` may itself be a symlink to the folder (as a CLI user may name it); a job
+    passes the real path it checked, and a symlink there now means it was swapped.
     """
 
     def __init__(
@@ -72,12 +74,14 @@ class DestinationFolder:
         locate: Callable[[], Path] | None = None,
         through_fd: bool = True,
         owner: dict[str, Any] | None = None,
+        follow_symlinks: bool = False,
     ) -> None:
         self.path = Path(path)
         self._locate = locate or (lambda: self.path)
         self.owner = {"runner": f"{socket.gethostname()}:{os.getpid()}", **(owner or {})}
+        flags = _DIRECTORY_FLAGS & ~os.O_NOFOLLOW if follow_symlinks else _DIRECTORY_FLAGS
         try:
-            self.fd = os.open(self.path, _DIRECTORY_FLAGS)
+            self.fd = os.open(self.path, flags)
         except OSError as err:
             if err.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):  # gone, or a symlink
                 raise self._changed("") from None
@@ -108,7 +112,7 @@ class DestinationFolder:
     def _changed(self, why: str) -> LocationChanged:
         return LocationChanged(
             f"the destination folder {self.path} was moved or replaced since it was "
-            f"checked{why}; nothing was written to where it leads now. Submit the job again."
+            f"checked{why}; nothing was written to where it leads now. Start the conversion again."
         )
 
     def _fd_path(self) -> Path:
@@ -199,7 +203,7 @@ def staged_output(destination: Path, *, overwrite: bool) -> Iterator[Path]:
     if folder is None or own:
         if not destination.parent.is_dir():
             raise ConversionError(f"the destination folder {destination.parent} does not exist")
-        folder = DestinationFolder(destination.parent)
+        folder = DestinationFolder(destination.parent, follow_symlinks=True)
     try:
         try:
             staging = folder.make_staging(partial_prefix(destination))

@@ -161,3 +161,51 @@ def test_a_full_disk_fails_the_job_and_leaves_nothing_however_the_workers_race(
             assert list(small_disk.iterdir()) == []
     finally:
         runner.shutdown()
+
+
+def test_a_starting_server_removes_only_the_partial_outputs_of_its_dead_jobs(
+    store, registry, lab: Path, tmp_path: Path
+):
+    import json
+    import socket
+    import subprocess
+
+    from fileglancer_ext.convert.atomic import STAGING_MARKER
+
+    from .test_job_store import dead_runner, make_job
+
+    dead = dead_runner()
+    store.create(make_job("d1", state="running", runner=dead))  # its server was killed
+    store.create(make_job("d2", state="running", runner=dead))
+    out = lab / "out"
+
+    def staging(name: str, marker: dict | None) -> Path:
+        folder = out / name
+        (folder / "x").mkdir(parents=True)
+        if marker is not None:
+            (folder / STAGING_MARKER).write_text(json.dumps(marker))
+        return folder
+
+    removed = staging(".d1.ome.zarr.partial-aaaa", {"job": "d1", "runner": dead})
+    unmarked = staging(".d1.ome.zarr.partial-bbbb", None)
+    another_job = staging(".d1.ome.zarr.partial-cccc", {"job": "d9", "runner": dead})
+    sleeper = subprocess.Popen(["sleep", "60"])  # a live server process on this host
+    try:
+        live = f"{socket.gethostname()}:{sleeper.pid}"
+        still_writing = staging(".d2.ome.zarr.partial-dddd", {"job": "d2", "runner": live})
+        outside = tmp_path / "outside"
+        staging_elsewhere = outside / "x"
+        staging_elsewhere.mkdir(parents=True)
+        (outside / STAGING_MARKER).write_text(json.dumps({"job": "d1", "runner": dead}))
+        (out / ".d1.ome.zarr.partial-eeee").symlink_to(outside, target_is_directory=True)
+
+        runner = JobRunner(store, LocalProcessEngine(1), registry)
+        runner._cleanup.join(timeout=30)
+        runner.shutdown()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert store.get("ana", "d1").state == store.get("ana", "d2").state == "interrupted"
+    assert not removed.exists()
+    assert unmarked.exists() and another_job.exists() and still_writing.exists()
+    assert (out / ".d1.ome.zarr.partial-eeee").is_symlink() and staging_elsewhere.exists()
