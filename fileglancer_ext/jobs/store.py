@@ -26,6 +26,7 @@ from sqlalchemy import (
     Float,
     Index,
     MetaData,
+    Select,
     String,
     Table,
     Text,
@@ -119,8 +120,7 @@ class JobStore(Store):
             .order_by(jobs.c.created.desc(), jobs.c.id)
             .limit(limit)
         )
-        with self.engine.connect() as conn:
-            return [_job(row) for row in conn.execute(query).mappings()]
+        return self._fetch(query)
 
     def save_progress(self, job: ConversionJob) -> None:
         """Record a running job's progress (and that its runner is alive)."""
@@ -156,9 +156,7 @@ class JobStore(Store):
 
     def jobs_by_id(self, job_ids: Sequence[str]) -> list[ConversionJob]:
         """The jobs `job_ids` (whoever owns them), for the server's own housekeeping."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(jobs).where(jobs.c.id.in_(list(job_ids)))).mappings()
-            return [_job(row) for row in rows]
+        return self._fetch(select(jobs).where(jobs.c.id.in_(list(job_ids))))
 
     def interrupted_jobs(self, limit: int = INTERRUPTED_SCAN) -> list[ConversionJob]:
         """The `limit` most recently interrupted jobs, newest first (whoever owns them)."""
@@ -168,6 +166,9 @@ class JobStore(Store):
             .order_by(jobs.c.finished.desc(), jobs.c.id)
             .limit(limit)
         )
+        return self._fetch(query)
+
+    def _fetch(self, query: Select) -> list[ConversionJob]:
         with self.engine.connect() as conn:
             return [_job(row) for row in conn.execute(query).mappings()]
 

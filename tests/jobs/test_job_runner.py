@@ -119,25 +119,6 @@ def test_up_to_max_running_jobs_run_at_once_and_the_rest_wait(store, registry):
     assert not any(state.count("running") > 2 for state in states)
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path):
-    """A 1 MiB tmpfs (needs root; skipped where mounting is not allowed)."""
-    import subprocess
-
-    mount_point = tmp_path / "small-disk"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
-        capture_output=True,
-    )
-    if mounted.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", str(mount_point)], check=True)
-
-
 def test_a_full_disk_fails_the_job_and_leaves_nothing_however_the_workers_race(
     store, lab: Path, small_disk: Path
 ):
