@@ -4,6 +4,7 @@ symlinks and FIFOs, and a real link store.
 - A link records what it shares (device and inode); a shared folder renamed and replaced
   by a symlink or by another folder is a dead link (issue 13, point 2).
 - A FIFO in a share is refused without blocking the server (point 4).
+- A user's server answers only its own user's links (point 1).
 """
 
 from __future__ import annotations
@@ -257,3 +258,42 @@ async def test_a_link_to_a_fifo_cannot_be_made_or_served(
     )
     assert response.code == 404
     assert not stuck_reader.is_set()
+
+
+# --- point 1: a user's server answers its own user's links only -----------------------------
+
+
+async def test_only_this_servers_users_links_are_answered(
+    other_store, share_tree, http_server_client, jp_base_url, jp_serverapp
+):
+    lab = str(share_tree["lab"])
+    mine = other_store.create(getpass.getuser(), "lab", lab, "data")
+    theirs = other_store.create("someone-else", "lab", lab, "data")
+    assert (
+        await public_fetch(http_server_client, jp_base_url, mine.token, "hello.txt")
+    ).code == 200
+    response = await public_fetch(http_server_client, jp_base_url, theirs.token, "hello.txt")
+    assert (response.code, json.loads(response.body)["message"]) == (404, GONE)
+    assert (await s3_fetch(http_server_client, jp_base_url, mine.token, "hello.txt")).code == 200
+    for key in ("hello.txt", ""):
+        got = await s3_fetch(http_server_client, jp_base_url, theirs.token, key)
+        assert got.code == 404 and b"NoSuchBucket" in got.body
+
+
+class TestUnderAHub:
+    @pytest.fixture(autouse=True)
+    def hub_user(self, monkeypatch) -> str:
+        monkeypatch.setenv("JUPYTERHUB_USER", "ada")
+        return "ada"
+
+    async def test_the_hub_users_links_are_answered(
+        self, hub_user, other_store, share_tree, http_server_client, jp_base_url, jp_serverapp
+    ):
+        lab = str(share_tree["lab"])
+        ada = other_store.create(hub_user, "lab", lab, "data")
+        system = other_store.create(getpass.getuser(), "lab", lab, "data")
+        assert (await public_fetch(http_server_client, jp_base_url, ada.token, "")).code == 404
+        got = await public_fetch(http_server_client, jp_base_url, ada.token, "hello.txt")
+        assert got.code == 200
+        got = await public_fetch(http_server_client, jp_base_url, system.token, "hello.txt")
+        assert got.code == 404
