@@ -21,8 +21,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
+from fileglancer_ext.errors import FileglancerError
 from fileglancer_ext.links import confinement
+from fileglancer_ext.links.creation import ShareLinkService
+from fileglancer_ext.links.store import ShareLinkStore
 from fileglancer_ext.links.store import links as links_table
+from fileglancer_ext.roots import RootRegistry, load_roots
+from tests.unprivileged import run_without_privileges
 
 from .conftest import create_link, public_fetch
 
@@ -297,3 +302,38 @@ class TestUnderAHub:
         assert got.code == 200
         got = await public_fetch(http_server_client, jp_base_url, system.token, "hello.txt")
         assert got.code == 404
+
+
+# --- creation checks readability on what it records --------------------------------------
+
+
+def test_only_what_the_user_can_read_can_be_shared(shared_tmp: Path):
+    # As an unprivileged user (root reads everything): the check runs on the descriptor
+    # whose identity the link records.
+    lab = shared_tmp / "lab"
+    for name, mode in (("open", 0o755), ("no-listing", 0o311), ("no-entry", 0o700)):
+        (lab / name).mkdir(parents=True)
+        (lab / name).chmod(mode)
+    (lab / "mine.txt").write_text("mine")
+    (lab / "private.txt").write_text("private")
+    (lab / "private.txt").chmod(0o600)
+
+    def share_each() -> dict[str, str]:
+        registry = RootRegistry(load_roots([f"lab={lab}"], str(lab))[0])
+        service = ShareLinkService(ShareLinkStore.from_url("sqlite://"), registry)
+        outcomes = {}
+        for path in ("open", "no-listing", "no-entry", "mine.txt", "private.txt"):
+            try:
+                link = service.create("nobody", "lab", path)
+                outcomes[path] = "shared" if link.identity is not None else "no identity"
+            except FileglancerError as err:
+                outcomes[path] = err.code
+        return outcomes
+
+    assert run_without_privileges(share_each)["result"] == {
+        "open": "shared",
+        "no-listing": "forbidden",
+        "no-entry": "forbidden",
+        "mine.txt": "shared",
+        "private.txt": "forbidden",
+    }
