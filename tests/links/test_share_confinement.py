@@ -14,6 +14,7 @@ import getpass
 import json
 import os
 import shutil
+import stat
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -201,26 +202,43 @@ def fifo(share_tree) -> Iterator[Path]:
 
 
 @pytest.fixture
-def stuck_reader(fifo: Path) -> Iterator[threading.Event]:
-    """Set when a reader of `fifo` was still waiting after ANSWER_TIMEOUT: then a writer,
-    from another thread, releases it. A server that opens the FIFO on its event loop
-    (the bug) blocks the test's own loop too, so only a thread can end the wait."""
+def stuck_reader(share_tree) -> Iterator[threading.Event]:
+    """Set when a reader of a FIFO in the share was still waiting after ANSWER_TIMEOUT:
+    then a writer, from another thread, releases it. A server that opens a FIFO on its
+    event loop (the bug) blocks the test's own loop too, so only a thread can end that."""
     done, stuck = threading.Event(), threading.Event()
 
     def release() -> None:
         if done.wait(ANSWER_TIMEOUT):
             return
-        try:
-            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # ENXIO: no reader
-            stuck.set()
-        except OSError:
-            pass
+        for path in share_tree["data"].rglob("*"):
+            if not stat.S_ISFIFO(path.lstat().st_mode):
+                continue
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))  # ENXIO: no reader
+                stuck.set()
+            except OSError:
+                pass
 
     thread = threading.Thread(target=release, daemon=True)
     thread.start()
     yield stuck
     done.set()
     thread.join()
+
+
+@pytest.mark.xfail(
+    reason="the S3 walk's folder listing runs detect_kind, which opens a subfolder's "
+    "metadata file blocking (issue 13 point 4, detection half, fixed in formats/detect.py)",
+    strict=False,
+)
+async def test_a_fifo_named_like_metadata_does_not_block_an_s3_listing(
+    share_tree, stuck_reader, http_server_client, jp_base_url, token
+):
+    os.mkfifo(share_tree["data"] / "sub" / "zarr.json")
+    listed = await s3_fetch(http_server_client, jp_base_url, token)
+    assert listed.code == 200 and b"<Prefix>sub/</Prefix>" in listed.body
+    assert not stuck_reader.is_set(), "the server waited for a writer of the FIFO"
 
 
 @pytest.mark.parametrize("route", ["share", "s3-get", "s3-head"])
