@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
+import os
 import re
 from pathlib import Path
 from urllib.parse import unquote
@@ -246,6 +248,9 @@ class FileglancerApp(ExtensionApp):
             use_threads=self.share_io_in_threads,
             # Links recorded by others in a shared store must not reach past these roots.
             allowed_roots=[str(root.path) for root in self.configured_roots if root.available],
+            # Nor be answered here at all: a shared page would run in this server's origin
+            # (the link server is every user's public face). The owner the links API records.
+            owners=[os.environ.get("JUPYTERHUB_USER") or getpass.getuser()],
         )
         self.viewers = DatasetViewers(self.registry, self.link_service, self._viewer_config())
         self._initialize_jobs()

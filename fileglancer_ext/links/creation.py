@@ -2,17 +2,19 @@
 
 Links are created only for what the user can read through the configured roots, and
 recorded under the canonical (root, path) that `RootRegistry` resolves them to, so the
-inspector finds a dataset's link whichever way the user reached it.
+inspector finds a dataset's link whichever way the user reached it, with the identity of
+what was checked: serving refuses the link once something else sits at that path.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from typing import Any
 
-from ..errors import FileglancerError, Forbidden
+from ..errors import BadRequest, FileglancerError, Forbidden, NotFound
 from ..roots import RootRegistry
-from .serving import shared_target
+from .confinement import FileIdentity, identity_of, open_target
 from .store import ShareLink, ShareLinkStore, check_expires_in, check_label
 
 
@@ -37,12 +39,15 @@ class ShareLinkService:
         expires = check_expires_in(expires_in)
         text = check_label(label)
         root_name, root_path, rel_path = self._canonical(root, path)
-        real = os.path.join(root_path, rel_path)
-        wanted = os.R_OK | (os.X_OK if os.path.isdir(real) else 0)
-        if not os.access(real, wanted):
-            raise Forbidden(f"You do not have permission to read '{path}' in '{root}'.")
+        identity = _readable_identity(root_path, rel_path, f"'{path}' in '{root}'")
         return self.store.create(
-            owner, root_name, root_path, rel_path, expires_in=expires, label=text
+            owner,
+            root_name,
+            root_path,
+            rel_path,
+            expires_in=expires,
+            label=text,
+            identity=identity,
         )
 
     def list_for_owner(
@@ -94,8 +99,27 @@ class ShareLinkService:
         return name, rel_path
 
 
-def target_exists(link: ShareLink) -> bool:
+def _readable_identity(root_path: str, rel_path: str, shown: str) -> FileIdentity:
+    """The identity of the file or folder at `root_path/rel_path`, checked readable on
+    the descriptor it comes from (so the check is of what the link will record)."""
     try:
-        return os.path.exists(shared_target(link))
-    except FileglancerError:
+        with open_target(root_path, [p for p in rel_path.split("/") if p]) as target:
+            info = target.info
+            if not (stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode)):
+                raise BadRequest(f"{shown} is neither a file nor a folder.")
+            wanted = os.R_OK | (os.X_OK if target.is_dir else 0)
+            # The descriptor's own inode, through /proc: no path walked again.
+            if not os.access(f"/proc/self/fd/{target.fd}", wanted):
+                raise Forbidden(f"You do not have permission to read {shown}.")
+            return identity_of(info)
+    except OSError:
+        raise NotFound(f"{shown} cannot be opened.") from None
+
+
+def target_exists(link: ShareLink) -> bool:
+    """Whether the link's target is still there and still what was shared."""
+    try:
+        with open_target(link.root_path, [p for p in link.path.split("/") if p]) as target:
+            return link.identity is None or identity_of(target.info) == link.identity
+    except (OSError, ValueError):
         return False

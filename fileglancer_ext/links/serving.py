@@ -2,24 +2,35 @@
 
 Everything here is plain Python (no tornado), shared by the route inside Jupyter and the
 standalone link server: `ShareServer.open` looks the token up on every request (so a
-revoked or expired link is dead at once), confines the path to the shared folder (the
-same rules as `RootRegistry.resolve`, on real paths, with every refusal a plain 404, and
-lean: this runs for every chunk a viewer reads), and opens the file; then
-`responses.plan_response` decides the status and headers.
+revoked or expired link is dead at once), opens the shared folder and checks it is still
+what was shared, and opens the path relative to it (`confinement.py`: no symlink leads
+out, nothing is walked by path twice, every refusal a plain 404, and lean: this runs for
+every chunk a viewer reads); then `responses.plan_response` decides the status and headers.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import mimetypes
 import os
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from ..errors import NotFound
+from .confinement import (
+    HANDLE,
+    READ,
+    FileIdentity,
+    OpenShare,
+    identity_of,
+    open_beneath,
+    open_target,
+    resolve_beneath,
+)
 from .responses import ResponsePlan, plan_response
 from .store import ShareLink, ShareLinkStore
 
@@ -70,11 +81,22 @@ class SharedFile:
         self.file.close()
 
 
-@dataclass(frozen=True)
+@dataclass
 class SharedDirectory:
+    """An open folder of a share (`fd`, readable) and the open share. Close it."""
+
     link: ShareLink
-    real_path: str
-    subpath: str
+    share: OpenShare
+    fd: int
+    parts: list[str]
+
+    @property
+    def subpath(self) -> str:
+        return "/".join(self.parts)
+
+    def close(self) -> None:
+        os.close(self.fd)
+        self.share.close()
 
 
 @dataclass
@@ -99,8 +121,12 @@ class ShareServer:
         recheck_bytes: int = RECHECK_BYTES,
         use_threads: bool = False,
         allowed_roots: Sequence[str] | None = None,
+        owners: Collection[str] | None = None,
     ) -> None:
         self.store = store
+        # A user's server answers only its user's links (`owners`): another user's link
+        # opened through it would run in its origin. The link server answers every owner.
+        self.owners = None if owners is None else frozenset(owners)
         # A link server shares one database with every user's server, and so trusts it to
         # name any path: with `allowed_roots`, only links into these folders are served.
         self.allowed_roots = (
@@ -113,41 +139,81 @@ class ShareServer:
         self.block_size = THREADED_BLOCK_SIZE if use_threads else BLOCK_SIZE
         # One writer thread for last-access updates: serving never waits for them.
         self._touch_writer = ThreadPoolExecutor(1, thread_name_prefix="fileglancer-touch")
+        # Identities recorded by this process for links made before they were recorded.
+        self._first_seen: dict[str, FileIdentity] = {}
 
     def close(self) -> None:
         self._touch_writer.shutdown(wait=True)
 
     def active_link(self, token: str) -> ShareLink | None:
-        """The link of `token` if it works now and is served here (`allowed_roots`)."""
+        """The link of `token` if it works now and is served here (`owners`,
+        `allowed_roots`)."""
         link = self.store.lookup_active(token)
-        return link if link is not None and self._root_allowed(link) else None
+        if link is None or (self.owners is not None and link.owner not in self.owners):
+            return None
+        return link if self._root_allowed(link) else None
 
     def open(self, token: str, subpath: str) -> SharedFile | SharedDirectory:
         """The file (opened) or folder at `subpath` inside the share of `token`.
 
         Raises NotFound, with the same message, for an unknown, revoked or expired token
-        and for anything that is not a readable file or folder inside the shared path
-        (`..`, NUL, a symlink leading out of the share, a missing file): a stranger learns
+        and for a share whose target is gone or is no longer what was shared; NotFound
+        for anything that is not a readable file or folder inside the share (`..`, NUL, a
+        symlink leading out of the share, a missing file, a FIFO): a stranger learns
         nothing about what exists.
         """
-        link = self.store.lookup_active(token)
-        if link is None or not self._root_allowed(link):
+        link = self.active_link(token)
+        if link is None:
             raise NotFound(_GONE)
         self._record_access(link)
-        real = _confined_path(shared_target(link), subpath)
+        parts = _path_parts(subpath)
+        share = self.open_share(link)
+        if not share.is_dir:
+            share.close()
+            if parts and parts != [link.path.rpartition("/")[2]]:
+                raise NotFound(f"'{subpath}' is not in this share.")
+            return self._open_shared_file(link)
         try:
-            handle = open(real, "rb")  # noqa: SIM115 - the caller closes it
-        except IsADirectoryError:
-            if not self.directory_listing:
-                raise NotFound("Folders of a share cannot be listed.") from None
-            return SharedDirectory(link, real, subpath.strip("/"))
-        except OSError:
-            raise NotFound(f"'{subpath}' cannot be read.") from None
-        info = os.fstat(handle.fileno())
+            fd = open_beneath(share, parts, READ)
+        except OSError as err:
+            share.close()
+            raise _not_readable(subpath, err) from None
+        try:
+            info = os.fstat(fd)
+            is_dir = stat.S_ISDIR(info.st_mode)
+            if is_dir and self.directory_listing:
+                return SharedDirectory(link, share, fd, parts)
+        except BaseException:
+            os.close(fd)
+            share.close()
+            raise
+        share.close()
         if not stat.S_ISREG(info.st_mode):
-            handle.close()
-            raise NotFound(f"'{subpath}' is not a file.")
-        return SharedFile(link, handle, info, content_type(os.path.basename(real)))
+            os.close(fd)
+            if is_dir:
+                raise NotFound("Folders of a share cannot be listed.")
+            raise NotFound(f"'{subpath}' is not a file.")  # a FIFO, a socket, a device
+        handle = open(fd, "rb")  # noqa: SIM115 - the caller closes it
+        return SharedFile(link, handle, info, content_type(parts[-1]))
+
+    def open_share(self, link: ShareLink, flags: int = HANDLE) -> OpenShare:
+        """The open target of `link`, opened with `flags`: NotFound (the dead-link message)
+        when nothing is there without a symlink on the way, or it is no longer what was
+        shared. A link made before identities were recorded records its target now."""
+        try:
+            share = open_target(link.root_path, _path_parts(link.path), flags)
+        except (OSError, NotFound):
+            raise NotFound(_GONE) from None
+        found = identity_of(share.info)
+        expected = link.identity or self._first_seen.get(link.id)
+        if expected is None:
+            self._first_seen[link.id] = expected = found
+            future = self._touch_writer.submit(self._record_identity, link.id, found)
+            future.add_done_callback(_log_failure)
+        if found != expected or not (share.is_dir or stat.S_ISREG(share.info.st_mode)):
+            share.close()
+            raise NotFound(_GONE)
+        return share
 
     def respond(
         self, token: str, subpath: str, request_headers: Mapping[str, str], *, with_body: bool
@@ -157,7 +223,10 @@ class ShareServer:
         body of a chunk-sized file). The caller closes `file`. Raises as `open` does."""
         shared = self.open(token, subpath)
         if isinstance(shared, SharedDirectory):
-            return ShareResponse(listing=self.list_directory(shared))
+            try:
+                return ShareResponse(listing=self.list_directory(shared))
+            finally:
+                shared.close()
         try:
             plan = plan_response(shared, request_headers)
             first = b""
@@ -175,18 +244,14 @@ class ShareServer:
     def list_directory(self, directory: SharedDirectory) -> dict[str, Any]:
         """A JSON listing of a shared folder: names, kinds and sizes, in name order.
 
-        Entries that lead out of the share (symlinks) or cannot be read are left out.
+        Entries that lead out of the share (symlinks), cannot be read, or are neither
+        files nor folders are left out.
         """
-        target = shared_target(directory.link)
         entries: list[dict[str, Any]] = []
-        with os.scandir(directory.real_path) as scan:
+        with os.scandir(directory.fd) as scan:
             for entry in scan:
-                real = _realpath(entry.path)
-                if real is None or not _within(real, target):
-                    continue
-                try:
-                    info = entry.stat()
-                except OSError:
+                info = _entry_stat(directory, entry)
+                if info is None:
                     continue
                 kind = "directory" if stat.S_ISDIR(info.st_mode) else "file"
                 entries.append({"name": entry.name, "kind": kind, "size": info.st_size})
@@ -196,6 +261,21 @@ class ShareServer:
             "entries": entries[:MAX_LISTED_ENTRIES],
             "truncated": len(entries) > MAX_LISTED_ENTRIES,
         }
+
+    def _open_shared_file(self, link: ShareLink) -> SharedFile:
+        # Opened again for reading (the first open was a handle, which a FIFO's would
+        # not block): the identity is checked again on the descriptor that is read.
+        share = self.open_share(link, READ)
+        if not stat.S_ISREG(share.info.st_mode):
+            share.close()
+            raise NotFound(_GONE)
+        handle = open(share.fd, "rb")  # noqa: SIM115 - the caller closes it
+        name = link.path.rpartition("/")[2]
+        return SharedFile(link, handle, share.info, content_type(name))
+
+    def _record_identity(self, link_id: str, identity: FileIdentity) -> None:
+        recorded = self.store.record_identity(link_id, identity)
+        self._first_seen[link_id] = recorded  # another server may have been first
 
     def _root_allowed(self, link: ShareLink) -> bool:
         if self.allowed_roots is None:
@@ -214,30 +294,26 @@ def _log_failure(future: Any) -> None:
         log.warning("fileglancer: could not record a share access: %s", future.exception())
 
 
-def shared_target(link: ShareLink) -> str:
-    """The real path of what `link` shares (which may have been deleted since).
+def _entry_stat(directory: SharedDirectory, entry: os.DirEntry[str]) -> os.stat_result | None:
+    """A listed entry's stat (a symlink's target's, when it stays in the share), or None
+    to leave it out."""
+    try:
+        info = entry.stat(follow_symlinks=False)
+        if stat.S_ISLNK(info.st_mode):
+            fd, _ = resolve_beneath(directory.share, [*directory.parts, entry.name], HANDLE)
+            try:
+                info = os.fstat(fd)
+            finally:
+                os.close(fd)
+    except OSError:
+        return None
+    return info if stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode) else None
 
-    Raises NotFound when it now lies outside the root it was shared from. The root's path
-    as recorded was real then; comparing against it (not its realpath now) means a root
-    that has since become, or moved behind, a symlink no longer contains anything.
-    """
-    real = _realpath(os.path.join(link.root_path, *_path_parts(link.path)))
-    if real is None or not _within(real, link.root_path):
-        raise NotFound("The shared folder no longer exists.")
-    return real
 
-
-def _confined_path(target: str, subpath: str) -> str:
-    """The real path of `subpath` inside `target`; NotFound for anything that leaves it."""
-    parts = _path_parts(subpath)
-    if not parts:
-        return target
-    if parts == [os.path.basename(target)] and os.path.isfile(target):
-        return target  # a shared file is its own share, also under its own name
-    real = _realpath(os.path.join(target, *parts))
-    if real is None or not _within(real, target):
-        raise NotFound(f"'{subpath}' is not in this share.")
-    return real
+def _not_readable(subpath: str, err: OSError) -> NotFound:
+    if err.errno == errno.EXDEV:
+        return NotFound(f"'{subpath}' is not in this share.")
+    return NotFound(f"'{subpath}' cannot be read.")
 
 
 def _path_parts(path: str) -> list[str]:
@@ -246,13 +322,6 @@ def _path_parts(path: str) -> list[str]:
     if "\x00" in path or ".." in parts:
         raise NotFound(f"'{path}' is not in this share.")
     return parts
-
-
-def _realpath(path: str) -> str | None:
-    try:
-        return os.path.realpath(path)
-    except (OSError, ValueError):  # a loop of links, a name this filesystem cannot encode
-        return None
 
 
 def _within(path: str, base: str) -> bool:

@@ -26,12 +26,14 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    inspect,
     or_,
     select,
 )
 
 from ..database import Migration, Store, iso_time
 from ..errors import BadRequest
+from .confinement import FileIdentity, read_identity
 from .token_lookup import TokenLookup
 
 COMPONENT = "links"
@@ -57,6 +59,10 @@ links = Table(
     Column("label", Text),
     Column("revoked", Float),
     Column("last_access", Float),
+    # What was shared (st_dev, st_ino), as decimal text: exact up to 2**64 in every
+    # database. Null for links made before release 2 until first served (see serving.py).
+    Column("target_device", String(20)),
+    Column("target_inode", String(20)),
     Index("ix_fileglancer_links_owner", "owner", "root_name", "path"),
 )
 
@@ -73,8 +79,20 @@ def _create_links_table(conn: Connection) -> None:
     links.create(conn)
 
 
+_IDENTITY_COLUMNS = ("target_device", "target_inode")
+
+
+def _add_target_identity(conn: Connection) -> None:
+    # A database made by the first migration of this release already has the columns (it
+    # creates the table as `links` defines it now); one made by an older release has not.
+    present = {column["name"] for column in inspect(conn).get_columns(links.name)}
+    for name in _IDENTITY_COLUMNS:
+        if name not in present:
+            conn.exec_driver_sql(f"ALTER TABLE {links.name} ADD COLUMN {name} VARCHAR(20)")
+
+
 # Append only: a released migration is never edited (see database.migrate).
-MIGRATIONS: Sequence[Migration] = (_create_links_table,)
+MIGRATIONS: Sequence[Migration] = (_create_links_table, _add_target_identity)
 
 
 @dataclass(frozen=True)
@@ -92,6 +110,15 @@ class ShareLink:
     label: str | None
     revoked: float | None
     last_access: float | None
+    target_device: str | None = None
+    target_inode: str | None = None
+
+    @property
+    def identity(self) -> FileIdentity | None:
+        """(st_dev, st_ino) of what was shared, or None when not recorded (older links)."""
+        if self.target_device is None or self.target_inode is None:
+            return None
+        return int(self.target_device), int(self.target_inode)
 
     def is_active(self, now: float | None = None) -> bool:
         now = time.time() if now is None else now
@@ -158,8 +185,14 @@ class ShareLinkStore(Store):
         *,
         expires_in: float | None = None,
         label: str | None = None,
+        identity: FileIdentity | None = None,
     ) -> ShareLink:
-        """A new active link; `root_path` is the root's real path, `path` posix inside it."""
+        """A new active link; `root_path` is the root's real path, `path` posix inside it.
+
+        `identity` is what the link shares, as the caller checked it; by default the store
+        looks it up (None when nothing is there now: recorded when first served)."""
+        if identity is None:
+            identity = read_identity(root_path, path)
         now = time.time()
         link = ShareLink(
             id=secrets.token_hex(8),
@@ -174,10 +207,28 @@ class ShareLinkStore(Store):
             label=label,
             revoked=None,
             last_access=None,
+            target_device=None if identity is None else str(identity[0]),
+            target_inode=None if identity is None else str(identity[1]),
         )
         with self.engine.begin() as conn:
             conn.execute(links.insert().values(**link.__dict__))
         return link
+
+    def record_identity(self, link_id: str, identity: FileIdentity) -> FileIdentity:
+        """Record what a link made before identities were recorded shares, unless another
+        server did first; returns the identity now recorded."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                links.update()
+                .where(links.c.id == link_id, links.c.target_inode.is_(None))
+                .values(target_device=str(identity[0]), target_inode=str(identity[1]))
+            )
+            row = conn.execute(
+                select(links.c.target_device, links.c.target_inode).where(links.c.id == link_id)
+            ).first()
+        if row is None or row[1] is None:
+            return identity
+        return int(row[0]), int(row[1])
 
     def list_for_owner(
         self,

@@ -2,16 +2,18 @@
 
 Plain Python, shared by the route inside Jupyter and the standalone link server. Reads go
 through the share route's `ShareServer` (the same lookup on every request, confinement,
-range planning and ETags); listings through `listing.ObjectLister`.
+range planning and ETags); listings through `listing.ObjectLister`, inside the share as
+`ShareServer.open_share` opened it.
 """
 
 from __future__ import annotations
 
-import os
+import stat
 from collections.abc import Mapping
 
 from ..errors import NotFound
-from ..links.serving import ShareResponse, ShareServer, shared_target
+from ..links.confinement import OpenShare
+from ..links.serving import ShareResponse, ShareServer
 from ..links.store import ShareLink
 from ..listing import DirectoryLister
 from .listing import ListObjectsRequest, ListObjectsResult, ObjectEntry, ObjectLister, object_etag
@@ -55,12 +57,13 @@ class ShareBuckets:
         InvalidListRequest for a bad argument."""
         link = self.active_link(token)
         try:
-            target = shared_target(link)
+            share = self.shares.open_share(link)
         except NotFound:
             raise ShareGone("The shared folder no longer exists.") from None
-        if os.path.isfile(target):
-            return _list_shared_file(target, request)
-        return self.objects.list_objects(target, request)
+        with share:
+            if not share.is_dir:
+                return _list_shared_file(share, link.path.rpartition("/")[2], request)
+            return self.objects.list_objects(share, request)
 
     def read_object(
         self, token: str, key: str, request_headers: Mapping[str, str], *, with_body: bool
@@ -88,9 +91,10 @@ def _is_plain_key(key: str) -> bool:
     return bool(key) and all(part not in ("", ".", "..") for part in parts)
 
 
-def _list_shared_file(path: str, request: ListObjectsRequest) -> ListObjectsResult:
+def _list_shared_file(
+    share: OpenShare, name: str, request: ListObjectsRequest
+) -> ListObjectsResult:
     """A link to one file is a bucket with one key, its name."""
-    name = os.path.basename(path)
     result = ListObjectsResult()
     listed = (
         request.max_keys > 0
@@ -98,7 +102,7 @@ def _list_shared_file(path: str, request: ListObjectsRequest) -> ListObjectsResu
         and name.startswith(request.prefix)
         and name > request.start_after
     )
-    if listed:
-        info = os.stat(path)
+    if listed and stat.S_ISREG(share.info.st_mode):
+        info = share.info
         result.contents.append(ObjectEntry(name, info.st_size, info.st_mtime, object_etag(info)))
     return result

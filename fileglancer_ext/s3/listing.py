@@ -11,6 +11,12 @@ A continuation token is the position after the last key or prefix returned (urls
 base64 of a small JSON, opaque to clients); the next page resumes there by keyset through
 `DirectoryLister.cursor_after`, so tokens stay valid across cache evictions and restarts
 and every key is listed exactly once while the folder does not change.
+
+Confinement is the share route's (`links/confinement.py`): folders are opened relative to
+the open share, symlinks followed only while they stay inside it, and every key's size
+and type read relative to its open folder. The names of a page come from the cached
+listing of the folder's path, checked to be the opened folder first; a name that is not
+in the opened folder is left out.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import BadRequest, Forbidden, NotFound
+from ..links.confinement import HANDLE, OpenShare, resolve_beneath
 from ..listing import DirectoryLister, ListingRequest
 
 MAX_KEYS = 1000
@@ -127,38 +134,44 @@ class ObjectLister:
         # Its own lister by default (the link server has no other), with a smaller cache.
         self.lister = lister or DirectoryLister(max_cached_entries=2_000_000)
 
-    def list_objects(self, target: str, request: ListObjectsRequest) -> ListObjectsResult:
-        """One page of the keys under `request.prefix` in the shared folder at the real path
-        `target`. A prefix whose folder does not exist lists nothing. Raises
-        InvalidListRequest for a continuation token this listing did not write."""
+    def list_objects(self, share: OpenShare, request: ListObjectsRequest) -> ListObjectsResult:
+        """One page of the keys under `request.prefix` in the open shared folder `share`.
+        A prefix whose folder does not exist lists nothing. Raises InvalidListRequest for
+        a continuation token this listing did not write."""
         folder_part, _, name_prefix = request.prefix.rpartition("/")
         base = f"{folder_part}/" if folder_part else ""
-        folder = _confined_folder(target, folder_part)
-        if folder is None or request.max_keys == 0:
+        if request.max_keys == 0 or _starts_past_the_prefix(request, base):
             return ListObjectsResult()
-        if _starts_past_the_prefix(request, base):
+        folder = _confined_folder(share, folder_part)
+        if folder is None:
             return ListObjectsResult()
-        position = self._start_position(request, base, folder)
-        walk = _Walk(self.lister, target, recursive=request.delimiter != "/")
-        items = walk.items(folder, base, name_prefix, position, depth=0)
+        walk = _Walk(self.lister, share, recursive=request.delimiter != "/")
         result = ListObjectsResult()
         last: tuple[str, bool] | None = None
-        for key, entry in items:
-            if result.key_count == request.max_keys:
-                result.is_truncated = True
-                break
-            if entry is None:
-                result.common_prefixes.append(key)
-            else:
-                result.contents.append(entry)
-            last = (key, entry is None)
+        try:
+            position = self._start_position(request, base, share, folder)
+            items = walk.items(folder, base, name_prefix, position, depth=0)
+            try:
+                for key, entry in items:
+                    if result.key_count == request.max_keys:
+                        result.is_truncated = True
+                        break
+                    if entry is None:
+                        result.common_prefixes.append(key)
+                    else:
+                        result.contents.append(entry)
+                    last = (key, entry is None)
+            finally:
+                items.close()  # closes the folders it holds open
+        finally:
+            folder.close()
         if result.is_truncated and last is not None:
             result.next_continuation_token = _encode_token(request, last[0][len(base) :], last[1])
             result.next_marker = last[0]
         return result
 
     def _start_position(
-        self, request: ListObjectsRequest, base: str, folder: str
+        self, request: ListObjectsRequest, base: str, share: OpenShare, folder: _Folder
     ) -> _Position | None:
         if request.continuation_token is not None:
             return _decode_token(request, request.continuation_token)
@@ -171,7 +184,7 @@ class ObjectLister:
         parts = tuple(part for part in rest.split("/") if part)
         if not parts or any(part in (".", "..") for part in parts):
             return None  # no key has such a name: the client's own idea of a position
-        if request.delimiter != "/" and os.path.isdir(os.path.join(folder, *parts)):
+        if request.delimiter != "/" and _is_folder(share, [*folder.parts, *parts]):
             parts += ("",)  # the keys inside a folder sort after its name
         return _Position(parts, False)
 
@@ -187,43 +200,61 @@ def _starts_past_the_prefix(request: ListObjectsRequest, base: str) -> bool:
     )
 
 
+@dataclass
+class _Folder:
+    """A folder of the share, open (`fd`), at `parts` inside it, listed by its `path`."""
+
+    fd: int
+    parts: list[str]
+    path: str
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
 class _Walk:
     """The items of one listing, lazily: (key, ObjectEntry) for a file, (prefix, None) for
     a folder shown as a common prefix."""
 
-    def __init__(self, lister: DirectoryLister, target: str, *, recursive: bool) -> None:
+    def __init__(self, lister: DirectoryLister, share: OpenShare, *, recursive: bool) -> None:
         self.lister = lister
-        self.target = target
+        self.share = share
         self.recursive = recursive
 
     def items(
         self,
-        folder: str,
+        folder: _Folder,
         base: str,
         name_prefix: str,
         position: _Position | None,
         depth: int,
     ) -> Iterator[tuple[str, ObjectEntry | None]]:
-        # `folder` is a real path inside the share, so only symlinks need resolving.
         request = ListingRequest(limit=_FOLDER_PAGE, hidden=True, filter=_glob(name_prefix))
+        directory = Path(folder.path)
         cursor: str | None = None
         if position is not None:
             head, rest = position.parts[0], position.parts[1:]
             if rest and self.recursive:  # resume inside the folder `head` first
                 inner = self._enterable(folder, head, is_symlink=True)
-                if inner is not None and depth < _MAX_DEPTH:
-                    inner_position = _Position(rest, position.is_dir) if rest[0] else None
-                    yield from self.items(inner, f"{base}{head}/", "", inner_position, depth + 1)
-                cursor = self.lister.cursor_after(Path(folder), request, head, True)
+                if inner is not None:
+                    try:
+                        if depth < _MAX_DEPTH:
+                            inner_position = _Position(rest, position.is_dir) if rest[0] else None
+                            yield from self.items(
+                                inner, f"{base}{head}/", "", inner_position, depth + 1
+                            )
+                    finally:
+                        inner.close()
+                cursor = self.lister.cursor_after(directory, request, head, True)
             else:
                 is_dir = position.is_dir or bool(rest)
-                cursor = self.lister.cursor_after(Path(folder), request, head, is_dir)
+                cursor = self.lister.cursor_after(directory, request, head, is_dir)
         while True:
             page_request = ListingRequest(
                 cursor=cursor, limit=request.limit, hidden=True, filter=request.filter
             )
             try:
-                page = self.lister.list_page(Path(folder), base.rstrip("/"), page_request)
+                page = self.lister.list_page(directory, base.rstrip("/"), page_request)
             except (NotFound, Forbidden, BadRequest):
                 return  # removed or closed meanwhile: nothing (more) to list there
             for entry in page["entries"]:
@@ -235,54 +266,91 @@ class _Walk:
                     inner = self._enterable(folder, name, is_symlink=entry["is_symlink"])
                     if inner is None:
                         continue
-                    if not self.recursive:
-                        yield f"{base}{name}/", None
-                    elif depth < _MAX_DEPTH:
-                        yield from self.items(inner, f"{base}{name}/", "", None, depth + 1)
+                    try:
+                        if not self.recursive:
+                            yield f"{base}{name}/", None
+                        elif depth < _MAX_DEPTH:
+                            yield from self.items(inner, f"{base}{name}/", "", None, depth + 1)
+                    finally:
+                        inner.close()
                     continue
-                path = os.path.join(folder, name)
-                found = self._object(path, f"{base}{name}", entry["is_symlink"])
+                found = self._object(folder, name, f"{base}{name}")
                 if found is not None:
                     yield found.key, found
             cursor = page["next_cursor"]
             if cursor is None:
                 return
 
-    def _enterable(self, folder: str, name: str, *, is_symlink: bool) -> str | None:
-        """The real path of the sub-folder `name` when it is listed: inside the share and
-        not a link back up to `folder` or above (a loop); else None."""
-        path = os.path.join(folder, name)
-        if not is_symlink:  # the listing saw a folder: no need to look again
-            return path
-        real = _realpath(path)
-        if real is None or not _within(real, self.target) or _within(folder, real):
+    def _enterable(self, folder: _Folder, name: str, *, is_symlink: bool) -> _Folder | None:
+        """The sub-folder `name`, opened, when it is listed: inside the share and not a
+        link back up to `folder` or above (a loop); else None."""
+        if not is_symlink:  # the listing saw a folder: open it, refusing a symlink now
+            try:
+                fd = os.open(name, _FOLDER_FLAGS | os.O_NOFOLLOW, dir_fd=folder.fd)
+            except OSError:
+                return None
+            return _checked_folder(self.share, fd, [*folder.parts, name])
+        inner = _confined_folder(self.share, "/".join([*folder.parts, name]))
+        if inner is not None and inner.parts == folder.parts[: len(inner.parts)]:
+            inner.close()  # the folder itself or one above it: a loop
             return None
-        return real if os.path.isdir(real) else None
+        return inner
 
-    def _object(self, path: str, key: str, is_symlink: bool) -> ObjectEntry | None:
-        if is_symlink:
-            real = _realpath(path)
-            if real is None or not _within(real, self.target):
-                return None  # leads out of the share, as the share route refuses it
+    def _object(self, folder: _Folder, name: str, key: str) -> ObjectEntry | None:
+        """The entry of the file `name` of `folder`, read relative to it; None when it is
+        not a regular file inside the share (a FIFO, a symlink leading out)."""
         try:
-            info = os.stat(path)
+            info = os.stat(name, dir_fd=folder.fd, follow_symlinks=False)
+            if stat.S_ISLNK(info.st_mode):
+                fd, _ = resolve_beneath(self.share, [*folder.parts, name], HANDLE)
+                try:
+                    info = os.fstat(fd)
+                finally:
+                    os.close(fd)
         except OSError:
-            return None
+            return None  # gone, or leads out of the share, as the share route refuses it
         if not stat.S_ISREG(info.st_mode):
             return None
         return ObjectEntry(key, info.st_size, info.st_mtime, object_etag(info))
 
 
-def _confined_folder(target: str, folder_part: str) -> str | None:
-    """The real path of the folder `folder_part` inside the share, or None when it is not
-    a folder there (a prefix naming nothing lists nothing, as on S3)."""
+_FOLDER_FLAGS = HANDLE | os.O_DIRECTORY
+
+
+def _confined_folder(share: OpenShare, folder_part: str) -> _Folder | None:
+    """The folder `folder_part` inside the share, opened, or None when it is not a folder
+    there (a prefix naming nothing lists nothing, as on S3)."""
     parts = [part for part in folder_part.split("/") if part]
     if "\x00" in folder_part or any(part in (".", "..") for part in parts):
         return None
-    real = _realpath(os.path.join(target, *parts))
-    if real is None or not _within(real, target) or not os.path.isdir(real):
+    try:
+        fd, real_parts = resolve_beneath(share, parts, _FOLDER_FLAGS)
+    except OSError:
         return None
-    return real
+    return _checked_folder(share, fd, real_parts)
+
+
+def _checked_folder(share: OpenShare, fd: int, parts: list[str]) -> _Folder | None:
+    """A `_Folder` for the open folder `fd` at `parts`, when its path (what the cached
+    listings read) leads to that very folder; else None (it was replaced meanwhile)."""
+    path = os.path.join(share.path, *parts)
+    try:
+        opened, at_path = os.fstat(fd), os.stat(path, follow_symlinks=False)
+    except OSError:
+        os.close(fd)
+        return None
+    if (opened.st_dev, opened.st_ino) != (at_path.st_dev, at_path.st_ino):
+        os.close(fd)
+        return None
+    return _Folder(fd, parts, path)
+
+
+def _is_folder(share: OpenShare, parts: list[str]) -> bool:
+    folder = _confined_folder(share, "/".join(parts))
+    if folder is None:
+        return False
+    folder.close()
+    return True
 
 
 def _glob(name_prefix: str) -> str:
@@ -319,15 +387,3 @@ def _decode_token(request: ListObjectsRequest, token: str) -> _Position:
     ):
         raise invalid
     return _Position(parts, is_dir)
-
-
-def _realpath(path: str) -> str | None:
-    try:
-        return os.path.realpath(path)
-    except (OSError, ValueError):
-        return None
-
-
-def _within(path: str, base: str) -> bool:
-    # Component-wise, never a bare string prefix: /data/lab must not contain /data/lab2.
-    return path == base or path.startswith(base.rstrip("/") + "/")

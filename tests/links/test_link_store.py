@@ -219,3 +219,57 @@ def test_servers_starting_together_run_each_migration_once(any_store_url: str):
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM fileglancer_schema WHERE component = 'race-test'"))
     engine.dispose()
+
+
+def _create_release_1_table(conn) -> None:
+    """The links table as the first release created it (no target identity)."""
+    from sqlalchemy import Column, Float, MetaData, String, Table, Text
+
+    Table(
+        "fileglancer_links",
+        MetaData(),
+        Column("id", String(32), primary_key=True),
+        Column("token", String(64), nullable=False, unique=True),
+        Column("owner", String(255), nullable=False),
+        Column("root_name", String(64), nullable=False),
+        Column("root_path", Text, nullable=False),
+        Column("path", Text, nullable=False),
+        Column("created", Float, nullable=False),
+        Column("expires", Float),
+        Column("label", Text),
+        Column("revoked", Float),
+        Column("last_access", Float),
+    ).create(conn)
+
+
+def test_a_store_of_the_first_release_is_upgraded_and_keeps_its_links(
+    any_store_url: str, tmp_path: Path
+):
+    engine = create_store_engine(any_store_url)
+    try:
+        assert migrate(engine, COMPONENT, [_create_release_1_table]) == 1
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO fileglancer_links (id, token, owner, root_name, root_path,"
+                    " path, created) VALUES ('00aa', 'old-token', 'ana', 'lab', '/d', 'p', 1)"
+                )
+            )
+    finally:
+        engine.dispose()
+    (tmp_path / "shared").mkdir()
+    store = ShareLinkStore.from_url(any_store_url)
+    try:
+        assert schema_version(store.engine, COMPONENT) == len(MIGRATIONS)
+        old = store.lookup_active("old-token")
+        assert old is not None and old.owner == "ana" and old.identity is None
+        assert store.get("ana", "00aa") == old
+        # New links record what they share; old ones once, when first served.
+        new = store.create("ana", "lab", str(tmp_path), "shared")
+        info = (tmp_path / "shared").stat()
+        assert store.lookup_active(new.token).identity == (info.st_dev, info.st_ino)
+        assert store.record_identity(old.id, (1, 2**64 - 1)) == (1, 2**64 - 1)
+        assert store.record_identity(old.id, (3, 4)) == (1, 2**64 - 1)  # the first one stays
+        assert store.lookup_active("old-token").identity == (1, 2**64 - 1)
+    finally:
+        store.close()

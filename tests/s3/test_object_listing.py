@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from fileglancer_ext.links.confinement import open_target
 from fileglancer_ext.listing import DirectoryLister, ListingRequest
 from fileglancer_ext.s3.listing import InvalidListRequest, ListObjectsRequest, ObjectLister
 
@@ -25,13 +26,19 @@ def tree(tmp_path: Path) -> Path:
     return shared
 
 
+def list_objects(lister: ObjectLister, target: Path, request: ListObjectsRequest):
+    """One page of the shared folder `target`, opened as the share route opens it."""
+    with open_target(os.fspath(target), []) as share:
+        return lister.list_objects(share, request)
+
+
 def every_key(lister: ObjectLister, target: Path, page: int, **arguments) -> list[str]:
     """All keys and prefixes, page by page, following continuation tokens."""
     found: list[str] = []
     token = None
     while True:
         request = ListObjectsRequest(max_keys=page, continuation_token=token, **arguments)
-        result = lister.list_objects(os.fspath(target), request)
+        result = list_objects(lister, target, request)
         found += [entry.key for entry in result.contents] + result.common_prefixes
         assert result.key_count <= page
         if not result.is_truncated:
@@ -81,12 +88,12 @@ def test_start_after_skips_up_to_a_key(tree):
 
 def test_a_token_from_another_listing_is_refused(tree):
     lister = ObjectLister()
-    first = lister.list_objects(os.fspath(tree), ListObjectsRequest(max_keys=1))
+    first = list_objects(lister, tree, ListObjectsRequest(max_keys=1))
     other = ListObjectsRequest(prefix="a/", continuation_token=first.next_continuation_token)
     with pytest.raises(InvalidListRequest):
-        lister.list_objects(os.fspath(tree), other)
+        list_objects(lister, tree, other)
     with pytest.raises(InvalidListRequest):
-        lister.list_objects(os.fspath(tree), ListObjectsRequest(continuation_token="not-a-token"))
+        list_objects(lister, tree, ListObjectsRequest(continuation_token="not-a-token"))
 
 
 @pytest.mark.parametrize(
