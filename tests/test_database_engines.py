@@ -14,7 +14,7 @@ from fileglancer_ext.database import create_store_engine, engine_for, release_en
 from fileglancer_ext.jobs.store import JobStore
 from fileglancer_ext.links.store import ShareLinkStore
 from fileglancer_ext.shortlinks.store import ShortLinkStore
-from tests.postgres import POSTGRES_URL
+from tests.postgres import fresh_postgres_url
 
 # Another process, as `fileglancer-ext links list` would: open, read, close (its close is
 # where SQLite checkpoints and deletes the log when it believes it is the last user).
@@ -31,10 +31,14 @@ store.close()
 def any_store_url(request, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'fileglancer.sqlite3'}"
-    if not POSTGRES_URL:
-        pytest.skip("FILEGLANCER_TEST_POSTGRES_URL is not set")
+    for table, component in (
+        ("fileglancer_links", "links"),
+        ("fileglancer_jobs", "jobs"),
+        ("fileglancer_short_links", "shortlinks"),
+    ):
+        url = fresh_postgres_url(table, component)
     # A URL (so an engine) of this module's own: other tests' stores may still be open.
-    return POSTGRES_URL + ("&" if "?" in POSTGRES_URL else "?") + "application_name=engines"
+    return url + ("&" if "?" in url else "?") + "application_name=engines"
 
 
 def count_links_in_another_process(url: str) -> int:

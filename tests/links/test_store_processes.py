@@ -46,7 +46,7 @@ class JupyterServer:
         jupyter = tmp_path / "jupyter"
         self.env = {
             **os.environ,
-            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
             "JUPYTER_CONFIG_DIR": str(jupyter / "config"),
             "JUPYTER_DATA_DIR": str(jupyter / "data"),
             "JUPYTER_RUNTIME_DIR": str(jupyter / "runtime"),
