@@ -239,9 +239,10 @@ class FileglancerApp(ExtensionApp):
         self.inspector = DatasetInspector(
             self.registry, StatsService(processes=self.stats_processes)
         )
+        # The link, short-link and job stores share one engine (one database per process).
         self.link_store = ShareLinkStore.from_url(self.link_store_url)
         self.link_service = ShareLinkService(self.link_store, self.registry)
-        self.short_link_store = ShortLinkStore(self.link_store.engine)  # same database
+        self.short_link_store = ShortLinkStore.from_url(self.link_store_url)
         self.share_server = ShareServer(
             self.link_store,
             directory_listing=self.share_directory_listing,
@@ -300,6 +301,7 @@ class FileglancerApp(ExtensionApp):
         self.inspector.close()
         self.share_server.close()
         self.link_store.close()
+        self.short_link_store.close()
         # Running conversions stop between tasks and clean up; off the event loop.
         await asyncio.to_thread(self.job_runner.shutdown)
         self.job_store.close()

@@ -6,11 +6,15 @@ every server at one PostgreSQL. Each component (e.g. "links") keeps its own sche
 version in the `fileglancer_schema` table and brings its tables up to date with
 `migrate(engine, component, migrations)`, so a store written by an older release is
 upgraded in place instead of being replaced.
+
+A process opens each database once (`engine_for`): the stores of one server share an
+engine, since opening a SQLite file again under live connections is a hazard.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -88,10 +92,65 @@ def create_store_engine(url: str) -> Engine:
 
 def _create_private_file(path: Path) -> None:
     # Share tokens are secrets: the file must never be readable by other users, not even
-    # for the instant between its creation and a chmod.
+    # for the instant between its creation and a chmod. O_EXCL: an existing database is
+    # never opened here, since closing that descriptor would drop the SQLite locks this
+    # process may hold on it (see `engine_for`).
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
     os.close(fd)
+
+
+# This process's engines by database (see `engine_key`): [engine, number of users].
+_engines: dict[str, list[Any]] = {}
+_engines_lock = threading.Lock()
+
+
+def engine_key(url: str) -> str:
+    """What names one database: a SQLite file by its real path, others by their URL."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() == "sqlite" and database and database != ":memory:":
+        if not database.startswith("file:"):
+            return "sqlite:" + os.path.realpath(database)
+    return parsed.render_as_string(hide_password=False)
+
+
+def engine_for(url: str) -> Engine:
+    """This process's one engine for the database at `url`, created on first use; every
+    caller gives it back with `release_engine`, and the last one disposes of it.
+
+    SQLite's locks are POSIX locks, held per process and file: closing a descriptor of
+    the database file that SQLite does not manage (as a second engine's creation once
+    did, making sure the file exists) drops the locks of every connection in the
+    process. Another process (the CLI, the link server) then takes this one for gone and
+    deletes the write-ahead log under it, and every link written afterwards is lost.
+    One engine per database makes its file be opened once, before any connection.
+    """
+    key = engine_key(url)
+    with _engines_lock:
+        entry = _engines.get(key)
+        if entry is None:
+            entry = _engines[key] = [create_store_engine(url), 0]
+        entry[1] += 1
+        return entry[0]
+
+
+def release_engine(engine: Engine) -> None:
+    """Give back an engine of `engine_for`; the last user's release disposes of it."""
+    with _engines_lock:
+        for key, entry in _engines.items():
+            if entry[0] is engine:
+                entry[1] -= 1
+                if entry[1] > 0:
+                    return
+                del _engines[key]
+                break
+        else:
+            return  # not shared (or already released by its last user)
+    engine.dispose()
 
 
 def schema_version(engine: Engine, component: str) -> int:
@@ -165,14 +224,27 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._shared_engine = False
         migrate(engine, self.component, self.migrations)
 
     @classmethod
     def from_url(cls, url: str) -> Self:
-        return cls(create_store_engine(url))
+        """The store on this process's engine for `url` (shared with its other stores)."""
+        engine = engine_for(url)
+        try:
+            store = cls(engine)
+        except BaseException:
+            release_engine(engine)
+            raise
+        store._shared_engine = True
+        return store
 
     def close(self) -> None:
-        self.engine.dispose()
+        """Release the engine of `from_url` (disposed with its last store); an engine
+        given to the constructor stays its caller's to dispose of."""
+        if self._shared_engine:
+            self._shared_engine = False
+            release_engine(self.engine)
 
     def _owned_row(
         self, table: Table, key: Any, value: str, owner: str, missing: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from fileglancer_ext.demo_data import write_demo_data
 from fileglancer_ext.errors import BadRequest, NotFound
 from fileglancer_ext.formats.validate import (
     MAX_CHECKED_WELLS,
+    MAX_SCHEMA_ERRORS,
     ValidationReport,
     validate_dataset,
     validate_metadata,
@@ -238,6 +240,135 @@ def test_plate_wells_must_exist_and_only_the_first_hundred_are_checked(tmp_path:
     assert report.errors[0].location == ".zattrs#/plate/wells/1/path"
     [warning] = report.warnings
     assert f"first {MAX_CHECKED_WELLS} of {MAX_CHECKED_WELLS + 50}" in warning.message
+
+
+def grid_plate(folder: Path, rows: int, columns: int, change: Any = None) -> Path:
+    """A 0.4 plate of rows x columns wells (none of them on disk), after `change(plate)`."""
+    row_names = [f"R{r}" for r in range(rows)]
+    wells = [
+        {"path": f"{row_names[r]}/{c}", "rowIndex": r, "columnIndex": c}
+        for r in range(rows)
+        for c in range(columns)
+    ]
+    plate = {
+        "version": "0.4",
+        "rows": [{"name": name} for name in row_names],
+        "columns": [{"name": str(c)} for c in range(columns)],
+        "wells": wells,
+    }
+    if change is not None:
+        change(plate)
+    folder.mkdir()
+    (folder / ".zgroup").write_text('{"zarr_format": 2}')
+    (folder / ".zattrs").write_text(json.dumps({"plate": plate}))
+    return folder
+
+
+def plant_layout_errors(plate: dict[str, Any]) -> None:
+    """The mistakes the plate tests look for, planted at the end of the wells."""
+    wells = plate["wells"]
+    wells.append(dict(wells[3]))  # the same well twice
+    wells[-2]["rowIndex"] = len(plate["rows"])  # a row the plate does not have
+    wells[-3]["path"] = "Z9/0"  # a row name that is not in rows
+    wells[-4]["columnIndex"] = 0  # an index that is not the column of the path
+    wells[-5]["path"] = wells[0]["path"]  # another well at the same place
+
+
+def test_plate_validation_time_grows_linearly_with_the_wells(tmp_path: Path):
+    """A 5,000-well .zattrs took 45 s (jsonschema compares every pair of wells for
+    uniqueItems); it must cost about ten times a 500-well one, not a hundred."""
+    validate_dataset(grid_plate(tmp_path / "warm-up", 2, 2))  # loads the schemas
+    small = grid_plate(tmp_path / "small", 20, 25, plant_layout_errors)
+    big = grid_plate(tmp_path / "big", 50, 100, plant_layout_errors)
+
+    def seconds(plate: Path, runs: int) -> float:
+        best = float("inf")
+        for _ in range(runs):
+            started = time.perf_counter()
+            report = validate_dataset(plate)
+            best = min(best, time.perf_counter() - started)
+        assert report.kind == "plate" and not report.valid
+        return best
+
+    assert seconds(big, 2) < 20 * seconds(small, 3)
+
+
+def test_plate_layout_errors_are_found_among_thousands_of_wells(tmp_path: Path):
+    plate = grid_plate(tmp_path / "plate.zarr", 50, 100, plant_layout_errors)
+    report = validate_dataset(plate)
+    found = [(p.source, p.location, p.message) for p in report.errors if "missing" not in p.message]
+    assert found == [
+        (
+            "schema",
+            ".zattrs#/plate/wells",
+            "plate/wells must not contain duplicates (items 3 and 5000 are equal)",
+        ),
+        ("structure", ".zattrs#/plate/wells/4996/path", "well 'R0/0' is also wells/0"),
+        (
+            "structure",
+            ".zattrs#/plate/wells/4996/rowIndex",
+            "rowIndex 49 is row 'R49'; the path 'R0/0' is in 'R0'",
+        ),
+        (
+            "structure",
+            ".zattrs#/plate/wells/4996/columnIndex",
+            "columnIndex 96 is column '96'; the path 'R0/0' is in '0'",
+        ),
+        (
+            "structure",
+            ".zattrs#/plate/wells/4997/columnIndex",
+            "columnIndex 0 is column '0'; the path 'R49/97' is in '97'",
+        ),
+        (
+            "structure",
+            ".zattrs#/plate/wells/4998/path",
+            "row 'Z9' of the path 'Z9/0' is not in rows",
+        ),
+        (
+            "structure",
+            ".zattrs#/plate/wells/4998/columnIndex",
+            "columnIndex 98 is column '98'; the path 'Z9/0' is in '0'",
+        ),
+        (
+            "structure",
+            ".zattrs#/plate/wells/4999/rowIndex",
+            "rowIndex 50 is not a row of the plate, which has 50",
+        ),
+    ]
+    # The layout is a structural check: only the schema's error without them.
+    assert [p.source for p in validate_dataset(plate, metadata_only=True).errors] == ["schema"]
+
+
+@pytest.mark.parametrize(
+    ("second", "duplicate"),
+    [
+        ({"x": 1.0, "name": "1"}, True),  # 1 == 1.0, and member order does not matter
+        ({"name": "1", "x": True}, False),  # true is not 1
+        ({"name": "1", "x": [1]}, False),
+    ],
+)
+def test_unique_items_follows_json_schema_equality(second: dict[str, Any], duplicate: bool):
+    columns = [{"name": "1", "x": 1}, second]
+    plate = {"plate": {"version": "0.4", "rows": [{"name": "A"}], "columns": columns}}
+    plate["plate"]["wells"] = [{"path": "A/1", "rowIndex": 0, "columnIndex": 0}]
+    problems = validate_metadata(plate, "0.4", "plate")
+    expected = ["plate/columns must not contain duplicates (items 0 and 1 are equal)"]
+    assert [problem.message for problem in problems] == (expected if duplicate else [])
+
+
+def test_a_plate_with_every_well_misplaced_reports_a_bounded_number_of_errors(
+    tmp_path: Path,
+):
+    def shift_rows(plate: dict[str, Any]) -> None:
+        for well in plate["wells"]:
+            well["rowIndex"] = (well["rowIndex"] + 1) % len(plate["rows"])
+
+    report = validate_dataset(grid_plate(tmp_path / "plate.zarr", 50, 100, shift_rows))
+    layout = [p for p in report.errors if p.source == "structure" and "missing" not in p.message]
+    assert len(layout) == MAX_SCHEMA_ERRORS + 1
+    assert layout[0].message == "rowIndex 1 is row 'R1'; the path 'R0/0' is in 'R0'"
+    assert layout[-1].location == ".zattrs#/plate/wells"
+    assert layout[-1].message == f"... and {5000 - MAX_SCHEMA_ERRORS} more such errors"
 
 
 # --- broken metadata ---------------------------------------------------------------------

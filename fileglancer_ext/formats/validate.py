@@ -109,8 +109,8 @@ def validate_dataset(
 ) -> ValidationReport:
     """Validate the OME-NGFF group at `path` and return the report.
 
-    `metadata_only=True` skips the structural checks that look at other files (levels,
-    labels, wells) and validates the group's own metadata only. `schema` names the
+    `metadata_only=True` skips the structural checks (levels, labels, wells, a plate's
+    layout) and validates the group's own metadata against the schema only. `schema` names the
     official schema to use instead of the one chosen by kind (e.g. "strict_image") and
     `version` the spec version to validate against instead of the declared one.
 
@@ -441,7 +441,7 @@ def _describe(err: ValidationError) -> str:
         case "maxItems":
             return f"{where} must have at most {value} item(s), has {len(err.instance)}"
         case "uniqueItems":
-            return f"{where} must not contain duplicates"
+            return f"{where} must not contain duplicates ({err.message})"
         case "anyOf" | "oneOf":
             # Name what each alternative objected to: one of them is the real mistake.
             reasons = list(dict.fromkeys(_describe(sub) for sub in err.context or []))[:3]
@@ -486,6 +486,7 @@ def _check_structure(path: Path, group: Group, report: ValidationReport) -> None
     elif report.kind == "labels":
         _check_labels_group(path, path, group.zarr_format, report)
     elif report.kind == "plate":
+        _check_plate_layout(group, report)
         _check_listed_groups(path, group, report, "plate", "wells", "well")
     elif report.kind == "well":
         _check_listed_groups(path, group, report, "well", "images", "field of view")
@@ -646,6 +647,94 @@ def _check_labels_group(
         child = _child(folder, label)
         if child is None or not _is_group(child, zarr_format):
             report.error(file, f"{prefix}labels/{number}", f"label image {label!r} is missing")
+
+
+def _check_plate_layout(group: Group, report: ValidationReport) -> None:
+    """Wells that agree with the rows and columns: each path is "row/column" of names the
+    plate lists, at its rowIndex and columnIndex, and no two wells share a path. What no
+    schema can check; one pass over the wells (a plate may list thousands)."""
+    plate = group.ome.get("plate")
+    wells = plate.get("wells") if isinstance(plate, dict) else None
+    if not isinstance(wells, list):
+        return  # the schema has said what is wrong
+    base = f"{group.prefix}plate"
+    problems = _BoundedProblems(report, group.file, f"{base}/wells")
+    rows, columns = _names(plate.get("rows")), _names(plate.get("columns"))
+    row_set, column_set = set(rows or ()), set(columns or ())
+    first_of_path: dict[str, int] = {}
+    for number, well in enumerate(wells):
+        if not isinstance(well, dict):
+            continue
+        pointer = f"{base}/wells/{number}"
+        path = well.get("path")
+        named: list[str | None] = [None, None]  # not "row/column": the schema's pattern says so
+        if isinstance(path, str):
+            first = first_of_path.setdefault(path, number)
+            # Two identical entries are the schema's uniqueItems error already.
+            if first != number and well != wells[first]:
+                problems.add(f"{pointer}/path", f"well {path!r} is also wells/{first}")
+            if path.count("/") == 1:
+                named = list(path.split("/"))
+        for what, key, names, known, name in (
+            ("row", "rowIndex", rows, row_set, named[0]),
+            ("column", "columnIndex", columns, column_set, named[1]),
+        ):
+            found = _well_place_problem(what, key, names, known, well.get(key), name, path)
+            if found is not None:
+                problems.add(f"{pointer}/{found[0]}", found[1])
+    problems.finish()
+
+
+def _well_place_problem(
+    what: str,
+    key: str,
+    names: list[str] | None,
+    known: set[str],
+    index: Any,
+    name: str | None,
+    path: Any,
+) -> tuple[str, str] | None:
+    """(key, message) when a well's `key` (rowIndex) or the `what` (row) its path names is
+    not among the plate's `names` of rows (`known` as a set), or when the two disagree."""
+    if names is None:
+        return None  # the schema has said what is wrong with the list
+    valid_index = isinstance(index, int) and not isinstance(index, bool)
+    if valid_index and not 0 <= index < len(names):
+        return key, f"{key} {index} is not a {what} of the plate, which has {len(names)}"
+    if name is None:
+        return None
+    if name not in known:
+        return "path", f"{what} {name!r} of the path {path!r} is not in {what}s"
+    if valid_index and names[index] != name:
+        return key, f"{key} {index} is {what} {names[index]!r}; the path {path!r} is in {name!r}"
+    return None
+
+
+def _names(entries: Any) -> list[str] | None:
+    """The names of a plate's rows (or columns), in order; None for a malformed list."""
+    if not isinstance(entries, list):
+        return None
+    names = [entry.get("name") if isinstance(entry, dict) else None for entry in entries]
+    return names if all(isinstance(name, str) for name in names) else None
+
+
+class _BoundedProblems:
+    """Structural errors at one place of a document, at most MAX_SCHEMA_ERRORS of them,
+    then one that counts the rest (a plate of thousands of bad wells)."""
+
+    def __init__(self, report: ValidationReport, file: str, pointer: str) -> None:
+        self.report, self.file, self.pointer = report, file, pointer
+        self.count = 0
+
+    def add(self, pointer: str, message: str) -> None:
+        self.count += 1
+        if self.count <= MAX_SCHEMA_ERRORS:
+            self.report.error(self.file, pointer, message)
+
+    def finish(self) -> None:
+        if self.count > MAX_SCHEMA_ERRORS:
+            more = self.count - MAX_SCHEMA_ERRORS
+            self.report.error(self.file, self.pointer, f"... and {more} more such errors")
 
 
 def _check_listed_groups(

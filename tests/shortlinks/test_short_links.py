@@ -104,4 +104,4 @@ def test_keys_are_unguessable_and_owners_see_only_their_own(store_url):
             store.update("ann", bobs.key, {"url": "https://evil.example/"})
         assert store.resolve(bobs.key).url == "https://viewer.example/#bob"
     finally:
-        store.engine.dispose()
+        store.close()
