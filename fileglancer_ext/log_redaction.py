@@ -13,11 +13,13 @@ import logging
 import re
 from collections.abc import Iterable
 
-# A token or key after one of the public routes, also percent-encoded (a viewer URL
-# inside another URL's query): /fileglancer/s/{token}, /fileglancer/s3/{token},
-# /fileglancer/v/{key}. The first 4 characters stay.
+# A token or key after one of the routes that take one, also percent-encoded (a viewer
+# URL inside another URL's query): /fileglancer/s/{token}, /fileglancer/s3/{token},
+# /fileglancer/v/{key}, /fileglancer/api/short-links/{key}. The first 4 characters stay.
 _SECRET_IN_PATH = re.compile(
-    r"(fileglancer(?:/|%2f)(?:s|s3|v)(?:/|%2f)[A-Za-z0-9_-]{4})[A-Za-z0-9_-]+", re.IGNORECASE
+    r"(fileglancer(?:/|%2f)(?:s|s3|v|api(?:/|%2f)short-links)(?:/|%2f)[A-Za-z0-9_-]{4})"
+    r"[A-Za-z0-9_-]+",
+    re.IGNORECASE,
 )
 
 # Where tornado and the extension log: tornado's three loggers (Jupyter renames them but

@@ -57,11 +57,11 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
     unit, _, spec = header.partition("=")
     if unit.strip().lower() != "bytes" or "," in spec:
         return None
+    shown = header if len(header) <= 60 else header[:57] + "..."
     match = _BYTE_RANGE.match(spec)
     if match is None or match.groups() == ("", ""):
-        raise RangeNotSatisfiable(f"The range '{header}' is malformed.")
+        raise RangeNotSatisfiable(f"The range '{shown}' is malformed.")
     first, last = match.groups()
-    shown = header if len(header) <= 60 else header[:57] + "..."
     if first == "":  # "-N": the last N bytes
         length = min(_position(last), size)
         if length == 0:

@@ -60,7 +60,7 @@ def short_key(other_store) -> str:
 
 
 async def test_tornado_warnings_in_jupyter_show_no_token_or_key(
-    http_server_client, jp_base_url, token, short_key, caplog
+    http_server_client, jp_fetch, jp_base_url, token, short_key, caplog
 ):
     caplog.set_level(logging.DEBUG)
     for path, status in [
@@ -73,7 +73,11 @@ async def test_tornado_warnings_in_jupyter_show_no_token_or_key(
         (f"fileglancer/s/{token}/hello.txt", 200),
     ]:
         assert (await fetch(http_server_client, jp_base_url + path)).code == status, path
+    # Someone else's short link, through the owners' API: a 404 at warning.
+    mine = await jp_fetch("fileglancer", "api", "short-links", short_key, raise_error=False)
+    assert mine.code == 404
     assert logged(caplog, logging.WARNING, f"fileglancer/s/{token[:4]}.../%ff%fe.txt")
+    assert logged(caplog, logging.WARNING, f"short-links/{short_key[:4]}...")
     assert logged(caplog, logging.WARNING, f"fileglancer/v/{short_key[:4]}.../more")
     assert_no_secret(caplog, token, short_key)
 
@@ -155,6 +159,7 @@ def test_the_link_server_command_logs_no_token(store_url, token, other_store, tm
         ("/user/a/fileglancer/v/KeyKeyKey", "/user/a/fileglancer/v/KeyK..."),
         ("url=https%3A%2F%2Fh%2Ffileglancer%2Fs%2FAbCdEfGh%2F", "url=https%3A%2F%2Fh%2F"
          "fileglancer%2Fs%2FAbCd...%2F"),
+        ("/fileglancer/api/short-links/KeyKey", "/fileglancer/api/short-links/KeyK..."),
         ("/fileglancer/api/links/0123456789abcdef", "/fileglancer/api/links/0123456789abcdef"),
     ],
 )  # fmt: skip
