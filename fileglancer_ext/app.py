@@ -13,7 +13,7 @@ from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
 from traitlets import Bool, Dict, Float, Int, List, Unicode, Union, default
 
-from . import __version__
+from . import __version__, log_redaction
 from .browse import FileBrowser
 from .database import default_store_url
 from .dataset_viewers import DatasetViewers
@@ -228,6 +228,8 @@ class FileglancerApp(ExtensionApp):
         return default_store_url()
 
     def initialize_settings(self) -> None:
+        # Share tokens and short-link keys are credentials: no log line shows them whole.
+        log_redaction.install([self.serverapp.log, self.log])
         self.configured_roots: list[Root]
         self.configured_roots, problems = load_roots(self.roots, self.serverapp.root_dir)
         for problem in problems:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -20,8 +19,9 @@ from tornado.log import access_log
 
 from ..errors import BadRequest, FileglancerError
 from ..handlers import API_PREFIX, FileglancerAPIHandler
+from ..log_redaction import redact
 from .creation import ShareLinkService
-from .responses import ResponsePlan
+from .responses import SANDBOX_HEADERS, ResponsePlan
 from .serving import SharedFile, ShareServer
 from .store import ShareLink
 
@@ -32,8 +32,6 @@ SHARE_PREFIX = "/fileglancer/s"
 _SHARE_ROUTE = rf"{SHARE_PREFIX}/(?P<token>[A-Za-z0-9_-]+)(?:/(?P<subpath>.*))?"
 _EXPOSED_HEADERS = "Content-Range, Content-Length, ETag, Accept-Ranges"
 _PREFLIGHT_HEADERS = "Range, If-None-Match, If-Modified-Since, If-Range"
-# Logs show a token's first characters only (enough to tell links apart).
-_TOKEN_IN_PATH = re.compile(r"(/fileglancer/s/[A-Za-z0-9_-]{4})[A-Za-z0-9_-]*")
 
 
 # --- the authenticated links API --------------------------------------------------------------
@@ -114,6 +112,12 @@ def links_api_routes() -> list[tuple[str, type[FileglancerAPIHandler]]]:
 # --- the public share route -------------------------------------------------------------------
 
 
+def set_sandbox_headers(handler: web.RequestHandler) -> None:
+    """The headers every answer of a public route carries (see `SANDBOX_HEADERS`)."""
+    for name, value in SANDBOX_HEADERS.items():
+        handler.set_header(name, value)
+
+
 class ShareHandler(web.RequestHandler):
     """`GET/HEAD/OPTIONS /fileglancer/s/{token}/{subpath}`: read-only, no login, CORS.
 
@@ -130,6 +134,7 @@ class ShareHandler(web.RequestHandler):
 
     def set_default_headers(self) -> None:
         # Runs once before `initialize` (nothing known yet) and again on every error.
+        set_sandbox_headers(self)
         if hasattr(self, "allowed_origins"):
             self._set_cors_headers()
 
@@ -178,6 +183,11 @@ class ShareHandler(web.RequestHandler):
             self.set_status(plan.status)
             for name, value in plan.headers.items():
                 self.set_header(name, value)
+            if plan.status == 416:  # with its Content-Range, and why
+                self.set_header("Content-Type", "application/json")
+                body = {"error": "range_not_satisfiable", "message": plan.message}
+                await self.finish(json.dumps(body) if include_body else None)
+                return
             if len(response.first_block) == plan.length or not include_body:
                 await self.finish(response.first_block or None)  # the whole answer at once
                 return
@@ -219,8 +229,7 @@ class ShareHandler(web.RequestHandler):
         return work(*args, **kwargs)
 
     def _abort(self, reason: str) -> None:
-        shown = _TOKEN_IN_PATH.sub(r"\1...", self.request.path)
-        log.info("fileglancer: stopped serving %s: %s", shown, reason)
+        log.info("fileglancer: stopped serving %s: %s", redact(self.request.path), reason)
         # Headers are out, so no error status is possible: cut the connection, and the
         # client sees a body shorter than its Content-Length.
         self.request.connection.close()
@@ -232,6 +241,8 @@ class ShareHandler(web.RequestHandler):
         elif status_code == 405:
             self.set_header("Allow", ", ".join(self.SUPPORTED_METHODS))
             code, message = "method_not_allowed", "Share links are read-only."
+        elif status_code == 400:
+            code, message = "bad_request", bad_request_message(exc)
         else:
             code, message = "http_error", self._reason
         self.set_header("Content-Type", "application/json")
@@ -244,6 +255,13 @@ class ShareHandler(web.RequestHandler):
         super()._handle_request_exception(e)
 
 
+def bad_request_message(exc: BaseException | None) -> str:
+    """What to tell a client whose request tornado refused before a handler ran."""
+    if isinstance(exc, web.HTTPError) and (exc.log_message or "").startswith("Invalid unicode"):
+        return "The path and query arguments must be valid UTF-8."
+    return "The request is malformed."
+
+
 def log_share_request(handler: web.RequestHandler) -> None:
     """A request log for shares (tornado's `log_function`): a viewer probes missing chunks
     by the thousand (404 is normal here) and the URL holds a live secret, so requests go
@@ -254,7 +272,7 @@ def log_share_request(handler: web.RequestHandler) -> None:
         "%d %s %s (%s) %.2fms",
         status,
         handler.request.method,
-        _TOKEN_IN_PATH.sub(r"\1...", handler.request.path),
+        redact(handler.request.path),
         handler.request.remote_ip,
         1000.0 * handler.request.request_time(),
     )

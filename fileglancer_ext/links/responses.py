@@ -20,6 +20,18 @@ if TYPE_CHECKING:
     from .serving import SharedFile
 
 
+# On every answer of a public route (shares, S3, short links; errors and 304s too): a
+# shared file is someone else's content on this server's origin. A sandbox gives any
+# page a unique origin (no cookies, no same-origin API calls) and runs no script; nosniff
+# keeps a browser from taking a file for a type it was not served as. Stricter than
+# Jupyter's own /files/ ("sandbox allow-scripts"). Viewers read shares with fetch(),
+# which a response's CSP does not affect.
+SANDBOX_HEADERS = {
+    "Content-Security-Policy": "sandbox; default-src 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
 @dataclass(frozen=True)
 class ResponsePlan:
     """What to answer: status, headers, and the byte range of the file to send."""
@@ -28,9 +40,11 @@ class ResponsePlan:
     headers: dict[str, str]
     offset: int = 0
     length: int = 0
+    message: str = ""  # why a 416 was answered
 
 
 _BYTE_RANGE = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
+_FAR_PAST_ANY_FILE = 2**63
 
 
 def parse_range(header: str, size: int) -> tuple[int, int] | None:
@@ -43,20 +57,28 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
     unit, _, spec = header.partition("=")
     if unit.strip().lower() != "bytes" or "," in spec:
         return None
+    shown = header if len(header) <= 60 else header[:57] + "..."
     match = _BYTE_RANGE.match(spec)
     if match is None or match.groups() == ("", ""):
-        raise RangeNotSatisfiable(f"The range '{header}' is malformed.")
+        raise RangeNotSatisfiable(f"The range '{shown}' is malformed.")
     first, last = match.groups()
     if first == "":  # "-N": the last N bytes
-        length = min(int(last), size)
+        length = min(_position(last), size)
         if length == 0:
-            raise RangeNotSatisfiable(f"The range '{header}' selects no bytes.")
+            raise RangeNotSatisfiable(f"The range '{shown}' selects no bytes.")
         return size - length, length
-    start = int(first)
-    end = size - 1 if last == "" else min(int(last), size - 1)
-    if start >= size or (last != "" and int(last) < start):
-        raise RangeNotSatisfiable(f"The range '{header}' is outside the file ({size} bytes).")
+    start = _position(first)
+    end = size - 1 if last == "" else min(_position(last), size - 1)
+    if start >= size or (last != "" and _position(last) < start):
+        raise RangeNotSatisfiable(f"The range '{shown}' is outside the file ({size} bytes).")
     return start, end - start + 1
+
+
+def _position(digits: str) -> int:
+    """The number `digits` spell, capped past any file size: int() refuses more than
+    4,300 digits (and a long one costs time), while leading zeros change nothing."""
+    significant = digits.lstrip("0")
+    return int(significant or "0") if len(significant) <= 19 else _FAR_PAST_ANY_FILE
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -97,8 +119,9 @@ def plan_response(shared: SharedFile, request_headers: Mapping[str, str]) -> Res
     if range_header and (if_range is None or if_range.strip() == shared.etag):
         try:
             byte_range = parse_range(range_header, shared.size)
-        except RangeNotSatisfiable:
-            return ResponsePlan(416, {**headers, "Content-Range": f"bytes */{shared.size}"})
+        except RangeNotSatisfiable as err:
+            unsatisfiable = {**validators, "Content-Range": f"bytes */{shared.size}"}
+            return ResponsePlan(416, unsatisfiable, message=err.message)
         if byte_range is not None:
             offset, length = byte_range
             last = offset + length - 1

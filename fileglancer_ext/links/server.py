@@ -17,6 +17,7 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.httpserver import HTTPServer
 
+from ..log_redaction import install as install_log_redaction
 from ..s3.handlers import s3_routes
 from ..shortlinks.handlers import short_link_redirect_route
 from ..shortlinks.store import ShortLinkStore
@@ -44,6 +45,7 @@ def make_link_server_app(
     shares: ShareServer, *, base_url: str = "/", allowed_origins: Sequence[str] = ("*",)
 ) -> web.Application:
     base_url = "/" + base_url.strip("/") + "/" if base_url.strip("/") else "/"
+    install_log_redaction()  # tornado's own lines (an uncaught exception) show whole URLs
     pattern, handler, kwargs = share_route(shares, allowed_origins)
     # Every link is also an S3 bucket, and short viewer links redirect from here too.
     public_routes = [

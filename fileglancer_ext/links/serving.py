@@ -49,6 +49,19 @@ MAX_LISTED_ENTRIES = 10_000
 # Metadata files of Zarr v2 / v3 and N5 have no extension that mimetypes knows.
 _JSON_NAMES = {".zarray", ".zattrs", ".zgroup", ".zmetadata", "zarr.json", "attributes.json"}
 _GONE = "This share link does not exist, was revoked, or has expired."
+# The only types a shared file keeps (see `content_type`): none of them can run script.
+_PASSIVE_TYPES = {
+    "application/json",
+    "text/plain",
+    "text/csv",
+    "text/tab-separated-values",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/bmp",
+    "image/tiff",
+}
 
 
 @dataclass
@@ -330,10 +343,14 @@ def _within(path: str, base: str) -> bool:
 
 
 def content_type(name: str) -> str:
+    """The Content-Type a shared file is served with: its own when a browser only shows
+    it (data, text, raster images), else opaque bytes, which a browser downloads. Active
+    types (HTML, SVG, XML, scripts, PDF, ...) would otherwise render, on this server's
+    origin, content the person who opens the link did not write."""
     if name in _JSON_NAMES or name.endswith(".json"):
         return "application/json"
     guessed, encoding = mimetypes.guess_type(name, strict=False)
     # A chunk ("0.0.0", "c/0/1") or anything compressed is opaque bytes to a client.
-    if guessed is None or encoding is not None:
+    if guessed is None or encoding is not None or guessed not in _PASSIVE_TYPES:
         return "application/octet-stream"
     return guessed

@@ -9,7 +9,6 @@ Every write verb is `AccessDenied`.
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 from collections.abc import Sequence
 from typing import Any
@@ -19,8 +18,9 @@ from tornado import iostream
 from tornado.log import access_log
 
 from ..errors import BadRequest, FileglancerError, Forbidden, NotFound, RangeNotSatisfiable
-from ..links.handlers import ShareHandler
+from ..links.handlers import ShareHandler, bad_request_message
 from ..links.serving import ShareServer
+from ..log_redaction import redact
 from .buckets import ShareBuckets, ShareGone
 from .documents import error_xml, list_objects_xml, location_xml
 from .listing import ListObjectsRequest
@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 
 S3_PREFIX = "/fileglancer/s3"
 _S3_ROUTE = rf"{S3_PREFIX}/(?P<bucket>[A-Za-z0-9_-]+)(?:/(?P<key>.*))?"
-_TOKEN_IN_PATH = re.compile(r"(/fileglancer/s3/[A-Za-z0-9_-]{4})[A-Za-z0-9_-]*")
 _WRITE_METHODS = ("PUT", "POST", "DELETE", "PATCH")
 
 
@@ -114,10 +113,7 @@ class S3Handler(ShareHandler):
         try:
             plan = response.plan
             if plan.status == 416:
-                size = response.file.size
-                raise RangeNotSatisfiable(
-                    f"The requested range is outside the object ({size} bytes)."
-                )
+                raise RangeNotSatisfiable(plan.message)
             self.set_status(plan.status)
             for name, value in plan.headers.items():
                 self.set_header(name, value)
@@ -146,19 +142,20 @@ class S3Handler(ShareHandler):
             code, message = "MethodNotAllowed", "Data links are read-only."
         elif status_code == 403:
             code, message = "AccessDenied", "Data links are read-only."
+        elif status_code == 400:
+            code, message = "InvalidArgument", bad_request_message(exc)
         else:
             code, message = "InternalError", self._reason
         self.set_header("x-amz-request-id", self.request_id)  # send_error cleared it
         self.set_header("Content-Type", "application/xml")
-        resource = _TOKEN_IN_PATH.sub(r"\1...", self.request.path)
+        resource = redact(self.request.path)
         if self.request.method == "HEAD":
             self.finish()  # a HEAD answer has no body: clients read the status alone
             return
         self.finish(error_xml(code, message, resource, self.request_id))
 
     def _abort(self, reason: str) -> None:
-        shown = _TOKEN_IN_PATH.sub(r"\1...", self.request.path)
-        log.info("fileglancer: stopped serving %s: %s", shown, reason)
+        log.info("fileglancer: stopped serving %s: %s", redact(self.request.path), reason)
         self.request.connection.close()
 
     def _log(self) -> None:
@@ -169,7 +166,7 @@ class S3Handler(ShareHandler):
             "%d %s %s (%s) %.2fms",
             status,
             self.request.method,
-            _TOKEN_IN_PATH.sub(r"\1...", self.request.path),
+            redact(self.request.path),
             self.request.remote_ip,
             1000.0 * self.request.request_time(),
         )

@@ -39,6 +39,7 @@ MAX_KEYS = 1000
 # full page also tells whether anything follows.
 _FOLDER_PAGE = MAX_KEYS + 1
 _MAX_TOKEN_LENGTH = 8192
+_NAME_MAX = 255
 _MAX_DEPTH = 64  # no sane share is deeper; a deeper walk is a loop the checks missed
 
 
@@ -140,7 +141,9 @@ class ObjectLister:
         a continuation token this listing did not write."""
         folder_part, _, name_prefix = request.prefix.rpartition("/")
         base = f"{folder_part}/" if folder_part else ""
-        if request.max_keys == 0 or _starts_past_the_prefix(request, base):
+        # No file name is longer than 255 bytes: a longer prefix matches nothing, as on S3.
+        too_long = len(os.fsencode(name_prefix)) > _NAME_MAX
+        if request.max_keys == 0 or too_long or _starts_past_the_prefix(request, base):
             return ListObjectsResult()
         folder = _confined_folder(share, folder_part)
         if folder is None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from typing import Any
 
 from jupyter_server.auth.decorator import allow_unauthenticated, authorized
@@ -13,11 +12,12 @@ from tornado import web
 from tornado.log import access_log
 
 from ..handlers import API_PREFIX, FileglancerAPIHandler
+from ..links.handlers import set_sandbox_headers
+from ..log_redaction import redact
 from .store import ShortLink, ShortLinkStore
 
 SHORT_PREFIX = "/fileglancer/v"
 _KEY = r"(?P<key>[A-Za-z0-9_-]{1,32})"
-_KEY_IN_PATH = re.compile(r"(/fileglancer/v/[A-Za-z0-9_-]{4})[A-Za-z0-9_-]*")
 
 
 class _ShortLinksAPIHandler(FileglancerAPIHandler):
@@ -86,6 +86,10 @@ class ShortLinkRedirectHandler(web.RequestHandler):
     def initialize(self, store: ShortLinkStore) -> None:
         self.store = store
 
+    def set_default_headers(self) -> None:
+        # As on the share route: nothing answered here may run as the server's origin.
+        set_sandbox_headers(self)
+
     @allow_unauthenticated
     async def get(self, key: str) -> None:
         link = await asyncio.to_thread(self.store.resolve, key)
@@ -106,7 +110,7 @@ class ShortLinkRedirectHandler(web.RequestHandler):
             "%d %s %s (%s)",
             status,
             self.request.method,
-            _KEY_IN_PATH.sub(r"\1...", self.request.path),
+            redact(self.request.path),
             self.request.remote_ip,
         )
 

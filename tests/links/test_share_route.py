@@ -303,3 +303,54 @@ async def test_links_into_folders_outside_the_roots_are_not_served(
     outside = other_store.create(getpass.getuser(), "x", str(share_tree["secret"]), "")
     response = await public_fetch(http_server_client, jp_base_url, outside.token, "secret.txt")
     assert response.code == 404
+
+
+HUGE = "9" * 5000  # past the 4,300 digits int() accepts
+
+
+@pytest.mark.parametrize(
+    ("spec", "status", "body"),
+    [
+        (f"bytes={HUGE}-", 416, None),  # starts past the end
+        (f"bytes={HUGE}-{HUGE}", 416, None),
+        (f"bytes=0-{HUGE}", 206, b"hello, world\n"),  # clipped at the end
+        (f"bytes=-{HUGE}", 206, b"hello, world\n"),  # the last N bytes: all of them
+        (f"bytes={'0' * 5000}7-", 206, b"world\n"),  # leading zeros change nothing
+        ("bytes=1-2-3", 416, None),
+        ("bytes=\xb2-", 416, None),  # "²": a digit to some, not to HTTP
+    ],
+)
+async def test_huge_or_malformed_ranges_get_an_answer_not_a_crash(fetch, spec, status, body):
+    response = await fetch("hello.txt", headers={"Range": spec})
+    assert response.code == status
+    if body is not None:
+        assert response.body == body
+    else:
+        error = json.loads(response.body)
+        assert error["error"] == "range_not_satisfiable"
+        assert "The range" in error["message"] and len(error["message"]) < 200
+        assert response.headers["Content-Range"] == "bytes */13"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Range": "bytes=0-1", "If-Range": HUGE},
+        {"Range": "bytes=0-1", "If-Range": f"Mon, 01 Jan {HUGE} 00:00:00 GMT"},
+        {"If-Modified-Since": f"Mon, 01 Jan {HUGE} 00:00:00 GMT"},
+        {"If-Modified-Since": HUGE},
+        {"If-None-Match": HUGE},
+    ],
+)
+async def test_huge_validators_get_the_whole_file(fetch, headers):
+    response = await fetch("hello.txt", headers=headers)
+    assert (response.code, response.body) == (200, b"hello, world\n")
+
+
+async def test_a_path_that_is_not_utf8_is_400_with_a_message(fetch):
+    response = await fetch("%ff%fe.txt")
+    assert response.code == 400
+    assert json.loads(response.body) == {
+        "error": "bad_request",
+        "message": "The path and query arguments must be valid UTF-8.",
+    }
