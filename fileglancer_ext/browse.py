@@ -25,9 +25,11 @@ class FileBrowser:
     def __init__(self, registry: RootRegistry, contents_root: Path) -> None:
         self.registry = registry
         self.contents_root = contents_root.resolve()
-        # Never read metadata behind a symlink that leads out of every root.
+        # Never read metadata behind a symlink that leads out of every root, whether the
+        # entry is the symlink or a metadata file inside it is.
         self.lister = DirectoryLister(
-            entry_is_readable=lambda real: registry.locate(real) is not None
+            entry_is_readable=lambda real: registry.locate(real) is not None,
+            within=registry.within_any(),
         )
 
     def list_directory(self, root: str, path: str, request: ListingRequest) -> dict[str, Any]:

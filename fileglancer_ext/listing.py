@@ -65,6 +65,7 @@ from typing import Any
 
 import numpy as np
 
+from .confined_io import ANYWHERE, Within
 from .errors import BadRequest, FileglancerError, Forbidden, NotFound
 from .formats.detect import OME_TIFF_SUFFIXES, TIFF_SUFFIXES, KindInfo, detect_kind
 from .natural_sort import natural_key, natural_order
@@ -366,7 +367,8 @@ class DirectoryLister:
     `max_cached_listings` bounds the snapshots kept (an LRU); `max_cached_entries` bounds
     the entries the scans behind them hold (about 100 bytes each), never evicting the
     newest. `entry_is_readable(real_path)` says whether a symlink's resolved target may be
-    shown (e.g. lies inside the configured roots); without it every target may.
+    shown (e.g. lies inside the configured roots); without it every target may. Kind
+    detection reads metadata only inside `within` (`confined_io`), never from a FIFO.
     """
 
     def __init__(
@@ -375,10 +377,12 @@ class DirectoryLister:
         max_cached_listings: int = 64,
         max_cached_entries: int = 4_000_000,
         entry_is_readable: Callable[[Path], bool] | None = None,
+        within: Within = ANYWHERE,
     ) -> None:
         self.max_cached_listings = max(1, max_cached_listings)
         self.max_cached_entries = max_cached_entries
         self.entry_is_readable = entry_is_readable
+        self.within = within
         self._lock = threading.Lock()
         self._views: OrderedDict[str, _View] = OrderedDict()
         self._newest: dict[_ViewKey, str] = {}
@@ -644,7 +648,7 @@ class DirectoryLister:
         st, problem = self._follow(path, link) if is_symlink else (link, None)
         if problem is None:
             is_dir = stat.S_ISDIR(st.st_mode)
-            info = detect_kind(Path(path), is_dir=is_dir, confirm=confirm)
+            info = detect_kind(Path(path), is_dir=is_dir, confirm=confirm, within=self.within)
             wanted = os.R_OK | os.X_OK if is_dir else os.R_OK
             readable = os.access(path, wanted)
         else:

@@ -261,8 +261,8 @@ def test_unreadable_metadata_is_a_problem_not_an_error(tmp_path: Path, monkeypat
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    # Shadow the builtin inside the module only: works the same when the tests run as root.
-    monkeypatch.setattr(detect_module, "open", refuse, raising=False)
+    # Shadow the reader inside the module only: works the same when the tests run as root.
+    monkeypatch.setattr(detect_module, "read_bounded", refuse)
     info = kind_of(tmp_path)
     assert info == KindInfo("zarr-array", 2, None, "cannot read .zarray: permission denied")
 
