@@ -307,7 +307,7 @@ def _open(source: _Source) -> Any:
     except PermissionError as err:
         raise Forbidden(f"cannot read {source.label}: permission denied") from err
     except Exception as err:  # zarr raises many types for bad metadata
-        raise BadRequest(f"cannot open {source.label}: {_short(err)}") from err
+        raise BadRequest(f"cannot open {source.label}: {_reason(err, source)}") from err
 
 
 def _open_n5(source: _Source) -> Any:
@@ -317,10 +317,10 @@ def _open_n5(source: _Source) -> Any:
         raise BadRequest("N5 previews need tensorstore (pip install tensorstore)") from err
     except Refused as err:
         raise BadRequest(f"cannot open {source.label}: {err.strerror}") from err
+    except PermissionError as err:
+        raise Forbidden(f"cannot read {source.label}: permission denied") from err
     except Exception as err:  # tensorstore raises ValueError for every open problem
-        if "PERMISSION_DENIED" in str(err):
-            raise Forbidden(f"cannot read {source.label}: permission denied") from err
-        raise BadRequest(f"cannot open {source.label}: {_short(err)}") from err
+        raise BadRequest(f"cannot open {source.label}: {_reason(err, source)}") from err
 
 
 def _read(array: Any, selection: tuple, source: _Source) -> np.ndarray:
@@ -331,7 +331,17 @@ def _read(array: Any, selection: tuple, source: _Source) -> np.ndarray:
     except PermissionError as err:
         raise Forbidden(f"cannot read a chunk of {source.label}: permission denied") from err
     except Exception as err:  # codecs raise RuntimeError, ValueError, TypeError, ...
-        raise BadRequest(f"cannot decode chunk data of {source.label}: {_short(err)}") from err
+        reason = _reason(err, source)
+        raise BadRequest(f"cannot decode chunk data of {source.label}: {reason}") from err
+
+
+def _reason(err: BaseException, source: _Source) -> str:
+    """What went wrong, for users: an OSError's reason, else the library's message with
+    the server's path of the array (zarr names its store by it) replaced by its label."""
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror
+    text = (str(err) or type(err).__name__).replace(os.fspath(source.array_path), source.label)
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def _touched(chunks: tuple[int, ...], selection: tuple) -> int:

@@ -108,7 +108,8 @@ def open_czi_source(path: Path, scene: int = 0) -> SourceImage:
     except ConversionError:
         raise
     except Exception as err:  # libCZI reports corrupt files with several exception types
-        raise ConversionError(f"{path.name} cannot be read as a CZI file: {err}") from err
+        reason = str(err).replace(str(path), path.name)  # libCZI names the file it opened
+        raise ConversionError(f"{path.name} cannot be read as a CZI file: {reason}") from err
     if len(pixel_types) != 1:
         raise ConversionError(f"{path.name} mixes pixel types {sorted(pixel_types)}")
     pixel_type = pixel_types.pop()
