@@ -290,6 +290,11 @@ class TestSymlinksBetweenRoots:
         response = await jp_fetch("fileglancer", "api", "thumbnail", "lab", "dark-v3.zarr")
         assert _pixels(response.body).max() == 255
 
+    async def test_the_listing_reads_metadata_from_another_root(self, jp_fetch):
+        listing = await get_json(jp_fetch, "list", "lab")
+        entry = next(e for e in listing["entries"] if e["name"] == "linked-attrs.zarr")
+        assert (entry["kind"], entry["problem"]) == ("ome-zarr", None)
+
 
 class TestOtherRootWithoutTheSwitch:
     @pytest.fixture
@@ -299,3 +304,8 @@ class TestOtherRootWithoutTheSwitch:
     async def test_a_chunk_in_another_root_is_refused(self, jp_fetch):
         code, message = await error_of(jp_fetch, "thumbnail", "lab", "dark-v3.zarr")
         assert code == 400 and LEAVES in message
+
+    async def test_the_listing_reads_no_metadata_from_another_root(self, jp_fetch):
+        listing = await get_json(jp_fetch, "list", "lab")
+        entry = next(e for e in listing["entries"] if e["name"] == "linked-attrs.zarr")
+        assert entry["problem"] == f"cannot read .zattrs: {LEAVES}"
