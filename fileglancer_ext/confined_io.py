@@ -42,7 +42,7 @@ _READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC
 class Within:
     """The folders (real paths) that reads may lead into; `bases` None: anywhere.
 
-    Picklable, so conversion tasks and statistics workers carry it to other processes.
+    Picklable and hashable: conversion tasks carry it to their worker processes.
     """
 
     bases: tuple[str, ...] | None
@@ -150,14 +150,6 @@ def read_json(path: str | os.PathLike[str], within: Within = ANYWHERE, *, limit:
     Raises as `read_bounded`, and ValueError / RecursionError for malformed JSON.
     """
     return json.loads(read_bounded(path, within, limit=limit))
-
-
-def is_regular(path: str | os.PathLike[str]) -> bool:
-    """Whether `path` (symlinks followed) is a regular file; never opens or raises."""
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False
 
 
 # --- checks on an open descriptor -------------------------------------------------------------

@@ -28,7 +28,10 @@ path). What it reads:
 
 Bounds: the plane(s) read may be at most `MAX_PLANE_BYTES` uncompressed and the chunks they
 touch at most `MAX_DECODED_BYTES` decoded; beyond that `BadRequest` ("too large for a
-preview"). Missing chunks read as the fill value. Results are kept in a small thread-safe
+preview"). Missing chunks read as the fill value. Every file is read through `confined_io`
+(zarr through `confined_store.ConfinedStore`, N5 through an in-memory copy): metadata or a
+chunk that is a FIFO, device or socket, or that leads outside `within` (the root), is a
+`BadRequest` naming the file, never read. Results are kept in a small thread-safe
 LRU cache keyed by (path, size, mtime_ns of the image metadata and of the level's array
 metadata): rewriting chunks without touching metadata is not noticed.
 """

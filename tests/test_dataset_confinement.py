@@ -24,6 +24,7 @@ from tornado.httpclient import HTTPClientError
 from fileglancer_ext.confined_io import LeavesFolders, Within, read_bounded
 from fileglancer_ext.convert import ConversionOptions, recompress_zarr
 from fileglancer_ext.errors import ConversionError
+from tests.unprivileged import run_without_privileges
 
 from .jobs.conftest import api, wait_for
 
@@ -173,6 +174,15 @@ def test_read_bounded_checks_where_the_opened_file_really_is(lab: Path, outside:
     # Allowed when the outside folder is one of the bases; and anywhere for the CLI.
     assert SECRET.encode() in read_bounded(link, Within.folders(lab, outside), limit=4096)
     assert SECRET.encode() in read_bounded(link, limit=4096)
+
+
+def test_read_bounded_keeps_file_permissions(shared_tmp: Path):
+    # O_PATH opens without read permission; the reopen through /proc must still check it.
+    secret = shared_tmp / "mode-000.json"
+    secret.write_text("{}")
+    secret.chmod(0)
+    outcome = run_without_privileges(lambda: read_bounded(secret, limit=10).decode())
+    assert outcome["error"] == "PermissionError"
 
 
 # --- meta, members, listing -----------------------------------------------------------------
