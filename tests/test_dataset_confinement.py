@@ -39,6 +39,21 @@ def _write_array(path: Path, value: int, zarr_format: int = 3) -> None:
     array[:] = value
 
 
+def _write_n5(path: Path, value: int) -> None:
+    spec = {
+        "driver": "n5",
+        "kvstore": {"driver": "file", "path": str(path)},
+        "metadata": {
+            "dimensions": [64, 64],
+            "blockSize": [32, 32],
+            "dataType": "uint8",
+            "compression": {"type": "raw"},
+        },
+        "create": True,
+    }
+    ts.open(spec).result()[...] = np.full((64, 64), value, dtype=np.uint8)
+
+
 def _chunk(path: Path, zarr_format: int) -> Path:
     return path / ("c/0/0" if zarr_format == 3 else "0.0")
 
@@ -74,20 +89,7 @@ def outside(tmp_path: Path) -> Path:
     for fmt in (2, 3):
         _write_array(outside / f"bright-v{fmt}.zarr", 255, fmt)
     (outside / "big.bin").write_bytes(os.urandom(256 * 1024))
-    n5 = ts.open(
-        {
-            "driver": "n5",
-            "kvstore": {"driver": "file", "path": str(outside / "bright.n5")},
-            "metadata": {
-                "dimensions": [64, 64],
-                "blockSize": [32, 32],
-                "dataType": "uint8",
-                "compression": {"type": "raw"},
-            },
-            "create": True,
-        }
-    ).result()
-    n5[...] = np.full((64, 64), 255, dtype=np.uint8)
+    _write_n5(outside / "bright.n5", 255)
     return outside
 
 
@@ -115,20 +117,7 @@ def lab(tmp_path: Path, outside: Path) -> Path:
     (stats / "c" / "1").mkdir(exist_ok=True)
     (stats / "c" / "1" / "9").symlink_to(outside / "big.bin")
     # An N5 dataset whose first block is the outside one.
-    n5 = ts.open(
-        {
-            "driver": "n5",
-            "kvstore": {"driver": "file", "path": str(lab / "dark.n5")},
-            "metadata": {
-                "dimensions": [64, 64],
-                "blockSize": [32, 32],
-                "dataType": "uint8",
-                "compression": {"type": "raw"},
-            },
-            "create": True,
-        }
-    ).result()
-    n5[...] = np.full((64, 64), 10, dtype=np.uint8)
+    _write_n5(lab / "dark.n5", 10)
     _link(lab / "dark.n5" / "0" / "0", outside / "bright.n5" / "0" / "0")
     # A chunk symlinked to another dataset of the same root: allowed.
     shared = lab / "shared-v3.zarr"
