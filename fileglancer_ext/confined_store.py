@@ -29,11 +29,12 @@ class ConfinedStore(LocalStore):
     """`LocalStore` at `root`, read-only, reading only regular files inside `within`."""
 
     def __init__(self, root: Path | str, *, within: Within = ANYWHERE, read_only: bool = True):
+        # Always read-only: `read_only` is accepted because zarr passes it (`LocalStore.open`).
         super().__init__(root, read_only=True)
         self.within = within
 
     def with_read_only(self, read_only: bool = True) -> ConfinedStore:
-        return type(self)(self.root, within=self.within)
+        return type(self)(self.root, within=self.within)  # never writable either
 
     def __eq__(self, other: object) -> bool:
         return super().__eq__(other) and getattr(other, "within", None) == self.within
