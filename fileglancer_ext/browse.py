@@ -25,16 +25,19 @@ class FileBrowser:
     def __init__(self, registry: RootRegistry, contents_root: Path) -> None:
         self.registry = registry
         self.contents_root = contents_root.resolve()
-        # Never read metadata behind a symlink that leads out of every root.
+        # Never read metadata behind a symlink that leads out of every root; a metadata
+        # file inside an entry is read only within the listed root (`list_directory`).
         self.lister = DirectoryLister(
-            entry_is_readable=lambda real: registry.locate(real) is not None
+            entry_is_readable=lambda real: registry.locate(real) is not None,
+            within=registry.within_any(),
         )
 
     def list_directory(self, root: str, path: str, request: ListingRequest) -> dict[str, Any]:
         """One page of a directory. Raises BadRequest / Forbidden / NotFound."""
         directory = self.registry.resolve(root, path)
         rel_path = normalized(path)
-        page = self.lister.list_page(directory, rel_path, request)
+        within = self.registry.within(root)
+        page = self.lister.list_page(directory, rel_path, request, within=within)
         page["root"] = root
         page["contents_path"] = self.contents_path(directory)
         for entry in page["entries"]:
@@ -49,7 +52,8 @@ class FileBrowser:
         """One entry, its kind confirmed from its content (e.g. TIFF magic bytes)."""
         real = self.registry.resolve(root, path)
         rel_path = normalized(path)
-        entry = self.lister.describe(real, rel_path, confirm=True)
+        within = self.registry.within(root)
+        entry = self.lister.describe(real, rel_path, confirm=True, within=within)
         entry["root"] = root
         entry["contents_path"] = self.contents_path(real)
         return entry

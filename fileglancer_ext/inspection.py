@@ -1,8 +1,10 @@
 """Inspecting a dataset inside a root: metadata summary, validation, statistics, thumbnail.
 
 Like `browse.FileBrowser`, every path goes through `RootRegistry.resolve` first; the
-format modules then only ever see a confined real path. The REST handlers and the CLI
-(`fileglancer-ext info`) call the same functions.
+format modules then only ever see a confined real path, and read the files inside it
+through `confined_io` within the root (`RootRegistry.within`): a metadata document or
+chunk symlinked out of the root, or a FIFO named like one, is reported, never read. The
+REST handlers and the CLI (`fileglancer-ext info`) call the same functions.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .confined_io import ANYWHERE, Within
 from .errors import FileglancerError, Forbidden, NotFound
 from .formats.health import dataset_health
 from .formats.summary import MEMBER_LIMIT, group_members, summarize
@@ -25,18 +28,23 @@ _OME_KINDS = frozenset(
 
 
 def describe_dataset(
-    path: Path, *, member_offset: int = 0, member_limit: int = MEMBER_LIMIT
+    path: Path,
+    *,
+    member_offset: int = 0,
+    member_limit: int = MEMBER_LIMIT,
+    within: Within = ANYWHERE,
 ) -> dict[str, Any]:
     """The metadata summary of a real path (see `formats.summary`; group members from
     `member_offset`, at most `member_limit` of them), with `validation`:
     the OME-NGFF validation report for OME kinds, None for the others, and `health`: the
-    list of `formats.health` warnings ([] when there is nothing to say).
+    list of `formats.health` warnings ([] when there is nothing to say). Files are read
+    only inside `within` (`confined_io`).
 
     Raises NotFound for a missing path; problems of the data are reported, never raised.
     """
-    summary = summarize(path, member_offset=member_offset, member_limit=member_limit)
+    summary = summarize(path, member_offset=member_offset, member_limit=member_limit, within=within)
     is_ome = summary["kind"] in _OME_KINDS
-    summary["validation"] = validate_dataset(path).to_json() if is_ome else None
+    summary["validation"] = validate_dataset(path, within=within).to_json() if is_ome else None
     summary["health"] = dataset_health(summary)
     return summary
 
@@ -74,14 +82,16 @@ class DatasetInspector:
         problems with the metadata itself are reported inside the answer, never raised.
         """
         real = self.registry.resolve(root, path)
-        summary = describe_dataset(real)
+        summary = describe_dataset(real, within=self.registry.within(root))
         summary["root"] = root
         summary["path"] = path.strip("/")
         return summary
 
     def members(self, root: str, path: str, *, offset: int, limit: int) -> dict[str, Any]:
         """One page of the members of the group at (root, path) (see `group_members`)."""
-        page = group_members(self.registry.resolve(root, path), offset=offset, limit=limit)
+        real = self.registry.resolve(root, path)
+        within = self.registry.within(root)
+        page = group_members(real, offset=offset, limit=limit, within=within)
         return {**page, "root": root, "path": path.strip("/")}
 
     def thumbnail(self, root: str, path: str, size: int) -> bytes:
@@ -89,4 +99,5 @@ class DatasetInspector:
 
         Raises BadRequest when there is nothing to preview or it would read too much.
         """
-        return render_thumbnail(self.registry.resolve(root, path), size=size)
+        real = self.registry.resolve(root, path)
+        return render_thumbnail(real, size=size, within=self.registry.within(root))

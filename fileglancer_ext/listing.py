@@ -65,6 +65,7 @@ from typing import Any
 
 import numpy as np
 
+from .confined_io import ANYWHERE, Within
 from .errors import BadRequest, FileglancerError, Forbidden, NotFound
 from .formats.detect import OME_TIFF_SUFFIXES, TIFF_SUFFIXES, KindInfo, detect_kind
 from .natural_sort import natural_key, natural_order
@@ -366,7 +367,8 @@ class DirectoryLister:
     `max_cached_listings` bounds the snapshots kept (an LRU); `max_cached_entries` bounds
     the entries the scans behind them hold (about 100 bytes each), never evicting the
     newest. `entry_is_readable(real_path)` says whether a symlink's resolved target may be
-    shown (e.g. lies inside the configured roots); without it every target may.
+    shown (e.g. lies inside the configured roots); without it every target may. Kind
+    detection reads metadata only inside `within` (`confined_io`), never from a FIFO.
     """
 
     def __init__(
@@ -375,10 +377,12 @@ class DirectoryLister:
         max_cached_listings: int = 64,
         max_cached_entries: int = 4_000_000,
         entry_is_readable: Callable[[Path], bool] | None = None,
+        within: Within = ANYWHERE,
     ) -> None:
         self.max_cached_listings = max(1, max_cached_listings)
         self.max_cached_entries = max_cached_entries
         self.entry_is_readable = entry_is_readable
+        self.within = within
         self._lock = threading.Lock()
         self._views: OrderedDict[str, _View] = OrderedDict()
         self._newest: dict[_ViewKey, str] = {}
@@ -390,8 +394,16 @@ class DirectoryLister:
 
     # -- public API
 
-    def list_page(self, directory: Path, rel_path: str, request: ListingRequest) -> dict[str, Any]:
-        """One page of the folder at the real path `directory`, shown as `rel_path`.
+    def list_page(
+        self,
+        directory: Path,
+        rel_path: str,
+        request: ListingRequest,
+        *,
+        within: Within | None = None,
+    ) -> dict[str, Any]:
+        """One page of the folder at the real path `directory`, shown as `rel_path`; kinds
+        detected from metadata inside `within` (default: the lister's).
 
         Returns {"path", "entries", "total", "offset", "next_cursor", "sort", "order"};
         `total` counts the entries after hidden/filter, `next_cursor` is None on the last
@@ -412,7 +424,8 @@ class DirectoryLister:
             view, start = self._continue(key, rel_path, _Cursor.decode(request.cursor))
         stop = min(start + request.limit, view.total)
         indices = view.order[start:stop].tolist()
-        entries = [self._page_entry(view, index, rel_path) for index in indices]
+        within = within or self.within
+        entries = [self._page_entry(view, index, rel_path, within) for index in indices]
         next_cursor = None
         if stop < view.total:
             last = indices[-1]
@@ -434,7 +447,9 @@ class DirectoryLister:
             "order": request.order,
         }
 
-    def describe(self, path: Path, rel_path: str, *, confirm: bool = True) -> dict[str, Any]:
+    def describe(
+        self, path: Path, rel_path: str, *, confirm: bool = True, within: Within | None = None
+    ) -> dict[str, Any]:
         """The listing entry of the one path `path`, shown as `rel_path`.
 
         With `confirm` the kind is checked against the content (TIFF magic bytes, a folder
@@ -443,7 +458,8 @@ class DirectoryLister:
         """
         rel_path = rel_path.strip("/")
         name = rel_path.rpartition("/")[2]
-        entry = self._entry(os.fspath(path), name, rel_path, None, confirm=confirm)
+        within = within or self.within
+        entry = self._entry(os.fspath(path), name, rel_path, None, confirm=confirm, within=within)
         if entry is None:
             raise NotFound(f"'{rel_path or '/'}' does not exist.")
         return entry
@@ -612,16 +628,24 @@ class DirectoryLister:
 
     # -- entries
 
-    def _page_entry(self, view: _View, index: int, rel_dir: str) -> dict[str, Any]:
+    def _page_entry(self, view: _View, index: int, rel_dir: str, within: Within) -> dict[str, Any]:
         scan = view.scan
         name = scan.names[index]
         rel = f"{rel_dir}/{name}" if rel_dir else name
         is_dir = bool(scan.is_dir[index])
-        entry = self._entry(os.path.join(scan.directory, name), name, rel, is_dir, confirm=False)
+        path = os.path.join(scan.directory, name)
+        entry = self._entry(path, name, rel, is_dir, confirm=False, within=within)
         return entry if entry is not None else _vanished_entry(name, rel, is_dir)
 
     def _entry(
-        self, path: str, name: str, rel: str, is_dir_hint: bool | None, *, confirm: bool
+        self,
+        path: str,
+        name: str,
+        rel: str,
+        is_dir_hint: bool | None,
+        *,
+        confirm: bool,
+        within: Within,
     ) -> dict[str, Any] | None:
         """The entry dict for `path`, or None when it no longer exists.
 
@@ -644,7 +668,7 @@ class DirectoryLister:
         st, problem = self._follow(path, link) if is_symlink else (link, None)
         if problem is None:
             is_dir = stat.S_ISDIR(st.st_mode)
-            info = detect_kind(Path(path), is_dir=is_dir, confirm=confirm)
+            info = detect_kind(Path(path), is_dir=is_dir, confirm=confirm, within=within)
             wanted = os.R_OK | os.X_OK if is_dir else os.R_OK
             readable = os.access(path, wanted)
         else:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .confined_io import Within
 from .errors import BadRequest, Forbidden, NotFound
 
 # Root names appear in URLs (/fileglancer/api/list/{root}/...), so keep them URL-safe.
@@ -107,14 +108,18 @@ def parse_root_entry(entry: str | dict[str, Any]) -> Root:
 
 
 def check_availability(root: Root) -> Root:
-    """Return the root with `problem` set when its directory cannot be browsed."""
+    """Return the root with `problem` set when its directory cannot be browsed.
+
+    The problem is shown to users, so it does not name the server's path (the admin's
+    log line from `load_roots` does).
+    """
     problem: str | None = None
     if not root.path.exists():
-        problem = f"{root.path} does not exist"
+        problem = "its folder does not exist"
     elif not root.path.is_dir():
-        problem = f"{root.path} is not a directory"
+        problem = "its path is not a folder"
     elif not os.access(root.path, os.R_OK | os.X_OK):
-        problem = f"{root.path} is not readable by this server's user"
+        problem = "its folder is not readable by this server's user"
     if problem is None:
         # Resolve once so later confinement checks compare real paths.
         return Root(**{**root.__dict__, "path": root.path.resolve()})
@@ -149,7 +154,7 @@ def load_roots(
         seen.add(root.name)
         root = check_availability(root)
         if root.problem:
-            problems.append(f"root {root.name!r} is unavailable: {root.problem}")
+            problems.append(f"root {root.name!r} ({root.path}) is unavailable: {root.problem}")
         roots.append(root)
     return roots, problems
 
@@ -252,6 +257,19 @@ class RootRegistry:
             return None
         name = self._owner(real)
         return None if name is None else (name, self.relative(name, real))
+
+    def within(self, root_name: str) -> Within:
+        """Where reads inside a dataset of this root may lead (`confined_io`): the root,
+        or every available root when `allow_symlinks_between_roots` is on; as `resolve`.
+        Raises NotFound / Forbidden as `get` does."""
+        self.get(root_name)
+        if self.allow_symlinks_between_roots:
+            return self.within_any()
+        return Within.folders(self._real[root_name])
+
+    def within_any(self) -> Within:
+        """Reads confined to the available roots, whichever holds them (listings)."""
+        return Within.folders(*self._real.values())
 
     def is_inside(self, root_name: str, real: Path) -> bool:
         """Whether `resolve` would admit `real` (resolved first) for this root; never raises.

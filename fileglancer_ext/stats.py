@@ -21,8 +21,11 @@
   metadata, labels...); their `chunks_expected` and `logical_bytes` sum the levels, and their
   ratio is the levels' logical bytes over the levels' chunk bytes.
 
-The walk (`stats_walk.py`) lstats each entry once, follows no symlink and opens no chunk;
-only metadata documents are read. Given a `WalkPool`, a large walk is spread over its
+The walk (`stats_walk.py`) lstats each entry once, follows no symlink and opens no chunk:
+a symlink counts as itself (its own size), never as the file it points to. Only metadata
+documents are read, through `confined_io` and only from inside the walked folder: one that
+is a FIFO, device or socket, or that leads out of the folder, is left unread (the figures
+then lack what it would have said). Given a `WalkPool`, a large walk is spread over its
 worker processes.
 `scan_stats` also returns every folder's mtime stamp, which `StatsService` (in
 `stats_service.py`) uses to tell whether a cached result still holds.
@@ -30,7 +33,6 @@ worker processes.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -42,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from .confined_io import ANYWHERE, Within, read_json
 from .formats.detect import MAX_METADATA_BYTES, detect_kind
 from .formats.n5 import scale_level_names
 from .stats_walk import (
@@ -110,9 +113,10 @@ def scan_stats(
     if not stat.S_ISDIR(st.st_mode):
         return StatsResult(_file_stats(root, st), [(root, st.st_mtime_ns)], started_ns)
     os.scandir(root).close()  # PermissionError for the dataset itself, before any work
-    kind = detect_kind(Path(root), is_dir=True).kind
-    array = read_array_info(root)
-    level_paths = multiscale_paths(root) if array is None else []
+    within = Within.folders(root)
+    kind = detect_kind(Path(root), is_dir=True, within=within).kind
+    array = read_array_info(root, within)
+    level_paths = multiscale_paths(root, within) if array is None else []
     level_dirs = {os.path.normpath(os.path.join(root, p)): i + 1 for i, p in enumerate(level_paths)}
     walk = Walk(len(level_paths) + 1, level_dirs, METADATA_NAMES, progress)
     walk.start(root, st)
@@ -120,7 +124,7 @@ def scan_stats(
         walk.run()
     else:
         _walk_with(walk, pool)
-    data = _summarize(kind, array, level_paths, walk, root)
+    data = _summarize(kind, array, level_paths, walk, root, within)
     data["elapsed"] = round(time.perf_counter() - started, 6)
     return StatsResult(data, walk.stamps, started_ns)
 
@@ -170,16 +174,16 @@ class ArrayInfo:
         return None if self.itemsize is None else math.prod(self.shape) * self.itemsize
 
 
-def read_array_info(folder: str) -> ArrayInfo | None:
+def read_array_info(folder: str, within: Within = ANYWHERE) -> ArrayInfo | None:
     """The array metadata in `folder` (zarr.json, .zarray or N5 attributes.json), or None
-    when it holds no array or the metadata is unusable."""
-    doc = _read_json(os.path.join(folder, "zarr.json"))
+    when it holds no array or the metadata is unusable (or not readable inside `within`)."""
+    doc = _read_json(os.path.join(folder, "zarr.json"), within)
     if doc is not None:
         return _zarr3_info(doc) if doc.get("node_type") == "array" else None
-    doc = _read_json(os.path.join(folder, ".zarray"))
+    doc = _read_json(os.path.join(folder, ".zarray"), within)
     if doc is not None:
         return _zarr2_info(doc)
-    doc = _read_json(os.path.join(folder, "attributes.json"))
+    doc = _read_json(os.path.join(folder, "attributes.json"), within)
     if doc is not None and "dimensions" in doc and "dataType" in doc:
         return _n5_info(doc)
     return None
@@ -245,24 +249,24 @@ def _int_tuple(value: Any) -> tuple[int, ...] | None:
     return tuple(value)
 
 
-def multiscale_paths(folder: str) -> list[str]:
+def multiscale_paths(folder: str, within: Within = ANYWHERE) -> list[str]:
     """The dataset paths of the first multiscale in `folder`, in their declared order.
 
     From .zattrs (OME-NGFF <= 0.4) or zarr.json `attributes.ome` (0.5). Paths that are
     absolute, climb out with "..", or repeat are left out. For an N5 group, its `sN`
     scale-level datasets. [] for anything else.
     """
-    n5_group = _read_json(os.path.join(folder, "attributes.json"))
+    n5_group = _read_json(os.path.join(folder, "attributes.json"), within)
     if n5_group is not None and "dimensions" not in n5_group:
-        return _n5_levels(folder)
-    attrs = _read_json(os.path.join(folder, "zarr.json"))
+        return _n5_levels(folder, within)
+    attrs = _read_json(os.path.join(folder, "zarr.json"), within)
     if attrs is not None:
         attributes = attrs.get("attributes")
         attributes = attributes if isinstance(attributes, dict) else {}
         ome = attributes.get("ome")
         attrs = ome if isinstance(ome, dict) else attributes
     else:
-        attrs = _read_json(os.path.join(folder, ".zattrs")) or {}
+        attrs = _read_json(os.path.join(folder, ".zattrs"), within) or {}
     multiscales = attrs.get("multiscales")
     if not isinstance(multiscales, list) or not multiscales:
         return []
@@ -281,27 +285,22 @@ def multiscale_paths(folder: str) -> list[str]:
     return paths
 
 
-def _n5_levels(folder: str) -> list[str]:
+def _n5_levels(folder: str, within: Within) -> list[str]:
     try:
         with os.scandir(folder) as entries:
             names = [e.name for e in entries if e.is_dir(follow_symlinks=False)]
     except OSError:
         return []
-    return [n for n in scale_level_names(names) if read_array_info(os.path.join(folder, n))]
+    levels = scale_level_names(names)
+    return [n for n in levels if read_array_info(os.path.join(folder, n), within)]
 
 
-def _read_json(path: str) -> dict[str, Any] | None:
-    """A small JSON object from disk; None when absent, too large, unreadable or no object."""
+def _read_json(path: str, within: Within) -> dict[str, Any] | None:
+    """A small JSON object from disk; None when absent, too large, unreadable (a FIFO, a
+    symlink out of `within`) or no object."""
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_METADATA_BYTES + 1)
-    except OSError:
-        return None
-    if len(raw) > MAX_METADATA_BYTES:
-        return None
-    try:
-        doc = json.loads(raw)
-    except (ValueError, RecursionError):
+        doc = read_json(path, within, limit=MAX_METADATA_BYTES)
+    except (OSError, ValueError, RecursionError):  # TooLarge is a ValueError
         return None
     return doc if isinstance(doc, dict) else None
 
@@ -333,7 +332,12 @@ def _ratio(logical: int | None, chunk_bytes: int) -> float | None:
 
 
 def _summarize(
-    kind: str, array: ArrayInfo | None, level_paths: list[str], walk: Walk, root: str
+    kind: str,
+    array: ArrayInfo | None,
+    level_paths: list[str],
+    walk: Walk,
+    root: str,
+    within: Within,
 ) -> dict[str, Any]:
     chunked = kind in CHUNKED_KINDS
     total = Tally()
@@ -346,7 +350,7 @@ def _summarize(
         return data
     levels = []
     for index, level_path in enumerate(level_paths, start=1):
-        info = read_array_info(os.path.join(root, level_path))
+        info = read_array_info(os.path.join(root, level_path), within)
         levels.append({"path": level_path, **_figures(walk.tallies[index], info, True)})
     data["levels"] = levels
     expected = [lv["chunks_expected"] for lv in levels if lv["chunks_expected"] is not None]

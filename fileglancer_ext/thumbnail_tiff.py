@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
+from .confined_io import ANYWHERE, Within, open_file
 from .errors import BadRequest, Forbidden
-from .formats.detect import TIFF_MAGICS
+from .formats.detect import TIFF_MAGICS, tiff_from_handle
 from .thumbnail_render import (
     ChannelStyle,
     blend_channels,
@@ -33,25 +34,34 @@ MAX_TIFF_DECODED_BYTES = 64 * 2**20
 MAX_CHANNELS = 8
 
 
-def render_tiff_thumbnail(path: Path, size: int) -> bytes:
+def render_tiff_thumbnail(path: Path, size: int, within: Within = ANYWHERE) -> bytes:
     """A PNG of the TIFF at `path`, longer edge `size` (module docstring says what is drawn).
 
-    Raises BadRequest for a file that is no TIFF, is damaged, or would read too much;
-    Forbidden when it cannot be read for lack of permission.
+    Raises BadRequest for a file that is no TIFF (a FIFO or device included), is damaged,
+    lies outside `within` or would read too much; Forbidden when it cannot be read for
+    lack of permission.
     """
-    import tifffile
-
     try:
-        with open(path, "rb") as handle:
-            magic = handle.read(4)
+        handle = open_file(path, within)
     except PermissionError as err:
         raise Forbidden(f"cannot read {path.name}: permission denied") from err
+    except OSError as err:  # confined_io.Refused too
+        raise BadRequest(f"cannot read {path.name}: {err.strerror or _short(err)}") from err
+    with handle:
+        return _render_open_tiff(handle, path.name, size)
+
+
+def _render_open_tiff(handle: BinaryIO, name: str, size: int) -> bytes:
+    """`render_tiff_thumbnail` of the file open as `handle`: tifffile reads only that file."""
+    try:
+        magic = handle.read(4)
+        handle.seek(0)
     except OSError as err:
-        raise BadRequest(f"cannot read {path.name}: {err.strerror or err}") from err
+        raise BadRequest(f"cannot read {name}: {err.strerror or _short(err)}") from err
     if magic not in TIFF_MAGICS:
         raise BadRequest("no image to preview: not a TIFF file")
     try:
-        with tifffile.TiffFile(path) as tif:
+        with tiff_from_handle(handle, name) as tif:
             if not tif.series:
                 raise BadRequest("no image to preview: the TIFF holds no image")
             series = tif.series[0]
@@ -63,7 +73,7 @@ def render_tiff_thumbnail(path: Path, size: int) -> bytes:
     except BadRequest:
         raise
     except Exception as err:  # tifffile and codecs raise many types on damaged files
-        raise BadRequest(f"cannot read {path.name}: damaged TIFF file ({_short(err)})") from err
+        raise BadRequest(f"cannot read {name}: damaged TIFF file ({_short(err)})") from err
     return encode_png(blend_channels(planes, styles), size=size)
 
 

@@ -28,7 +28,10 @@ path). What it reads:
 
 Bounds: the plane(s) read may be at most `MAX_PLANE_BYTES` uncompressed and the chunks they
 touch at most `MAX_DECODED_BYTES` decoded; beyond that `BadRequest` ("too large for a
-preview"). Missing chunks read as the fill value. Results are kept in a small thread-safe
+preview"). Missing chunks read as the fill value. Every file is read through `confined_io`
+(zarr through `confined_store.ConfinedStore`, N5 through an in-memory copy): metadata or a
+chunk that is a FIFO, device or socket, or that leads outside `within` (the root), is a
+`BadRequest` naming the file, never read. Results are kept in a small thread-safe
 LRU cache keyed by (path, size, mtime_ns of the image metadata and of the level's array
 metadata): rewriting chunks without touching metadata is not noticed.
 """
@@ -46,6 +49,7 @@ from typing import Any
 
 import numpy as np
 
+from .confined_io import ANYWHERE, Refused, TooLarge, Within, read_bounded_stat
 from .errors import BadRequest, Forbidden
 from .thumbnail_n5 import N5Array, n5_level
 from .thumbnail_render import (
@@ -75,13 +79,15 @@ _AXIS_TYPES = {"t": "time", "c": "channel", "z": "space", "y": "space", "x": "sp
 # --- public API -----------------------------------------------------------------------------
 
 
-def render_thumbnail(path: Path, *, size: int = DEFAULT_SIZE) -> bytes:
+def render_thumbnail(path: Path, *, size: int = DEFAULT_SIZE, within: Within = ANYWHERE) -> bytes:
     """A PNG (RGB) of the image or array at `path` whose longer edge is `size` pixels.
 
     `size` must be an int in 16..1024. Raises `BadRequest` for a bad size, for a path that
     is no image ("no image to preview"), for data too large to preview, and for metadata or
     chunks that cannot be read or decoded ("cannot decode chunk ..."); `Forbidden` when a
-    file cannot be read for lack of permission. Repeat calls are served from the cache.
+    file cannot be read for lack of permission. Every file is read through `confined_io`:
+    metadata or a chunk that is a FIFO, device or socket, or that leads outside `within`,
+    is a `BadRequest` too, never read. Repeat calls are served from the cache.
     """
     if isinstance(size, bool) or not isinstance(size, int) or not MIN_SIZE <= size <= MAX_SIZE:
         raise BadRequest(f"size must be an integer from {MIN_SIZE} to {MAX_SIZE}, got {size!r}")
@@ -90,14 +96,14 @@ def render_thumbnail(path: Path, *, size: int = DEFAULT_SIZE) -> bytes:
         from .thumbnail_tiff import render_tiff_thumbnail
 
         stat = path.stat()
-        key = (os.fspath(path), size, (stat.st_mtime_ns, stat.st_size))
+        key = (os.fspath(path), size, (stat.st_mtime_ns, stat.st_size), within)
         cached = _CACHE.get(key)
         if cached is None:
-            cached = render_tiff_thumbnail(path, size)
+            cached = render_tiff_thumbnail(path, size, within)
             _CACHE.put(key, cached)
         return cached
-    source = _find_source(path)
-    key = (os.fspath(path), size, source.stamps)
+    source = _find_source(path, within)
+    key = (os.fspath(path), size, source.stamps, within)
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
@@ -171,22 +177,21 @@ class _Source:
     ome: dict[str, Any] | None = None
     axes: list[tuple[str, str]] = field(default_factory=list)  # (name, type), OME only
     n5: bool = False  # an N5 dataset (`zarr_format` is then 0)
+    within: Within = ANYWHERE  # where its files may be read from (`confined_io`)
 
 
-def _read_json(path: Path) -> tuple[dict[str, Any], int] | None:
+def _read_json(path: Path, within: Within) -> tuple[dict[str, Any], int] | None:
     """(document, mtime_ns) of a metadata file, None when absent; BadRequest when unusable."""
     try:
-        with open(path, "rb") as handle:
-            stat = os.fstat(handle.fileno())
-            if stat.st_size > MAX_METADATA_BYTES:
-                raise BadRequest(f"metadata too large: {path.name} is over 4 MiB")
-            raw = handle.read(MAX_METADATA_BYTES + 1)
+        raw, stat = read_bounded_stat(path, within, limit=MAX_METADATA_BYTES)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
+    except TooLarge as err:
+        raise BadRequest(f"metadata too large: {path.name} is over 4 MiB") from err
     except PermissionError as err:
         raise Forbidden(f"cannot read {path.name}: permission denied") from err
-    except OSError as err:
-        raise BadRequest(f"cannot read {path.name}: {err.strerror or err}") from err
+    except OSError as err:  # confined_io.Refused too: a FIFO, or a symlink out
+        raise BadRequest(f"cannot read {path.name}: {err.strerror or _short(err)}") from err
     try:
         doc = json.loads(raw)
     except (ValueError, RecursionError) as err:
@@ -196,32 +201,32 @@ def _read_json(path: Path) -> tuple[dict[str, Any], int] | None:
     return doc, stat.st_mtime_ns
 
 
-def _find_source(path: Path) -> _Source:
-    v3 = _read_json(path / "zarr.json")
+def _find_source(path: Path, within: Within) -> _Source:
+    v3 = _read_json(path / "zarr.json", within)
     if v3 is not None:
         doc, stamp = v3
         if doc.get("node_type") == "array":
-            return _Source(path, 3, (stamp,), "the array")
+            return _Source(path, 3, (stamp,), "the array", within=within)
         attributes = doc.get("attributes")
         ome = attributes.get("ome") if isinstance(attributes, dict) else None
         if isinstance(ome, dict) and "multiscales" in ome:
-            return _ome_source(path, ome, 3, stamp)
+            return _ome_source(path, ome, 3, stamp, within)
         raise BadRequest("no image to preview: a Zarr group without multiscales")
-    v2 = _read_json(path / ".zarray")
+    v2 = _read_json(path / ".zarray", within)
     if v2 is not None:
-        return _Source(path, 2, (v2[1],), "the array")
-    attrs = _read_json(path / ".zattrs")
+        return _Source(path, 2, (v2[1],), "the array", within=within)
+    attrs = _read_json(path / ".zattrs", within)
     if attrs is not None and "multiscales" in attrs[0]:
-        return _ome_source(path, attrs[0], 2, attrs[1])
-    n5 = _read_json(path / "attributes.json")
+        return _ome_source(path, attrs[0], 2, attrs[1], within)
+    n5 = _read_json(path / "attributes.json", within)
     if n5 is not None:
-        return _n5_source(path, *n5)
+        return _n5_source(path, *n5, within)
     raise BadRequest("no image to preview")
 
 
-def _n5_source(path: Path, attrs: dict[str, Any], stamp: int) -> _Source:
+def _n5_source(path: Path, attrs: dict[str, Any], stamp: int, within: Within) -> _Source:
     def level_attrs(folder: Path) -> dict[str, Any] | None:
-        found = _read_json(folder / "attributes.json")
+        found = _read_json(folder / "attributes.json", within)
         return found[0] if found is not None else None
 
     level = n5_level(path, attrs, level_attrs)
@@ -231,12 +236,14 @@ def _n5_source(path: Path, attrs: dict[str, Any], stamp: int) -> _Source:
         raise BadRequest(f"{level.label} leaves the N5 group")
     stamps = (stamp,)
     if level.path != path:  # a level: its own attributes count too
-        found = _read_json(level.path / "attributes.json")
+        found = _read_json(level.path / "attributes.json", within)
         stamps = (stamp, found[1] if found is not None else 0)
-    return _Source(level.path, 0, stamps, level.label, n5=True)
+    return _Source(level.path, 0, stamps, level.label, n5=True, within=within)
 
 
-def _ome_source(path: Path, ome: dict[str, Any], zarr_format: int, stamp: int) -> _Source:
+def _ome_source(
+    path: Path, ome: dict[str, Any], zarr_format: int, stamp: int, within: Within
+) -> _Source:
     multiscales = ome.get("multiscales")
     first = multiscales[0] if isinstance(multiscales, list) and multiscales else None
     datasets = first.get("datasets") if isinstance(first, dict) else None
@@ -252,11 +259,12 @@ def _ome_source(path: Path, ome: dict[str, Any], zarr_format: int, stamp: int) -
     if not level.resolve().is_relative_to(path.resolve()):
         raise BadRequest(f"dataset path {relative!r} leaves the image")
     meta_name = "zarr.json" if zarr_format == 3 else ".zarray"
-    level_meta = _read_json(level / meta_name)
+    level_meta = _read_json(level / meta_name, within)
     if level_meta is None:
         raise BadRequest(f"the smallest level {relative!r} has no {meta_name}")
     axes = _axes(first.get("axes"), level_meta[0])
-    return _Source(level, zarr_format, (stamp, level_meta[1]), f"level {relative!r}", ome, axes)
+    label = f"level {relative!r}"
+    return _Source(level, zarr_format, (stamp, level_meta[1]), label, ome, axes, within=within)
 
 
 def _axes(raw: Any, array_doc: dict[str, Any]) -> list[tuple[str, str]]:
@@ -291,38 +299,52 @@ def _axes(raw: Any, array_doc: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _open(source: _Source) -> Any:
-    import zarr
-
     if source.n5:
         return _open_n5(source)
+    from .confined_store import open_confined_array
+
     try:
-        return zarr.open_array(
-            store=os.fspath(source.array_path), mode="r", zarr_format=source.zarr_format
-        )
+        return open_confined_array(source.array_path, source.within, zarr_format=source.zarr_format)
+    except Refused as err:
+        raise BadRequest(f"cannot open {source.label}: {err.strerror}") from err
     except PermissionError as err:
         raise Forbidden(f"cannot read {source.label}: permission denied") from err
     except Exception as err:  # zarr raises many types for bad metadata
-        raise BadRequest(f"cannot open {source.label}: {_short(err)}") from err
+        raise BadRequest(f"cannot open {source.label}: {_reason(err, source)}") from err
 
 
 def _open_n5(source: _Source) -> Any:
     try:
-        return N5Array(source.array_path)
+        return N5Array(source.array_path, source.within)
     except ImportError as err:
         raise BadRequest("N5 previews need tensorstore (pip install tensorstore)") from err
+    except Refused as err:
+        raise BadRequest(f"cannot open {source.label}: {err.strerror}") from err
+    except PermissionError as err:
+        raise Forbidden(f"cannot read {source.label}: permission denied") from err
     except Exception as err:  # tensorstore raises ValueError for every open problem
-        if "PERMISSION_DENIED" in str(err):
-            raise Forbidden(f"cannot read {source.label}: permission denied") from err
-        raise BadRequest(f"cannot open {source.label}: {_short(err)}") from err
+        raise BadRequest(f"cannot open {source.label}: {_reason(err, source)}") from err
 
 
 def _read(array: Any, selection: tuple, source: _Source) -> np.ndarray:
     try:
         return np.asarray(array[selection])
+    except Refused as err:  # a chunk that is a FIFO, or a symlink out: never drawn
+        raise BadRequest(f"cannot read a chunk of {source.label}: {err.strerror}") from err
     except PermissionError as err:
         raise Forbidden(f"cannot read a chunk of {source.label}: permission denied") from err
     except Exception as err:  # codecs raise RuntimeError, ValueError, TypeError, ...
-        raise BadRequest(f"cannot decode chunk data of {source.label}: {_short(err)}") from err
+        reason = _reason(err, source)
+        raise BadRequest(f"cannot decode chunk data of {source.label}: {reason}") from err
+
+
+def _reason(err: BaseException, source: _Source) -> str:
+    """What went wrong, for users: an OSError's reason, else the library's message with
+    the server's path of the array (zarr names its store by it) replaced by its label."""
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror
+    text = (str(err) or type(err).__name__).replace(os.fspath(source.array_path), source.label)
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def _touched(chunks: tuple[int, ...], selection: tuple) -> int:

@@ -19,7 +19,7 @@ import zarr
 from fileglancer_ext import demo_data
 from fileglancer_ext.formats import KINDS, MAX_METADATA_BYTES, KindInfo, detect_kind
 from fileglancer_ext.formats import detect as detect_module
-from tests.conftest import PERMISSIONS_ENFORCED
+from tests.unprivileged import run_without_privileges
 
 with warnings.catch_warnings():
     # ome_zarr.writer warns about its own deprecated Scaler default at import time.
@@ -261,25 +261,29 @@ def test_unreadable_metadata_is_a_problem_not_an_error(tmp_path: Path, monkeypat
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    # Shadow the builtin inside the module only: works the same when the tests run as root.
-    monkeypatch.setattr(detect_module, "open", refuse, raising=False)
+    # Shadow the reader inside the module only: works the same when the tests run as root.
+    monkeypatch.setattr(detect_module, "read_bounded", refuse)
     info = kind_of(tmp_path)
     assert info == KindInfo("zarr-array", 2, None, "cannot read .zarray: permission denied")
 
 
-@pytest.mark.skipif(not PERMISSIONS_ENFORCED, reason="root reads every file")
-def test_unreadable_metadata_and_folders_for_an_ordinary_user(tmp_path: Path):
-    (tmp_path / "a").mkdir()
-    (tmp_path / "a" / ".zattrs").write_text("{}")
-    (tmp_path / "a" / ".zattrs").chmod(0)
-    (tmp_path / "locked").mkdir(mode=0)
-    try:
-        assert kind_of(tmp_path / "a").problem == "cannot read .zattrs: permission denied"
-        assert kind_of(tmp_path / "locked") == KindInfo("directory")
-        locked = kind_of(tmp_path / "locked", confirm=True)
-        assert locked.problem == "cannot read this folder: permission denied"
-    finally:
-        (tmp_path / "locked").chmod(0o700)
+def test_unreadable_metadata_and_folders_for_an_ordinary_user(shared_tmp: Path):
+    (shared_tmp / "a").mkdir()
+    (shared_tmp / "a" / ".zattrs").write_text("{}")
+    (shared_tmp / "a" / ".zattrs").chmod(0)
+    (shared_tmp / "locked").mkdir(mode=0)
+
+    def kinds() -> list[dict]:
+        return [
+            kind_of(shared_tmp / "a").to_json(),
+            kind_of(shared_tmp / "locked").to_json(),
+            kind_of(shared_tmp / "locked", confirm=True).to_json(),
+        ]
+
+    a, locked, confirmed = run_without_privileges(kinds)["result"]
+    assert a["problem"] == "cannot read .zattrs: permission denied"
+    assert KindInfo(**locked) == KindInfo("directory")
+    assert confirmed["problem"] == "cannot read this folder: permission denied"
 
 
 def test_a_folder_named_like_metadata_is_ignored(tmp_path: Path):

@@ -98,13 +98,27 @@ class TestBadRootConfig:
         lab, gone = roots
         assert lab["available"] is True
         assert gone["available"] is False
-        assert gone["problem"] == f"{tmp_path / 'no-such-share'} does not exist"
+        # The reason, never the server's path (only the admin's log line names it).
+        assert gone["problem"] == "its folder does not exist"
+
+    async def test_listing_an_unavailable_root_names_the_root_not_the_server_path(
+        self, jp_fetch, tmp_path: Path
+    ):
+        with pytest.raises(HTTPClientError) as caught:
+            await jp_fetch("fileglancer", "api", "list", "gone", "some/folder")
+        assert caught.value.code == 403
+        message = json.loads(caught.value.response.body)["message"]
+        assert message == "The shared folder 'gone' is unavailable: its folder does not exist."
+        assert str(tmp_path) not in message
 
     async def test_bad_roots_are_logged_with_a_clear_message(
         self, jp_serverapp, fileglancer_log: LogCapture
     ):
         messages = fileglancer_log.messages(logging.WARNING)
-        assert any("root 'gone' is unavailable" in m and "does not exist" in m for m in messages)
+        assert any(
+            "root 'gone' (" in m and "no-such-share) is unavailable" in m and "does not exist" in m
+            for m in messages
+        )
         assert any("root name 'bad name!'" in m for m in messages)
         assert any("'not-a-root-entry' should look like 'name=/path'" in m for m in messages)
 

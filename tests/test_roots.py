@@ -63,11 +63,15 @@ def test_missing_file_and_unreadable_roots_are_kept_but_unavailable(tmp_path: Pa
         [f"gone={tmp_path / 'gone'}", f"file={a_file}", f"locked={locked}"], "/unused"
     )
     reasons = {root.name: root.problem for root in roots}
-    assert reasons["gone"] == f"{tmp_path / 'gone'} does not exist"
-    assert reasons["file"] == f"{a_file} is not a directory"
+    # Users see the reason, never the server's path; the admin's log lines name it.
+    assert reasons["gone"] == "its folder does not exist"
+    assert reasons["file"] == "its path is not a folder"
     if os.geteuid() != 0:  # root reads everything, so only an ordinary user sees this one
-        assert reasons["locked"] == f"{locked} is not readable by this server's user"
+        assert reasons["locked"] == "its folder is not readable by this server's user"
     assert len(problems) == (3 if os.geteuid() != 0 else 2)
+    assert f"root 'gone' ({tmp_path / 'gone'}) is unavailable: its folder does not exist" in (
+        problems
+    )
     locked.chmod(0o700)
 
 

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 import zarr
 from PIL import Image
-from zarr.storage import LocalStore
 
 from fileglancer_ext import thumbnails
+from fileglancer_ext.confined_store import ConfinedStore
 from fileglancer_ext.demo_data import OME_ZARR_V04, OME_ZARR_V05, ZARR_V3_SHARDED, write_demo_data
 from fileglancer_ext.errors import BadRequest
 from fileglancer_ext.thumbnails import clear_thumbnail_cache, render_thumbnail, thumbnail_cache_info
@@ -290,22 +290,15 @@ def test_dataset_path_cannot_leave_the_image(tmp_path: Path) -> None:
 
 @pytest.fixture
 def store_gets(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every key that zarr's LocalStore is asked for (whole or byte ranges)."""
+    """Every key that the previews' zarr store reads (whole or byte ranges)."""
     keys: list[str] = []
-    original_get = LocalStore.get
-    original_partial = LocalStore.get_partial_values
+    original_read = ConfinedStore._read
 
-    async def get(self: LocalStore, key: str, *args: Any, **kwargs: Any) -> Any:
+    def read(self: ConfinedStore, key: str, *args: Any) -> Any:
         keys.append(key)
-        return await original_get(self, key, *args, **kwargs)
+        return original_read(self, key, *args)
 
-    async def get_partial_values(self: LocalStore, prototype: Any, key_ranges: Any) -> Any:
-        key_ranges = list(key_ranges)
-        keys.extend(key for key, _ in key_ranges)
-        return await original_partial(self, prototype, key_ranges)
-
-    monkeypatch.setattr(LocalStore, "get", get)
-    monkeypatch.setattr(LocalStore, "get_partial_values", get_partial_values)
+    monkeypatch.setattr(ConfinedStore, "_read", read)
     return keys
 
 

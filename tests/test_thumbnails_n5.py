@@ -13,6 +13,7 @@ import pytest
 import tensorstore as ts
 import zarr
 from PIL import Image
+from tornado.httpclient import HTTPClientError
 
 from fileglancer_ext.errors import BadRequest
 from fileglancer_ext.thumbnails import clear_thumbnail_cache, render_thumbnail
@@ -106,6 +107,12 @@ def test_a_damaged_n5_block_is_a_bad_request(tmp_path: Path) -> None:
 def fileglancer_config(tmp_path: Path) -> dict:
     lab = tmp_path / "lab"
     _write_n5(lab / "volume.n5", _gradient((3, 48, 48)), (3, 16, 16))
+    _write_n5(lab / "unknown-codec.n5", _gradient((8, 8)), (4, 4), write=False)
+    attributes = lab / "unknown-codec.n5" / "attributes.json"
+    doc = json.loads(attributes.read_text())
+    attributes.write_text(json.dumps({**doc, "compression": {"type": "no-such-codec"}}))
+    _write_n5(lab / "bad-block.n5", _gradient((8, 8)), (4, 4))
+    (lab / "bad-block.n5" / "0" / "0").write_bytes(b"not an n5 block")
     return {"roots": [f"lab={lab}"]}
 
 
@@ -116,3 +123,15 @@ async def test_the_thumbnail_route_draws_an_n5_dataset(jp_fetch) -> None:
     assert response.code == 200
     assert response.headers["Content-Type"] == "image/png"
     assert _pixels(response.body).shape == (48, 48, 3)
+
+
+@pytest.mark.parametrize("name", ["unknown-codec.n5", "bad-block.n5"])
+async def test_n5_thumbnail_errors_never_name_the_server_path(
+    jp_fetch, tmp_path: Path, name: str
+) -> None:
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("fileglancer", "api", "thumbnail", "lab", name)
+    assert caught.value.code == 400
+    message = json.loads(caught.value.response.body)["message"]
+    assert message.startswith(("cannot open the N5 dataset", "cannot decode chunk data"))
+    assert str(tmp_path) not in message

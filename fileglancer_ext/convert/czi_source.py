@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..confined_io import Within, open_file
 from ..errors import ConversionError, NotFound
 from .image_meta import ChannelInfo, ImageMetadata
 from .options import ConversionOptions
@@ -42,6 +43,7 @@ class CziSceneRef:
     def open_reader(self) -> _CziReader:
         from pylibCZIrw import czi as pyczi
 
+        _check_regular(Path(self.path))  # libCZI opens by name: never a FIFO
         return _CziReader(pyczi.CziReader(self.path), self)
 
 
@@ -92,11 +94,8 @@ def open_czi_source(path: Path, scene: int = 0) -> SourceImage:
     from pylibCZIrw import czi as pyczi
 
     path = Path(path)
-    if not path.is_file():
-        raise NotFound(f"no such file: {path}")
-    with path.open("rb") as handle:
-        if handle.read(10) != b"ZISRAWFILE":
-            raise ConversionError(f"{path.name} is not a CZI file")
+    if _check_regular(path) != b"ZISRAWFILE":
+        raise ConversionError(f"{path.name} is not a CZI file")
     try:
         with pyczi.open_czi(str(path)) as czi:
             pixel_types = set(czi.pixel_types.values())
@@ -109,7 +108,8 @@ def open_czi_source(path: Path, scene: int = 0) -> SourceImage:
     except ConversionError:
         raise
     except Exception as err:  # libCZI reports corrupt files with several exception types
-        raise ConversionError(f"{path.name} cannot be read as a CZI file: {err}") from err
+        reason = str(err).replace(str(path), path.name)  # libCZI names the file it opened
+        raise ConversionError(f"{path.name} cannot be read as a CZI file: {reason}") from err
     if len(pixel_types) != 1:
         raise ConversionError(f"{path.name} mixes pixel types {sorted(pixel_types)}")
     pixel_type = pixel_types.pop()
@@ -137,6 +137,18 @@ def open_czi_source(path: Path, scene: int = 0) -> SourceImage:
     )
     meta = _czi_metadata(metadata, axes, path.name, rgb)
     return SourceImage(ref, ref.sizes, np.dtype(ref.dtype), meta)
+
+
+def _check_regular(path: Path) -> bytes:
+    """The first 10 bytes of the regular file at `path` (`confined_io`: never a FIFO or a
+    device); NotFound / ConversionError naming the file, not the server's path."""
+    try:
+        with open_file(path, Within.folders(path)) as handle:
+            return handle.read(10)
+    except (FileNotFoundError, NotADirectoryError):
+        raise NotFound(f"no such file: {path.name}") from None
+    except OSError as err:
+        raise ConversionError(f"{path.name} cannot be read: {err.strerror}") from None
 
 
 def _czi_metadata(metadata: dict[str, Any], axes: str, name: str, rgb: bool) -> ImageMetadata:

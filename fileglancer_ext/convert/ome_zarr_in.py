@@ -1,14 +1,29 @@
-"""Reading an OME-Zarr image (NGFF 0.4 or 0.5) or a plain Zarr array as a conversion input."""
+"""Reading an OME-Zarr image (NGFF 0.4 or 0.5) or a plain Zarr array as a conversion input.
+
+Every file of the input is read through `confined_store.ConfinedStore` (`confined_io`),
+only from inside the input's own folder: a chunk or metadata document symlinked out of it,
+or a FIFO named like one, stops the conversion with a `ConversionError` naming the file,
+so nothing from outside is ever copied into the output.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from ..confined_io import ANYWHERE, Refused, Within, read_bounded
+from ..confined_store import open_confined, open_confined_array
 from ..errors import ConversionError, NotFound
 from .image_meta import ChannelInfo, ImageMetadata
 from .ome_zarr_out import OME_XML_PATH
+from .plan import RegionReader, _ZarrReader
+
+MAX_OME_XML_BYTES = 50 * 2**20
 
 
 @dataclass
@@ -24,6 +39,7 @@ class ZarrInput:
     level_scales: list[tuple[float, ...]] = field(default_factory=list)
     omero: dict[str, Any] | None = None
     attributes: dict[str, Any] = field(default_factory=dict)  # a plain array's own
+    within: Within = ANYWHERE  # where its files may be read from
 
     def level_path(self, index: int) -> Path:
         if not 0 <= index < len(self.level_paths):
@@ -33,26 +49,63 @@ class ZarrInput:
         return self.path / self.level_paths[index] if self.level_paths[index] else self.path
 
     def open_level(self, index: int) -> Any:
-        import zarr
+        path = self.level_path(index)
+        with _refusals_as_conversion_errors():
+            return open_confined_array(path, self.within)
 
-        return zarr.open_array(self.level_path(index), mode="r")
+    def level_ref(self, index: int) -> ConfinedZarrRef:
+        """A picklable reference to level `index` for conversion tasks, confined like this."""
+        return ConfinedZarrRef(str(self.level_path(index)), self.within)
 
 
-def open_zarr_input(path: Path) -> ZarrInput:
+@dataclass(frozen=True)
+class ConfinedZarrRef:
+    """A Zarr array that conversion tasks read (only) through a `ConfinedStore`."""
+
+    path: str
+    within: Within
+
+    def open_reader(self) -> RegionReader:
+        with _refusals_as_conversion_errors():
+            return _ConfinedReader(open_confined_array(self.path, self.within))
+
+
+class _ConfinedReader(_ZarrReader):
+    def read(self, region: tuple[slice, ...]) -> np.ndarray:
+        with _refusals_as_conversion_errors():
+            return super().read(region)
+
+
+@contextmanager
+def _refusals_as_conversion_errors() -> Iterator[None]:
+    try:
+        yield
+    except Refused as err:  # a FIFO, or a symlink out of the input: nothing copied
+        raise ConversionError(f"{err.strerror}; the conversion stopped") from None
+
+
+def open_zarr_input(path: Path, within: Within | None = None) -> ZarrInput:
     """Open a Zarr group with OME multiscales, or a plain Zarr array.
 
+    Its files are read only inside `within` (default: the input's own folder).
     Raises NotFound for a missing path and ConversionError for anything else (a group
-    without multiscales, unreadable metadata).
+    without multiscales, unreadable metadata, a file that is a FIFO or leads outside).
     """
     import zarr
 
     path = Path(path)
     if not path.exists():
-        raise NotFound(f"no such file or folder: {path}")
+        raise NotFound(f"no such file or folder: {path.name}")
+    within = within if within is not None else Within.folders(path)
     try:
-        node = zarr.open(path, mode="r")
+        with _refusals_as_conversion_errors():
+            node = open_confined(path, within)
+    except ConversionError:
+        raise
     except Exception as err:  # zarr raises several types for "not a zarr store"
-        raise ConversionError(f"{path.name} is not a Zarr array or group: {err}") from err
+        reason = str(err).replace(str(path), path.name)
+        raise ConversionError(f"{path.name} is not a Zarr array or group: {reason}") from err
+
     zarr_format = node.metadata.zarr_format
     attrs = node.attrs.asdict()
     if isinstance(node, zarr.Array):
@@ -65,6 +118,7 @@ def open_zarr_input(path: Path) -> ZarrInput:
             [""],
             [(1.0,) * node.ndim],
             attributes=attrs,
+            within=within,
         )
     ome = attrs.get("ome", attrs)
     multiscales = ome.get("multiscales")
@@ -84,12 +138,28 @@ def open_zarr_input(path: Path) -> ZarrInput:
         units={a["name"]: a["unit"] for a in axes_meta if isinstance(a, dict) and a.get("unit")},
         channels=_channels(ome.get("omero")),
     )
-    xml = path / OME_XML_PATH
-    if xml.is_file():
-        meta.ome_xml = xml.read_text(encoding="utf-8")
+    meta.ome_xml = _ome_xml(path / OME_XML_PATH, within)
     return ZarrInput(
-        path, zarr_format, True, meta, [d["path"] for d in datasets], scales, ome.get("omero")
+        path,
+        zarr_format,
+        True,
+        meta,
+        [d["path"] for d in datasets],
+        scales,
+        ome.get("omero"),
+        within=within,
     )
+
+
+def _ome_xml(path: Path, within: Within) -> str | None:
+    """The bioformats2raw OME-XML kept next to the image, or None when there is none."""
+    try:
+        return read_bounded(path, within, limit=MAX_OME_XML_BYTES).decode("utf-8")
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+    except (OSError, ValueError) as err:  # Refused, TooLarge, not UTF-8
+        reason = getattr(err, "strerror", None) or err
+        raise ConversionError(f"cannot read {OME_XML_PATH}: {reason}") from None
 
 
 def _scale_of(dataset: dict[str, Any], ndim: int) -> tuple[float, ...]:

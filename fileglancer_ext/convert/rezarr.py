@@ -1,5 +1,8 @@
 """Zarr -> Zarr: recompress (codec, level, chunks, shards), Zarr v2 -> v3 (OME-NGFF 0.4 ->
-0.5) and back, and one resolution level extracted as an OME-Zarr of its own."""
+0.5) and back, and one resolution level extracted as an OME-Zarr of its own.
+
+The source is read only through `ome_zarr_in` (confined to its own folder): a chunk
+symlinked out of it, or a FIFO, stops the conversion instead of being copied."""
 
 from __future__ import annotations
 
@@ -60,7 +63,7 @@ def rewrite_zarr(
             path = root / image.level_paths[index] if image.is_ome else root
             target, unit = _create_like(path, array, image, options)
             tasks = region_tasks(
-                ZarrArrayRef(str(image.level_path(index))),
+                image.level_ref(index),
                 target,
                 tuple(array.shape),
                 unit,
@@ -143,7 +146,6 @@ def extract_level(
     image = open_zarr_input(source)
     if not image.is_ome:
         raise ConversionError(f"{Path(source).name} is not an OME-Zarr image")
-    path = image.level_path(options.level)
     array = image.open_level(options.level)
     scale = image.level_scales[options.level]
     meta = replace(
@@ -152,7 +154,7 @@ def extract_level(
         name=f"{image.metadata.name} (level {options.level})",
     )
     source_image = SourceImage(
-        ZarrArrayRef(str(path)), tuple(array.shape), np.dtype(array.dtype), meta
+        image.level_ref(options.level), tuple(array.shape), np.dtype(array.dtype), meta
     )
     if options.levels is None:
         options = replace(options, levels=1)

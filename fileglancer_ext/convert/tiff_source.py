@@ -1,7 +1,10 @@
 """TIFF, BigTIFF and OME-TIFF as a conversion source, read region by region.
 
 tifffile does the reading, through its Zarr interface (`TiffPageSeries.aszarr`), which
-decodes only the strips or tiles a region touches; an image is never read whole.
+decodes only the strips or tiles a region touches; an image is never read whole. The file
+is opened by `confined_io` (a regular file only: a FIFO never blocks a worker) and tifffile
+reads that descriptor alone: a multi-file OME-TIFF converts as the named file, since the
+other files its OME-XML names would be opened unchecked, wherever they are.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
+from ..confined_io import Within, open_file
 from ..errors import ConversionError, NotFound
+from ..formats.detect import tiff_from_handle
 from .image_meta import ChannelInfo, ImageMetadata, metadata_from_ome_xml, ngff_unit
 from .source import AxisMapping, SourceImage, file_stamp, map_axes
 
@@ -33,10 +38,9 @@ class TiffSeriesRef:
     stamp: tuple[int, int] = (0, 0)  # file_stamp(path): a replaced file is a new ref
 
     def open_reader(self) -> _TiffReader:
-        import tifffile
         import zarr
 
-        tif = tifffile.TiffFile(self.path)
+        tif = tiff_from_handle(_open_regular(Path(self.path)), os.path.basename(self.path))
         store = tif.series[self.series].aszarr(level=self.level)
         return _TiffReader(tif, zarr.open_array(store, mode="r"), self.mapping)
 
@@ -68,10 +72,9 @@ def open_tiff_source(path: Path, series: int = 0) -> SourceImage:
     import tifffile
 
     path = Path(path)
-    if not path.is_file():
-        raise NotFound(f"no such file: {path}")
+    handle = _open_regular(path)
     try:
-        with _tifffile_errors() as errors, tifffile.TiffFile(path) as tif:
+        with handle, _tifffile_errors() as errors, tiff_from_handle(handle, path.name) as tif:
             if series >= len(tif.series):
                 raise ConversionError(
                     f"{path.name} has {len(tif.series)} series; there is no series {series}"
@@ -93,6 +96,17 @@ def open_tiff_source(path: Path, series: int = 0) -> SourceImage:
     ome_shape = tuple(by_axis[a] for a in mapping.target_axes)
     ref = TiffSeriesRef(str(path), series, 0, mapping, file_stamp(str(path)))
     return SourceImage(ref, ome_shape, dtype, metadata)
+
+
+def _open_regular(path: Path) -> BinaryIO:
+    """The regular file at `path`, open (`confined_io`: never a FIFO or a device); NotFound
+    or ConversionError naming the file, never the server's path."""
+    try:
+        return open_file(path, Within.folders(path))
+    except (FileNotFoundError, NotADirectoryError):
+        raise NotFound(f"no such file: {path.name}") from None
+    except OSError as err:  # a folder, a FIFO or device, no permission
+        raise ConversionError(f"{path.name} cannot be read: {err.strerror}") from None
 
 
 @contextmanager

@@ -16,7 +16,9 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+from ..confined_io import ANYWHERE, TooLarge, Within, open_file, read_bounded
 
 KINDS = (
     "directory",
@@ -75,18 +77,22 @@ class KindInfo:
         }
 
 
-def detect_kind(path: Path, *, is_dir: bool, confirm: bool = False) -> KindInfo:
+def detect_kind(
+    path: Path, *, is_dir: bool, confirm: bool = False, within: Within = ANYWHERE
+) -> KindInfo:
     """The kind of the entry at `path`; never raises.
 
     `is_dir` comes from the caller's scandir entry, saving a stat. Directories are told
     apart by their metadata files; files by their suffix. `confirm=True` (the one entry a
     user selected) also checks content: a TIFF's magic bytes and OME-XML, and whether a
     directory can be entered at all. Symlinks are followed: check that an entry stays
-    inside its root (`RootRegistry.is_inside`) before asking for its kind.
+    inside its root (`RootRegistry.is_inside`) before asking for its kind. The files read
+    must be regular files inside `within` (`confined_io`): a FIFO named like metadata, or
+    a metadata file symlinked out of the roots, is a problem, never read.
     """
     if is_dir:
-        return _detect_directory(os.fspath(path), confirm=confirm)
-    return _detect_file(os.fspath(path), confirm=confirm)
+        return _detect_directory(os.fspath(path), confirm=confirm, within=within)
+    return _detect_file(os.fspath(path), confirm=confirm, within=within)
 
 
 # --- directories ----------------------------------------------------------------------------
@@ -115,13 +121,13 @@ class _Metadata:
             self.problem = f"malformed {self.name}: not a JSON object"
 
 
-def _detect_directory(dirpath: str, *, confirm: bool) -> KindInfo:
+def _detect_directory(dirpath: str, *, confirm: bool, within: Within) -> KindInfo:
     # os.access(F_OK) answers "is it there" without raising, the cheapest probe for the
     # common case of a plain folder (five misses, no exception objects).
     for name, classify in _DIRECTORY_PROBES:
         meta_path = os.path.join(dirpath, name)
         if os.access(meta_path, os.F_OK):
-            meta = _read_metadata(meta_path, name)
+            meta = _read_metadata(meta_path, name, within)
             if meta is not None:
                 return classify(meta)
     if confirm and not os.access(dirpath, os.R_OK | os.X_OK):
@@ -130,27 +136,19 @@ def _detect_directory(dirpath: str, *, confirm: bool) -> KindInfo:
     return KindInfo("directory")
 
 
-def _read_metadata(meta_path: str, name: str) -> _Metadata | None:
+def _read_metadata(meta_path: str, name: str, within: Within) -> _Metadata | None:
     """Read one metadata file, bounded; None when it is not a readable regular file after all."""
-    too_large = f"metadata too large: {name} is over {MAX_METADATA_BYTES // 2**20} MiB"
     try:
-        with open(meta_path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > MAX_METADATA_BYTES:
-                return _Metadata(name, None, too_large)
-            # Ask for the size (plus one byte, in case it grew), not the limit: read(n)
-            # allocates n bytes up front, and 4 MiB per entry would ruin a listing.
-            raw = handle.read(size + 1)
-            if len(raw) > size:  # it did grow: read on, still bounded
-                raw += handle.read(MAX_METADATA_BYTES + 1 - len(raw))
+        raw = read_bounded(meta_path, within, limit=MAX_METADATA_BYTES)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None  # removed meanwhile, or a folder that happens to bear the name
+    except TooLarge:
+        too_large = f"metadata too large: {name} is over {MAX_METADATA_BYTES // 2**20} MiB"
+        return _Metadata(name, None, too_large)
     except PermissionError:
         return _Metadata(name, None, f"cannot read {name}: permission denied")
-    except OSError as err:
+    except OSError as err:  # confined_io.Refused too: a FIFO, or a symlink out of the roots
         return _Metadata(name, None, f"cannot read {name}: {err.strerror or _short(err)}")
-    if len(raw) > MAX_METADATA_BYTES:
-        return _Metadata(name, None, too_large)
     return _Metadata(name, raw, None)
 
 
@@ -245,7 +243,7 @@ def _version(value: Any) -> str | None:
 # --- files ----------------------------------------------------------------------------------
 
 
-def _detect_file(filepath: str, *, confirm: bool) -> KindInfo:
+def _detect_file(filepath: str, *, confirm: bool, within: Within) -> KindInfo:
     name = os.path.basename(filepath).lower()
     if name.endswith(OME_TIFF_SUFFIXES):
         kind = "ome-tiff"
@@ -255,7 +253,7 @@ def _detect_file(filepath: str, *, confirm: bool) -> KindInfo:
         return KindInfo("file")
     if not confirm:
         return KindInfo(kind)
-    return _confirm_tiff(filepath, kind, suffix=_matching_suffix(name))
+    return _confirm_tiff(filepath, kind, suffix=_matching_suffix(name), within=within)
 
 
 def _matching_suffix(name: str) -> str:
@@ -265,17 +263,26 @@ def _matching_suffix(name: str) -> str:
     return os.path.splitext(name)[1]
 
 
-def _confirm_tiff(filepath: str, kind: str, *, suffix: str) -> KindInfo:
+def _confirm_tiff(filepath: str, kind: str, *, suffix: str, within: Within) -> KindInfo:
     """Check the magic bytes, then ask tifffile (header and first IFD only) about OME-XML."""
     try:
-        with open(filepath, "rb") as handle:
-            magic = handle.read(4)
+        handle = open_file(filepath, within)
+    except OSError as err:
+        return KindInfo(kind, problem=f"cannot read this file: {err.strerror or _short(err)}")
+    with handle:
+        return _confirm_open_tiff(handle, os.path.basename(filepath), kind, suffix)
+
+
+def _confirm_open_tiff(handle: BinaryIO, name: str, kind: str, suffix: str) -> KindInfo:
+    try:
+        magic = handle.read(4)
     except OSError as err:
         return KindInfo(kind, problem=f"cannot read this file: {err.strerror or _short(err)}")
     if magic not in TIFF_MAGICS:
         return KindInfo("file", problem=f"named {suffix} but not a TIFF file")
     try:
-        is_ome = _first_page_is_ome(filepath)
+        handle.seek(0)
+        is_ome = _first_page_is_ome(handle, name)
     except struct.error:  # tifffile unpacking a header or IFD that the file cuts off
         return KindInfo(kind, problem="damaged TIFF file: truncated")
     except Exception as err:  # tifffile raises many types on corrupt files; never fail a listing
@@ -287,15 +294,22 @@ def _confirm_tiff(filepath: str, kind: str, *, suffix: str) -> KindInfo:
     return KindInfo("tiff")
 
 
-def _first_page_is_ome(filepath: str) -> bool:
+def tiff_from_handle(handle: BinaryIO, name: str) -> Any:
+    """A `tifffile.TiffFile` that reads the file open as `handle` (see `confined_io`) and no
+    other: a multi-file OME-TIFF is read as this file alone, since its other files would
+    be opened by name, unchecked. `name` (a base name) is how tifffile names it."""
+    import tifffile
+
+    return tifffile.TiffFile(handle, name=name, _multifile=False)
+
+
+def _first_page_is_ome(handle: BinaryIO, name: str) -> bool:
     """Whether the first page holds OME-XML; ValueError when the file is cut short.
 
     tifffile reads only the header and the first IFD here (plus the offset of the next one);
     it logs, rather than raises, some damage further on, which is not ours to judge.
     """
-    import tifffile  # only a confirmed, selected TIFF needs it
-
-    with tifffile.TiffFile(filepath) as tif:
+    with tiff_from_handle(handle, name) as tif:
         if not tif.pages:
             raise ValueError("no image in the file")
         page = tif.pages.first

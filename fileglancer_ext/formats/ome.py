@@ -280,7 +280,7 @@ def _bioformats2raw(reader: MetadataReader, path: Path, attrs: dict[str, Any]) -
         try:
             found = [p.name for p in path.iterdir() if p.is_dir() and p.name.isdigit()]
         except OSError as err:
-            reader.problem(path, f"cannot list the series: {short(err)}")
+            reader.problem(path, f"cannot list the series: {err.strerror or short(err)}")
             found = []
         series = sorted(found, key=int)
     xml_path = ome_dir / "METADATA.ome.xml"

@@ -45,6 +45,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..confined_io import ANYWHERE, Within
 from ..errors import BadRequest, NotFound
 from .detect import detect_kind
 from .n5 import children_page, n5_summary
@@ -59,9 +60,15 @@ MEMBER_LIMIT = 200
 
 
 def summarize(
-    path: Path, *, member_limit: int = MEMBER_LIMIT, member_offset: int = 0
+    path: Path,
+    *,
+    member_limit: int = MEMBER_LIMIT,
+    member_offset: int = 0,
+    within: Within = ANYWHERE,
 ) -> dict[str, Any]:
     """The metadata summary of `path` (see the module docstring for its shape).
+
+    Every file is read with `confined_io`: a regular file inside `within`, else a problem.
 
     `member_limit` bounds the group members (and N5 children) listed with their metadata,
     from `member_offset` on (`group_members` pages through them alone); `members_total`
@@ -72,8 +79,8 @@ def summarize(
         raise NotFound(f"{path.name or path} does not exist")
     is_dir = path.is_dir()
     # One selected file: worth checking a TIFF's magic bytes and OME-XML.
-    info = detect_kind(path, is_dir=is_dir, confirm=not is_dir)
-    reader = MetadataReader(path)
+    info = detect_kind(path, is_dir=is_dir, confirm=not is_dir, within=within)
+    reader = MetadataReader(path, within)
     result: dict[str, Any] = {
         "kind": info.kind,
         "zarr_format": info.zarr_format,
@@ -108,7 +115,9 @@ def summarize(
     return result
 
 
-def group_members(path: Path, *, offset: int = 0, limit: int = MEMBER_LIMIT) -> dict[str, Any]:
+def group_members(
+    path: Path, *, offset: int = 0, limit: int = MEMBER_LIMIT, within: Within = ANYWHERE
+) -> dict[str, Any]:
     """One page of the members of the Zarr group (OME-Zarr included) or the children of the
     N5 group at `path`, in name order: `members`, `members_total`, `members_offset`,
     `members_truncated` (more follow), `consolidated`, plus `kind` and `problems`.
@@ -118,8 +127,8 @@ def group_members(path: Path, *, offset: int = 0, limit: int = MEMBER_LIMIT) -> 
     path = Path(path)
     if not path.exists():
         raise NotFound(f"{path.name or path} does not exist")
-    info = detect_kind(path, is_dir=path.is_dir())
-    reader = MetadataReader(path)
+    info = detect_kind(path, is_dir=path.is_dir(), within=within)
+    reader = MetadataReader(path, within)
     if info.kind == "zarr-group" or info.kind in _OME_KINDS:
         page = _group(reader, path, info.zarr_format, limit, offset)
     elif info.kind == "n5-group":

@@ -32,9 +32,10 @@ import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from .detect import TIFF_MAGICS
+from ..confined_io import open_file
+from .detect import TIFF_MAGICS, tiff_from_handle
 from .ome import ome_xml_summary
 from .zarr_meta import MetadataReader, short
 
@@ -51,11 +52,20 @@ _DIM_NAMES = {"T": "t", "C": "c", "Z": "z", "Y": "y", "X": "x", "S": "s", "I": "
 
 def tiff_summary(reader: MetadataReader, path: Path) -> dict[str, Any] | None:
     """The `tiff` section for the file at `path` (module docstring), or None with a problem."""
-    import tifffile
-
     try:
-        with open(path, "rb") as handle:
-            magic = handle.read(4)
+        handle = open_file(path, reader.within)
+    except OSError as err:  # confined_io.Refused too: a FIFO, or a symlink out
+        reader.problem(path, f"cannot read this file: {err.strerror or short(err)}")
+        return None
+    with handle:
+        return _summarize_handle(reader, path, handle)
+
+
+def _summarize_handle(reader: MetadataReader, path: Path, handle: BinaryIO) -> dict | None:
+    """`tiff_summary` of the file open as `handle`: tifffile reads that file, nothing else."""
+    try:
+        magic = handle.read(4)
+        handle.seek(0)
     except OSError as err:
         reader.problem(path, f"cannot read this file: {err.strerror or short(err)}")
         return None
@@ -63,7 +73,7 @@ def tiff_summary(reader: MetadataReader, path: Path) -> dict[str, Any] | None:
         reader.problem(path, "not a TIFF file (its first bytes are not a TIFF header)")
         return None
     try:
-        with _logged_errors() as errors, tifffile.TiffFile(path) as tif:
+        with _logged_errors() as errors, tiff_from_handle(handle, path.name) as tif:
             summary = summarize_open_tiff(reader, tif, path)
     except (struct.error, EOFError):  # a header or IFD that the file cuts off
         reader.problem(path, "damaged TIFF file: truncated")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from jsonschema.exceptions import ValidationError
 from referencing.exceptions import Unresolvable
 
+from ..confined_io import ANYWHERE, TooLarge, Within, read_bounded
 from ..errors import BadRequest, NotFound
 from .detect import MAX_METADATA_BYTES
 from .ngff_schemas import NGFF_VERSIONS, UnknownSchema, get_validator, load_schemas
@@ -106,8 +108,11 @@ def validate_dataset(
     metadata_only: bool = False,
     schema: str | None = None,
     version: str | None = None,
+    within: Within = ANYWHERE,
 ) -> ValidationReport:
     """Validate the OME-NGFF group at `path` and return the report.
+
+    Metadata files are read with `confined_io`: regular files inside `within` only.
 
     `metadata_only=True` skips the structural checks (levels, labels, wells, a plate's
     layout) and validates the group's own metadata against the schema only. `schema` names the
@@ -119,8 +124,18 @@ def validate_dataset(
     """
     path = Path(path)
     if not path.exists():
-        raise NotFound(f"no such file or folder: {path}")
+        raise NotFound(f"no such file or folder: {path.name}")
     _check_overrides(schema, version)
+    token = _WITHIN.set(within)
+    try:
+        return _validate(path, metadata_only, schema, version)
+    finally:
+        _WITHIN.reset(token)
+
+
+def _validate(
+    path: Path, metadata_only: bool, schema: str | None, version: str | None
+) -> ValidationReport:
     report = ValidationReport()
     group = _read_group(path, report)
     # Without OME metadata there is nothing to validate, unless a schema is named: then
@@ -200,13 +215,18 @@ class Group:
     has_ome: bool = True
 
 
+# Where the validation under way may read (`validate_dataset`'s `within`): one call's
+# setting, seen by the file reads deep in the checks without passing it through each.
+_WITHIN: ContextVar[Within] = ContextVar("validate_within", default=ANYWHERE)
+
+
 def read_json(path: Path) -> tuple[Any, str | None]:
     """(document, None) for a readable JSON file; (None, reason) otherwise. Never raises."""
     try:
-        size = path.stat().st_size
-        if size > MAX_METADATA_BYTES:
-            return None, f"{path.name} is too large for a metadata file ({size} bytes)"
-        raw = path.read_bytes()
+        raw = read_bounded(path, _WITHIN.get(), limit=MAX_METADATA_BYTES)
+    except TooLarge as err:
+        size = err.size if err.size is not None else f"over {err.limit}"
+        return None, f"{path.name} is too large for a metadata file ({size} bytes)"
     except FileNotFoundError:
         return None, f"{path.name} does not exist"
     except IsADirectoryError:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..confined_io import ANYWHERE, TooLarge, Within, read_bounded
 from .detect import MAX_METADATA_BYTES, detect_kind
 
 # Names probed, in order, to tell a member's kind without listing its folder.
@@ -32,10 +33,12 @@ class MetadataReader:
     `raw` maps a file's path relative to `root` (POSIX style) to its parsed JSON, or None
     when it could not be parsed; `problems` is a list of `{"file", "message"}` without
     duplicates, where "file" is relative to `root` ("." for the summarized folder itself).
+    Files are opened with `confined_io`: regular files inside `within` only.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, within: Within = ANYWHERE) -> None:
         self.root = root
+        self.within = within
         self.raw: dict[str, Any] = {}
         self.problems: list[dict[str, Any]] = []
 
@@ -54,24 +57,16 @@ class MetadataReader:
         """The file's bytes, or None (silently) when it is missing, or None with a problem."""
         name = self.rel(path)
         try:
-            with open(path, "rb") as handle:
-                size = os.fstat(handle.fileno()).st_size
-                if size > limit:
-                    self.problem(path, f"{name} is too large ({size} bytes, limit {limit})")
-                    return None
-                raw = handle.read(limit + 1)
+            return read_bounded(path, self.within, limit=limit)
         except (FileNotFoundError, NotADirectoryError):
             return None
         except IsADirectoryError:
             self.problem(path, f"{name} is a folder, not a file")
-            return None
-        except OSError as err:
+        except TooLarge as err:
+            self.problem(path, f"{name} is {err}")
+        except OSError as err:  # confined_io.Refused too: a FIFO, or a symlink out
             self.problem(path, f"cannot read {name}: {err.strerror or short(err)}")
-            return None
-        if len(raw) > limit:  # grew while we read it
-            self.problem(path, f"{name} is too large (over {limit} bytes)")
-            return None
-        return raw
+        return None
 
     def read_json(self, path: Path, *, keep_raw: bool = True, required: bool = False) -> Any:
         """Parsed JSON of `path`, or None when missing/unreadable/malformed (with a problem).
@@ -388,7 +383,7 @@ def listed_members(reader: MetadataReader, path: Path, limit: int, offset: int =
     names = member_folders(reader, path, (_V3_META, _V2_ARRAY, _V2_GROUP))
     members = []
     for name in names[offset : offset + limit]:
-        info = detect_kind(path / name, is_dir=True)
+        info = detect_kind(path / name, is_dir=True, within=reader.within)
         array = (
             read_array(reader, path / name, keep_raw=False) if info.kind == "zarr-array" else None
         )

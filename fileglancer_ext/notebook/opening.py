@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..confined_io import open_file
 from ..errors import BadRequest, NotFound
 from ..formats.detect import OME_TIFF_SUFFIXES, TIFF_SUFFIXES, detect_kind
 from ..formats.ome import _axes as ome_axes
@@ -80,12 +81,20 @@ def _open_path(path: Path, level: int) -> _Opened:
         raise NotFound(f"{path} does not exist")
     info = detect_kind(path, is_dir=path.is_dir(), confirm=True)
     if info.kind in ("tiff", "ome-tiff"):
+        try:  # a regular file only (`confined_io`): tifffile never waits on a FIFO
+            open_file(path).close()
+        except OSError as err:
+            raise BadRequest(f"{path.name} cannot be read: {err.strerror}") from None
+        # By name, so that a multi-file OME-TIFF finds its other files (the user's own).
         return _open_tiff(path, level)
     if info.kind in ("n5-array", "n5-group"):
         return _open_n5({"driver": "file", "path": os.fspath(path)}, level)
     if info.kind in ("file", "directory"):
         raise BadRequest(f"{path.name} is not a dataset ({info.problem or info.kind})")
-    return _open_zarr(os.fspath(path), level)
+    from ..confined_store import ConfinedStore
+
+    # Read through confined_io (anywhere: the user's own rights): a FIFO chunk raises.
+    return _open_zarr(ConfinedStore(path), level)
 
 
 def _open_url(url: str, level: int) -> _Opened:

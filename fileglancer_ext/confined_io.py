@@ -1,0 +1,193 @@
+"""Reading files inside a dataset without leaving its shared folder, and without blocking.
+
+`RootRegistry.resolve` confines the path a user names; the files a reader then opens
+inside that dataset (metadata documents, chunks, TIFF and CZI files) go through
+`open_regular`, so that a symlink planted inside a dataset cannot make the server read,
+and then show, draw, count or copy, a file outside the shared folders, and so that a FIFO,
+socket or device named like metadata or a chunk never blocks a thread.
+
+How, on Linux: the path is opened with O_PATH, which follows symlinks but opens nothing
+(no FIFO rendezvous, no device driver); that descriptor must be a regular file (fstat) whose
+real location (its /proc/self/fd link) lies inside the allowed folders (`Within`). Only then
+is that same inode opened for reading, through /proc/self/fd/N. Check and use are on one
+descriptor: renaming a file or swapping a symlink in between cannot redirect the read.
+Elsewhere the file is opened non-blocking and the same checks are made on the open
+descriptor (its path from F_GETPATH, else realpath confirmed by device and inode).
+
+A `Within` of None bases (`ANYWHERE`) still refuses FIFOs and devices but follows symlinks
+anywhere: for the CLI and the notebook API, which read with the user's own rights.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import json
+import os
+import stat
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
+_O_PATH = getattr(os, "O_PATH", 0)
+_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
+
+
+@dataclass(frozen=True)
+class Within:
+    """The folders (real paths) that reads may lead into; `bases` None: anywhere.
+
+    Picklable and hashable: conversion tasks carry it to their worker processes.
+    """
+
+    bases: tuple[str, ...] | None
+
+    @classmethod
+    def folders(cls, *paths: str | os.PathLike[str]) -> Within:
+        """Reads confined to these folders (resolved here)."""
+        return cls(tuple(os.path.realpath(path) for path in paths))
+
+    def admits(self, real: str) -> bool:
+        """Whether the real path `real` lies in (or is) one of the bases."""
+        if self.bases is None:
+            return True
+        for base in self.bases:
+            if real == base or real.startswith(base.rstrip("/") + "/"):
+                return True
+        return False
+
+
+ANYWHERE = Within(None)
+
+
+class Refused(OSError):
+    """A file a reader must not open: not a regular file, or outside the allowed folders.
+
+    An OSError, so that readers that already turn OSErrors into problems (`strerror`)
+    report it; it never carries the server's path.
+    """
+
+
+class NotRegularFile(Refused):
+    def __init__(self, mode: int) -> None:
+        super().__init__(errno.EINVAL, f"it is {_type_name(mode)}, not a regular file")
+
+
+class LeavesFolders(Refused):
+    def __init__(self) -> None:
+        super().__init__(errno.EXDEV, "it is a symbolic link that leads outside the shared folders")
+
+
+class TooLarge(ValueError):
+    """A file over a reader's size limit; `size` its size (None: it grew while read)."""
+
+    def __init__(self, size: int | None, limit: int) -> None:
+        shown = f"{size} bytes" if size is not None else f"over {limit} bytes"
+        super().__init__(f"too large ({shown}, limit {limit})")
+        self.size, self.limit = size, limit
+
+
+def open_regular(path: str | os.PathLike[str], within: Within = ANYWHERE) -> int:
+    """A read-only descriptor of the regular file at `path`, inside `within`.
+
+    Never blocks on a FIFO. Raises what `os.open` raises (FileNotFoundError,
+    PermissionError, ...), IsADirectoryError for a folder, `NotRegularFile` for a FIFO,
+    socket or device, and `LeavesFolders` when the file (after all symlinks) lies outside
+    `within`. The caller closes the descriptor.
+    """
+    if _O_PATH and _PROC_FD:
+        handle = os.open(path, _O_PATH | getattr(os, "O_CLOEXEC", 0))
+        try:
+            _check(handle, os.fstat(handle), within, path)
+            return os.open(f"/proc/self/fd/{handle}", _READ_FLAGS)
+        finally:
+            os.close(handle)
+    fd = os.open(path, _READ_FLAGS)
+    try:
+        _check(fd, os.fstat(fd), within, path)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def open_file(path: str | os.PathLike[str], within: Within = ANYWHERE) -> io.BufferedReader:
+    """`open_regular` as a binary file object (e.g. for tifffile), closed by the caller."""
+    return os.fdopen(open_regular(path, within), "rb")
+
+
+def read_bounded(path: str | os.PathLike[str], within: Within = ANYWHERE, *, limit: int) -> bytes:
+    """The whole file, at most `limit` bytes; `TooLarge` beyond, else as `open_regular`."""
+    return read_bounded_stat(path, within, limit=limit)[0]
+
+
+def read_bounded_stat(
+    path: str | os.PathLike[str], within: Within = ANYWHERE, *, limit: int
+) -> tuple[bytes, os.stat_result]:
+    """`read_bounded`, plus the stat of the file read (e.g. its mtime for a cache key)."""
+    with open_file(path, within) as handle:
+        st = os.fstat(handle.fileno())
+        if st.st_size > limit:
+            raise TooLarge(st.st_size, limit)
+        # Ask for the size (plus one byte, in case it grew), not the limit: a read of n
+        # allocates n bytes up front, and listings read thousands of small documents.
+        raw = handle.read(st.st_size + 1)
+        if len(raw) > st.st_size:  # it grew: read on, still bounded
+            raw += handle.read(limit + 1 - len(raw))
+    if len(raw) > limit:
+        raise TooLarge(None, limit)
+    return raw, st
+
+
+def read_json(path: str | os.PathLike[str], within: Within = ANYWHERE, *, limit: int) -> Any:
+    """The parsed JSON document at `path`, read with `read_bounded`.
+
+    Raises as `read_bounded`, and ValueError / RecursionError for malformed JSON.
+    """
+    return json.loads(read_bounded(path, within, limit=limit))
+
+
+# --- checks on an open descriptor -------------------------------------------------------------
+
+
+def _check(fd: int, st: os.stat_result, within: Within, path: str | os.PathLike[str]) -> None:
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "it is a folder, not a file")
+    if not stat.S_ISREG(st.st_mode):
+        raise NotRegularFile(st.st_mode)
+    if within.bases is not None and not within.admits(_real_path(fd, st, path)):
+        raise LeavesFolders()
+
+
+def _real_path(fd: int, st: os.stat_result, path: str | os.PathLike[str]) -> str:
+    """Where the file open as `fd` really is; "" when that cannot be told for sure."""
+    if _PROC_FD:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    getpath = getattr(fcntl, "F_GETPATH", None)
+    if getpath is not None:  # macOS
+        raw = fcntl.fcntl(fd, getpath, b"\0" * 1024)
+        return os.fsdecode(raw.split(b"\0", 1)[0])
+    real = os.path.realpath(path)
+    try:
+        now = os.stat(real)
+    except OSError:
+        return ""
+    return real if (now.st_dev, now.st_ino) == (st.st_dev, st.st_ino) else ""
+
+
+def _type_name(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
+
+
+_PROC_FD = sys.platform.startswith("linux") and os.path.isdir("/proc/self/fd")
