@@ -227,17 +227,13 @@ def stuck_reader(share_tree) -> Iterator[threading.Event]:
     thread.join()
 
 
-@pytest.mark.xfail(
-    reason="the S3 walk's folder listing runs detect_kind, which opens a subfolder's "
-    "metadata file blocking (issue 13 point 4, detection half, fixed in formats/detect.py)",
-    strict=False,
-)
 async def test_a_fifo_named_like_metadata_does_not_block_an_s3_listing(
     share_tree, stuck_reader, http_server_client, jp_base_url, token
 ):
     os.mkfifo(share_tree["data"] / "sub" / "zarr.json")
     listed = await s3_fetch(http_server_client, jp_base_url, token)
-    assert listed.code == 200 and b"<Prefix>sub/</Prefix>" in listed.body
+    assert listed.code == 200 and b"<Key>sub/inner.txt</Key>" in listed.body
+    assert b"sub/zarr.json" not in listed.body
     assert not stuck_reader.is_set(), "the server waited for a writer of the FIFO"
 
 
