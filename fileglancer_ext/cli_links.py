@@ -172,7 +172,7 @@ def _list(args: argparse.Namespace, store: ShareLinkStore) -> int:
 
 def _create(args: argparse.Namespace, store: ShareLinkStore) -> int:
     from .errors import BadRequest, NotFound
-    from .links.store import check_expires_in, check_label
+    from .links.store import check_expires_in, check_label, check_shared_path
 
     target = Path(os.path.realpath(args.path))
     if not target.exists():
@@ -188,6 +188,7 @@ def _create(args: argparse.Namespace, store: ShareLinkStore) -> int:
     if not target.is_relative_to(root_path):
         raise BadRequest(f"{args.path} is not inside the root {root_path}.")
     rel_path = target.relative_to(root_path).as_posix()
+    check_shared_path(str(target))
     link = store.create(
         args.owner,
         name,

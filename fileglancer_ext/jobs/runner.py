@@ -272,4 +272,6 @@ def _shown(message: str, request: JobRequest) -> str:
     }
     for real in sorted(names, key=len, reverse=True):
         message = message.replace(real, names[real])
-    return message
+    # A name inside the source that is not UTF-8 (a surrogate escape) as \xNN: the store
+    # and JSON take only valid Unicode.
+    return message.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -13,7 +13,13 @@ from typing import Any
 from ..errors import FileglancerError, Forbidden
 from ..roots import RootRegistry
 from .serving import shared_target
-from .store import ShareLink, ShareLinkStore, check_expires_in, check_label
+from .store import (
+    ShareLink,
+    ShareLinkStore,
+    check_expires_in,
+    check_label,
+    check_shared_path,
+)
 
 
 class ShareLinkService:
@@ -37,6 +43,7 @@ class ShareLinkService:
         expires = check_expires_in(expires_in)
         text = check_label(label)
         root_name, root_path, rel_path = self._canonical(root, path)
+        check_shared_path(os.path.join(root_path, rel_path))  # e.g. through a symlink
         real = os.path.join(root_path, rel_path)
         wanted = os.R_OK | (os.X_OK if os.path.isdir(real) else 0)
         if not os.access(real, wanted):
