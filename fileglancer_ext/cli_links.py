@@ -77,6 +77,8 @@ def _add_links_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
+    from .cli import MAX_PORT, whole_number_arg
+
     serve = commands.add_parser(
         "serve-links",
         help="serve share links without Jupyter (e.g. as a JupyterHub service)",
@@ -85,7 +87,9 @@ def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
         "proxy. Stops on SIGINT or SIGTERM.",
     )
     _add_store_option(serve)
-    serve.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    serve.add_argument(
+        "--port", type=whole_number_arg(0, MAX_PORT), default=8765, help="port (default 8765)"
+    )
     serve.add_argument("--ip", default="127.0.0.1", help="address (default 127.0.0.1)")
     serve.add_argument(
         "--base-url",

@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from .errors import BadRequest, Forbidden
-from .formats.zarr_meta import int_list, int_list_problem
+from .formats.zarr_meta import array_bounds_problem
 from .thumbnail_n5 import N5Array, n5_level
 from .thumbnail_render import (
     ChannelStyle,
@@ -355,10 +355,9 @@ def _check_decoded(array: Any, touched: int, source: _Source) -> None:
 
 def _render(source: _Source, size: int) -> bytes:
     array = _open(source)
-    for name, dims, low in (("shape", array.shape, 0), ("chunks", array.chunks, 1)):
-        if int_list(list(dims), low=low) is None:  # what zarr opens but no array can be
-            problem = int_list_problem(name, list(dims), low=low)
-            raise BadRequest(f"no image to preview: malformed {source.label}: {problem}")
+    problem = array_bounds_problem(array.shape, array.chunks)
+    if problem is not None:
+        raise BadRequest(f"no image to preview: malformed {source.label}: {problem}")
     if array.dtype.kind not in "biufc":
         raise BadRequest(f"no image to preview: {source.label} has dtype {array.dtype}")
     if 0 in array.shape:

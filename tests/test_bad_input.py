@@ -133,6 +133,19 @@ async def _refused(
     return body
 
 
+async def _finished_job(jp_fetch, body: dict[str, Any]) -> dict[str, Any]:
+    """The job `body` submits, once it has ended."""
+    response = await jp_fetch("fileglancer", "api", "jobs", method="POST", body=json.dumps(body))
+    job_id = json.loads(response.body)["id"]
+    for _ in range(600):
+        response = await jp_fetch("fileglancer", "api", "jobs", job_id)
+        job = json.loads(response.body)
+        if job["state"] not in ("queued", "running"):
+            return job
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"job {job_id} still {job['state']}")
+
+
 QUERIES = [
     (["members", "lab", "good.zarr"], {"offset": HUGE}),
     (["members", "lab", "good.zarr"], {"limit": HUGE}),
@@ -203,6 +216,31 @@ async def test_array_metadata_out_of_bounds_is_described_as_malformed(
     response = await jp_fetch("fileglancer", "api", "meta", "lab", name)
     summary = json.loads(response.body)
     assert any(field in p["message"] and "malformed" in p["message"] for p in summary["problems"])
+    _assert_clean_log(server_log)
+
+
+@pytest.mark.parametrize("name", [a[0] for a in BAD_ARRAYS])
+async def test_array_metadata_out_of_bounds_fails_a_conversion_cleanly(
+    jp_fetch, server_log, lab, name
+):
+    body = {
+        "source": {"root": "lab", "path": name},
+        "destination": {"root": "lab", "path": "out/copy.zarr"},
+    }
+    job = await _finished_job(jp_fetch, body)
+    assert job["state"] == "failed" and job["error"]["code"] == "conversion_failed", job
+    assert str(lab) not in job["error"]["message"]
+    assert not (lab / "out" / "copy.zarr").exists()
+    _assert_clean_log(server_log)
+
+
+@pytest.mark.parametrize("route", ["viewers", "members", "node"])
+@pytest.mark.parametrize("name", [a[0] for a in BAD_ARRAYS])
+async def test_array_metadata_out_of_bounds_breaks_no_other_route(
+    jp_fetch, server_log, route, name
+):
+    response = await jp_fetch("fileglancer", "api", route, "lab", name, raise_error=False)
+    assert response.code < 500, response.body[:300]
     _assert_clean_log(server_log)
 
 
@@ -308,14 +346,7 @@ async def test_a_job_may_read_a_name_that_is_not_utf8_through_one_that_is(
         "source": {"root": "lab", "path": source},
         "destination": {"root": "lab", "path": "out/copy.zarr"},
     }
-    response = await jp_fetch("fileglancer", "api", "jobs", method="POST", body=json.dumps(body))
-    job_id = json.loads(response.body)["id"]
-    for _ in range(600):
-        response = await jp_fetch("fileglancer", "api", "jobs", job_id)
-        job = json.loads(response.body)
-        if job["state"] not in ("queued", "running"):
-            break
-        await asyncio.sleep(0.05)
+    job = await _finished_job(jp_fetch, body)
     assert job["state"] == state, job
     assert (lab / "out" / "copy.zarr" / ".zarray").is_file() == (state == "done")
     _assert_clean_log(server_log)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConversionError, NotFound
+from ..formats.zarr_meta import array_bounds_problem
 from .image_meta import ChannelInfo, ImageMetadata
 from .ome_zarr_out import OME_XML_PATH
 
@@ -35,7 +36,11 @@ class ZarrInput:
     def open_level(self, index: int) -> Any:
         import zarr
 
-        return zarr.open_array(self.level_path(index), mode="r")
+        array = zarr.open_array(self.level_path(index), mode="r")
+        problem = array_bounds_problem(array.shape, array.chunks)
+        if problem is not None:
+            raise ConversionError(f"{self.path.name} level {index} is malformed: {problem}")
+        return array
 
 
 def open_zarr_input(path: Path) -> ZarrInput:

@@ -159,9 +159,18 @@ def int_list_problem(field: str, value: Any, *, low: int = 0) -> str:
     if not numbers:
         return f"{field} has the wrong type"
     return (
-        f"{field} is out of bounds: at most {MAX_NDIM} whole numbers from {low} up, "
+        f"{field} out of bounds: at most {MAX_NDIM} whole numbers from {low} up, "
         "with a product below 2**63"
     )
+
+
+def array_bounds_problem(shape: Any, chunks: Any) -> str | None:
+    """Why an opened array's shape or chunks are out of `int_list`'s bounds, or None:
+    zarr opens a shape of 10**400 or a chunk of 0, then fails in arithmetic later."""
+    for name, dims, low in (("shape", list(shape), 0), ("chunks", list(chunks), 1)):
+        if int_list(dims, low=low) is None:
+            return int_list_problem(name, dims, low=low)
+    return None
 
 
 def grid_count(shape: list[int] | None, chunks: list[int] | None) -> int | None:
