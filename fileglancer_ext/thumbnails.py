@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from .errors import BadRequest, Forbidden
-from .formats.zarr_meta import array_bounds_problem
+from .formats.zarr_meta import array_bounds_problem, int_list, int_list_problem
 from .thumbnail_n5 import N5Array, n5_level
 from .thumbnail_render import (
     ChannelStyle,
@@ -230,10 +230,15 @@ def _n5_source(path: Path, attrs: dict[str, Any], stamp: int) -> _Source:
         raise BadRequest("no image to preview: an N5 group without a dataset or scale levels")
     if not level.path.resolve().is_relative_to(path.resolve()):
         raise BadRequest(f"{level.label} leaves the N5 group")
-    stamps = (stamp,)
+    stamps, level_doc = (stamp,), attrs
     if level.path != path:  # a level: its own attributes count too
         found = _read_json(level.path / "attributes.json")
         stamps = (stamp, found[1] if found is not None else 0)
+        level_doc = found[0] if found is not None else {}
+    for key, low in (("dimensions", 0), ("blockSize", 1)):
+        if int_list(level_doc.get(key), low=low) is None:  # before tensorstore sees it
+            problem = int_list_problem(key, level_doc.get(key), low=low)
+            raise BadRequest(f"no image to preview: malformed {level.label}: {problem}")
     return _Source(level.path, 0, stamps, level.label, n5=True)
 
 

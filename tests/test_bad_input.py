@@ -43,6 +43,24 @@ def _zarr3(folder: Path, shape: Any, chunks: Any) -> None:
     (folder / "zarr.json").write_text(json.dumps(doc))
 
 
+def _n5(folder: Path, shape: Any, chunks: Any) -> None:
+    folder.mkdir()
+    doc = {"dimensions": shape, "blockSize": chunks, "dataType": "uint8", "compression": {}}
+    (folder / "attributes.json").write_text(json.dumps(doc))
+
+
+def _ome_zarr(folder: Path, scale: list[Any]) -> None:
+    """An OME-Zarr 0.4 image of one 4x4 level with this scale."""
+    folder.mkdir()
+    _zarr2(folder / "0", [4, 4], [2, 2])
+    axes = [{"name": name, "type": "space", "unit": "micrometer"} for name in "yx"]
+    transforms = [{"type": "scale", "scale": scale}]
+    dataset = {"path": "0", "coordinateTransformations": transforms}
+    attrs = {"multiscales": [{"version": "0.4", "axes": axes, "datasets": [dataset]}]}
+    (folder / ".zgroup").write_text('{"zarr_format": 2}')
+    (folder / ".zattrs").write_text(json.dumps(attrs))
+
+
 # Array metadata out of bounds: (name, writer, shape, chunks, what the problem names).
 BAD_ARRAYS = [
     ("huge2.zarr", _zarr2, [10**400, 4], [2, 2], "shape"),
@@ -52,6 +70,8 @@ BAD_ARRAYS = [
     ("zero-chunks3.zarr", _zarr3, [4, 4], [2, 0], "chunk_grid"),
     ("huge-chunks.zarr", _zarr2, [4, 4], [10**400, 2], "chunks"),
     ("many-dims.zarr", _zarr2, [1] * 40, [1] * 40, "shape"),
+    ("huge.n5", _n5, [4, 10**400], [2, 2], "dimensions"),
+    ("zero-blocks.n5", _n5, [4, 4], [2, 0], "blockSize"),
 ]
 
 
@@ -66,6 +86,7 @@ def lab(tmp_path: Path) -> Path:
     for name, write, shape, chunks, _ in BAD_ARRAYS:
         write(root / name, shape, chunks)
         (root / name / "0.0").write_bytes(b"\x00" * 4)  # a chunk: stats divide by its size
+    _ome_zarr(root / "huge-scale.ome.zarr", [10**400, 1.0])
     weird = os.path.join(os.fsencode(root), b"\xff\xfe.zarr")
     _zarr2(Path(os.fsdecode(weird)), [4, 4], [2, 2])
     (root / "to-weird").symlink_to(Path(os.fsdecode(weird)))
@@ -244,6 +265,16 @@ async def test_array_metadata_out_of_bounds_breaks_no_other_route(
     _assert_clean_log(server_log)
 
 
+@pytest.mark.parametrize("route", ["meta", "viewers"])
+async def test_a_scale_no_float_can_hold_is_left_out(jp_fetch, server_log, route):
+    response = await jp_fetch("fileglancer", "api", route, "lab", "huge-scale.ome.zarr")
+    assert response.code == 200
+    if route == "meta":
+        level = json.loads(response.body)["ome"]["multiscales"][0]["datasets"][0]
+        assert level["scale"] is None
+    _assert_clean_log(server_log)
+
+
 @pytest.mark.parametrize("name", [a[0] for a in BAD_ARRAYS])
 async def test_array_metadata_out_of_bounds_has_no_thumbnail(jp_fetch, server_log, lab, name):
     body = await _refused(jp_fetch, lab, "GET", ["thumbnail", "lab", name])
@@ -259,8 +290,9 @@ async def test_array_metadata_out_of_bounds_has_no_chunk_figures(jp_fetch, serve
     stats = json.loads(response.body)
     assert stats["state"] == "done" and stats["files"] == 2
     assert stats["chunks_expected"] is None
-    assert (stats["logical_bytes"] is None) == (field == "shape")
-    assert (stats["compression_ratio"] is None) == (field == "shape")
+    shape_unknown = field in ("shape", "dimensions")
+    assert (stats["logical_bytes"] is None) == shape_unknown
+    assert (stats["compression_ratio"] is None) == shape_unknown
     _assert_clean_log(server_log)
 
 
