@@ -6,12 +6,15 @@ Each subcommand is a thin wrapper over the same domain functions the REST API us
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__, cli_convert, cli_links, cli_stats
+
+MAX_PORT = 65535
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,11 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="where to write the data (default: ./fileglancer-demo)",
     )
-    demo.add_argument("--port", type=int, default=None, help="port for JupyterLab")
+    demo.add_argument(
+        "--port", type=whole_number_arg(0, MAX_PORT), default=None, help="port for JupyterLab"
+    )
     demo.add_argument("--no-browser", action="store_true", help="do not open a web browser")
     demo.add_argument(
         "--many-files",
-        type=int,
+        type=whole_number_arg(0),
         default=5000,
         help="how many files to put in the many-files folder (default: 5000)",
     )
@@ -69,25 +74,34 @@ def _add_info_parser(commands: argparse._SubParsersAction) -> None:
     info.add_argument("--json", action="store_true", help="print the summary as JSON")
     info.add_argument(
         "--members-offset",
-        type=_whole_number(0),
+        type=whole_number_arg(0),
         default=0,
         metavar="N",
         help="list a group's members from the N-th on (in name order; default 0)",
     )
     info.add_argument(
         "--members-limit",
-        type=_whole_number(1),
+        type=whole_number_arg(1),
         default=200,
         metavar="N",
         help="list at most N of a group's members (default 200)",
     )
 
 
-def _whole_number(low: int) -> Callable[[str], int]:
+def whole_number_arg(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` (to `high`), else a usage error, however
+    many digits it has (int() raises past 4,300, and a huge port or process count would
+    fail deep inside the library)."""
+
     def parse(text: str) -> int:
-        if not text.isdigit() or int(text) < low:
-            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {text!r}")
-        return int(text)
+        from .listing import whole_number
+
+        value = whole_number(text)
+        if value is None or value < low or (high is not None and value > high):
+            bound = f"from {low} to {high}" if high is not None else f">= {low}"
+            shown = text if len(text) <= 20 else f"{text[:20]}..."
+            raise argparse.ArgumentTypeError(f"expected a whole number {bound}, got {shown!r}")
+        return value
 
     return parse
 
@@ -176,6 +190,11 @@ def _health(path: Path) -> list[dict]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # File names that are not UTF-8 (or a terminal that is not) print as escapes, never
+    # as a UnicodeEncodeError; a stream already set to pass such bytes through stays so.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors="backslashreplace")
     # Everything after a bare "--" is passed through to `jupyter lab`.
     passthrough: list[str] = []
     if "--" in argv:

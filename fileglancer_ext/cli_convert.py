@@ -19,6 +19,9 @@ or one level with --level). The output appears only when complete.
 Exit status: 0 done, 1 conversion failed, 2 usage error or missing input, 130 interrupted.
 """
 
+# More processes than any machine has cores for; beyond C int they cannot even be asked for.
+MAX_WORKERS = 1024
+
 EXAMPLES = """\
 examples:
   fileglancer-ext convert cells.ome.tif cells.ome.zarr
@@ -34,6 +37,8 @@ examples:
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Add the `convert` subcommand to the CLI's subparsers."""
+    from .cli import whole_number_arg
+
     parser = commands.add_parser(
         "convert",
         help="convert TIFF/OME-TIFF/CZI to OME-Zarr, OME-Zarr to OME-TIFF, or Zarr to Zarr",
@@ -89,7 +94,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     run = parser.add_argument_group("running")
     run.add_argument("--overwrite", action="store_true", help="replace an existing destination")
-    run.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    run.add_argument(
+        "--workers",
+        type=whole_number_arg(1, MAX_WORKERS),
+        default=1,
+        help="worker processes (default 1)",
+    )
     run.add_argument(
         "--task-mib",
         type=int,

@@ -77,6 +77,8 @@ def _add_links_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
+    from .cli import MAX_PORT, whole_number_arg
+
     serve = commands.add_parser(
         "serve-links",
         help="serve share links without Jupyter (e.g. as a JupyterHub service)",
@@ -85,7 +87,9 @@ def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
         "proxy. Stops on SIGINT or SIGTERM.",
     )
     _add_store_option(serve)
-    serve.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    serve.add_argument(
+        "--port", type=whole_number_arg(0, MAX_PORT), default=8765, help="port (default 8765)"
+    )
     serve.add_argument("--ip", default="127.0.0.1", help="address (default 127.0.0.1)")
     serve.add_argument(
         "--base-url",
@@ -172,7 +176,7 @@ def _list(args: argparse.Namespace, store: ShareLinkStore) -> int:
 
 def _create(args: argparse.Namespace, store: ShareLinkStore) -> int:
     from .errors import BadRequest, NotFound
-    from .links.store import check_expires_in, check_label
+    from .links.store import check_expires_in, check_label, check_shared_path
 
     target = Path(os.path.realpath(args.path))
     if not target.exists():
@@ -188,6 +192,7 @@ def _create(args: argparse.Namespace, store: ShareLinkStore) -> int:
     if not target.is_relative_to(root_path):
         raise BadRequest(f"{args.path} is not inside the root {root_path}.")
     rel_path = target.relative_to(root_path).as_posix()
+    check_shared_path(str(target))
     link = store.create(
         args.owner,
         name,

@@ -16,6 +16,8 @@ COMMAND = "stats"
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
+    from .cli import whole_number_arg
+    from .cli_convert import MAX_WORKERS
     from .stats_walk import default_walk_processes
 
     parser = commands.add_parser(
@@ -31,7 +33,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
         "--processes",
-        type=int,
+        type=whole_number_arg(1, MAX_WORKERS),
         default=default_walk_processes(),
         metavar="N",
         help="worker processes for a large walk (default: the CPU cores, at most 4; "

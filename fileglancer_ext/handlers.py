@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import json
+import math
 from typing import Any
 
 from jupyter_server.auth.decorator import authorized
@@ -20,13 +21,14 @@ from tornado import web
 from . import __version__
 from .errors import BadRequest, FileglancerError
 from .formats.summary import MEMBER_LIMIT
-from .listing import ListingRequest
+from .listing import MAX_DIGITS, ListingRequest, whole_number
 from .thumbnails import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE
 
 AUTH_RESOURCE = "fileglancer"
 API_PREFIX = "/fileglancer/api"
 API_VERSION = 1
 MAX_MEMBER_LIMIT = 1000  # group members per page of `members/`
+MAX_JSON_INT = 2**63 - 1  # no number in a request body needs more than 64 bits
 
 
 class FileglancerAPIHandler(ExtensionHandlerMixin, APIHandler):
@@ -53,9 +55,30 @@ class FileglancerAPIHandler(ExtensionHandlerMixin, APIHandler):
         return f"{public}{path}"
 
     def json_body(self) -> dict[str, Any]:
-        """The request body as a JSON object; BadRequest when it is anything else."""
+        """The request body as a JSON object; BadRequest when it is anything else.
+
+        Also refused, because no field of this API takes them and later arithmetic or the
+        database would fail on them: numbers that are not finite or do not fit in 64 bits,
+        and text that is not valid Unicode (lone surrogates, as names that are not UTF-8
+        arrive).
+        """
         try:
-            body = json.loads(self.request.body or b"{}")
+            body = json.loads(
+                self.request.body or b"{}",
+                parse_int=_json_int,
+                parse_float=_json_float,
+                parse_constant=_json_constant,
+            )
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
+        except RecursionError:
+            raise BadRequest("The request body is nested too deeply.") from None
+        except UnicodeDecodeError:
+            raise BadRequest("The request body is not UTF-8 text.") from None
+        except UnicodeEncodeError:
+            raise BadRequest(
+                "The request holds text that is not valid Unicode, such as a file name that "
+                "is not UTF-8: such names cannot be shared or converted."
+            ) from None
         except json.JSONDecodeError as err:
             raise BadRequest(f"The request body is not valid JSON: {err}.") from None
         if not isinstance(body, dict):
@@ -67,9 +90,10 @@ class FileglancerAPIHandler(ExtensionHandlerMixin, APIHandler):
         text = self.get_query_argument(name, None)
         if text is None:
             return default
-        if not text.isdigit() or not low <= int(text) <= high:
+        value = whole_number(text)
+        if value is None or not low <= value <= high:
             raise BadRequest(f"'{name}' must be a whole number from {low} to {high}.")
-        return int(text)
+        return value
 
     def write_json(self, payload: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -100,6 +124,24 @@ class FileglancerAPIHandler(ExtensionHandlerMixin, APIHandler):
             self.send_error(e.status, exc_info=(type(e), e, e.__traceback__))
             return
         super()._handle_request_exception(e)
+
+
+def _json_int(text: str) -> int:
+    value = int(text) if len(text.lstrip("-")) <= MAX_DIGITS else None
+    if value is None or not -MAX_JSON_INT <= value <= MAX_JSON_INT:
+        raise BadRequest("A number in the request body is too large (over 64 bits).")
+    return value
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise BadRequest("A number in the request body is too large.")
+    return value
+
+
+def _json_constant(text: str) -> float:
+    raise BadRequest(f"The request body is not valid JSON: {text} is not a number.")
 
 
 def _http_code_name(status: int) -> str:

@@ -77,10 +77,13 @@ MAX_LIMIT = 5000
 # Longer than any file name can be (255 bytes): such a filter could never match anything.
 MAX_FILTER_LENGTH = 1024
 MAX_CURSOR_LENGTH = 8192
+MAX_DIGITS = 19  # of a whole number in a query: 64 bits
 RACY_SECONDS = 2.0
 # Sizes and mtimes change without the folder changing (a file being written): a sort by them
 # reads them again for a new first page once they are this old.
 STATS_MAX_AGE_SECONDS = 60.0
+
+NOT_UTF8_PROBLEM = "the name is not UTF-8: it cannot be opened, shared or converted here"
 
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
@@ -120,12 +123,12 @@ class ListingRequest:
         Empty values mean the default. Raises BadRequest naming the bad argument.
         """
         limit_text = (get("limit") or "").strip()
-        try:
-            limit = int(limit_text) if limit_text else DEFAULT_LIMIT
-        except ValueError:
+        limit = whole_number(limit_text) if limit_text else DEFAULT_LIMIT
+        if limit is None:
+            shown = limit_text if len(limit_text) <= 20 else f"{limit_text[:20]}..."
             raise BadRequest(
-                f"The limit must be a whole number from 1 to {MAX_LIMIT}, not '{limit_text}'."
-            ) from None
+                f"The limit must be a whole number from 1 to {MAX_LIMIT}, not '{shown}'."
+            )
         return cls(
             cursor=get("cursor") or None,
             limit=limit,
@@ -134,6 +137,15 @@ class ListingRequest:
             hidden=_parse_bool("hidden", get("hidden")),
             filter=get("filter") or "",
         )
+
+
+def whole_number(text: str) -> int | None:
+    """`text` as a whole number in ASCII digits, or None. Reads at most MAX_DIGITS digits,
+    more than any bound of the API needs: int() raises ValueError past 4,300 digits, and
+    accepts digits that are not ASCII ("²".isdigit() is true too)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > MAX_DIGITS:
+        return None
+    return int(text)
 
 
 def _parse_bool(name: str, value: str | None) -> bool:
@@ -635,7 +647,11 @@ class DirectoryLister:
         is_dir = bool(scan.is_dir[index])
         path = os.path.join(scan.directory, name)
         entry = self._entry(path, name, rel, is_dir, confirm=False, within=within)
-        return entry if entry is not None else _vanished_entry(name, rel, is_dir)
+        if entry is None:
+            return _vanished_entry(name, rel, is_dir)
+        if not _is_utf8(name):  # shown, but no URL, request or link can name it
+            entry.update(problem=NOT_UTF8_PROBLEM, readable=False)
+        return entry
 
     def _entry(
         self,
@@ -797,6 +813,14 @@ def _listing_error(err: OSError, rel_path: str) -> FileglancerError:
     if isinstance(err, FileNotFoundError):
         return NotFound(f"'{shown}' does not exist.")
     return FileglancerError(f"'{shown}' cannot be listed: {err.strerror or 'input/output error'}.")
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")  # os.fsdecode turned bytes that are not UTF-8 into surrogates
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _vanished_entry(name: str, rel: str, is_dir: bool) -> dict[str, Any]:

@@ -156,8 +156,9 @@ def _array_lines(array: dict[str, Any]) -> list[str]:
     lines.append(f"  codecs: {codecs}")
     if array.get("dimension_names"):
         lines.append(f"  dimensions: {', '.join(str(n) for n in array['dimension_names'])}")
+    expected = array["chunks_expected"]
     lines.append(
-        f"  chunks expected: {array['chunks_expected']:,}  "
+        f"  chunks expected: {'?' if expected is None else f'{expected:,}'}  "
         f"uncompressed: {_bytes(array['logical_bytes'])}"
     )
     return lines
@@ -221,8 +222,9 @@ def _number(value: Any) -> str:
     return f"{value:g}" if isinstance(value, int | float) else str(value)
 
 
-def _dims(values: Iterable[int]) -> str:
-    return " x ".join(str(value) for value in values)
+def _dims(values: Iterable[int] | None) -> str:
+    """ "4 x 512 x 512", or "?" for what malformed metadata left unknown."""
+    return "?" if values is None else " x ".join(str(value) for value in values)
 
 
 def _bytes(count: int | None) -> str:

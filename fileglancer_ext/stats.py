@@ -47,6 +47,7 @@ import numpy as np
 from .confined_io import ANYWHERE, Within, read_json
 from .formats.detect import MAX_METADATA_BYTES, detect_kind
 from .formats.n5 import scale_level_names
+from .formats.zarr_meta import int_list
 from .stats_walk import (
     PARALLEL_AFTER,
     Cancelled,
@@ -195,7 +196,7 @@ def _zarr3_info(doc: dict[str, Any]) -> ArrayInfo | None:
         return None
     grid_doc = doc.get("chunk_grid")
     config = grid_doc.get("configuration") if isinstance(grid_doc, dict) else None
-    grid = _int_tuple(config.get("chunk_shape")) if isinstance(config, dict) else None
+    grid = _int_tuple(config.get("chunk_shape"), low=1) if isinstance(config, dict) else None
     codecs = doc.get("codecs")
     sharded = isinstance(codecs, list) and any(
         isinstance(codec, dict) and codec.get("name") == "sharding_indexed" for codec in codecs
@@ -207,14 +208,16 @@ def _zarr2_info(doc: dict[str, Any]) -> ArrayInfo | None:
     shape = _int_tuple(doc.get("shape"))
     if shape is None:
         return None
-    return ArrayInfo("zarr2", shape, _int_tuple(doc.get("chunks")), _itemsize(doc.get("dtype")))
+    grid = _int_tuple(doc.get("chunks"), low=1)
+    return ArrayInfo("zarr2", shape, grid, _itemsize(doc.get("dtype")))
 
 
 def _n5_info(doc: dict[str, Any]) -> ArrayInfo | None:
     shape = _int_tuple(doc.get("dimensions"))
     if shape is None:
         return None
-    return ArrayInfo("n5", shape, _int_tuple(doc.get("blockSize")), _itemsize(doc.get("dataType")))
+    grid = _int_tuple(doc.get("blockSize"), low=1)
+    return ArrayInfo("n5", shape, grid, _itemsize(doc.get("dataType")))
 
 
 def _itemsize(dtype: Any) -> int | None:
@@ -241,12 +244,9 @@ def _tuples(value: Any) -> Any:
     return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
-def _int_tuple(value: Any) -> tuple[int, ...] | None:
-    if not isinstance(value, list):
-        return None
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value):
-        return None
-    return tuple(value)
+def _int_tuple(value: Any, *, low: int = 0) -> tuple[int, ...] | None:
+    found = int_list(value, low=low)  # the inspector's bounds: no overflow, no zero chunk
+    return None if found is None else tuple(found)
 
 
 def multiscale_paths(folder: str, within: Within = ANYWHERE) -> list[str]:

@@ -51,6 +51,7 @@ import numpy as np
 
 from .confined_io import ANYWHERE, Refused, TooLarge, Within, read_bounded_stat
 from .errors import BadRequest, Forbidden
+from .formats.zarr_meta import array_bounds_problem, int_list, int_list_problem
 from .thumbnail_n5 import N5Array, n5_level
 from .thumbnail_render import (
     ChannelStyle,
@@ -234,10 +235,15 @@ def _n5_source(path: Path, attrs: dict[str, Any], stamp: int, within: Within) ->
         raise BadRequest("no image to preview: an N5 group without a dataset or scale levels")
     if not level.path.resolve().is_relative_to(path.resolve()):
         raise BadRequest(f"{level.label} leaves the N5 group")
-    stamps = (stamp,)
+    stamps, level_doc = (stamp,), attrs
     if level.path != path:  # a level: its own attributes count too
         found = _read_json(level.path / "attributes.json", within)
         stamps = (stamp, found[1] if found is not None else 0)
+        level_doc = found[0] if found is not None else {}
+    for key, low in (("dimensions", 0), ("blockSize", 1)):
+        if int_list(level_doc.get(key), low=low) is None:  # before tensorstore sees it
+            problem = int_list_problem(key, level_doc.get(key), low=low)
+            raise BadRequest(f"no image to preview: malformed {level.label}: {problem}")
     return _Source(level.path, 0, stamps, level.label, n5=True, within=within)
 
 
@@ -376,6 +382,9 @@ def _check_decoded(array: Any, touched: int, source: _Source) -> None:
 
 def _render(source: _Source, size: int) -> bytes:
     array = _open(source)
+    problem = array_bounds_problem(array.shape, array.chunks)
+    if problem is not None:
+        raise BadRequest(f"no image to preview: malformed {source.label}: {problem}")
     if array.dtype.kind not in "biufc":
         raise BadRequest(f"no image to preview: {source.label} has dtype {array.dtype}")
     if 0 in array.shape:

@@ -19,6 +19,7 @@ import numpy as np
 from ..confined_io import ANYWHERE, Refused, Within, read_bounded
 from ..confined_store import open_confined, open_confined_array
 from ..errors import ConversionError, NotFound
+from ..formats.zarr_meta import array_bounds_problem
 from .image_meta import ChannelInfo, ImageMetadata
 from .ome_zarr_out import OME_XML_PATH
 from .plan import RegionReader, _ZarrReader
@@ -51,7 +52,11 @@ class ZarrInput:
     def open_level(self, index: int) -> Any:
         path = self.level_path(index)
         with _refusals_as_conversion_errors():
-            return open_confined_array(path, self.within)
+            array = open_confined_array(path, self.within)
+        problem = array_bounds_problem(array.shape, array.chunks)
+        if problem is not None:
+            raise ConversionError(f"{self.path.name} level {index} is malformed: {problem}")
+        return array
 
     def level_ref(self, index: int) -> ConfinedZarrRef:
         """A picklable reference to level `index` for conversion tasks, confined like this."""

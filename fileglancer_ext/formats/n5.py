@@ -20,6 +20,7 @@ from .zarr_meta import (
     MetadataReader,
     grid_count,
     int_list,
+    int_list_problem,
     member_folders,
     members_page,
     numpy_dtype,
@@ -68,10 +69,11 @@ def _pixel_resolution(value: Any) -> dict[str, Any] | None:
 def dataset_summary(reader: MetadataReader, path: Path, attrs: dict[str, Any]) -> dict:
     """An N5 dataset: shapes as stored (F order) and as C order, type, compression, sizes."""
     meta = path / "attributes.json"
-    dims, block = int_list(attrs.get("dimensions")), int_list(attrs.get("blockSize"))
-    for key, value in (("dimensions", dims), ("blockSize", block)):
+    dims, block = int_list(attrs.get("dimensions")), int_list(attrs.get("blockSize"), low=1)
+    for key, value, low in (("dimensions", dims, 0), ("blockSize", block, 1)):
         if value is None:
-            reader.problem(meta, f"malformed attributes.json: {key} has the wrong type")
+            problem = int_list_problem(key, attrs.get(key), low=low)
+            reader.problem(meta, f"malformed attributes.json: {problem}")
     data_type = attrs.get("dataType")
     known = isinstance(data_type, str) and data_type in _N5_TYPES
     np_type = numpy_dtype(">" + _N5_TYPES[data_type]) if known else None

@@ -9,6 +9,7 @@ the `MetadataReader`; nothing here raises for bad data.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -107,8 +108,11 @@ def _axes(raw: Any, ndim: int | None) -> tuple[list[dict[str, Any]], bool]:
 
 
 def _numbers(value: Any) -> list[float] | None:
+    # Finite and within a float's range: a scale of 10**400 (a JSON int) or NaN is no number
+    # that can be multiplied, shown or handed to a viewer.
     ok = isinstance(value, list) and all(
-        isinstance(v, int | float) and not isinstance(v, bool) for v in value
+        isinstance(v, int | float) and not isinstance(v, bool) and abs(v) <= sys.float_info.max
+        for v in value
     )
     return value if ok else None
 

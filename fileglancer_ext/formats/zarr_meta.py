@@ -26,6 +26,10 @@ _V2_ARRAY = ".zarray"
 _V2_GROUP = ".zgroup"
 _V2_ATTRS = ".zattrs"
 
+# Bounds of array metadata (see `int_list`): Zarr and N5 store sizes as 64-bit ints.
+MAX_NDIM = 32
+MAX_EXTENT = 2**63 - 1
+
 
 class MetadataReader:
     """Reads metadata files below `root` and collects `raw` documents and `problems`.
@@ -127,20 +131,48 @@ def short(err: BaseException, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def int_list(value: Any) -> list[int] | None:
-    """`value` as a list of non-negative ints, or None when it is anything else."""
-    if not isinstance(value, list):
+def int_list(value: Any, *, low: int = 0) -> list[int] | None:
+    """`value` as a list of shape-like ints, or None when it is anything else: at most
+    MAX_NDIM of them, each at least `low` (1 for chunk sizes), and their product (the
+    elements of an array or of a chunk) at most MAX_EXTENT. Metadata beyond these bounds
+    (a shape of 10**400, a chunk of 0) describes no array that can exist, and would
+    overflow floats or divide by zero in every figure computed from it."""
+    if not isinstance(value, list) or len(value) > MAX_NDIM:
         return None
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value):
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= low for v in value):
+        return None
+    if max(value, default=0) > MAX_EXTENT or math.prod(value) > MAX_EXTENT:
         return None
     return list(value)
+
+
+def int_list_problem(field: str, value: Any, *, low: int = 0) -> str:
+    """Why `int_list(value, low=low)` refused `value`, for a problem message."""
+    numbers = isinstance(value, list) and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    )
+    if not numbers:
+        return f"{field} has the wrong type"
+    return (
+        f"{field} out of bounds: at most {MAX_NDIM} whole numbers from {low} up, "
+        "with a product below 2**63"
+    )
+
+
+def array_bounds_problem(shape: Any, chunks: Any) -> str | None:
+    """Why an opened array's shape or chunks are out of `int_list`'s bounds, or None:
+    zarr opens a shape of 10**400 or a chunk of 0, then fails in arithmetic later."""
+    for name, dims, low in (("shape", list(shape), 0), ("chunks", list(chunks), 1)):
+        if int_list(dims, low=low) is None:
+            return int_list_problem(name, dims, low=low)
+    return None
 
 
 def grid_count(shape: list[int] | None, chunks: list[int] | None) -> int | None:
     """How many chunks (or shards) a regular grid of `chunks` over `shape` has."""
     if shape is None or chunks is None or len(shape) != len(chunks) or 0 in chunks:
         return None
-    return math.prod(math.ceil(s / c) for s, c in zip(shape, chunks, strict=True))
+    return math.prod(-(-s // c) for s, c in zip(shape, chunks, strict=True))
 
 
 def numpy_dtype(value: Any) -> np.dtype | None:
@@ -160,6 +192,17 @@ def numpy_dtype(value: Any) -> np.dtype | None:
 def _check(reader: MetadataReader, path: Path, field: str, ok: bool) -> None:
     if not ok:
         reader.problem(path, f"malformed {reader.rel(path)}: {field} has the wrong type")
+
+
+def _dims(
+    reader: MetadataReader, path: Path, field: str, value: Any, *, low: int = 0
+) -> list[int] | None:
+    """`int_list(value)`, or None with a problem saying why not."""
+    found = int_list(value, low=low)
+    if found is None:
+        problem = int_list_problem(field, value, low=low)
+        reader.problem(path, f"malformed {reader.rel(path)}: {problem}")
+    return found
 
 
 def _named(codec: Any) -> dict[str, Any]:
@@ -201,9 +244,8 @@ def array_v2(reader: MetadataReader, path: Path, zarray: dict, attrs: dict | Non
     with the wrong type are None, each with a problem.
     """
     meta = path / _V2_ARRAY
-    shape, chunks = int_list(zarray.get("shape")), int_list(zarray.get("chunks"))
-    _check(reader, meta, "shape", shape is not None)
-    _check(reader, meta, "chunks", chunks is not None)
+    shape = _dims(reader, meta, "shape", zarray.get("shape"))
+    chunks = _dims(reader, meta, "chunks", zarray.get("chunks"), low=1)
     dtype = numpy_dtype(zarray.get("dtype"))
     _check(reader, meta, "dtype", dtype is not None)
     compressor, filters = zarray.get("compressor"), zarray.get("filters")
@@ -247,12 +289,11 @@ def array_v3(reader: MetadataReader, path: Path, doc: dict) -> dict:
     shard files.
     """
     meta = path / _V3_META
-    shape = int_list(doc.get("shape"))
-    _check(reader, meta, "shape", shape is not None)
+    shape = _dims(reader, meta, "shape", doc.get("shape"))
     grid_doc = doc.get("chunk_grid")
     grid_cfg = grid_doc.get("configuration") if isinstance(grid_doc, dict) else None
-    grid = int_list(grid_cfg.get("chunk_shape")) if isinstance(grid_cfg, dict) else None
-    _check(reader, meta, "chunk_grid", grid is not None)
+    grid_shape = grid_cfg.get("chunk_shape") if isinstance(grid_cfg, dict) else None
+    grid = _dims(reader, meta, "chunk_grid", grid_shape, low=1)
     dtype = numpy_dtype(doc.get("data_type"))
     raw_codecs = doc.get("codecs")
     _check(reader, meta, "codecs", isinstance(raw_codecs, list))
@@ -260,8 +301,8 @@ def array_v3(reader: MetadataReader, path: Path, doc: dict) -> dict:
     shard_shape, chunk_shape, per_shard = None, grid, None
     if codecs and codecs[0]["name"] == "sharding_indexed":
         shard_shape = grid
-        chunk_shape = int_list(codecs[0]["configuration"].get("chunk_shape"))
-        _check(reader, meta, "sharding chunk_shape", chunk_shape is not None)
+        inner = codecs[0]["configuration"].get("chunk_shape")
+        chunk_shape = _dims(reader, meta, "sharding chunk_shape", inner, low=1)
         per_shard = grid_count(shard_shape, chunk_shape)
     key_enc = doc.get("chunk_key_encoding")
     key = _named(key_enc) if key_enc is not None else None

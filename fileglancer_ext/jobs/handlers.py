@@ -7,9 +7,8 @@ import asyncio
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..errors import BadRequest
 from ..handlers import API_PREFIX, FileglancerAPIHandler
-from .service import DEFAULT_LIST_LIMIT, ConversionJobService
+from .service import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, ConversionJobService
 
 
 class _JobsAPIHandler(FileglancerAPIHandler):
@@ -22,10 +21,8 @@ class JobsHandler(_JobsAPIHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        limit_text = self.get_query_argument("limit", str(DEFAULT_LIST_LIMIT))
-        if not limit_text.isdigit():
-            raise BadRequest("'limit' must be a whole number.")
-        found = await asyncio.to_thread(self.jobs.list_for_owner, self.owner, int(limit_text))
+        limit = self.int_query("limit", DEFAULT_LIST_LIMIT, 1, MAX_LIST_LIMIT)
+        found = await asyncio.to_thread(self.jobs.list_for_owner, self.owner, limit)
         self.write_json({"jobs": [job.to_json() for job in found]})
 
     @web.authenticated

@@ -351,7 +351,10 @@ def _shown(message: str, request: JobRequest) -> str:
     for real in sorted(names, key=len, reverse=True):
         message = message.replace(real, names[real])
     # What workers wrote through: the destination folder's descriptor (convert.atomic).
-    return _HELD_FOLDER.sub(lambda _: names[str(request.destination.parent)], message)
+    message = _HELD_FOLDER.sub(lambda _: names[str(request.destination.parent)], message)
+    # A name inside the source that is not UTF-8 (a surrogate escape) as \xNN: the store
+    # and JSON take only valid Unicode.
+    return message.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 _HELD_FOLDER = re.compile(r"/proc/\d+/fd/\d+")

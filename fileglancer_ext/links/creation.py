@@ -15,7 +15,13 @@ from typing import Any
 from ..errors import BadRequest, FileglancerError, Forbidden, NotFound
 from ..roots import RootRegistry
 from .confinement import FileIdentity, identity_of, open_target
-from .store import ShareLink, ShareLinkStore, check_expires_in, check_label
+from .store import (
+    ShareLink,
+    ShareLinkStore,
+    check_expires_in,
+    check_label,
+    check_shared_path,
+)
 
 
 class ShareLinkService:
@@ -39,6 +45,7 @@ class ShareLinkService:
         expires = check_expires_in(expires_in)
         text = check_label(label)
         root_name, root_path, rel_path = self._canonical(root, path)
+        check_shared_path(os.path.join(root_path, rel_path))  # e.g. through a symlink
         identity = _readable_identity(root_path, rel_path, f"'{path}' in '{root}'")
         return self.store.create(
             owner,

@@ -156,7 +156,27 @@ def check_label(value: Any) -> str | None:
         return None
     if not isinstance(value, str) or len(value) > MAX_LABEL_LENGTH:
         raise BadRequest(f"'label' must be text of at most {MAX_LABEL_LENGTH} characters.")
+    if not storable_text(value):
+        raise BadRequest("'label' must be valid Unicode text, without NUL characters.")
     return value.strip() or None
+
+
+def check_shared_path(path: str) -> str:
+    """`path` if a link can record it; BadRequest for a name that is not UTF-8 (it could
+    be neither stored as text nor spelled in a URL)."""
+    if not storable_text(path):
+        raise BadRequest("Names that are not UTF-8 cannot be shared.")
+    return path
+
+
+def storable_text(text: str) -> bool:
+    """Whether the database can store `text`: valid Unicode (no lone surrogate, as
+    `os.fsdecode` makes of bytes that are not UTF-8) and no NUL (PostgreSQL refuses it)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
 
 
 class ShareLinkStore(Store):
@@ -260,8 +280,9 @@ class ShareLinkStore(Store):
         missing = f"You have no share link '{link_id}'."
         return ShareLink(**self._owned_row(links, links.c.id, link_id, owner, missing))
 
-    def update(self, owner: str, link_id: str, **changes: Any) -> ShareLink:
-        """Change `label` and/or `expires_in` (None: never expires); returns the new link."""
+    def update(self, owner: str, link_id: str, /, **changes: Any) -> ShareLink:
+        """Change `label` and/or `expires_in` (None: never expires); returns the new link.
+        BadRequest naming any other field (a request body's keys, "owner" included)."""
         values: dict[str, Any] = {}
         if "label" in changes:
             values["label"] = check_label(changes.pop("label"))

@@ -28,7 +28,7 @@ from sqlalchemy import (
 
 from ..database import Migration, Store, iso_time
 from ..errors import BadRequest
-from ..links.store import check_label
+from ..links.store import check_label, storable_text
 
 COMPONENT = "shortlinks"
 # A Neuroglancer state with many layers runs to tens of kB; beyond this it is not a URL.
@@ -86,6 +86,8 @@ def check_url(value: Any) -> str:
         raise BadRequest(f"'url' is longer than {MAX_URL_LENGTH} characters.")
     if any(char.isspace() or ord(char) < 0x20 or ord(char) == 0x7F for char in value):
         raise BadRequest("'url' must not contain spaces or control characters.")
+    if not storable_text(value):
+        raise BadRequest("'url' must be valid Unicode text.")
     parts = urlsplit(value)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise BadRequest("'url' must be an absolute http:// or https:// URL.")
