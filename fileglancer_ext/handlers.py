@@ -98,7 +98,7 @@ class FileglancerAPIHandler(ExtensionHandlerMixin, APIHandler):
     def write_json(self, payload: Any, status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(payload))
+        self.finish(strict_json(payload))
 
     def write_binary(self, body: bytes, content_type: str) -> None:
         # APIHandler.finish would stamp the body application/json; skip to its parent.
@@ -142,6 +142,25 @@ def _json_float(text: str) -> float:
 
 def _json_constant(text: str) -> float:
     raise BadRequest(f"The request body is not valid JSON: {text} is not a number.")
+
+
+def strict_json(payload: Any) -> str:
+    """`payload` as JSON a browser's JSON.parse reads: a number no float holds (infinite or
+    NaN, from metadata a domain check missed) becomes null instead of an `Infinity` literal."""
+    try:
+        return json.dumps(payload, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(payload), allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _http_code_name(status: int) -> str:

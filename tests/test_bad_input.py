@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from fileglancer_ext.handlers import strict_json
 from fileglancer_ext.links.store import ShareLinkStore
 from tests.conftest import LogCapture
 
@@ -49,14 +50,17 @@ def _n5(folder: Path, shape: Any, chunks: Any) -> None:
     (folder / "attributes.json").write_text(json.dumps(doc))
 
 
-def _ome_zarr(folder: Path, scale: list[Any]) -> None:
-    """An OME-Zarr 0.4 image of one 4x4 level with this scale."""
+def _ome_zarr(folder: Path, scale: list[Any], global_scale: list[Any] | None = None) -> None:
+    """An OME-Zarr 0.4 image of one 4x4 level with this scale (and this multiscale-wide one)."""
     folder.mkdir()
     _zarr2(folder / "0", [4, 4], [2, 2])
     axes = [{"name": name, "type": "space", "unit": "micrometer"} for name in "yx"]
     transforms = [{"type": "scale", "scale": scale}]
     dataset = {"path": "0", "coordinateTransformations": transforms}
-    attrs = {"multiscales": [{"version": "0.4", "axes": axes, "datasets": [dataset]}]}
+    multiscale: dict[str, Any] = {"version": "0.4", "axes": axes, "datasets": [dataset]}
+    if global_scale is not None:
+        multiscale["coordinateTransformations"] = [{"type": "scale", "scale": global_scale}]
+    attrs = {"multiscales": [multiscale]}
     (folder / ".zgroup").write_text('{"zarr_format": 2}')
     (folder / ".zattrs").write_text(json.dumps(attrs))
 
@@ -87,6 +91,8 @@ def lab(tmp_path: Path) -> Path:
         write(root / name, shape, chunks)
         (root / name / "0.0").write_bytes(b"\x00" * 4)  # a chunk: stats divide by its size
     _ome_zarr(root / "huge-scale.ome.zarr", [10**400, 1.0])
+    # Each scale a float holds; their product (the pixel size) does not.
+    _ome_zarr(root / "overflowing-scale.ome.zarr", [1e308, 1.0], [1e308, 1.0])
     weird = os.path.join(os.fsencode(root), b"\xff\xfe.zarr")
     _zarr2(Path(os.fsdecode(weird)), [4, 4], [2, 2])
     (root / "to-weird").symlink_to(Path(os.fsdecode(weird)))
@@ -275,6 +281,21 @@ async def test_a_scale_no_float_can_hold_is_left_out(jp_fetch, server_log, route
     _assert_clean_log(server_log)
 
 
+@pytest.mark.parametrize("route", ["meta", "viewers"])
+async def test_a_pixel_size_no_float_can_hold_is_unknown_and_the_answer_is_json(
+    jp_fetch, server_log, route
+):
+    response = await jp_fetch("fileglancer", "api", route, "lab", "overflowing-scale.ome.zarr")
+    assert response.code == 200
+    # Strict JSON, as a browser's JSON.parse reads it: no Infinity or NaN literals.
+    body = json.loads(response.body, parse_constant=lambda name: pytest.fail(f"{name} sent"))
+    if route == "meta":
+        multiscale = body["ome"]["multiscales"][0]
+        assert multiscale["datasets"][0]["world_scale"] is None
+        assert any("out of range" in problem["message"] for problem in body["problems"])
+    _assert_clean_log(server_log)
+
+
 @pytest.mark.parametrize("name", [a[0] for a in BAD_ARRAYS])
 async def test_array_metadata_out_of_bounds_has_no_thumbnail(jp_fetch, server_log, lab, name):
     body = await _refused(jp_fetch, lab, "GET", ["thumbnail", "lab", name])
@@ -382,3 +403,11 @@ async def test_a_job_may_read_a_name_that_is_not_utf8_through_one_that_is(
     assert job["state"] == state, job
     assert (lab / "out" / "copy.zarr" / ".zarray").is_file() == (state == "done")
     _assert_clean_log(server_log)
+
+
+def test_answers_are_strict_json_whatever_the_numbers():
+    # The last line of defence behind the metadata checks: JSON.parse takes no Infinity.
+    payload = {"a": [1.0, float("inf"), {"b": float("nan")}], "c": (float("-inf"), 2)}
+    text = strict_json(payload)
+    assert json.loads(text) == {"a": [1.0, None, {"b": None}], "c": [None, 2]}
+    assert strict_json({"a": 1.5}) == json.dumps({"a": 1.5})

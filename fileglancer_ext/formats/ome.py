@@ -9,6 +9,7 @@ the `MetadataReader`; nothing here raises for bad data.
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -133,13 +134,17 @@ def _transforms(raw: Any) -> tuple[list[float] | None, list[float] | None]:
 
 def _combine(inner: list | None, outer: list | None, n: int, *, add: bool) -> list | None:
     """Level and global vectors combined (added or multiplied); None if any has a wrong length."""
-    if (inner is None and outer is None) or any(
-        v is not None and len(v) != n for v in (inner, outer)
-    ):
+    if (inner is None and outer is None) or not _lengths_fit(n, inner, outer):
         return None
     neutral = 0.0 if add else 1.0
     inner, outer = inner or [neutral] * n, outer or [neutral] * n
-    return [a + b if add else a * b for a, b in zip(inner, outer, strict=True)]
+    combined = [a + b if add else a * b for a, b in zip(inner, outer, strict=True)]
+    # Each vector may hold, and its product or sum still overflow: that is no size either.
+    return combined if all(math.isfinite(v) for v in combined) else None
+
+
+def _lengths_fit(n: int, *vectors: list | None) -> bool:
+    return all(v is None or len(v) == n for v in vectors)
 
 
 def _multiscale(reader: MetadataReader, path: Path, ms: dict[str, Any]) -> dict[str, Any]:
@@ -184,7 +189,11 @@ def _multiscale(reader: MetadataReader, path: Path, ms: dict[str, Any]) -> dict[
             shift = [a * b for a, b in zip(shift, g_scale, strict=True)]
         translation = _combine(shift, g_translation, n, add=True)
         if level["scale"] is not None and scale is None:
-            reader.problem(path, f"level {level['path']!r}: scale does not match the axes")
+            fits = _lengths_fit(n, level["scale"], g_scale)
+            reason = "is out of range" if fits else "does not match the axes"
+            reader.problem(path, f"level {level['path']!r}: scale {reason}")
+        if shift is not None and translation is None and _lengths_fit(n, shift, g_translation):
+            reader.problem(path, f"level {level['path']!r}: translation is out of range")
         level["world_scale"], level["world_translation"] = scale, translation
         level["pixel_size"] = {
             a["name"]: {"value": scale[i], "unit": a["unit"]}
