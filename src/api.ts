@@ -176,8 +176,20 @@ export function encodePath(path: string): string {
   return path
     .split('/')
     .filter(segment => segment.length > 0)
-    .map(segment => encodeURIComponent(segment))
+    .map(segment => encodeURIComponent(wellFormed(segment)))
     .join('/');
+}
+
+/**
+ * A name with a lone surrogate (the server's spelling of a byte that is not UTF-8) with
+ * U+FFFD in its place: encodeURIComponent throws on it, and the server refuses such names
+ * with a message anyway.
+ */
+function wellFormed(text: string): string {
+  return text.replace(
+    /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+    '\uFFFD'
+  );
 }
 
 /** `{root}` or `{root}/{path}`, every segment URL-encoded. */

@@ -134,6 +134,13 @@ describe('encodePath', () => {
     expect(encodePath('café/ß')).toBe('caf%C3%A9/%C3%9F');
   });
 
+  it('does not throw on a name that is not UTF-8 (a lone surrogate)', () => {
+    expect(encodePath('a/\udcff\udcfe.zarr/x')).toBe(
+      'a/%EF%BF%BD%EF%BF%BD.zarr/x'
+    );
+    expect(encodePath('\ud83d\ude00')).toBe('%F0%9F%98%80');
+  });
+
   it('drops empty segments from leading, doubled and trailing slashes', () => {
     expect(encodePath('/a//b/')).toBe('a/b');
     expect(encodePath('')).toBe('');
