@@ -233,9 +233,18 @@ def _load_syscall() -> object | None:
 
 _syscall = _load_syscall()
 # Errors that mean "openat2 cannot do this here" rather than an answer about the path:
-# no such call (old kernel, seccomp), or a symlink it will not follow (absolute, or
-# leaving the share): the walk decides those.
-_FALL_BACK = {errno.ENOSYS, errno.EPERM, errno.E2BIG, errno.EINVAL, errno.EXDEV, errno.ELOOP}
+# no such call (old kernel, seccomp), a symlink it will not follow (absolute, or
+# leaving the share), or a `..` resolved while a rename ran anywhere on the machine
+# (EAGAIN: it cannot tell the `..` stayed beneath): the walk decides those.
+_FALL_BACK = {
+    errno.ENOSYS,
+    errno.EPERM,
+    errno.E2BIG,
+    errno.EINVAL,
+    errno.EXDEV,
+    errno.ELOOP,
+    errno.EAGAIN,
+}
 
 
 def _openat2(dir_fd: int, path: str, flags: int, resolve: int) -> int | None:

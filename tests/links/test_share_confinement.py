@@ -15,7 +15,10 @@ import json
 import os
 import shutil
 import stat
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -139,6 +142,40 @@ async def test_symlinks_that_stay_inside_the_share_still_work(resolver, fetch, s
         response = await fetch(subpath)
         assert response.code == 200, subpath
     assert (await fetch("abs-sub/up")).body == b"hello, world\n"
+
+
+@pytest.fixture
+def renames_elsewhere(tmp_path: Path) -> Iterator[None]:
+    """Another process renaming a file outside the share, over and over: as a busy machine
+    does (any user's `mv`, a conversion moving its output into place)."""
+    spot = tmp_path / "elsewhere"
+    spot.mkdir()
+    script = (
+        "import os, sys\n"
+        "a, b = sys.argv[1] + '/a', sys.argv[1] + '/b'\n"
+        "open(a, 'w').close()\n"
+        "while True:\n"
+        "    os.rename(a, b)\n"
+        "    os.rename(b, a)\n"
+    )
+    renamer = subprocess.Popen([sys.executable, "-c", script, str(spot)])
+    try:
+        while not any(spot.iterdir()):
+            time.sleep(0.01)
+        yield
+    finally:
+        renamer.kill()
+        renamer.wait()
+
+
+async def test_a_symlink_with_dotdot_is_read_while_the_machine_renames_files(
+    fetch, share_tree, renames_elsewhere
+):
+    # openat2 answers EAGAIN for a `..` resolved while any rename ran anywhere (it cannot
+    # tell that `..` stayed beneath the share): that is "try again", not "cannot be read".
+    (share_tree["data"] / "sub" / "up").symlink_to("../hello.txt")
+    codes = [(await fetch("sub/up")).code for _ in range(400)]
+    assert codes.count(200) == len(codes), f"{len(codes) - codes.count(200)} refused"
 
 
 async def test_a_link_without_a_recorded_identity_records_it_when_first_served(
