@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConversionError, DestinationExists, FileglancerError, OutOfSpace
+from ..links.confinement import open_target
 
 PARTIAL_MARKER = ".partial-"
 # A file in every staging folder saying who made it (JSON): what start-up clean-up reads
@@ -64,7 +65,8 @@ class DestinationFolder:
     redirect (for processes on this machine only: Dask workers elsewhere get the path).
     `owner` goes into the marker of each staging folder made here. `follow_symlinks`:
     `path` may itself be a symlink to the folder (as a CLI user may name it); a job
-    passes the real path it checked, and a symlink there now means it was swapped.
+    passes the real path it checked, and a symlink anywhere on it now (above the folder
+    too) means it was swapped: the folder is opened, and checked, with none followed.
     """
 
     def __init__(
@@ -78,10 +80,13 @@ class DestinationFolder:
     ) -> None:
         self.path = Path(path)
         self._locate = locate or (lambda: self.path)
+        self._follow_symlinks = follow_symlinks
         self.owner = {"runner": f"{socket.gethostname()}:{os.getpid()}", **(owner or {})}
-        flags = _DIRECTORY_FLAGS & ~os.O_NOFOLLOW if follow_symlinks else _DIRECTORY_FLAGS
         try:
-            self.fd = os.open(self.path, flags)
+            if follow_symlinks:
+                self.fd = os.open(self.path, _DIRECTORY_FLAGS & ~os.O_NOFOLLOW)
+            else:
+                self.fd = open_target(str(self.path), [], _DIRECTORY_FLAGS).fd
         except OSError as err:
             if err.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):  # gone, or a symlink
                 raise self._changed("") from None
@@ -99,11 +104,20 @@ class DestinationFolder:
         self.writers_path = self._fd_path() if through_fd else self.path
 
     def check(self) -> None:
-        """Raise LocationChanged unless the folder's path still leads to the folder held."""
+        """Raise LocationChanged unless the folder's path still leads to the folder held
+        (for a real path: is that path still, with no symlink on it)."""
         try:
-            now = os.stat(self._locate())
+            located = Path(self._locate())
         except FileglancerError as err:  # e.g. it now leads out of the roots
             raise self._changed(f" ({err.message.rstrip('.')})") from None
+        if not self._follow_symlinks and located != self.path:  # leads elsewhere now
+            raise self._changed("")
+        try:
+            if self._follow_symlinks:
+                now = os.stat(located)
+            else:
+                with open_target(str(located), []) as target:
+                    now = target.info
         except OSError:
             raise self._changed("") from None
         if (now.st_dev, now.st_ino) != self.identity:

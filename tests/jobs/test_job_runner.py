@@ -197,3 +197,27 @@ def test_a_starting_server_removes_only_the_partial_outputs_of_its_dead_jobs(
     assert not removed.exists()
     assert all(folder.exists() for folder in others) and still_writing.exists()
     assert (out / ".d1.ome.zarr.partial-eeee").is_symlink() and staging_elsewhere.exists()
+
+
+def test_a_folder_swapped_above_the_destination_as_the_job_starts_is_not_held(registry, lab: Path):
+    # The moment between the start's check (`resolve_again`) and the open of the folder,
+    # as the runner opens it: another user of a shared parent renamed a folder above the
+    # destination's and put a symlink to a look-alike in its place.
+    from fileglancer_ext.convert.atomic import DestinationFolder, LocationChanged
+    from fileglancer_ext.jobs.submission import destination_folder, resolve_again
+
+    (lab / "group" / "out").mkdir(parents=True)
+    (lab / "lookalike" / "out").mkdir(parents=True)
+    body = job_body(destination="group/out/cells.ome.zarr")
+    request = parse_submission(body, registry)
+    resolve_again(request, registry)
+    (lab / "group").rename(lab / "group-aside")
+    (lab / "group").symlink_to(lab / "lookalike", target_is_directory=True)
+
+    with pytest.raises(LocationChanged):
+        folder = DestinationFolder(
+            request.destination.parent,
+            locate=lambda: destination_folder(request, registry),
+            owner={"job": "j1"},
+        )
+        folder.close()  # held the look-alike: what the job would then write into
