@@ -221,3 +221,28 @@ def test_a_folder_swapped_above_the_destination_as_the_job_starts_is_not_held(re
             owner={"job": "j1"},
         )
         folder.close()  # held the look-alike: what the job would then write into
+
+
+def test_the_partial_output_of_a_job_on_another_host_is_left_to_that_host(
+    store, registry, lab: Path
+):
+    # A shared store (PostgreSQL under a hub): a job of another machine whose heartbeat
+    # is late (a busy database, clocks a minute apart) is marked interrupted here, but
+    # nothing here can tell its server is gone: its workers may be writing still.
+    import json
+
+    from fileglancer_ext.convert.atomic import STAGING_MARKER
+
+    from .test_job_store import make_job
+
+    elsewhere = "another-host.example:4242"
+    store.create(make_job("far", state="running", runner=elsewhere, heartbeat=time.time() - 600))
+    staging = lab / "out" / ".far.ome.zarr.partial-aaaa"
+    (staging / "far.ome.zarr").mkdir(parents=True)
+    (staging / STAGING_MARKER).write_text(json.dumps({"job": "far", "runner": elsewhere}))
+
+    runner = JobRunner(store, LocalProcessEngine(1), registry)
+    runner._cleanup.join(timeout=30)
+    runner.shutdown()
+    assert store.get("ana", "far").state == "interrupted"
+    assert staging.exists()
