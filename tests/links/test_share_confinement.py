@@ -13,6 +13,7 @@ import asyncio
 import getpass
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -318,6 +319,61 @@ async def test_a_link_to_a_fifo_cannot_be_made_or_served(
     )
     assert response.code == 404
     assert not stuck_reader.is_set()
+
+
+def symlink_circle(data: Path) -> None:
+    """x/ and y/ each with two symlinks to the other: every path through them is a circle,
+    and a walk that missed it would double at every level."""
+    for here, there in (("x", "y"), ("y", "x")):
+        (data / here).mkdir()
+        (data / here / "file.txt").write_text(here)
+        for n in range(2):
+            (data / here / f"to-{there}-{n}").symlink_to(f"../{there}")
+
+
+def symlink_ladder(data: Path) -> None:
+    """step0/ .. step39/, each with two symlinks to the next: no circle, yet 2**39 paths."""
+    for n in range(40):
+        (data / f"step{n}").mkdir()
+    for n in range(39):
+        for m in range(2):
+            (data / f"step{n}" / f"next-{m}").symlink_to(f"../step{n + 1}")
+
+
+@pytest.mark.parametrize("make", [symlink_circle, symlink_ladder])
+async def test_symlinked_folders_cannot_make_an_s3_listing_endless(
+    make, share_tree, http_server_client, jp_base_url, token
+):
+    # A listing runs on the server's event loop: an endless one freezes the whole server.
+    data = share_tree["data"]
+    make(data)
+    done, stuck = threading.Event(), threading.Event()
+
+    def release() -> None:  # else a failing test would hang: it shares the server's loop
+        if done.wait(ANSWER_TIMEOUT):
+            return
+        stuck.set()
+        for folder in data.iterdir():
+            if folder.is_dir() and not folder.is_symlink():
+                for link in folder.iterdir():
+                    if link.is_symlink():
+                        link.unlink()
+
+    thread = threading.Thread(target=release, daemon=True)
+    thread.start()
+    try:
+        listed = await s3_fetch(http_server_client, jp_base_url, token)
+    finally:
+        done.set()
+        thread.join()
+    assert not stuck.is_set(), "the listing did not end"
+    assert listed.code == 200 and b"<Key>hello.txt</Key>" in listed.body
+    if make is symlink_circle:  # each symlinked folder listed, up to the circle
+        keys = re.findall(rb"<Key>([xy]/[^<]*)</Key>", listed.body)
+        assert sorted(keys) == sorted(
+            [b"x/file.txt", b"x/to-y-0/file.txt", b"x/to-y-1/file.txt"]
+            + [b"y/file.txt", b"y/to-x-0/file.txt", b"y/to-x-1/file.txt"]
+        )
 
 
 # --- point 1: a user's server answers its own user's links only -----------------------------
