@@ -5,10 +5,11 @@ and renames it into place only when everything is written, so a reader, a crash,
 disk or a cancel never leaves something that looks like a finished dataset.
 
 The destination's folder is opened once (`DestinationFolder`) and reached through that
-descriptor from then on: the staging folder is made in it, writers name it
-/proc/PID/fd/N (where that works), and the final rename is relative to it, after checking
-that the folder's path still leads to it. A folder renamed, or swapped for a symlink,
-while a conversion waits or runs cannot redirect what is written.
+descriptor from then on: the staging folder is made in it and held open too, writers name
+that /proc/PID/fd/N (where that works), and the final rename is relative to both, after
+checking that the folder's path still leads to it. A folder renamed, or swapped for a
+symlink, while a conversion waits or runs cannot redirect what is written, and a folder
+renamed into the staging folder's place is never written into or removed.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class DestinationFolder:
     `locate` answers the folder's real path as it is now, found and confined as when it
     was checked (a job passes the roots' resolution; by default the path as it is);
     `check` raises LocationChanged unless that is still the folder held. `through_fd`:
-    writers name the folder /proc/<this pid>/fd/<fd>, which no rename or symlink can
+    writers name a staging folder /proc/<this pid>/fd/<fd>, which no rename or symlink can
     redirect (for processes on this machine only: Dask workers elsewhere get the path).
     `owner` goes into the marker of each staging folder made here. `follow_symlinks`:
     `path` may itself be a symlink to the folder (as a CLI user may name it); a job
@@ -93,7 +94,7 @@ class DestinationFolder:
             raise ConversionError(
                 f"the destination folder {self.path} cannot be opened: {err.strerror}"
             ) from None
-        self._staged: set[str] = set()
+        self._staged: dict[str, int] = {}  # staging folders made here, held open
         try:
             held = os.fstat(self.fd)
             self.identity = (held.st_dev, held.st_ino)
@@ -138,7 +139,12 @@ class DestinationFolder:
         return proc if (seen.st_dev, seen.st_ino) == self.identity else self.path
 
     def make_staging(self, prefix: str) -> str:
-        """A new hidden staging folder in this folder, with its marker; returns its name."""
+        """A new hidden staging folder in this folder, with its marker; returns its name.
+
+        The folder is held open from then on, and written, moved from and emptied only
+        through that descriptor: whoever may rename entries of this folder (a group
+        folder that is not sticky) can rename it aside and put another folder of this
+        user under its name, which is then never written into or removed."""
         while True:
             name = prefix + secrets.token_hex(6)
             try:
@@ -146,13 +152,20 @@ class DestinationFolder:
             except FileExistsError:
                 continue
             break
-        self._staged.add(name)
+        try:
+            fd = os.open(name, _DIRECTORY_FLAGS, dir_fd=self.fd)
+        except OSError as err:
+            raise self._changed(f" (its staging folder was replaced: {err.strerror})") from None
+        if os.listdir(fd) or os.fstat(fd).st_uid != os.geteuid():  # not the one just made
+            os.close(fd)
+            raise self._changed(" (its staging folder was replaced)")
+        self._staged[name] = fd
         try:
             marker = os.open(
-                f"{name}/{STAGING_MARKER}",
+                STAGING_MARKER,
                 os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
                 0o600,
-                dir_fd=self.fd,
+                dir_fd=fd,
             )
             try:
                 os.write(marker, json.dumps(self.owner).encode())
@@ -163,25 +176,39 @@ class DestinationFolder:
             raise
         return name
 
+    def staging_path(self, staging: str) -> Path:
+        """Where writers name the staging folder `staging`: /proc/<pid>/fd/<its fd> when
+        they name this folder that way (`through_fd`), else its path."""
+        if self.writers_path == self.path:
+            return self.path / staging
+        return Path(f"/proc/{os.getpid()}/fd/{self._staged[staging]}")
+
     def move_into_place(self, staging: str, name: str, *, overwrite: bool, shown: Path) -> None:
         """Rename `staging`/`name` to `name`, in this folder, if it is still where it was."""
         self.check()
+        staged = self._staged[staging]
         if _lexists(name, self.fd):
             if not overwrite:  # someone else finished first: keep theirs
                 raise DestinationExists(f"{shown} appeared while converting")
-            os.rename(name, f"{staging}/.replaced", src_dir_fd=self.fd, dst_dir_fd=self.fd)
-        os.rename(f"{staging}/{name}", name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+            os.rename(name, ".replaced", src_dir_fd=self.fd, dst_dir_fd=staged)
+        os.rename(name, name, src_dir_fd=staged, dst_dir_fd=self.fd)
 
     def remove(self, staging: str) -> None:
-        """Remove a staging folder made here (never following a symlink)."""
-        shutil.rmtree(staging, ignore_errors=True, dir_fd=self.fd)
+        """Empty a staging folder made here through its descriptor, then remove its name
+        (which only an empty folder gives up: never one put in its place)."""
+        _empty(self._staged[staging])
+        try:
+            os.rmdir(staging, dir_fd=self.fd)
+        except OSError:
+            pass  # gone, renamed, or another folder took the name
 
     def close(self) -> None:
         """Remove the staging folders made here once more, and let the folder go.
         A job calls it once its workers have stopped: a write still under way when the
         conversion failed may have recreated part of a staging folder after its removal."""
-        for staging in self._staged:
+        for staging, fd in self._staged.items():
             self.remove(staging)
+            os.close(fd)
         os.close(self.fd)
 
 
@@ -225,7 +252,7 @@ def staged_output(destination: Path, *, overwrite: bool) -> Iterator[Path]:
             raise _as_conversion_error(err, destination) from err
         try:
             try:
-                yield folder.writers_path / staging / destination.name
+                yield folder.staging_path(staging) / destination.name
             except OSError as err:
                 raise _as_conversion_error(err, destination) from err
             try:
@@ -252,25 +279,53 @@ def remove_abandoned_staging(
     try:
         prefix = partial_prefix(Path(name))
         for entry in os.scandir(fd):
-            if not entry.name.startswith(prefix) or not entry.is_dir(follow_symlinks=False):
+            if not entry.name.startswith(prefix):
                 continue
-            if entry.stat(follow_symlinks=False).st_uid != os.getuid():
-                continue
-            marker = _read_marker(fd, entry.name)
-            if marker is not None and abandoned(marker):
-                shutil.rmtree(entry.name, ignore_errors=True, dir_fd=fd)
-                removed.append(entry.name)
+            # Checked, read and emptied through one descriptor: a folder renamed into
+            # its place meanwhile is never emptied (see DestinationFolder.make_staging).
+            try:
+                staging = os.open(entry.name, _DIRECTORY_FLAGS, dir_fd=fd)
+            except OSError:
+                continue  # not a folder (a symlink, a file), or gone
+            try:
+                if os.fstat(staging).st_uid != os.getuid():
+                    continue
+                marker = _read_marker(staging)
+                if marker is not None and abandoned(marker):
+                    _empty(staging)
+                    try:
+                        os.rmdir(entry.name, dir_fd=fd)
+                    except OSError:
+                        pass
+                    removed.append(entry.name)
+            finally:
+                os.close(staging)
     finally:
         os.close(fd)
     return removed
 
 
-def _read_marker(folder_fd: int, staging: str) -> dict[str, Any] | None:
+def _empty(folder_fd: int) -> None:
+    """Remove everything in the open folder `folder_fd` (never following a symlink)."""
+    try:
+        names = os.listdir(folder_fd)
+    except OSError:
+        return
+    for name in names:
+        try:
+            os.unlink(name, dir_fd=folder_fd)
+        except IsADirectoryError:
+            shutil.rmtree(name, ignore_errors=True, dir_fd=folder_fd)
+        except OSError:
+            pass
+
+
+def _read_marker(staging_fd: int) -> dict[str, Any] | None:
     try:
         fd = os.open(
-            f"{staging}/{STAGING_MARKER}",
+            STAGING_MARKER,
             os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
-            dir_fd=folder_fd,
+            dir_fd=staging_fd,
         )
     except OSError:
         return None

@@ -246,3 +246,59 @@ def test_the_partial_output_of_a_job_on_another_host_is_left_to_that_host(
     runner.shutdown()
     assert store.get("ana", "far").state == "interrupted"
     assert staging.exists()
+
+
+def test_a_folder_put_in_place_of_a_running_jobs_staging_folder_is_left_alone(
+    store, registry, lab: Path
+):
+    # Another member of a group-writable (not sticky) folder can rename entries in it: the
+    # job's staging folder aside, and another folder of the job's user in its place. The
+    # job writes, moves and removes only through the staging folder it made.
+    valuable = lab / "out" / "results"
+    valuable.mkdir()
+    (valuable / "keep.txt").write_text("years of work")
+    runner = JobRunner(store, LocalProcessEngine(1), registry)
+    try:
+        job = runner.submit("ana", parse_submission(BIG, registry))
+        wait_until(lambda: [p for p in (lab / "out").iterdir() if ".partial-" in p.name])
+        wait_until(lambda: (runner.current(job.id) or job).progress > 0.05)
+        (staging,) = [p for p in (lab / "out").iterdir() if ".partial-" in p.name]
+        staging.rename(lab / "out" / "aside")
+        valuable.rename(staging)
+        wait_until(lambda: runner.current(job.id) is None, timeout=60)
+    finally:
+        runner.shutdown()
+    assert sorted(p.name for p in staging.iterdir()) == ["keep.txt"]
+    assert (staging / "keep.txt").read_text() == "years of work"
+    ended = store.get("ana", job.id)
+    if ended.state == "done":  # then the output is whole
+        import zarr
+
+        written = zarr.open_group(lab / "out" / "big.ome.zarr", mode="r")["0"][:]
+        assert np.array_equal(written, tifffile.imread(lab / "big.tif"))
+
+
+def test_the_start_up_clean_up_removes_only_the_folder_whose_marker_it_read(
+    lab: Path,
+):
+    # The same swap at the moment the clean-up has read a leftover's marker.
+    import json
+
+    from fileglancer_ext.convert.atomic import STAGING_MARKER, remove_abandoned_staging
+
+    out = lab / "out"
+    leftover = out / ".big.ome.zarr.partial-aaaa"
+    (leftover / "big.ome.zarr").mkdir(parents=True)
+    (leftover / STAGING_MARKER).write_text(json.dumps({"job": "j1", "runner": "gone:1"}))
+    valuable = out / "results"
+    valuable.mkdir()
+    (valuable / "keep.txt").write_text("years of work")
+
+    def abandoned_and_swapped(marker: dict) -> bool:
+        leftover.rename(out / "aside")
+        valuable.rename(leftover)
+        return marker["job"] == "j1"
+
+    remove_abandoned_staging(out, "big.ome.zarr", abandoned_and_swapped)
+    assert (leftover / "keep.txt").read_text() == "years of work"
+    assert list((out / "aside").iterdir()) == []  # the leftover's content is gone
