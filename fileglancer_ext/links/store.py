@@ -95,6 +95,15 @@ def _add_target_identity(conn: Connection) -> None:
 MIGRATIONS: Sequence[Migration] = (_create_links_table, _add_target_identity)
 
 
+def new_token() -> str:
+    """A share token: 192 random bits, URL-safe, and a bucket name every S3 client takes
+    (tensorstore's refuses one that starts or ends with "-" or "_")."""
+    while True:
+        token = secrets.token_urlsafe(24)
+        if token[0].isalnum() and token[-1].isalnum():
+            return token
+
+
 @dataclass(frozen=True)
 class ShareLink:
     """One share link. Times are POSIX seconds; `revoked` is when, or None."""
@@ -197,7 +206,7 @@ class ShareLinkStore(Store):
         link = ShareLink(
             id=secrets.token_hex(8),
             # 192 random bits, URL-safe: the only secret between a share and the world.
-            token=secrets.token_urlsafe(24),
+            token=new_token(),
             owner=owner,
             root_name=root_name,
             root_path=root_path,
