@@ -110,6 +110,28 @@ async def test_a_shared_folder_replaced_by_another_folder_is_a_dead_link(
     assert json.loads(links)["links"][0]["target_exists"] is False
 
 
+async def test_a_shared_folder_deleted_and_made_again_is_a_dead_link(
+    other_store, http_server_client, jp_base_url, share_tree
+):
+    # Whoever can write the parent makes a folder where the shared one was: ext4 gives it
+    # the freed inode number at once, so (device, inode) alone took it for the shared one.
+    lab, fresh = share_tree["lab"], share_tree["lab"] / "fresh"
+    for _ in range(20):
+        fresh.mkdir()
+        link = other_store.create(getpass.getuser(), "lab", str(lab), "fresh")
+        inode = fresh.stat().st_ino
+        fresh.rmdir()
+        fresh.mkdir()
+        if fresh.stat().st_ino == inode:
+            break
+        fresh.rmdir()
+    else:
+        pytest.skip("this filesystem does not give a freed inode number to the next folder")
+    (fresh / "notes.txt").write_text("someone else's notes")
+    response = await public_fetch(http_server_client, jp_base_url, link.token, "notes.txt")
+    assert (response.code, json.loads(response.body)["message"]) == (404, GONE)
+
+
 async def test_a_shared_file_replaced_by_a_symlink_is_a_dead_link(
     resolver, jp_fetch, http_server_client, jp_base_url, share_tree
 ):
