@@ -156,7 +156,7 @@ class DestinationFolder:
             fd = os.open(name, _DIRECTORY_FLAGS, dir_fd=self.fd)
         except OSError as err:
             raise self._changed(f" (its staging folder was replaced: {err.strerror})") from None
-        if os.listdir(fd) or os.fstat(fd).st_uid != os.geteuid():  # not the one just made
+        if os.listdir(fd):  # not the folder just made
             os.close(fd)
             raise self._changed(" (its staging folder was replaced)")
         self._staged[name] = fd
@@ -168,6 +168,11 @@ class DestinationFolder:
                 dir_fd=fd,
             )
             try:
+                # Made by whoever makes this process's files (the same owner as the
+                # marker, also where a mount maps owners), not an empty folder of another
+                # user that could write into the output before it is moved into place.
+                if os.fstat(marker).st_uid != os.fstat(fd).st_uid:
+                    raise self._changed(" (its staging folder was replaced)")
                 os.write(marker, json.dumps(self.owner).encode())
             finally:
                 os.close(marker)
