@@ -5,10 +5,11 @@ and renames it into place only when everything is written, so a reader, a crash,
 disk or a cancel never leaves something that looks like a finished dataset.
 
 The destination's folder is opened once (`DestinationFolder`) and reached through that
-descriptor from then on: the staging folder is made in it, writers name it
-/proc/PID/fd/N (where that works), and the final rename is relative to it, after checking
-that the folder's path still leads to it. A folder renamed, or swapped for a symlink,
-while a conversion waits or runs cannot redirect what is written.
+descriptor from then on: the staging folder is made in it and held open too, writers name
+that /proc/PID/fd/N (where that works), and the final rename is relative to both, after
+checking that the folder's path still leads to it. A folder renamed, or swapped for a
+symlink, while a conversion waits or runs cannot redirect what is written, and a folder
+renamed into the staging folder's place is never written into or removed.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConversionError, DestinationExists, FileglancerError, OutOfSpace
+from ..links.confinement import open_target
 
 PARTIAL_MARKER = ".partial-"
 # A file in every staging folder saying who made it (JSON): what start-up clean-up reads
@@ -60,11 +62,12 @@ class DestinationFolder:
     `locate` answers the folder's real path as it is now, found and confined as when it
     was checked (a job passes the roots' resolution; by default the path as it is);
     `check` raises LocationChanged unless that is still the folder held. `through_fd`:
-    writers name the folder /proc/<this pid>/fd/<fd>, which no rename or symlink can
+    writers name a staging folder /proc/<this pid>/fd/<fd>, which no rename or symlink can
     redirect (for processes on this machine only: Dask workers elsewhere get the path).
     `owner` goes into the marker of each staging folder made here. `follow_symlinks`:
     `path` may itself be a symlink to the folder (as a CLI user may name it); a job
-    passes the real path it checked, and a symlink there now means it was swapped.
+    passes the real path it checked, and a symlink anywhere on it now (above the folder
+    too) means it was swapped: the folder is opened, and checked, with none followed.
     """
 
     def __init__(
@@ -78,17 +81,20 @@ class DestinationFolder:
     ) -> None:
         self.path = Path(path)
         self._locate = locate or (lambda: self.path)
+        self._follow_symlinks = follow_symlinks
         self.owner = {"runner": f"{socket.gethostname()}:{os.getpid()}", **(owner or {})}
-        flags = _DIRECTORY_FLAGS & ~os.O_NOFOLLOW if follow_symlinks else _DIRECTORY_FLAGS
         try:
-            self.fd = os.open(self.path, flags)
+            if follow_symlinks:
+                self.fd = os.open(self.path, _DIRECTORY_FLAGS & ~os.O_NOFOLLOW)
+            else:
+                self.fd = open_target(str(self.path), [], _DIRECTORY_FLAGS).fd
         except OSError as err:
             if err.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):  # gone, or a symlink
                 raise self._changed("") from None
             raise ConversionError(
                 f"the destination folder {self.path} cannot be opened: {err.strerror}"
             ) from None
-        self._staged: set[str] = set()
+        self._staged: dict[str, int] = {}  # staging folders made here, held open
         try:
             held = os.fstat(self.fd)
             self.identity = (held.st_dev, held.st_ino)
@@ -99,11 +105,20 @@ class DestinationFolder:
         self.writers_path = self._fd_path() if through_fd else self.path
 
     def check(self) -> None:
-        """Raise LocationChanged unless the folder's path still leads to the folder held."""
+        """Raise LocationChanged unless the folder's path still leads to the folder held
+        (for a real path: is that path still, with no symlink on it)."""
         try:
-            now = os.stat(self._locate())
+            located = Path(self._locate())
         except FileglancerError as err:  # e.g. it now leads out of the roots
             raise self._changed(f" ({err.message.rstrip('.')})") from None
+        if not self._follow_symlinks and located != self.path:  # leads elsewhere now
+            raise self._changed("")
+        try:
+            if self._follow_symlinks:
+                now = os.stat(located)
+            else:
+                with open_target(str(located), []) as target:
+                    now = target.info
         except OSError:
             raise self._changed("") from None
         if (now.st_dev, now.st_ino) != self.identity:
@@ -124,7 +139,12 @@ class DestinationFolder:
         return proc if (seen.st_dev, seen.st_ino) == self.identity else self.path
 
     def make_staging(self, prefix: str) -> str:
-        """A new hidden staging folder in this folder, with its marker; returns its name."""
+        """A new hidden staging folder in this folder, with its marker; returns its name.
+
+        The folder is held open from then on, and written, moved from and emptied only
+        through that descriptor: whoever may rename entries of this folder (a group
+        folder that is not sticky) can rename it aside and put another folder of this
+        user under its name, which is then never written into or removed."""
         while True:
             name = prefix + secrets.token_hex(6)
             try:
@@ -132,15 +152,27 @@ class DestinationFolder:
             except FileExistsError:
                 continue
             break
-        self._staged.add(name)
+        try:
+            fd = os.open(name, _DIRECTORY_FLAGS, dir_fd=self.fd)
+        except OSError as err:
+            raise self._changed(f" (its staging folder was replaced: {err.strerror})") from None
+        if os.listdir(fd):  # not the folder just made
+            os.close(fd)
+            raise self._changed(" (its staging folder was replaced)")
+        self._staged[name] = fd
         try:
             marker = os.open(
-                f"{name}/{STAGING_MARKER}",
+                STAGING_MARKER,
                 os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
                 0o600,
-                dir_fd=self.fd,
+                dir_fd=fd,
             )
             try:
+                # Made by whoever makes this process's files (the same owner as the
+                # marker, also where a mount maps owners), not an empty folder of another
+                # user that could write into the output before it is moved into place.
+                if os.fstat(marker).st_uid != os.fstat(fd).st_uid:
+                    raise self._changed(" (its staging folder was replaced)")
                 os.write(marker, json.dumps(self.owner).encode())
             finally:
                 os.close(marker)
@@ -149,25 +181,39 @@ class DestinationFolder:
             raise
         return name
 
+    def staging_path(self, staging: str) -> Path:
+        """Where writers name the staging folder `staging`: /proc/<pid>/fd/<its fd> when
+        they name this folder that way (`through_fd`), else its path."""
+        if self.writers_path == self.path:
+            return self.path / staging
+        return Path(f"/proc/{os.getpid()}/fd/{self._staged[staging]}")
+
     def move_into_place(self, staging: str, name: str, *, overwrite: bool, shown: Path) -> None:
         """Rename `staging`/`name` to `name`, in this folder, if it is still where it was."""
         self.check()
+        staged = self._staged[staging]
         if _lexists(name, self.fd):
             if not overwrite:  # someone else finished first: keep theirs
                 raise DestinationExists(f"{shown} appeared while converting")
-            os.rename(name, f"{staging}/.replaced", src_dir_fd=self.fd, dst_dir_fd=self.fd)
-        os.rename(f"{staging}/{name}", name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+            os.rename(name, ".replaced", src_dir_fd=self.fd, dst_dir_fd=staged)
+        os.rename(name, name, src_dir_fd=staged, dst_dir_fd=self.fd)
 
     def remove(self, staging: str) -> None:
-        """Remove a staging folder made here (never following a symlink)."""
-        shutil.rmtree(staging, ignore_errors=True, dir_fd=self.fd)
+        """Empty a staging folder made here through its descriptor, then remove its name
+        (which only an empty folder gives up: never one put in its place)."""
+        _empty(self._staged[staging])
+        try:
+            os.rmdir(staging, dir_fd=self.fd)
+        except OSError:
+            pass  # gone, renamed, or another folder took the name
 
     def close(self) -> None:
         """Remove the staging folders made here once more, and let the folder go.
         A job calls it once its workers have stopped: a write still under way when the
         conversion failed may have recreated part of a staging folder after its removal."""
-        for staging in self._staged:
+        for staging, fd in self._staged.items():
             self.remove(staging)
+            os.close(fd)
         os.close(self.fd)
 
 
@@ -211,7 +257,7 @@ def staged_output(destination: Path, *, overwrite: bool) -> Iterator[Path]:
             raise _as_conversion_error(err, destination) from err
         try:
             try:
-                yield folder.writers_path / staging / destination.name
+                yield folder.staging_path(staging) / destination.name
             except OSError as err:
                 raise _as_conversion_error(err, destination) from err
             try:
@@ -238,25 +284,53 @@ def remove_abandoned_staging(
     try:
         prefix = partial_prefix(Path(name))
         for entry in os.scandir(fd):
-            if not entry.name.startswith(prefix) or not entry.is_dir(follow_symlinks=False):
+            if not entry.name.startswith(prefix):
                 continue
-            if entry.stat(follow_symlinks=False).st_uid != os.getuid():
-                continue
-            marker = _read_marker(fd, entry.name)
-            if marker is not None and abandoned(marker):
-                shutil.rmtree(entry.name, ignore_errors=True, dir_fd=fd)
-                removed.append(entry.name)
+            # Checked, read and emptied through one descriptor: a folder renamed into
+            # its place meanwhile is never emptied (see DestinationFolder.make_staging).
+            try:
+                staging = os.open(entry.name, _DIRECTORY_FLAGS, dir_fd=fd)
+            except OSError:
+                continue  # not a folder (a symlink, a file), or gone
+            try:
+                if os.fstat(staging).st_uid != os.getuid():
+                    continue
+                marker = _read_marker(staging)
+                if marker is not None and abandoned(marker):
+                    _empty(staging)
+                    try:
+                        os.rmdir(entry.name, dir_fd=fd)
+                    except OSError:
+                        pass
+                    removed.append(entry.name)
+            finally:
+                os.close(staging)
     finally:
         os.close(fd)
     return removed
 
 
-def _read_marker(folder_fd: int, staging: str) -> dict[str, Any] | None:
+def _empty(folder_fd: int) -> None:
+    """Remove everything in the open folder `folder_fd` (never following a symlink)."""
+    try:
+        names = os.listdir(folder_fd)
+    except OSError:
+        return
+    for name in names:
+        try:
+            os.unlink(name, dir_fd=folder_fd)
+        except IsADirectoryError:
+            shutil.rmtree(name, ignore_errors=True, dir_fd=folder_fd)
+        except OSError:
+            pass
+
+
+def _read_marker(staging_fd: int) -> dict[str, Any] | None:
     try:
         fd = os.open(
-            f"{staging}/{STAGING_MARKER}",
+            STAGING_MARKER,
             os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
-            dir_fd=folder_fd,
+            dir_fd=staging_fd,
         )
     except OSError:
         return None

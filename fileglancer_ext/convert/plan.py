@@ -14,6 +14,7 @@ import functools
 import itertools
 import math
 import multiprocessing
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ..worker_lifetime import die_with
 from .pyramid import downsample
 
 
@@ -227,6 +229,14 @@ def configure_conversion_process(threads: int = ZARR_THREADS_PER_PROCESS) -> Non
     zarr.config.set({"threading.max_workers": threads})
 
 
+def start_conversion_worker(owner_pid: int) -> None:
+    """A pool worker's start: zarr's threads bounded, and its end tied to the process that
+    started the pool (a server, the CLI): a worker must not convert on, or hold its
+    memory, after that process is killed with -9."""
+    configure_conversion_process()
+    die_with(owner_pid)
+
+
 @contextmanager
 def local_executor(workers: int) -> Iterator[TaskExecutor]:
     """In-process for one worker, otherwise a pool of `workers` processes."""
@@ -235,7 +245,10 @@ def local_executor(workers: int) -> Iterator[TaskExecutor]:
         return
     context = multiprocessing.get_context("forkserver")
     with cf.ProcessPoolExecutor(
-        workers, mp_context=context, initializer=configure_conversion_process
+        workers,
+        mp_context=context,
+        initializer=start_conversion_worker,
+        initargs=(os.getpid(),),
     ) as pool:
         yield FuturesExecutor(pool, max_in_flight=2 * workers)
 

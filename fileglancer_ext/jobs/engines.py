@@ -13,10 +13,9 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
-from ..convert import FuturesExecutor, configure_conversion_process
-from ..convert.plan import TaskExecutor
+from ..convert import FuturesExecutor
+from ..convert.plan import TaskExecutor, start_conversion_worker
 from ..errors import ConversionError
-from ..worker_lifetime import die_with
 
 # Tasks in flight per worker: one running, one ready, so no worker waits for the next.
 _IN_FLIGHT_PER_WORKER = 2
@@ -56,17 +55,10 @@ class LocalProcessEngine:
         with cf.ProcessPoolExecutor(
             self.processes,
             mp_context=context,
-            initializer=start_worker,
+            initializer=start_conversion_worker,
             initargs=(os.getpid(),),
         ) as pool:
             yield FuturesExecutor(pool, max_in_flight=_IN_FLIGHT_PER_WORKER * self.processes)
-
-
-def start_worker(server_pid: int) -> None:
-    """A local pool worker's start: zarr's threads bounded, and its end tied to the
-    server's (a worker must not convert on, or hold its memory, after a kill -9)."""
-    configure_conversion_process()
-    die_with(server_pid)
 
 
 class DaskEngine:

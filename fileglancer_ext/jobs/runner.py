@@ -42,7 +42,7 @@ from .model import (
     RUNNING,
     ConversionJob,
 )
-from .store import HEARTBEAT_INTERVAL, INTERRUPTED_MESSAGE, JobStore, runner_is_alive, this_runner
+from .store import HEARTBEAT_INTERVAL, INTERRUPTED_MESSAGE, JobStore, runner_is_gone, this_runner
 from .submission import JobRequest, destination_folder, resolve_again
 
 log = logging.getLogger(__name__)
@@ -164,8 +164,8 @@ class JobRunner:
     def remove_leftovers(self, jobs: list[ConversionJob] | None = None) -> None:
         """Remove the partial outputs of interrupted `jobs` (default: the newest ones).
 
-        Only staging folders whose marker names the job, made by a server process that
-        is not running here any more (or by this very process in an earlier life: a
+        Only staging folders whose marker names the job, made by a server process of this
+        host that is not running any more (or by this very process in an earlier life: a
         container restarted with the same pid), in the roots this server has."""
         try:
             if jobs is None:
@@ -185,9 +185,12 @@ class JobRunner:
             return
 
         def abandoned(marker: dict) -> bool:
-            runner = marker.get("runner")
+            # Only a process of this host is known to be gone: a job elsewhere is marked
+            # interrupted when its heartbeat is late, and may be writing still (its
+            # host's next server removes what it left).
+            runner = str(marker.get("runner"))
             return marker.get("job") == job.id and (
-                runner == self.runner_id or not runner_is_alive(str(runner))
+                runner == self.runner_id or runner_is_gone(runner)
             )
 
         removed = remove_abandoned_staging(folder, name, abandoned)

@@ -191,7 +191,7 @@ class JobStore(Store):
             row.id
             for row in rows
             if row.id not in kept
-            and (_runner_is_gone(row.runner) or (row.heartbeat or row.created) < now - STALE_AFTER)
+            and (runner_is_gone(row.runner) or (row.heartbeat or row.created) < now - STALE_AFTER)
         ]
         if abandoned:
             with self.engine.begin() as conn:
@@ -208,13 +208,9 @@ class JobStore(Store):
         return abandoned
 
 
-def runner_is_alive(runner: str) -> bool:
-    """Whether `runner` ("host:pid") is a process running on this host."""
-    host, _, pid_text = runner.rpartition(":")
-    return host == socket.gethostname() and pid_text.isdigit() and not _runner_is_gone(runner)
-
-
-def _runner_is_gone(runner: str) -> bool:
+def runner_is_gone(runner: str) -> bool:
+    """Whether `runner` ("host:pid") ran on this host and its process has ended (of one
+    on another host, only a late heartbeat tells, and that is no proof)."""
     host, _, pid_text = runner.rpartition(":")
     if host != socket.gethostname() or not pid_text.isdigit():
         return False  # another machine's process: only its heartbeat can tell

@@ -1,11 +1,12 @@
 """Reading inside a share through open folders, never by walking a path again.
 
 A link records its target's canonical path (symlink-free when it was made) and identity
-(device, inode). Every read opens that path with no symlink allowed anywhere in it, checks
-the identity on the open descriptor, then opens what is asked for relative to that
-descriptor: renaming the shared folder and putting a symlink or another folder in its
-place, or swapping a folder inside it for a symlink, cannot lead a read elsewhere, and
-check and use are always the same descriptor.
+(device, inode, and birth time where the filesystem tells it: ext4 gives a deleted
+folder's inode number to the next one made there). Every read opens that path with no
+symlink allowed anywhere in it, checks the identity on the open descriptor, then opens
+what is asked for relative to that descriptor: renaming the shared folder and putting a
+symlink or another folder in its place, or swapping a folder inside it for a symlink,
+cannot lead a read elsewhere, and check and use are always the same descriptor.
 
 On Linux 5.6+ each open is one `openat2` call (`RESOLVE_NO_SYMLINKS` for the share,
 `RESOLVE_BENEATH` inside it). Elsewhere, and for the symlinks inside a share that
@@ -21,6 +22,7 @@ import ctypes
 import errno
 import os
 import stat
+import struct
 from dataclasses import dataclass
 
 # (st_dev, st_ino): what a link shared, told apart from whatever may later sit at its path.
@@ -233,9 +235,18 @@ def _load_syscall() -> object | None:
 
 _syscall = _load_syscall()
 # Errors that mean "openat2 cannot do this here" rather than an answer about the path:
-# no such call (old kernel, seccomp), or a symlink it will not follow (absolute, or
-# leaving the share): the walk decides those.
-_FALL_BACK = {errno.ENOSYS, errno.EPERM, errno.E2BIG, errno.EINVAL, errno.EXDEV, errno.ELOOP}
+# no such call (old kernel, seccomp), a symlink it will not follow (absolute, or
+# leaving the share), or a `..` resolved while a rename ran anywhere on the machine
+# (EAGAIN: it cannot tell the `..` stayed beneath): the walk decides those.
+_FALL_BACK = {
+    errno.ENOSYS,
+    errno.EPERM,
+    errno.E2BIG,
+    errno.EINVAL,
+    errno.EXDEV,
+    errno.ELOOP,
+    errno.EAGAIN,
+}
 
 
 def _openat2(dir_fd: int, path: str, flags: int, resolve: int) -> int | None:
@@ -276,11 +287,51 @@ def _openat2_works() -> bool:
     return True
 
 
-def read_identity(root_path: str, path: str) -> FileIdentity | None:
-    """The identity of what `root_path/path` is now, or None when nothing can be opened
-    there without following a symlink."""
+def read_identity(root_path: str, path: str) -> tuple[FileIdentity, int | None] | None:
+    """The identity and birth time of what `root_path/path` is now, or None when nothing
+    can be opened there without following a symlink."""
     try:
         with open_target(root_path, [p for p in path.split("/") if p]) as target:
-            return identity_of(target.info)
+            return identity_of(target.info), birth_time(target.fd)
     except (OSError, ValueError):
         return None
+
+
+# --- statx's birth time (Linux 4.11+; ext4, XFS, Btrfs, tmpfs): Python 3.11 has no statx ----
+
+_AT_EMPTY_PATH = 0x1000
+_STATX_BTIME = 0x800
+_STATX_SIZE = 256  # struct statx
+_STATX_MASK, _STATX_BTIME_AT = 0, 80  # offsets of stx_mask and stx_btime
+
+
+def _load_statx() -> object | None:
+    if not hasattr(os, "O_PATH"):
+        return None  # not Linux
+    try:
+        statx = ctypes.CDLL(None, use_errno=True).statx
+    except (OSError, AttributeError):
+        return None
+    statx.restype = ctypes.c_int
+    return statx
+
+
+_statx = _load_statx()
+
+
+def birth_time(fd: int) -> int | None:
+    """When the file open as `fd` was made (ns), where the kernel and filesystem tell:
+    what tells it apart from a later one that got its inode number. None elsewhere."""
+    if _statx is None:
+        return None
+    buffer = ctypes.create_string_buffer(_STATX_SIZE)
+    done = _statx(  # type: ignore[operator]
+        ctypes.c_int(fd), b"", ctypes.c_int(_AT_EMPTY_PATH), ctypes.c_uint(_STATX_BTIME), buffer
+    )
+    if done != 0:
+        return None
+    (mask,) = struct.unpack_from("=I", buffer, _STATX_MASK)
+    if not mask & _STATX_BTIME:
+        return None
+    seconds, nanoseconds = struct.unpack_from("=qI", buffer, _STATX_BTIME_AT)
+    return seconds * 1_000_000_000 + nanoseconds

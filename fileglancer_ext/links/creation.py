@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import BadRequest, FileglancerError, Forbidden, NotFound
 from ..roots import RootRegistry
-from .confinement import FileIdentity, identity_of, open_target
+from .confinement import FileIdentity, birth_time, identity_of, open_target
 from .store import (
     ShareLink,
     ShareLinkStore,
@@ -46,7 +46,7 @@ class ShareLinkService:
         text = check_label(label)
         root_name, root_path, rel_path = self._canonical(root, path)
         check_shared_path(os.path.join(root_path, rel_path))  # e.g. through a symlink
-        identity = _readable_identity(root_path, rel_path, f"'{path}' in '{root}'")
+        identity, birth = _readable_identity(root_path, rel_path, f"'{path}' in '{root}'")
         return self.store.create(
             owner,
             root_name,
@@ -55,6 +55,7 @@ class ShareLinkService:
             expires_in=expires,
             label=text,
             identity=identity,
+            birth=birth,
         )
 
     def list_for_owner(
@@ -106,9 +107,11 @@ class ShareLinkService:
         return name, rel_path
 
 
-def _readable_identity(root_path: str, rel_path: str, shown: str) -> FileIdentity:
-    """The identity of the file or folder at `root_path/rel_path`, checked readable on
-    the descriptor it comes from (so the check is of what the link will record)."""
+def _readable_identity(
+    root_path: str, rel_path: str, shown: str
+) -> tuple[FileIdentity, int | None]:
+    """The identity and birth time of the file or folder at `root_path/rel_path`, checked
+    readable on the descriptor they come from (so the check is of what the link records)."""
     try:
         with open_target(root_path, [p for p in rel_path.split("/") if p]) as target:
             info = target.info
@@ -118,7 +121,7 @@ def _readable_identity(root_path: str, rel_path: str, shown: str) -> FileIdentit
             # The descriptor's own inode, through /proc: no path walked again.
             if not os.access(f"/proc/self/fd/{target.fd}", wanted):
                 raise Forbidden(f"You do not have permission to read {shown}.")
-            return identity_of(info)
+            return identity_of(info), birth_time(target.fd)
     except OSError:
         raise NotFound(f"{shown} cannot be opened.") from None
 
@@ -127,6 +130,8 @@ def target_exists(link: ShareLink) -> bool:
     """Whether the link's target is still there and still what was shared."""
     try:
         with open_target(link.root_path, [p for p in link.path.split("/") if p]) as target:
+            if link.birth is not None and birth_time(target.fd) != link.birth:
+                return False
             return link.identity is None or identity_of(target.info) == link.identity
     except (OSError, ValueError):
         return False

@@ -26,6 +26,7 @@ from .confinement import (
     READ,
     FileIdentity,
     OpenShare,
+    birth_time,
     identity_of,
     open_beneath,
     open_target,
@@ -221,9 +222,15 @@ class ShareServer:
         expected = link.identity or self._first_seen.get(link.id)
         if expected is None:
             self._first_seen[link.id] = expected = found
-            future = self._touch_writer.submit(self._record_identity, link.id, found)
+            birth = birth_time(share.fd)
+            future = self._touch_writer.submit(self._record_identity, link.id, found, birth)
             future.add_done_callback(_log_failure)
-        if found != expected or not (share.is_dir or stat.S_ISREG(share.info.st_mode)):
+        if (
+            found != expected
+            or not (share.is_dir or stat.S_ISREG(share.info.st_mode))
+            # The same inode number, given to a folder made after the shared one was deleted.
+            or (link.birth is not None and birth_time(share.fd) != link.birth)
+        ):
             share.close()
             raise NotFound(_GONE)
         return share
@@ -286,8 +293,8 @@ class ShareServer:
         name = link.path.rpartition("/")[2]
         return SharedFile(link, handle, share.info, content_type(name))
 
-    def _record_identity(self, link_id: str, identity: FileIdentity) -> None:
-        recorded = self.store.record_identity(link_id, identity)
+    def _record_identity(self, link_id: str, identity: FileIdentity, birth: int | None) -> None:
+        recorded = self.store.record_identity(link_id, identity, birth)
         self._first_seen[link_id] = recorded  # another server may have been first
 
     def _root_allowed(self, link: ShareLink) -> bool:

@@ -63,6 +63,9 @@ links = Table(
     # database. Null for links made before release 2 until first served (see serving.py).
     Column("target_device", String(20)),
     Column("target_inode", String(20)),
+    # Its birth time (ns, statx), where the filesystem tells it: an inode number freed
+    # by a deletion is given at once to the next folder made there (ext4).
+    Column("target_birth", String(24)),
     Index("ix_fileglancer_links_owner", "owner", "root_name", "path"),
 )
 
@@ -91,8 +94,23 @@ def _add_target_identity(conn: Connection) -> None:
             conn.exec_driver_sql(f"ALTER TABLE {links.name} ADD COLUMN {name} VARCHAR(20)")
 
 
+def _add_target_birth(conn: Connection) -> None:
+    present = {column["name"] for column in inspect(conn).get_columns(links.name)}
+    if "target_birth" not in present:
+        conn.exec_driver_sql(f"ALTER TABLE {links.name} ADD COLUMN target_birth VARCHAR(24)")
+
+
 # Append only: a released migration is never edited (see database.migrate).
-MIGRATIONS: Sequence[Migration] = (_create_links_table, _add_target_identity)
+MIGRATIONS: Sequence[Migration] = (_create_links_table, _add_target_identity, _add_target_birth)
+
+
+def new_token() -> str:
+    """A share token: 192 random bits, URL-safe, and a bucket name every S3 client takes
+    (tensorstore's refuses one that starts or ends with "-" or "_")."""
+    while True:
+        token = secrets.token_urlsafe(24)
+        if token[0].isalnum() and token[-1].isalnum():
+            return token
 
 
 @dataclass(frozen=True)
@@ -112,6 +130,7 @@ class ShareLink:
     last_access: float | None
     target_device: str | None = None
     target_inode: str | None = None
+    target_birth: str | None = None
 
     @property
     def identity(self) -> FileIdentity | None:
@@ -119,6 +138,11 @@ class ShareLink:
         if self.target_device is None or self.target_inode is None:
             return None
         return int(self.target_device), int(self.target_inode)
+
+    @property
+    def birth(self) -> int | None:
+        """The birth time (ns) of what was shared, or None when not known."""
+        return None if self.target_birth is None else int(self.target_birth)
 
     def is_active(self, now: float | None = None) -> bool:
         now = time.time() if now is None else now
@@ -206,18 +230,20 @@ class ShareLinkStore(Store):
         expires_in: float | None = None,
         label: str | None = None,
         identity: FileIdentity | None = None,
+        birth: int | None = None,
     ) -> ShareLink:
         """A new active link; `root_path` is the root's real path, `path` posix inside it.
 
-        `identity` is what the link shares, as the caller checked it; by default the store
-        looks it up (None when nothing is there now: recorded when first served)."""
+        `identity` (and `birth`) is what the link shares, as the caller checked it; by
+        default the store looks it up (None when nothing is there now: recorded when first
+        served)."""
         if identity is None:
-            identity = read_identity(root_path, path)
+            identity, birth = read_identity(root_path, path) or (None, None)
         now = time.time()
         link = ShareLink(
             id=secrets.token_hex(8),
             # 192 random bits, URL-safe: the only secret between a share and the world.
-            token=secrets.token_urlsafe(24),
+            token=new_token(),
             owner=owner,
             root_name=root_name,
             root_path=root_path,
@@ -229,19 +255,26 @@ class ShareLinkStore(Store):
             last_access=None,
             target_device=None if identity is None else str(identity[0]),
             target_inode=None if identity is None else str(identity[1]),
+            target_birth=None if birth is None else str(birth),
         )
         with self.engine.begin() as conn:
             conn.execute(links.insert().values(**link.__dict__))
         return link
 
-    def record_identity(self, link_id: str, identity: FileIdentity) -> FileIdentity:
+    def record_identity(
+        self, link_id: str, identity: FileIdentity, birth: int | None = None
+    ) -> FileIdentity:
         """Record what a link made before identities were recorded shares, unless another
         server did first; returns the identity now recorded."""
         with self.engine.begin() as conn:
             conn.execute(
                 links.update()
                 .where(links.c.id == link_id, links.c.target_inode.is_(None))
-                .values(target_device=str(identity[0]), target_inode=str(identity[1]))
+                .values(
+                    target_device=str(identity[0]),
+                    target_inode=str(identity[1]),
+                    target_birth=None if birth is None else str(birth),
+                )
             )
             row = conn.execute(
                 select(links.c.target_device, links.c.target_inode).where(links.c.id == link_id)

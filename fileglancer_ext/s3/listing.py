@@ -41,6 +41,12 @@ _FOLDER_PAGE = MAX_KEYS + 1
 _MAX_TOKEN_LENGTH = 8192
 _NAME_MAX = 255
 _MAX_DEPTH = 64  # no sane share is deeper; a deeper walk is a loop the checks missed
+# Folders one listing request walks before it stops following symlinked ones: symlinks
+# make a share's tree as large as they like (two in each of a few folders, pointing at
+# the next: 2**64 paths) while its real folders are finite, and a listing runs on the
+# server's event loop. A page of real data walks fewer: it holds at most MAX_KEYS keys,
+# and real datasets hold files in most of their folders.
+_MAX_WALKED_FOLDERS = 4 * MAX_KEYS
 
 
 class InvalidListRequest(BadRequest):
@@ -223,8 +229,25 @@ class _Walk:
         self.lister = lister
         self.share = share
         self.recursive = recursive
+        self._walking: list[list[str]] = []  # the real parts of the folders being walked
+        self._walked = 0
 
     def items(
+        self,
+        folder: _Folder,
+        base: str,
+        name_prefix: str,
+        position: _Position | None,
+        depth: int,
+    ) -> Iterator[tuple[str, ObjectEntry | None]]:
+        self._walking.append(folder.parts)
+        self._walked += 1
+        try:
+            yield from self._items(folder, base, name_prefix, position, depth)
+        finally:
+            self._walking.pop()
+
+    def _items(
         self,
         folder: _Folder,
         base: str,
@@ -285,17 +308,22 @@ class _Walk:
                 return
 
     def _enterable(self, folder: _Folder, name: str, *, is_symlink: bool) -> _Folder | None:
-        """The sub-folder `name`, opened, when it is listed: inside the share and not a
-        link back up to `folder` or above (a loop); else None."""
+        """The sub-folder `name`, opened, when it is listed: inside the share, and, for a
+        symlink, not one to a folder being walked or above one (a circle, however many
+        symlinks long) nor past the walk's budget; else None."""
         if not is_symlink:  # the listing saw a folder: open it, refusing a symlink now
             try:
                 fd = os.open(name, _FOLDER_FLAGS | os.O_NOFOLLOW, dir_fd=folder.fd)
             except OSError:
                 return None
             return _checked_folder(self.share, fd, [*folder.parts, name])
+        if self.recursive and self._walked >= _MAX_WALKED_FOLDERS:
+            return None
         inner = _confined_folder(self.share, "/".join([*folder.parts, name]))
-        if inner is not None and inner.parts == folder.parts[: len(inner.parts)]:
-            inner.close()  # the folder itself or one above it: a loop
+        if inner is not None and any(
+            inner.parts == walking[: len(inner.parts)] for walking in self._walking
+        ):
+            inner.close()
             return None
         return inner
 

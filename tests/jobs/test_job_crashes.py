@@ -233,3 +233,37 @@ def test_the_walk_pool_of_a_killed_server_ends_with_it() -> None:
         for pid in workers:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_the_workers_of_a_killed_cli_conversion_end_with_it(lab: Path) -> None:
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("needs /proc")
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+    }
+    command = [sys.executable, "-m", "fileglancer_ext.cli", "convert", "big.tif"]
+    options = ["--workers", "2", "--task-mib", "1", "--chunks", "8,64,64", "--quiet"]
+    cli = subprocess.Popen([*command, "out/big.ome.zarr", *options], cwd=lab, env=env)
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers) < 3 or not partials(lab / "out"):  # the pool is converting
+            assert cli.poll() is None, "the conversion ended before it could be killed"
+            assert time.monotonic() < deadline, "the conversion did not get going"
+            time.sleep(0.05)
+            workers = descendants(cli.pid)
+        cli.kill()
+        cli.wait()
+        deadline = time.monotonic() + 10
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [pid for pid in workers if alive(pid)] == []
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
+        for pid in workers:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)

@@ -197,3 +197,108 @@ def test_a_starting_server_removes_only_the_partial_outputs_of_its_dead_jobs(
     assert not removed.exists()
     assert all(folder.exists() for folder in others) and still_writing.exists()
     assert (out / ".d1.ome.zarr.partial-eeee").is_symlink() and staging_elsewhere.exists()
+
+
+def test_a_folder_swapped_above_the_destination_as_the_job_starts_is_not_held(registry, lab: Path):
+    # The moment between the start's check (`resolve_again`) and the open of the folder,
+    # as the runner opens it: another user of a shared parent renamed a folder above the
+    # destination's and put a symlink to a look-alike in its place.
+    from fileglancer_ext.convert.atomic import DestinationFolder, LocationChanged
+    from fileglancer_ext.jobs.submission import destination_folder, resolve_again
+
+    (lab / "group" / "out").mkdir(parents=True)
+    (lab / "lookalike" / "out").mkdir(parents=True)
+    body = job_body(destination="group/out/cells.ome.zarr")
+    request = parse_submission(body, registry)
+    resolve_again(request, registry)
+    (lab / "group").rename(lab / "group-aside")
+    (lab / "group").symlink_to(lab / "lookalike", target_is_directory=True)
+
+    with pytest.raises(LocationChanged):
+        folder = DestinationFolder(
+            request.destination.parent,
+            locate=lambda: destination_folder(request, registry),
+            owner={"job": "j1"},
+        )
+        folder.close()  # held the look-alike: what the job would then write into
+
+
+def test_the_partial_output_of_a_job_on_another_host_is_left_to_that_host(
+    store, registry, lab: Path
+):
+    # A shared store (PostgreSQL under a hub): a job of another machine whose heartbeat
+    # is late (a busy database, clocks a minute apart) is marked interrupted here, but
+    # nothing here can tell its server is gone: its workers may be writing still.
+    import json
+
+    from fileglancer_ext.convert.atomic import STAGING_MARKER
+
+    from .test_job_store import make_job
+
+    elsewhere = "another-host.example:4242"
+    store.create(make_job("far", state="running", runner=elsewhere, heartbeat=time.time() - 600))
+    staging = lab / "out" / ".far.ome.zarr.partial-aaaa"
+    (staging / "far.ome.zarr").mkdir(parents=True)
+    (staging / STAGING_MARKER).write_text(json.dumps({"job": "far", "runner": elsewhere}))
+
+    runner = JobRunner(store, LocalProcessEngine(1), registry)
+    runner._cleanup.join(timeout=30)
+    runner.shutdown()
+    assert store.get("ana", "far").state == "interrupted"
+    assert staging.exists()
+
+
+def test_a_folder_put_in_place_of_a_running_jobs_staging_folder_is_left_alone(
+    store, registry, lab: Path
+):
+    # Another member of a group-writable (not sticky) folder can rename entries in it: the
+    # job's staging folder aside, and another folder of the job's user in its place. The
+    # job writes, moves and removes only through the staging folder it made.
+    valuable = lab / "out" / "results"
+    valuable.mkdir()
+    (valuable / "keep.txt").write_text("years of work")
+    runner = JobRunner(store, LocalProcessEngine(1), registry)
+    try:
+        job = runner.submit("ana", parse_submission(BIG, registry))
+        wait_until(lambda: [p for p in (lab / "out").iterdir() if ".partial-" in p.name])
+        wait_until(lambda: (runner.current(job.id) or job).progress > 0.05)
+        (staging,) = [p for p in (lab / "out").iterdir() if ".partial-" in p.name]
+        staging.rename(lab / "out" / "aside")
+        valuable.rename(staging)
+        wait_until(lambda: runner.current(job.id) is None, timeout=60)
+    finally:
+        runner.shutdown()
+    assert sorted(p.name for p in staging.iterdir()) == ["keep.txt"]
+    assert (staging / "keep.txt").read_text() == "years of work"
+    ended = store.get("ana", job.id)
+    if ended.state == "done":  # then the output is whole
+        import zarr
+
+        written = zarr.open_group(lab / "out" / "big.ome.zarr", mode="r")["0"][:]
+        assert np.array_equal(written, tifffile.imread(lab / "big.tif"))
+
+
+def test_the_start_up_clean_up_removes_only_the_folder_whose_marker_it_read(
+    lab: Path,
+):
+    # The same swap at the moment the clean-up has read a leftover's marker.
+    import json
+
+    from fileglancer_ext.convert.atomic import STAGING_MARKER, remove_abandoned_staging
+
+    out = lab / "out"
+    leftover = out / ".big.ome.zarr.partial-aaaa"
+    (leftover / "big.ome.zarr").mkdir(parents=True)
+    (leftover / STAGING_MARKER).write_text(json.dumps({"job": "j1", "runner": "gone:1"}))
+    valuable = out / "results"
+    valuable.mkdir()
+    (valuable / "keep.txt").write_text("years of work")
+
+    def abandoned_and_swapped(marker: dict) -> bool:
+        leftover.rename(out / "aside")
+        valuable.rename(leftover)
+        return marker["job"] == "j1"
+
+    remove_abandoned_staging(out, "big.ome.zarr", abandoned_and_swapped)
+    assert (leftover / "keep.txt").read_text() == "years of work"
+    assert list((out / "aside").iterdir()) == []  # the leftover's content is gone

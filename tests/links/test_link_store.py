@@ -13,6 +13,7 @@ from sqlalchemy import inspect, text
 from fileglancer_ext.database import create_store_engine, migrate, schema_version
 from fileglancer_ext.errors import BadRequest, NotFound
 from fileglancer_ext.links import store as store_module
+from fileglancer_ext.links.confinement import read_identity
 from fileglancer_ext.links.store import COMPONENT, MIGRATIONS, ShareLinkStore
 from tests.postgres import POSTGRES_URL, fresh_postgres_url
 
@@ -268,8 +269,11 @@ def test_a_store_of_the_first_release_is_upgraded_and_keeps_its_links(
         new = store.create("ana", "lab", str(tmp_path), "shared")
         info = (tmp_path / "shared").stat()
         assert store.lookup_active(new.token).identity == (info.st_dev, info.st_ino)
-        assert store.record_identity(old.id, (1, 2**64 - 1)) == (1, 2**64 - 1)
+        birth = read_identity(str(tmp_path), "shared")[1]  # None where statx has none
+        assert store.lookup_active(new.token).birth == birth
+        assert store.record_identity(old.id, (1, 2**64 - 1), 2**62 + 7) == (1, 2**64 - 1)
         assert store.record_identity(old.id, (3, 4)) == (1, 2**64 - 1)  # the first one stays
         assert store.lookup_active("old-token").identity == (1, 2**64 - 1)
+        assert store.lookup_active("old-token").birth == 2**62 + 7
     finally:
         store.close()

@@ -13,9 +13,13 @@ import asyncio
 import getpass
 import json
 import os
+import re
 import shutil
 import stat
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,6 +110,28 @@ async def test_a_shared_folder_replaced_by_another_folder_is_a_dead_link(
     assert json.loads(links)["links"][0]["target_exists"] is False
 
 
+async def test_a_shared_folder_deleted_and_made_again_is_a_dead_link(
+    other_store, http_server_client, jp_base_url, share_tree
+):
+    # Whoever can write the parent makes a folder where the shared one was: ext4 gives it
+    # the freed inode number at once, so (device, inode) alone took it for the shared one.
+    lab, fresh = share_tree["lab"], share_tree["lab"] / "fresh"
+    for _ in range(20):
+        fresh.mkdir()
+        link = other_store.create(getpass.getuser(), "lab", str(lab), "fresh")
+        inode = fresh.stat().st_ino
+        fresh.rmdir()
+        fresh.mkdir()
+        if fresh.stat().st_ino == inode:
+            break
+        fresh.rmdir()
+    else:
+        pytest.skip("this filesystem does not give a freed inode number to the next folder")
+    (fresh / "notes.txt").write_text("someone else's notes")
+    response = await public_fetch(http_server_client, jp_base_url, link.token, "notes.txt")
+    assert (response.code, json.loads(response.body)["message"]) == (404, GONE)
+
+
 async def test_a_shared_file_replaced_by_a_symlink_is_a_dead_link(
     resolver, jp_fetch, http_server_client, jp_base_url, share_tree
 ):
@@ -139,6 +165,40 @@ async def test_symlinks_that_stay_inside_the_share_still_work(resolver, fetch, s
         response = await fetch(subpath)
         assert response.code == 200, subpath
     assert (await fetch("abs-sub/up")).body == b"hello, world\n"
+
+
+@pytest.fixture
+def renames_elsewhere(tmp_path: Path) -> Iterator[None]:
+    """Another process renaming a file outside the share, over and over: as a busy machine
+    does (any user's `mv`, a conversion moving its output into place)."""
+    spot = tmp_path / "elsewhere"
+    spot.mkdir()
+    script = (
+        "import os, sys\n"
+        "a, b = sys.argv[1] + '/a', sys.argv[1] + '/b'\n"
+        "open(a, 'w').close()\n"
+        "while True:\n"
+        "    os.rename(a, b)\n"
+        "    os.rename(b, a)\n"
+    )
+    renamer = subprocess.Popen([sys.executable, "-c", script, str(spot)])
+    try:
+        while not any(spot.iterdir()):
+            time.sleep(0.01)
+        yield
+    finally:
+        renamer.kill()
+        renamer.wait()
+
+
+async def test_a_symlink_with_dotdot_is_read_while_the_machine_renames_files(
+    fetch, share_tree, renames_elsewhere
+):
+    # openat2 answers EAGAIN for a `..` resolved while any rename ran anywhere (it cannot
+    # tell that `..` stayed beneath the share): that is "try again", not "cannot be read".
+    (share_tree["data"] / "sub" / "up").symlink_to("../hello.txt")
+    codes = [(await fetch("sub/up")).code for _ in range(400)]
+    assert codes.count(200) == len(codes), f"{len(codes) - codes.count(200)} refused"
 
 
 async def test_a_link_without_a_recorded_identity_records_it_when_first_served(
@@ -277,6 +337,61 @@ async def test_a_link_to_a_fifo_cannot_be_made_or_served(
     )
     assert response.code == 404
     assert not stuck_reader.is_set()
+
+
+def symlink_circle(data: Path) -> None:
+    """x/ and y/ each with two symlinks to the other: every path through them is a circle,
+    and a walk that missed it would double at every level."""
+    for here, there in (("x", "y"), ("y", "x")):
+        (data / here).mkdir()
+        (data / here / "file.txt").write_text(here)
+        for n in range(2):
+            (data / here / f"to-{there}-{n}").symlink_to(f"../{there}")
+
+
+def symlink_ladder(data: Path) -> None:
+    """step0/ .. step39/, each with two symlinks to the next: no circle, yet 2**39 paths."""
+    for n in range(40):
+        (data / f"step{n}").mkdir()
+    for n in range(39):
+        for m in range(2):
+            (data / f"step{n}" / f"next-{m}").symlink_to(f"../step{n + 1}")
+
+
+@pytest.mark.parametrize("make", [symlink_circle, symlink_ladder])
+async def test_symlinked_folders_cannot_make_an_s3_listing_endless(
+    make, share_tree, http_server_client, jp_base_url, token
+):
+    # A listing runs on the server's event loop: an endless one freezes the whole server.
+    data = share_tree["data"]
+    make(data)
+    done, stuck = threading.Event(), threading.Event()
+
+    def release() -> None:  # else a failing test would hang: it shares the server's loop
+        if done.wait(ANSWER_TIMEOUT):
+            return
+        stuck.set()
+        for folder in data.iterdir():
+            if folder.is_dir() and not folder.is_symlink():
+                for link in folder.iterdir():
+                    if link.is_symlink():
+                        link.unlink()
+
+    thread = threading.Thread(target=release, daemon=True)
+    thread.start()
+    try:
+        listed = await s3_fetch(http_server_client, jp_base_url, token)
+    finally:
+        done.set()
+        thread.join()
+    assert not stuck.is_set(), "the listing did not end"
+    assert listed.code == 200 and b"<Key>hello.txt</Key>" in listed.body
+    if make is symlink_circle:  # each symlinked folder listed, up to the circle
+        keys = re.findall(rb"<Key>([xy]/[^<]*)</Key>", listed.body)
+        assert sorted(keys) == sorted(
+            [b"x/file.txt", b"x/to-y-0/file.txt", b"x/to-y-1/file.txt"]
+            + [b"y/file.txt", b"y/to-x-0/file.txt", b"y/to-x-1/file.txt"]
+        )
 
 
 # --- point 1: a user's server answers its own user's links only -----------------------------
