@@ -124,6 +124,9 @@ def lab(tmp_path: Path, outside: Path) -> Path:
     _write_array(shared, 10)
     _write_array(lab / "source-v3.zarr", 200)
     _link(_chunk(shared, 3), _chunk(lab / "source-v3.zarr", 3))
+    # An array whose metadata is another dataset's document in the same root: allowed.
+    (lab / "sibling-meta.zarr").mkdir()
+    (lab / "sibling-meta.zarr" / "zarr.json").symlink_to(lab / "source-v3.zarr" / "zarr.json")
     (lab / "out").mkdir()
     return lab
 
@@ -244,6 +247,29 @@ async def test_stats_count_a_symlink_as_itself_and_read_no_outside_metadata(
     assert stats["stored_bytes"] < (outside / "big.bin").stat().st_size
     linked = await get_json(jp_fetch, "stats", "lab", "linked-v3.zarr", wait="5")
     assert linked["logical_bytes"] is None and linked["chunks_expected"] is None
+
+
+async def test_stats_read_metadata_symlinked_to_a_sibling_folder_of_the_root(jp_fetch):
+    # Confined to the root, as meta reads it, not to the dataset's own folder.
+    stats = await get_json(jp_fetch, "stats", "lab", "sibling-meta.zarr", wait="5")
+    assert (stats["chunks_expected"], stats["chunks_missing"]) == (4, 4)
+    assert stats["logical_bytes"] == 64 * 64
+    meta = await get_json(jp_fetch, "meta", "lab", "sibling-meta.zarr")
+    assert meta["array"]["shape"] == [64, 64]
+
+
+class TestStatsThroughNestedRoots:
+    """A folder inside two roots is counted under each root's confinement, not cached once."""
+
+    @pytest.fixture
+    def fileglancer_config(self, lab: Path) -> dict:
+        return {"roots": [f"lab={lab}", f"inner={lab / 'sibling-meta.zarr'}"]}
+
+    async def test_each_root_reads_what_it_admits(self, jp_fetch):
+        through_lab = await get_json(jp_fetch, "stats", "lab", "sibling-meta.zarr", wait="5")
+        through_inner = await get_json(jp_fetch, "stats", "inner", "", wait="5")
+        assert through_lab["logical_bytes"] == 64 * 64
+        assert through_inner["logical_bytes"] is None  # its zarr.json leads out of 'inner'
 
 
 # --- conversion -----------------------------------------------------------------------------
