@@ -298,6 +298,29 @@ async def test_recompress_job_copies_nothing_from_outside(jp_fetch, lab: Path):
     assert os.listdir(lab / "out") == []
 
 
+@pytest.mark.parametrize(
+    ("destination", "kind"), [("out/copy.zarr", "recompress"), ("out/copy.tif", "zarr-to-tiff")]
+)
+async def test_a_job_reads_a_chunk_symlinked_to_a_sibling_folder_of_the_root(
+    jp_fetch, lab: Path, destination: str, kind: str
+):
+    # Confined to the source's root, as the inspector reads it, not to its own folder.
+    body = {
+        "source": {"root": "lab", "path": "shared-v3.zarr"},
+        "destination": {"root": "lab", "path": destination},
+    }
+    job = await api(jp_fetch, "POST", "jobs", body=body)
+    job, _ = await wait_for(jp_fetch, job["id"])
+    assert (job["kind"], job["state"], job["error"]) == (kind, "done", None)
+    if kind == "recompress":
+        pixels = zarr.open_array(lab / destination, mode="r")[:]
+    else:
+        import tifffile
+
+        pixels = tifffile.imread(lab / destination)
+    assert pixels[:32, :32].min() == 200 and pixels[32:, 32:].max() == 10
+
+
 # --- between roots --------------------------------------------------------------------------
 
 
