@@ -214,6 +214,15 @@ async def test_listing_detects_no_kind_from_an_outside_document(jp_fetch):
     assert node["problem"] == f"cannot read zarr.json: {LEAVES}"
 
 
+async def test_viewers_build_nothing_from_an_outside_document(jp_fetch):
+    # The Share tab's viewer states and snippets come from the metadata the meta route reads.
+    attrs = await jp_fetch("fileglancer", "api", "viewers", "lab", "linked-attrs.zarr")
+    assert SECRET not in attrs.body.decode()
+    assert json.loads(attrs.body)["kind"] == "zarr-group"  # not the outside "ome-zarr"
+    array = await jp_fetch("fileglancer", "api", "viewers", "lab", "linked-v3.zarr")
+    assert SECRET not in array.body.decode() and "7777777" not in array.body.decode()
+
+
 # --- thumbnails -----------------------------------------------------------------------------
 
 
