@@ -147,7 +147,8 @@ def conversion_kind(source: Path, destination: Path, options: ConversionOptions)
             return "zarr-to-tiff"
         return "extract-level" if options.level is not None else "recompress"
     if not source.exists():
-        raise NotFound(f"no such file or folder: {source}")
+        # Its name only: a job asks this at submission, before `jobs.runner._shown` applies.
+        raise NotFound(f"no such file or folder: {source.name}")
     raise BadRequest(
         f"cannot convert {source.name} to {destination.name}: TIFF and CZI files become "
         "OME-Zarr folders; Zarr folders become TIFF files (.tif) or other Zarr folders"
