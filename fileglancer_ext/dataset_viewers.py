@@ -2,7 +2,8 @@
 user has one), the viewers that can open it through that link, code snippets for the
 local path and the link, and the path in each operating system's spelling.
 
-It joins three domain pieces, each tested on its own: `RootRegistry` (confinement),
+It joins three domain pieces, each tested on its own: `RootRegistry` (confinement, of the
+path and of the metadata read inside the dataset),
 `ShareLinkService` (the user's link) and `viewers.viewers_for` (pure URL and code
 building from the metadata summary).
 """
@@ -45,7 +46,8 @@ class DatasetViewers:
         real = self.registry.resolve(root, path)
         relative = path.strip("/")
         configured = self.registry.get(root)
-        summary = summarize(real)
+        # Read as the meta route reads it: only inside the root (`RootRegistry.within`).
+        summary = summarize(real, within=self.registry.within(root))
         link = self.links.find_for_path(owner, root, relative)
         link_payload = link_json(link) if link is not None else None
         local_path = str(configured.path / relative) if relative else str(configured.path)

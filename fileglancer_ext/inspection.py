@@ -61,9 +61,12 @@ class DatasetInspector:
         large dataset is still being walked, {"state": "computing", "files_seen", ...}.
 
         Waits up to `wait` seconds so that small datasets answer "done" at once; call it
-        off the event loop. Raises NotFound / Forbidden when the walk cannot start.
+        off the event loop. Metadata is read within the root, as `metadata` reads it.
+        Raises NotFound / Forbidden when the walk cannot start.
         """
-        answer = self.stats_service.request(self.registry.resolve(root, path), wait=wait)
+        real = self.registry.resolve(root, path)
+        within = self.registry.within(root)
+        answer = self.stats_service.request(real, wait=wait, within=within)
         if answer["state"] == "error":
             error = {"not_found": NotFound, "forbidden": Forbidden}.get(
                 answer["error"], FileglancerError

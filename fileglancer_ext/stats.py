@@ -23,9 +23,10 @@
 
 The walk (`stats_walk.py`) lstats each entry once, follows no symlink and opens no chunk:
 a symlink counts as itself (its own size), never as the file it points to. Only metadata
-documents are read, through `confined_io` and only from inside the walked folder: one that
-is a FIFO, device or socket, or that leads out of the folder, is left unread (the figures
-then lack what it would have said). Given a `WalkPool`, a large walk is spread over its
+documents are read, through `confined_io` and only inside `within` (the server passes the
+root's, as meta and thumbnails read; the CLI, which has no roots, the walked folder's own):
+one that is a FIFO, device or socket, or that leads out of `within`, is left unread (the
+figures then lack what it would have said). Given a `WalkPool`, a large walk is spread over its
 worker processes.
 `scan_stats` also returns every folder's mtime stamp, which `StatsService` (in
 `stats_service.py`) uses to tell whether a cached result still holds.
@@ -89,20 +90,29 @@ class StatsResult:
     started_ns: int
 
 
-def compute_stats(path: Path | str) -> dict[str, Any]:
-    """The statistics of the file or folder at `path` (see the module docstring).
+def compute_stats(path: Path | str, within: Within | None = None) -> dict[str, Any]:
+    """The statistics of the file or folder at `path` (see the module docstring); metadata
+    read only inside `within` (None: the folder itself, e.g. for the CLI).
 
     Raises FileNotFoundError / NotADirectoryError when `path` does not exist and
     PermissionError when it cannot be read itself; unreadable parts inside are counted
     in `unreadable` instead.
     """
-    return scan_stats(path).data
+    return scan_stats(path, within=within).data
 
 
 def scan_stats(
-    path: Path | str, progress: Progress | None = None, pool: WalkPool | None = None
+    path: Path | str,
+    progress: Progress | None = None,
+    pool: WalkPool | None = None,
+    *,
+    within: Within | None = None,
 ) -> StatsResult:
     """`compute_stats`, plus the folder stamps; reports into (and is cancelled by) `progress`.
+
+    Metadata is read only inside `within`: the server passes the dataset's root's
+    (`RootRegistry.within`), so a document symlinked to a sibling folder of the root counts
+    as it does for meta; None (the CLI: no roots) confines it to the walked folder itself.
 
     With a `pool`, a walk past `PARALLEL_AFTER` entries goes on in its worker processes.
     Raises `Cancelled` when `progress.cancel` is set during the walk.
@@ -112,9 +122,10 @@ def scan_stats(
     root = os.path.normpath(os.fspath(path))
     st = os.lstat(root)
     if not stat.S_ISDIR(st.st_mode):
-        return StatsResult(_file_stats(root, st), [(root, st.st_mtime_ns)], started_ns)
+        file_stats = _file_stats(root, st, within or Within.folders(root))
+        return StatsResult(file_stats, [(root, st.st_mtime_ns)], started_ns)
     os.scandir(root).close()  # PermissionError for the dataset itself, before any work
-    within = Within.folders(root)
+    within = within or Within.folders(root)
     kind = detect_kind(Path(root), is_dir=True, within=within).kind
     array = read_array_info(root, within)
     level_paths = multiscale_paths(root, within) if array is None else []
@@ -228,6 +239,8 @@ def _itemsize(dtype: Any) -> int | None:
             bits = int(raw[1])
             return bits // 8 if bits % 8 == 0 else None
     elif isinstance(dtype, list):  # Zarr v2 structured: [["x", "<u2"], ["y", "<f4", [2]]]
+        if not all(isinstance(f, list) for f in dtype):
+            return None  # not a structured type numpy could read
         dtype = [tuple(_tuples(f)) for f in dtype]
     else:
         return None  # a v3 extension data type ({"name": ...}): not ours to size
@@ -328,7 +341,12 @@ def _figures(tally: Tally, array: ArrayInfo | None, chunked: bool) -> dict[str, 
 
 
 def _ratio(logical: int | None, chunk_bytes: int) -> float | None:
-    return None if logical is None or chunk_bytes <= 0 else logical / chunk_bytes
+    if logical is None or chunk_bytes <= 0:
+        return None
+    try:
+        return logical / chunk_bytes
+    except OverflowError:  # a shape of 10**400 elements: no float holds the ratio
+        return None
 
 
 def _summarize(
@@ -364,11 +382,14 @@ def _summarize(
     return data
 
 
-def _file_stats(path: str, st: os.stat_result) -> dict[str, Any]:
+def _file_stats(path: str, st: os.stat_result, within: Within) -> dict[str, Any]:
     """A single file (or symlink, not followed): its own figures, no chunks."""
     tally = Tally()
     tally.files, tally.stored, tally.blocks = 1, st.st_size, st.st_blocks
-    kind = "file" if stat.S_ISLNK(st.st_mode) else detect_kind(Path(path), is_dir=False).kind
+    if stat.S_ISLNK(st.st_mode):
+        kind = "file"
+    else:
+        kind = detect_kind(Path(path), is_dir=False, within=within).kind
     data = {"kind": kind, **_figures(tally, None, False), "unreadable": 0}
     return {**data, "sharded": None, "levels": None, "elapsed": 0.0}
 

@@ -1,13 +1,14 @@
 """`StatsService`: storage statistics computed in background threads, cached while valid.
 
-`request(path)` never blocks longer than its `wait`: it answers from the cache, or starts
-(or joins) a computation and reports its progress. Answers are JSON dicts:
+`request(path, within=...)` never blocks longer than its `wait`: it answers from the cache,
+or starts (or joins) a computation and reports its progress. Answers are JSON dicts:
 
 - `{"state": "done", ...}` with the figures of `fileglancer_ext.stats.compute_stats`;
 - `{"state": "computing", "files_seen", "bytes_seen", "started"}` (unix seconds);
 - `{"state": "error", "error": code, "message": ...}`: the path vanished (`not_found`), cannot
-  be read (`forbidden`), or another I/O error (`internal_error`). The message names no
-  server path. The next request after an error tries again.
+  be read (`forbidden`), or another I/O error or a bug (`internal_error`; a bug's detail
+  goes to the server's log only). The message names no server path. The next request after
+  an error tries again.
 
 How the cache tells that a result is stale: every folder's mtime_ns is recorded during the
 walk, before the folder is listed (files: their own mtime), and a cached result is used only
@@ -26,6 +27,7 @@ on shutdown, which cancels running walks and stops the workers.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -36,8 +38,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .confined_io import Within
 from .stats import Cancelled, Progress, StatsResult, scan_stats
 from .stats_walk import WalkPool
+
+log = logging.getLogger(__name__)
 
 RACY_SECONDS = 2.0
 DEFAULT_WORKERS = 2
@@ -47,14 +52,17 @@ DEFAULT_MAX_CACHED_DIRS = 1_000_000
 # A finished job whose answer nobody collected (an error, an uncached result) is dropped after this.
 FINISHED_JOB_TTL_SECONDS = 300.0
 
-Compute = Callable[[Path, Progress], StatsResult]
+Compute = Callable[[Path, Progress, Within | None], StatsResult]
+# A result is cached per path and where its metadata may be read from (a path inside two
+# roots may be read under two confinements).
+_Key = tuple[str, Within | None]
 
 
 @dataclass
 class _Job:
     """One background computation; `result` or `error` are set before `done`."""
 
-    key: str
+    key: _Key
     progress: Progress = field(default_factory=Progress)
     started: float = field(default_factory=time.time)
     done: threading.Event = field(default_factory=threading.Event)
@@ -76,7 +84,7 @@ class StatsService:
     `executor`: run computations there instead of an own pool of `workers` threads (not
     shut down by `close`). `processes` > 1: large walks go on in a pool of that many
     worker processes (see `stats_walk`), started at first need and stopped by `close`.
-    `compute(path, progress)`: the computation (tests inject one).
+    `compute(path, progress, within)`: the computation (tests inject one).
     `wait`: default seconds `request` waits for a computation to finish before answering
     "computing"; 0 answers at once. The cache keeps up to `max_cached` results (least
     recently used dropped first) holding up to `max_cached_dirs` folder stamps in all.
@@ -103,20 +111,23 @@ class StatsService:
         self.max_cached_dirs = max_cached_dirs
         self.racy_ns = int(racy_seconds * 1e9)
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, _Cached] = OrderedDict()
-        self._jobs: dict[str, _Job] = {}
+        self._cache: OrderedDict[_Key, _Cached] = OrderedDict()
+        self._jobs: dict[_Key, _Job] = {}
         self._closed = False
         self.computations = 0  # how many computations were started: tests count walks
 
     # -- the API
 
-    def request(self, path: Path | str, wait: float | None = None) -> dict[str, Any]:
-        """The state of the statistics of `path` (a real, already-confined path).
+    def request(
+        self, path: Path | str, wait: float | None = None, *, within: Within | None = None
+    ) -> dict[str, Any]:
+        """The state of the statistics of `path` (a real, already-confined path), whose
+        metadata is read only inside `within` (its root's; None: `path` itself).
 
         Returns a "done", "computing" or "error" dict (see the module docstring); never
         raises for problems of the path. RuntimeError after `close()`.
         """
-        key = os.path.normpath(os.fspath(path))
+        key = (os.path.normpath(os.fspath(path)), within)
         job: _Job | None = None
         new = False
         while job is None:
@@ -167,7 +178,7 @@ class StatsService:
 
     # -- the cache
 
-    def _valid_cached(self, key: str) -> _Cached | None:
+    def _valid_cached(self, key: _Key) -> _Cached | None:
         """The cached result for `key` if every stamp still holds (an untrusted one once)."""
         with self._lock:
             cached = self._cache.get(key)
@@ -183,7 +194,7 @@ class StatsService:
                 del self._cache[key]
         return cached if valid else None
 
-    def _remember(self, key: str, result: StatsResult) -> bool:
+    def _remember(self, key: _Key, result: StatsResult) -> bool:
         """Cache `result`; whether it is trusted. Called with self._lock held."""
         newest = max((mtime for _, mtime in result.stamps), default=0)
         trusted = result.started_ns - newest >= self.racy_ns
@@ -199,10 +210,10 @@ class StatsService:
 
     # -- computations
 
-    def _scan(self, path: Path, progress: Progress) -> StatsResult:
-        return scan_stats(path, progress, self._walk_pool)
+    def _scan(self, path: Path, progress: Progress, within: Within | None) -> StatsResult:
+        return scan_stats(path, progress, self._walk_pool, within=within)
 
-    def _new_job(self, key: str) -> _Job:
+    def _new_job(self, key: _Key) -> _Job:
         # Called with self._lock held.
         self._drop_stale_jobs()
         job = _Job(key)
@@ -224,13 +235,18 @@ class StatsService:
         result: StatsResult | None = None
         error: dict[str, Any] | None = None
         try:
-            result = self._compute(Path(job.key), job.progress)
+            result = self._compute(Path(job.key[0]), job.progress, job.key[1])
         except Cancelled:
             error = _error("cancelled", "The computation was cancelled: the server is stopping.")
         except OSError as err:
             error = _os_error(err)
-        except Exception as err:  # a bug must not leave the job "computing" forever
-            error = _error("internal_error", f"Computing the statistics failed: {err}")
+        except Exception:  # a bug must not leave the job "computing" forever
+            # Its text may name server paths: the log has it, the user a plain sentence.
+            log.exception("fileglancer: computing the statistics of %s failed", job.key[0])
+            error = _error(
+                "internal_error",
+                "Computing the statistics failed unexpectedly; the server's log has the details.",
+            )
         with self._lock:
             job.result, job.error, job.finished = result, error, time.time()
             if result is not None and self._remember(job.key, result):

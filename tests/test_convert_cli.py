@@ -72,7 +72,7 @@ def test_destination_name_picks_the_conversion(
     source: tuple[Path, np.ndarray], tmp_path: Path
 ) -> None:
     from fileglancer_ext.convert import ConversionOptions, conversion_kind, convert
-    from fileglancer_ext.errors import BadRequest
+    from fileglancer_ext.errors import BadRequest, NotFound
 
     path, data = source
     zarr_out = tmp_path / "c.ome.zarr"
@@ -88,3 +88,6 @@ def test_destination_name_picks_the_conversion(
     assert convert(zarr_out, tmp_path / "again.ome.tif").kind == "ome-tiff"
     with pytest.raises(BadRequest, match="cannot convert"):
         convert(path, tmp_path / "copy.tif")
+    # A source gone since the job was checked: named, never by its server path.
+    with pytest.raises(NotFound, match=r"^no such file or folder: gone\.zarr$"):
+        conversion_kind(tmp_path / "gone.zarr", tmp_path / "y.zarr", ConversionOptions())

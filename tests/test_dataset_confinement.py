@@ -124,6 +124,9 @@ def lab(tmp_path: Path, outside: Path) -> Path:
     _write_array(shared, 10)
     _write_array(lab / "source-v3.zarr", 200)
     _link(_chunk(shared, 3), _chunk(lab / "source-v3.zarr", 3))
+    # An array whose metadata is another dataset's document in the same root: allowed.
+    (lab / "sibling-meta.zarr").mkdir()
+    (lab / "sibling-meta.zarr" / "zarr.json").symlink_to(lab / "source-v3.zarr" / "zarr.json")
     (lab / "out").mkdir()
     return lab
 
@@ -211,6 +214,15 @@ async def test_listing_detects_no_kind_from_an_outside_document(jp_fetch):
     assert node["problem"] == f"cannot read zarr.json: {LEAVES}"
 
 
+async def test_viewers_build_nothing_from_an_outside_document(jp_fetch):
+    # The Share tab's viewer states and snippets come from the metadata the meta route reads.
+    attrs = await jp_fetch("fileglancer", "api", "viewers", "lab", "linked-attrs.zarr")
+    assert SECRET not in attrs.body.decode()
+    assert json.loads(attrs.body)["kind"] == "zarr-group"  # not the outside "ome-zarr"
+    array = await jp_fetch("fileglancer", "api", "viewers", "lab", "linked-v3.zarr")
+    assert SECRET not in array.body.decode() and "7777777" not in array.body.decode()
+
+
 # --- thumbnails -----------------------------------------------------------------------------
 
 
@@ -246,6 +258,29 @@ async def test_stats_count_a_symlink_as_itself_and_read_no_outside_metadata(
     assert linked["logical_bytes"] is None and linked["chunks_expected"] is None
 
 
+async def test_stats_read_metadata_symlinked_to_a_sibling_folder_of_the_root(jp_fetch):
+    # Confined to the root, as meta reads it, not to the dataset's own folder.
+    stats = await get_json(jp_fetch, "stats", "lab", "sibling-meta.zarr", wait="5")
+    assert (stats["chunks_expected"], stats["chunks_missing"]) == (4, 4)
+    assert stats["logical_bytes"] == 64 * 64
+    meta = await get_json(jp_fetch, "meta", "lab", "sibling-meta.zarr")
+    assert meta["array"]["shape"] == [64, 64]
+
+
+class TestStatsThroughNestedRoots:
+    """A folder inside two roots is counted under each root's confinement, not cached once."""
+
+    @pytest.fixture
+    def fileglancer_config(self, lab: Path) -> dict:
+        return {"roots": [f"lab={lab}", f"inner={lab / 'sibling-meta.zarr'}"]}
+
+    async def test_each_root_reads_what_it_admits(self, jp_fetch):
+        through_lab = await get_json(jp_fetch, "stats", "lab", "sibling-meta.zarr", wait="5")
+        through_inner = await get_json(jp_fetch, "stats", "inner", "", wait="5")
+        assert through_lab["logical_bytes"] == 64 * 64
+        assert through_inner["logical_bytes"] is None  # its zarr.json leads out of 'inner'
+
+
 # --- conversion -----------------------------------------------------------------------------
 
 
@@ -270,6 +305,29 @@ async def test_recompress_job_copies_nothing_from_outside(jp_fetch, lab: Path):
     assert LEAVES in job["error"]["message"]
     assert not (lab / "out" / "copy.zarr").exists()
     assert os.listdir(lab / "out") == []
+
+
+@pytest.mark.parametrize(
+    ("destination", "kind"), [("out/copy.zarr", "recompress"), ("out/copy.tif", "zarr-to-tiff")]
+)
+async def test_a_job_reads_a_chunk_symlinked_to_a_sibling_folder_of_the_root(
+    jp_fetch, lab: Path, destination: str, kind: str
+):
+    # Confined to the source's root, as the inspector reads it, not to its own folder.
+    body = {
+        "source": {"root": "lab", "path": "shared-v3.zarr"},
+        "destination": {"root": "lab", "path": destination},
+    }
+    job = await api(jp_fetch, "POST", "jobs", body=body)
+    job, _ = await wait_for(jp_fetch, job["id"])
+    assert (job["kind"], job["state"], job["error"]) == (kind, "done", None)
+    if kind == "recompress":
+        pixels = zarr.open_array(lab / destination, mode="r")[:]
+    else:
+        import tifffile
+
+        pixels = tifffile.imread(lab / destination)
+    assert pixels[:32, :32].min() == 200 and pixels[32:, 32:].max() == 10
 
 
 # --- between roots --------------------------------------------------------------------------

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
+import os
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -219,3 +224,70 @@ def test_dataarray_attrs_hold_units_and_channel_colours(demo):
     image = fileglancer_ext.open(demo / OME_ZARR_V04.name)
     assert image.attrs["units"] == {"z": "micrometer", "y": "micrometer", "x": "micrometer"}
     assert [c["color"] for c in image.attrs["channels"]] == ["0000FF", "00FF00", "FF0000"]
+
+
+# --- FIFOs never hang `open` (issue 13, point 4) ----------------------------------------------
+
+PROMPT = 10.0  # seconds: far more than opening needs, far less than "forever"
+
+
+def _fifo_in_place_of(path: Path) -> Path:
+    path.unlink(missing_ok=True)
+    os.mkfifo(path)
+    return path
+
+
+def _promptly(action: Callable[[], Any], fifos: list[Path]) -> tuple[Any, BaseException | None]:
+    """`action`'s (result, error), failing the test if it waits on a FIFO past PROMPT."""
+    outcome: list[Any] = [None, None]
+
+    def run() -> None:
+        try:
+            outcome[0] = action()
+        except BaseException as err:  # noqa: BLE001 - handed to the test
+            outcome[1] = err
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(PROMPT)
+    if thread.is_alive():  # stuck in open(): a writer lets it go, then the test fails
+        for fifo in fifos:
+            with contextlib.suppress(OSError):
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(PROMPT)
+        pytest.fail(f"still waiting on a FIFO after {PROMPT} s")
+    return outcome[0], outcome[1]
+
+
+def test_open_n5_with_a_fifo_block_refuses_it_when_read(n5_folder):
+    fifo = _fifo_in_place_of(n5_folder / "vol.n5" / "s0" / "0" / "0" / "0")
+    image, error = _promptly(lambda: fileglancer_ext.open(n5_folder / "vol.n5"), [fifo])
+    assert error is None
+    np.testing.assert_array_equal(image[:, 4:, :].values, N5_DATA[:, 4:, :])  # other blocks
+    _, error = _promptly(lambda: image.values, [fifo])
+    assert isinstance(error, OSError)
+    assert "cannot read the N5 block '0/0/0': it is a named pipe (FIFO)" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"), [("vol.n5/s0", "s0/attributes.json"), ("single.n5", "attributes.json")]
+)
+def test_open_n5_with_fifo_attributes_answers_at_once(n5_folder, name, shown):
+    fifo = _fifo_in_place_of(n5_folder / name / "attributes.json")
+    dataset = n5_folder / name.partition("/")[0]
+    _, error = _promptly(lambda: fileglancer_ext.open(dataset), [fifo])
+    assert isinstance(error, BadRequest)
+    assert str(error) == f"cannot read {shown}: it is a named pipe (FIFO), not a regular file"
+
+
+@pytest.mark.parametrize(("fmt", "name"), [(2, "0.0"), (3, "c/0/0"), (3, "zarr.json")])
+def test_open_zarr_with_a_fifo_chunk_or_metadata_never_waits(tmp_path, fmt, name):
+    path = tmp_path / f"v{fmt}.zarr"
+    zarr.create_array(path, shape=(4, 4), chunks=(4, 4), dtype="uint8", zarr_format=fmt)[:] = 7
+    fifo = _fifo_in_place_of(path / name)
+
+    def open_and_read() -> Any:
+        return fileglancer_ext.open(path).values
+
+    _, error = _promptly(open_and_read, [fifo])
+    assert isinstance(error, OSError | BadRequest)

@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 import pytest
 import zarr
+from tornado.httpclient import HTTPClientError
 
 from fileglancer_ext import stats_walk
+from fileglancer_ext.confined_io import Within
 from fileglancer_ext.demo_data import write_demo_data
 from fileglancer_ext.stats import (
     METADATA_NAMES,
@@ -300,12 +302,12 @@ class CountingCompute:
         self.calls = 0
         self.errors: list[BaseException] = []
 
-    def __call__(self, path: Path, progress: Progress) -> StatsResult:
+    def __call__(self, path: Path, progress: Progress, within: Within | None) -> StatsResult:
         self.calls += 1
         if self.gate is not None:
             assert self.gate.wait(10)
         try:
-            return scan_stats(path, progress)
+            return scan_stats(path, progress, within=within)
         except BaseException as err:
             self.errors.append(err)
             raise
@@ -344,7 +346,7 @@ def flat_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_service_reports_progress_then_the_result(flat_folder: Path):
     reached, gate = threading.Event(), threading.Event()
 
-    def pausing(path: Path, progress: Progress) -> StatsResult:
+    def pausing(path: Path, progress: Progress, within: Within | None) -> StatsResult:
         return scan_stats(path, PausingProgress(progress, reached, gate))  # type: ignore[arg-type]
 
     with StatsService(compute=pausing) as service:
@@ -437,7 +439,7 @@ def test_close_cancels_the_walk_and_stops_the_workers(flat_folder: Path):
     errors: list[BaseException] = []
     progresses: list[Progress] = []
 
-    def pausing(path: Path, progress: Progress) -> StatsResult:
+    def pausing(path: Path, progress: Progress, within: Within | None) -> StatsResult:
         progresses.append(progress)
         try:
             return scan_stats(path, PausingProgress(progress, reached, gate))  # type: ignore[arg-type]
@@ -498,3 +500,55 @@ def test_concurrent_requests_share_one_computation(tmp_path: Path):
         assert service.request(tmp_path, wait=10)["state"] == "done"
     assert [answer["state"] for answer in answers] == ["computing"] * 8
     assert compute.calls == 1 and service.computations == 1
+
+
+# --- through the real server ----------------------------------------------------------------
+
+
+@pytest.fixture
+def fileglancer_config(tmp_path: Path) -> dict:
+    (tmp_path / "lab").mkdir(exist_ok=True)
+    return {"roots": [f"lab={tmp_path / 'lab'}"]}
+
+
+def _zarray(folder: Path, **fields: Any) -> None:
+    folder.mkdir()
+    doc = {"zarr_format": 2, "shape": [10], "chunks": [10], "dtype": "|u1", "compressor": None}
+    (folder / ".zarray").write_text(json.dumps({**doc, "fill_value": 0, **fields}))
+    (folder / "0").write_bytes(b"0123456789")
+
+
+async def test_metadata_no_number_fits_still_gives_figures(jp_fetch, tmp_path: Path):
+    # A dtype numpy cannot read, a shape whose bytes no float holds: figures left unknown.
+    _zarray(tmp_path / "lab" / "odd-dtype.zarr", dtype=[1])
+    _zarray(tmp_path / "lab" / "huge.zarr", shape=[10**400])
+    for name in ("odd-dtype.zarr", "huge.zarr"):
+        response = await jp_fetch("fileglancer", "api", "stats", "lab", name, params={"wait": "5"})
+        stats = json.loads(response.body)
+        assert stats["state"] == "done" and stats["chunk_files"] == 1
+        assert stats["compression_ratio"] is None
+    assert stats["logical_bytes"] == 10**400
+
+
+async def test_an_unexpected_failure_is_logged_and_answered_without_its_detail(
+    jp_fetch, jp_serverapp, tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    (tmp_path / "lab" / "data").mkdir()
+
+    def failing(path: Path, progress: Progress, within: Within | None = None) -> StatsResult:
+        raise RuntimeError(f"cannot walk {path}")  # a bug whose text names the server path
+
+    (app,) = jp_serverapp.extension_manager.extension_apps["fileglancer_ext"]
+    app.inspector.stats_service.close()
+    app.inspector.stats_service = StatsService(compute=failing)
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("fileglancer", "api", "stats", "lab", "data", params={"wait": "5"})
+    answer = json.loads(caught.value.response.body)
+    assert caught.value.code == 500
+    assert answer == {
+        "error": "internal_error",
+        "message": (
+            "Computing the statistics failed unexpectedly; the server's log has the details."
+        ),
+    }
+    assert f"cannot walk {tmp_path / 'lab' / 'data'}" in caplog.text

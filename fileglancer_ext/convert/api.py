@@ -1,11 +1,16 @@
 """The conversions a job runner or the CLI calls, one function per kind of conversion.
 
 Each takes the source, the destination, ConversionOptions, and keyword-only `progress`
-(a callable receiving Progress), `cancel` (anything with is_set(), e.g. CancelToken) and
+(a callable receiving Progress), `cancel` (anything with is_set(), e.g. CancelToken),
 `executor` (where region tasks run; default: this process, or a pool of
-`options.workers` processes). Each returns a ConversionResult and raises a
-fileglancer_ext.errors type: NotFound, BadRequest (options), DestinationExists,
-ConversionError (input not what it claims), OutOfSpace or ConversionCancelled.
+`options.workers` processes) and `within` (`confined_io.Within`: where the source's files,
+a chunk or metadata document symlinked elsewhere included, may lie). A job passes its
+source root's (`RootRegistry.within`), so a conversion reads what the inspector shows; the
+default None, which the CLI keeps since it has no roots, is the source's own folder (for a
+TIFF or CZI file, the file itself, wherever the named path leads). Each returns a
+ConversionResult and raises a fileglancer_ext.errors type: NotFound, BadRequest (options),
+DestinationExists, ConversionError (input not what it claims), OutOfSpace or
+ConversionCancelled.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from ..confined_io import Within
 from ..errors import BadRequest, NotFound
 from .options import ConversionOptions
 from .plan import TaskExecutor
@@ -42,11 +48,12 @@ def convert_tiff_to_ome_zarr(
     progress: ProgressCallback | None = None,
     cancel: CancelSignal | None = None,
     executor: TaskExecutor | None = None,
+    within: Within | None = None,
 ) -> ConversionResult:
     """TIFF / BigTIFF / OME-TIFF (series `options.series`) -> OME-Zarr with a pyramid."""
     options = (options or ConversionOptions()).validated()
     source, destination = _check_paths(source, destination)
-    image = open_tiff_source(source, options.series)
+    image = open_tiff_source(source, options.series, within)
     return write_source_as_ome_zarr(
         image, destination, options, progress=progress, cancel=cancel, executor=executor
     )
@@ -59,6 +66,7 @@ def convert_ome_zarr_to_tiff(
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelSignal | None = None,
+    within: Within | None = None,
 ) -> ConversionResult:
     """OME-Zarr -> OME-TIFF (`options.ome_tiff`, default) or plain TIFF: the level
     `options.level`, or the whole pyramid as SubIFDs when `level` is None. Tiled and
@@ -67,7 +75,9 @@ def convert_ome_zarr_to_tiff(
     Writing a TIFF is sequential, so it takes no executor."""
     options = (options or ConversionOptions()).validated()
     source, destination = _check_paths(source, destination)
-    return write_zarr_as_tiff(source, destination, options, progress=progress, cancel=cancel)
+    return write_zarr_as_tiff(
+        source, destination, options, progress=progress, cancel=cancel, within=within
+    )
 
 
 def recompress_zarr(
@@ -78,6 +88,7 @@ def recompress_zarr(
     progress: ProgressCallback | None = None,
     cancel: CancelSignal | None = None,
     executor: TaskExecutor | None = None,
+    within: Within | None = None,
 ) -> ConversionResult:
     """OME-Zarr (every level) or a plain Zarr array -> the same pixels with a new codec,
     compression level, chunks or shards, and Zarr format: `ngff_version="0.5"` turns
@@ -91,6 +102,7 @@ def recompress_zarr(
         progress=progress,
         cancel=cancel,
         executor=executor,
+        within=within,
     )
 
 
@@ -102,6 +114,7 @@ def extract_ome_zarr_level(
     progress: ProgressCallback | None = None,
     cancel: CancelSignal | None = None,
     executor: TaskExecutor | None = None,
+    within: Within | None = None,
 ) -> ConversionResult:
     """Resolution level `options.level` of an OME-Zarr -> an OME-Zarr of its own (with
     `options.levels` levels, default 1, built below it)."""
@@ -113,6 +126,7 @@ def extract_ome_zarr_level(
         progress=progress,
         cancel=cancel,
         executor=executor,
+        within=within,
     )
 
 
@@ -133,7 +147,8 @@ def conversion_kind(source: Path, destination: Path, options: ConversionOptions)
             return "zarr-to-tiff"
         return "extract-level" if options.level is not None else "recompress"
     if not source.exists():
-        raise NotFound(f"no such file or folder: {source}")
+        # Its name only: a job asks this at submission, before `jobs.runner._shown` applies.
+        raise NotFound(f"no such file or folder: {source.name}")
     raise BadRequest(
         f"cannot convert {source.name} to {destination.name}: TIFF and CZI files become "
         "OME-Zarr folders; Zarr folders become TIFF files (.tif) or other Zarr folders"
@@ -148,13 +163,14 @@ def convert(
     progress: ProgressCallback | None = None,
     cancel: CancelSignal | None = None,
     executor: TaskExecutor | None = None,
+    within: Within | None = None,
 ) -> ConversionResult:
     """Run the conversion that the source's kind and the destination's name call for
     (see `conversion_kind`). A destination named *.ome.tif(f) is an OME-TIFF, any other
     *.tif a plain TIFF. Returns and raises as the specific functions do."""
     options = (options or ConversionOptions()).validated()
     kind = conversion_kind(source, destination, options)
-    common = {"progress": progress, "cancel": cancel}
+    common = {"progress": progress, "cancel": cancel, "within": within}
     if kind == "tiff-to-ome-zarr":
         return convert_tiff_to_ome_zarr(source, destination, options, executor=executor, **common)
     if kind == "czi-to-ome-zarr":

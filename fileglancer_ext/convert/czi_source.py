@@ -39,11 +39,12 @@ class CziSceneRef:
     rgb: bool
     dtype: str
     stamp: tuple[int, int] = (0, 0)  # file_stamp(path): a replaced file is a new ref
+    within: Within | None = None  # where the file may lie (`_check_regular`)
 
     def open_reader(self) -> _CziReader:
         from pylibCZIrw import czi as pyczi
 
-        _check_regular(Path(self.path))  # libCZI opens by name: never a FIFO
+        _check_regular(Path(self.path), self.within)  # libCZI opens by name: never a FIFO
         return _CziReader(pyczi.CziReader(self.path), self)
 
 
@@ -85,8 +86,9 @@ class _CziReader:
         return out
 
 
-def open_czi_source(path: Path, scene: int = 0) -> SourceImage:
-    """Open a CZI for conversion: one scene, its axes, pixel type and metadata.
+def open_czi_source(path: Path, scene: int = 0, within: Within | None = None) -> SourceImage:
+    """Open a CZI for conversion: one scene, its axes, pixel type and metadata. The file
+    must lie inside `within` (a job: its root's; None: wherever `path` leads).
 
     Raises NotFound for a missing file and ConversionError for a file that is not a CZI,
     a pixel type we cannot convert, or a missing scene.
@@ -94,7 +96,7 @@ def open_czi_source(path: Path, scene: int = 0) -> SourceImage:
     from pylibCZIrw import czi as pyczi
 
     path = Path(path)
-    if _check_regular(path) != b"ZISRAWFILE":
+    if _check_regular(path, within) != b"ZISRAWFILE":
         raise ConversionError(f"{path.name} is not a CZI file")
     try:
         with pyczi.open_czi(str(path)) as czi:
@@ -134,16 +136,18 @@ def open_czi_source(path: Path, scene: int = 0) -> SourceImage:
         rgb,
         np.dtype((GRAY_TYPES | BGR_TYPES)[pixel_type]).str,
         file_stamp(str(path)),
+        within,
     )
     meta = _czi_metadata(metadata, axes, path.name, rgb)
     return SourceImage(ref, ref.sizes, np.dtype(ref.dtype), meta)
 
 
-def _check_regular(path: Path) -> bytes:
+def _check_regular(path: Path, within: Within | None) -> bytes:
     """The first 10 bytes of the regular file at `path` (`confined_io`: never a FIFO or a
-    device); NotFound / ConversionError naming the file, not the server's path."""
+    device) inside `within` (None: the file itself); NotFound / ConversionError naming the
+    file, not the server's path."""
     try:
-        with open_file(path, Within.folders(path)) as handle:
+        with open_file(path, within or Within.folders(path)) as handle:
             return handle.read(10)
     except (FileNotFoundError, NotADirectoryError):
         raise NotFound(f"no such file: {path.name}") from None
@@ -197,12 +201,14 @@ def convert_czi_to_ome_zarr(
     progress: ProgressCallback | None = None,
     cancel: CancelSignal | None = None,
     executor: TaskExecutor | None = None,
+    within: Within | None = None,
 ) -> ConversionResult:
-    """CZI (scene `options.series`) -> OME-Zarr with a pyramid; errors as for TIFF."""
+    """CZI (scene `options.series`) -> OME-Zarr with a pyramid; errors as for TIFF. The
+    CZI must lie inside `within` (see `api`)."""
     from .to_ome_zarr import write_source_as_ome_zarr
 
     options = (options or ConversionOptions()).validated()
-    image = open_czi_source(Path(source), options.series)
+    image = open_czi_source(Path(source), options.series, within)
     return write_source_as_ome_zarr(
         image, Path(destination), options, progress=progress, cancel=cancel, executor=executor
     )

@@ -1,8 +1,9 @@
 """Zarr -> Zarr: recompress (codec, level, chunks, shards), Zarr v2 -> v3 (OME-NGFF 0.4 ->
 0.5) and back, and one resolution level extracted as an OME-Zarr of its own.
 
-The source is read only through `ome_zarr_in` (confined to its own folder): a chunk
-symlinked out of it, or a FIFO, stops the conversion instead of being copied."""
+The source is read only through `ome_zarr_in`, inside `within` (a job: the source's root;
+by default its own folder): a chunk symlinked out of it, or a FIFO, stops the conversion
+instead of being copied."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..confined_io import Within
 from ..errors import ConversionError
 from .atomic import check_destination, staged_output
 from .ome_zarr_in import ZarrInput, open_zarr_input
@@ -42,6 +44,7 @@ def rewrite_zarr(
     progress: ProgressCallback | None = None,
     cancel: CancelSignal | None = None,
     executor: TaskExecutor | None = None,
+    within: Within | None = None,
 ) -> ConversionResult:
     """Copy every level of an OME-Zarr (or a plain array) with the encoding in `options`:
     Zarr format from `ngff_version`, codec, chunks (default: the source's), shards.
@@ -50,7 +53,7 @@ def rewrite_zarr(
     options = options.validated()
     destination = Path(destination)
     check_destination(destination, overwrite=options.overwrite)
-    image = open_zarr_input(source)
+    image = open_zarr_input(source, within)
     arrays = [image.open_level(i) for i in range(len(image.level_paths))]
     dtype = np.dtype(arrays[0].dtype)
     import zarr
@@ -137,13 +140,14 @@ def extract_level(
     progress: ProgressCallback | None = None,
     cancel: CancelSignal | None = None,
     executor: TaskExecutor | None = None,
+    within: Within | None = None,
 ) -> ConversionResult:
     """Level `options.level` of an OME-Zarr as a new OME-Zarr whose level 0 it is, with
     that level's pixel sizes; `options.levels` (default 1) levels are built below it."""
     options = options.validated()
     if options.level is None:
         raise ConversionError("say which level to extract")
-    image = open_zarr_input(source)
+    image = open_zarr_input(source, within)
     if not image.is_ome:
         raise ConversionError(f"{Path(source).name} is not an OME-Zarr image")
     array = image.open_level(options.level)

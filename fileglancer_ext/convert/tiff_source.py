@@ -36,11 +36,13 @@ class TiffSeriesRef:
     level: int
     mapping: AxisMapping
     stamp: tuple[int, int] = (0, 0)  # file_stamp(path): a replaced file is a new ref
+    within: Within | None = None  # where the file may lie (`_open_regular`)
 
     def open_reader(self) -> _TiffReader:
         import zarr
 
-        tif = tiff_from_handle(_open_regular(Path(self.path)), os.path.basename(self.path))
+        handle = _open_regular(Path(self.path), self.within)
+        tif = tiff_from_handle(handle, os.path.basename(self.path))
         store = tif.series[self.series].aszarr(level=self.level)
         return _TiffReader(tif, zarr.open_array(store, mode="r"), self.mapping)
 
@@ -63,8 +65,9 @@ class _TiffReader:
             ) from err
 
 
-def open_tiff_source(path: Path, series: int = 0) -> SourceImage:
-    """Open a TIFF for conversion: check it, name its axes, read its metadata.
+def open_tiff_source(path: Path, series: int = 0, within: Within | None = None) -> SourceImage:
+    """Open a TIFF for conversion: check it, name its axes, read its metadata. The file
+    must lie inside `within` (a job: its root's; None: wherever `path` leads).
 
     Raises NotFound for a missing file and ConversionError for a file that is not a
     TIFF, is truncated, or has no such series.
@@ -72,7 +75,7 @@ def open_tiff_source(path: Path, series: int = 0) -> SourceImage:
     import tifffile
 
     path = Path(path)
-    handle = _open_regular(path)
+    handle = _open_regular(path, within)
     try:
         with handle, _tifffile_errors() as errors, tiff_from_handle(handle, path.name) as tif:
             if series >= len(tif.series):
@@ -94,15 +97,16 @@ def open_tiff_source(path: Path, series: int = 0) -> SourceImage:
     except (struct.error, ValueError, IndexError) as err:
         raise ConversionError(f"{path.name} is truncated or corrupt: {err}") from err
     ome_shape = tuple(by_axis[a] for a in mapping.target_axes)
-    ref = TiffSeriesRef(str(path), series, 0, mapping, file_stamp(str(path)))
+    ref = TiffSeriesRef(str(path), series, 0, mapping, file_stamp(str(path)), within)
     return SourceImage(ref, ome_shape, dtype, metadata)
 
 
-def _open_regular(path: Path) -> BinaryIO:
-    """The regular file at `path`, open (`confined_io`: never a FIFO or a device); NotFound
-    or ConversionError naming the file, never the server's path."""
+def _open_regular(path: Path, within: Within | None) -> BinaryIO:
+    """The regular file at `path`, open (`confined_io`: never a FIFO or a device) inside
+    `within` (None: the file itself, wherever it is); NotFound or ConversionError naming the
+    file, never the server's path."""
     try:
-        return open_file(path, Within.folders(path))
+        return open_file(path, within or Within.folders(path))
     except (FileNotFoundError, NotADirectoryError):
         raise NotFound(f"no such file: {path.name}") from None
     except OSError as err:  # a folder, a FIFO or device, no permission

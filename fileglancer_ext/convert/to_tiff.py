@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..confined_io import Within
 from ..errors import ConversionError
 from .atomic import check_destination, staged_output
 from .image_meta import OME_UNITS, ImageMetadata
@@ -39,18 +40,20 @@ def write_zarr_as_tiff(
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelSignal | None = None,
+    within: Within | None = None,
 ) -> ConversionResult:
     """Write one level (`options.level`) or the pyramid (`level=None`, OME-TIFF only) as
     a tiled TIFF; OME-XML with pixel sizes and channels when `options.ome_tiff`.
 
     Raises NotFound, ConversionError (not an image, no such level), DestinationExists,
-    OutOfSpace or ConversionCancelled; nothing is left behind on failure.
+    OutOfSpace or ConversionCancelled; nothing is left behind on failure. The source's
+    files are read only inside `within` (see `ome_zarr_in.open_zarr_input`).
     """
     started = time.perf_counter()
     options = options.validated()
     destination = Path(destination)
     check_destination(destination, overwrite=options.overwrite)
-    image = open_zarr_input(source)
+    image = open_zarr_input(source, within)
     axes = image.metadata.axes
     if not axes.endswith("yx"):
         raise ConversionError(f"a TIFF needs y and x as the last axes; {source} has {axes!r}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from ..confined_io import Within
 from ..convert import (
     ConversionOptions,
     ConversionResult,
@@ -70,9 +71,11 @@ def run_conversion(
     progress: ProgressCallback,
     cancel: CancelSignal,
     executor: TaskExecutor | None,
+    within: Within | None = None,
 ) -> ConversionResult:
-    """Run the library's conversion of `kind`; returns and raises as it does."""
-    common = {"progress": progress, "cancel": cancel}
+    """Run the library's conversion of `kind`, reading the source only inside `within`;
+    returns and raises as it does."""
+    common = {"progress": progress, "cancel": cancel, "within": within}
     if kind == "zarr-to-tiff":
         return convert_ome_zarr_to_tiff(source, destination, options, **common)
     convert = {

@@ -285,6 +285,8 @@ class JobRunner:
             progress=lambda report: self._on_progress(active, report),
             cancel=active.cancel,
             executor=executor,
+            # Where the inspector reads this source: its root (or every root, if allowed).
+            within=self.registry.within(request.source_root),
         )
 
     def _on_progress(self, active: _ActiveJob, report: Progress) -> None:

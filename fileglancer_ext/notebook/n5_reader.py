@@ -5,16 +5,28 @@ system and HTTP (a data link). N5 stores dimensions fastest first; everything he
 transposed to the C order (z, y, x) that zarr and z5py users expect. Pixel sizes follow
 the n5-viewer / BigDataViewer conventions: `pixelResolution` (or `resolution` + `units`)
 on the group or dataset, multiplied by a level's `downsamplingFactors`.
+
+A FIFO, socket or device named like `attributes.json` or a block never blocks the kernel:
+local metadata is read through `confined_io` (which refuses them without opening them),
+and each read first stats the blocks it touches. This code runs with the user's own rights
+in their kernel, so it confines nothing (symlinks lead anywhere the user may read): it only
+keeps a read from waiting forever on a named pipe.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import operator
 import os
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..confined_io import NotRegularFile, Refused, read_json
 from ..errors import BadRequest
+
+MAX_ATTRIBUTES_BYTES = 4 * 2**20
 
 
 @dataclass
@@ -29,16 +41,60 @@ class N5Image:
 
 
 class _TensorStoreSlices:
-    """What `dask.array.from_array` needs from a tensorstore array: numpy blocks on demand."""
+    """What `dask.array.from_array` needs from a tensorstore array: numpy blocks on demand.
 
-    def __init__(self, store: Any) -> None:
+    `folder`: the local N5 dataset's folder, whose blocks are checked before each read
+    (None over HTTP)."""
+
+    def __init__(self, store: Any, folder: str | None = None) -> None:
         self.store = store
         self.shape = tuple(store.shape)
         self.dtype = store.dtype.numpy_dtype
         self.ndim = len(self.shape)
+        self.chunks = tuple(max(1, int(n)) for n in store.chunk_layout.read_chunk.shape)
+        self.folder = folder
 
     def __getitem__(self, key: Any) -> Any:
+        if self.folder is not None:
+            for block in _block_keys(key, self.shape, self.chunks):
+                _check_block(self.folder, block)
         return self.store[key].read().result()
+
+
+def _block_keys(key: Any, shape: tuple[int, ...], chunks: tuple[int, ...]) -> list[str]:
+    """The N5 keys ("i/j/k", fastest dimension first) of the blocks the C-order selection
+    `key` touches; every block along an axis indexed by anything but an int or a slice."""
+    key = key if isinstance(key, tuple) else (key,)
+    at = next((i for i, item in enumerate(key) if item is Ellipsis), None)
+    if at is not None:
+        key = key[:at] + (slice(None),) * (len(shape) - len(key) + 1) + key[at + 1 :]
+    key = key + (slice(None),) * (len(shape) - len(key))
+    per_axis: list[Any] = []
+    for item, size, chunk in zip(key, shape, chunks, strict=False):
+        if isinstance(item, slice):
+            indices = range(*item.indices(size))
+            if not indices:
+                return []  # an empty selection reads nothing
+            low, high = min(indices[0], indices[-1]), max(indices[0], indices[-1])
+            per_axis.append(range(low // chunk, high // chunk + 1))
+        else:
+            try:
+                per_axis.append([(operator.index(item) % size) // chunk])
+            except TypeError:  # an index array, a mask, None...: every block, to be sure
+                per_axis.append(range(-(-size // chunk)))
+    return ["/".join(str(i) for i in reversed(cell)) for cell in itertools.product(*per_axis)]
+
+
+def _check_block(folder: str, key: str) -> None:
+    """Refuse a block that is a FIFO, socket or device (reading it could wait forever); a
+    missing block reads as the fill value, anything else is tensorstore's to report."""
+    try:
+        mode = os.stat(os.path.join(folder, key)).st_mode
+    except OSError:
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        err = NotRegularFile(mode)
+        raise Refused(err.errno, f"cannot read the N5 block {key!r}: {err.strerror}")
 
 
 def open_n5(kvstore: dict[str, Any], level: int) -> N5Image:
@@ -65,17 +121,28 @@ def open_n5(kvstore: dict[str, Any], level: int) -> N5Image:
     except ValueError as err:
         raise BadRequest(f"cannot open the N5 dataset: {err}") from err
     chunks = tuple(store.chunk_layout.read_chunk.shape)
-    data = da.from_array(_TensorStoreSlices(store), chunks=chunks, asarray=True)
+    folder = _join(kvstore, sub) if kvstore["driver"] == "file" else None
+    data = da.from_array(_TensorStoreSlices(store, folder), chunks=chunks, asarray=True)
     dims = _dims(group_attrs.get("axes") or attrs.get("axes"), store.rank)
     scale, units = _pixel_sizes(group_attrs, attrs, dims)
     return N5Image(data, dims, scale, units, sub or ".")
 
 
 def _attributes(kvstore: dict[str, Any], sub: str) -> dict[str, Any]:
-    """attributes.json below `sub`, or {} when absent or unreadable."""
+    """attributes.json below `sub`, or {} when absent or unreadable; BadRequest when it
+    is a local FIFO, socket or device (tensorstore would wait on it)."""
     import tensorstore as ts
 
     path = _join(kvstore, sub)
+    if kvstore["driver"] == "file":
+        try:
+            attrs = read_json(os.path.join(path, "attributes.json"), limit=MAX_ATTRIBUTES_BYTES)
+        except Refused as err:
+            where = f"{sub}/attributes.json" if sub else "attributes.json"
+            raise BadRequest(f"cannot read {where}: {err.strerror}") from None
+        except (OSError, ValueError, RecursionError):
+            return {}
+        return attrs if isinstance(attrs, dict) else {}
     # A kvstore path is a key prefix: without the slash, "attributes.json" is a sibling.
     base = {**kvstore, "path": path if not path or path.endswith("/") else path + "/"}
     try:

@@ -16,7 +16,9 @@ Confinement is the share route's (`links/confinement.py`): folders are opened re
 the open share, symlinks followed only while they stay inside it, and every key's size
 and type read relative to its open folder. The names of a page come from the cached
 listing of the folder's path, checked to be the opened folder first; a name that is not
-in the opened folder is left out.
+in the opened folder is left out. The listing detects each entry's kind as the browser
+does, reading its metadata only inside the share (`confined_io`), whichever server lists
+it: an entry symlinked elsewhere in the root, or out of it, is not read from.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..confined_io import Within
 from ..errors import BadRequest, Forbidden, NotFound
 from ..links.confinement import HANDLE, OpenShare, resolve_beneath
 from ..listing import DirectoryLister, ListingRequest
@@ -231,6 +234,9 @@ class _Walk:
         self.recursive = recursive
         self._walking: list[list[str]] = []  # the real parts of the folders being walked
         self._walked = 0
+        # Kind detection reads entries' metadata: only inside the share, as the share
+        # route reads (the link server has no roots; a user server's root is wider).
+        self.within = Within.folders(share.path)
 
     def items(
         self,
@@ -280,7 +286,9 @@ class _Walk:
                 cursor=cursor, limit=request.limit, hidden=True, filter=request.filter
             )
             try:
-                page = self.lister.list_page(directory, base.rstrip("/"), page_request)
+                page = self.lister.list_page(
+                    directory, base.rstrip("/"), page_request, within=self.within
+                )
             except (NotFound, Forbidden, BadRequest):
                 return  # removed or closed meanwhile: nothing (more) to list there
             for entry in page["entries"]:
