@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from fileglancer_ext.errors import BadRequest, FileglancerError, Forbidden, NotFound
 from fileglancer_ext.roots import Root, RootRegistry, check_availability
-from tests.conftest import PERMISSIONS_ENFORCED
+from tests.unprivileged import run_without_privileges
 
 # The lab root's symlinks: name -> target (relative targets are relative to the link).
 LAB_SYMLINKS = {
@@ -222,17 +222,15 @@ def test_a_symlink_loop_is_not_found_with_a_reason(registry: RootRegistry):
         registry.resolve("lab", "loop_a")
 
 
-@pytest.mark.skipif(not PERMISSIONS_ENFORCED, reason="root reads every directory")
-def test_a_path_under_an_unreadable_directory_is_forbidden(tmp_path: Path):
-    locked = tmp_path / "locked"
+def test_a_path_under_an_unreadable_directory_is_forbidden(shared_tmp: Path):
+    # As an unprivileged user: root reads every directory.
+    locked = shared_tmp / "locked"
     (locked / "inner").mkdir(parents=True)
     locked.chmod(0)
-    try:
-        registry = RootRegistry([check_availability(Root("home", tmp_path, "Home"))])
-        with pytest.raises(Forbidden, match="You do not have permission to read 'locked/inner'"):
-            registry.resolve("home", "locked/inner")
-    finally:
-        locked.chmod(0o700)
+    registry = RootRegistry([check_availability(Root("home", shared_tmp, "Home"))])
+    outcome = run_without_privileges(lambda: str(registry.resolve("home", "locked/inner")))
+    assert outcome.get("error") == "Forbidden", outcome
+    assert "You do not have permission to read 'locked/inner'" in outcome["message"]
 
 
 def test_a_permission_error_while_statting_is_forbidden(registry, tree: Path, monkeypatch):

@@ -11,8 +11,11 @@ import pytest
 import tifffile
 import zarr
 
+from fileglancer_ext.errors import FileglancerError
 from fileglancer_ext.formats.validate import validate_dataset
-from tests.conftest import PERMISSIONS_ENFORCED
+from fileglancer_ext.jobs.submission import parse_submission
+from fileglancer_ext.roots import RootRegistry, load_roots
+from tests.unprivileged import run_without_privileges
 
 from .conftest import api, api_status, job_body, sample_image, submit, wait_for
 
@@ -256,17 +259,31 @@ async def test_a_running_job_whose_folder_is_swapped_writes_nothing_through_the_
     assert list(outside.iterdir()) == [] and list(aside.iterdir()) == []
 
 
-@pytest.mark.skipif(not PERMISSIONS_ENFORCED, reason="root writes everywhere")
-async def test_a_folder_the_user_cannot_write_is_refused(jp_fetch, lab: Path):
-    locked = lab / "locked"
-    locked.mkdir(mode=0o500)
-    try:
-        status, error = await api_status(
-            jp_fetch, "POST", "jobs", body=job_body(destination="locked/x.ome.zarr")
-        )
-    finally:
-        locked.chmod(0o700)
-    assert (status, error["error"]) == (403, "forbidden")
+def test_a_folder_the_user_cannot_write_is_refused(shared_tmp: Path):
+    # As an unprivileged user (root writes everywhere): the check the jobs API makes.
+    lab = shared_tmp / "lab"
+    lab.mkdir()
+    tifffile.imwrite(lab / "cells.ome.tif", sample_image(), ome=True, metadata={"axes": "ZYX"})
+    (lab / "cells.ome.tif").chmod(0o644)
+    for name, mode in (("locked", 0o555), ("open", 0o777)):
+        (lab / name).mkdir(mode=mode)
+        (lab / name).chmod(mode)
+    registry = RootRegistry(load_roots([f"lab={lab}"], str(lab))[0])
+
+    def submit_each() -> dict[str, str]:
+        outcomes = {}
+        for folder in ("locked", "open"):
+            body = job_body(destination=f"{folder}/x.ome.zarr")
+            try:
+                outcomes[folder] = parse_submission(body, registry).kind
+            except FileglancerError as err:
+                outcomes[folder] = err.code
+        return outcomes
+
+    assert run_without_privileges(submit_each)["result"] == {
+        "locked": "forbidden",
+        "open": "tiff-to-ome-zarr",
+    }
 
 
 async def test_another_users_job_is_not_found(jp_fetch, other_store):
