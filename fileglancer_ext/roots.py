@@ -267,6 +267,13 @@ class RootRegistry:
             return self.within_any()
         return Within.folders(self._real[root_name])
 
+    def shown(self, text: str) -> str:
+        """`text` with every available root's real path spelled "name:" (the deepest root
+        first): what a message may show a user instead of the server's paths."""
+        for name, real in self._deepest_first:
+            text = text.replace(f"{real}/", f"{name}:").replace(str(real), f"{name}:")
+        return text
+
     def within_any(self) -> Within:
         """Reads confined to the available roots, whichever holds them (listings)."""
         return Within.folders(*self._real.values())

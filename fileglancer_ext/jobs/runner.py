@@ -246,12 +246,18 @@ class JobRunner:
                 self._finish(active, FAILED, error=("worker_died", message))
         except FileglancerError as err:
             with active.lock:
-                self._finish(active, FAILED, error=(err.code, _shown(err.message, request)))
+                self._finish(
+                    active, FAILED, error=(err.code, _shown(err.message, request, self.registry))
+                )
         except Exception as err:
             log.exception("fileglancer: conversion job %s failed", active.job.id)
             message = f"The conversion failed unexpectedly ({type(err).__name__}: {err})."
             with active.lock:
-                self._finish(active, FAILED, error=("internal_error", _shown(message, request)))
+                self._finish(
+                    active,
+                    FAILED,
+                    error=("internal_error", _shown(message, request, self.registry)),
+                )
         else:
             summary = result.to_json()
             summary.pop("destination", None)  # the server's real path; the job names it
@@ -345,8 +351,10 @@ class JobRunner:
                 log.exception("fileglancer: could not record the conversion jobs' heartbeat")
 
 
-def _shown(message: str, request: JobRequest) -> str:
-    """`message` with the server's real paths replaced by the user's (root, path) names."""
+def _shown(message: str, request: JobRequest, registry: RootRegistry) -> str:
+    """`message` with the server's real paths replaced by the user's (root, path) names:
+    the job's own locations as the user named them, any other place in a root as
+    "root:path", and a path outside every root (a library's file, say) not at all."""
     names = {
         str(request.destination): f"{request.destination_root}:{request.destination_path}",
         str(request.source): f"{request.source_root}:{request.source_path}",
@@ -357,9 +365,12 @@ def _shown(message: str, request: JobRequest) -> str:
         message = message.replace(real, names[real])
     # What workers wrote through: the destination folder's descriptor (convert.atomic).
     message = _HELD_FOLDER.sub(lambda _: names[str(request.destination.parent)], message)
+    message = _SERVER_PATH.sub("(a server path)", registry.shown(message))
     # A name inside the source that is not UTF-8 (a surrogate escape) as \xNN: the store
     # and JSON take only valid Unicode.
     return message.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 _HELD_FOLDER = re.compile(r"/proc/\d+/fd/\d+")
+# An absolute path left after the replacements above: a slash that starts a word.
+_SERVER_PATH = re.compile(r"(?<![\w.:/-])/[^\s'\"]+")

@@ -10,7 +10,7 @@ import pytest
 import tifffile
 
 from fileglancer_ext.jobs.engines import LocalProcessEngine
-from fileglancer_ext.jobs.runner import JobRunner
+from fileglancer_ext.jobs.runner import JobRunner, _shown
 from fileglancer_ext.jobs.store import JobStore
 from fileglancer_ext.jobs.submission import parse_submission
 from fileglancer_ext.roots import RootRegistry, load_roots
@@ -302,3 +302,23 @@ def test_the_start_up_clean_up_removes_only_the_folder_whose_marker_it_read(
     remove_abandoned_staging(out, "big.ome.zarr", abandoned_and_swapped)
     assert (leftover / "keep.txt").read_text() == "years of work"
     assert list((out / "aside").iterdir()) == []  # the leftover's content is gone
+
+
+def test_a_failed_jobs_message_names_roots_never_server_paths(tmp_path: Path, lab: Path):
+    # Messages come from libraries too (an unexpected error's text): whatever real path
+    # they hold, the user sees the job's own names, "root:path", or no path at all.
+    scratch = tmp_path / "scratch"
+    (scratch / "tmp").mkdir(parents=True)
+    two_roots = RootRegistry(load_roots([f"lab={lab}", f"scratch={scratch}"], str(lab))[0])
+    request = parse_submission(job_body(), two_roots)
+    message = (
+        f"cannot write {request.destination}/0/0.0 (from {request.source}); "
+        f"cache {scratch.resolve()}/tmp/x.bin; see '/usr/lib/python3/zarr/core.py'; "
+        "1/2 levels done, TIFF/OME-TIFF"
+    )
+    shown = _shown(message, request, two_roots)
+    assert shown == (
+        "cannot write lab:out/cells.ome.zarr/0/0.0 (from lab:cells.ome.tif); "
+        "cache scratch:tmp/x.bin; see '(a server path)'; 1/2 levels done, TIFF/OME-TIFF"
+    )
+    assert str(tmp_path) not in shown
