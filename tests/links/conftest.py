@@ -51,6 +51,17 @@ def fileglancer_config(share_tree: dict[str, Path], store_url: str) -> dict:
 
 
 @pytest.fixture
+def listing_config(share_tree: dict[str, Path], store_url: str) -> dict:
+    """`fileglancer_config` with folder listings of shares turned on; a test class takes it
+    as its own `fileglancer_config`."""
+    return {
+        "roots": [f"lab={share_tree['lab']}"],
+        "link_store_url": store_url,
+        "share_directory_listing": True,
+    }
+
+
+@pytest.fixture
 def token(other_store, share_tree, jp_serverapp) -> str:
     """A link to lab/data, made in the store (as the CLI would) while the server runs."""
     link = other_store.create(getpass.getuser(), "lab", str(share_tree["lab"]), "data")

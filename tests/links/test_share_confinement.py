@@ -224,12 +224,8 @@ async def test_a_link_without_a_recorded_identity_records_it_when_first_served(
 
 class TestListings:
     @pytest.fixture
-    def fileglancer_config(self, share_tree, store_url) -> dict:
-        return {
-            "roots": [f"lab={share_tree['lab']}"],
-            "link_store_url": store_url,
-            "share_directory_listing": True,
-        }
+    def fileglancer_config(self, listing_config) -> dict:
+        return listing_config
 
     async def test_a_swapped_share_lists_nothing(self, resolver, fetch, share_tree):
         assert (await fetch("")).code == 200

@@ -260,12 +260,8 @@ async def test_the_last_access_is_recorded(jp_fetch, fetch, token):
 
 class TestDirectoryListing:
     @pytest.fixture
-    def fileglancer_config(self, share_tree, store_url) -> dict:
-        return {
-            "roots": [f"lab={share_tree['lab']}"],
-            "link_store_url": store_url,
-            "share_directory_listing": True,
-        }
+    def fileglancer_config(self, listing_config) -> dict:
+        return listing_config
 
     async def test_a_folder_lists_what_is_inside_the_share_only(self, fetch):
         listing = json.loads((await fetch("")).body)
