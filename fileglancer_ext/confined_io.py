@@ -26,7 +26,7 @@ import json
 import os
 import stat
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 try:
@@ -35,6 +35,7 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
 _O_PATH = getattr(os, "O_PATH", 0)
+_PATH_FLAGS = _O_PATH | getattr(os, "O_CLOEXEC", 0)
 _READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -46,6 +47,12 @@ class Within:
     """
 
     bases: tuple[str, ...] | None
+    # What a path inside a base starts with (computed once: `admits` runs for every read).
+    _prefixes: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        prefixes = () if self.bases is None else tuple(b.rstrip("/") + "/" for b in self.bases)
+        object.__setattr__(self, "_prefixes", prefixes)
 
     @classmethod
     def folders(cls, *paths: str | os.PathLike[str]) -> Within:
@@ -56,10 +63,7 @@ class Within:
         """Whether the real path `real` lies in (or is) one of the bases."""
         if self.bases is None:
             return True
-        for base in self.bases:
-            if real == base or real.startswith(base.rstrip("/") + "/"):
-                return True
-        return False
+        return real.startswith(self._prefixes) or real in self.bases
 
 
 ANYWHERE = Within(None)
@@ -100,20 +104,7 @@ def open_regular(path: str | os.PathLike[str], within: Within = ANYWHERE) -> int
     socket or device, and `LeavesFolders` when the file (after all symlinks) lies outside
     `within`. The caller closes the descriptor.
     """
-    if _O_PATH and _PROC_FD:
-        handle = os.open(path, _O_PATH | getattr(os, "O_CLOEXEC", 0))
-        try:
-            _check(handle, os.fstat(handle), within, path)
-            return os.open(f"/proc/self/fd/{handle}", _READ_FLAGS)
-        finally:
-            os.close(handle)
-    fd = os.open(path, _READ_FLAGS)
-    try:
-        _check(fd, os.fstat(fd), within, path)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
+    return _open_checked(path, within)[0]
 
 
 def open_file(path: str | os.PathLike[str], within: Within = ANYWHERE) -> io.BufferedReader:
@@ -130,15 +121,19 @@ def read_bounded_stat(
     path: str | os.PathLike[str], within: Within = ANYWHERE, *, limit: int
 ) -> tuple[bytes, os.stat_result]:
     """`read_bounded`, plus the stat of the file read (e.g. its mtime for a cache key)."""
-    with open_file(path, within) as handle:
-        st = os.fstat(handle.fileno())
+    # Plain os.read on the descriptor, no file object: listings read thousands of small
+    # documents, and a buffered reader (plus a second fstat) cost as much as the checks.
+    fd, st = _open_checked(path, within)
+    try:
         if st.st_size > limit:
             raise TooLarge(st.st_size, limit)
         # Ask for the size (plus one byte, in case it grew), not the limit: a read of n
         # allocates n bytes up front, and listings read thousands of small documents.
-        raw = handle.read(st.st_size + 1)
+        raw = _read_upto(fd, st.st_size + 1)
         if len(raw) > st.st_size:  # it grew: read on, still bounded
-            raw += handle.read(limit + 1 - len(raw))
+            raw += _read_upto(fd, limit + 1 - len(raw))
+    finally:
+        os.close(fd)
     if len(raw) > limit:
         raise TooLarge(None, limit)
     return raw, st
@@ -152,16 +147,58 @@ def read_json(path: str | os.PathLike[str], within: Within = ANYWHERE, *, limit:
     return json.loads(read_bounded(path, within, limit=limit))
 
 
+def _read_upto(fd: int, n: int) -> bytes:
+    """`n` bytes from `fd`, fewer only at the end of the file (as `BufferedReader.read`)."""
+    raw = os.read(fd, n)
+    if not raw or len(raw) == n:
+        return raw
+    parts = [raw]
+    got = len(raw)
+    while got < n:  # a short read: the end of the file, or a read the kernel split
+        more = os.read(fd, n - got)
+        if not more:
+            break
+        parts.append(more)
+        got += len(more)
+    return b"".join(parts)
+
+
 # --- checks on an open descriptor -------------------------------------------------------------
 
 
-def _check(fd: int, st: os.stat_result, within: Within, path: str | os.PathLike[str]) -> None:
+def _open_checked(path: str | os.PathLike[str], within: Within) -> tuple[int, os.stat_result]:
+    """`open_regular`, plus the stat of the file it opened."""
+    if _O_PATH and _PROC_FD:
+        handle = os.open(path, _PATH_FLAGS)
+        try:
+            st = os.fstat(handle)
+            link = f"/proc/self/fd/{handle}"
+            _check_type(st)
+            # The link names where `handle` really is; reopening through it opens that
+            # very inode, so the stat above (and this check) hold for the descriptor read.
+            if within.bases is not None and not within.admits(os.readlink(link)):
+                raise LeavesFolders()
+            return os.open(link, _READ_FLAGS), st
+        finally:
+            os.close(handle)
+    fd = os.open(path, _READ_FLAGS)
+    try:
+        st = os.fstat(fd)
+        _check_type(st)
+        if within.bases is not None and not within.admits(_real_path(fd, st, path)):
+            raise LeavesFolders()
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st
+
+
+def _check_type(st: os.stat_result) -> None:
+    if stat.S_ISREG(st.st_mode):
+        return
     if stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(errno.EISDIR, "it is a folder, not a file")
-    if not stat.S_ISREG(st.st_mode):
-        raise NotRegularFile(st.st_mode)
-    if within.bases is not None and not within.admits(_real_path(fd, st, path)):
-        raise LeavesFolders()
+    raise NotRegularFile(st.st_mode)
 
 
 def _real_path(fd: int, st: os.stat_result, path: str | os.PathLike[str]) -> str:
