@@ -332,7 +332,9 @@ def remove_abandoned_staging(
 ) -> list[str]:
     """Remove the staging folders of `name` in `folder` whose marker `abandoned` accepts;
     returns their names. Only what this module made is touched: real folders (not
-    symlinks) named `.NAME.partial-*`, owned by this user, holding a readable marker."""
+    symlinks) named `.NAME.partial-*`, owned by this user, holding a readable marker. A
+    dataset an overwrite was replacing (REPLACED) goes back to NAME first; while another
+    entry has that name its staging folder is kept, and logged."""
     fd = os.open(folder, _DIRECTORY_FLAGS)
     removed = []
     try:
