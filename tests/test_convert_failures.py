@@ -4,13 +4,21 @@ cancel, full disk; and they report progress."""
 from __future__ import annotations
 
 import errno
+import json
+import os
+import stat
+import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 import tifffile
 
-from fileglancer_ext.convert import CancelToken, ConversionOptions, convert_tiff_to_ome_zarr
+from fileglancer_ext.convert import CancelToken, ConversionOptions, atomic, convert_tiff_to_ome_zarr
+from fileglancer_ext.convert.atomic import staged_output
 from fileglancer_ext.convert.plan import _ZarrReader
 from fileglancer_ext.errors import (
     BadRequest,
@@ -217,3 +225,115 @@ def test_a_destination_folder_named_through_a_symlink_is_written_into(
     (tmp_path / "link").symlink_to(real, target_is_directory=True)
     convert_tiff_to_ome_zarr(stack, tmp_path / "link" / "out.ome.zarr", SMALL_TASKS)
     assert [p.name for p in real.iterdir()] == ["out.ome.zarr"]
+
+
+def in_a_child(work: Callable[[], Any]) -> tuple[int, int, Any]:
+    """Run `work` in a forked child (audit hooks it adds die with it): its pid, its exit
+    code (negative: the signal that killed it) and what `work` returned (JSON)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never return into pytest
+        status = 1
+        try:
+            os.close(read_end)
+            os.write(write_end, json.dumps(work()).encode())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        data = reader.read()
+    _, status = os.waitpid(pid, 0)
+    return pid, os.waitstatus_to_exitcode(status), json.loads(data) if data else None
+
+
+def write_dataset(destination: Path, text: str, *, overwrite: bool) -> None:
+    with staged_output(destination, overwrite=overwrite) as out:
+        out.mkdir()
+        (out / "zarr.json").write_text(text)
+
+
+@pytest.mark.skipif(atomic._renameat2_call is None, reason="no renameat2 here")
+def test_overwriting_swaps_datasets_so_the_name_is_never_missing(tmp_path: Path) -> None:
+    destination = tmp_path / "out.zarr"
+    write_dataset(destination, "0", overwrite=False)
+    seen: list[str] = []
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            try:
+                if not stat.S_ISDIR(os.stat(destination).st_mode):
+                    seen.append("not a folder")
+            except FileNotFoundError:
+                seen.append("missing")
+
+    reader = threading.Thread(target=poll)
+    reader.start()
+    try:
+        for i in range(1, 300):
+            write_dataset(destination, str(i), overwrite=True)
+    finally:
+        stop.set()
+        reader.join()
+    assert seen == []
+    assert (destination / "zarr.json").read_text() == "299" and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("renameat2", [True, False], ids=["renameat2", "fallback"])
+def test_both_ways_of_moving_into_place_create_replace_and_keep(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renameat2: bool
+) -> None:
+    if renameat2 and atomic._renameat2_call is None:
+        pytest.skip("no renameat2 here")
+    if not renameat2:
+        monkeypatch.setattr(atomic, "_renameat2_call", None)
+    destination = tmp_path / "out.zarr"
+    write_dataset(destination, "first", overwrite=False)
+    with pytest.raises(DestinationExists):
+        write_dataset(destination, "second", overwrite=False)
+    assert (destination / "zarr.json").read_text() == "first"
+    write_dataset(destination, "third", overwrite=True)
+    assert (destination / "zarr.json").read_text() == "third"
+    (tmp_path / "single").write_text("a file, replaced by a dataset")
+    write_dataset(tmp_path / "single", "fourth", overwrite=True)
+    assert (tmp_path / "single" / "zarr.json").read_text() == "fourth"
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(atomic._renameat2_call is None, reason="no renameat2 here")
+def test_a_folder_made_at_the_destination_just_before_the_move_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another user's folder appears after the last look at the name, right before the
+    # rename (whichever rename it is): without overwrite it is theirs, never replaced.
+    destination = tmp_path / "out.zarr"
+    armed: list[bool] = []
+
+    def appear() -> None:
+        if armed:
+            armed.clear()
+            destination.mkdir()
+
+    real = atomic._renameat2_call
+
+    def appearing_first(*args: Any) -> int:
+        appear()
+        return real(*args)  # type: ignore[misc]
+
+    monkeypatch.setattr(atomic, "_renameat2_call", appearing_first, raising=False)
+
+    def work() -> str:
+        sys.addaudithook(lambda event, args: appear() if event == "os.rename" else None)
+        try:
+            with staged_output(destination, overwrite=False) as out:
+                out.mkdir()
+                (out / "zarr.json").write_text("mine")
+                armed.append(True)
+        except DestinationExists:
+            return "theirs kept"
+        return "moved into place"
+
+    _, code, outcome = in_a_child(work)
+    assert (code, outcome) == (0, "theirs kept")
+    assert list(destination.iterdir()) == [] and leftovers(tmp_path) == []

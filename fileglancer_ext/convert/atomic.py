@@ -10,18 +10,26 @@ that /proc/PID/fd/N (where that works), and the final rename is relative to both
 checking that the folder's path still leads to it. A folder renamed, or swapped for a
 symlink, while a conversion waits or runs cannot redirect what is written, and a folder
 renamed into the staging folder's place is never written into or removed.
+
+On Linux that rename is one renameat2 call: it swaps the output with a dataset it
+replaces (the name never lacks a complete dataset, even after a crash), and never
+replaces a folder that appeared at the name meanwhile when overwriting was not asked.
 """
 
 from __future__ import annotations
 
 import contextvars
+import ctypes
 import errno
 import json
+import logging
 import os
+import platform
 import secrets
 import shutil
 import socket
 import stat
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +44,13 @@ PARTIAL_MARKER = ".partial-"
 STAGING_MARKER = ".fileglancer-staging"
 _MAX_MARKER_BYTES = 4096
 _DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+# Where a replaced dataset waits in the staging folder between the two renames of the
+# fallback (no renameat2): start-up clean-up puts it back rather than removing it.
+REPLACED = ".replaced"
+# Renames tried again when the destination appears or goes between a look and a rename.
+_MOVE_ATTEMPTS = 5
+
+log = logging.getLogger(__name__)
 
 
 class LocationChanged(ConversionError):
@@ -189,19 +204,58 @@ class DestinationFolder:
         return Path(f"/proc/{os.getpid()}/fd/{self._staged[staging]}")
 
     def move_into_place(self, staging: str, name: str, *, overwrite: bool, shown: Path) -> None:
-        """Rename `staging`/`name` to `name`, in this folder, if it is still where it was."""
+        """Rename `staging`/`name` to `name`, in this folder, if it is still where it was.
+
+        One renameat2 where the kernel and filesystem have it: a dataset already at the
+        name is swapped with the output (`overwrite`), so the name holds the old or the
+        new one at every instant, and the old one leaves with the staging folder;
+        without `overwrite`, whatever appeared at the name meanwhile is never replaced
+        (someone else finished first: theirs is kept). Elsewhere, two renames."""
         self.check()
         staged = self._staged[staging]
+        for _ in range(_MOVE_ATTEMPTS):
+            if _lexists(name, self.fd):
+                if not overwrite:  # someone else finished first: keep theirs
+                    raise DestinationExists(f"{shown} appeared while converting")
+                flags = RENAME_EXCHANGE
+            else:
+                flags = RENAME_NOREPLACE
+            try:
+                if not _renameat2(staged, name, self.fd, name, flags):
+                    break  # no renameat2 here
+                return
+            except (FileExistsError, FileNotFoundError):
+                # It appeared, or went, since it was looked at: look again (unless the
+                # output itself is gone).
+                if not _lexists(name, staged):
+                    raise
+        else:
+            raise DestinationExists(f"{shown} keeps appearing and going while converting")
         if _lexists(name, self.fd):
-            if not overwrite:  # someone else finished first: keep theirs
+            if not overwrite:
                 raise DestinationExists(f"{shown} appeared while converting")
-            os.rename(name, ".replaced", src_dir_fd=self.fd, dst_dir_fd=staged)
+            # Two renames: between them the name is empty, and the old dataset waits in
+            # the staging folder, which is never removed while it holds it (see `remove`).
+            os.rename(name, REPLACED, src_dir_fd=self.fd, dst_dir_fd=staged)
+            try:
+                os.rename(name, name, src_dir_fd=staged, dst_dir_fd=self.fd)
+            except OSError:
+                _put_back_replaced(staged, self.fd, name)
+                raise
+            # Replaced now: it leaves with the staging folder, as after a swap.
+            os.rename(REPLACED, name, src_dir_fd=staged, dst_dir_fd=staged)
+            return
         os.rename(name, name, src_dir_fd=staged, dst_dir_fd=self.fd)
 
     def remove(self, staging: str) -> None:
         """Empty a staging folder made here through its descriptor, then remove its name
-        (which only an empty folder gives up: never one put in its place)."""
-        _empty(self._staged[staging])
+        (which only an empty folder gives up: never one put in its place). A dataset
+        that the output was to replace, still in it (the second rename failed), is put
+        back first, or the folder is kept."""
+        fd = self._staged[staging]
+        if not _put_back_replaced(fd, self.fd, _destination_name(staging)):
+            return
+        _empty(fd)
         try:
             os.rmdir(staging, dir_fd=self.fd)
         except OSError:
@@ -278,7 +332,9 @@ def remove_abandoned_staging(
 ) -> list[str]:
     """Remove the staging folders of `name` in `folder` whose marker `abandoned` accepts;
     returns their names. Only what this module made is touched: real folders (not
-    symlinks) named `.NAME.partial-*`, owned by this user, holding a readable marker."""
+    symlinks) named `.NAME.partial-*`, owned by this user, holding a readable marker. A
+    dataset an overwrite was replacing (REPLACED) goes back to NAME first; while another
+    entry has that name its staging folder is kept, and logged."""
     fd = os.open(folder, _DIRECTORY_FLAGS)
     removed = []
     try:
@@ -297,6 +353,10 @@ def remove_abandoned_staging(
                     continue
                 marker = _read_marker(staging)
                 if marker is not None and abandoned(marker):
+                    # A crash between the two renames of an overwrite (no renameat2)
+                    # left the old dataset here: it goes back to its name, never away.
+                    if not _put_back_replaced(staging, fd, name):
+                        continue
                     _empty(staging)
                     try:
                         os.rmdir(entry.name, dir_fd=fd)
@@ -308,6 +368,36 @@ def remove_abandoned_staging(
     finally:
         os.close(fd)
     return removed
+
+
+def _put_back_replaced(staging_fd: int, folder_fd: int, name: str) -> bool:
+    """Rename a replaced dataset left in the open staging folder back to `name` in the
+    open folder, unless something else now has that name; returns whether none is left
+    in the staging folder (which may then be emptied)."""
+    if not _lexists(REPLACED, staging_fd):
+        return True
+    try:
+        if _renameat2(staging_fd, REPLACED, folder_fd, name, RENAME_NOREPLACE):
+            log.warning("fileglancer: put a dataset replaced by an unfinished conversion back")
+            return True
+        if not _lexists(name, folder_fd):  # no renameat2: a look, then the rename
+            os.rename(REPLACED, name, src_dir_fd=staging_fd, dst_dir_fd=folder_fd)
+            log.warning("fileglancer: put a dataset replaced by an unfinished conversion back")
+            return True
+    except OSError:
+        pass
+    log.warning(
+        "fileglancer: kept the staging folder of %s: it holds the dataset an unfinished "
+        "conversion replaced (as %s), and another entry now has its name",
+        name,
+        REPLACED,
+    )
+    return False
+
+
+def _destination_name(staging: str) -> str:
+    """The destination's name in that of its staging folder (`.NAME.partial-XXXX`)."""
+    return staging[1 : staging.rindex(PARTIAL_MARKER)]
 
 
 def _empty(folder_fd: int) -> None:
@@ -360,3 +450,62 @@ def _as_conversion_error(err: OSError, destination: Path) -> ConversionError:
             "nothing was written. Free some space or choose another folder."
         )
     return ConversionError(f"writing {destination.name} failed: {err.strerror or err}")
+
+
+# --- renameat2 (Linux 3.15+), from libc or through syscall(): Python has no binding -------
+
+RENAME_NOREPLACE = 1  # fail with EEXIST rather than replace the destination
+RENAME_EXCHANGE = 2  # swap source and destination, both of which must exist
+_SYS_RENAMEAT2 = {"x86_64": 316, "aarch64": 276, "riscv64": 276}
+# "Cannot do this here": no such call (old kernel, seccomp), or a filesystem without the
+# flag (e.g. some network filesystems): the caller falls back to plain renames.
+_UNSUPPORTED = {errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM}
+
+
+def _load_renameat2() -> Callable[[int, bytes, int, bytes, int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+    call = getattr(libc, "renameat2", None)  # glibc 2.28+
+    if call is not None:
+        call.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
+        call.argtypes += [ctypes.c_uint]
+        call.restype = ctypes.c_int
+        return call
+    number, syscall = _SYS_RENAMEAT2.get(platform.machine()), getattr(libc, "syscall", None)
+    if number is None or syscall is None:
+        return None
+    syscall.restype = ctypes.c_long
+
+    def renameat2(src_fd: int, src: bytes, dst_fd: int, dst: bytes, flags: int) -> int:
+        return syscall(
+            ctypes.c_long(number),
+            ctypes.c_int(src_fd),
+            ctypes.c_char_p(src),
+            ctypes.c_int(dst_fd),
+            ctypes.c_char_p(dst),
+            ctypes.c_uint(flags),
+        )
+
+    return renameat2
+
+
+# None where there is no renameat2 (tests set it to None to take the fallback).
+_renameat2_call = _load_renameat2()
+
+
+def _renameat2(src_fd: int, src: str, dst_fd: int, dst: str, flags: int) -> bool:
+    """Rename `src` in the open folder `src_fd` to `dst` in `dst_fd` as `flags` say;
+    False (nothing renamed) where that cannot be done here; raises OSError otherwise."""
+    call = _renameat2_call
+    if call is None:
+        return False
+    if call(src_fd, os.fsencode(src), dst_fd, os.fsencode(dst), flags) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in _UNSUPPORTED:
+        return False
+    raise OSError(code, os.strerror(code), dst)

@@ -322,3 +322,64 @@ def test_a_failed_jobs_message_names_roots_never_server_paths(tmp_path: Path, la
         "cache scratch:tmp/x.bin; see '(a server path)'; 1/2 levels done, TIFF/OME-TIFF"
     )
     assert str(tmp_path) not in shown
+
+
+@pytest.mark.parametrize("name_taken", [False, True], ids=["name-free", "name-taken"])
+def test_a_dataset_an_overwrite_was_replacing_when_its_server_died_is_put_back(
+    store, registry, lab: Path, monkeypatch: pytest.MonkeyPatch, name_taken: bool
+):
+    # Where there is no renameat2, an overwrite is two renames: the old dataset into the
+    # staging folder, then the output into place. A kill -9 between them leaves the
+    # name empty and the old dataset in a staging folder that start-up clean-up removes.
+    import os
+    import signal
+    import socket
+    import sys
+
+    from fileglancer_ext.convert import atomic
+    from fileglancer_ext.convert.atomic import DestinationFolder, staged_output, writing_into
+    from tests.test_convert_failures import in_a_child
+
+    from .test_job_store import make_job
+
+    out = lab / "out"
+    destination = out / "c1.ome.zarr"
+    destination.mkdir()
+    (destination / "zarr.json").write_text("years of work")
+    monkeypatch.setattr(atomic, "_renameat2_call", None)
+
+    def overwrite_and_die_between_the_renames() -> None:
+        renames = []
+
+        def die(event: str, args: tuple) -> None:
+            if event == "os.rename":
+                renames.append(args)
+                if len(renames) == 2:
+                    os.kill(os.getpid(), signal.SIGKILL)
+
+        folder = DestinationFolder(out, owner={"job": "c1"})
+        with writing_into(folder), staged_output(destination, overwrite=True) as path:
+            path.mkdir()
+            (path / "zarr.json").write_text("new")
+            sys.addaudithook(die)
+
+    pid, code, _ = in_a_child(overwrite_and_die_between_the_renames)
+    assert code == -signal.SIGKILL and not destination.exists()
+    (staging,) = [p for p in out.iterdir() if ".partial-" in p.name]
+    assert (staging / atomic.REPLACED / "zarr.json").read_text() == "years of work"
+    if name_taken:  # meanwhile, someone made a folder of that name
+        destination.mkdir()
+        (destination / "theirs.txt").write_text("theirs")
+
+    store.create(make_job("c1", state="running", runner=f"{socket.gethostname()}:{pid}"))
+    runner = JobRunner(store, LocalProcessEngine(1), registry)
+    runner._cleanup.join(timeout=30)
+    runner.shutdown()
+    assert store.get("ana", "c1").state == "interrupted"
+    if name_taken:  # both kept: theirs at the name, the old dataset where it waits
+        assert [p.name for p in destination.iterdir()] == ["theirs.txt"]
+        assert (staging / atomic.REPLACED / "zarr.json").read_text() == "years of work"
+    else:  # back at its name, as before the job; the rest of the staging folder gone
+        assert [p.name for p in destination.iterdir()] == ["zarr.json"]
+        assert (destination / "zarr.json").read_text() == "years of work"
+        assert [p.name for p in out.iterdir()] == ["c1.ome.zarr"]
