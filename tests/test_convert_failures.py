@@ -4,12 +4,10 @@ cancel, full disk; and they report progress."""
 from __future__ import annotations
 
 import errno
-import json
 import os
 import stat
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +26,7 @@ from fileglancer_ext.errors import (
     NotFound,
     OutOfSpace,
 )
+from tests.unprivileged import in_a_child
 
 SMALL_TASKS = ConversionOptions(chunks=(16, 16), task_bytes=1 << 20)
 
@@ -225,26 +224,6 @@ def test_a_destination_folder_named_through_a_symlink_is_written_into(
     (tmp_path / "link").symlink_to(real, target_is_directory=True)
     convert_tiff_to_ome_zarr(stack, tmp_path / "link" / "out.ome.zarr", SMALL_TASKS)
     assert [p.name for p in real.iterdir()] == ["out.ome.zarr"]
-
-
-def in_a_child(work: Callable[[], Any]) -> tuple[int, int, Any]:
-    """Run `work` in a forked child (audit hooks it adds die with it): its pid, its exit
-    code (negative: the signal that killed it) and what `work` returned (JSON)."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never return into pytest
-        status = 1
-        try:
-            os.close(read_end)
-            os.write(write_end, json.dumps(work()).encode())
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as reader:
-        data = reader.read()
-    _, status = os.waitpid(pid, 0)
-    return pid, os.waitstatus_to_exitcode(status), json.loads(data) if data else None
 
 
 def write_dataset(destination: Path, text: str, *, overwrite: bool) -> None:

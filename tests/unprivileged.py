@@ -21,29 +21,41 @@ def run_without_privileges(work: Callable[[], Any]) -> dict[str, Any]:
     As root (CI here), in a forked child that became `nobody`, since root ignores the
     permission bits; otherwise in this process.
     """
-    if os.geteuid() != 0:
+
+    def outcome() -> dict[str, Any]:
         try:
             return {"result": work()}
         except Exception as err:
             return {"error": type(err).__name__, "message": str(err)}
+
+    if os.geteuid() != 0:
+        return outcome()
     try:
         nobody = pwd.getpwnam("nobody")
     except KeyError:
         pytest.skip("running as root and there is no 'nobody' user to drop to")
+    _, code, data = in_a_child(outcome, as_user=nobody)
+    assert code == 0 and data, "the unprivileged child failed"
+    return data
+
+
+def in_a_child(
+    work: Callable[[], Any], *, as_user: pwd.struct_passwd | None = None
+) -> tuple[int, int, Any]:
+    """Run `work` in a forked child (as `as_user`, when given; audit hooks it adds die with
+    it): its pid, its exit code (negative: the signal that killed it) and what `work`
+    returned (JSON), None when it returned nothing."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never return into pytest
         status = 1
         try:
             os.close(read_end)
-            os.setgroups([])
-            os.setgid(nobody.pw_gid)
-            os.setuid(nobody.pw_uid)
-            try:
-                outcome: dict[str, Any] = {"result": work()}
-            except Exception as err:
-                outcome = {"error": type(err).__name__, "message": str(err)}
-            os.write(write_end, json.dumps(outcome).encode())
+            if as_user is not None:
+                os.setgroups([])
+                os.setgid(as_user.pw_gid)
+                os.setuid(as_user.pw_uid)
+            os.write(write_end, json.dumps(work()).encode())
             status = 0
         finally:
             os._exit(status)
@@ -51,8 +63,7 @@ def run_without_privileges(work: Callable[[], Any]) -> dict[str, Any]:
     with os.fdopen(read_end, "rb") as reader:
         data = reader.read()
     _, status = os.waitpid(pid, 0)
-    assert status == 0 and data, "the unprivileged child failed"
-    return json.loads(data)
+    return pid, os.waitstatus_to_exitcode(status), json.loads(data) if data else None
 
 
 @pytest.fixture

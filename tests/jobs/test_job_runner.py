@@ -338,7 +338,7 @@ def test_a_dataset_an_overwrite_was_replacing_when_its_server_died_is_put_back(
 
     from fileglancer_ext.convert import atomic
     from fileglancer_ext.convert.atomic import DestinationFolder, staged_output, writing_into
-    from tests.test_convert_failures import in_a_child
+    from tests.unprivileged import in_a_child
 
     from .test_job_store import make_job
 
