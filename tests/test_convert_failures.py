@@ -67,6 +67,15 @@ def test_missing_source_is_not_found(tmp_path: Path) -> None:
         convert_tiff_to_ome_zarr(tmp_path / "nope.tif", tmp_path / "out.zarr")
 
 
+@pytest.mark.parametrize("name", sorted(atomic.RESERVED_NAMES))
+def test_a_destination_named_like_the_staging_internals_is_refused(
+    stack: Path, tmp_path: Path, name: str
+) -> None:
+    with pytest.raises(BadRequest, match="keeps for its own use"):
+        convert_tiff_to_ome_zarr(stack, tmp_path / name)
+    assert leftovers(tmp_path) == [] and not (tmp_path / name).exists()
+
+
 def test_existing_destination_is_kept_unless_overwrite(stack: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.ome.zarr"
     out.mkdir()

@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConversionError, DestinationExists, FileglancerError, OutOfSpace
+from ..errors import BadRequest, ConversionError, DestinationExists, FileglancerError, OutOfSpace
 from ..links.confinement import open_target
 
 PARTIAL_MARKER = ".partial-"
@@ -47,6 +47,8 @@ _DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # Where a replaced dataset waits in the staging folder between the two renames of the
 # fallback (no renameat2): start-up clean-up puts it back rather than removing it.
 REPLACED = ".replaced"
+# Names inside a staging folder: a destination of one of these names would collide there.
+RESERVED_NAMES = frozenset({STAGING_MARKER, REPLACED})
 # Renames tried again when the destination appears or goes between a look and a rename.
 _MOVE_ATTEMPTS = 5
 
@@ -64,7 +66,12 @@ def partial_prefix(destination: Path) -> str:
 
 
 def check_destination(destination: Path, *, overwrite: bool) -> None:
-    """Raise DestinationExists unless the destination is free (or overwrite is asked)."""
+    """Raise DestinationExists unless the destination is free (or overwrite is asked), and
+    BadRequest for a name this module keeps for its staging folders."""
+    if destination.name in RESERVED_NAMES:
+        raise BadRequest(
+            f"'{destination.name}' is a name fileglancer-ext keeps for its own use; choose another."
+        )
     if destination.exists() and not overwrite:
         raise DestinationExists(
             f"{destination} already exists; choose another name or allow overwriting"

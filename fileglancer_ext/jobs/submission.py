@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..convert import ConversionOptions
-from ..convert.atomic import LocationChanged
+from ..convert.atomic import RESERVED_NAMES, LocationChanged
 from ..errors import BadRequest, DestinationExists, FileglancerError, Forbidden
 from ..roots import RootRegistry
 from .kinds import AUTO, choose_kind
@@ -169,7 +169,13 @@ def _destination(registry: RootRegistry, root: str, path: str, overwrite: bool) 
     folder_path, _, name = path.rpartition("/")
     if not name:
         raise BadRequest("The destination needs a name inside a folder.")
-    if name == ".." or "\\" in name or "\x00" in name or _name_bytes(name) > _MAX_NAME_BYTES:
+    if (
+        name == ".."
+        or "\\" in name
+        or "\x00" in name
+        or _name_bytes(name) > _MAX_NAME_BYTES
+        or name in RESERVED_NAMES
+    ):
         raise BadRequest(f"{name!r} cannot be the name of the destination.")
     folder = registry.resolve(root, folder_path)  # `..`, NUL, confinement, existence
     if not folder.is_dir():

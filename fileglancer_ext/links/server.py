@@ -21,7 +21,7 @@ from ..log_redaction import install as install_log_redaction
 from ..s3.handlers import s3_routes
 from ..shortlinks.handlers import short_link_redirect_route
 from ..shortlinks.store import ShortLinkStore
-from .handlers import log_share_request, share_route
+from .handlers import log_share_request, set_sandbox_headers, share_route
 from .serving import ShareServer
 from .store import ShareLinkStore
 
@@ -32,6 +32,7 @@ class HealthHandler(web.RequestHandler):
     """`GET {base_url}`: 200 "ok", for a hub's or a load balancer's health checks."""
 
     def get(self) -> None:
+        set_sandbox_headers(self)  # the link server's every answer, as its public routes'
         self.set_header("Content-Type", "text/plain")
         self.finish("ok\n")
 

@@ -172,6 +172,9 @@ async def test_a_finished_job_stays_as_it_was_when_cancelled(jp_fetch):
         (job_body(destination=""), 400, "bad_request"),
         (job_body(destination="out/nul\x00.ome.zarr"), 400, "bad_request"),
         (job_body(destination="out/.."), 400, "bad_request"),
+        # Names a staging folder holds inside: they would collide there.
+        (job_body(destination="out/.replaced"), 400, "bad_request"),
+        (job_body(destination="out/.fileglancer-staging"), 400, "bad_request"),
         (job_body(source="missing.tif"), 404, "not_found"),
         (job_body(destination="nowhere/x.ome.zarr"), 404, "not_found"),
         (job_body(destination="cells.ome.tif"), 409, "destination_exists"),

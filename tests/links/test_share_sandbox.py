@@ -221,3 +221,9 @@ async def test_cors_still_lets_viewers_read(routes, other_store, share_tree):
         assert response.code == 206
         assert response.headers["Access-Control-Allow-Origin"] == "*"
         assert "Content-Range" in response.headers["Access-Control-Expose-Headers"]
+
+
+async def test_the_link_servers_health_answer_is_sandboxed_too(link_server):
+    response = await request(AsyncHTTPClient(), link_server, "GET", {})
+    assert response.code == 200 and response.body == b"ok\n"
+    assert_sandboxed(response)
