@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from fileglancer_ext.cli import main
 from fileglancer_ext.formats.summary import summarize
 
 from .variants import VARIANTS, Variant, facts_of_model, facts_of_summary
@@ -59,3 +60,14 @@ async def test_the_meta_route_agrees(jp_fetch, lab: Path, variant: Variant):
     local = summarize(lab / name)
     for key in ("kind", "zarr_format", "ome_version", "array", "ome", "problems"):
         assert meta[key] == json.loads(json.dumps(local[key])), key
+
+
+@pytest.mark.parametrize("variant", [v for v in VARIANTS if not v.is_image], ids=lambda v: v.name)
+def test_info_shows_the_dtype_by_name(tmp_path: Path, variant: Variant, capsys):
+    path = tmp_path / f"{variant.name}.zarr"
+    variant.write(path)
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    big = " (big-endian)" if variant.byte_order == "big" else ""
+    assert f"dtype: {variant.dtype}{big}\n" in out
+    assert "<u2" not in out and ">u2" not in out
