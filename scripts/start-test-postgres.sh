@@ -2,6 +2,8 @@
 # Make a local PostgreSQL ready for the link-store tests and print its SQLAlchemy URL.
 # For a fresh Debian machine as root: installs Debian's postgresql when missing, starts
 # the newest cluster, creates the role and database. Idempotent; progress goes to stderr.
+# When it starts the cluster and FILEGLANCER_TEST_POSTGRES_STARTED names a file, it writes
+# "<version> main" there, so the caller can stop what it started (scripts/test-all.sh).
 set -euo pipefail
 
 NAME=fileglancer_test
@@ -20,6 +22,9 @@ fi
 if ! pg_ctlcluster "$version" main status >/dev/null 2>&1; then
   say "starting cluster $version/main"
   pg_ctlcluster "$version" main start >&2
+  if [ -n "${FILEGLANCER_TEST_POSTGRES_STARTED:-}" ]; then
+    echo "$version main" >"$FILEGLANCER_TEST_POSTGRES_STARTED"
+  fi
 fi
 port=$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $3}')
 

@@ -1,4 +1,5 @@
-"""Server configuration for the UI tests: a real JupyterLab on port 8888 with three roots.
+"""Server configuration for the UI tests: a real JupyterLab with three roots, on the port
+playwright.config.js picked (FILEGLANCER_UI_TEST_PORT), so a demo on 8888 does not clash.
 
 The roots are made fresh for each run: the demo data (plus a 100,000-file folder "big", a
 Zarr group of 450 members and a hidden file), an empty scratch folder, and a root whose
@@ -18,8 +19,6 @@ import zarr
 from jupyterlab.galata import configure_jupyter_server
 
 from fileglancer_ext.demo_data import write_demo_data
-
-configure_jupyter_server(c)  # noqa: F821 (`c` is the config object Jupyter passes in)
 
 WORKDIR_PREFIX = "fileglancer-ui-tests-"
 
@@ -54,7 +53,21 @@ def _remove_stale_workdirs() -> None:
 _remove_stale_workdirs()
 workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
 (workdir / ".server.pid").write_text(str(os.getpid()), encoding="utf-8")
-atexit.register(shutil.rmtree, workdir, ignore_errors=True)  # on a clean shutdown
+# On a clean shutdown (playwright.config.js stops the server with SIGTERM and waits).
+atexit.register(shutil.rmtree, workdir, ignore_errors=True)
+
+# Galata's helper makes a root folder, a workspaces folder and a bash rc file in the
+# temporary folder, and nothing removes them: it makes them inside the workdir instead.
+galata_tmp = workdir / ".galata"
+galata_tmp.mkdir()
+tempfile.tempdir = str(galata_tmp)
+try:
+    configure_jupyter_server(c)  # noqa: F821 (`c` is the config object Jupyter passes in)
+finally:
+    tempfile.tempdir = None
+c.ServerApp.port = int(os.environ.get("FILEGLANCER_UI_TEST_PORT", "8888"))  # noqa: F821
+# Deleting in JupyterLab (Galata removes each test's folder) must not fill root's Trash.
+c.FileContentsManager.delete_to_trash = False  # noqa: F821
 demo = workdir / "demo"
 scratch = workdir / "scratch"
 scratch.mkdir()

@@ -42,8 +42,7 @@ class CziSceneRef:
     within: Within | None = None  # where the file may lie (`_check_regular`)
 
     def open_reader(self) -> _CziReader:
-        from pylibCZIrw import czi as pyczi
-
+        pyczi = _pylibczirw()
         _check_regular(Path(self.path), self.within)  # libCZI opens by name: never a FIFO
         return _CziReader(pyczi.CziReader(self.path), self)
 
@@ -93,8 +92,7 @@ def open_czi_source(path: Path, scene: int = 0, within: Within | None = None) ->
     Raises NotFound for a missing file and ConversionError for a file that is not a CZI,
     a pixel type we cannot convert, or a missing scene.
     """
-    from pylibCZIrw import czi as pyczi
-
+    pyczi = _pylibczirw()
     path = Path(path)
     if _check_regular(path, within) != b"ZISRAWFILE":
         raise ConversionError(f"{path.name} is not a CZI file")
@@ -140,6 +138,18 @@ def open_czi_source(path: Path, scene: int = 0, within: Within | None = None) ->
     )
     meta = _czi_metadata(metadata, axes, path.name, rgb)
     return SourceImage(ref, ref.sizes, np.dtype(ref.dtype), meta)
+
+
+def _pylibczirw() -> Any:
+    """pylibCZIrw's `czi` module; an optional dependency (the `czi` extra), so its absence
+    is a clear ConversionError instead of a bare ImportError."""
+    try:
+        from pylibCZIrw import czi
+    except ImportError:
+        raise ConversionError(
+            "Reading CZI files needs pylibCZIrw: install fileglancer-ext[czi]"
+        ) from None
+    return czi
 
 
 def _check_regular(path: Path, within: Within | None) -> bytes:

@@ -1,6 +1,7 @@
-"""The official OME-NGFF JSON schemas, loaded from the installed ngff-zarr package.
+"""The official OME-NGFF JSON schemas, shipped with this package.
 
-ngff-zarr ships the schemas of every spec version under `ngff_zarr/spec/<version>/schemas`.
+The schemas of every spec version lie in `schemas/<version>/` beside this module (their
+origin and licence: `schemas/LICENSE.md`), so validation needs no other package.
 They refer to each other by absolute `https://ngff.openmicroscopy.org/...` URLs; we register
 every schema of a version in one `referencing.Registry` under its `$id` and under its
 canonical URL, so those references resolve locally and nothing is ever fetched.
@@ -20,7 +21,7 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-# The versions this module knows; later folders in ngff-zarr (0.6, 0.9) are drafts.
+# The released versions; later ones (0.6) are drafts.
 NGFF_VERSIONS = ("0.1", "0.2", "0.3", "0.4", "0.5")
 _SUFFIX = ".schema"
 _CANONICAL = "https://ngff.openmicroscopy.org/{version}/schemas/{name}.schema"
@@ -34,14 +35,13 @@ class UnknownSchema(LookupError):
 def load_schemas(version: str) -> dict[str, dict[str, Any]]:
     """Every schema of `version`, by short name ("image", "strict_plate"...).
 
-    Raises UnknownSchema for a version ngff-zarr has no schemas for. Cached: read once.
+    Raises UnknownSchema for a version we have no schemas for. Cached: read once.
     """
     if version not in NGFF_VERSIONS:
         raise UnknownSchema(f"no OME-NGFF schemas for version {version!r}")
-    folder = files("ngff_zarr") / "spec" / version / "schemas"
+    folder = files(__package__) / "schemas" / version
     schemas: dict[str, dict[str, Any]] = {}
     for entry in folder.iterdir():
-        # 0.3 also has jsonld/ and salad_schema/ folders, which are not JSON schemas.
         if entry.is_file() and entry.name.endswith(_SUFFIX):
             schemas[entry.name.removesuffix(_SUFFIX)] = json.loads(entry.read_text("utf-8"))
     return schemas
