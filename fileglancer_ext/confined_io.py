@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import errno
 import io
-import json
 import os
 import stat
 import sys
@@ -142,9 +141,18 @@ def read_bounded_stat(
 def read_json(path: str | os.PathLike[str], within: Within = ANYWHERE, *, limit: int) -> Any:
     """The parsed JSON document at `path`, read with `read_bounded`.
 
-    Raises as `read_bounded`, and ValueError / RecursionError for malformed JSON.
+    Kept for old callers: metadata documents are read with `formats.jsonio.read_document`
+    (the one reader, whose errors name the file). Parses with the same `parse_json`;
+    raises as `read_bounded`, and ValueError for malformed JSON.
     """
-    return json.loads(read_bounded(path, within, limit=limit))
+    # Imported here: formats builds on this module, not the other way round.
+    from fileglancer_ext.formats.jsonio import MetadataError, parse_json
+
+    raw = read_bounded(path, within, limit=limit)
+    try:
+        return parse_json(raw, os.path.basename(path))
+    except MetadataError as err:
+        raise ValueError(err.message) from None
 
 
 def _read_upto(fd: int, n: int) -> bytes:

@@ -35,7 +35,8 @@ def test_tensorstore_n5_dataset(tmp_path: Path) -> None:
     assert dataset["shape_c_order"] == [30, 60, 100]
     assert dataset["block_size"] == [64, 32, 16]
     assert dataset["block_shape_c_order"] == [16, 32, 64]
-    assert dataset["data_type"] == "uint16" and dataset["dtype"] == ">u2"
+    assert dataset["data_type"] == "uint16" and dataset["dtype"] == "uint16"
+    assert dataset["byte_order"] == "big" and dataset["dtype_code"] == ">u2"
     assert dataset["compression"] == {
         "type": "gzip",
         "settings": {"level": 5, "useZlib": False},

@@ -32,7 +32,7 @@ def test_plain_multipage_tiff_has_one_series_of_pages(tmp_path):
     assert summary["kind"] == "tiff" and summary["problems"] == []
     series = summary["tiff"]["series"][0]
     assert series["shape"] == [5, 32, 48] and series["axes"][-2:] == "YX"
-    assert series["dtype"] == "|u1"
+    assert series["dtype"] == "uint8" and series["dtype_code"] == "|u1"
     assert len(series["levels"]) == 1
     assert series["levels"][0]["tile"] is None and series["levels"][0]["rows_per_strip"] > 0
 

@@ -9,7 +9,6 @@ browser can still show the entry, with a warning.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import struct
@@ -18,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..confined_io import ANYWHERE, TooLarge, Within, open_file, read_bounded
+from ..confined_io import ANYWHERE, Within, open_file
+from .jsonio import MAX_METADATA_BYTES, MetadataError, parse_document, read_raw
 
 KINDS = (
     "directory",
@@ -36,8 +36,7 @@ KINDS = (
     "ome-tiff",
 )
 
-# Metadata documents are small; anything bigger is a mistake or an attack on the listing.
-MAX_METADATA_BYTES = 4 * 1024 * 1024
+__all__ = ["KINDS", "MAX_METADATA_BYTES", "KindInfo", "TIFF_MAGICS", "detect_kind"]
 
 OME_TIFF_SUFFIXES = (".ome.tif", ".ome.tiff", ".ome.btf")
 TIFF_SUFFIXES = (".tif", ".tiff", ".btf", ".tf8")
@@ -111,14 +110,9 @@ class _Metadata:
 
     def _parse(self) -> None:
         try:
-            doc = json.loads(self.raw)
-        except (ValueError, RecursionError) as err:  # JSONDecodeError, bad UTF-8, deep nesting
-            self.problem = f"malformed {self.name}: {_short(err)}"
-            return
-        if isinstance(doc, dict):
-            self.doc = doc
-        else:
-            self.problem = f"malformed {self.name}: not a JSON object"
+            self.doc = parse_document(self.raw, self.name)
+        except MetadataError as err:
+            self.problem = err.message
 
 
 def _detect_directory(dirpath: str, *, confirm: bool, within: Within) -> KindInfo:
@@ -139,16 +133,13 @@ def _detect_directory(dirpath: str, *, confirm: bool, within: Within) -> KindInf
 def _read_metadata(meta_path: str, name: str, within: Within) -> _Metadata | None:
     """Read one metadata file, bounded; None when it is not a readable regular file after all."""
     try:
-        raw = read_bounded(meta_path, within, limit=MAX_METADATA_BYTES)
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return None  # removed meanwhile, or a folder that happens to bear the name
-    except TooLarge:
-        too_large = f"metadata too large: {name} is over {MAX_METADATA_BYTES // 2**20} MiB"
-        return _Metadata(name, None, too_large)
-    except PermissionError:
-        return _Metadata(name, None, f"cannot read {name}: permission denied")
-    except OSError as err:  # confined_io.Refused too: a FIFO, or a symlink out of the roots
-        return _Metadata(name, None, f"cannot read {name}: {err.strerror or _short(err)}")
+        raw = read_raw(meta_path, within, name=name)
+    except MetadataError as err:  # too large, unreadable, a FIFO, a symlink out of the roots
+        if err.reason == "folder":
+            return None  # a folder that happens to bear the name
+        return _Metadata(name, None, err.message)
+    if raw is None:
+        return None  # removed meanwhile
     return _Metadata(name, raw, None)
 
 

@@ -10,116 +10,87 @@ tensorstore's n5 driver keeps the stored order. Multiscale conventions
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .zarr_meta import (
-    MetadataReader,
-    grid_count,
-    int_list,
-    int_list_problem,
-    member_folders,
-    members_page,
-    numpy_dtype,
+from .model import (
+    N5Child,
+    N5Dataset,
+    N5Group,
+    N5Pyramid,
+    PixelResolution,
+    is_n5_dataset,
+    n5_child,
+    n5_dataset,
+    n5_pyramid,
 )
+from .zarr_meta import MetadataReader, member_folders, members_page
 
 _LEVEL_NAME = re.compile(r"s([0-9]+)")
-# Keys with a meaning of their own; everything else in attributes.json is a user attribute.
-_DATASET_KEYS = ("dimensions", "blockSize", "dataType", "compression", "compressionType")
-_MULTISCALE_KEYS = ("scales", "pixelResolution", "downsamplingFactors", "resolution", "units")
-_N5_TYPES = {
-    "uint8": "u1",
-    "uint16": "u2",
-    "uint32": "u4",
-    "uint64": "u8",
-    "int8": "i1",
-    "int16": "i2",
-    "int32": "i4",
-    "int64": "i8",
-    "float32": "f4",
-    "float64": "f8",
-}
 
 
-def _compression(attrs: dict[str, Any]) -> dict[str, Any] | None:
-    """`{type, settings}`; N5 before 1.0 had a bare `compressionType` string instead."""
-    comp = attrs.get("compression")
-    if isinstance(comp, dict):
-        return {
-            "type": comp.get("type"),
-            "settings": {k: v for k, v in comp.items() if k != "type"},
-        }
-    if isinstance(attrs.get("compressionType"), str):
-        return {"type": attrs["compressionType"], "settings": {}}
-    return None
+def _list(values: tuple[int, ...] | None) -> list[int] | None:
+    return list(values) if values is not None else None
 
 
-def _pixel_resolution(value: Any) -> dict[str, Any] | None:
-    """`pixelResolution` as `{dimensions, unit}` whether stored as that object or a list."""
-    if isinstance(value, dict):
-        return {"dimensions": value.get("dimensions"), "unit": value.get("unit")}
-    if isinstance(value, list):
-        return {"dimensions": value, "unit": None}
-    return None
+def _resolution(value: PixelResolution | None) -> dict[str, Any] | None:
+    return {"dimensions": value.dimensions, "unit": value.unit} if value is not None else None
+
+
+def dataset_json(dataset: N5Dataset) -> dict[str, Any]:
+    """The inspector's N5 dataset dict, rendered from the model."""
+    comp = dataset.compression
+    return {
+        "dimensions": _list(dataset.dimensions),
+        "block_size": _list(dataset.block_size),
+        "order": "F",
+        "shape_c_order": _list(dataset.shape),
+        "block_shape_c_order": _list(dataset.block_shape),
+        "data_type": dataset.data_type,
+        "dtype": dataset.dtype,
+        "byte_order": dataset.byte_order,
+        "dtype_code": dataset.dtype_code,
+        "itemsize": dataset.itemsize,
+        "compression": (
+            {"type": comp.type, "settings": dict(comp.settings)} if comp is not None else None
+        ),
+        "chunks_expected": dataset.chunk_count,
+        "logical_bytes": dataset.uncompressed_bytes,
+        "pixel_resolution": _resolution(dataset.pixel_resolution),
+        "downsampling_factors": dataset.downsampling_factors,
+        "attributes": dict(dataset.attributes),
+    }
 
 
 def dataset_summary(reader: MetadataReader, path: Path, attrs: dict[str, Any]) -> dict:
     """An N5 dataset: shapes as stored (F order) and as C order, type, compression, sizes."""
-    meta = path / "attributes.json"
-    dims, block = int_list(attrs.get("dimensions")), int_list(attrs.get("blockSize"), low=1)
-    for key, value, low in (("dimensions", dims, 0), ("blockSize", block, 1)):
-        if value is None:
-            problem = int_list_problem(key, attrs.get(key), low=low)
-            reader.problem(meta, f"malformed attributes.json: {problem}")
-    data_type = attrs.get("dataType")
-    known = isinstance(data_type, str) and data_type in _N5_TYPES
-    np_type = numpy_dtype(">" + _N5_TYPES[data_type]) if known else None
-    if np_type is None:
-        reader.problem(meta, f"attributes.json: unknown dataType {data_type!r}")
-    itemsize = np_type.itemsize if np_type is not None else None
+    return dataset_json(n5_dataset(reader, path, attrs))
+
+
+def _child_json(found: N5Child) -> dict[str, Any]:
     return {
-        "dimensions": dims,
-        "block_size": block,
-        "order": "F",
-        "shape_c_order": dims[::-1] if dims is not None else None,
-        "block_shape_c_order": block[::-1] if block is not None else None,
-        "data_type": data_type,
-        "dtype": np_type.str if np_type is not None else None,  # N5 blocks are big-endian
-        "itemsize": itemsize,
-        "compression": _compression(attrs),
-        "chunks_expected": grid_count(dims, block),
-        "logical_bytes": math.prod(dims) * itemsize if dims is not None and itemsize else None,
-        "pixel_resolution": _pixel_resolution(attrs.get("pixelResolution")),
-        "downsampling_factors": attrs.get("downsamplingFactors"),
-        "attributes": {k: v for k, v in attrs.items() if k not in _DATASET_KEYS},
+        "name": found.name,
+        "kind": found.kind,
+        "dimensions": _list(found.dimensions),
+        "shape_c_order": _list(found.shape),
+        "data_type": found.data_type,
+        "downsampling_factors": found.downsampling_factors,
     }
 
 
-def _children(
+def read_children(
     reader: MetadataReader, path: Path, limit: int, offset: int = 0
-) -> tuple[list[dict], int]:
+) -> tuple[tuple[N5Child, ...], int]:
     """Subfolders holding an attributes.json, sorted by name, and how many there are; only
     the page of `limit` from `offset` is read."""
     names = member_folders(reader, path, ("attributes.json",))
     children = []
     for name in names[offset : offset + limit]:
         attrs = reader.read_object(path / name / "attributes.json", keep_raw=False) or {}
-        is_dataset = "dimensions" in attrs and "dataType" in attrs
-        dims = int_list(attrs.get("dimensions"))
-        children.append(
-            {
-                "name": name,
-                "kind": "n5-array" if is_dataset else "n5-group",
-                "dimensions": dims,
-                "shape_c_order": dims[::-1] if dims is not None else None,
-                "data_type": attrs.get("dataType"),
-                "downsampling_factors": attrs.get("downsamplingFactors"),
-            }
-        )
-    return children, len(names)
+        children.append(n5_child(name, attrs))
+    return tuple(children), len(names)
 
 
 def scale_level_names(names: Iterable[str]) -> list[str]:
@@ -128,46 +99,61 @@ def scale_level_names(names: Iterable[str]) -> list[str]:
     return [name for _, name in sorted(found)]
 
 
+def read_n5_group(
+    reader: MetadataReader, path: Path, attrs: dict[str, Any], *, limit: int
+) -> N5Group:
+    """An N5 group: its attributes, children (the first `limit`) and pyramid if any."""
+    children, total = read_children(reader, path, limit)
+    by_name = {c.name: c for c in children}
+    levels = tuple(by_name[name] for name in scale_level_names(by_name))
+    return N5Group(
+        n5_version=attrs.get("n5"),
+        attributes={k: v for k, v in attrs.items() if k != "n5"},
+        children=children,
+        children_total=total,
+        multiscale=n5_pyramid(attrs, levels),
+    )
+
+
+def _pyramid_json(pyramid: N5Pyramid) -> dict[str, Any]:
+    return {
+        "scales": pyramid.scales,
+        "pixel_resolution": _resolution(pyramid.pixel_resolution),
+        "resolution": pyramid.resolution,
+        "units": pyramid.units,
+        "downsampling_factors": pyramid.downsampling_factors,
+        "levels": [
+            {
+                "path": c.name,
+                "dimensions": _list(c.dimensions),
+                "shape_c_order": _list(c.shape),
+                "data_type": c.data_type,
+                "downsampling_factors": c.downsampling_factors,
+            }
+            for c in pyramid.levels
+        ],
+    }
+
+
 def group_summary(
     reader: MetadataReader, path: Path, attrs: dict[str, Any], *, limit: int
 ) -> dict[str, Any]:
     """An N5 group: its attributes, children (bounded) and multiscale information if any."""
-    children, total = _children(reader, path, limit)
-    by_name = {c["name"]: c for c in children}
-    levels = [by_name[name] for name in scale_level_names(by_name)]
-    multiscale = None
-    if levels or any(k in attrs for k in ("scales", "downsamplingFactors")):
-        multiscale = {
-            "scales": attrs.get("scales"),
-            "pixel_resolution": _pixel_resolution(attrs.get("pixelResolution")),
-            "resolution": attrs.get("resolution"),
-            "units": attrs.get("units"),
-            "downsampling_factors": attrs.get("downsamplingFactors"),
-            "levels": [
-                {
-                    "path": c["name"],
-                    "dimensions": c["dimensions"],
-                    "shape_c_order": c["shape_c_order"],
-                    "data_type": c["data_type"],
-                    "downsampling_factors": c["downsampling_factors"],
-                }
-                for c in levels
-            ],
-        }
+    group = read_n5_group(reader, path, attrs, limit=limit)
     return {
-        "n5_version": attrs.get("n5"),
-        "attributes": {k: v for k, v in attrs.items() if k != "n5"},
-        "children": children,
-        "children_total": total,
-        "children_truncated": total > limit,
-        "multiscale": multiscale,
+        "n5_version": group.n5_version,
+        "attributes": dict(group.attributes),
+        "children": [_child_json(c) for c in group.children],
+        "children_total": group.children_total,
+        "children_truncated": group.children_total > limit,
+        "multiscale": _pyramid_json(group.multiscale) if group.multiscale is not None else None,
     }
 
 
 def children_page(reader: MetadataReader, path: Path, *, offset: int, limit: int) -> dict:
     """A page of an N5 group's children, shaped like a Zarr group's members page."""
-    children, total = _children(reader, path, limit, offset)
-    return members_page(children, total, offset, consolidated=False)
+    children, total = read_children(reader, path, limit, offset)
+    return members_page([_child_json(c) for c in children], total, offset, consolidated=False)
 
 
 def n5_summary(reader: MetadataReader, path: Path, *, limit: int) -> dict[str, Any] | None:
@@ -175,6 +161,6 @@ def n5_summary(reader: MetadataReader, path: Path, *, limit: int) -> dict[str, A
     attrs = reader.read_object(path / "attributes.json")
     if attrs is None:
         return None
-    if "dimensions" in attrs and "dataType" in attrs:
+    if is_n5_dataset(attrs):
         return {"dataset": dataset_summary(reader, path, attrs), "group": None}
     return {"dataset": None, "group": group_summary(reader, path, attrs, limit=limit)}

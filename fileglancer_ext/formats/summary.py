@@ -25,12 +25,16 @@ bioformats2raw OME-XML by 50 MiB), never chunks, and returns a JSON-ready dict::
 that are absolute, contain ".." or lead out through a symlink are refused with a problem:
 metadata never makes this module read files outside `path`.
 
-ARRAY has: zarr_format, shape, data_type (as stored), dtype (numpy str, e.g. "<u2"),
-itemsize, chunk_shape (inner chunks when sharded), shard_shape, chunks_per_shard, codecs
-([{name, configuration}]; for v2 the filters then the compressor), compressor and filters
-(v2, as stored), fill_value, order (v2), chunk_key_encoding, dimension_separator,
-dimension_names (v2: xarray's _ARRAY_DIMENSIONS), attributes, chunks_expected (chunk files,
-or shard files when sharded) and logical_bytes (prod(shape) * itemsize).
+Each section is rendered from the dataset model (`formats.model`: ZarrArray, OmeGroup /
+NgffImage, N5Dataset / N5Group, TiffSeries), read once per request.
+
+ARRAY has: zarr_format, shape, data_type (as stored), dtype (the plain name, "uint16"),
+byte_order ("little" / "big", None for one byte), dtype_code (numpy's, "<u2"), itemsize,
+chunk_shape (inner chunks when sharded), shard_shape, chunks_per_shard, codecs ([{name,
+configuration}]; for v2 the filters then the compressor), compressor and filters (v2, as
+stored), fill_value, order (v2), chunk_key_encoding, dimension_separator, dimension_names
+(v2: xarray's _ARRAY_DIMENSIONS), attributes, chunks_expected (chunk files, or shard files
+when sharded) and logical_bytes (prod(shape) * itemsize).
 
 TIFF and OME-TIFF files (kinds "tiff" / "ome-tiff", confirmed by their magic bytes) get a
 "tiff" section (`formats.tiff.tiff_summary`: series, levels, tiling, compression, pixel

@@ -12,14 +12,15 @@ tags and descriptions only, never pixel data. It returns the inspector's `tiff` 
       "imagej": {"images", "channels", "slices", "frames", "unit", "spacing", ...} | None,
     }
 
-SERIES is `{index, name, kind, axes, shape, dims, dtype, logical_bytes, levels, pixel_size,
-channels}` where `axes` is tifffile's axes string ("CZYX", "YXS", "IYX"...), `dims` the
-same as lowercase names, `levels` one `{level, shape, tile, rows_per_strip, compression,
-predictor, photometric, planar, subifd}` per resolution level (level 0 first; more than one
-for a SubIFD / multi-series pyramid), `pixel_size` `{axis: {value, unit}}` for x/y/z and
-`channels` `[{name, color, emission_wavelength, excitation_wavelength}]` (wavelengths as
-`{value, unit}`). Pixel sizes come from the OME-XML; else from ImageJ metadata and the
-resolution tags.
+SERIES (rendered from `model.TiffSeries`) is `{index, name, kind, axes, shape, dims, dtype,
+byte_order, dtype_code, logical_bytes, levels, pixel_size, channels}` where `dtype` is the
+plain name ("uint16"), `dtype_code` numpy's ("<u2"), `axes` tifffile's axes string ("CZYX",
+"YXS", "IYX"...), `dims` the same as lowercase names, `levels` one `{level, shape, tile,
+rows_per_strip, compression, predictor, photometric, planar, subifd}` per resolution level
+(level 0 first; more than one for a SubIFD / multi-series pyramid), `pixel_size` `{axis:
+{value, unit}}` for x/y/z and `channels` `[{name, color, emission_wavelength,
+excitation_wavelength}]` (wavelengths as `{value, unit}`). Pixel sizes come from the OME-
+XML; else from ImageJ metadata and the resolution tags.
 
 A file that is not a TIFF (magic bytes), is cut short or unreadable becomes a problem on the
 reader and the summary is None: bad files never raise.
@@ -36,8 +37,8 @@ from typing import Any, BinaryIO
 
 from ..confined_io import open_file
 from .detect import TIFF_MAGICS, tiff_from_handle
-from .ome import ome_xml_summary
-from .zarr_meta import MetadataReader, short
+from .jsonio import MetadataReader, short
+from .model import TiffChannel, TiffLevel, TiffSeries, dtype_fields, ome_xml_summary
 
 MAX_SERIES = 100  # a plate scan can hold thousands; enough for any panel
 MAX_IMAGEJ_KEYS = ("images", "channels", "slices", "frames", "hyperstack", "mode", "unit")
@@ -134,49 +135,98 @@ def summarize_open_tiff(reader: MetadataReader, tif: Any, path: Path) -> dict[st
 
 
 def _series(found: Any, index: int, ome_xml: dict | None, imagej: dict | None) -> dict[str, Any]:
+    return series_json(read_series(found, index, ome_xml, imagej))
+
+
+def read_series(found: Any, index: int, ome_xml: dict | None, imagej: dict | None) -> TiffSeries:
+    """The model of one of tifffile's series; pixel sizes and channels from the OME-XML
+    summary when the file has one, else from ImageJ metadata and the resolution tags."""
     axes = found.axes
-    levels = [_level(number, level) for number, level in enumerate(found.levels)]
-    pixel_size, channels = {}, []
+    pixel_size: dict[str, tuple[Any, Any]] = {}
+    channels: list[TiffChannel] = []
     image = _ome_image(ome_xml, index)
     if image is not None:
         pixel_size = {
-            axis: {"value": size["value"], "unit": _unit(size["unit"])}
+            axis: (size["value"], _unit(size["unit"]))
             for axis, size in image["physical_size"].items()
             if size is not None
         }
-        channels = [{key: ch.get(key) for key in _CHANNEL_KEYS} for ch in image["channels"]]
+        channels = [
+            TiffChannel(*(ch.get(key) for key in _CHANNEL_KEYS)) for ch in image["channels"]
+        ]
     elif found.keyframe is not None:
-        pixel_size = _pixel_size_from_tags(found.keyframe, imagej, axes)
-        channels = _imagej_channels(imagej, axes, found.shape)
-    dtype = found.dtype
+        pixel_size = {
+            axis: (size["value"], size["unit"])
+            for axis, size in _pixel_size_from_tags(found.keyframe, imagej, axes).items()
+        }
+        channels = [
+            TiffChannel(*(ch.get(key) for key in _CHANNEL_KEYS))
+            for ch in _imagej_channels(imagej, axes, found.shape)
+        ]
+    return TiffSeries(
+        index=index,
+        name=found.name or None,
+        kind=found.kind or None,
+        axes=axes,
+        dims=tuple(_DIM_NAMES.get(a, a.lower()) for a in axes),
+        shape=tuple(int(n) for n in found.shape),
+        logical_bytes=int(found.nbytes),
+        levels=tuple(_level(number, level) for number, level in enumerate(found.levels)),
+        pixel_size=pixel_size,
+        channels=tuple(channels),
+        **dtype_fields(found.dtype),
+    )
+
+
+def series_json(series: TiffSeries) -> dict[str, Any]:
+    """The inspector's SERIES dict (module docstring), rendered from the model."""
     return {
-        "index": index,
-        "name": found.name or None,
-        "kind": found.kind or None,
-        "axes": axes,
-        "dims": [_DIM_NAMES.get(a, a.lower()) for a in axes],
-        "shape": [int(n) for n in found.shape],
-        "dtype": dtype.str if dtype is not None else None,
-        "logical_bytes": int(found.nbytes),
-        "levels": levels,
-        "pixel_size": pixel_size,
-        "channels": channels,
+        "index": series.index,
+        "name": series.name,
+        "kind": series.kind,
+        "axes": series.axes,
+        "dims": list(series.dims),
+        "shape": list(series.shape),
+        "dtype": series.dtype,
+        "byte_order": series.byte_order,
+        "dtype_code": series.dtype_code,
+        "logical_bytes": series.logical_bytes,
+        "levels": [_level_json(level) for level in series.levels],
+        "pixel_size": {
+            axis: {"value": value, "unit": unit}
+            for axis, (value, unit) in series.pixel_size.items()
+        },
+        "channels": [{key: getattr(ch, key) for key in _CHANNEL_KEYS} for ch in series.channels],
     }
 
 
-def _level(number: int, level: Any) -> dict[str, Any]:
+def _level(number: int, level: Any) -> TiffLevel:
     page = level.keyframe
     tiled = page is not None and page.is_tiled
+    return TiffLevel(
+        level=number,
+        shape=tuple(int(n) for n in level.shape),
+        tile=(int(page.tilelength), int(page.tilewidth)) if tiled else None,
+        rows_per_strip=int(page.rowsperstrip) if page is not None and not tiled else None,
+        compression=_enum_name(page.compression) if page is not None else None,
+        predictor=_enum_name(page.predictor, "PREDICTOR") if page is not None else None,
+        photometric=_enum_name(page.photometric, "PHOTOMETRIC") if page is not None else None,
+        planar=_enum_name(page.planarconfig, "PLANARCONFIG") if page is not None else None,
+        subifd=bool(number and page is not None and page.is_subifd),
+    )
+
+
+def _level_json(level: TiffLevel) -> dict[str, Any]:
     return {
-        "level": number,
-        "shape": [int(n) for n in level.shape],
-        "tile": [int(page.tilelength), int(page.tilewidth)] if tiled else None,
-        "rows_per_strip": int(page.rowsperstrip) if page is not None and not tiled else None,
-        "compression": _enum_name(page.compression) if page is not None else None,
-        "predictor": _enum_name(page.predictor, "PREDICTOR") if page is not None else None,
-        "photometric": _enum_name(page.photometric, "PHOTOMETRIC") if page is not None else None,
-        "planar": _enum_name(page.planarconfig, "PLANARCONFIG") if page is not None else None,
-        "subifd": bool(number and page is not None and page.is_subifd),
+        "level": level.level,
+        "shape": list(level.shape),
+        "tile": list(level.tile) if level.tile is not None else None,
+        "rows_per_strip": level.rows_per_strip,
+        "compression": level.compression,
+        "predictor": level.predictor,
+        "photometric": level.photometric,
+        "planar": level.planar,
+        "subifd": level.subifd,
     }
 
 
