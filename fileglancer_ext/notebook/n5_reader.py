@@ -16,17 +16,15 @@ keeps a read from waiting forever on a named pipe.
 from __future__ import annotations
 
 import itertools
-import json
 import operator
 import os
 import stat
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..confined_io import NotRegularFile, Refused, read_json
+from ..confined_io import NotRegularFile, Refused
 from ..errors import BadRequest
-
-MAX_ATTRIBUTES_BYTES = 4 * 2**20
+from ..formats.jsonio import MetadataError, parse_document, read_document
 
 
 @dataclass
@@ -129,28 +127,28 @@ def open_n5(kvstore: dict[str, Any], level: int) -> N5Image:
 
 
 def _attributes(kvstore: dict[str, Any], sub: str) -> dict[str, Any]:
-    """attributes.json below `sub`, or {} when absent or unreadable; BadRequest when it
-    is a local FIFO, socket or device (tensorstore would wait on it)."""
+    """attributes.json below `sub` (read by `jsonio`), or {} when absent, too large or
+    malformed; BadRequest when it cannot be read: a local FIFO, socket or device
+    (tensorstore would wait on it) or a file without read permission."""
     import tensorstore as ts
 
     path = _join(kvstore, sub)
-    if kvstore["driver"] == "file":
-        try:
-            attrs = read_json(os.path.join(path, "attributes.json"), limit=MAX_ATTRIBUTES_BYTES)
-        except Refused as err:
-            where = f"{sub}/attributes.json" if sub else "attributes.json"
-            raise BadRequest(f"cannot read {where}: {err.strerror}") from None
-        except (OSError, ValueError, RecursionError):
-            return {}
-        return attrs if isinstance(attrs, dict) else {}
-    # A kvstore path is a key prefix: without the slash, "attributes.json" is a sibling.
-    base = {**kvstore, "path": path if not path or path.endswith("/") else path + "/"}
+    name = f"{sub}/attributes.json" if sub else "attributes.json"
     try:
-        found = ts.KvStore.open(base).result().read("attributes.json").result()
-        attrs = json.loads(found.value) if found.state == "value" else {}
-    except (ValueError, OSError):
-        return {}
-    return attrs if isinstance(attrs, dict) else {}
+        if kvstore["driver"] == "file":
+            attrs = read_document(os.path.join(path, "attributes.json"), name=name)
+            return attrs if attrs is not None else {}
+        # A kvstore path is a key prefix: without the slash, "attributes.json" is a sibling.
+        base = {**kvstore, "path": path if not path or path.endswith("/") else path + "/"}
+        try:
+            found = ts.KvStore.open(base).result().read("attributes.json").result()
+        except (ValueError, OSError):
+            return {}
+        return parse_document(found.value, name) if found.state == "value" else {}
+    except MetadataError as err:
+        if err.reason == "unreadable":  # a FIFO or device: never waited on; or no permission
+            raise
+        return {}  # too large or malformed: no usable attributes
 
 
 def _join(kvstore: dict[str, Any], sub: str) -> str:
