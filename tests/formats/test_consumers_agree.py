@@ -195,6 +195,26 @@ def _no_optional_fields(folder: Path) -> None:
     _group(folder, 2, {"multiscales": [ms]})  # no omero, no name, no type, no translation
 
 
+def _wrong_length_scale(folder: Path) -> None:
+    shapes = _shapes((2,))
+    _write_arrays(folder, ["0", "1", "2"], shapes, 2)
+    datasets = [
+        {"path": str(i), "coordinateTransformations": [{"type": "scale", "scale": [0.5, 0.5]}]}
+        for i in range(3)
+    ]  # two numbers for three axes: no usable pixel size
+    ms = {"version": "0.4", "axes": _axes("cyx"), "datasets": datasets}
+    _group(folder, 2, {"multiscales": [ms], "omero": _omero()})
+
+
+def _untyped_axes(folder: Path) -> None:
+    shapes = _shapes((2,))
+    _write_arrays(folder, ["0", "1", "2"], shapes, 2)
+    datasets = [{"path": str(i), "coordinateTransformations": _scale(3, 2**i)} for i in range(3)]
+    axes = [{"name": "c"}, {"name": "y", "unit": "micrometer"}, {"name": "x", "unit": "micrometer"}]
+    ms = {"version": "0.4", "axes": axes, "datasets": datasets}  # "type" is optional
+    _group(folder, 2, {"multiscales": [ms], "omero": _omero()})
+
+
 def _v05(folder: Path, *, sharded: bool = False) -> None:
     shapes = _shapes((2, 1))
     _write_arrays(folder, ["0", "1", "2"], shapes, 3, sharded=sharded)
@@ -251,6 +271,15 @@ VARIANTS = [
         tuple(_shapes((2,))),
         units=False,
     ),
+    Variant(
+        "scale-of-the-wrong-length",
+        _wrong_length_scale,
+        ("0", "1", "2"),
+        ("c", "y", "x"),
+        tuple(_shapes((2,))),
+        pixel=1.0,
+        scaled=False,
+    ),
     Variant("v0.5", _v05, ("0", "1", "2"), ("c", "z", "y", "x"), tuple(_shapes((2, 1)))),
     Variant(
         "v0.5-sharded",
@@ -260,6 +289,16 @@ VARIANTS = [
         tuple(_shapes((2, 1))),
     ),
 ]
+
+
+# Axes without "type" (optional in NGFF 0.4): the thumbnail guesses the type from the name,
+# the model does not, so the summary has no pixel size where open() has one. The tolerance
+# belongs in formats/model.py (asked of the model's author); strict, so that it is noticed.
+UNTYPED_AXES = pytest.param(
+    Variant("untyped-axes", _untyped_axes, ("0", "1", "2"), ("c", "y", "x"), tuple(_shapes((2,)))),
+    id="untyped-axes",
+    marks=pytest.mark.xfail(strict=True, reason="the model gives no type to an untyped axis"),
+)
 
 
 # --- the consumers ----------------------------------------------------------------------
@@ -319,7 +358,7 @@ def _tiff_shapes(variant: Variant) -> list[tuple[int, ...]]:
     ]
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
+@pytest.mark.parametrize("variant", [pytest.param(v, id=v.name) for v in VARIANTS] + [UNTYPED_AXES])
 async def test_every_consumer_sees_the_same_levels_axes_and_shapes(
     variant: Variant, jp_fetch: Any, tmp_path: Path
 ) -> None:
