@@ -147,7 +147,8 @@ def _n5_lines(n5: dict[str, Any]) -> list[str]:
 
 def _array_lines(array: dict[str, Any]) -> list[str]:
     lines = [
-        f"  shape: {_dims(array['shape'])}  dtype: {array['dtype'] or array['data_type']}",
+        f"  shape: {_dims(array['shape'])}  dtype: {array['dtype'] or array['data_type']}"
+        + (" (big-endian)" if array.get("byte_order") == "big" else ""),
         f"  chunks: {_dims(array['chunk_shape'])}",
     ]
     if array.get("shard_shape"):

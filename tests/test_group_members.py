@@ -61,7 +61,7 @@ def test_pages_cover_every_member_once_in_name_order(group: Path):
     assert all(p["members_total"] == MEMBERS and p["kind"] == "zarr-group" for p in pages)
     assert [p["members_truncated"] for p in pages] == [True, True, False]
     m12 = pages[1]["members"][2]
-    assert m12 == {"name": "m12", "kind": "zarr-array", "shape": [13, 3], "dtype": "|u1"}
+    assert m12 == {"name": "m12", "kind": "zarr-array", "shape": [13, 3], "dtype": "uint8"}
     assert pages[1]["members"][3]["kind"] == "zarr-group"
 
 
