@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,8 @@ from fileglancer_ext.notebook.display import dataset_facts
 from fileglancer_ext.thumbnails import clear_thumbnail_cache
 from fileglancer_ext.viewers import viewers_for
 from fileglancer_ext.viewers.neuroglancer import neuroglancer_state
+from tests.formats.variants import VARIANTS as MODEL_VARIANTS
+from tests.formats.variants import Variant as ModelVariant
 
 DATA_URL = "https://files.example.org/fileglancer/s/TOKEN/"
 BRIGHT = 1000
@@ -496,6 +499,89 @@ async def test_every_consumer_sees_the_same_levels_axes_and_shapes(
 
     expected["to zarr"] = (variant.axes, variant.shapes, 0, variant.pixel)
     found["to zarr"] = await _observe("to zarr", rezarr)
+
+    disagree = {name: (found[name], want) for name, want in expected.items() if found[name] != want}
+    assert not disagree, "\n".join(
+        f"{k}: found {f!r}, expected {w!r}" for k, (f, w) in disagree.items()
+    )
+
+
+# --- the model's table (tests/formats/variants.py) through the same consumers ----------------
+
+
+@pytest.mark.parametrize("variant", MODEL_VARIANTS, ids=lambda v: v.name)
+async def test_the_models_variants_read_the_same_in_every_consumer(
+    variant: ModelVariant, jp_fetch: Any, tmp_path: Path
+) -> None:
+    folder = tmp_path / "lab" / f"{variant.name}.zarr"
+    variant.write(folder)
+    shapes = [shape for _, shape in variant.levels] or [variant.shape]
+    paths = tuple(path for path, _ in variant.levels)
+    found: dict[str, Any] = {}
+    expected: dict[str, Any] = {}
+
+    async def stats() -> Any:
+        response = await jp_fetch(
+            "fileglancer", "api", "stats", "lab", folder.name, params={"wait": "5"}
+        )
+        answer = json.loads(response.body)
+        levels = answer["levels"] or []
+        return tuple(lv["path"] for lv in levels), answer["chunks_expected"]
+
+    # The chunk files the summary expects (shards when sharded), level by level.
+    summary = summarize(folder)
+    if variant.is_image:
+        levels = summary["ome"]["multiscales"][0]["datasets"]
+        files = sum(level["chunks_expected"] for level in levels)
+    else:
+        grid = variant.shards or variant.chunks
+        assert grid is not None and variant.shape is not None
+        files = math.prod(-(-n // c) for n, c in zip(variant.shape, grid, strict=True))
+        assert summary["array"]["chunks_expected"] == files
+    expected["stats"] = (paths, files)
+    found["stats"] = await _observe("stats", stats)
+
+    async def thumbnail() -> int:
+        response = await jp_fetch("fileglancer", "api", "thumbnail", "lab", folder.name)
+        return response.code
+
+    expected["thumbnail"] = 200
+    found["thumbnail"] = await _observe("thumbnail", thumbnail)
+
+    def opened() -> Any:
+        full = fileglancer_ext.open(folder)
+        smallest = fileglancer_ext.open(folder, level=len(shapes) - 1)
+        return full.shape, smallest.shape, full.dtype.name  # big-endian data stays so
+
+    expected["open"] = (shapes[0], shapes[-1], variant.dtype)
+    found["open"] = await _observe("open", opened)
+
+    def shown() -> Any:
+        facts = dataset_facts(fileglancer_ext.show(folder).payload)
+        return tuple(facts["shape"] or ()), facts["dtype"]
+
+    expected["show"] = (shapes[0], variant.dtype)
+    found["show"] = await _observe("show", shown)
+
+    def rezarr() -> Any:
+        out = tmp_path / f"{variant.name}.again.zarr"
+        result = recompress_zarr(folder, out, ConversionOptions())
+        return [tuple(shape) for shape in result.level_shapes]
+
+    expected["to zarr"] = shapes
+    found["to zarr"] = await _observe("to zarr", rezarr)
+
+    if variant.is_image:
+
+        def viewers() -> Any:
+            answer = viewers_for(summary, str(folder), data_url=DATA_URL)
+            codes = "\n".join(s["code"] for s in answer["snippets"])
+            return f"group[{paths[0]!r}]" in codes, neuroglancer_state(
+                summary, DATA_URL
+            ) is not None
+
+        expected["viewers"] = (True, True)
+        found["viewers"] = await _observe("viewers", viewers)
 
     disagree = {name: (found[name], want) for name, want in expected.items() if found[name] != want}
     assert not disagree, "\n".join(
