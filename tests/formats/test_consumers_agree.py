@@ -40,6 +40,7 @@ from fileglancer_ext.viewers import viewers_for
 from fileglancer_ext.viewers.neuroglancer import neuroglancer_state
 from tests.formats.variants import VARIANTS as MODEL_VARIANTS
 from tests.formats.variants import Variant as ModelVariant
+from tests.test_snippets import serve_folder
 
 DATA_URL = "https://files.example.org/fileglancer/s/TOKEN/"
 BRIGHT = 1000
@@ -433,6 +434,23 @@ async def test_every_consumer_sees_the_same_levels_axes_and_shapes(
         "no level beyond": True,
     }
     found["open"] = await _observe("open", opened)
+
+    # ... and over HTTP, as through a data link: the same model, read from the URL.
+    def opened_remotely() -> Any:
+        with serve_folder(folder.parent) as (url, _paths):
+            full = fileglancer_ext.open(url + folder.name)
+            smallest = fileglancer_ext.open(url + folder.name, level=count - 1)
+            return {
+                "dims": (full.dims, smallest.dims),
+                "shapes": (full.shape, smallest.shape),
+                "x step": (round(_x_step(full), 6), round(_x_step(smallest), 6)),
+                "smallest pattern": (int(smallest.max()), int(smallest[..., 0].max())),
+            }
+
+    expected["open over http"] = {
+        k: v for k, v in expected["open"].items() if k != "no level beyond"
+    }
+    found["open over http"] = await _observe("open over http", opened_remotely)
 
     # show(): the facts of level 0, and a thumbnail.
     def shown() -> Any:
