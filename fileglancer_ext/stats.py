@@ -1,7 +1,7 @@
 """Storage statistics of a dataset: bytes on disk, files, chunks present and expected, ratio.
 
 `compute_stats(path)` answers, for a Zarr v2/v3 array, a Zarr group, an OME-Zarr pyramid
-(per level, in the declared order, and in total), an N5 dataset, a plain folder or a file:
+(per level, largest first, and in total), an N5 dataset, a plain folder or a file:
 
 - `stored_bytes`: the sum of the files' sizes (st_size; symlinks count as themselves);
   `dir_bytes`: the folders' own sizes, so that `stored_bytes + dir_bytes` is `du -sb`;
@@ -16,8 +16,9 @@
   expected minus present (never below 0). Missing chunks are legal: they read as fill value.
 - `logical_bytes`: prod(shape) * itemsize; `compression_ratio`: logical / chunk bytes,
   None without chunks or without a known item size (variable-length strings, extensions).
-- `levels` (OME-Zarr images only): one dict per `multiscales[0].datasets[]` entry, in the
-  declared order, with `path` and the same figures. The totals count the whole tree (group
+- `levels` (OME-Zarr images only): one dict per level of the first multiscale, largest first
+  as the dataset model (`formats.model.read_ngff_image`) orders them, with `path` (always a
+  string) and the same figures. The totals count the whole tree (group
   metadata, labels...); their `chunks_expected` and `logical_bytes` sum the levels, and their
   ratio is the levels' logical bytes over the levels' chunk bytes.
 

@@ -5,10 +5,11 @@
 path). What it reads:
 
 * **OME-Zarr image** (NGFF 0.1-0.5; Zarr v2 `.zattrs` or v3 `zarr.json` `attributes.ome`):
-  the smallest pyramid level, i.e. the last entry of `multiscales[0].datasets` (by its
-  `path`), opened with zarr-python. t is the OMERO `rdefs.defaultT` (else 0). z is the OMERO
-  `rdefs.defaultZ` when given; otherwise a **maximum projection over z** when the z stack of
-  the channels drawn is at most `MAX_PROJECTION_BYTES` uncompressed, else the middle plane.
+  the smallest pyramid level, i.e. the last level of the dataset model's image (levels
+  largest first, `formats.model.read_ome`), opened with zarr-python. t is the OMERO
+  `rdefs.defaultT` (else 0). z is the OMERO `rdefs.defaultZ` when given; otherwise a
+  **maximum projection over z** when the z stack of the channels drawn is at most
+  `MAX_PROJECTION_BYTES` uncompressed, else the middle plane.
   Channels are blended additively with the OMERO colours and windows (active channels
   only); without OMERO one channel is grey and up to three are red/green/blue, with a
   0.5/99.5 percentile auto-contrast wherever there is no window. A label image

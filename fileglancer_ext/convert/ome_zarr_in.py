@@ -31,8 +31,8 @@ MAX_OME_XML_BYTES = 50 * 2**20
 
 @dataclass
 class ZarrInput:
-    """An OME-Zarr multiscale image (levels in declared order) or a single plain array
-    (one level at path "", `is_ome` False)."""
+    """An OME-Zarr multiscale image (levels largest first, as the dataset model has them)
+    or a single plain array (one level at path "", `is_ome` False)."""
 
     path: Path
     zarr_format: int
