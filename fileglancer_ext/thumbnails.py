@@ -25,6 +25,9 @@ path). What it reads:
 * **N5 dataset** (or the smallest `sN` level of an N5 multiscale group): as a plain
   array, in C order, read through tensorstore; see `thumbnail_n5`.
 
+* **bioformats2raw layout**: its first series, "0", drawn as the OME-Zarr image it is (the
+  image `fileglancer_ext.open()` opens for the layout).
+
 * **TIFF / OME-TIFF file**: the first series' smallest level, see `thumbnail_tiff`.
 
 Bounds: the plane(s) read may be at most `MAX_PLANE_BYTES` uncompressed and the chunks they
@@ -43,7 +46,7 @@ import math
 import os
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -204,7 +207,7 @@ def _read_json(path: Path, within: Within) -> tuple[dict[str, Any], int] | None:
     return None if doc is None else (doc, stamp)
 
 
-def _find_source(path: Path, within: Within) -> _Source:
+def _find_source(path: Path, within: Within, *, series: bool = True) -> _Source:
     v3 = _read_json(path / "zarr.json", within)
     if v3 is not None:
         doc, stamp = v3
@@ -214,6 +217,8 @@ def _find_source(path: Path, within: Within) -> _Source:
         ome = attributes.get("ome") if isinstance(attributes, dict) else None
         if isinstance(ome, dict) and "multiscales" in ome:
             return _ome_source(path, ome, 3, stamp, within)
+        if isinstance(ome, dict) and "bioformats2raw.layout" in ome and series:
+            return _first_series(path, stamp, within)
         raise BadRequest("no image to preview: a Zarr group without multiscales")
     v2 = _read_json(path / ".zarray", within)
     if v2 is not None:
@@ -221,10 +226,26 @@ def _find_source(path: Path, within: Within) -> _Source:
     attrs = _read_json(path / ".zattrs", within)
     if attrs is not None and "multiscales" in attrs[0]:
         return _ome_source(path, attrs[0], 2, attrs[1], within)
+    if attrs is not None and "bioformats2raw.layout" in attrs[0] and series:
+        return _first_series(path, attrs[1], within)
     n5 = _read_json(path / "attributes.json", within)
     if n5 is not None:
         return _n5_source(path, *n5, within)
     raise BadRequest("no image to preview")
+
+
+def _first_series(path: Path, stamp: int, within: Within) -> _Source:
+    """A bioformats2raw layout is previewed by its first series, "0", the image `open()`
+    opens for it; never a layout nested in it (a symlink "0" -> "." would loop)."""
+    first = path / "0"
+    if not first.is_dir() or first.resolve() == path.resolve():
+        raise BadRequest("no image to preview: a bioformats2raw layout without series 0")
+    if not first.resolve().is_relative_to(path.resolve()):
+        raise BadRequest("series 0 leaves the bioformats2raw layout")
+    source = _find_source(first, within, series=False)
+    if source.ome is None:
+        raise BadRequest("no image to preview: series 0 of the layout is no image")
+    return replace(source, stamps=(stamp, *source.stamps), label=f"series 0, {source.label}")
 
 
 def _n5_source(path: Path, attrs: dict[str, Any], stamp: int, within: Within) -> _Source:

@@ -35,7 +35,7 @@ from fileglancer_ext.errors import BadRequest
 from fileglancer_ext.formats.health import dataset_health
 from fileglancer_ext.formats.summary import summarize
 from fileglancer_ext.notebook.display import dataset_facts
-from fileglancer_ext.thumbnails import clear_thumbnail_cache
+from fileglancer_ext.thumbnails import clear_thumbnail_cache, render_thumbnail
 from fileglancer_ext.viewers import viewers_for
 from fileglancer_ext.viewers.neuroglancer import neuroglancer_state
 from tests.formats.variants import VARIANTS as MODEL_VARIANTS
@@ -605,3 +605,41 @@ async def test_the_models_variants_read_the_same_in_every_consumer(
     assert not disagree, "\n".join(
         f"{k}: found {f!r}, expected {w!r}" for k, (f, w) in disagree.items()
     )
+
+
+# --- a bioformats2raw layout: previewed and opened as its first series ---------------------
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+async def test_a_bioformats2raw_layout_is_previewed_as_open_opens_it(
+    zarr_format: int, jp_fetch: Any, tmp_path: Path
+) -> None:
+    layout = tmp_path / "lab" / "layout.zarr"
+    layout.mkdir()
+    (layout / "0").mkdir()
+    (_v05 if zarr_format == 3 else _out_of_order)(layout / "0")
+    attrs = {"bioformats2raw.layout": 3}
+    if zarr_format == 3:
+        _group(layout, 3, {"version": "0.5", **attrs})
+    else:
+        _group(layout, 2, attrs)
+
+    response = await jp_fetch(
+        "fileglancer", "api", "thumbnail", "lab", "layout.zarr", params={"size": "64"}
+    )
+    series = await jp_fetch(
+        "fileglancer", "api", "thumbnail", "lab", "layout.zarr/0", params={"size": "64"}
+    )
+    assert response.body == series.body and _drew_smallest_level(response.body)
+    opened = fileglancer_ext.open(layout, level=2)
+    assert opened.shape == fileglancer_ext.open(layout / "0", level=2).shape
+    assert int(opened[..., 0].max()) == 0  # the smallest level, as the thumbnail drew
+
+
+def test_a_bioformats2raw_series_that_loops_back_is_no_image(tmp_path: Path) -> None:
+    layout = tmp_path / "layout.zarr"
+    layout.mkdir()
+    _group(layout, 2, {"bioformats2raw.layout": 3})
+    (layout / "0").symlink_to(".")
+    with pytest.raises(BadRequest, match="without series 0"):
+        render_thumbnail(layout)
