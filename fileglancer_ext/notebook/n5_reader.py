@@ -25,6 +25,8 @@ from typing import Any
 from ..confined_io import NotRegularFile, Refused
 from ..errors import BadRequest
 from ..formats.jsonio import MetadataError, parse_document, read_document
+from ..formats.model import is_n5_dataset
+from ..formats.n5 import scale_level_names
 
 
 @dataclass
@@ -109,7 +111,10 @@ def open_n5(kvstore: dict[str, Any], level: int) -> N5Image:
             raise BadRequest(f"an N5 dataset has only level 0, not {level}")
         sub, attrs = "", group_attrs
     else:
-        sub = f"s{level}"
+        names = _scale_levels(kvstore)
+        if names is not None and level >= len(names):
+            raise BadRequest(f"the N5 group has {len(names)} level(s); there is no level {level}")
+        sub = names[level] if names is not None else f"s{level}"
         attrs = _attributes(kvstore, sub)
         if "dimensions" not in attrs:
             raise BadRequest(f"no N5 dataset {sub!r} here")
@@ -149,6 +154,19 @@ def _attributes(kvstore: dict[str, Any], sub: str) -> dict[str, Any]:
         if err.reason == "unreadable":  # a FIFO or device: never waited on; or no permission
             raise
         return {}  # too large or malformed: no usable attributes
+
+
+def _scale_levels(kvstore: dict[str, Any]) -> list[str] | None:
+    """The `sN` datasets of a local N5 group in scale order, as the statistics and the
+    previews list them (a missing s1 makes s2 level 1); None over HTTP, which lists nothing."""
+    if kvstore["driver"] != "file":
+        return None
+    try:
+        with os.scandir(kvstore["path"]) as entries:
+            names = [e.name for e in entries if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return None
+    return [name for name in scale_level_names(names) if is_n5_dataset(_attributes(kvstore, name))]
 
 
 def _join(kvstore: dict[str, Any], sub: str) -> str:
