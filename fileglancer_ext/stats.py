@@ -1,7 +1,7 @@
 """Storage statistics of a dataset: bytes on disk, files, chunks present and expected, ratio.
 
 `compute_stats(path)` answers, for a Zarr v2/v3 array, a Zarr group, an OME-Zarr pyramid
-(per level, in the declared order, and in total), an N5 dataset, a plain folder or a file:
+(per level, largest first, and in total), an N5 dataset, a plain folder or a file:
 
 - `stored_bytes`: the sum of the files' sizes (st_size; symlinks count as themselves);
   `dir_bytes`: the folders' own sizes, so that `stored_bytes + dir_bytes` is `du -sb`;
@@ -16,8 +16,9 @@
   expected minus present (never below 0). Missing chunks are legal: they read as fill value.
 - `logical_bytes`: prod(shape) * itemsize; `compression_ratio`: logical / chunk bytes,
   None without chunks or without a known item size (variable-length strings, extensions).
-- `levels` (OME-Zarr images only): one dict per `multiscales[0].datasets[]` entry, in the
-  declared order, with `path` and the same figures. The totals count the whole tree (group
+- `levels` (OME-Zarr images only): one dict per level of the first multiscale, largest first
+  as the dataset model (`formats.model.read_ngff_image`) orders them, with `path` (always a
+  string) and the same figures. The totals count the whole tree (group
   metadata, labels...); their `chunks_expected` and `logical_bytes` sum the levels, and their
   ratio is the levels' logical bytes over the levels' chunk bytes.
 
@@ -36,19 +37,23 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from .confined_io import ANYWHERE, Within, read_json
-from .formats.detect import MAX_METADATA_BYTES, detect_kind
+from .confined_io import ANYWHERE, Within
+from .formats.detect import detect_kind
+from .formats.jsonio import MetadataReader, child
+from .formats.model import (
+    ZarrArray,
+    is_n5_dataset,
+    n5_dataset,
+    read_ngff_image,
+    read_zarr_array,
+)
 from .formats.n5 import scale_level_names
-from .formats.zarr_meta import int_list
 from .stats_walk import (
     PARALLEL_AFTER,
     Cancelled,
@@ -77,7 +82,6 @@ CHUNKED_KINDS = frozenset(
         "n5-group",
     }
 )
-_RAW_BITS = re.compile(r"r([0-9]+)")
 
 
 @dataclass(frozen=True)
@@ -189,111 +193,48 @@ class ArrayInfo:
 def read_array_info(folder: str, within: Within = ANYWHERE) -> ArrayInfo | None:
     """The array metadata in `folder` (zarr.json, .zarray or N5 attributes.json), or None
     when it holds no array or the metadata is unusable (or not readable inside `within`)."""
-    doc = _read_json(os.path.join(folder, "zarr.json"), within)
-    if doc is not None:
-        return _zarr3_info(doc) if doc.get("node_type") == "array" else None
-    doc = _read_json(os.path.join(folder, ".zarray"), within)
-    if doc is not None:
-        return _zarr2_info(doc)
-    doc = _read_json(os.path.join(folder, "attributes.json"), within)
-    if doc is not None and "dimensions" in doc and "dataType" in doc:
-        return _n5_info(doc)
-    return None
-
-
-def _zarr3_info(doc: dict[str, Any]) -> ArrayInfo | None:
-    shape = _int_tuple(doc.get("shape"))
-    if shape is None:
+    reader = MetadataReader(Path(folder), within)
+    array = read_zarr_array(reader, Path(folder), keep_raw=False)
+    if array is not None:
+        if array.shape is None:
+            return None
+        # The files on disk: shards when sharded (the chunk grid then is the shard grid).
+        grid = array.shards if array.shards is not None else array.chunks
+        fmt = "zarr3" if array.zarr_format == 3 else "zarr2"
+        return ArrayInfo(fmt, array.shape, grid, _fixed_itemsize(array), array.shards is not None)
+    doc = reader.read_object(Path(folder) / "attributes.json", keep_raw=False)
+    if doc is None or not is_n5_dataset(doc):
         return None
-    grid_doc = doc.get("chunk_grid")
-    config = grid_doc.get("configuration") if isinstance(grid_doc, dict) else None
-    grid = _int_tuple(config.get("chunk_shape"), low=1) if isinstance(config, dict) else None
-    codecs = doc.get("codecs")
-    sharded = isinstance(codecs, list) and any(
-        isinstance(codec, dict) and codec.get("name") == "sharding_indexed" for codec in codecs
-    )
-    return ArrayInfo("zarr3", shape, grid, _itemsize(doc.get("data_type")), sharded)
-
-
-def _zarr2_info(doc: dict[str, Any]) -> ArrayInfo | None:
-    shape = _int_tuple(doc.get("shape"))
-    if shape is None:
+    n5 = n5_dataset(reader, Path(folder), doc)
+    if n5.dimensions is None:
         return None
-    grid = _int_tuple(doc.get("chunks"), low=1)
-    return ArrayInfo("zarr2", shape, grid, _itemsize(doc.get("dtype")))
+    return ArrayInfo("n5", n5.dimensions, n5.block_size, n5.itemsize or None)
 
 
-def _n5_info(doc: dict[str, Any]) -> ArrayInfo | None:
-    shape = _int_tuple(doc.get("dimensions"))
-    if shape is None:
+def _fixed_itemsize(array: ZarrArray) -> int | None:
+    """Bytes per element, None when not fixed: objects and variable-length strings hold
+    pointers in memory, their size on disk is not the element count times anything."""
+    dtype = array.numpy_dtype
+    if dtype is None or dtype.hasobject or not dtype.itemsize:
         return None
-    grid = _int_tuple(doc.get("blockSize"), low=1)
-    return ArrayInfo("n5", shape, grid, _itemsize(doc.get("dataType")))
-
-
-def _itemsize(dtype: Any) -> int | None:
-    """Bytes per element of a Zarr v2/v3 or N5 data type; None when not fixed or unknown."""
-    if isinstance(dtype, str):
-        raw = _RAW_BITS.fullmatch(dtype)  # Zarr v3 raw bits, "r16"
-        if raw:
-            bits = int(raw[1])
-            return bits // 8 if bits % 8 == 0 else None
-    elif isinstance(dtype, list):  # Zarr v2 structured: [["x", "<u2"], ["y", "<f4", [2]]]
-        if not all(isinstance(f, list) for f in dtype):
-            return None  # not a structured type numpy could read
-        dtype = [tuple(_tuples(f)) for f in dtype]
-    else:
-        return None  # a v3 extension data type ({"name": ...}): not ours to size
-    try:
-        parsed = np.dtype(dtype)
-    except (TypeError, ValueError):
-        return None
-    if parsed.hasobject or parsed.itemsize == 0:  # objects, variable-length strings
-        return None
-    return int(parsed.itemsize)
-
-
-def _tuples(value: Any) -> Any:
-    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
-
-
-def _int_tuple(value: Any, *, low: int = 0) -> tuple[int, ...] | None:
-    found = int_list(value, low=low)  # the inspector's bounds: no overflow, no zero chunk
-    return None if found is None else tuple(found)
+    return array.itemsize
 
 
 def multiscale_paths(folder: str, within: Within = ANYWHERE) -> list[str]:
-    """The dataset paths of the first multiscale in `folder`, in their declared order.
-
-    From .zattrs (OME-NGFF <= 0.4) or zarr.json `attributes.ome` (0.5). Paths that are
-    absolute, climb out with "..", or repeat are left out. For an N5 group, its `sN`
-    scale-level datasets. [] for anything else.
+    """The level paths of the first multiscale in `folder`, largest first (`read_ngff_image`
+    decides every tolerance: numeric paths, levels listed out of order, NGFF 0.5's
+    `attributes.ome`). Paths that lead outside the image or repeat are left out. For an N5
+    group, its `sN` scale-level datasets. [] for anything else.
     """
-    n5_group = _read_json(os.path.join(folder, "attributes.json"), within)
+    reader = MetadataReader(Path(folder), within)
+    n5_group = reader.read_object(Path(folder) / "attributes.json", keep_raw=False)
     if n5_group is not None and "dimensions" not in n5_group:
         return _n5_levels(folder, within)
-    attrs = _read_json(os.path.join(folder, "zarr.json"), within)
-    if attrs is not None:
-        attributes = attrs.get("attributes")
-        attributes = attributes if isinstance(attributes, dict) else {}
-        ome = attributes.get("ome")
-        attrs = ome if isinstance(ome, dict) else attributes
-    else:
-        attrs = _read_json(os.path.join(folder, ".zattrs"), within) or {}
-    multiscales = attrs.get("multiscales")
-    if not isinstance(multiscales, list) or not multiscales:
-        return []
-    first = multiscales[0]
-    datasets = first.get("datasets") if isinstance(first, dict) else None
+    image = read_ngff_image(reader, Path(folder))
     paths: list[str] = []
-    for dataset in datasets if isinstance(datasets, list) else []:
-        path = dataset.get("path") if isinstance(dataset, dict) else None
-        if isinstance(path, int | float) and not isinstance(path, bool):
-            path = str(path)  # some writers store "0" as a number
-        if not isinstance(path, str):
-            continue
-        path = path.strip("/")
-        if path and ".." not in path.split("/") and path not in paths:
+    for level in image.levels if image is not None else ():
+        path = level.path.strip("/")
+        if child(reader, Path(folder), path) is not None and path not in paths:
             paths.append(path)
     return paths
 
@@ -306,16 +247,6 @@ def _n5_levels(folder: str, within: Within) -> list[str]:
         return []
     levels = scale_level_names(names)
     return [n for n in levels if read_array_info(os.path.join(folder, n), within)]
-
-
-def _read_json(path: str, within: Within) -> dict[str, Any] | None:
-    """A small JSON object from disk; None when absent, too large, unreadable (a FIFO, a
-    symlink out of `within`) or no object."""
-    try:
-        doc = read_json(path, within, limit=MAX_METADATA_BYTES)
-    except (OSError, ValueError, RecursionError):  # TooLarge is a ValueError
-        return None
-    return doc if isinstance(doc, dict) else None
 
 
 # --- results --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .confined_io import ANYWHERE, Refused, Within, read_bounded
+from .formats.model import is_n5_dataset
 from .formats.n5 import scale_level_names
 
 MAX_ATTRIBUTES_BYTES = 4 * 2**20
@@ -37,7 +38,7 @@ def n5_level(path: Path, attrs: dict[str, Any], level_attrs: Any) -> N5Level | N
     """The dataset to draw for the N5 node at `path` whose attributes are `attrs`: itself
     when it is a dataset, else its highest `sN` level that is one; None when neither.
     `level_attrs(folder)` reads a level's attributes (None when absent)."""
-    if _is_dataset(attrs):
+    if is_n5_dataset(attrs):
         return N5Level(path, "the N5 dataset")
     try:
         names = [entry.name for entry in os.scandir(path) if entry.is_dir()]
@@ -45,13 +46,9 @@ def n5_level(path: Path, attrs: dict[str, Any], level_attrs: Any) -> N5Level | N
         return None
     for name in reversed(scale_level_names(names)):
         found = level_attrs(path / name)
-        if found is not None and _is_dataset(found):
+        if found is not None and is_n5_dataset(found):
             return N5Level(path / name, f"level {name!r}")
     return None
-
-
-def _is_dataset(attrs: dict[str, Any]) -> bool:
-    return "dimensions" in attrs and "dataType" in attrs
 
 
 class N5Array:

@@ -5,10 +5,11 @@
 path). What it reads:
 
 * **OME-Zarr image** (NGFF 0.1-0.5; Zarr v2 `.zattrs` or v3 `zarr.json` `attributes.ome`):
-  the smallest pyramid level, i.e. the last entry of `multiscales[0].datasets` (by its
-  `path`), opened with zarr-python. t is the OMERO `rdefs.defaultT` (else 0). z is the OMERO
-  `rdefs.defaultZ` when given; otherwise a **maximum projection over z** when the z stack of
-  the channels drawn is at most `MAX_PROJECTION_BYTES` uncompressed, else the middle plane.
+  the smallest pyramid level, i.e. the last level of the dataset model's image (levels
+  largest first, `formats.model.read_ome`), opened with zarr-python. t is the OMERO
+  `rdefs.defaultT` (else 0). z is the OMERO `rdefs.defaultZ` when given; otherwise a
+  **maximum projection over z** when the z stack of the channels drawn is at most
+  `MAX_PROJECTION_BYTES` uncompressed, else the middle plane.
   Channels are blended additively with the OMERO colours and windows (active channels
   only); without OMERO one channel is grey and up to three are red/green/blue, with a
   0.5/99.5 percentile auto-contrast wherever there is no window. A label image
@@ -24,6 +25,9 @@ path). What it reads:
 * **N5 dataset** (or the smallest `sN` level of an N5 multiscale group): as a plain
   array, in C order, read through tensorstore; see `thumbnail_n5`.
 
+* **bioformats2raw layout**: its first series, "0", drawn as the OME-Zarr image it is (the
+  image `fileglancer_ext.open()` opens for the layout).
+
 * **TIFF / OME-TIFF file**: the first series' smallest level, see `thumbnail_tiff`.
 
 Bounds: the plane(s) read may be at most `MAX_PLANE_BYTES` uncompressed and the chunks they
@@ -38,19 +42,20 @@ metadata): rewriting chunks without touching metadata is not noticed.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
 
-from .confined_io import ANYWHERE, Refused, TooLarge, Within, read_bounded_stat
+from .confined_io import ANYWHERE, Refused, Within
 from .errors import BadRequest, Forbidden
+from .formats.jsonio import MetadataError, MetadataReader, read_document
+from .formats.model import Channel, NgffImage, OmeGroup, read_ome
 from .formats.zarr_meta import array_bounds_problem, int_list, int_list_problem
 from .thumbnail_n5 import N5Array, n5_level
 from .thumbnail_render import (
@@ -70,7 +75,6 @@ MAX_PLANE_BYTES = 64 * 2**20  # uncompressed bytes of the plane(s) read from an 
 MAX_PROJECTION_BYTES = 16 * 2**20  # a z stack up to this size is max-projected
 MAX_DECODED_BYTES = 256 * 2**20  # decoded size of all chunks a read touches
 MAX_PLAIN_CHUNKS = 256  # chunks a plain array's strided read may touch
-MAX_METADATA_BYTES = 4 * 2**20
 CACHE_ENTRIES = 128
 
 _IMPLIED_AXES = "tczyx"  # NGFF 0.1/0.2: no axes, trailing (t, c, z, y, x)
@@ -175,34 +179,35 @@ class _Source:
     zarr_format: int
     stamps: tuple[int, ...]
     label: str  # how messages name the array, e.g. "level 's2'"
-    ome: dict[str, Any] | None = None
+    ome: OmeGroup | None = None
     axes: list[tuple[str, str]] = field(default_factory=list)  # (name, type), OME only
     n5: bool = False  # an N5 dataset (`zarr_format` is then 0)
     within: Within = ANYWHERE  # where its files may be read from (`confined_io`)
 
 
+def _stamp(path: Path) -> int:
+    """The file's mtime_ns, taken before it is read (0 when absent): a change after this
+    makes the next request miss the cache, never serve an older picture."""
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0
+
+
 def _read_json(path: Path, within: Within) -> tuple[dict[str, Any], int] | None:
-    """(document, mtime_ns) of a metadata file, None when absent; BadRequest when unusable."""
+    """(document, mtime_ns) of a metadata file, None when absent; BadRequest (naming the file
+    and the reason, see `jsonio`) when unusable, Forbidden when it may not be read."""
+    stamp = _stamp(path)
     try:
-        raw, stat = read_bounded_stat(path, within, limit=MAX_METADATA_BYTES)
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return None
-    except TooLarge as err:
-        raise BadRequest(f"metadata too large: {path.name} is over 4 MiB") from err
-    except PermissionError as err:
-        raise Forbidden(f"cannot read {path.name}: permission denied") from err
-    except OSError as err:  # confined_io.Refused too: a FIFO, or a symlink out
-        raise BadRequest(f"cannot read {path.name}: {err.strerror or _short(err)}") from err
-    try:
-        doc = json.loads(raw)
-    except (ValueError, RecursionError) as err:
-        raise BadRequest(f"malformed {path.name}: {_short(err)}") from err
-    if not isinstance(doc, dict):
-        raise BadRequest(f"malformed {path.name}: not a JSON object")
-    return doc, stat.st_mtime_ns
+        doc = read_document(path, within)
+    except MetadataError as err:
+        if err.message.endswith("permission denied"):
+            raise Forbidden(err.message) from None
+        raise
+    return None if doc is None else (doc, stamp)
 
 
-def _find_source(path: Path, within: Within) -> _Source:
+def _find_source(path: Path, within: Within, *, series: bool = True) -> _Source:
     v3 = _read_json(path / "zarr.json", within)
     if v3 is not None:
         doc, stamp = v3
@@ -212,6 +217,8 @@ def _find_source(path: Path, within: Within) -> _Source:
         ome = attributes.get("ome") if isinstance(attributes, dict) else None
         if isinstance(ome, dict) and "multiscales" in ome:
             return _ome_source(path, ome, 3, stamp, within)
+        if isinstance(ome, dict) and "bioformats2raw.layout" in ome and series:
+            return _first_series(path, stamp, within)
         raise BadRequest("no image to preview: a Zarr group without multiscales")
     v2 = _read_json(path / ".zarray", within)
     if v2 is not None:
@@ -219,10 +226,26 @@ def _find_source(path: Path, within: Within) -> _Source:
     attrs = _read_json(path / ".zattrs", within)
     if attrs is not None and "multiscales" in attrs[0]:
         return _ome_source(path, attrs[0], 2, attrs[1], within)
+    if attrs is not None and "bioformats2raw.layout" in attrs[0] and series:
+        return _first_series(path, attrs[1], within)
     n5 = _read_json(path / "attributes.json", within)
     if n5 is not None:
         return _n5_source(path, *n5, within)
     raise BadRequest("no image to preview")
+
+
+def _first_series(path: Path, stamp: int, within: Within) -> _Source:
+    """A bioformats2raw layout is previewed by its first series, "0", the image `open()`
+    opens for it; never a layout nested in it (a symlink "0" -> "." would loop)."""
+    first = path / "0"
+    if not first.is_dir() or first.resolve() == path.resolve():
+        raise BadRequest("no image to preview: a bioformats2raw layout without series 0")
+    if not first.resolve().is_relative_to(path.resolve()):
+        raise BadRequest("series 0 leaves the bioformats2raw layout")
+    source = _find_source(first, within, series=False)
+    if source.ome is None:
+        raise BadRequest("no image to preview: series 0 of the layout is no image")
+    return replace(source, stamps=(stamp, *source.stamps), label=f"series 0, {source.label}")
 
 
 def _n5_source(path: Path, attrs: dict[str, Any], stamp: int, within: Within) -> _Source:
@@ -248,15 +271,16 @@ def _n5_source(path: Path, attrs: dict[str, Any], stamp: int, within: Within) ->
 
 
 def _ome_source(
-    path: Path, ome: dict[str, Any], zarr_format: int, stamp: int, within: Within
+    path: Path, attrs: dict[str, Any], zarr_format: int, stamp: int, within: Within
 ) -> _Source:
-    multiscales = ome.get("multiscales")
-    first = multiscales[0] if isinstance(multiscales, list) and multiscales else None
-    datasets = first.get("datasets") if isinstance(first, dict) else None
-    if not isinstance(datasets, list) or not datasets or not isinstance(datasets[-1], dict):
+    """The smallest level of the image, as the model orders its levels (largest first)."""
+    meta_name = "zarr.json" if zarr_format == 3 else ".zarray"
+    group = read_ome(MetadataReader(path, within), path, attrs)
+    image = group.image
+    if image is None or not image.levels:
         raise BadRequest("no image to preview: multiscales lists no datasets")
-    relative = datasets[-1].get("path")
-    if not isinstance(relative, str) or not relative:
+    relative = image.levels[-1].path
+    if not relative:
         raise BadRequest("malformed multiscales: the last dataset has no path")
     parts = PurePosixPath(relative).parts
     if relative.startswith("/") or ".." in parts or "\\" in relative:
@@ -264,38 +288,22 @@ def _ome_source(
     level = path.joinpath(*parts)
     if not level.resolve().is_relative_to(path.resolve()):
         raise BadRequest(f"dataset path {relative!r} leaves the image")
-    meta_name = "zarr.json" if zarr_format == 3 else ".zarray"
-    level_meta = _read_json(level / meta_name, within)
-    if level_meta is None:
+    level_stamp = _stamp(level / meta_name)
+    array = image.levels[-1].array
+    if array is None or array.zarr_format != zarr_format:
+        # Unreadable metadata says why (jsonio's message); else there is none.
+        _read_json(level / meta_name, within)
         raise BadRequest(f"the smallest level {relative!r} has no {meta_name}")
-    axes = _axes(first.get("axes"), level_meta[0])
+    axes = _axes(image, array.ndim)
     label = f"level {relative!r}"
-    return _Source(level, zarr_format, (stamp, level_meta[1]), label, ome, axes, within=within)
+    return _Source(level, zarr_format, (stamp, level_stamp), label, group, axes, within=within)
 
 
-def _axes(raw: Any, array_doc: dict[str, Any]) -> list[tuple[str, str]]:
-    shape = array_doc.get("shape")
-    ndim = len(shape) if isinstance(shape, list) else None
-    if raw is None:  # NGFF 0.1/0.2
-        if ndim is None or ndim > len(_IMPLIED_AXES):
-            raise BadRequest("malformed multiscales: no axes and not 5 dimensions or fewer")
-        names: list[tuple[str, str]] = []
-        for name in _IMPLIED_AXES[-ndim:]:
-            names.append((name, _AXIS_TYPES[name]))
-        return names
-    if not isinstance(raw, list):
-        raise BadRequest("malformed multiscales: axes is not a list")
-    axes = []
-    for item in raw:
-        if isinstance(item, str):  # NGFF 0.3
-            name, kind = item, None
-        elif isinstance(item, dict):
-            name, kind = str(item.get("name", "")), item.get("type")
-        else:
-            raise BadRequest("malformed multiscales: an axis is neither a name nor an object")
-        if not isinstance(kind, str):
-            kind = _AXIS_TYPES.get(name.lower(), "")
-        axes.append((name, kind))
+def _axes(image: NgffImage, ndim: int | None) -> list[tuple[str, str]]:
+    """(name, type) of each axis; a type the metadata leaves out is guessed from the name."""
+    if image.axes_implied and (ndim is None or ndim > len(_IMPLIED_AXES)):
+        raise BadRequest("malformed multiscales: no axes and not 5 dimensions or fewer")
+    axes = [(a.name, a.type or _AXIS_TYPES.get(a.name.lower(), "")) for a in image.axes]
     if ndim is not None and len(axes) != ndim:
         raise BadRequest(f"multiscales names {len(axes)} axes but the level has {ndim}")
     return axes
@@ -425,16 +433,16 @@ def _render_ome(array: Any, source: _Source, size: int) -> bytes:
     y_axis, x_axis = space[-2], space[-1]
     channel_axis = next((i for i, (_, kind) in enumerate(axes) if kind == "channel"), None)
     z_axis = space[-3] if len(space) >= 3 else None
-    omero = source.ome.get("omero") if isinstance(source.ome.get("omero"), dict) else {}
-    rdefs = omero.get("rdefs") if isinstance(omero.get("rdefs"), dict) else {}
-    label_meta = source.ome.get("image-label")
-    is_labels = isinstance(label_meta, dict)
+    omero = source.ome.omero
+    rdefs = omero.rdefs if omero is not None else {}
+    label_meta = source.ome.image_label
+    is_labels = label_meta is not None
 
     n_channels = shape[channel_axis] if channel_axis is not None else 1
     if is_labels:
         channels, styles = [0], []
     else:
-        channels, styles = _channel_styles(omero, n_channels)
+        channels, styles = _channel_styles(omero.channels if omero else (), n_channels)
     height, width = shape[y_axis], shape[x_axis]
     plane_bytes = len(channels) * height * width * dtype.itemsize
     if plane_bytes > MAX_PLANE_BYTES:
@@ -478,39 +486,38 @@ def _render_ome(array: Any, source: _Source, size: int) -> bytes:
             data = data.max(axis=kept.index(z_axis))
         planes.append(data)
     if is_labels:
-        rgb = color_labels(planes[0], _label_colors(label_meta))
+        rgb = color_labels(planes[0], _label_colors(label_meta.colors))
         return encode_png(rgb, size=size, nearest=True)
     return encode_png(blend_channels(planes, styles), size=size)
 
 
-def _channel_styles(omero: dict[str, Any], count: int) -> tuple[list[int], list[ChannelStyle]]:
+def _channel_styles(
+    entries: tuple[Channel, ...], count: int
+) -> tuple[list[int], list[ChannelStyle]]:
     """The channels to draw and their styles: OMERO's active channels, else the defaults."""
-    entries = omero.get("channels")
-    if not isinstance(entries, list) or not entries:
+    if not entries:
         styles = default_styles(count)
         return list(range(len(styles))), styles
     channels, styles = [], []
     fallback = default_styles(min(count, 3))
     for index, entry in enumerate(entries[:count]):
-        if not isinstance(entry, dict) or entry.get("active", True) is False:
+        if entry.active is False:
             continue
-        color = parse_hex_color(entry.get("color"))
+        color = parse_hex_color(entry.color)
         if color is None:
             color = fallback[index].color if index < len(fallback) else (1.0, 1.0, 1.0)
-        window = entry.get("window")
-        limits = None
-        if isinstance(window, dict):
-            start, end = _number(window.get("start")), _number(window.get("end"))
-            if start is not None and end is not None and end > start:
-                limits = (start, end)
+        window, limits = entry.window, None
+        if window is not None and window.start is not None and window.end is not None:
+            if window.end > window.start:
+                limits = (window.start, window.end)
         channels.append(index)
-        styles.append(ChannelStyle(color, limits, entry.get("inverted") is True))
+        styles.append(ChannelStyle(color, limits, entry.extra.get("inverted") is True))
     return channels, styles
 
 
-def _label_colors(meta: dict[str, Any]) -> dict[int, tuple[int, int, int, int]]:
+def _label_colors(entries: Any) -> dict[int, tuple[int, int, int, int]]:
+    """The label colours of `image-label.colors` (as stored) that are usable rgba values."""
     colors: dict[int, tuple[int, int, int, int]] = {}
-    entries = meta.get("colors")
     for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, dict):
             continue
@@ -544,8 +551,3 @@ def _number(value: Any) -> float | None:
 
 def _mib(count: int) -> str:
     return f"{count / 2**20:.1f} MiB"
-
-
-def _short(err: BaseException, limit: int = 200) -> str:
-    text = str(err) or type(err).__name__
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -6,6 +6,7 @@ import contextlib
 import html
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -24,6 +25,7 @@ from fileglancer_ext.errors import BadRequest, NotFound
 from fileglancer_ext.formats.summary import summarize
 from fileglancer_ext.notebook import MIME_TYPE
 from fileglancer_ext.notebook.opening import LazyImage
+from fileglancer_ext.stats import compute_stats
 from tests.test_snippets import serve_folder
 
 
@@ -107,6 +109,16 @@ def n5_folder(tmp_path) -> Path:
     group = {"n5": "2.0.0", "pixelResolution": {"dimensions": [0.5, 0.5, 2.0], "unit": "um"}}
     (tmp_path / "vol.n5" / "attributes.json").write_text(json.dumps(group))
     return tmp_path
+
+
+def test_open_n5_counts_levels_as_statistics_and_previews_do(n5_folder):
+    # s0 and s2, no s1: statistics list [s0, s2] and the preview draws s2; open() agrees.
+    shutil.copytree(n5_folder / "vol.n5" / "s0", n5_folder / "vol.n5" / "s2")
+    levels = [lv["path"] for lv in compute_stats(n5_folder / "vol.n5")["levels"]]
+    assert levels == ["s0", "s2"]
+    assert fileglancer_ext.open(n5_folder / "vol.n5", level=1).attrs["n5_path"] == "s2"
+    with pytest.raises(BadRequest, match="has 2 level"):
+        fileglancer_ext.open(n5_folder / "vol.n5", level=2)
 
 
 @pytest.mark.parametrize("name", ["vol.n5", "single.n5"])

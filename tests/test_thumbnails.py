@@ -18,6 +18,7 @@ from fileglancer_ext.confined_store import ConfinedStore
 from fileglancer_ext.demo_data import OME_ZARR_V04, OME_ZARR_V05, ZARR_V3_SHARDED, write_demo_data
 from fileglancer_ext.errors import BadRequest
 from fileglancer_ext.thumbnails import clear_thumbnail_cache, render_thumbnail, thumbnail_cache_info
+from tests.unprivileged import run_without_privileges
 
 WHITE = "FFFFFF"
 
@@ -283,6 +284,28 @@ def test_dataset_path_cannot_leave_the_image(tmp_path: Path) -> None:
     zattrs.write_text(zattrs.read_text().replace('"small"', '"../img/small"'))
     with pytest.raises(BadRequest, match="leaves the image"):
         render_thumbnail(tmp_path / "img")
+
+
+@pytest.mark.parametrize(("name", "message"), [(".zattrs", None), ("oversized", "too large")])
+def test_unusable_image_metadata_is_refused_naming_the_file(
+    tmp_path: Path, name: str, message: str | None
+) -> None:
+    _write_ome(tmp_path / "img", _halves((1, 8, 8)), ["c", "y", "x"])
+    zattrs = tmp_path / "img" / ".zattrs"
+    if name == ".zattrs":
+        zattrs.write_text("{not json")
+        message = "malformed .zattrs"
+    else:
+        zattrs.write_text(" " * (4 * 2**20 + 1))
+    with pytest.raises(BadRequest, match=message):
+        render_thumbnail(tmp_path / "img")
+
+
+def test_image_metadata_without_read_permission_is_forbidden(shared_tmp: Path) -> None:
+    _write_ome(shared_tmp / "img", _halves((1, 8, 8)), ["c", "y", "x"])
+    (shared_tmp / "img" / ".zattrs").chmod(0o000)
+    outcome = run_without_privileges(lambda: render_thumbnail(shared_tmp / "img").hex())
+    assert outcome == {"error": "Forbidden", "message": "cannot read .zattrs: permission denied"}
 
 
 # --- plain arrays: bounded strided reads ----------------------------------------------------

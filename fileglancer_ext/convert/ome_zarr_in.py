@@ -19,6 +19,8 @@ import numpy as np
 from ..confined_io import ANYWHERE, Refused, Within, read_bounded
 from ..confined_store import open_confined, open_confined_array
 from ..errors import ConversionError, NotFound
+from ..formats.jsonio import MetadataReader
+from ..formats.model import read_ngff_image
 from ..formats.zarr_meta import array_bounds_problem
 from .image_meta import ChannelInfo, ImageMetadata
 from .ome_zarr_out import OME_XML_PATH
@@ -29,8 +31,8 @@ MAX_OME_XML_BYTES = 50 * 2**20
 
 @dataclass
 class ZarrInput:
-    """An OME-Zarr multiscale image (levels in declared order) or a single plain array
-    (one level at path "", `is_ome` False)."""
+    """An OME-Zarr multiscale image (levels largest first, as the dataset model has them)
+    or a single plain array (one level at path "", `is_ome` False)."""
 
     path: Path
     zarr_format: int
@@ -125,33 +127,45 @@ def open_zarr_input(path: Path, within: Within | None = None) -> ZarrInput:
             attributes=attrs,
             within=within,
         )
-    ome = attrs.get("ome", attrs)
-    multiscales = ome.get("multiscales")
-    if not multiscales:
+    image = read_ngff_image(MetadataReader(path, within), path)
+    if image is None:
         raise ConversionError(f"{path.name} is a Zarr group without OME-NGFF multiscales")
-    multiscale = multiscales[0]
-    axes_meta = multiscale.get("axes") or []
-    axes = "".join(a["name"] if isinstance(a, dict) else a for a in axes_meta)
-    if not axes or any(a not in "tczyx" for a in axes):
+    axes = "".join(image.axis_names)
+    if not axes or any(a not in "tczyx" for a in axes) or len(set(axes)) != len(axes):
         raise ConversionError(f"{path.name}: only t, c, z, y, x axes are supported, got {axes!r}")
-    datasets = multiscale["datasets"]
-    scales = [_scale_of(d, len(axes)) for d in datasets]
+    if not image.levels:
+        raise ConversionError(f"{path.name}: the multiscale lists no levels")
+    for level in image.levels:
+        if level.array is None:  # no metadata, or a path leading outside the image
+            raise ConversionError(f"{path.name}: level {level.path!r} is no readable array")
+    # The world scale of each level (the multiscale's scale applied); 1 where none is given.
+    scales = [level.scale or (1.0,) * len(axes) for level in image.levels]
     meta = ImageMetadata(
         axes=axes,
-        name=multiscale.get("name") or path.name,
+        name=image.name or path.name,
         scale=dict(zip(axes, scales[0], strict=True)),
-        units={a["name"]: a["unit"] for a in axes_meta if isinstance(a, dict) and a.get("unit")},
-        channels=_channels(ome.get("omero")),
+        units={a.name: a.unit for a in image.axes if a.unit},
+        channels=[
+            ChannelInfo(
+                name=channel.label,
+                color=channel.color,
+                emission_wavelength=_float(channel.extra.get("emissionWavelength")),
+                emission_wavelength_unit=channel.extra.get("emissionWavelengthUnit"),
+            )
+            for channel in image.channels
+        ],
     )
     meta.ome_xml = _ome_xml(path / OME_XML_PATH, within)
+    ome = attrs.get("ome", attrs)
+    omero = ome.get("omero") if isinstance(ome.get("omero"), dict) else None
     return ZarrInput(
         path,
         zarr_format,
         True,
         meta,
-        [d["path"] for d in datasets],
+        [level.path for level in image.levels],
         scales,
-        ome.get("omero"),
+        omero,  # copied as it is into a re-encoded image
         within=within,
     )
 
@@ -167,26 +181,8 @@ def _ome_xml(path: Path, within: Within) -> str | None:
         raise ConversionError(f"cannot read {OME_XML_PATH}: {reason}") from None
 
 
-def _scale_of(dataset: dict[str, Any], ndim: int) -> tuple[float, ...]:
-    for transform in dataset.get("coordinateTransformations", []):
-        if transform.get("type") == "scale" and "scale" in transform:
-            return tuple(float(v) for v in transform["scale"])
-    return (1.0,) * ndim
-
-
-def _channels(omero: dict[str, Any] | None) -> list[ChannelInfo]:
-    channels = []
-    for channel in (omero or {}).get("channels", []):
-        wavelength = channel.get("emissionWavelength")
-        channels.append(
-            ChannelInfo(
-                name=channel.get("label"),
-                color=channel.get("color"),
-                emission_wavelength=float(wavelength) if wavelength else None,
-                emission_wavelength_unit=channel.get("emissionWavelengthUnit"),
-            )
-        )
-    return channels
+def _float(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _guess_axes(ndim: int, names: Any) -> str:

@@ -63,7 +63,8 @@ def rewrite_zarr(
         if image.is_ome:
             zarr.open_group(root, mode="w", zarr_format=options.zarr_format)
         for index, array in enumerate(arrays):
-            path = root / image.level_paths[index] if image.is_ome else root
+            # Levels are written as "0", "1", ... (largest first), as the new metadata says.
+            path = root / str(index) if image.is_ome else root
             target, unit = _create_like(path, array, image, options)
             tasks = region_tasks(
                 image.level_ref(index),

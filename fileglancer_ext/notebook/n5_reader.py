@@ -16,17 +16,17 @@ keeps a read from waiting forever on a named pipe.
 from __future__ import annotations
 
 import itertools
-import json
 import operator
 import os
 import stat
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..confined_io import NotRegularFile, Refused, read_json
+from ..confined_io import NotRegularFile, Refused
 from ..errors import BadRequest
-
-MAX_ATTRIBUTES_BYTES = 4 * 2**20
+from ..formats.jsonio import MetadataError, parse_document, read_document
+from ..formats.model import is_n5_dataset
+from ..formats.n5 import scale_level_names
 
 
 @dataclass
@@ -111,7 +111,10 @@ def open_n5(kvstore: dict[str, Any], level: int) -> N5Image:
             raise BadRequest(f"an N5 dataset has only level 0, not {level}")
         sub, attrs = "", group_attrs
     else:
-        sub = f"s{level}"
+        names = _scale_levels(kvstore)
+        if names is not None and level >= len(names):
+            raise BadRequest(f"the N5 group has {len(names)} level(s); there is no level {level}")
+        sub = names[level] if names is not None else f"s{level}"
         attrs = _attributes(kvstore, sub)
         if "dimensions" not in attrs:
             raise BadRequest(f"no N5 dataset {sub!r} here")
@@ -129,28 +132,41 @@ def open_n5(kvstore: dict[str, Any], level: int) -> N5Image:
 
 
 def _attributes(kvstore: dict[str, Any], sub: str) -> dict[str, Any]:
-    """attributes.json below `sub`, or {} when absent or unreadable; BadRequest when it
-    is a local FIFO, socket or device (tensorstore would wait on it)."""
+    """attributes.json below `sub` (read by `jsonio`), or {} when absent, too large or
+    malformed; BadRequest when it cannot be read: a local FIFO, socket or device
+    (tensorstore would wait on it) or a file without read permission."""
     import tensorstore as ts
 
     path = _join(kvstore, sub)
-    if kvstore["driver"] == "file":
-        try:
-            attrs = read_json(os.path.join(path, "attributes.json"), limit=MAX_ATTRIBUTES_BYTES)
-        except Refused as err:
-            where = f"{sub}/attributes.json" if sub else "attributes.json"
-            raise BadRequest(f"cannot read {where}: {err.strerror}") from None
-        except (OSError, ValueError, RecursionError):
-            return {}
-        return attrs if isinstance(attrs, dict) else {}
-    # A kvstore path is a key prefix: without the slash, "attributes.json" is a sibling.
-    base = {**kvstore, "path": path if not path or path.endswith("/") else path + "/"}
+    name = f"{sub}/attributes.json" if sub else "attributes.json"
     try:
-        found = ts.KvStore.open(base).result().read("attributes.json").result()
-        attrs = json.loads(found.value) if found.state == "value" else {}
-    except (ValueError, OSError):
-        return {}
-    return attrs if isinstance(attrs, dict) else {}
+        if kvstore["driver"] == "file":
+            attrs = read_document(os.path.join(path, "attributes.json"), name=name)
+            return attrs if attrs is not None else {}
+        # A kvstore path is a key prefix: without the slash, "attributes.json" is a sibling.
+        base = {**kvstore, "path": path if not path or path.endswith("/") else path + "/"}
+        try:
+            found = ts.KvStore.open(base).result().read("attributes.json").result()
+        except (ValueError, OSError):
+            return {}
+        return parse_document(found.value, name) if found.state == "value" else {}
+    except MetadataError as err:
+        if err.reason == "unreadable":  # a FIFO or device: never waited on; or no permission
+            raise
+        return {}  # too large or malformed: no usable attributes
+
+
+def _scale_levels(kvstore: dict[str, Any]) -> list[str] | None:
+    """The `sN` datasets of a local N5 group in scale order, as the statistics and the
+    previews list them (a missing s1 makes s2 level 1); None over HTTP, which lists nothing."""
+    if kvstore["driver"] != "file":
+        return None
+    try:
+        with os.scandir(kvstore["path"]) as entries:
+            names = [e.name for e in entries if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return None
+    return [name for name in scale_level_names(names) if is_n5_dataset(_attributes(kvstore, name))]
 
 
 def _join(kvstore: dict[str, Any], sub: str) -> str:

@@ -12,15 +12,15 @@ dask and xarray are imported when `open` runs, never at package import.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..confined_io import open_file
 from ..errors import BadRequest, NotFound
 from ..formats.detect import OME_TIFF_SUFFIXES, TIFF_SUFFIXES, detect_kind
-from ..formats.ome import _axes as ome_axes
-from ..formats.ome import _combine, _omero, _transforms
+from ..formats.jsonio import MAX_METADATA_BYTES, MetadataReader, short
+from ..formats.model import NgffImage, read_ngff_image
 
 
 @dataclass
@@ -94,7 +94,7 @@ def _open_path(path: Path, level: int) -> _Opened:
     from ..confined_store import ConfinedStore
 
     # Read through confined_io (anywhere: the user's own rights): a FIFO chunk raises.
-    return _open_zarr(ConfinedStore(path), level)
+    return _open_zarr(ConfinedStore(path), level, path)
 
 
 def _open_url(url: str, level: int) -> _Opened:
@@ -107,7 +107,7 @@ def _open_url(url: str, level: int) -> _Opened:
 
     store = FsspecStore.from_url(url.rstrip("/"), read_only=True)
     try:
-        return _open_zarr(store, level)
+        return _open_zarr(store, level, url.rstrip("/"))
     except FileNotFoundError:
         return _open_n5({"driver": "http", "base_url": url.rstrip("/") + "/"}, level)
 
@@ -115,7 +115,40 @@ def _open_url(url: str, level: int) -> _Opened:
 # --- Zarr and OME-Zarr ----------------------------------------------------------------------
 
 
-def _open_zarr(store: Any, level: int) -> _Opened:
+class _RemoteMetadata(MetadataReader):
+    """The metadata documents of an image behind a URL (a data link), for the model: the
+    model names files by path below `root`, which here stands for `url`."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(Path("/remote-image"))
+        self.url = url
+
+    def read_bytes(self, path: Path, *, limit: int = MAX_METADATA_BYTES) -> bytes | None:
+        import fsspec
+
+        name = self.rel(path)
+        try:
+            with fsspec.open(f"{self.url}/{name}", "rb") as remote:
+                raw = remote.read(limit + 1)
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            self.problem(path, f"cannot read {name}: {err.strerror or short(err)}")
+            return None
+        if len(raw) > limit:
+            self.problem(path, f"{name} is too large (over the {limit // 2**20} MiB limit)")
+            return None
+        return raw
+
+
+def _image_model(location: Path | str) -> NgffImage | None:
+    """The model of the image at a local path or a URL: every tolerance decided there."""
+    if isinstance(location, Path):
+        return read_ngff_image(MetadataReader(location), location)
+    return read_ngff_image(_RemoteMetadata(location))
+
+
+def _open_zarr(store: Any, level: int, location: Path | str) -> _Opened:
     import dask.array as da
     import zarr
 
@@ -134,42 +167,31 @@ def _open_zarr(store: Any, level: int) -> _Opened:
     ome = attrs.get("ome", attrs)
     if "bioformats2raw.layout" in ome and "multiscales" not in ome:
         node = node["0"]  # the first series of a bioformats2raw layout
-        attrs = dict(node.attrs)
-        ome = attrs.get("ome", attrs)
-    multiscales = ome.get("multiscales")
-    if not isinstance(multiscales, list) or not multiscales:
+        location = location / "0" if isinstance(location, Path) else f"{location}/0"
+    image = _image_model(location)
+    if image is None:
         raise BadRequest("not an image: a Zarr group without multiscales")
-    image = multiscales[0]
-    datasets = image.get("datasets") or []
-    if level >= len(datasets):
-        raise BadRequest(f"the image has {len(datasets)} level(s); there is no level {level}")
-    array = node[datasets[level]["path"]]  # the declared path, which need not be "0"
-    axes, _ = ome_axes(image.get("axes"), array.ndim)
-    scale, translation = _world_transform(image, datasets[level], len(axes))
-    omero = _omero(ome["omero"]) if isinstance(ome.get("omero"), dict) else None
-    channels = [
-        {"name": ch.get("label"), "color": ch.get("color"), "window": ch.get("window")}
-        for ch in (omero or {}).get("channels", [])
-    ]
+    if level >= len(image.levels):
+        raise BadRequest(f"the image has {len(image.levels)} level(s); there is no level {level}")
+    chosen = image.level(level)
+    array = node[chosen.path]  # the declared path, which need not be "0"
+    axes = image.axes
     return _Opened(
         da.from_zarr(array),
-        [a["name"] for a in axes],
-        scale,
-        translation,
-        {a["name"]: a["unit"] for a in axes if a.get("unit")},
-        channels,
-        {"name": image.get("name"), "axis_types": {a["name"]: a["type"] for a in axes}},
+        [a.name for a in axes],
+        list(chosen.scale) if chosen.scale is not None else None,
+        list(chosen.translation) if chosen.translation is not None else None,
+        {a.name: a.unit for a in axes if a.unit},
+        [
+            {
+                "name": ch.label,
+                "color": ch.color,
+                "window": asdict(ch.window) if ch.window is not None else None,
+            }
+            for ch in image.channels
+        ],
+        {"name": image.name, "axis_types": {a.name: a.type for a in axes}},
     )
-
-
-def _world_transform(image: dict, dataset: dict, n: int) -> tuple[list | None, list | None]:
-    """Scale and translation of one level in world units, as in `formats.ome`."""
-    scale, shift = _transforms(dataset.get("coordinateTransformations"))
-    g_scale, g_shift = _transforms(image.get("coordinateTransformations"))
-    world_scale = _combine(scale, g_scale, n, add=False)
-    if shift is not None and g_scale is not None and len(shift) == n == len(g_scale):
-        shift = [a * b for a, b in zip(shift, g_scale, strict=True)]
-    return world_scale, _combine(shift, g_shift, n, add=True)
 
 
 # --- TIFF -----------------------------------------------------------------------------------
