@@ -590,13 +590,11 @@ def _axes(raw: Any, ndim: int | None) -> tuple[tuple[Axis, ...], bool]:
                 axes.append(Axis(axis, _AXIS_TYPES.get(axis), None))
             elif isinstance(axis, dict):
                 name, kind, unit = axis.get("name"), axis.get("type"), axis.get("unit")
-                axes.append(
-                    Axis(
-                        name if isinstance(name, str) else str(name),
-                        kind if isinstance(kind, str) else None,
-                        unit if isinstance(unit, str) else None,
-                    )
-                )
+                name = name if isinstance(name, str) else str(name)
+                # Tolerance: "type" is optional (0.4); t, c, z, y and x say what they are, so
+                # pixel sizes, previews and open() treat such an axis alike.
+                kind = kind if isinstance(kind, str) else _AXIS_TYPES.get(name.lower())
+                axes.append(Axis(name, kind, unit if isinstance(unit, str) else None))
         return tuple(axes), False
     # Tolerance: 0.1/0.2 have no axes: the spec's t, c, z, y, x, the trailing ndim of them.
     names = _IMPLIED_AXES[-ndim:] if ndim else _IMPLIED_AXES

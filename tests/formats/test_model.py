@@ -319,7 +319,7 @@ def test_missing_optional_fields_are_none(tmp_path: Path):
     found = read_ngff_image(image(tmp_path, ms, levels=((4,),), omero=omero))
     assert found is not None
     assert found.version is None and found.name is None and found.type is None
-    assert found.axes == (Axis("x", None, None),)
+    assert found.axes == (Axis("x", "space", None),)  # a missing type is guessed from the name
     first, second = found.channels
     assert (first.label, first.color, first.window, first.active) == ("DAPI", None, None, None)
     assert second.color == "00FF00" and second.window is not None
