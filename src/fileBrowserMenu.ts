@@ -11,8 +11,8 @@ import { copyIcon } from '@jupyterlab/ui-components';
 import { FileglancerAPIError, ILocateResponse, locate } from './api';
 import { BrowserModel } from './browser/browserModel';
 import { CommandIDs, copyWithNotice } from './commands';
-import { inspectorIcon } from './icons';
-import { linuxPath } from './paths';
+import { inspectorIcon } from './common/icons';
+import { linuxPath } from './common/paths';
 
 /** JupyterLab's selector for the items of its file browser listing. */
 export const FILE_BROWSER_ITEM_SELECTOR = '.jp-DirListing-item[data-isdir]';

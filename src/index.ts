@@ -28,7 +28,7 @@ import {
 } from './commands';
 import { registerConvertCommands } from './convert/convertCommands';
 import { registerFileBrowserCommands } from './fileBrowserMenu';
-import { fileglancerIcon, inspectorIcon } from './icons';
+import { fileglancerIcon, inspectorIcon } from './common/icons';
 import { InspectorModel } from './inspector/inspectorModel';
 import { InspectorPanel } from './inspector/InspectorPanel';
 import { ISelectionModel, SelectionModel } from './selection';

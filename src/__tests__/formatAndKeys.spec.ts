@@ -1,4 +1,4 @@
-import { formatShortTime, formatSize } from '../browser/format';
+import { formatShortTime, formatSize } from '../common/format';
 import { moveSelection } from '../browser/keyboard';
 
 describe('formatSize', () => {

@@ -1,5 +1,5 @@
 import type { EntryKind } from '../api';
-import { KIND_ICONS, kindIcon } from '../icons';
+import { KIND_ICONS, kindIcon } from '../common/icons';
 import {
   ALL_KINDS,
   isDataset,

@@ -7,9 +7,9 @@ import * as React from 'react';
 import { RowComponentProps } from 'react-window';
 
 import type { IEntry, SortKey } from '../api';
-import { kindIcon } from '../icons';
+import { kindIcon } from '../common/icons';
 import { isDataset, kindBadge, kindDescription, kindName } from '../kinds';
-import { formatFullTime, formatShortTime, formatSize } from './format';
+import { formatFullTime, formatShortTime, formatSize } from '../common/format';
 import { ListingModel } from './listingModel';
 
 /** Height of one row in pixels (fixed, so the list can place any row without measuring). */

@@ -8,7 +8,12 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { getNode, IEntry, INodeResponse, IRoot } from '../api';
 import { isDataset } from '../kinds';
 import { parsePathInput } from '../pathInput';
-import { joinPath, normalizePath, parentPath, relativeToRoot } from '../paths';
+import {
+  joinPath,
+  normalizePath,
+  parentPath,
+  relativeToRoot
+} from '../common/paths';
 import { SelectionModel } from '../selection';
 import { ListingModel } from './listingModel';
 import { RootsModel } from './rootsModel';

@@ -7,9 +7,9 @@ import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { IJob } from '../api';
-import { useSignal } from '../hooks';
+import { useSignal } from '../common/hooks';
 import { formatBytes } from '../inspector/format';
-import { ListView } from '../listView';
+import { ListView } from '../common/listView';
 import { shortTime } from '../share/LinksPanel';
 import { errorMessage } from '../share/ShareTab';
 import { isActive, JobsModel } from './jobsModel';

@@ -13,7 +13,7 @@ import {
   submitJob
 } from '../api';
 import type { LoadState } from '../inspector/inspectorModel';
-import { describeRequestError } from '../requestError';
+import { describeRequestError } from '../common/requestError';
 
 export interface IJobsApi {
   listJobs: () => Promise<IJob[]>;

@@ -7,11 +7,11 @@ import {
 import * as React from 'react';
 
 import type { IEntry, IJob, IRoot, ISubmitJobRequest } from '../api';
-import { formatFullTime, formatSize } from '../browser/format';
-import { useSignal } from '../hooks';
-import { kindIcon } from '../icons';
+import { formatFullTime, formatSize } from '../common/format';
+import { useSignal } from '../common/hooks';
+import { kindIcon } from '../common/icons';
 import { isDataset, kindBadge, kindDescription } from '../kinds';
-import { linuxPath } from '../paths';
+import { linuxPath } from '../common/paths';
 import { DatasetDetails } from './DatasetDetails';
 import { InspectorModel } from './inspectorModel';
 import { Field } from './sections/common';

@@ -23,7 +23,7 @@ import {
   thumbnailURL
 } from '../api';
 import { isDataset } from '../kinds';
-import { describeRequestError, IRequestError } from '../requestError';
+import { describeRequestError, IRequestError } from '../common/requestError';
 import type { ISelectedEntry, ISelectionModel } from '../selection';
 import { ShareModel } from '../share/shareModel';
 import type { InspectorTab } from './DatasetDetails';

@@ -11,8 +11,8 @@ import {
 import * as React from 'react';
 
 import type { IShareLink } from '../api';
-import { useSignal } from '../hooks';
-import { ListView } from '../listView';
+import { useSignal } from '../common/hooks';
+import { ListView } from '../common/listView';
 import { LinksModel } from './linksModel';
 import { EXPIRY_CHOICES } from './shareModel';
 import { errorMessage } from './ShareTab';

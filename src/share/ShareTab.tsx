@@ -15,7 +15,7 @@ import {
 import * as React from 'react';
 
 import { FileglancerAPIError, ICodeSnippet, IViewersResponse } from '../api';
-import { useSignal } from '../hooks';
+import { useSignal } from '../common/hooks';
 import {
   Field,
   Loading,

@@ -7,7 +7,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { IShareLink, listLinks, revokeLink, updateLink } from '../api';
 import type { LoadState } from '../inspector/inspectorModel';
-import { describeRequestError } from '../requestError';
+import { describeRequestError } from '../common/requestError';
 import type { ILinkChange, LinkEvents } from './linkEvents';
 
 export interface ILinksApi {

@@ -17,7 +17,7 @@ import {
   revokeLink
 } from '../api';
 import type { LoadState } from '../inspector/inspectorModel';
-import { describeRequestError } from '../requestError';
+import { describeRequestError } from '../common/requestError';
 import type { ILinkChange, LinkEvents } from './linkEvents';
 
 /** How to reach the server; tests pass fakes. */

@@ -1,21 +1,21 @@
 import { LabIcon } from '@jupyterlab/ui-components';
 
-import type { EntryKind } from './api';
-import fileglancerSvg from '../style/icons/fileglancer.svg';
-import hiddenFilesSvg from '../style/icons/hidden-files.svg';
-import inspectorSvg from '../style/icons/inspector.svg';
-import bioformats2rawSvg from '../style/icons/kind-bioformats2raw.svg';
-import fileSvg from '../style/icons/kind-file.svg';
-import folderSvg from '../style/icons/kind-folder.svg';
-import n5Svg from '../style/icons/kind-n5.svg';
-import omeTiffSvg from '../style/icons/kind-ome-tiff.svg';
-import omeZarrLabelsSvg from '../style/icons/kind-ome-zarr-labels.svg';
-import omeZarrPlateSvg from '../style/icons/kind-ome-zarr-plate.svg';
-import omeZarrWellSvg from '../style/icons/kind-ome-zarr-well.svg';
-import omeZarrSvg from '../style/icons/kind-ome-zarr.svg';
-import tiffSvg from '../style/icons/kind-tiff.svg';
-import zarrArraySvg from '../style/icons/kind-zarr-array.svg';
-import zarrGroupSvg from '../style/icons/kind-zarr-group.svg';
+import type { EntryKind } from '../api';
+import fileglancerSvg from '../../style/icons/fileglancer.svg';
+import hiddenFilesSvg from '../../style/icons/hidden-files.svg';
+import inspectorSvg from '../../style/icons/inspector.svg';
+import bioformats2rawSvg from '../../style/icons/kind-bioformats2raw.svg';
+import fileSvg from '../../style/icons/kind-file.svg';
+import folderSvg from '../../style/icons/kind-folder.svg';
+import n5Svg from '../../style/icons/kind-n5.svg';
+import omeTiffSvg from '../../style/icons/kind-ome-tiff.svg';
+import omeZarrLabelsSvg from '../../style/icons/kind-ome-zarr-labels.svg';
+import omeZarrPlateSvg from '../../style/icons/kind-ome-zarr-plate.svg';
+import omeZarrWellSvg from '../../style/icons/kind-ome-zarr-well.svg';
+import omeZarrSvg from '../../style/icons/kind-ome-zarr.svg';
+import tiffSvg from '../../style/icons/kind-tiff.svg';
+import zarrArraySvg from '../../style/icons/kind-zarr-array.svg';
+import zarrGroupSvg from '../../style/icons/kind-zarr-group.svg';
 
 export const fileglancerIcon = new LabIcon({
   name: 'fileglancer-ext:browser',
