@@ -6,7 +6,11 @@ import type {
   INodeResponse,
   IRoot
 } from '../api';
-import { FileglancerAPIError } from '../api';
+import {
+  createFileglancerAPI,
+  FileglancerAPIError,
+  IFileglancerAPI
+} from '../api';
 import type { IListRequest } from '../browser/listingModel';
 
 export function makeRoot(name: string, overrides: Partial<IRoot> = {}): IRoot {
@@ -43,6 +47,7 @@ export function makeEntry(
     is_symlink: false,
     readable: true,
     contents_path: `demo/${path}`,
+    previewable: false,
     ...overrides
   };
 }
@@ -157,4 +162,27 @@ export function apiError(
     status === 0 ? 'network_error' : 'x',
     message
   );
+}
+
+/**
+ * A fake of the whole API: the methods in `overrides` answer, every other one rejects
+ * with a message naming it (so a test that reaches the server by surprise says where).
+ */
+export function fakeAPI(
+  overrides: Partial<IFileglancerAPI> = {}
+): IFileglancerAPI {
+  const real = createFileglancerAPI();
+  const fake = {} as Record<string, unknown>;
+  for (const name of Object.keys(real)) {
+    fake[name] =
+      name === 'thumbnailURL'
+        ? (root: string, path: string) => `/thumb/${root}/${path}`
+        : () => Promise.reject(new Error(`${name} is not faked in this test`));
+  }
+  for (const [name, method] of Object.entries(overrides)) {
+    if (method !== undefined) {
+      fake[name] = method;
+    }
+  }
+  return fake as unknown as IFileglancerAPI;
 }

@@ -13,7 +13,14 @@ import { LinkEvents } from '../share/linkEvents';
 import { LinksModel } from '../share/linksModel';
 import { LinksPanel, shortTime } from '../share/LinksPanel';
 import { ShareModel } from '../share/shareModel';
-import { apiError, makeEntry, makeNode, makeRoot, settle } from './fakes';
+import {
+  apiError,
+  fakeAPI,
+  makeEntry,
+  makeNode,
+  makeRoot,
+  settle
+} from './fakes';
 import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
 import { show, until } from './render';
 
@@ -138,13 +145,13 @@ async function inspectShared(
   const selection = new SelectionModel();
   const model = new InspectorModel(
     selection,
-    async root => makeNode(root, ENTRY),
-    {
-      fetchMeta: async () => omeMeta,
-      fetchStats: () => new Promise<never>(() => undefined),
-      thumbnailUrl: () => '',
-      share: new ShareModel(server, events)
-    }
+    fakeAPI({
+      getNode: async root => makeNode(root, ENTRY),
+      getMeta: async () => omeMeta,
+      getStats: () => new Promise<never>(() => undefined),
+      thumbnailURL: () => ''
+    }),
+    { share: new ShareModel(server, events) }
   );
   model.tab = 'share';
   const panel = new InspectorPanel(model);
@@ -323,10 +330,12 @@ describe('the Share tab', () => {
   it('drops an answer for a dataset that is no longer selected', async () => {
     let answer: (value: IViewersResponse) => void = () => undefined;
     const server = new FakeShareServer();
-    const model = new ShareModel({
-      ...server,
-      getViewers: () => new Promise(resolve => (answer = resolve))
-    });
+    const model = new ShareModel(
+      fakeAPI({
+        ...server,
+        getViewers: () => new Promise(resolve => (answer = resolve))
+      })
+    );
     const loading = model.load('demo', 'a.zarr');
     model.clear();
     answer(await server.getViewers());
@@ -355,18 +364,20 @@ describe('the Data links view', () => {
       })
     ];
     const updates: Array<[string, number | null | undefined]> = [];
-    const model = new LinksModel({
-      listLinks: async () => links,
-      revokeLink: async id => {
-        const link = links.find(l => l.id === id)!;
-        links = links.filter(l => l.id !== id);
-        return link;
-      },
-      updateLink: async (id, changes) => {
-        updates.push([id, changes.expires_in]);
-        return links[0];
-      }
-    });
+    const model = new LinksModel(
+      fakeAPI({
+        listLinks: async () => links,
+        revokeLink: async id => {
+          const link = links.find(l => l.id === id)!;
+          links = links.filter(l => l.id !== id);
+          return link;
+        },
+        updateLink: async (id, changes) => {
+          updates.push([id, changes.expires_in]);
+          return links[0];
+        }
+      })
+    );
     const panel = new LinksPanel(model);
     await show(panel);
     await until(() =>
@@ -406,13 +417,13 @@ describe('the Data links view', () => {
     const listed: number[] = [];
     const links = new LinksPanel(
       new LinksModel(
-        {
+        fakeAPI({
           listLinks: async () => {
             listed.push(Date.now());
             return server.link ? [server.link] : [];
           },
           revokeLink: server.revokeLink
-        },
+        }),
         events
       )
     );
@@ -443,18 +454,22 @@ describe('the Data links view', () => {
   });
 
   it('says when there are no links, and why the list could not be read', async () => {
-    const empty = new LinksPanel(new LinksModel({ listLinks: async () => [] }));
+    const empty = new LinksPanel(
+      new LinksModel(fakeAPI({ listLinks: async () => [] }))
+    );
     await show(empty);
     await until(() =>
       expect(empty.node.textContent).toContain('You have no active data links.')
     );
     empty.dispose();
     const failing = new LinksPanel(
-      new LinksModel({
-        listLinks: async () => {
-          throw apiError(0, 'Failed to fetch');
-        }
-      })
+      new LinksModel(
+        fakeAPI({
+          listLinks: async () => {
+            throw apiError(0, 'Failed to fetch');
+          }
+        })
+      )
     );
     await show(failing);
     await until(() =>

@@ -5,7 +5,7 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { getNode, IEntry, INodeResponse, IRoot } from '../api';
+import type { IEntry, IFileglancerAPI, INodeResponse, IRoot } from '../api';
 import { isDataset } from '../kinds';
 import { parsePathInput } from '../pathInput';
 import {
@@ -18,7 +18,7 @@ import { SelectionModel } from '../selection';
 import { ListingModel } from './listingModel';
 import { RootsModel } from './rootsModel';
 
-/** Fetches one entry with its kind confirmed; `getNode` in production. */
+/** Fetches one entry with its kind confirmed. */
 export type NodeFetcher = (
   root: string,
   path: string
@@ -28,7 +28,8 @@ export interface IBrowserModelOptions {
   roots: RootsModel;
   listing: ListingModel;
   selection: SelectionModel;
-  fetchNode?: NodeFetcher;
+  /** Reads one entry with its kind confirmed (`getNode`). */
+  api: Pick<IFileglancerAPI, 'getNode'>;
   /** The (root, path) a data link of the user's shares, or null when it has none. */
   findLink?: LinkFinder;
 }
@@ -45,8 +46,8 @@ export class BrowserModel {
     this.roots = options.roots;
     this.listing = options.listing;
     this.selection = options.selection;
-    this._fetchNode =
-      options.fetchNode ?? ((root, path) => getNode(root, path));
+    const api = options.api;
+    this._fetchNode = (root, path) => api.getNode(root, path);
     this._findLink = options.findLink ?? (async () => null);
     this.roots.changed.connect(this._onRootsChanged, this);
   }

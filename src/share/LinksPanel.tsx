@@ -120,7 +120,7 @@ export function LinksView(props: { model: LinksModel }): JSX.Element {
 
 /** The main-area view of all the user's data links. */
 export class LinksPanel extends ReactWidget {
-  constructor(readonly model: LinksModel = new LinksModel()) {
+  constructor(readonly model: LinksModel) {
     super();
     this.addClass('jp-Fileglancer-linksPanel');
     void model.refresh();
