@@ -36,6 +36,12 @@ KINDS = (
     "ome-tiff",
 )
 
+# The kinds the thumbnail renderer draws (an image pyramid, a plain array, a TIFF): the
+# listing says so per entry, so that the browser does not keep its own copy of this list.
+PREVIEWABLE_KINDS = frozenset(
+    ("ome-zarr", "ome-zarr-labels", "zarr-array", "n5-array", "n5-group", "tiff", "ome-tiff")
+)
+
 # Metadata documents are small; anything bigger is a mistake or an attack on the listing.
 MAX_METADATA_BYTES = 4 * 1024 * 1024
 
@@ -67,6 +73,11 @@ class KindInfo:
     zarr_format: int | None = None
     ome_version: str | None = None
     problem: str | None = None
+
+    @property
+    def previewable(self) -> bool:
+        """Whether `GET thumbnail` can draw this kind of entry."""
+        return self.kind in PREVIEWABLE_KINDS
 
     def to_json(self) -> dict[str, Any]:
         return {
