@@ -9,7 +9,8 @@ import type {
   IStatsResponse
 } from '../api';
 import { arrayFacts, pixelSizeText } from '../inspector/facts';
-import { codecLines, formatBytes } from '../inspector/format';
+import { formatBytes } from '../common/format';
+import { codecLines } from '../inspector/format';
 import {
   InspectorModel,
   type MembersFetcher

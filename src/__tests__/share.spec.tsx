@@ -11,7 +11,8 @@ import { InspectorPanel } from '../inspector/InspectorPanel';
 import { SelectionModel } from '../selection';
 import { LinkEvents } from '../share/linkEvents';
 import { LinksModel } from '../share/linksModel';
-import { LinksPanel, shortTime } from '../share/LinksPanel';
+import { formatFullTime, formatShortTime } from '../common/format';
+import { LinksPanel } from '../share/LinksPanel';
 import { ShareModel } from '../share/shareModel';
 import {
   apiError,
@@ -243,6 +244,10 @@ describe('the Share tab', () => {
     ).toBe('http://localhost:8888/fileglancer/s/T0KEN/');
     expect(copied).toEqual(['http://localhost:8888/fileglancer/s/T0KEN/']);
     expect(notices[0]).toMatch(/^success: Data link created and copied/);
+    expect(panel.node.textContent).toContain(
+      `Expires ${formatFullTime('2026-12-03T04:00:00Z')}`
+    );
+    expect(panel.node.textContent).not.toContain('T04:00:00Z');
     expect(
       Array.from(panel.node.querySelectorAll('[data-snippet]')).map(s =>
         s.getAttribute('data-target')
@@ -387,9 +392,15 @@ describe('the Data links view', () => {
     expect(second.textContent).toContain('demo/gone.zarr');
     expect(second.textContent).toContain('(no longer exists)');
     expect(second.textContent).toContain('for Bob');
-    expect(second.textContent).toContain('2026-11-26 05:06');
-    expect(second.querySelector('[data-column="expires"]')?.textContent).toBe(
-      '2026-12-01 00:00'
+    // Times in the user's local time, as everywhere else: never the raw ISO string.
+    expect(second.textContent).not.toContain('T05:06');
+    expect(second.textContent).toContain(
+      formatShortTime('2026-11-26T05:06:07Z')
+    );
+    const expires = second.querySelector('[data-column="expires"]');
+    expect(expires?.textContent).toBe(formatShortTime('2026-12-01T00:00:00Z'));
+    expect(expires?.getAttribute('title')).toBe(
+      formatFullTime('2026-12-01T00:00:00Z')
     );
 
     const select = panel.node.querySelector<HTMLSelectElement>(
@@ -478,10 +489,5 @@ describe('the Data links view', () => {
       ).toContain('Cannot reach the server.')
     );
     failing.dispose();
-  });
-
-  it('writes times short', () => {
-    expect(shortTime('2026-11-26T04:18:47Z')).toBe('2026-11-26 04:18');
-    expect(shortTime(null)).toBe('—');
   });
 });

@@ -8,9 +8,8 @@ import * as React from 'react';
 
 import type { IJob } from '../api';
 import { useSignal } from '../common/hooks';
-import { formatBytes } from '../inspector/format';
+import { formatBytes, formatFullTime, formatShortTime } from '../common/format';
 import { ListView } from '../common/listView';
-import { shortTime } from '../share/LinksPanel';
 import { errorMessage } from '../share/ShareTab';
 import { isActive, JobsModel } from './jobsModel';
 
@@ -82,7 +81,9 @@ function JobRow(props: {
           </span>
         )}
       </td>
-      <td>{shortTime(job.finished ?? job.started ?? job.created)}</td>
+      <td title={formatFullTime(job.finished ?? job.started ?? job.created)}>
+        {formatShortTime(job.finished ?? job.started ?? job.created)}
+      </td>
       <td>
         {isActive(job) && (
           <Button

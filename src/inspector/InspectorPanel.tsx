@@ -7,7 +7,7 @@ import {
 import * as React from 'react';
 
 import type { IEntry, IJob, IRoot, ISubmitJobRequest } from '../api';
-import { formatFullTime, formatSize } from '../common/format';
+import { formatFullTime, formatBytes } from '../common/format';
 import { useSignal } from '../common/hooks';
 import { kindIcon } from '../common/icons';
 import { isDataset, kindBadge, kindDescription } from '../kinds';
@@ -68,7 +68,7 @@ export function EntrySummary(props: {
           </span>
         </Field>
         <Field label="Size" name="size">
-          {entry.size === null ? '—' : formatSize(entry.size)}
+          {entry.size === null ? '—' : formatBytes(entry.size)}
           {entry.size !== null && entry.size >= 1024 && (
             <span className="jp-Fileglancer-exact">
               {' '}

@@ -20,6 +20,7 @@ import type {
   JSONValue
 } from '../../api';
 import { kindName } from '../../kinds';
+import { formatFullTime } from '../../common/format';
 import { formatMaybeQuantity, formatQuantity, formatShape } from '../format';
 import { MemberPages, PageLoader, useMemberPages } from '../memberPages';
 import { Field, Section, Table } from './common';
@@ -171,7 +172,7 @@ export function OmeXmlImage(props: { image: IOmeXmlImage }): JSX.Element {
         </Field>
         {image.acquisition_date && (
           <Field label="Acquired" name="xml-acquired">
-            {image.acquisition_date}
+            {formatFullTime(image.acquisition_date)}
           </Field>
         )}
         <Field label="Pixels" name="xml-pixels">
