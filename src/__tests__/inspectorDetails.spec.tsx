@@ -459,7 +459,7 @@ describe('the inspector tabs', () => {
     expect(asked).toEqual([2]);
     expect(tableRows(panel, 'n5-children')[2]).toEqual([
       'c2',
-      'N5 dataset',
+      'N5 array',
       '4 × 3',
       'uint8'
     ]);

@@ -7,8 +7,13 @@ import * as React from 'react';
 import { RowComponentProps } from 'react-window';
 
 import type { IEntry, SortKey } from '../api';
-import { kindIcon } from '../common/icons';
-import { isDataset, kindBadge, kindDescription, kindName } from '../kinds';
+import {
+  isDataset,
+  kindBadge,
+  kindDescription,
+  kindName,
+  kindIcon
+} from '../kinds';
 import { formatFullTime, formatShortTime, formatBytes } from '../common/format';
 import { ListingModel } from './listingModel';
 

@@ -3,7 +3,7 @@ import { closeIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { useSignal } from '../common/hooks';
-import { kindIcon } from '../common/icons';
+import { kindIcon } from '../kinds';
 import { IPlace, PlacesModel } from './placesModel';
 
 function PlaceList(props: {

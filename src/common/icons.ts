@@ -1,6 +1,5 @@
 import { LabIcon } from '@jupyterlab/ui-components';
 
-import type { EntryKind } from '../api';
 import fileglancerSvg from '../../style/icons/fileglancer.svg';
 import hiddenFilesSvg from '../../style/icons/hidden-files.svg';
 import inspectorSvg from '../../style/icons/inspector.svg';
@@ -34,26 +33,18 @@ function kindIconOf(name: string, svgstr: string): LabIcon {
   return new LabIcon({ name: `fileglancer-ext:kind-${name}`, svgstr });
 }
 
-const n5Icon = kindIconOf('n5', n5Svg);
-
-/** One icon per entry kind; N5 arrays and groups share theirs (the badge tells them apart). */
-export const KIND_ICONS: Record<EntryKind, LabIcon> = {
-  directory: kindIconOf('folder', folderSvg),
+/** The icon of each kind of entry (`KINDS` in kinds.ts says which kind uses which). */
+export const KIND_ICON = {
+  folder: kindIconOf('folder', folderSvg),
   file: kindIconOf('file', fileSvg),
-  'zarr-array': kindIconOf('zarr-array', zarrArraySvg),
-  'zarr-group': kindIconOf('zarr-group', zarrGroupSvg),
-  'ome-zarr': kindIconOf('ome-zarr', omeZarrSvg),
-  'ome-zarr-plate': kindIconOf('ome-zarr-plate', omeZarrPlateSvg),
-  'ome-zarr-well': kindIconOf('ome-zarr-well', omeZarrWellSvg),
-  'ome-zarr-labels': kindIconOf('ome-zarr-labels', omeZarrLabelsSvg),
+  zarrArray: kindIconOf('zarr-array', zarrArraySvg),
+  zarrGroup: kindIconOf('zarr-group', zarrGroupSvg),
+  omeZarr: kindIconOf('ome-zarr', omeZarrSvg),
+  omeZarrPlate: kindIconOf('ome-zarr-plate', omeZarrPlateSvg),
+  omeZarrWell: kindIconOf('ome-zarr-well', omeZarrWellSvg),
+  omeZarrLabels: kindIconOf('ome-zarr-labels', omeZarrLabelsSvg),
   bioformats2raw: kindIconOf('bioformats2raw', bioformats2rawSvg),
-  'n5-array': n5Icon,
-  'n5-group': n5Icon,
+  n5: kindIconOf('n5', n5Svg),
   tiff: kindIconOf('tiff', tiffSvg),
-  'ome-tiff': kindIconOf('ome-tiff', omeTiffSvg)
+  omeTiff: kindIconOf('ome-tiff', omeTiffSvg)
 };
-
-/** The icon of a kind (the file icon for a kind this frontend does not know yet). */
-export function kindIcon(kind: EntryKind): LabIcon {
-  return KIND_ICONS[kind] ?? KIND_ICONS.file;
-}

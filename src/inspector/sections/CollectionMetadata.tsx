@@ -403,7 +403,7 @@ function N5GroupSection(props: {
           key: child.name,
           cells: [
             child.name,
-            child.kind === 'n5-array' ? 'N5 dataset' : 'N5 group',
+            kindName(child.kind as EntryKind),
             formatShape(child.shape_c_order),
             child.data_type ?? '—'
           ]
