@@ -76,6 +76,15 @@ export class APIClient {
     return requestAPI<T>(endPoint, init, this.settings);
   }
 
+  /** A `method` request with `body` as JSON (POST, PATCH) or none (DELETE). */
+  send<T>(method: string, endPoint: string, body?: unknown): Promise<T> {
+    const init: RequestInit = { method };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+    }
+    return this.request<T>(endPoint, init);
+  }
+
   /** The absolute URL of an endpoint, for the browser to load itself (an `<img>`). */
   url(endPoint: string): string {
     return URLExt.join(this.settings.baseUrl, 'fileglancer', 'api', endPoint);

@@ -42,15 +42,9 @@ export interface IJobsAPI {
 
 export function jobsAPI(client: APIClient): IJobsAPI {
   return {
-    submitJob: request =>
-      client.request<IJob>('jobs', {
-        method: 'POST',
-        body: JSON.stringify(request)
-      }),
+    submitJob: request => client.send<IJob>('POST', 'jobs', request),
     listJobs: async () => (await client.request<{ jobs: IJob[] }>('jobs')).jobs,
     cancelJob: id =>
-      client.request<IJob>(`jobs/${encodeURIComponent(id)}`, {
-        method: 'DELETE'
-      })
+      client.send<IJob>('DELETE', `jobs/${encodeURIComponent(id)}`)
   };
 }

@@ -49,19 +49,14 @@ export function linksAPI(client: APIClient): ILinksAPI {
       return (await client.request<{ links: IShareLink[] }>(`links${query}`))
         .links;
     },
-    createLink: request =>
-      client.request<IShareLink>('links', {
-        method: 'POST',
-        body: JSON.stringify(request)
-      }),
+    createLink: request => client.send<IShareLink>('POST', 'links', request),
     updateLink: (id, changes) =>
-      client.request<IShareLink>(`links/${encodeURIComponent(id)}`, {
-        method: 'PATCH',
-        body: JSON.stringify(changes)
-      }),
+      client.send<IShareLink>(
+        'PATCH',
+        `links/${encodeURIComponent(id)}`,
+        changes
+      ),
     revokeLink: id =>
-      client.request<IShareLink>(`links/${encodeURIComponent(id)}`, {
-        method: 'DELETE'
-      })
+      client.send<IShareLink>('DELETE', `links/${encodeURIComponent(id)}`)
   };
 }

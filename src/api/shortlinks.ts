@@ -22,9 +22,6 @@ export interface IShortLinksAPI {
 export function shortLinksAPI(client: APIClient): IShortLinksAPI {
   return {
     createShortLink: request =>
-      client.request<IShortLink>('short-links', {
-        method: 'POST',
-        body: JSON.stringify(request)
-      })
+      client.send<IShortLink>('POST', 'short-links', request)
   };
 }
