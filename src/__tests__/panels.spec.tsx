@@ -50,7 +50,7 @@ function demoListing(request: IListRequest): Promise<IListResponse> {
       size: null
     }),
     makeEntry('plain', { kind: 'directory', size: null }),
-    makeEntry('notes.txt')
+    makeEntry('notes.txt', { size: 1536 })
   ].map(entry =>
     request.path ? { ...entry, path: `${request.path}/${entry.name}` } : entry
   );
@@ -193,6 +193,12 @@ describe('BrowserPanel: listing', () => {
       panel.node.querySelector('[data-path="plain"] .jp-Fileglancer-kindCell')
         ?.textContent
     ).toBe('Folder');
+    // Sizes in the binary units the inspector uses too (not "1.5 KB").
+    expect(
+      panel.node.querySelector(
+        '[data-path="notes.txt"] .jp-Fileglancer-sizeCell'
+      )?.textContent
+    ).toBe('1.5 KiB');
     panel.dispose();
   });
 
