@@ -75,13 +75,7 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
         api.listDirectory(root, path, params)
       ),
       selection,
-      api,
-      findLink: async token => {
-        const link = (await api.listLinks()).find(
-          found => found.token === token
-        );
-        return link ? { root: link.root, path: link.path } : null;
-      }
+      api
     });
 
     const places = new PlacesModel(state ? stateDBStorage(state) : null);

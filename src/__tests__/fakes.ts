@@ -4,7 +4,8 @@ import type {
   IEntry,
   IListResponse,
   INodeResponse,
-  IRoot
+  IRoot,
+  IShareLink
 } from '../api';
 import {
   createFileglancerAPI,
@@ -48,6 +49,27 @@ export function makeEntry(
     readable: true,
     contents_path: `demo/${path}`,
     previewable: false,
+    ...overrides
+  };
+}
+
+/** A data link of the user, active, made now, that never expires. */
+export function makeLink(overrides: Partial<IShareLink> = {}): IShareLink {
+  const token = overrides.token ?? 'T0KEN';
+  return {
+    id: `id-${token}`,
+    token,
+    owner: 'ada',
+    root: 'demo',
+    path: '',
+    label: null,
+    created: '2026-11-26T04:00:00Z',
+    expires: null,
+    last_access: null,
+    revoked: false,
+    active: true,
+    url: `http://localhost:8888/fileglancer/s/${token}/`,
+    target_exists: true,
     ...overrides
   };
 }

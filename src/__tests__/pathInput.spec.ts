@@ -9,7 +9,8 @@ import {
   FakeDirectory,
   makeEntry,
   makeNode,
-  makeRoot
+  makeRoot,
+  makeLink
 } from './fakes';
 
 const ROOTS: IRootLocation[] = [
@@ -189,10 +190,11 @@ describe('BrowserModel.goToTyped', () => {
             throw apiError(404, `${path} does not exist`);
           }
           return makeNode(root, makeEntry(path, { kind: 'directory' }));
-        }
-      }),
-      findLink: async token =>
-        token === 'MINE' ? { root: 'demo', path: 'ome' } : null
+        },
+        listLinks: async () => [
+          makeLink({ token: 'MINE', root: 'demo', path: 'ome' })
+        ]
+      })
     });
   }
 

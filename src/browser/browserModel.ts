@@ -28,15 +28,12 @@ export interface IBrowserModelOptions {
   roots: RootsModel;
   listing: ListingModel;
   selection: SelectionModel;
-  /** Reads one entry with its kind confirmed (`getNode`). */
-  api: Pick<IFileglancerAPI, 'getNode'>;
-  /** The (root, path) a data link of the user's shares, or null when it has none. */
-  findLink?: LinkFinder;
+  /**
+   * Reads one entry with its kind confirmed (`getNode`), and the user's data links, to
+   * open a pasted link of theirs at its dataset (`listLinks`).
+   */
+  api: Pick<IFileglancerAPI, 'getNode' | 'listLinks'>;
 }
-
-export type LinkFinder = (
-  token: string
-) => Promise<{ root: string; path: string } | null>;
 
 /** A typed path that does not name a place to go, with the reason in words. */
 export class PathInputError extends Error {}
@@ -46,9 +43,8 @@ export class BrowserModel {
     this.roots = options.roots;
     this.listing = options.listing;
     this.selection = options.selection;
-    const api = options.api;
+    const api = (this._api = options.api);
     this._fetchNode = (root, path) => api.getNode(root, path);
-    this._findLink = options.findLink ?? (async () => null);
     this.roots.changed.connect(this._onRootsChanged, this);
   }
 
@@ -209,7 +205,8 @@ export class BrowserModel {
     if (parsed.kind === 'root') {
       return this.goToPath(parsed.root, parsed.path);
     }
-    const link = await this._findLink(parsed.token);
+    const links = await this._api.listLinks();
+    const link = links.find(found => found.token === parsed.token);
     if (!link) {
       throw new PathInputError(
         'That data link is not one of yours, or it no longer works.'
@@ -264,7 +261,7 @@ export class BrowserModel {
     }
   }
 
-  private _findLink: LinkFinder;
+  private _api: Pick<IFileglancerAPI, 'getNode' | 'listLinks'>;
   private _fetchNode: NodeFetcher;
   private _saveShowHidden: ((show: boolean) => Promise<void>) | null = null;
   private _inspectRequested = new Signal<this, IEntry>(this);
