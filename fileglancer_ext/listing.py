@@ -650,7 +650,7 @@ class DirectoryLister:
         if entry is None:
             return _vanished_entry(name, rel, is_dir)
         if not _is_utf8(name):  # shown, but no URL, request or link can name it
-            entry.update(problem=NOT_UTF8_PROBLEM, readable=False)
+            entry.update(problem=NOT_UTF8_PROBLEM, readable=False, previewable=False)
         return entry
 
     def _entry(
@@ -701,6 +701,7 @@ class DirectoryLister:
             "owner": self._owner(st.st_uid),
             "is_symlink": is_symlink,
             "readable": readable,
+            "previewable": readable and info.previewable,
         }
 
     def _follow(self, path: str, link: os.stat_result) -> tuple[os.stat_result, str | None]:
@@ -841,6 +842,7 @@ def _unreadable_entry(name: str, rel: str, is_dir: bool, problem: str) -> dict[s
         "owner": None,
         "is_symlink": False,
         "readable": False,
+        "previewable": False,
     }
 
 

@@ -15,8 +15,8 @@ import {
 import type { IEntry, IRoot } from './api';
 import { BrowserModel } from './browser/browserModel';
 import { ROW_CLASS } from './browser/ListingRows';
-import { hiddenFilesIcon, inspectorIcon } from './icons';
-import { pathForms } from './paths';
+import { hiddenFilesIcon, inspectorIcon } from './common/icons';
+import { pathForms } from './common/paths';
 
 /** Every command id of the extension, in one place. */
 export namespace CommandIDs {

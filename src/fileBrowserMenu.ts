@@ -8,16 +8,16 @@ import { Notification } from '@jupyterlab/apputils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { copyIcon } from '@jupyterlab/ui-components';
 
-import { FileglancerAPIError, ILocateResponse, locate } from './api';
+import { FileglancerAPIError, IFileglancerAPI, ILocateResponse } from './api';
 import { BrowserModel } from './browser/browserModel';
 import { CommandIDs, copyWithNotice } from './commands';
-import { inspectorIcon } from './icons';
-import { linuxPath } from './paths';
+import { inspectorIcon } from './common/icons';
+import { linuxPath } from './common/paths';
 
 /** JupyterLab's selector for the items of its file browser listing. */
 export const FILE_BROWSER_ITEM_SELECTOR = '.jp-DirListing-item[data-isdir]';
 
-/** Maps a contents path to a root; `locate` in production. */
+/** Maps a contents path to a root (`locate`). */
 export type Locator = (contentsPath: string) => Promise<ILocateResponse>;
 
 /**
@@ -52,7 +52,8 @@ async function locateOrExplain(
 
 export interface IFileBrowserMenuOptions {
   browserId: string;
-  locator?: Locator;
+  /** Locates a contents path among the roots. */
+  api: Pick<IFileglancerAPI, 'locate'>;
 }
 
 /** Add the two commands and their items in the file browser's context menu. */
@@ -62,7 +63,7 @@ export function registerFileBrowserCommands(
   fileBrowser: IDefaultFileBrowser,
   options: IFileBrowserMenuOptions
 ): void {
-  const locator = options.locator ?? ((path: string) => locate(path));
+  const locator: Locator = path => options.api.locate(path);
   const contents = app.serviceManager.contents;
 
   /** The contents path of the item right-clicked (JupyterLab selects it first). */

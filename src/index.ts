@@ -8,7 +8,7 @@ import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStateDB } from '@jupyterlab/statedb';
 
-import { getNode, listDirectory, listLinks } from './api';
+import { createFileglancerAPI } from './api';
 import { BrowserModel } from './browser/browserModel';
 import { BrowserPanel } from './browser/BrowserPanel';
 import { ListingModel } from './browser/listingModel';
@@ -28,18 +28,28 @@ import {
 } from './commands';
 import { registerConvertCommands } from './convert/convertCommands';
 import { registerFileBrowserCommands } from './fileBrowserMenu';
-import { fileglancerIcon, inspectorIcon } from './icons';
+import { fileglancerIcon, inspectorIcon } from './common/icons';
 import { InspectorModel } from './inspector/inspectorModel';
 import { InspectorPanel } from './inspector/InspectorPanel';
 import { ISelectionModel, SelectionModel } from './selection';
 import { LinkEvents } from './share/linkEvents';
 import { registerDataLinksCommand } from './share/linksCommand';
 import { ShareModel } from './share/shareModel';
-import { IFileglancerSelection } from './tokens';
+import { IFileglancerAPI, IFileglancerSelection } from './tokens';
 
 const PLUGIN_ID = 'fileglancer-ext:plugin';
+const API_PLUGIN_ID = 'fileglancer-ext:api';
 export const BROWSER_ID = 'fileglancer-browser';
 export const INSPECTOR_ID = 'fileglancer-inspector';
+
+/** The one client of the Fileglancer server API, over JupyterLab's server settings. */
+const apiPlugin: JupyterFrontEndPlugin<IFileglancerAPI> = {
+  id: API_PLUGIN_ID,
+  description: 'The client of the Fileglancer server API.',
+  autoStart: true,
+  provides: IFileglancerAPI,
+  activate: (): IFileglancerAPI => createFileglancerAPI()
+};
 
 /** The Fileglancer sidebar browser and metadata inspector. */
 const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
@@ -47,10 +57,11 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
   description: 'Browse, inspect, share and convert Zarr / OME-Zarr data.',
   autoStart: true,
   provides: IFileglancerSelection,
-  requires: [ISettingRegistry],
+  requires: [IFileglancerAPI, ISettingRegistry],
   optional: [ILayoutRestorer, ICommandPalette, IDefaultFileBrowser, IStateDB],
   activate: (
     app: JupyterFrontEnd,
+    api: IFileglancerAPI,
     settingRegistry: ISettingRegistry,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
@@ -59,16 +70,12 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
   ): ISelectionModel => {
     const selection = new SelectionModel();
     const model = new BrowserModel({
-      roots: new RootsModel(),
+      roots: new RootsModel(api),
       listing: new ListingModel(({ root, path, ...params }) =>
-        listDirectory(root, path, params)
+        api.listDirectory(root, path, params)
       ),
       selection,
-      fetchNode: (root, path) => getNode(root, path),
-      findLink: async token => {
-        const link = (await listLinks()).find(found => found.token === token);
-        return link ? { root: link.root, path: link.path } : null;
-      }
+      api
     });
 
     const places = new PlacesModel(state ? stateDBStorage(state) : null);
@@ -79,10 +86,10 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
     browser.title.caption = 'Fileglancer';
     app.shell.add(browser, 'left', { rank: 150 });
 
-    const jobs = registerConvertCommands(app, model, restorer);
+    const jobs = registerConvertCommands(app, model, restorer, api);
     const linkEvents = new LinkEvents();
-    const inspectorModel = new InspectorModel(selection, undefined, {
-      share: new ShareModel({}, linkEvents)
+    const inspectorModel = new InspectorModel(selection, api, {
+      share: new ShareModel(api, linkEvents)
     });
     const inspector = new InspectorPanel(inspectorModel, {
       showLinks: () => void app.commands.execute(CommandIDs.openDataLinks),
@@ -101,10 +108,10 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
 
     const ids = { browserId: BROWSER_ID, inspectorId: INSPECTOR_ID };
     registerBrowserCommands(app, model, ids);
-    registerDataLinksCommand(app, restorer, linkEvents);
+    registerDataLinksCommand(app, restorer, api, linkEvents);
     registerFavouriteCommand(app, model, places);
     if (fileBrowser) {
-      registerFileBrowserCommands(app, model, fileBrowser, ids);
+      registerFileBrowserCommands(app, model, fileBrowser, { ...ids, api });
     }
     if (palette) {
       for (const command of PALETTE_COMMANDS) {
@@ -145,4 +152,4 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
   }
 };
 
-export default plugin;
+export default [apiPlugin, plugin];

@@ -1,35 +1,97 @@
 /**
- * What each entry kind means to a person: its name, its short badge (with the format
- * version when the server knows it), and whether it is a dataset rather than a plain
- * folder or file.
+ * The one table of entry kinds: per kind its name, its short badge (with the format
+ * version when the server knows it), its icon, and whether it is a dataset rather than
+ * a plain folder or file. What the server can draw a preview of is not restated here:
+ * each entry says so itself (`IEntry.previewable`).
  */
+import type { LabIcon } from '@jupyterlab/ui-components';
+
 import type { EntryKind, IEntry } from './api';
+import { KIND_ICON } from './common/icons';
 
 /** The fields of an entry that describe its kind. */
 export type KindInfo = Pick<IEntry, 'kind' | 'zarr_format' | 'ome_version'>;
 
-const KIND_NAMES: Record<EntryKind, string> = {
-  directory: 'Folder',
-  file: 'File',
-  'zarr-array': 'Zarr array',
-  'zarr-group': 'Zarr group',
-  'ome-zarr': 'OME-Zarr image',
-  'ome-zarr-plate': 'OME-Zarr plate',
-  'ome-zarr-well': 'OME-Zarr well',
-  'ome-zarr-labels': 'OME-Zarr labels',
-  bioformats2raw: 'bioformats2raw',
-  'n5-array': 'N5 array',
-  'n5-group': 'N5 group',
-  tiff: 'TIFF',
-  'ome-tiff': 'OME-TIFF'
+interface IKind {
+  /** The kind in words ("OME-Zarr image"). */
+  name: string;
+  /** The short badge of a dataset; null for plain folders and files. */
+  badge: (info: KindInfo) => string | null;
+  icon: LabIcon;
+}
+
+/** "v2" / "v3", or "" when the server does not know the Zarr version. */
+function zarrVersion(info: KindInfo): string {
+  return info.zarr_format ? `v${info.zarr_format}` : '';
+}
+
+function words(...parts: string[]): string {
+  return parts.filter(Boolean).join(' ');
+}
+
+/** A badge of fixed words followed by the OME-NGFF version, when known. */
+function omeBadge(label: string): (info: KindInfo) => string {
+  return info => words(label, info.ome_version ?? '');
+}
+
+const none = () => null;
+
+/** Every kind, in the order the UI lists them. */
+export const KINDS: Record<EntryKind, IKind> = {
+  directory: { name: 'Folder', badge: none, icon: KIND_ICON.folder },
+  file: { name: 'File', badge: none, icon: KIND_ICON.file },
+  'zarr-array': {
+    name: 'Zarr array',
+    badge: info => words('Zarr', zarrVersion(info)),
+    icon: KIND_ICON.zarrArray
+  },
+  'zarr-group': {
+    name: 'Zarr group',
+    badge: info => words('Zarr', zarrVersion(info), 'group'),
+    icon: KIND_ICON.zarrGroup
+  },
+  'ome-zarr': {
+    name: 'OME-Zarr image',
+    badge: omeBadge('OME-Zarr'),
+    icon: KIND_ICON.omeZarr
+  },
+  'ome-zarr-plate': {
+    name: 'OME-Zarr plate',
+    badge: omeBadge('Plate'),
+    icon: KIND_ICON.omeZarrPlate
+  },
+  'ome-zarr-well': {
+    name: 'OME-Zarr well',
+    badge: omeBadge('Well'),
+    icon: KIND_ICON.omeZarrWell
+  },
+  'ome-zarr-labels': {
+    name: 'OME-Zarr labels',
+    badge: omeBadge('Labels'),
+    icon: KIND_ICON.omeZarrLabels
+  },
+  bioformats2raw: {
+    name: 'bioformats2raw',
+    badge: omeBadge('bioformats2raw'),
+    icon: KIND_ICON.bioformats2raw
+  },
+  // N5 arrays and groups share their icon: the badge tells them apart.
+  'n5-array': { name: 'N5 array', badge: () => 'N5', icon: KIND_ICON.n5 },
+  'n5-group': { name: 'N5 group', badge: () => 'N5 group', icon: KIND_ICON.n5 },
+  tiff: { name: 'TIFF', badge: () => 'TIFF', icon: KIND_ICON.tiff },
+  'ome-tiff': {
+    name: 'OME-TIFF',
+    badge: () => 'OME-TIFF',
+    icon: KIND_ICON.omeTiff
+  }
 };
 
 /** Every kind, in the order the UI lists them. */
-export const ALL_KINDS = Object.keys(KIND_NAMES) as EntryKind[];
+export const ALL_KINDS = Object.keys(KINDS) as EntryKind[];
 
-/** The kind's name in words ("OME-Zarr image"). */
+/** The kind's name in words ("OME-Zarr image"); a kind this frontend does not know as it is. */
 export function kindName(kind: EntryKind): string {
-  return KIND_NAMES[kind] ?? kind;
+  return KINDS[kind]?.name ?? kind;
 }
 
 /** True for everything the inspector has more to say about than a folder or a file. */
@@ -37,47 +99,18 @@ export function isDataset(kind: EntryKind): boolean {
   return kind !== 'directory' && kind !== 'file';
 }
 
-/** The Zarr storage version as "v2" / "v3", or "". */
-function zarrVersion(info: KindInfo): string {
-  return info.zarr_format ? `v${info.zarr_format}` : '';
-}
-
 /**
  * The short badge of a dataset ("OME-Zarr 0.4", "Zarr v3", "OME-TIFF"), or null for
  * plain folders and files.
  */
 export function kindBadge(info: KindInfo): string | null {
-  const ome = info.ome_version ?? '';
-  const words = (...parts: string[]) => parts.filter(Boolean).join(' ');
-  switch (info.kind) {
-    case 'directory':
-    case 'file':
-      return null;
-    case 'zarr-array':
-      return words('Zarr', zarrVersion(info));
-    case 'zarr-group':
-      return words('Zarr', zarrVersion(info), 'group');
-    case 'ome-zarr':
-      return words('OME-Zarr', ome);
-    case 'ome-zarr-plate':
-      return words('Plate', ome);
-    case 'ome-zarr-well':
-      return words('Well', ome);
-    case 'ome-zarr-labels':
-      return words('Labels', ome);
-    case 'bioformats2raw':
-      return words('bioformats2raw', ome);
-    case 'n5-array':
-      return 'N5';
-    case 'n5-group':
-      return 'N5 group';
-    case 'tiff':
-      return 'TIFF';
-    case 'ome-tiff':
-      return 'OME-TIFF';
-    default:
-      return info.kind;
-  }
+  const known = KINDS[info.kind];
+  return known ? known.badge(info) : info.kind;
+}
+
+/** The icon of a kind (the file icon for a kind this frontend does not know yet). */
+export function kindIcon(kind: EntryKind): LabIcon {
+  return (KINDS[kind] ?? KINDS.file).icon;
 }
 
 /** A full description for tooltips and the inspector ("OME-Zarr image, NGFF 0.4, Zarr v2"). */

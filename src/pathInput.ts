@@ -5,7 +5,7 @@
  * `file://` URL, or a data link's URL (`.../fileglancer/s/TOKEN/...`, resolved against the
  * user's links by the caller). Pure: the roots come in as data.
  */
-import { normalizePath } from './paths';
+import { normalizePath } from './common/paths';
 
 /** What the parser needs to know of a root. */
 export interface IRootLocation {

@@ -12,6 +12,8 @@ from tornado.httpclient import HTTPClientError
 
 from fileglancer_ext.demo_data import write_demo_data
 
+from .formats.variants import write_json, write_missing_optional_fields
+
 
 @pytest.fixture(scope="module")
 def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -113,6 +115,40 @@ async def test_demo_datasets_are_listed_with_their_kinds(jp_fetch):
     tiffs = await kinds("demo/tiff")
     assert tiffs["cells.ome.tif"][0] == "ome-tiff"
     assert tiffs["stack.tif"][0] == "tiff"
+
+
+async def test_previewable_in_the_listing_agrees_with_the_thumbnail_route(jp_fetch, shares):
+    """The browser shows a preview only when the listing says so: it must match the server."""
+    extra = shares["lab"] / "extra"
+    group = extra / "plain-group.zarr"
+    group.mkdir(parents=True)
+    (group / ".zgroup").write_text('{"zarr_format": 2}')
+    plate = extra / "plate.ome.zarr"
+    plate.mkdir()
+    (plate / ".zgroup").write_text('{"zarr_format": 2}')
+    plate_attrs = {"plate": {"version": "0.4", "columns": [{"name": "1"}], "rows": [{"name": "A"}]}}
+    (plate / ".zattrs").write_text(json.dumps(plate_attrs))
+    (extra / "notes.txt").write_text("not an image")
+    layout = extra / "layout.zarr"  # bioformats2raw: previewed as its first series
+    write_missing_optional_fields(layout / "0")
+    write_json(layout / ".zgroup", {"zarr_format": 2})
+    write_json(layout / ".zattrs", {"bioformats2raw.layout": 3})
+    seen: dict[str, tuple[bool, bool]] = {}
+    for folder in ("extra", "demo/ome-zarr-0.4", "demo/zarr-v3", "demo/n5", "demo/tiff"):
+        for entry in (await api(jp_fetch, "list", "lab", folder))["entries"]:
+            try:
+                await jp_fetch("fileglancer", "api", "thumbnail", "lab", entry["path"])
+                drawn = True
+            except HTTPClientError as err:
+                assert err.code == 400, entry["path"]
+                drawn = False
+            seen[entry["path"]] = (entry["previewable"], drawn)
+    assert all(said == drawn for said, drawn in seen.values()), seen
+    assert seen["demo/n5/nuclei.n5"] == (True, True)
+    assert seen["extra/plate.ome.zarr"] == (False, False)
+    assert seen["extra/layout.zarr"] == (True, True)
+    node = await api(jp_fetch, "node", "lab", "not-a-tiff.tif")
+    assert node["previewable"] is False  # named like a TIFF, confirmed not to be one
 
 
 async def test_listing_carries_paths_for_jupyterlab_and_hides_dotfiles(jp_fetch):

@@ -141,6 +141,7 @@ def test_a_page_has_the_documented_shape(tmp_path: Path):
         "owner": me,
         "is_symlink": False,
         "readable": True,
+        "previewable": False,
     }
     assert sub["is_dir"] is True and sub["kind"] == "directory" and sub["size"] is None
     assert sub["mode"].startswith("d") and sub["path"] == "some/dir/sub"

@@ -36,7 +36,29 @@ KINDS = (
     "ome-tiff",
 )
 
-__all__ = ["KINDS", "MAX_METADATA_BYTES", "KindInfo", "TIFF_MAGICS", "detect_kind"]
+__all__ = [
+    "KINDS",
+    "MAX_METADATA_BYTES",
+    "PREVIEWABLE_KINDS",
+    "KindInfo",
+    "TIFF_MAGICS",
+    "detect_kind",
+]
+
+# The kinds the thumbnail renderer draws (an image pyramid, a plain array, a TIFF): the
+# listing says so per entry, so that the browser does not keep its own copy of this list.
+PREVIEWABLE_KINDS = frozenset(
+    (
+        "ome-zarr",
+        "ome-zarr-labels",
+        "bioformats2raw",
+        "zarr-array",
+        "n5-array",
+        "n5-group",
+        "tiff",
+        "ome-tiff",
+    )
+)
 
 OME_TIFF_SUFFIXES = (".ome.tif", ".ome.tiff", ".ome.btf")
 TIFF_SUFFIXES = (".tif", ".tiff", ".btf", ".tf8")
@@ -66,6 +88,11 @@ class KindInfo:
     zarr_format: int | None = None
     ome_version: str | None = None
     problem: str | None = None
+
+    @property
+    def previewable(self) -> bool:
+        """Whether `GET thumbnail` can draw this kind of entry."""
+        return self.kind in PREVIEWABLE_KINDS
 
     def to_json(self) -> dict[str, Any]:
         return {

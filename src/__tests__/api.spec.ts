@@ -3,10 +3,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import {
   encodePath,
   FileglancerAPIError,
-  getNode,
-  getRoots,
-  listDirectory,
-  locate,
+  createFileglancerAPI,
   requestAPI
 } from '../api';
 
@@ -54,7 +51,7 @@ async function apiError(
 describe('requestAPI', () => {
   it('calls the fileglancer API under the server base URL', async () => {
     const { settings, calls } = fakeServer(() => json(200, { roots: [] }));
-    await getRoots(settings);
+    await createFileglancerAPI(settings).getRoots();
     expect(calls).toHaveLength(1);
     // ServerConnection appends a cache-busting query string to GETs.
     const url = new URL(calls[0].url);
@@ -74,7 +71,9 @@ describe('requestAPI', () => {
       problem: null
     };
     const { settings } = fakeServer(() => json(200, { roots: [root] }));
-    await expect(getRoots(settings)).resolves.toEqual({ roots: [root] });
+    await expect(createFileglancerAPI(settings).getRoots()).resolves.toEqual({
+      roots: [root]
+    });
   });
 
   it('turns an error answer into FileglancerAPIError with the server code and message', async () => {
@@ -160,7 +159,7 @@ describe('listDirectory', () => {
 
   it('puts the encoded path in the URL and the parameters in the query', async () => {
     const { settings, calls } = fakeServer(() => json(200, page));
-    const answer = await listDirectory(
+    const answer = await createFileglancerAPI(settings).listDirectory(
       'demo',
       'my data/#1?/',
       {
@@ -170,8 +169,7 @@ describe('listDirectory', () => {
         order: 'desc',
         hidden: true,
         filter: 'a b&c'
-      },
-      settings
+      }
     );
     expect(answer).toEqual(page);
     const { path, query } = apiCall(calls[0].url);
@@ -186,7 +184,9 @@ describe('listDirectory', () => {
 
   it('lists a root itself without a path and leaves out unset parameters', async () => {
     const { settings, calls } = fakeServer(() => json(200, page));
-    await listDirectory('scratch', '', { hidden: false }, settings);
+    await createFileglancerAPI(settings).listDirectory('scratch', '', {
+      hidden: false
+    });
     const { path, query } = apiCall(calls[0].url);
     expect(path).toBe('list/scratch');
     expect(query.get('hidden')).toBe('false');
@@ -198,7 +198,9 @@ describe('listDirectory', () => {
     const { settings } = fakeServer(() =>
       json(403, { error: 'forbidden', message: 'Permission denied' })
     );
-    const error = await apiError(listDirectory('demo', 'secret', {}, settings));
+    const error = await apiError(
+      createFileglancerAPI(settings).listDirectory('demo', 'secret', {})
+    );
     expect(error.status).toBe(403);
     expect(error.message).toBe('Permission denied');
   });
@@ -207,7 +209,10 @@ describe('listDirectory', () => {
 describe('getNode and locate', () => {
   it('asks for one node by its encoded path', async () => {
     const { settings, calls } = fakeServer(() => json(200, { name: 'x' }));
-    await getNode('demo', 'tiff/cells 1.ome.tif', settings);
+    await createFileglancerAPI(settings).getNode(
+      'demo',
+      'tiff/cells 1.ome.tif'
+    );
     expect(apiCall(calls[0].url).path).toBe('node/demo/tiff/cells%201.ome.tif');
   });
 
@@ -215,7 +220,9 @@ describe('getNode and locate', () => {
     const { settings, calls } = fakeServer(() =>
       json(200, { root: 'demo', path: 'a b' })
     );
-    await expect(locate('demo/a b#?', settings)).resolves.toEqual({
+    await expect(
+      createFileglancerAPI(settings).locate('demo/a b#?')
+    ).resolves.toEqual({
       root: 'demo',
       path: 'a b'
     });
@@ -228,8 +235,26 @@ describe('getNode and locate', () => {
     const { settings } = fakeServer(() =>
       json(404, { error: 'not_in_a_root', message: 'Not in a root.' })
     );
-    const error = await apiError(locate('elsewhere', settings));
+    const error = await apiError(
+      createFileglancerAPI(settings).locate('elsewhere')
+    );
     expect(error.status).toBe(404);
     expect(error.code).toBe('not_in_a_root');
+  });
+});
+
+describe('createFileglancerAPI', () => {
+  it('builds every feature’s URLs on the one server connection it was given', async () => {
+    const { settings, calls } = fakeServer(() => json(200, { links: [] }));
+    const api = createFileglancerAPI(settings);
+    expect(api.thumbnailURL('demo', 'a b/cells.zarr', 128)).toBe(
+      'http://lab.test/user/ada/fileglancer/api/thumbnail/demo/a%20b/cells.zarr?size=128'
+    );
+    await api.listLinks({ root: 'demo', path: 'a' });
+    const url = new URL(calls[0].url);
+    expect(url.origin + url.pathname).toBe(
+      'http://lab.test/user/ada/fileglancer/api/links'
+    );
+    expect(url.searchParams.get('root')).toBe('demo');
   });
 });

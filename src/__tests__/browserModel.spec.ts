@@ -5,6 +5,7 @@ import { RootsModel } from '../browser/rootsModel';
 import { SelectionModel } from '../selection';
 import {
   apiError,
+  fakeAPI,
   FakeDirectory,
   makeEntry,
   makeNode,
@@ -17,25 +18,31 @@ async function makeBrowser(
   nodes: Record<string, INodeResponse> = {}
 ): Promise<{ model: BrowserModel; server: FakeDirectory }> {
   const server = new FakeDirectory(50, { autoAnswer: true });
-  const roots = new RootsModel(async () => ({
-    roots: [
-      makeRoot('demo'),
-      makeRoot('scratch'),
-      makeRoot('gone', { available: false })
-    ]
-  }));
+  const roots = new RootsModel(
+    fakeAPI({
+      getRoots: async () => ({
+        roots: [
+          makeRoot('demo'),
+          makeRoot('scratch'),
+          makeRoot('gone', { available: false })
+        ]
+      })
+    })
+  );
   await roots.refresh();
   const model = new BrowserModel({
     roots,
     listing: new ListingModel(server.fetch),
     selection: new SelectionModel(),
-    fetchNode: async (root, path) => {
-      const node = nodes[`${root}:${path}`];
-      if (!node) {
-        throw apiError(404, `${path} does not exist`);
+    api: fakeAPI({
+      getNode: async (root, path) => {
+        const node = nodes[`${root}:${path}`];
+        if (!node) {
+          throw apiError(404, `${path} does not exist`);
+        }
+        return node;
       }
-      return node;
-    }
+    })
   });
   return { model, server };
 }
@@ -88,7 +95,9 @@ describe('BrowserModel', () => {
 
   it('goes to the parent and selects the folder it came from', async () => {
     const server = new FakeDirectory(0, { autoAnswer: true });
-    const roots = new RootsModel(async () => ({ roots: [makeRoot('demo')] }));
+    const roots = new RootsModel(
+      fakeAPI({ getRoots: async () => ({ roots: [makeRoot('demo')] }) })
+    );
     await roots.refresh();
     const listing = new ListingModel(async request => {
       if (request.path === 'a') {
@@ -103,7 +112,8 @@ describe('BrowserModel', () => {
     const model = new BrowserModel({
       roots,
       listing,
-      selection: new SelectionModel()
+      selection: new SelectionModel(),
+      api: fakeAPI()
     });
     await model.navigate('demo', 'a/b');
     expect(model.canGoToParent).toBe(true);
@@ -195,13 +205,16 @@ describe('BrowserModel', () => {
 
   it('clears the listing when its root disappears from the server', async () => {
     let roots = [makeRoot('demo'), makeRoot('scratch')];
-    const rootsModel = new RootsModel(async () => ({ roots }));
+    const rootsModel = new RootsModel(
+      fakeAPI({ getRoots: async () => ({ roots }) })
+    );
     await rootsModel.refresh();
     const server = new FakeDirectory(3, { autoAnswer: true });
     const model = new BrowserModel({
       roots: rootsModel,
       listing: new ListingModel(server.fetch),
-      selection: new SelectionModel()
+      selection: new SelectionModel(),
+      api: fakeAPI()
     });
     await model.navigate('scratch', '');
     roots = [makeRoot('demo')];

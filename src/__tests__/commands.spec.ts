@@ -15,6 +15,7 @@ import {
 import { SelectionModel } from '../selection';
 import {
   apiError,
+  fakeAPI,
   FakeDirectory,
   makeEntry,
   makeNode,
@@ -63,14 +64,21 @@ const scratch: IRoot = makeRoot('scratch', { path: '/scratch/ada' });
 async function setup(): Promise<
   IFakeApp & { model: BrowserModel; copied: string[] }
 > {
-  const roots = new RootsModel(async () => ({ roots: [lab, scratch] }));
+  const roots = new RootsModel(
+    fakeAPI({ getRoots: async () => ({ roots: [lab, scratch] }) })
+  );
   await roots.refresh();
   const model = new BrowserModel({
     roots,
     listing: new ListingModel(new FakeDirectory(3, { autoAnswer: true }).fetch),
     selection: new SelectionModel(),
-    fetchNode: async (root, path) =>
-      makeNode(root, makeEntry(path, { kind: 'ome-zarr', ome_version: '0.4' }))
+    api: fakeAPI({
+      getNode: async (root, path) =>
+        makeNode(
+          root,
+          makeEntry(path, { kind: 'ome-zarr', ome_version: '0.4' })
+        )
+    })
   });
   const fake = fakeApp();
   registerBrowserCommands(fake.app, model, {
@@ -184,7 +192,7 @@ describe('file browser commands', () => {
       fileBrowserWith(selected),
       {
         browserId: 'browser',
-        locator
+        api: fakeAPI({ locate: locator })
       }
     );
     return base;

@@ -16,7 +16,7 @@ import { formatEta, JobsPanel } from '../convert/JobsPanel';
 import { InspectorModel } from '../inspector/inspectorModel';
 import { InspectorPanel } from '../inspector/InspectorPanel';
 import { SelectionModel } from '../selection';
-import { makeEntry, makeNode, makeRoot, settle } from './fakes';
+import { fakeAPI, makeEntry, makeNode, makeRoot, settle } from './fakes';
 import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
 import { show, until } from './render';
 import { ReactWidget } from '@jupyterlab/apputils';
@@ -170,7 +170,7 @@ describe('JobsModel', () => {
     const listJobs = jest.fn(
       async () => answers.shift() ?? [makeJob({ state: 'done', progress: 1 })]
     );
-    const model = new JobsModel({ listJobs }, 1);
+    const model = new JobsModel(fakeAPI({ listJobs }), 1);
     const ended: IJob[] = [];
     model.ended.connect((_, job) => ended.push(job));
     await model.refresh();
@@ -184,13 +184,13 @@ describe('JobsModel', () => {
     const submitted: ISubmitJobRequest[] = [];
     let state: IJob['state'] = 'queued';
     const model = new JobsModel(
-      {
+      fakeAPI({
         submitJob: async request => {
           submitted.push(request);
           return makeJob({ state: 'queued' });
         },
         listJobs: async () => [makeJob({ state })]
-      },
+      }),
       1
     );
     const ended: string[] = [];
@@ -232,7 +232,7 @@ describe('the Conversion jobs view', () => {
     ];
     const cancelled: string[] = [];
     const model = new JobsModel(
-      {
+      fakeAPI({
         listJobs: async () => jobs,
         cancelJob: async id => {
           cancelled.push(id);
@@ -241,7 +241,7 @@ describe('the Conversion jobs view', () => {
           );
           return jobs[0];
         }
-      },
+      }),
       60_000
     );
     const opened: string[] = [];
@@ -308,12 +308,12 @@ describe('the Convert form', () => {
     const selection = new SelectionModel();
     const model = new InspectorModel(
       selection,
-      async root => makeNode(root, OME),
-      {
-        fetchMeta: async () => omeMeta,
-        fetchStats: () => new Promise<never>(() => undefined),
-        thumbnailUrl: () => ''
-      }
+      fakeAPI({
+        getNode: async root => makeNode(root, OME),
+        getMeta: async () => omeMeta,
+        getStats: () => new Promise<never>(() => undefined),
+        thumbnailURL: () => ''
+      })
     );
     model.tab = 'convert';
     const panel = new InspectorPanel(model, {
@@ -362,12 +362,12 @@ describe('the Convert form', () => {
     const selection = new SelectionModel();
     const model = new InspectorModel(
       selection,
-      async root => makeNode(root, entry),
-      {
-        fetchMeta: async () => omeMeta,
-        fetchStats: () => new Promise<never>(() => undefined),
-        thumbnailUrl: () => ''
-      }
+      fakeAPI({
+        getNode: async root => makeNode(root, entry),
+        getMeta: async () => omeMeta,
+        getStats: () => new Promise<never>(() => undefined),
+        thumbnailURL: () => ''
+      })
     );
     const panel = new InspectorPanel(model, {
       submitConversion: async () => makeJob()

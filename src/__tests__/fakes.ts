@@ -4,9 +4,14 @@ import type {
   IEntry,
   IListResponse,
   INodeResponse,
-  IRoot
+  IRoot,
+  IShareLink
 } from '../api';
-import { FileglancerAPIError } from '../api';
+import {
+  createFileglancerAPI,
+  FileglancerAPIError,
+  IFileglancerAPI
+} from '../api';
 import type { IListRequest } from '../browser/listingModel';
 
 export function makeRoot(name: string, overrides: Partial<IRoot> = {}): IRoot {
@@ -43,6 +48,28 @@ export function makeEntry(
     is_symlink: false,
     readable: true,
     contents_path: `demo/${path}`,
+    previewable: false,
+    ...overrides
+  };
+}
+
+/** A data link of the user, active, made now, that never expires. */
+export function makeLink(overrides: Partial<IShareLink> = {}): IShareLink {
+  const token = overrides.token ?? 'T0KEN';
+  return {
+    id: `id-${token}`,
+    token,
+    owner: 'ada',
+    root: 'demo',
+    path: '',
+    label: null,
+    created: '2026-11-26T04:00:00Z',
+    expires: null,
+    last_access: null,
+    revoked: false,
+    active: true,
+    url: `http://localhost:8888/fileglancer/s/${token}/`,
+    target_exists: true,
     ...overrides
   };
 }
@@ -157,4 +184,27 @@ export function apiError(
     status === 0 ? 'network_error' : 'x',
     message
   );
+}
+
+/**
+ * A fake of the whole API: the methods in `overrides` answer, every other one rejects
+ * with a message naming it (so a test that reaches the server by surprise says where).
+ */
+export function fakeAPI(
+  overrides: Partial<IFileglancerAPI> = {}
+): IFileglancerAPI {
+  const real = createFileglancerAPI();
+  const fake = {} as Record<string, unknown>;
+  for (const name of Object.keys(real)) {
+    fake[name] =
+      name === 'thumbnailURL'
+        ? (root: string, path: string) => `/thumb/${root}/${path}`
+        : () => Promise.reject(new Error(`${name} is not faked in this test`));
+  }
+  for (const [name, method] of Object.entries(overrides)) {
+    if (method !== undefined) {
+      fake[name] = method;
+    }
+  }
+  return fake as unknown as IFileglancerAPI;
 }

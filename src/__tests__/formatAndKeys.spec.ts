@@ -1,13 +1,15 @@
-import { formatShortTime, formatSize } from '../browser/format';
+import { formatBytes, formatFullTime, formatShortTime } from '../common/format';
 import { moveSelection } from '../browser/keyboard';
 
-describe('formatSize', () => {
-  it('reads like a file browser', () => {
-    expect(formatSize(0)).toBe('0 B');
-    expect(formatSize(1023)).toBe('1023 B');
-    expect(formatSize(1536)).toBe('1.5 KB');
-    expect(formatSize(25 * 1024 * 1024)).toBe('25 MB');
-    expect(formatSize(null)).toBe('—');
+describe('formatBytes', () => {
+  it('writes every size in binary units, in the listing as in the inspector', () => {
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(1023)).toBe('1023 B');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(25 * 1024 * 1024)).toBe('25 MiB');
+    expect(formatBytes(4.4 * 1024 ** 3)).toBe('4.4 GiB');
+    expect(formatBytes(null)).toBe('—');
+    expect(formatBytes(-1)).toBe('—');
   });
 });
 
@@ -21,6 +23,15 @@ describe('formatShortTime', () => {
     );
     expect(formatShortTime(at(new Date(2026, 2, 3)), now)).toBe('Mar 3');
     expect(formatShortTime(at(new Date(2023, 2, 3)), now)).toBe('2023-03-03');
+  });
+
+  it('reads the ISO times of links and jobs as local times, like epoch seconds', () => {
+    const local = new Date(2026, 10, 25, 9, 5, 7);
+    expect(formatShortTime(local.toISOString(), now)).toBe('09:05');
+    expect(formatFullTime(local.toISOString())).toBe('2026-11-25 09:05:07');
+    expect(formatFullTime(at(local))).toBe('2026-11-25 09:05:07');
+    expect(formatShortTime(null, now)).toBe('—');
+    expect(formatFullTime('not a time')).toBe('—');
   });
 });
 

@@ -7,7 +7,7 @@ import { InspectorPanel } from '../inspector/InspectorPanel';
 import { DATASET_MIME, DatasetOutput } from '../mime/DatasetOutput';
 import extension from '../mime/index';
 import { SelectionModel } from '../selection';
-import { makeEntry, makeNode, makeRoot } from './fakes';
+import { fakeAPI, makeEntry, makeNode, makeRoot } from './fakes';
 import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
 import { show, until } from './render';
 
@@ -43,12 +43,12 @@ describe('health warnings in the inspector', () => {
     const selection = new SelectionModel();
     const model = new InspectorModel(
       selection,
-      async root => makeNode(root, entry),
-      {
-        fetchMeta: async () => ({ ...omeMeta, health: [singleLevel, noUnits] }),
-        fetchStats: () => new Promise<never>(() => undefined),
-        thumbnailUrl: () => ''
-      }
+      fakeAPI({
+        getNode: async root => makeNode(root, entry),
+        getMeta: async () => ({ ...omeMeta, health: [singleLevel, noUnits] }),
+        getStats: () => new Promise<never>(() => undefined),
+        thumbnailURL: () => ''
+      })
     );
     const panel = new InspectorPanel(model, {
       submitConversion: () => new Promise<never>(() => undefined)

@@ -9,14 +9,22 @@ import type {
   IStatsResponse
 } from '../api';
 import { arrayFacts, pixelSizeText } from '../inspector/facts';
-import { codecLines, formatBytes } from '../inspector/format';
+import { formatBytes } from '../common/format';
+import { codecLines } from '../inspector/format';
 import {
   InspectorModel,
   type MembersFetcher
 } from '../inspector/inspectorModel';
 import { InspectorPanel } from '../inspector/InspectorPanel';
 import { SelectionModel } from '../selection';
-import { apiError, makeEntry, makeNode, makeRoot, settle } from './fakes';
+import {
+  apiError,
+  fakeAPI,
+  makeEntry,
+  makeNode,
+  makeRoot,
+  settle
+} from './fakes';
 import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
 import shardedMetaFixture from './fixtures/meta-zarr-v3-sharded.json';
 import { show, until } from './render';
@@ -54,7 +62,8 @@ const omeEntry = makeEntry('ome-zarr-0.4/cells.ome.zarr', {
   kind: 'ome-zarr',
   zarr_format: 2,
   ome_version: '0.4',
-  size: null
+  size: null,
+  previewable: true
 });
 
 interface IFakes {
@@ -71,14 +80,15 @@ async function inspect(
   const selection = new SelectionModel();
   const model = new InspectorModel(
     selection,
-    async (root: string): Promise<INodeResponse> => makeNode(root, entry),
-    {
-      fetchMeta: fakes.meta ?? (async () => omeMeta),
-      fetchStats: fakes.stats ?? (async () => doneStats),
-      fetchMembers: fakes.members,
-      statsPollInterval: 1,
-      thumbnailUrl: (root, path) => `/thumb/${root}/${path}`
-    }
+    fakeAPI({
+      getNode: async (root: string): Promise<INodeResponse> =>
+        makeNode(root, entry),
+      getMeta: fakes.meta ?? (async () => omeMeta),
+      getStats: fakes.stats ?? (async () => doneStats),
+      getMembers: fakes.members,
+      thumbnailURL: (root, path) => `/thumb/${root}/${path}`
+    }),
+    { statsPollInterval: 1 }
   );
   const panel = new InspectorPanel(model);
   await show(panel);
@@ -449,7 +459,7 @@ describe('the inspector tabs', () => {
     expect(asked).toEqual([2]);
     expect(tableRows(panel, 'n5-children')[2]).toEqual([
       'c2',
-      'N5 dataset',
+      'N5 array',
       '4 × 3',
       'uint8'
     ]);
@@ -629,14 +639,14 @@ async function inspectFailing(): Promise<{ panel: InspectorPanel }> {
   const selection = new SelectionModel();
   const model = new InspectorModel(
     selection,
-    async root => makeNode(root, omeEntry),
-    {
-      fetchMeta: async () => {
+    fakeAPI({
+      getNode: async root => makeNode(root, omeEntry),
+      getMeta: async () => {
         throw apiError(403, 'Permission denied');
       },
-      fetchStats: async () => doneStats,
-      thumbnailUrl: () => ''
-    }
+      getStats: async () => doneStats,
+      thumbnailURL: () => ''
+    })
   );
   const panel = new InspectorPanel(model);
   await show(panel);

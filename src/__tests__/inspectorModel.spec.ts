@@ -1,7 +1,14 @@
 import type { INodeResponse } from '../api';
 import { InspectorModel } from '../inspector/inspectorModel';
 import { SelectionModel } from '../selection';
-import { apiError, makeEntry, makeNode, makeRoot, settle } from './fakes';
+import {
+  apiError,
+  fakeAPI,
+  makeEntry,
+  makeNode,
+  makeRoot,
+  settle
+} from './fakes';
 
 describe('SelectionModel', () => {
   it('emits only when the selection changes', () => {
@@ -30,32 +37,37 @@ describe('SelectionModel', () => {
 describe('InspectorModel', () => {
   it.each([
     ['ome-zarr', true],
-    ['zarr-array', true],
-    ['n5-array', true],
-    ['n5-group', true],
-    ['ome-tiff', true],
-    ['zarr-group', false],
-    ['ome-zarr-plate', false]
-  ])('asks the server for a preview of a %s: %s', async (kind, previewed) => {
-    const selection = new SelectionModel();
-    const entry = makeEntry('data', { kind: kind as never });
-    const model = new InspectorModel(
-      selection,
-      async root => makeNode(root, entry),
-      {
-        fetchMeta: () => new Promise(() => undefined),
-        fetchStats: () => new Promise(() => undefined),
-        thumbnailUrl: (root, path) => `/thumb/${root}/${path}`
-      }
-    );
-    selection.select(makeRoot('demo'), entry);
-    await settle();
-    expect(model.thumbnailUrl).toBe(previewed ? '/thumb/demo/data' : null);
-    model.dispose();
-  });
+    ['ome-zarr', false],
+    ['zarr-group', true],
+    ['file', false]
+  ])(
+    'asks for a preview of a %s when the server says it can draw one (%s)',
+    async (kind, previewable) => {
+      const selection = new SelectionModel();
+      // The listing's word is re-read from the node: the confirmed entry decides.
+      const listed = makeEntry('data', { kind: kind as never });
+      const confirmed = { ...listed, previewable };
+      const model = new InspectorModel(
+        selection,
+        fakeAPI({
+          getNode: async root => makeNode(root, confirmed),
+          getMeta: () => new Promise(() => undefined),
+          getStats: () => new Promise(() => undefined),
+          thumbnailURL: (root, path) => `/thumb/${root}/${path}`
+        })
+      );
+      selection.select(makeRoot('demo'), listed);
+      await settle();
+      expect(model.thumbnailUrl).toBe(previewable ? '/thumb/demo/data' : null);
+      model.dispose();
+    }
+  );
 
   it('is empty without a selection', () => {
-    const model = new InspectorModel(new SelectionModel(), jest.fn());
+    const model = new InspectorModel(
+      new SelectionModel(),
+      fakeAPI({ getNode: jest.fn() })
+    );
     expect(model.state).toEqual({ status: 'empty' });
   });
 
@@ -64,7 +76,10 @@ describe('InspectorModel', () => {
     const listed = makeEntry('tiff/stack.tif', { kind: 'file' });
     const confirmed = makeNode('demo', { ...listed, kind: 'tiff' });
     const fetchNode = jest.fn(async () => confirmed);
-    const model = new InspectorModel(selection, fetchNode);
+    const model = new InspectorModel(
+      selection,
+      fakeAPI({ getNode: fetchNode })
+    );
     const root = makeRoot('demo');
 
     selection.select(root, listed);
@@ -79,7 +94,10 @@ describe('InspectorModel', () => {
     const answers: Array<(node: INodeResponse) => void> = [];
     const model = new InspectorModel(
       selection,
-      () => new Promise<INodeResponse>(resolve => answers.push(resolve))
+      fakeAPI({
+        getNode: () =>
+          new Promise<INodeResponse>(resolve => answers.push(resolve))
+      })
     );
     const root = makeRoot('demo');
     const first = makeEntry('first');
@@ -97,9 +115,14 @@ describe('InspectorModel', () => {
 
   it('turns a failed read into an error state that keeps the listed entry', async () => {
     const selection = new SelectionModel();
-    const model = new InspectorModel(selection, async () => {
-      throw apiError(404, 'gone');
-    });
+    const model = new InspectorModel(
+      selection,
+      fakeAPI({
+        getNode: async () => {
+          throw apiError(404, 'gone');
+        }
+      })
+    );
     const entry = makeEntry('gone.zarr', { kind: 'zarr-array' });
     selection.select(makeRoot('demo'), entry);
     await settle();
@@ -115,7 +138,9 @@ describe('InspectorModel', () => {
     let answer: (node: INodeResponse) => void = () => undefined;
     const model = new InspectorModel(
       selection,
-      () => new Promise<INodeResponse>(resolve => (answer = resolve))
+      fakeAPI({
+        getNode: () => new Promise<INodeResponse>(resolve => (answer = resolve))
+      })
     );
     const entry = makeEntry('a');
     selection.select(makeRoot('demo'), entry);

@@ -1,7 +1,8 @@
 import type { EntryKind } from '../api';
-import { KIND_ICONS, kindIcon } from '../icons';
 import {
   ALL_KINDS,
+  kindIcon,
+  KINDS,
   isDataset,
   kindBadge,
   kindDescription,
@@ -52,7 +53,7 @@ describe('kinds', () => {
     const icons = ALL_KINDS.map(kind => kindIcon(kind));
     expect(icons.every(icon => icon !== undefined)).toBe(true);
     expect(new Set(icons).size).toBe(ALL_KINDS.length - 1);
-    expect(KIND_ICONS['n5-array']).toBe(KIND_ICONS['n5-group']);
+    expect(KINDS['n5-array'].icon).toBe(KINDS['n5-group'].icon);
     expect(kindIcon('ome-zarr').svgstr).toContain('jp-icon3');
   });
 });

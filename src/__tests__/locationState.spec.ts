@@ -5,15 +5,20 @@ import { ListingModel } from '../browser/listingModel';
 import { LOCATION_STATE_KEY, restoreLocation } from '../browser/locationState';
 import { RootsModel } from '../browser/rootsModel';
 import { SelectionModel } from '../selection';
-import { FakeDirectory, makeRoot, settle } from './fakes';
+import { fakeAPI, FakeDirectory, makeRoot, settle } from './fakes';
 
 function makeModel(): BrowserModel {
   return new BrowserModel({
-    roots: new RootsModel(async () => ({
-      roots: [makeRoot('demo'), makeRoot('gone', { available: false })]
-    })),
+    roots: new RootsModel(
+      fakeAPI({
+        getRoots: async () => ({
+          roots: [makeRoot('demo'), makeRoot('gone', { available: false })]
+        })
+      })
+    ),
     listing: new ListingModel(new FakeDirectory(3, { autoAnswer: true }).fetch),
-    selection: new SelectionModel()
+    selection: new SelectionModel(),
+    api: fakeAPI()
   });
 }
 

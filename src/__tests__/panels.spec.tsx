@@ -10,6 +10,7 @@ import { InspectorPanel } from '../inspector/InspectorPanel';
 import { SelectionModel } from '../selection';
 import {
   apiError,
+  fakeAPI,
   FakeDirectory,
   makeEntry,
   makeNode,
@@ -49,7 +50,7 @@ function demoListing(request: IListRequest): Promise<IListResponse> {
       size: null
     }),
     makeEntry('plain', { kind: 'directory', size: null }),
-    makeEntry('notes.txt')
+    makeEntry('notes.txt', { size: 1536 })
   ].map(entry =>
     request.path ? { ...entry, path: `${request.path}/${entry.name}` } : entry
   );
@@ -73,15 +74,19 @@ async function makePanel(
   requests: IListRequest[];
 }> {
   const requests: IListRequest[] = [];
-  const roots = new RootsModel(async () => ({
-    roots: [
-      makeRoot('home'),
-      makeRoot('gone', {
-        available: false,
-        problem: '/data/gone does not exist'
+  const roots = new RootsModel(
+    fakeAPI({
+      getRoots: async () => ({
+        roots: [
+          makeRoot('home'),
+          makeRoot('gone', {
+            available: false,
+            problem: '/data/gone does not exist'
+          })
+        ]
       })
-    ]
-  }));
+    })
+  );
   await roots.refresh();
   const model = new BrowserModel({
     roots,
@@ -90,13 +95,15 @@ async function makePanel(
       return fetchPage(request);
     }),
     selection: new SelectionModel(),
-    fetchNode: async (root, path) => {
-      const node = nodes[path];
-      if (!node) {
-        throw apiError(404, 'no such path');
+    api: fakeAPI({
+      getNode: async (root, path) => {
+        const node = nodes[path];
+        if (!node) {
+          throw apiError(404, 'no such path');
+        }
+        return node;
       }
-      return node;
-    }
+    })
   });
   const panel = new BrowserPanel(model);
   await show(panel);
@@ -125,14 +132,19 @@ describe('BrowserPanel: roots', () => {
   });
 
   it('shows the server error instead of the list', async () => {
-    const roots = new RootsModel(async () => {
-      throw new Error('The server answered 403 Forbidden');
-    });
+    const roots = new RootsModel(
+      fakeAPI({
+        getRoots: async () => {
+          throw new Error('The server answered 403 Forbidden');
+        }
+      })
+    );
     await roots.refresh();
     const model = new BrowserModel({
       roots,
       listing: new ListingModel(demoListing),
-      selection: new SelectionModel()
+      selection: new SelectionModel(),
+      api: fakeAPI()
     });
     const panel = new BrowserPanel(model);
     await show(panel);
@@ -181,6 +193,12 @@ describe('BrowserPanel: listing', () => {
       panel.node.querySelector('[data-path="plain"] .jp-Fileglancer-kindCell')
         ?.textContent
     ).toBe('Folder');
+    // Sizes in the binary units the inspector uses too (not "1.5 KB").
+    expect(
+      panel.node.querySelector(
+        '[data-path="notes.txt"] .jp-Fileglancer-sizeCell'
+      )?.textContent
+    ).toBe('1.5 KiB');
     panel.dispose();
   });
 
@@ -458,7 +476,7 @@ describe('InspectorPanel', () => {
 
   it('explains what to do when nothing is selected', async () => {
     const panel = new InspectorPanel(
-      new InspectorModel(new SelectionModel(), jest.fn())
+      new InspectorModel(new SelectionModel(), fakeAPI({ getNode: jest.fn() }))
     );
     await show(panel);
     expect(panel.node.textContent).toContain('No dataset selected');
@@ -477,10 +495,14 @@ describe('InspectorPanel', () => {
     });
     const pending = () => new Promise<never>(() => undefined);
     const panel = new InspectorPanel(
-      new InspectorModel(selection, async () => makeNode('home', entry), {
-        fetchMeta: pending,
-        fetchStats: pending
-      })
+      new InspectorModel(
+        selection,
+        fakeAPI({
+          getNode: async () => makeNode('home', entry),
+          getMeta: pending,
+          getStats: pending
+        })
+      )
     );
     await show(panel);
     selection.select(makeRoot('home'), entry);
@@ -511,9 +533,14 @@ describe('InspectorPanel', () => {
   it('shows an error with Retry when the entry cannot be read', async () => {
     const selection = new SelectionModel();
     const panel = new InspectorPanel(
-      new InspectorModel(selection, async () => {
-        throw apiError(403, 'Permission denied');
-      })
+      new InspectorModel(
+        selection,
+        fakeAPI({
+          getNode: async () => {
+            throw apiError(403, 'Permission denied');
+          }
+        })
+      )
     );
     await show(panel);
     selection.select(makeRoot('home'), makeEntry('secret.zarr'));

@@ -5,10 +5,12 @@ import { IRootLocation, parsePathInput } from '../pathInput';
 import { SelectionModel } from '../selection';
 import {
   apiError,
+  fakeAPI,
   FakeDirectory,
   makeEntry,
   makeNode,
-  makeRoot
+  makeRoot,
+  makeLink
 } from './fakes';
 
 const ROOTS: IRootLocation[] = [
@@ -161,12 +163,16 @@ describe('parsePathInput', () => {
 
 describe('BrowserModel.goToTyped', () => {
   async function makeBrowser(): Promise<BrowserModel> {
-    const roots = new RootsModel(async () => ({
-      roots: [
-        makeRoot('demo', { smb_url: 'smb://fs/demo' }),
-        makeRoot('scratch')
-      ]
-    }));
+    const roots = new RootsModel(
+      fakeAPI({
+        getRoots: async () => ({
+          roots: [
+            makeRoot('demo', { smb_url: 'smb://fs/demo' }),
+            makeRoot('scratch')
+          ]
+        })
+      })
+    );
     await roots.refresh();
     const nodes: Record<string, boolean> = {
       'demo:ome/cells.zarr': true,
@@ -178,14 +184,17 @@ describe('BrowserModel.goToTyped', () => {
         new FakeDirectory(5, { autoAnswer: true }).fetch
       ),
       selection: new SelectionModel(),
-      fetchNode: async (root, path) => {
-        if (!nodes[`${root}:${path}`]) {
-          throw apiError(404, `${path} does not exist`);
-        }
-        return makeNode(root, makeEntry(path, { kind: 'directory' }));
-      },
-      findLink: async token =>
-        token === 'MINE' ? { root: 'demo', path: 'ome' } : null
+      api: fakeAPI({
+        getNode: async (root, path) => {
+          if (!nodes[`${root}:${path}`]) {
+            throw apiError(404, `${path} does not exist`);
+          }
+          return makeNode(root, makeEntry(path, { kind: 'directory' }));
+        },
+        listLinks: async () => [
+          makeLink({ token: 'MINE', root: 'demo', path: 'ome' })
+        ]
+      })
     });
   }
 

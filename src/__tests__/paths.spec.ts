@@ -9,7 +9,7 @@ import {
   pathForms,
   relativeToRoot,
   windowsPath
-} from '../paths';
+} from '../common/paths';
 
 const lab = {
   path: '/groups/imaging/',

@@ -5,7 +5,7 @@ import { trackRecentDatasets } from '../browser/placesCommands';
 import { IPlaces, MAX_RECENT, PlacesModel } from '../browser/placesModel';
 import { RootsModel } from '../browser/rootsModel';
 import { SelectionModel } from '../selection';
-import { FakeDirectory, makeEntry, makeNode, makeRoot } from './fakes';
+import { fakeAPI, FakeDirectory, makeEntry, makeNode, makeRoot } from './fakes';
 import { show, until } from './render';
 
 /** An in-memory state database that keeps what was saved as JSON would. */
@@ -85,7 +85,9 @@ describe('the favourites in the browser', () => {
   });
 
   it('lists favourites and recent datasets and goes back to one on click', async () => {
-    const roots = new RootsModel(async () => ({ roots: [makeRoot('demo')] }));
+    const roots = new RootsModel(
+      fakeAPI({ getRoots: async () => ({ roots: [makeRoot('demo')] }) })
+    );
     await roots.refresh();
     const model = new BrowserModel({
       roots,
@@ -93,8 +95,10 @@ describe('the favourites in the browser', () => {
         new FakeDirectory(3, { autoAnswer: true }).fetch
       ),
       selection: new SelectionModel(),
-      fetchNode: async (root, path) =>
-        makeNode(root, makeEntry(path, { kind: 'ome-zarr' }))
+      api: fakeAPI({
+        getNode: async (root, path) =>
+          makeNode(root, makeEntry(path, { kind: 'ome-zarr' }))
+      })
     });
     const places = new PlacesModel();
     places.toggleFavourite(place('images/cells.zarr'));

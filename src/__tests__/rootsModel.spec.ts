@@ -1,3 +1,4 @@
+import { fakeAPI } from './fakes';
 import { IRoot, IRootsResponse } from '../api';
 import { RootsModel } from '../browser/rootsModel';
 
@@ -34,9 +35,13 @@ function deferredFetches(): {
 
 describe('RootsModel', () => {
   it('starts loading and becomes ready with the roots', async () => {
-    const model = new RootsModel(async () => ({
-      roots: [root('home'), root('scratch')]
-    }));
+    const model = new RootsModel(
+      fakeAPI({
+        getRoots: async () => ({
+          roots: [root('home'), root('scratch')]
+        })
+      })
+    );
     expect(model.state.status).toBe('loading');
     await model.refresh();
     expect(model.state).toEqual({
@@ -46,7 +51,9 @@ describe('RootsModel', () => {
   });
 
   it('emits changed for loading and for the answer', async () => {
-    const model = new RootsModel(async () => ({ roots: [root('home')] }));
+    const model = new RootsModel(
+      fakeAPI({ getRoots: async () => ({ roots: [root('home')] }) })
+    );
     const seen: string[] = [];
     model.changed.connect(() => seen.push(model.state.status));
     await model.refresh();
@@ -54,16 +61,20 @@ describe('RootsModel', () => {
   });
 
   it('keeps the error message when the server fails', async () => {
-    const model = new RootsModel(async () => {
-      throw new Error('Forbidden');
-    });
+    const model = new RootsModel(
+      fakeAPI({
+        getRoots: async () => {
+          throw new Error('Forbidden');
+        }
+      })
+    );
     await model.refresh();
     expect(model.state).toEqual({ status: 'error', message: 'Forbidden' });
   });
 
   it('lets the newest refresh win when answers arrive out of order', async () => {
     const { fetch, pending } = deferredFetches();
-    const model = new RootsModel(fetch);
+    const model = new RootsModel(fakeAPI({ getRoots: fetch }));
     const first = model.refresh();
     const second = model.refresh();
     pending[1].resolve({ roots: [root('new')] });
@@ -73,9 +84,13 @@ describe('RootsModel', () => {
   });
 
   it('selects available roots only', async () => {
-    const model = new RootsModel(async () => ({
-      roots: [root('home'), root('gone', false)]
-    }));
+    const model = new RootsModel(
+      fakeAPI({
+        getRoots: async () => ({
+          roots: [root('home'), root('gone', false)]
+        })
+      })
+    );
     await model.refresh();
     model.select('gone');
     expect(model.selected).toBeNull();
@@ -87,7 +102,9 @@ describe('RootsModel', () => {
 
   it('drops the selection when its root disappears on refresh', async () => {
     let roots = [root('home'), root('scratch')];
-    const model = new RootsModel(async () => ({ roots }));
+    const model = new RootsModel(
+      fakeAPI({ getRoots: async () => ({ roots }) })
+    );
     await model.refresh();
     model.select('scratch');
     roots = [root('home')];

@@ -11,9 +11,17 @@ import { InspectorPanel } from '../inspector/InspectorPanel';
 import { SelectionModel } from '../selection';
 import { LinkEvents } from '../share/linkEvents';
 import { LinksModel } from '../share/linksModel';
-import { LinksPanel, shortTime } from '../share/LinksPanel';
+import { formatFullTime, formatShortTime } from '../common/format';
+import { LinksPanel } from '../share/LinksPanel';
 import { ShareModel } from '../share/shareModel';
-import { apiError, makeEntry, makeNode, makeRoot, settle } from './fakes';
+import {
+  apiError,
+  fakeAPI,
+  makeEntry,
+  makeNode,
+  makeRoot,
+  settle
+} from './fakes';
 import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
 import { show, until } from './render';
 
@@ -138,13 +146,13 @@ async function inspectShared(
   const selection = new SelectionModel();
   const model = new InspectorModel(
     selection,
-    async root => makeNode(root, ENTRY),
-    {
-      fetchMeta: async () => omeMeta,
-      fetchStats: () => new Promise<never>(() => undefined),
-      thumbnailUrl: () => '',
-      share: new ShareModel(server, events)
-    }
+    fakeAPI({
+      getNode: async root => makeNode(root, ENTRY),
+      getMeta: async () => omeMeta,
+      getStats: () => new Promise<never>(() => undefined),
+      thumbnailURL: () => ''
+    }),
+    { share: new ShareModel(server, events) }
   );
   model.tab = 'share';
   const panel = new InspectorPanel(model);
@@ -236,6 +244,10 @@ describe('the Share tab', () => {
     ).toBe('http://localhost:8888/fileglancer/s/T0KEN/');
     expect(copied).toEqual(['http://localhost:8888/fileglancer/s/T0KEN/']);
     expect(notices[0]).toMatch(/^success: Data link created and copied/);
+    expect(panel.node.textContent).toContain(
+      `Expires ${formatFullTime('2026-12-03T04:00:00Z')}`
+    );
+    expect(panel.node.textContent).not.toContain('T04:00:00Z');
     expect(
       Array.from(panel.node.querySelectorAll('[data-snippet]')).map(s =>
         s.getAttribute('data-target')
@@ -323,10 +335,12 @@ describe('the Share tab', () => {
   it('drops an answer for a dataset that is no longer selected', async () => {
     let answer: (value: IViewersResponse) => void = () => undefined;
     const server = new FakeShareServer();
-    const model = new ShareModel({
-      ...server,
-      getViewers: () => new Promise(resolve => (answer = resolve))
-    });
+    const model = new ShareModel(
+      fakeAPI({
+        ...server,
+        getViewers: () => new Promise(resolve => (answer = resolve))
+      })
+    );
     const loading = model.load('demo', 'a.zarr');
     model.clear();
     answer(await server.getViewers());
@@ -355,18 +369,20 @@ describe('the Data links view', () => {
       })
     ];
     const updates: Array<[string, number | null | undefined]> = [];
-    const model = new LinksModel({
-      listLinks: async () => links,
-      revokeLink: async id => {
-        const link = links.find(l => l.id === id)!;
-        links = links.filter(l => l.id !== id);
-        return link;
-      },
-      updateLink: async (id, changes) => {
-        updates.push([id, changes.expires_in]);
-        return links[0];
-      }
-    });
+    const model = new LinksModel(
+      fakeAPI({
+        listLinks: async () => links,
+        revokeLink: async id => {
+          const link = links.find(l => l.id === id)!;
+          links = links.filter(l => l.id !== id);
+          return link;
+        },
+        updateLink: async (id, changes) => {
+          updates.push([id, changes.expires_in]);
+          return links[0];
+        }
+      })
+    );
     const panel = new LinksPanel(model);
     await show(panel);
     await until(() =>
@@ -376,9 +392,15 @@ describe('the Data links view', () => {
     expect(second.textContent).toContain('demo/gone.zarr');
     expect(second.textContent).toContain('(no longer exists)');
     expect(second.textContent).toContain('for Bob');
-    expect(second.textContent).toContain('2026-11-26 05:06');
-    expect(second.querySelector('[data-column="expires"]')?.textContent).toBe(
-      '2026-12-01 00:00'
+    // Times in the user's local time, as everywhere else: never the raw ISO string.
+    expect(second.textContent).not.toContain('T05:06');
+    expect(second.textContent).toContain(
+      formatShortTime('2026-11-26T05:06:07Z')
+    );
+    const expires = second.querySelector('[data-column="expires"]');
+    expect(expires?.textContent).toBe(formatShortTime('2026-12-01T00:00:00Z'));
+    expect(expires?.getAttribute('title')).toBe(
+      formatFullTime('2026-12-01T00:00:00Z')
     );
 
     const select = panel.node.querySelector<HTMLSelectElement>(
@@ -406,13 +428,13 @@ describe('the Data links view', () => {
     const listed: number[] = [];
     const links = new LinksPanel(
       new LinksModel(
-        {
+        fakeAPI({
           listLinks: async () => {
             listed.push(Date.now());
             return server.link ? [server.link] : [];
           },
           revokeLink: server.revokeLink
-        },
+        }),
         events
       )
     );
@@ -443,18 +465,22 @@ describe('the Data links view', () => {
   });
 
   it('says when there are no links, and why the list could not be read', async () => {
-    const empty = new LinksPanel(new LinksModel({ listLinks: async () => [] }));
+    const empty = new LinksPanel(
+      new LinksModel(fakeAPI({ listLinks: async () => [] }))
+    );
     await show(empty);
     await until(() =>
       expect(empty.node.textContent).toContain('You have no active data links.')
     );
     empty.dispose();
     const failing = new LinksPanel(
-      new LinksModel({
-        listLinks: async () => {
-          throw apiError(0, 'Failed to fetch');
-        }
-      })
+      new LinksModel(
+        fakeAPI({
+          listLinks: async () => {
+            throw apiError(0, 'Failed to fetch');
+          }
+        })
+      )
     );
     await show(failing);
     await until(() =>
@@ -463,10 +489,5 @@ describe('the Data links view', () => {
       ).toContain('Cannot reach the server.')
     );
     failing.dispose();
-  });
-
-  it('writes times short', () => {
-    expect(shortTime('2026-11-26T04:18:47Z')).toBe('2026-11-26 04:18');
-    expect(shortTime(null)).toBe('—');
   });
 });

@@ -3,7 +3,7 @@ import { tiffChunks } from '../inspector/facts';
 import { InspectorModel } from '../inspector/inspectorModel';
 import { InspectorPanel } from '../inspector/InspectorPanel';
 import { SelectionModel } from '../selection';
-import { makeEntry, makeNode, makeRoot } from './fakes';
+import { fakeAPI, makeEntry, makeNode, makeRoot } from './fakes';
 import tiffMetaFixture from './fixtures/meta-ome-tiff.json';
 import { show, until } from './render';
 
@@ -16,16 +16,19 @@ describe('a TIFF in the inspector', () => {
   });
 
   it('shows its series, pyramid, tiling, pixel sizes, channels and preview', async () => {
-    const entry = makeEntry('tiff/cells.ome.tif', { kind: 'ome-tiff' });
+    const entry = makeEntry('tiff/cells.ome.tif', {
+      kind: 'ome-tiff',
+      previewable: true
+    });
     const selection = new SelectionModel();
     const model = new InspectorModel(
       selection,
-      async root => makeNode(root, entry),
-      {
-        fetchMeta: async () => tiffMeta,
-        fetchStats: () => new Promise<never>(() => undefined),
-        thumbnailUrl: (root, path) => `/thumb/${root}/${path}`
-      }
+      fakeAPI({
+        getNode: async root => makeNode(root, entry),
+        getMeta: async () => tiffMeta,
+        getStats: () => new Promise<never>(() => undefined),
+        thumbnailURL: (root, path) => `/thumb/${root}/${path}`
+      })
     );
     const panel = new InspectorPanel(model);
     await show(panel);

@@ -8,8 +8,8 @@ import { editIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { FileglancerAPIError } from '../api';
-import { useSignal } from '../hooks';
-import { breadcrumbTrail } from '../paths';
+import { useSignal } from '../common/hooks';
+import { breadcrumbTrail } from '../common/paths';
 import { BrowserModel, PathInputError } from './browserModel';
 
 /** Why a typed path could not be opened, in words. */

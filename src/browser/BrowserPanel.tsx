@@ -9,8 +9,8 @@ import {
 import * as React from 'react';
 
 import { IRoot } from '../api';
-import { useSignal } from '../hooks';
-import { hiddenFilesIcon } from '../icons';
+import { useSignal } from '../common/hooks';
+import { hiddenFilesIcon } from '../common/icons';
 import { Breadcrumbs } from './Breadcrumbs';
 import { BrowserModel } from './browserModel';
 import { ListingModel } from './listingModel';

@@ -7,9 +7,14 @@ import * as React from 'react';
 import { RowComponentProps } from 'react-window';
 
 import type { IEntry, SortKey } from '../api';
-import { kindIcon } from '../icons';
-import { isDataset, kindBadge, kindDescription, kindName } from '../kinds';
-import { formatFullTime, formatShortTime, formatSize } from './format';
+import {
+  isDataset,
+  kindBadge,
+  kindDescription,
+  kindName,
+  kindIcon
+} from '../kinds';
+import { formatFullTime, formatShortTime, formatBytes } from '../common/format';
 import { ListingModel } from './listingModel';
 
 /** Height of one row in pixels (fixed, so the list can place any row without measuring). */
@@ -187,7 +192,7 @@ export function Row(props: RowComponentProps<IRowProps>): JSX.Element {
         role="gridcell"
         className="jp-Fileglancer-cell jp-Fileglancer-sizeCell"
       >
-        {entry.is_dir && entry.size === null ? '' : formatSize(entry.size)}
+        {entry.is_dir && entry.size === null ? '' : formatBytes(entry.size)}
       </div>
       <div
         role="gridcell"

@@ -8,8 +8,8 @@ import * as React from 'react';
 import { List, ListImperativeAPI } from 'react-window';
 
 import type { IEntry } from '../api';
-import { useSignal } from '../hooks';
-import { linuxPath } from '../paths';
+import { useSignal } from '../common/hooks';
+import { linuxPath } from '../common/paths';
 import { BrowserModel } from './browserModel';
 import { openSnippet, SNIPPET_MIME } from './dragSnippet';
 import { isMoveKey, moveSelection } from './keyboard';

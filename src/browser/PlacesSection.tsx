@@ -2,8 +2,8 @@
 import { closeIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { useSignal } from '../hooks';
-import { kindIcon } from '../icons';
+import { useSignal } from '../common/hooks';
+import { kindIcon } from '../kinds';
 import { IPlace, PlacesModel } from './placesModel';
 
 function PlaceList(props: {

@@ -5,15 +5,20 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { getNode, IEntry, INodeResponse, IRoot } from '../api';
+import type { IEntry, IFileglancerAPI, INodeResponse, IRoot } from '../api';
 import { isDataset } from '../kinds';
 import { parsePathInput } from '../pathInput';
-import { joinPath, normalizePath, parentPath, relativeToRoot } from '../paths';
+import {
+  joinPath,
+  normalizePath,
+  parentPath,
+  relativeToRoot
+} from '../common/paths';
 import { SelectionModel } from '../selection';
 import { ListingModel } from './listingModel';
 import { RootsModel } from './rootsModel';
 
-/** Fetches one entry with its kind confirmed; `getNode` in production. */
+/** Fetches one entry with its kind confirmed. */
 export type NodeFetcher = (
   root: string,
   path: string
@@ -23,14 +28,12 @@ export interface IBrowserModelOptions {
   roots: RootsModel;
   listing: ListingModel;
   selection: SelectionModel;
-  fetchNode?: NodeFetcher;
-  /** The (root, path) a data link of the user's shares, or null when it has none. */
-  findLink?: LinkFinder;
+  /**
+   * Reads one entry with its kind confirmed (`getNode`), and the user's data links, to
+   * open a pasted link of theirs at its dataset (`listLinks`).
+   */
+  api: Pick<IFileglancerAPI, 'getNode' | 'listLinks'>;
 }
-
-export type LinkFinder = (
-  token: string
-) => Promise<{ root: string; path: string } | null>;
 
 /** A typed path that does not name a place to go, with the reason in words. */
 export class PathInputError extends Error {}
@@ -40,9 +43,8 @@ export class BrowserModel {
     this.roots = options.roots;
     this.listing = options.listing;
     this.selection = options.selection;
-    this._fetchNode =
-      options.fetchNode ?? ((root, path) => getNode(root, path));
-    this._findLink = options.findLink ?? (async () => null);
+    const api = (this._api = options.api);
+    this._fetchNode = (root, path) => api.getNode(root, path);
     this.roots.changed.connect(this._onRootsChanged, this);
   }
 
@@ -203,7 +205,8 @@ export class BrowserModel {
     if (parsed.kind === 'root') {
       return this.goToPath(parsed.root, parsed.path);
     }
-    const link = await this._findLink(parsed.token);
+    const links = await this._api.listLinks();
+    const link = links.find(found => found.token === parsed.token);
     if (!link) {
       throw new PathInputError(
         'That data link is not one of yours, or it no longer works.'
@@ -258,7 +261,7 @@ export class BrowserModel {
     }
   }
 
-  private _findLink: LinkFinder;
+  private _api: Pick<IFileglancerAPI, 'getNode' | 'listLinks'>;
   private _fetchNode: NodeFetcher;
   private _saveShowHidden: ((show: boolean) => Promise<void>) | null = null;
   private _inspectRequested = new Signal<this, IEntry>(this);

@@ -11,8 +11,8 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { IEntry, IListParams, IListResponse, SortKey, SortOrder } from '../api';
-import { normalizePath } from '../paths';
-import { describeRequestError, IRequestError } from '../requestError';
+import { normalizePath } from '../common/paths';
+import { describeRequestError, IRequestError } from '../common/requestError';
 
 /** One page request: the directory and the listing parameters. */
 export interface IListRequest extends IListParams {

@@ -1,6 +1,6 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { getRoots, IRoot, IRootsResponse } from '../api';
+import type { IFileglancerAPI, IRoot, IRootsResponse } from '../api';
 
 /** What the browser knows about the roots right now. */
 export type RootsState =
@@ -10,11 +10,11 @@ export type RootsState =
 
 /**
  * Holds the configured roots and the selected one; emits `changed` on every update so
- * that views re-render. The fetch function is injectable for tests and other clients.
+ * that views re-render. The roots come from the injected API (a fake in tests).
  */
 export class RootsModel {
-  constructor(fetchRoots: () => Promise<IRootsResponse> = () => getRoots()) {
-    this._fetchRoots = fetchRoots;
+  constructor(api: Pick<IFileglancerAPI, 'getRoots'>) {
+    this._fetchRoots = () => api.getRoots();
   }
 
   get state(): RootsState {

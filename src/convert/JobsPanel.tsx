@@ -7,10 +7,9 @@ import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { IJob } from '../api';
-import { useSignal } from '../hooks';
-import { formatBytes } from '../inspector/format';
-import { ListView } from '../listView';
-import { shortTime } from '../share/LinksPanel';
+import { useSignal } from '../common/hooks';
+import { formatBytes, formatFullTime, formatShortTime } from '../common/format';
+import { ListView } from '../common/listView';
 import { errorMessage } from '../share/ShareTab';
 import { isActive, JobsModel } from './jobsModel';
 
@@ -82,7 +81,9 @@ function JobRow(props: {
           </span>
         )}
       </td>
-      <td>{shortTime(job.finished ?? job.started ?? job.created)}</td>
+      <td title={formatFullTime(job.finished ?? job.started ?? job.created)}>
+        {formatShortTime(job.finished ?? job.started ?? job.created)}
+      </td>
       <td>
         {isActive(job) && (
           <Button

@@ -19,7 +19,7 @@ import { BrowserModel } from '../browser/browserModel';
 import { CommandIDs, ROW_SELECTOR } from '../commands';
 import { conversionChoices } from './conversionChoices';
 import { ConvertForm } from './ConvertForm';
-import { JobsModel } from './jobsModel';
+import { JobsModel, JobsModelAPI } from './jobsModel';
 import { JobsPanel } from './JobsPanel';
 
 /** Take the Fileglancer browser to a finished job's output and inspect it. */
@@ -61,9 +61,10 @@ function announce(browser: BrowserModel, job: IJob): void {
 export function registerConvertCommands(
   app: JupyterFrontEnd,
   browser: BrowserModel,
-  restorer: ILayoutRestorer | null
+  restorer: ILayoutRestorer | null,
+  api: JobsModelAPI
 ): JobsModel {
-  const jobs = new JobsModel();
+  const jobs = new JobsModel(api);
   jobs.ended.connect((_, job) => {
     announce(browser, job);
     // The output (or its removal) changed a folder the browser may be showing.

@@ -4,28 +4,20 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import {
-  cancelJob,
+import type {
+  IFileglancerAPI,
   IJob,
   ISubmitJobRequest,
-  JobState,
-  listJobs,
-  submitJob
+  JobState
 } from '../api';
 import type { LoadState } from '../inspector/inspectorModel';
-import { describeRequestError } from '../requestError';
+import { describeRequestError } from '../common/requestError';
 
-export interface IJobsApi {
-  listJobs: () => Promise<IJob[]>;
-  submitJob: (request: ISubmitJobRequest) => Promise<IJob>;
-  cancelJob: (id: string) => Promise<IJob>;
-}
-
-const DEFAULT_API: IJobsApi = {
-  listJobs: () => listJobs(),
-  submitJob: request => submitJob(request),
-  cancelJob: id => cancelJob(id)
-};
+/** The part of the API the jobs model calls. */
+export type JobsModelAPI = Pick<
+  IFileglancerAPI,
+  'listJobs' | 'submitJob' | 'cancelJob'
+>;
 
 export const JOBS_POLL_MS = 1000;
 
@@ -37,8 +29,8 @@ export function isActive(job: IJob): boolean {
 }
 
 export class JobsModel {
-  constructor(api: Partial<IJobsApi> = {}, pollInterval = JOBS_POLL_MS) {
-    this._api = { ...DEFAULT_API, ...api };
+  constructor(api: JobsModelAPI, pollInterval = JOBS_POLL_MS) {
+    this._api = api;
     this._pollInterval = pollInterval;
   }
 
@@ -121,7 +113,7 @@ export class JobsModel {
     this._changed.emit();
   }
 
-  private _api: IJobsApi;
+  private _api: JobsModelAPI;
   private _pollInterval: number;
   private _state: LoadState<IJob[]> = { status: 'idle' };
   private _watched = new Set<string>();

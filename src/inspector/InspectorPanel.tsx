@@ -7,11 +7,10 @@ import {
 import * as React from 'react';
 
 import type { IEntry, IJob, IRoot, ISubmitJobRequest } from '../api';
-import { formatFullTime, formatSize } from '../browser/format';
-import { useSignal } from '../hooks';
-import { kindIcon } from '../icons';
-import { isDataset, kindBadge, kindDescription } from '../kinds';
-import { linuxPath } from '../paths';
+import { formatFullTime, formatBytes } from '../common/format';
+import { useSignal } from '../common/hooks';
+import { isDataset, kindBadge, kindDescription, kindIcon } from '../kinds';
+import { linuxPath } from '../common/paths';
 import { DatasetDetails } from './DatasetDetails';
 import { InspectorModel } from './inspectorModel';
 import { Field } from './sections/common';
@@ -68,7 +67,7 @@ export function EntrySummary(props: {
           </span>
         </Field>
         <Field label="Size" name="size">
-          {entry.size === null ? '—' : formatSize(entry.size)}
+          {entry.size === null ? '—' : formatBytes(entry.size)}
           {entry.size !== null && entry.size >= 1024 && (
             <span className="jp-Fileglancer-exact">
               {' '}

@@ -11,7 +11,8 @@ import type {
   IQuantity,
   JSONValue
 } from '../api';
-import { trimNumber, unitSymbol } from './format';
+import { trimNumber } from '../common/format';
+import { unitSymbol } from './format';
 
 export interface IArrayFacts {
   /** Where the figures come from: "array", the level path of an image, or "n5". */

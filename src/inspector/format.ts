@@ -1,78 +1,11 @@
 /**
- * How the inspector writes dataset figures: binary sizes ("4.4 MiB"), large counts
- * ("1.2 M"), shapes with their axis names ("c 3 × z 16 × y 256 × x 256"), quantities
- * with units. Every helper is pure; the exact value goes into a title attribute.
+ * How the inspector writes dataset figures: shapes with their axis names ("c 3 × z 16 ×
+ * y 256 × x 256"), quantities with units, codecs. Every helper is pure. Sizes, counts and
+ * times are written by `common/format` (one formatter for the whole extension).
  */
 
 import type { ICodec } from '../api';
-
-const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
-
-/** "512 B", "4.4 MiB", "1.25 TiB"; "—" for an unknown or invalid value. */
-export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) {
-    return '—';
-  }
-  if (bytes < 0) {
-    return '—';
-  }
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < BINARY_UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  if (unit === 0) {
-    return `${value} B`;
-  }
-  return `${trimNumber(value, value < 10 ? 2 : value < 100 ? 1 : 0)} ${BINARY_UNITS[unit]}`;
-}
-
-/** "1,234,567 bytes": the exact figure for a tooltip. */
-export function exactBytes(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) {
-    return '';
-  }
-  return `${formatExact(bytes)} bytes`;
-}
-
-/** "1,234,567". */
-export function formatExact(value: number): string {
-  return value.toLocaleString('en-US');
-}
-
-const COUNT_UNITS: Array<[number, string]> = [
-  [1e12, 'T'],
-  [1e9, 'G'],
-  [1e6, 'M'],
-  [1e3, 'k']
-];
-
-/** "950", "12.3 k", "1.2 M" (powers of 1000); "—" when unknown. */
-export function formatCount(count: number | null | undefined): string {
-  if (count === null || count === undefined || !Number.isFinite(count)) {
-    return '—';
-  }
-  const magnitude = Math.abs(count);
-  for (const [size, suffix] of COUNT_UNITS) {
-    if (magnitude >= size) {
-      const value = count / size;
-      return `${trimNumber(value, Math.abs(value) < 100 ? 1 : 0)} ${suffix}`;
-    }
-  }
-  return trimNumber(count, 2);
-}
-
-/** A number with at most `digits` decimals and no trailing zeros ("2", "0.5", "1.25"). */
-export function trimNumber(value: number, digits = 3): string {
-  if (!Number.isFinite(value)) {
-    return String(value);
-  }
-  if (Number.isInteger(value)) {
-    return String(value);
-  }
-  return String(Number(value.toFixed(digits)));
-}
+import { trimNumber } from '../common/format';
 
 /**
  * A shape with its axis names when known: "c 3 × z 16 × y 256 × x 256", or "128 × 512".

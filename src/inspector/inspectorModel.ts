@@ -8,24 +8,20 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import {
-  getMembers,
-  getMeta,
-  getNode,
-  getStats,
+import type {
   IEntry,
+  IFileglancerAPI,
   IHealthFix,
   IMembersPage,
   IMetaResponse,
   INodeResponse,
   IRoot,
-  IStatsResponse,
-  thumbnailURL
+  IStatsResponse
 } from '../api';
 import { isDataset } from '../kinds';
-import { describeRequestError, IRequestError } from '../requestError';
+import { describeRequestError, IRequestError } from '../common/requestError';
 import type { ISelectedEntry, ISelectionModel } from '../selection';
-import { ShareModel } from '../share/shareModel';
+import { ShareModel, ShareModelAPI } from '../share/shareModel';
 import type { InspectorTab } from './DatasetDetails';
 
 export type NodeFetcher = (
@@ -63,29 +59,19 @@ export type MembersFetcher = (
   offset: number
 ) => Promise<IMembersPage>;
 
+/** The part of the API the inspector calls (the Share tab's part included). */
+export type InspectorModelAPI = Pick<
+  IFileglancerAPI,
+  'getNode' | 'getMeta' | 'getStats' | 'getMembers' | 'thumbnailURL'
+> &
+  ShareModelAPI;
+
 export interface IInspectorOptions {
-  fetchMeta?: MetaFetcher;
-  fetchStats?: StatsFetcher;
-  /** A page of a big group's members (`GET members`). */
-  fetchMembers?: MembersFetcher;
   /** Milliseconds between two stats requests while the server is computing. */
   statsPollInterval?: number;
-  /** The URL of a dataset's preview image. */
-  thumbnailUrl?: (root: string, path: string) => string;
   /** The Share tab's model (data link, viewers, snippets) that follows the selection. */
   share?: ShareModel;
 }
-
-/** Kinds the server can draw a preview of (an image pyramid or a plain array). */
-const PREVIEWABLE = new Set([
-  'ome-zarr',
-  'ome-zarr-labels',
-  'zarr-array',
-  'n5-array',
-  'n5-group',
-  'tiff',
-  'ome-tiff'
-]);
 
 export const STATS_POLL_MS = 1000;
 
@@ -95,21 +81,17 @@ const LOADING = { status: 'loading' } as const;
 export class InspectorModel {
   constructor(
     selection: ISelectionModel,
-    fetchNode: NodeFetcher = (root, path) => getNode(root, path),
+    api: InspectorModelAPI,
     options: IInspectorOptions = {}
   ) {
-    this._fetchNode = fetchNode;
-    this._fetchMeta =
-      options.fetchMeta ?? ((root, path) => getMeta(root, path));
-    this._fetchStats =
-      options.fetchStats ?? ((root, path) => getStats(root, path));
-    this._fetchMembers =
-      options.fetchMembers ??
-      ((root, path, offset) => getMembers(root, path, offset));
+    this._fetchNode = (root, path) => api.getNode(root, path);
+    this._fetchMeta = (root, path) => api.getMeta(root, path);
+    this._fetchStats = (root, path) => api.getStats(root, path);
+    this._fetchMembers = (root, path, offset) =>
+      api.getMembers(root, path, offset);
     this._pollInterval = options.statsPollInterval ?? STATS_POLL_MS;
-    this.share = options.share ?? new ShareModel();
-    this._thumbnailUrl =
-      options.thumbnailUrl ?? ((root, path) => thumbnailURL(root, path));
+    this.share = options.share ?? new ShareModel(api);
+    this._thumbnailUrl = (root, path) => api.thumbnailURL(root, path);
     this._selection = selection;
     selection.changed.connect(this._onSelection, this);
     if (selection.current) {
@@ -168,10 +150,10 @@ export class InspectorModel {
     return offset => this._fetchMembers(root.name, entry.path, offset);
   }
 
-  /** The preview of the selected dataset, or null when it has none to draw. */
+  /** The preview of the selected dataset, or null when the server says it can draw none. */
   get thumbnailUrl(): string | null {
     const state = this._state;
-    if (state.status !== 'ready' || !PREVIEWABLE.has(state.entry.kind)) {
+    if (state.status !== 'ready' || !state.entry.previewable) {
       return null;
     }
     return this._thumbnailUrl(state.root.name, state.entry.path);

@@ -5,8 +5,8 @@
 import * as React from 'react';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { useSignal } from '../hooks';
-import { describeRequestError } from '../requestError';
+import { useSignal } from '../common/hooks';
+import { describeRequestError } from '../common/requestError';
 
 /** What a page says: its members, how many there are in all, whether more follow. */
 export interface IPageOf<T> {

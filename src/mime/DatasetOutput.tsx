@@ -8,8 +8,7 @@ import { ReactWidget } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import type { IMetaResponse } from '../api';
-import { kindIcon } from '../icons';
-import { kindBadge, kindDescription } from '../kinds';
+import { kindBadge, kindDescription, kindIcon } from '../kinds';
 import { arrayFacts, firstMultiscale } from '../inspector/facts';
 import {
   ChannelsTable,

@@ -11,16 +11,12 @@ import {
 import * as React from 'react';
 
 import type { IShareLink } from '../api';
-import { useSignal } from '../hooks';
-import { ListView } from '../listView';
+import { useSignal } from '../common/hooks';
+import { formatFullTime, formatShortTime } from '../common/format';
+import { ListView } from '../common/listView';
 import { LinksModel } from './linksModel';
 import { EXPIRY_CHOICES } from './shareModel';
 import { errorMessage } from './ShareTab';
-
-/** "2026-11-26 04:18" from an ISO time; "—" for none. */
-export function shortTime(iso: string | null): string {
-  return iso ? iso.replace('T', ' ').replace(/:\d\dZ$/, '') : '—';
-}
 
 function LinkRow(props: { link: IShareLink; model: LinksModel }): JSX.Element {
   const { link, model } = props;
@@ -45,11 +41,15 @@ function LinkRow(props: { link: IShareLink; model: LinksModel }): JSX.Element {
         )}
       </td>
       <td>{link.label ?? '—'}</td>
-      <td>{shortTime(link.created)}</td>
-      <td data-column="expires">
-        {link.expires ? shortTime(link.expires) : 'never'}
+      <td title={formatFullTime(link.created)}>
+        {formatShortTime(link.created)}
       </td>
-      <td>{shortTime(link.last_access)}</td>
+      <td data-column="expires" title={formatFullTime(link.expires)}>
+        {link.expires ? formatShortTime(link.expires) : 'never'}
+      </td>
+      <td title={formatFullTime(link.last_access)}>
+        {formatShortTime(link.last_access)}
+      </td>
       <td className="jp-Fileglancer-linkActions">
         <ToolbarButtonComponent
           icon={copyIcon}
@@ -120,7 +120,7 @@ export function LinksView(props: { model: LinksModel }): JSX.Element {
 
 /** The main-area view of all the user's data links. */
 export class LinksPanel extends ReactWidget {
-  constructor(readonly model: LinksModel = new LinksModel()) {
+  constructor(readonly model: LinksModel) {
     super();
     this.addClass('jp-Fileglancer-linksPanel');
     void model.refresh();

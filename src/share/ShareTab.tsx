@@ -15,7 +15,8 @@ import {
 import * as React from 'react';
 
 import { FileglancerAPIError, ICodeSnippet, IViewersResponse } from '../api';
-import { useSignal } from '../hooks';
+import { formatFullTime } from '../common/format';
+import { useSignal } from '../common/hooks';
 import {
   Field,
   Loading,
@@ -122,7 +123,9 @@ export function DataLinkToggle(props: {
             onClick={() => copy(link.url, 'data link')}
           />
           <span className="jp-Fileglancer-note">
-            {link.expires ? `Expires ${link.expires}` : 'Never expires'}
+            {link.expires
+              ? `Expires ${formatFullTime(link.expires)}`
+              : 'Never expires'}
           </span>
         </div>
       )}

@@ -5,13 +5,14 @@ import { linkIcon } from '@jupyterlab/ui-components';
 
 import { CommandIDs } from '../commands';
 import type { LinkEvents } from './linkEvents';
-import { LinksModel } from './linksModel';
+import { LinksModel, LinksModelAPI } from './linksModel';
 import { LinksPanel } from './LinksPanel';
 
 /** Register the command that opens (or re-focuses) the list of the user's data links. */
 export function registerDataLinksCommand(
   app: JupyterFrontEnd,
   restorer: ILayoutRestorer | null,
+  api: LinksModelAPI,
   events?: LinkEvents
 ): void {
   const tracker = new WidgetTracker<MainAreaWidget<LinksPanel>>({
@@ -29,7 +30,7 @@ export function registerDataLinksCommand(
         return open;
       }
       const widget = new MainAreaWidget({
-        content: new LinksPanel(new LinksModel({}, events))
+        content: new LinksPanel(new LinksModel(api, events))
       });
       widget.id = 'fileglancer-data-links';
       widget.title.label = 'Data links';

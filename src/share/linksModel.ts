@@ -5,33 +5,24 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { IShareLink, listLinks, revokeLink, updateLink } from '../api';
+import type { IFileglancerAPI, IShareLink } from '../api';
 import type { LoadState } from '../inspector/inspectorModel';
-import { describeRequestError } from '../requestError';
+import { describeRequestError } from '../common/requestError';
 import type { ILinkChange, LinkEvents } from './linkEvents';
 
-export interface ILinksApi {
-  listLinks: () => Promise<IShareLink[]>;
-  revokeLink: (id: string) => Promise<IShareLink>;
-  updateLink: (
-    id: string,
-    changes: { label?: string | null; expires_in?: number | null }
-  ) => Promise<IShareLink>;
-}
-
-const DEFAULT_API: ILinksApi = {
-  listLinks: () => listLinks(),
-  revokeLink: id => revokeLink(id),
-  updateLink: (id, changes) => updateLink(id, changes)
-};
+/** The part of the API the data links view calls. */
+export type LinksModelAPI = Pick<
+  IFileglancerAPI,
+  'listLinks' | 'revokeLink' | 'updateLink'
+>;
 
 export class LinksModel {
   /** `events`: where changes made here are told, and changes made elsewhere heard. */
   constructor(
-    api: Partial<ILinksApi> = {},
+    api: LinksModelAPI,
     private readonly _events?: LinkEvents
   ) {
-    this._api = { ...DEFAULT_API, ...api };
+    this._api = api;
     _events?.changed.connect(this._onLinkChanged, this);
   }
 
@@ -93,7 +84,7 @@ export class LinksModel {
     this._changed.emit();
   }
 
-  private _api: ILinksApi;
+  private _api: LinksModelAPI;
   private _state: LoadState<IShareLink[]> = { status: 'idle' };
   private _request = 0;
   private _changed = new Signal<this, void>(this);

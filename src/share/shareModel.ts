@@ -6,37 +6,21 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import {
-  createLink,
-  getViewers,
-  ICreateLinkRequest,
-  createShortLink,
+import type {
+  IFileglancerAPI,
   IShareLink,
   IShortLink,
-  IViewersResponse,
-  revokeLink
+  IViewersResponse
 } from '../api';
 import type { LoadState } from '../inspector/inspectorModel';
-import { describeRequestError } from '../requestError';
+import { describeRequestError } from '../common/requestError';
 import type { ILinkChange, LinkEvents } from './linkEvents';
 
-/** How to reach the server; tests pass fakes. */
-export interface IShareApi {
-  getViewers: (root: string, path: string) => Promise<IViewersResponse>;
-  createLink: (request: ICreateLinkRequest) => Promise<IShareLink>;
-  revokeLink: (id: string) => Promise<IShareLink>;
-  createShortLink: (request: {
-    url: string;
-    label?: string | null;
-  }) => Promise<IShortLink>;
-}
-
-const DEFAULT_API: IShareApi = {
-  getViewers: (root, path) => getViewers(root, path),
-  createLink: request => createLink(request),
-  revokeLink: id => revokeLink(id),
-  createShortLink: request => createShortLink(request)
-};
+/** The part of the API the Share tab calls. */
+export type ShareModelAPI = Pick<
+  IFileglancerAPI,
+  'getViewers' | 'createLink' | 'revokeLink' | 'createShortLink'
+>;
 
 /** Link lifetimes a user can pick, in seconds (null: never expires). */
 export const EXPIRY_CHOICES: Array<{ label: string; seconds: number | null }> =
@@ -51,10 +35,10 @@ export const EXPIRY_CHOICES: Array<{ label: string; seconds: number | null }> =
 export class ShareModel {
   /** `events`: where links made or revoked here are told, and changes elsewhere heard. */
   constructor(
-    api: Partial<IShareApi> = {},
+    api: ShareModelAPI,
     private readonly _events?: LinkEvents
   ) {
-    this._api = { ...DEFAULT_API, ...api };
+    this._api = api;
     _events?.changed.connect(this._onLinkChanged, this);
   }
 
@@ -183,7 +167,7 @@ export class ShareModel {
     this._changed.emit();
   }
 
-  private _api: IShareApi;
+  private _api: ShareModelAPI;
   private _state: LoadState<IViewersResponse> = { status: 'idle' };
   private _target: { root: string; path: string } | null = null;
   private _busy = false;

@@ -20,6 +20,7 @@ import type {
   JSONValue
 } from '../../api';
 import { kindName } from '../../kinds';
+import { formatFullTime } from '../../common/format';
 import { formatMaybeQuantity, formatQuantity, formatShape } from '../format';
 import { MemberPages, PageLoader, useMemberPages } from '../memberPages';
 import { Field, Section, Table } from './common';
@@ -171,7 +172,7 @@ export function OmeXmlImage(props: { image: IOmeXmlImage }): JSX.Element {
         </Field>
         {image.acquisition_date && (
           <Field label="Acquired" name="xml-acquired">
-            {image.acquisition_date}
+            {formatFullTime(image.acquisition_date)}
           </Field>
         )}
         <Field label="Pixels" name="xml-pixels">
@@ -402,7 +403,7 @@ function N5GroupSection(props: {
           key: child.name,
           cells: [
             child.name,
-            child.kind === 'n5-array' ? 'N5 dataset' : 'N5 group',
+            kindName(child.kind as EntryKind),
             formatShape(child.shape_c_order),
             child.data_type ?? '—'
           ]

@@ -7,12 +7,12 @@ import * as React from 'react';
 
 import type { IOmeMultiscale, IOmero, IOmeroChannel } from '../../api';
 import { channelWavelengths, pixelSizeText } from '../facts';
+import { trimNumber } from '../../common/format';
 import {
   channelColor,
   formatQuantity,
   formatShape,
-  prettyJSON,
-  trimNumber
+  prettyJSON
 } from '../format';
 import { Field, Section, Table } from './common';
 

@@ -8,15 +8,12 @@ import * as React from 'react';
 import type { IMetaResponse, IStatsResponse, IStorageFigures } from '../../api';
 import { arrayFacts, IArrayFacts } from '../facts';
 import {
-  codecLines,
   exactBytes,
   formatBytes,
   formatCount,
-  formatExact,
-  formatRatio,
-  formatShape,
-  prettyJSON
-} from '../format';
+  formatExact
+} from '../../common/format';
+import { codecLines, formatRatio, formatShape, prettyJSON } from '../format';
 import type { LoadState } from '../inspectorModel';
 import { Field, Figure, Loading, RequestFailure, Table } from './common';
 

@@ -7,12 +7,8 @@ import * as React from 'react';
 
 import type { ITiffMeta, ITiffSeries } from '../../api';
 import { pixelSizeText } from '../facts';
-import {
-  channelColor,
-  formatBytes,
-  formatMaybeQuantity,
-  formatShape
-} from '../format';
+import { formatBytes } from '../../common/format';
+import { channelColor, formatMaybeQuantity, formatShape } from '../format';
 import { OmeXmlImage } from './CollectionMetadata';
 import { Field, Section, Table } from './common';
 

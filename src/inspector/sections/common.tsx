@@ -1,7 +1,7 @@
 /** Building blocks shared by the inspector's sections. */
 import * as React from 'react';
 
-import type { IRequestError } from '../../requestError';
+import type { IRequestError } from '../../common/requestError';
 
 /** A collapsible section with a heading; `name` is its data-section attribute. */
 export function Section(props: {

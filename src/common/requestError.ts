@@ -1,5 +1,5 @@
 /** Failed requests in the words the panels show them in. */
-import { FileglancerAPIError } from './api';
+import { FileglancerAPIError } from '../api';
 
 /** What went wrong, as the UI distinguishes it. */
 export type RequestErrorKind =

@@ -5,8 +5,8 @@
 import { refreshIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import type { LoadState } from './inspector/inspectorModel';
-import { Loading, RequestFailure } from './inspector/sections/common';
+import type { LoadState } from '../inspector/inspectorModel';
+import { Loading, RequestFailure } from '../inspector/sections/common';
 
 export function ListView<T>(props: {
   className: string;
