@@ -9,6 +9,7 @@ REST handlers and the CLI (`fileglancer-ext info`) call the same functions.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,14 @@ def describe_dataset(
     return summary
 
 
+def _refuse_unreadable_folder(real: Path, root: str, path: str) -> None:
+    """Forbidden for a folder this user may not list or enter: its metadata documents
+    would read as missing, and the inspector would call a locked dataset an empty folder."""
+    if real.is_dir() and not os.access(real, os.R_OK | os.X_OK):
+        shown = path.strip("/") or "/"
+        raise Forbidden(f"You do not have permission to read '{shown}' in '{root}'.")
+
+
 class DatasetInspector:
     """What the inspector panel asks about one path of a root."""
 
@@ -85,6 +94,7 @@ class DatasetInspector:
         problems with the metadata itself are reported inside the answer, never raised.
         """
         real = self.registry.resolve(root, path)
+        _refuse_unreadable_folder(real, root, path)
         summary = describe_dataset(real, within=self.registry.within(root))
         summary["root"] = root
         summary["path"] = path.strip("/")
@@ -93,6 +103,7 @@ class DatasetInspector:
     def members(self, root: str, path: str, *, offset: int, limit: int) -> dict[str, Any]:
         """One page of the members of the group at (root, path) (see `group_members`)."""
         real = self.registry.resolve(root, path)
+        _refuse_unreadable_folder(real, root, path)
         within = self.registry.within(root)
         page = group_members(real, offset=offset, limit=limit, within=within)
         return {**page, "root": root, "path": path.strip("/")}

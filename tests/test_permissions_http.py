@@ -78,13 +78,15 @@ async def test_statistics_of_a_folder_without_permission_are_forbidden(jp_fetch,
     assert str(lab) not in json.dumps(body)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found here: the inspector reports a mode-000 Zarr group as a readable, empty "
-    "'directory' (200) instead of refusing it; DatasetInspector.metadata needs the check",
-)
 async def test_inspecting_a_dataset_without_permission_is_forbidden(jp_fetch, lab: Path):
     code, body = await error_of(jp_fetch, "meta", "lab", "locked.zarr")
+    assert code == 403, body
+    assert "permission" in body["message"]
+    assert str(lab) not in json.dumps(body)
+
+
+async def test_the_members_of_a_group_without_permission_are_forbidden(jp_fetch, lab: Path):
+    code, body = await error_of(jp_fetch, "members", "lab", "locked.zarr")
     assert code == 403, body
     assert "permission" in body["message"]
     assert str(lab) not in json.dumps(body)
