@@ -6,6 +6,7 @@ import asyncio
 import getpass
 import os
 import re
+import warnings
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -79,12 +80,20 @@ class FileglancerApp(ExtensionApp):
         Symlinks that lead outside every root are always refused.""",
     )
 
-    link_store_url = Unicode(
+    database_url = Unicode(
         config=True,
-        help="""SQLAlchemy database URL of the share-link store. Default: a SQLite file
-        in the Jupyter data directory. On a JupyterHub, point every user's server and the
-        link server at one PostgreSQL database, e.g.
-        "postgresql+psycopg://fileglancer@db/fileglancer".""",
+        help="""SQLAlchemy URL of the extension's database: share links, short links and
+        conversion jobs, each in its own tables, all through one engine per server.
+        Default: a SQLite file in the Jupyter data directory. On a JupyterHub, point every
+        user's server and the link server (`fileglancer-ext serve-links --database-url`)
+        at one PostgreSQL database, e.g. "postgresql+psycopg://fileglancer@db/fileglancer".""",
+    )
+
+    link_store_url = Unicode(
+        "",
+        config=True,
+        help="""Deprecated: the former name of database_url, used (with a warning) when
+        database_url is not set.""",
     )
 
     public_base_url = Unicode(
@@ -223,9 +232,20 @@ class FileglancerApp(ExtensionApp):
     def _default_stats_processes(self) -> int:
         return default_walk_processes()
 
-    @default("link_store_url")
-    def _default_link_store_url(self) -> str:
-        return default_store_url()
+    @default("database_url")
+    def _default_database_url(self) -> str:
+        return self.link_store_url or default_store_url()
+
+    def _warn_if_deprecated_settings(self) -> None:
+        """Say once, at start-up, that `link_store_url` is an old name (never its value:
+        a database URL may hold a password)."""
+        if not self.link_store_url:
+            return
+        message = "FileglancerApp.link_store_url is deprecated; set FileglancerApp.database_url"
+        if self.link_store_url != self.database_url:
+            message += " (database_url is set too, and is the one used)"
+        warnings.warn(message, DeprecationWarning, stacklevel=2)
+        self.log.warning("fileglancer: %s", message)
 
     def initialize_settings(self) -> None:
         # Share tokens and short-link keys are credentials: no log line shows them whole.
@@ -241,10 +261,11 @@ class FileglancerApp(ExtensionApp):
         self.inspector = DatasetInspector(
             self.registry, StatsService(processes=self.stats_processes)
         )
-        # The link, short-link and job stores share one engine (one database per process).
-        self.link_store = ShareLinkStore.from_url(self.link_store_url)
+        self._warn_if_deprecated_settings()
+        # The link, short-link and job stores share one engine (`database.engine_for`).
+        self.link_store = ShareLinkStore.from_url(self.database_url)
         self.link_service = ShareLinkService(self.link_store, self.registry)
-        self.short_link_store = ShortLinkStore.from_url(self.link_store_url)
+        self.short_link_store = ShortLinkStore.from_url(self.database_url)
         self.share_server = ShareServer(
             self.link_store,
             directory_listing=self.share_directory_listing,
@@ -261,8 +282,8 @@ class FileglancerApp(ExtensionApp):
         self.log.info("fileglancer %s: roots %s", __version__, ", ".join(available) or "(none)")
 
     def _initialize_jobs(self) -> None:
-        """The conversion jobs: their store (in the link store's database) and runner."""
-        self.job_store = JobStore.from_url(self.link_store_url)
+        """The conversion jobs: their store (in the extension's database) and runner."""
+        self.job_store = JobStore.from_url(self.database_url)
         if self.dask_scheduler_address:
             engine: DaskEngine | LocalProcessEngine = DaskEngine(
                 self.dask_scheduler_address, self.dask_connect_timeout

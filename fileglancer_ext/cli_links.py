@@ -1,7 +1,8 @@
 """`fileglancer-ext links list|create|revoke` and `fileglancer-ext serve-links`.
 
-Both work on the same store as the Jupyter extension (same default SQLite file, or
-`--store-url`), so a link made here shows up in the user's JupyterLab and vice versa.
+Both work on the same database as the Jupyter extension (same default SQLite file, or
+`--database-url`, the extension's `database_url`), so a link made here shows up in the
+user's JupyterLab and vice versa.
 """
 
 from __future__ import annotations
@@ -29,11 +30,28 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
 
 def _add_store_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--store-url",
+        "--database-url",
         default=None,
-        help="SQLAlchemy URL of the link store (default: the extension's SQLite file in "
-        "the Jupyter data directory)",
+        help="SQLAlchemy URL of the extension's database, as FileglancerApp.database_url "
+        "(default: the extension's SQLite file in the Jupyter data directory)",
     )
+    # The former name, kept working: `database_url` warns when it was used.
+    parser.add_argument("--store-url", default=None, help="deprecated: the former --database-url")
+
+
+def database_url(args: argparse.Namespace) -> str:
+    """The database the command works on: --database-url, else the deprecated
+    --store-url (with a warning on stderr), else the extension's default."""
+    from .database import default_store_url
+
+    if args.store_url is not None:
+        print(
+            f"fileglancer-ext {args.command}: --store-url is deprecated; use --database-url",
+            file=sys.stderr,
+        )
+        if args.database_url is None:
+            return args.store_url
+    return args.database_url or default_store_url()
 
 
 def _add_links_parser(commands: argparse._SubParsersAction) -> None:
@@ -125,10 +143,9 @@ def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .database import default_store_url
     from .errors import FileglancerError
 
-    store_url = args.store_url or default_store_url()
+    store_url = database_url(args)
     try:
         if args.command == "serve-links":
             return _serve(args, store_url)
