@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import getpass
-import os
 import re
 import warnings
 from pathlib import Path
@@ -25,7 +23,7 @@ from .jobs.handlers import jobs_routes
 from .jobs.runner import JobRunner
 from .jobs.service import ConversionJobService
 from .jobs.store import JobStore
-from .links.creation import ShareLinkService
+from .links.creation import ShareLinkService, default_owner
 from .links.handlers import JupyterShareHandler, links_api_routes, share_route
 from .links.serving import ShareServer
 from .links.store import ShareLinkStore
@@ -274,7 +272,7 @@ class FileglancerApp(ExtensionApp):
             allowed_roots=[str(root.path) for root in self.configured_roots if root.available],
             # Nor be answered here at all: a shared page would run in this server's origin
             # (the link server is every user's public face). The owner the links API records.
-            owners=[os.environ.get("JUPYTERHUB_USER") or getpass.getuser()],
+            owners=[default_owner()],
         )
         self.viewers = DatasetViewers(self.registry, self.link_service, self._viewer_config())
         self._initialize_jobs()
