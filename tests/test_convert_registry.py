@@ -131,7 +131,7 @@ def test_an_unreadable_source_and_an_unwritable_folder_are_refused_up_front(shar
     ]
 
 
-def test_the_cli_and_the_jobs_api_offer_the_registrys_kinds() -> None:
+def test_the_cli_offers_the_registrys_kinds() -> None:
     parser = argparse.ArgumentParser()
     from fileglancer_ext.cli_convert import add_parser
 
@@ -143,10 +143,29 @@ def test_the_cli_and_the_jobs_api_offer_the_registrys_kinds() -> None:
         if action.dest == "kind"
     )
     assert list(kind_choices) == ["auto", *KINDS]
-    assert {k.name for k in KINDS.values() if k.reads == "file"} == {
-        "tiff-to-ome-zarr",
-        "czi-to-ome-zarr",
-    }
+
+
+def test_a_job_takes_exactly_the_registrys_kinds(tmp_path: Path) -> None:
+    write_ome_tiff(tmp_path / "a.ome.tif", np.zeros((3, 2, 32, 32), dtype=np.uint16))
+    registry = RootRegistry(load_roots([f"lab={tmp_path}"], str(tmp_path))[0])
+
+    def kind_of(kind: str) -> str:
+        body = {
+            "kind": kind,
+            "source": {"root": "lab", "path": "a.ome.tif"},
+            "destination": {"root": "lab", "path": "a.ome.zarr"},
+        }
+        try:
+            return parse_submission(body, registry).kind
+        except BadRequest as err:
+            return err.message
+
+    assert kind_of("auto") == kind_of("tiff-to-ome-zarr") == "tiff-to-ome-zarr"
+    assert kind_of("tiff-to-png").endswith(f"use one of auto, {', '.join(KINDS)}.")
+    assert (
+        kind_of("recompress")
+        == "A 'recompress' conversion reads a Zarr folder; 'a.ome.tif' is not."
+    )
 
 
 def test_the_cli_runs_a_kind_asked_by_name(
