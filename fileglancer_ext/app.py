@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import getpass
-import os
 import re
+import warnings
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -24,7 +23,7 @@ from .jobs.handlers import jobs_routes
 from .jobs.runner import JobRunner
 from .jobs.service import ConversionJobService
 from .jobs.store import JobStore
-from .links.creation import ShareLinkService
+from .links.creation import ShareLinkService, default_owner
 from .links.handlers import JupyterShareHandler, links_api_routes, share_route
 from .links.serving import ShareServer
 from .links.store import ShareLinkStore
@@ -79,12 +78,20 @@ class FileglancerApp(ExtensionApp):
         Symlinks that lead outside every root are always refused.""",
     )
 
-    link_store_url = Unicode(
+    database_url = Unicode(
         config=True,
-        help="""SQLAlchemy database URL of the share-link store. Default: a SQLite file
-        in the Jupyter data directory. On a JupyterHub, point every user's server and the
-        link server at one PostgreSQL database, e.g.
-        "postgresql+psycopg://fileglancer@db/fileglancer".""",
+        help="""SQLAlchemy URL of the extension's database: share links, short links and
+        conversion jobs, each in its own tables, all through one engine per server.
+        Default: a SQLite file in the Jupyter data directory. On a JupyterHub, point every
+        user's server and the link server (`fileglancer-ext serve-links --database-url`)
+        at one PostgreSQL database, e.g. "postgresql+psycopg://fileglancer@db/fileglancer".""",
+    )
+
+    link_store_url = Unicode(
+        "",
+        config=True,
+        help="""Deprecated: the former name of database_url, used (with a warning) when
+        database_url is not set.""",
     )
 
     public_base_url = Unicode(
@@ -223,9 +230,20 @@ class FileglancerApp(ExtensionApp):
     def _default_stats_processes(self) -> int:
         return default_walk_processes()
 
-    @default("link_store_url")
-    def _default_link_store_url(self) -> str:
-        return default_store_url()
+    @default("database_url")
+    def _default_database_url(self) -> str:
+        return self.link_store_url or default_store_url()
+
+    def _warn_if_deprecated_settings(self) -> None:
+        """Say once, at start-up, that `link_store_url` is an old name (never its value:
+        a database URL may hold a password)."""
+        if not self.link_store_url:
+            return
+        message = "FileglancerApp.link_store_url is deprecated; set FileglancerApp.database_url"
+        if self.link_store_url != self.database_url:
+            message += " (database_url is set too, and is the one used)"
+        warnings.warn(message, DeprecationWarning, stacklevel=2)
+        self.log.warning("fileglancer: %s", message)
 
     def initialize_settings(self) -> None:
         # Share tokens and short-link keys are credentials: no log line shows them whole.
@@ -241,10 +259,11 @@ class FileglancerApp(ExtensionApp):
         self.inspector = DatasetInspector(
             self.registry, StatsService(processes=self.stats_processes)
         )
-        # The link, short-link and job stores share one engine (one database per process).
-        self.link_store = ShareLinkStore.from_url(self.link_store_url)
+        self._warn_if_deprecated_settings()
+        # The link, short-link and job stores share one engine (`database.engine_for`).
+        self.link_store = ShareLinkStore.from_url(self.database_url)
         self.link_service = ShareLinkService(self.link_store, self.registry)
-        self.short_link_store = ShortLinkStore.from_url(self.link_store_url)
+        self.short_link_store = ShortLinkStore.from_url(self.database_url)
         self.share_server = ShareServer(
             self.link_store,
             directory_listing=self.share_directory_listing,
@@ -253,7 +272,7 @@ class FileglancerApp(ExtensionApp):
             allowed_roots=[str(root.path) for root in self.configured_roots if root.available],
             # Nor be answered here at all: a shared page would run in this server's origin
             # (the link server is every user's public face). The owner the links API records.
-            owners=[os.environ.get("JUPYTERHUB_USER") or getpass.getuser()],
+            owners=[default_owner()],
         )
         self.viewers = DatasetViewers(self.registry, self.link_service, self._viewer_config())
         self._initialize_jobs()
@@ -261,8 +280,8 @@ class FileglancerApp(ExtensionApp):
         self.log.info("fileglancer %s: roots %s", __version__, ", ".join(available) or "(none)")
 
     def _initialize_jobs(self) -> None:
-        """The conversion jobs: their store (in the link store's database) and runner."""
-        self.job_store = JobStore.from_url(self.link_store_url)
+        """The conversion jobs: their store (in the extension's database) and runner."""
+        self.job_store = JobStore.from_url(self.database_url)
         if self.dask_scheduler_address:
             engine: DaskEngine | LocalProcessEngine = DaskEngine(
                 self.dask_scheduler_address, self.dask_connect_timeout

@@ -14,7 +14,8 @@ Convert between TIFF / OME-TIFF / CZI and OME-Zarr (0.4 on Zarr v2, 0.5 on Zarr 
 or re-encode a Zarr. What runs follows from SOURCE and DESTINATION: a TIFF or CZI file
 becomes an OME-Zarr folder; an OME-Zarr becomes a *.ome.tif (OME-TIFF, the pyramid in
 SubIFDs) or a *.tif (plain TIFF); a Zarr becomes another Zarr (recompressed, v2 <-> v3,
-or one level with --level). The output appears only when complete.
+or one level with --level); --kind names the conversion instead. The output appears
+only when complete.
 
 Exit status: 0 done, 1 conversion failed, 2 usage error or missing input, 130 interrupted.
 """
@@ -38,6 +39,8 @@ examples:
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Add the `convert` subcommand to the CLI's subparsers."""
     from .cli import whole_number_arg
+    from .convert.options import CODECS, DOWNSAMPLING, NGFF_VERSIONS, TIFF_COMPRESSIONS
+    from .convert.registry import AUTO, KINDS
 
     parser = commands.add_parser(
         "convert",
@@ -49,9 +52,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("source", type=Path, help="TIFF/OME-TIFF/CZI file or Zarr folder")
     parser.add_argument("destination", type=Path, help="*.zarr folder or *.tif file to create")
     out = parser.add_argument_group("OME-Zarr output")
+    parser.add_argument(
+        "--kind",
+        choices=(AUTO, *KINDS),
+        default=AUTO,
+        help="the conversion to run (default: auto, from SOURCE and DESTINATION)",
+    )
     out.add_argument(
         "--ngff-version",
-        choices=("0.4", "0.5"),
+        choices=NGFF_VERSIONS,
         default="0.4",
         help="0.4 writes Zarr v2, 0.5 writes Zarr v3 (default: 0.4)",
     )
@@ -59,9 +68,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--chunks", type=_sizes, help="chunk sizes of the trailing axes, e.g. 64,256,256"
     )
     out.add_argument("--shards", type=_sizes, help="shard sizes (0.5 only), multiples of --chunks")
-    out.add_argument(
-        "--codec", default="blosc-zstd", choices=("blosc-zstd", "blosc-lz4", "zstd", "gzip", "none")
-    )
+    out.add_argument("--codec", default="blosc-zstd", choices=CODECS)
     out.add_argument("--compression-level", type=int, default=5, help="codec level (default 5)")
     out.add_argument(
         "--levels",
@@ -71,7 +78,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     out.add_argument(
         "--downsampling",
-        choices=("mean", "mode", "nearest"),
+        choices=DOWNSAMPLING,
         help="default: mean, or mode with --labels",
     )
     out.add_argument("--labels", action="store_true", help="the image is a label image")
@@ -84,7 +91,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="resolution level of an OME-Zarr to write (TIFF) or extract",
     )
     tif = parser.add_argument_group("TIFF output")
-    tif.add_argument("--tiff-compression", default="zlib", choices=("zlib", "zstd", "lzw", "none"))
+    tif.add_argument("--tiff-compression", default="zlib", choices=TIFF_COMPRESSIONS)
     tif.add_argument("--tiff-tile", type=int, default=512, help="tile size (default 512)")
     tif.add_argument(
         "--bigtiff",
@@ -136,9 +143,10 @@ def run(args: argparse.Namespace) -> int:
             bigtiff=args.bigtiff,
             task_bytes=args.task_mib << 20,
             workers=args.workers,
-        ).validated()
+        )
         bar = None if args.quiet else ProgressBar(sys.stderr)
-        result = convert(args.source, args.destination, options, progress=bar)
+        # The registry's checks, then its writer: as a job, minus the roots.
+        result = convert(args.source, args.destination, options, kind=args.kind, progress=bar)
         if bar is not None:
             bar.close()
     except KeyboardInterrupt:

@@ -1,13 +1,13 @@
 """`fileglancer-ext links list|create|revoke` and `fileglancer-ext serve-links`.
 
-Both work on the same store as the Jupyter extension (same default SQLite file, or
-`--store-url`), so a link made here shows up in the user's JupyterLab and vice versa.
+Both work on the same database as the Jupyter extension (same default SQLite file, or
+`--database-url`, the extension's `database_url`), so a link made here shows up in the
+user's JupyterLab and vice versa.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
 import re
@@ -29,11 +29,28 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
 
 def _add_store_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--store-url",
+        "--database-url",
         default=None,
-        help="SQLAlchemy URL of the link store (default: the extension's SQLite file in "
-        "the Jupyter data directory)",
+        help="SQLAlchemy URL of the extension's database, as FileglancerApp.database_url "
+        "(default: the extension's SQLite file in the Jupyter data directory)",
     )
+    # The former name, kept working: `database_url` warns when it was used.
+    parser.add_argument("--store-url", default=None, help="deprecated: the former --database-url")
+
+
+def database_url(args: argparse.Namespace) -> str:
+    """The database the command works on: --database-url, else the deprecated
+    --store-url (with a warning on stderr), else the extension's default."""
+    from .database import default_store_url
+
+    if args.store_url is not None:
+        print(
+            f"fileglancer-ext {args.command}: --store-url is deprecated; use --database-url",
+            file=sys.stderr,
+        )
+        if args.database_url is None:
+            return args.store_url
+    return args.database_url or default_store_url()
 
 
 def _add_links_parser(commands: argparse._SubParsersAction) -> None:
@@ -44,11 +61,11 @@ def _add_links_parser(commands: argparse._SubParsersAction) -> None:
     )
     actions = links.add_subparsers(dest="links_action", metavar="ACTION")
     actions.required = True
-    owner_help = "whose links (default: the current OS user, as in JupyterLab)"
+    owner_help = "whose links (default: $JUPYTERHUB_USER, else the OS user, as in JupyterLab)"
 
     listing = actions.add_parser("list", help="list links")
     _add_store_option(listing)
-    listing.add_argument("--owner", default=getpass.getuser(), help=owner_help)
+    listing.add_argument("--owner", default=None, help=owner_help)
     listing.add_argument("--all", action="store_true", help="include revoked and expired links")
     listing.add_argument("--public-base-url", default="", help="print full URLs under this")
     listing.add_argument("--json", action="store_true", help="print JSON")
@@ -64,7 +81,7 @@ def _add_links_parser(commands: argparse._SubParsersAction) -> None:
     _add_store_option(create)
     create.add_argument("path", type=Path, help="the folder or file to share")
     create.add_argument("--root", default=None, metavar="NAME=FOLDER", help="the root")
-    create.add_argument("--owner", default=getpass.getuser(), help=owner_help)
+    create.add_argument("--owner", default=None, help=owner_help)
     create.add_argument("--expires-in", type=float, default=None, metavar="SECONDS")
     create.add_argument("--label", default=None)
     create.add_argument("--public-base-url", default="", help="print the full URL under this")
@@ -73,7 +90,7 @@ def _add_links_parser(commands: argparse._SubParsersAction) -> None:
     revoke = actions.add_parser("revoke", help="revoke a link for good")
     _add_store_option(revoke)
     revoke.add_argument("id", help="the link's id (see `links list`)")
-    revoke.add_argument("--owner", default=getpass.getuser(), help=owner_help)
+    revoke.add_argument("--owner", default=None, help=owner_help)
 
 
 def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
@@ -125,10 +142,9 @@ def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .database import default_store_url
     from .errors import FileglancerError
 
-    store_url = args.store_url or default_store_url()
+    store_url = database_url(args)
     try:
         if args.command == "serve-links":
             return _serve(args, store_url)
@@ -152,7 +168,9 @@ def _link_json(link: ShareLink, public_base_url: str) -> dict:
 
 
 def _list(args: argparse.Namespace, store: ShareLinkStore) -> int:
-    found = store.list_for_owner(args.owner, include_inactive=args.all)
+    from .links.creation import default_owner
+
+    found = store.list_for_owner(args.owner or default_owner(), include_inactive=args.all)
     rows = [_link_json(link, args.public_base_url) for link in found]
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -175,11 +193,21 @@ def _list(args: argparse.Namespace, store: ShareLinkStore) -> int:
 
 
 def _create(args: argparse.Namespace, store: ShareLinkStore) -> int:
-    from .errors import BadRequest, NotFound
-    from .links.store import check_expires_in, check_label, check_shared_path
+    """Through the UI's link service: the same checks (readable by this user, a file or a
+    folder, confined to the root), the same recorded identity and message."""
+    from .errors import BadRequest, Forbidden, NotFound
+    from .links.creation import ShareLinkService, default_owner
+    from .roots import RootRegistry, load_roots
 
+    owner = args.owner or default_owner()
+    if owner != default_owner() and os.geteuid() != 0:
+        # A link records that its owner could read what it shares: checked as this user.
+        raise Forbidden(
+            f"Links are created under your own name ({default_owner()}); only root may "
+            "create links for another owner."
+        )
     target = Path(os.path.realpath(args.path))
-    if not target.exists():
+    if not os.path.lexists(target):
         raise NotFound(f"{args.path} does not exist.")
     if args.root:
         name, sep, folder = args.root.partition("=")
@@ -191,15 +219,19 @@ def _create(args: argparse.Namespace, store: ShareLinkStore) -> int:
         name = re.sub(r"[^A-Za-z0-9._-]", "-", root_path.name).strip("-.") or "root"
     if not target.is_relative_to(root_path):
         raise BadRequest(f"{args.path} is not inside the root {root_path}.")
+    # The root as Jupyter's configuration would give it: the same name rules and checks.
+    roots, problems = load_roots([{"name": name, "path": str(root_path)}], str(root_path))
+    if problems or not roots or not roots[0].available:
+        why = problems[0] if problems else roots[0].problem
+        raise BadRequest(f"--root {name}={root_path}: {why}")
+    service = ShareLinkService(store, RootRegistry(roots))
     rel_path = target.relative_to(root_path).as_posix()
-    check_shared_path(str(target))
-    link = store.create(
-        args.owner,
+    link = service.create(
+        owner,
         name,
-        str(root_path),
         "" if rel_path == "." else rel_path,
-        expires_in=check_expires_in(args.expires_in),
-        label=check_label(args.label),
+        expires_in=args.expires_in,
+        label=args.label,
     )
     row = _link_json(link, args.public_base_url)
     print(json.dumps(row, indent=2) if args.json else f"{row['id']}\t{row['url']}")
@@ -207,7 +239,9 @@ def _create(args: argparse.Namespace, store: ShareLinkStore) -> int:
 
 
 def _revoke(args: argparse.Namespace, store: ShareLinkStore) -> int:
-    link = store.revoke(args.owner, args.id)
+    from .links.creation import default_owner
+
+    link = store.revoke(args.owner or default_owner(), args.id)
     print(f"revoked {link.id}")
     return 0
 

@@ -1,8 +1,9 @@
 """The extension's database: engine creation and versioned, ordered schema migrations.
 
-One database URL holds every table of the extension (share links today, conversion jobs
-later). SQLite under the Jupyter data directory is the embedded default; a hub points
-every server at one PostgreSQL. Each component (e.g. "links") keeps its own schema
+One database URL (`FileglancerApp.database_url`, `--database-url` of the link commands)
+holds every table of the extension: share links, short links and conversion jobs. SQLite
+under the Jupyter data directory is the embedded default; a hub points every server and
+the link server at one PostgreSQL. Each component (e.g. "links") keeps its own schema
 version in the `fileglancer_schema` table and brings its tables up to date with
 `migrate(engine, component, migrations)`, so a store written by an older release is
 upgraded in place instead of being replaced.

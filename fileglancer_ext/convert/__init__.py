@@ -8,12 +8,12 @@ memory bounded by reading and writing region by region.
 from .api import (
     conversion_kind,
     convert,
+    convert_czi_to_ome_zarr,
     convert_ome_zarr_to_tiff,
     convert_tiff_to_ome_zarr,
     extract_ome_zarr_level,
     recompress_zarr,
 )
-from .czi_source import convert_czi_to_ome_zarr
 from .options import ConversionOptions
 from .plan import (
     ConversionPlan,
@@ -23,9 +23,14 @@ from .plan import (
     configure_conversion_process,
 )
 from .progress import CancelToken, Progress
+from .registry import AUTO, KINDS, CheckedConversion, ConversionKind, check_conversion
 from .result import ConversionResult
 
 __all__ = [
+    "AUTO",
+    "KINDS",
+    "CheckedConversion",
+    "ConversionKind",
     "CancelToken",
     "ConversionOptions",
     "ConversionPlan",
@@ -34,6 +39,7 @@ __all__ = [
     "InProcessExecutor",
     "Progress",
     "RegionTask",
+    "check_conversion",
     "configure_conversion_process",
     "conversion_kind",
     "convert",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import types
+import typing
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -85,12 +87,30 @@ class ConversionOptions:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ConversionOptions:
-        """Options from a JSON object (the jobs API), refusing unknown keys."""
+        """Options from a JSON object (the jobs API), refusing unknown keys and values of
+        the wrong JSON type (arrays for tuples; no true for a number)."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
             raise BadRequest(f"unknown conversion option(s): {', '.join(unknown)}")
+        hints = typing.get_type_hints(cls)
+        for name, value in data.items():
+            if not _has_type(value, hints[name]):
+                raise BadRequest(f"Option '{name}' has the wrong type: {value!r}.")
         return cls(**data).validated()
+
+
+def _has_type(value: Any, hint: Any) -> bool:
+    """Whether a JSON value fits a ConversionOptions annotation (JSON arrays for tuples)."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        return any(_has_type(value, arm) for arm in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if typing.get_origin(hint) is tuple:
+        return isinstance(value, list) and all(_has_type(v, int) for v in value)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
 
 
 def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:

@@ -29,10 +29,10 @@ from dataclasses import dataclass, field, replace
 from ..convert import CancelToken, ConversionResult, Progress
 from ..convert.atomic import DestinationFolder, remove_abandoned_staging, writing_into
 from ..convert.plan import TaskExecutor
+from ..convert.registry import KINDS
 from ..errors import Conflict, ConversionCancelled, FileglancerError
 from ..roots import RootRegistry
 from .engines import ConversionEngine
-from .kinds import PARALLEL_KINDS, run_conversion
 from .model import (
     CANCELLED,
     DONE,
@@ -229,7 +229,7 @@ class JobRunner:
             # The folder is let go (and what a late write left in it removed) only once
             # the executor below has stopped its workers.
             with self._hold_destination(active) as folder, writing_into(folder):
-                if request.kind in PARALLEL_KINDS:
+                if KINDS[request.kind].parallel:
                     with self.engine.executor() as executor:
                         result = self._convert(active, executor)
                 else:
@@ -273,7 +273,7 @@ class JobRunner:
             request.destination.parent,
             locate=lambda: destination_folder(request, self.registry),
             # Workers on other machines (Dask) cannot reach this process's descriptor.
-            through_fd=self.engine.workers_are_local or request.kind not in PARALLEL_KINDS,
+            through_fd=self.engine.workers_are_local or not KINDS[request.kind].parallel,
             owner={"job": active.job.id},
         )
         try:
@@ -283,8 +283,8 @@ class JobRunner:
 
     def _convert(self, active: _ActiveJob, executor: TaskExecutor | None) -> ConversionResult:
         request = active.request
-        return run_conversion(
-            request.kind,
+        # Checked at submission (`parse_submission`) and resolved again (`resolve_again`).
+        return KINDS[request.kind].write(
             request.source,
             request.destination,
             request.options,

@@ -1,6 +1,6 @@
 """The conversion-job store: every user's jobs, in the extension's database.
 
-Jobs live in the same database as the share links (`FileglancerApp.link_store_url`), as
+Jobs live in the same database as the share links (`FileglancerApp.database_url`), as
 the "jobs" component with its own migrations. A running job is held in memory by the
 server process that runs it (see `runner.py`); the store gets its progress at a bounded
 rate and its end for good, so the history outlives the server.

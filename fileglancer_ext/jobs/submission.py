@@ -9,17 +9,15 @@ an existing destination without `overwrite`.
 from __future__ import annotations
 
 import os
-import types
-import typing
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..convert import ConversionOptions
-from ..convert.atomic import RESERVED_NAMES, LocationChanged
-from ..errors import BadRequest, DestinationExists, FileglancerError, Forbidden
+from ..convert.atomic import LocationChanged
+from ..convert.registry import AUTO, check_conversion, check_destination_name
+from ..errors import BadRequest, FileglancerError
 from ..roots import RootRegistry
-from .kinds import AUTO, choose_kind
 
 _BODY_KEYS = {"kind", "source", "destination", "options"}
 # The server decides how many processes a job uses (FileglancerApp.conversion_processes).
@@ -27,7 +25,6 @@ SERVER_OPTIONS = frozenset({"workers"})
 # One task holds this many bytes of pixels in a worker; more would let a request decide
 # how much memory the server's machine gives away.
 MAX_TASK_BYTES = 1 << 30
-_MAX_NAME_BYTES = 255
 
 
 @dataclass(frozen=True)
@@ -64,17 +61,29 @@ def parse_submission(body: dict[str, Any], registry: RootRegistry) -> JobRequest
     destination_root, destination_path = _location(body, "destination")
 
     source = registry.resolve(source_root, source_path)
-    wanted = os.R_OK | (os.X_OK if source.is_dir() else 0)
-    if not os.access(source, wanted):
-        raise Forbidden(f"You do not have permission to read '{source_path}' in '{source_root}'.")
-    destination = _destination(registry, destination_root, destination_path, options.overwrite)
-    if source != destination and source.is_relative_to(destination):
-        raise BadRequest(
-            f"The destination '{destination_path}' contains the source; choose another name."
-        )
-    kind, options = choose_kind(kind, source, destination, options)
-    return JobRequest(
+    folder_path, _, name = destination_path.rpartition("/")
+    if not name:
+        raise BadRequest("The destination needs a name inside a folder.")
+    check_destination_name(name)  # before it is looked up: `..`, NUL, reserved names
+    destination = registry.resolve(destination_root, folder_path) / name
+    if options.overwrite and os.path.lexists(destination):
+        # What gets replaced must be inside the roots too.
+        registry.resolve(destination_root, destination_path)
+    # The registry's checks, naming places as the user did (no server path).
+    shown = {
+        source: f"'{source_path}' in '{source_root}'",
+        destination: f"'{destination_path}' in '{destination_root}'",
+    }
+    checked = check_conversion(
+        source,
+        destination,
+        options,
         kind=kind,
+        shown=shown.__getitem__,
+        shown_folder=f"'{folder_path or '/'}' of '{destination_root}'",
+    )
+    return JobRequest(
+        kind=checked.kind.name,
         source_root=source_root,
         source_path=source_path,
         source=source,
@@ -82,7 +91,7 @@ def parse_submission(body: dict[str, Any], registry: RootRegistry) -> JobRequest
         destination_path=destination_path,
         destination=destination,
         options_json=options_json,
-        options=options,
+        options=checked.options,
     )
 
 
@@ -129,28 +138,10 @@ def parse_options(data: Any) -> ConversionOptions:
     refused = sorted(SERVER_OPTIONS & set(data))
     if refused:
         raise BadRequest(f"The server decides {', '.join(refused)}; leave it out of 'options'.")
-    hints = typing.get_type_hints(ConversionOptions)
-    known = {f.name for f in fields(ConversionOptions)}
-    for name, value in data.items():
-        if name in known and not _has_type(value, hints[name]):
-            raise BadRequest(f"Option '{name}' has the wrong type: {value!r}.")
-    options = ConversionOptions.from_json(data)  # refuses unknown names and bad values
+    options = ConversionOptions.from_json(data)  # unknown names, wrong types, bad values
     if options.task_bytes > MAX_TASK_BYTES:
         raise BadRequest(f"task_bytes must be at most {MAX_TASK_BYTES >> 20} MiB.")
     return options
-
-
-def _has_type(value: Any, hint: Any) -> bool:
-    """Whether a JSON value fits a ConversionOptions annotation (JSON arrays for tuples)."""
-    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
-        return any(_has_type(value, arm) for arm in typing.get_args(hint))
-    if hint is type(None):
-        return value is None
-    if typing.get_origin(hint) is tuple:
-        return isinstance(value, list) and all(_has_type(v, int) for v in value)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, hint)
 
 
 def _location(body: dict[str, Any], key: str) -> tuple[str, str]:
@@ -162,40 +153,3 @@ def _location(body: dict[str, Any], key: str) -> tuple[str, str]:
     if not isinstance(root, str) or not isinstance(path, str):
         raise BadRequest(f"'{key}.root' and '{key}.path' must be text.")
     return root, "/".join(part for part in path.split("/") if part not in ("", "."))
-
-
-def _destination(registry: RootRegistry, root: str, path: str, overwrite: bool) -> Path:
-    """The real path to create: its folder resolved through the roots, its name checked."""
-    folder_path, _, name = path.rpartition("/")
-    if not name:
-        raise BadRequest("The destination needs a name inside a folder.")
-    if (
-        name == ".."
-        or "\\" in name
-        or "\x00" in name
-        or _name_bytes(name) > _MAX_NAME_BYTES
-        or name in RESERVED_NAMES
-    ):
-        raise BadRequest(f"{name!r} cannot be the name of the destination.")
-    folder = registry.resolve(root, folder_path)  # `..`, NUL, confinement, existence
-    if not folder.is_dir():
-        raise BadRequest(f"'{folder_path}' in '{root}' is not a folder.")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise Forbidden(
-            f"You do not have permission to write in '{folder_path or '/'}' of '{root}'."
-        )
-    destination = folder / name
-    if os.path.lexists(destination):
-        if not overwrite:
-            raise DestinationExists(
-                f"'{path}' already exists in '{root}'; choose another name or allow overwriting."
-            )
-        registry.resolve(root, path)  # what gets replaced must be inside the roots too
-    return destination
-
-
-def _name_bytes(name: str) -> int:
-    try:
-        return len(os.fsencode(name))
-    except UnicodeEncodeError:  # not a file name this server's file system can spell
-        return _MAX_NAME_BYTES + 1

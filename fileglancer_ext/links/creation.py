@@ -8,6 +8,7 @@ what was checked: serving refuses the link once something else sits at that path
 
 from __future__ import annotations
 
+import getpass
 import os
 import stat
 from typing import Any
@@ -22,6 +23,13 @@ from .store import (
     check_label,
     check_shared_path,
 )
+
+
+def default_owner() -> str:
+    """Whose links these are outside a request (the CLI, the share route's owners): the
+    hub's user name under a hub, else the OS user, as `FileglancerAPIHandler.owner`
+    names the UI's user."""
+    return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
 
 
 class ShareLinkService:

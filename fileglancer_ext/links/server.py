@@ -66,7 +66,7 @@ def make_link_server_app(
 
 
 async def serve_links(
-    store_url: str,
+    database_url: str,
     *,
     port: int,
     ip: str = "127.0.0.1",
@@ -77,7 +77,7 @@ async def serve_links(
     allowed_roots: Sequence[str] | None = None,
 ) -> None:
     """Serve shares until SIGINT or SIGTERM (only links into `allowed_roots`, if given)."""
-    store = ShareLinkStore.from_url(store_url)
+    store = ShareLinkStore.from_url(database_url)
     shares = ShareServer(
         store,
         directory_listing=directory_listing,

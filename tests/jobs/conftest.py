@@ -44,7 +44,7 @@ def store_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def fileglancer_config(lab: Path, store_url: str) -> dict:
-    return {"roots": [f"lab={lab}"], "link_store_url": store_url, "conversion_processes": 1}
+    return {"roots": [f"lab={lab}"], "database_url": store_url, "conversion_processes": 1}
 
 
 @pytest.fixture

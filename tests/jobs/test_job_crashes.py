@@ -46,7 +46,7 @@ class JupyterServer:
             "IdentityProvider": {"token": TOKEN},
             "FileglancerApp": {
                 "roots": [f"lab={lab}"],
-                "link_store_url": store_url,
+                "database_url": store_url,
                 "conversion_processes": 2,
             },
         }

@@ -133,7 +133,7 @@ class TestAfterARestart:
         store.create(make_job("aa", owner=me, state="running", runner=dead_runner(), created=1.0))
         store.create(make_job("bb", owner=me, state="done", progress=1.0, created=2.0))
         store.close()
-        return {"roots": [f"lab={lab}"], "link_store_url": store_url, "conversion_processes": 1}
+        return {"roots": [f"lab={lab}"], "database_url": store_url, "conversion_processes": 1}
 
     async def test_unfinished_jobs_show_interrupted_and_finished_ones_remain(self, jp_fetch):
         listed = await api(jp_fetch, "GET", "jobs")

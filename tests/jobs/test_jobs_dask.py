@@ -28,7 +28,7 @@ def cluster():
 def fileglancer_config(lab: Path, store_url: str, cluster) -> dict:
     return {
         "roots": [f"lab={lab}"],
-        "link_store_url": store_url,
+        "database_url": store_url,
         "dask_scheduler_address": cluster.scheduler_address,
     }
 
@@ -63,7 +63,7 @@ class TestAnUnreachableScheduler:
     def fileglancer_config(self, lab: Path, store_url: str) -> dict:
         return {
             "roots": [f"lab={lab}"],
-            "link_store_url": store_url,
+            "database_url": store_url,
             "dask_scheduler_address": "tcp://127.0.0.1:9",  # the discard port: nobody there
             "dask_connect_timeout": 1.0,
         }

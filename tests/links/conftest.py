@@ -47,7 +47,7 @@ def store_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def fileglancer_config(share_tree: dict[str, Path], store_url: str) -> dict:
-    return {"roots": [f"lab={share_tree['lab']}"], "link_store_url": store_url}
+    return {"roots": [f"lab={share_tree['lab']}"], "database_url": store_url}
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def listing_config(share_tree: dict[str, Path], store_url: str) -> dict:
     as its own `fileglancer_config`."""
     return {
         "roots": [f"lab={share_tree['lab']}"],
-        "link_store_url": store_url,
+        "database_url": store_url,
         "share_directory_listing": True,
     }
 

@@ -56,7 +56,7 @@ class LinkServer:
         return f"http://127.0.0.1:{self.port}{self.base_url}"
 
     def start(self) -> LinkServer:
-        command = [*CLI, "serve-links", "--store-url", self.store_url, "--port", str(self.port)]
+        command = [*CLI, "serve-links", "--database-url", self.store_url, "--port", str(self.port)]
         if self.env is None:
             command += ["--base-url", self.base_url]
         env = {**os.environ, **(self.env or {})}
@@ -159,7 +159,7 @@ def test_links_survive_a_restart_and_die_when_revoked_from_the_cli(
         "links",
         "create",
         str(share_tree["data"]),
-        "--store-url",
+        "--database-url",
         store_url,
         "--root",
         f"lab={share_tree['lab']}",
@@ -176,7 +176,7 @@ def test_links_survive_a_restart_and_die_when_revoked_from_the_cli(
         server.stop()
         server.start()
         assert get(server.share(link["token"], "hello.txt")) == (200, b"hello, world\n")
-        revoked = cli("links", "revoke", link["id"], "--store-url", store_url)
+        revoked = cli("links", "revoke", link["id"], "--database-url", store_url)
         assert revoked.returncode == 0, revoked.stderr
         assert get(server.share(link["token"], "hello.txt"))[0] == 404
     finally:
@@ -190,18 +190,18 @@ def test_links_list_shows_the_owners_links(store_url: str, share_tree: dict[str,
                 "links",
                 "create",
                 str(share_tree["data"] / "sub"),
-                "--store-url",
+                "--database-url",
                 store_url,
                 "--label",
                 label,
             ).returncode
             == 0
         )
-    cli("links", "create", str(share_tree["data"]), "--store-url", store_url, "--owner", "ben")
+    cli("links", "create", str(share_tree["data"]), "--database-url", store_url, "--owner", "ben")
     listed = cli(
         "links",
         "list",
-        "--store-url",
+        "--database-url",
         store_url,
         "--json",
         "--public-base-url",
@@ -212,7 +212,7 @@ def test_links_list_shows_the_owners_links(store_url: str, share_tree: dict[str,
     assert all(row["owner"] == getpass.getuser() for row in rows)
     assert rows[0]["root"] == "data" and rows[0]["path"] == "sub"  # default root: the parent
     assert rows[0]["url"].startswith("https://hub.example/services/links/fileglancer/s/")
-    text = cli("links", "list", "--store-url", store_url).stdout
+    text = cli("links", "list", "--database-url", store_url).stdout
     assert text.count("\tactive\t") == 2
 
 
@@ -226,14 +226,14 @@ def test_links_list_shows_the_owners_links(store_url: str, share_tree: dict[str,
     ],
 )
 def test_the_links_command_reports_bad_requests(store_url: str, args):
-    result = cli(*args, "--store-url", store_url)
+    result = cli(*args, "--database-url", store_url)
     assert result.returncode == 2
     assert result.stderr.startswith("fileglancer-ext links: ")
 
 
 def test_the_sqlite_store_made_by_the_cli_is_private(tmp_path: Path, share_tree):
     store_file = tmp_path / "fresh" / "links.sqlite3"
-    cli("links", "create", str(share_tree["data"]), "--store-url", f"sqlite:///{store_file}")
+    cli("links", "create", str(share_tree["data"]), "--database-url", f"sqlite:///{store_file}")
     assert oct(store_file.stat().st_mode & 0o777) == "0o600"
 
 

@@ -29,7 +29,7 @@ class TestPublicBaseURL:
     def fileglancer_config(self, share_tree, store_url) -> dict:
         return {
             "roots": [f"lab={share_tree['lab']}"],
-            "link_store_url": store_url,
+            "database_url": store_url,
             "public_base_url": "https://hub.example.org/services/fileglancer-links/",
         }
 

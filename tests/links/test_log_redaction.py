@@ -129,7 +129,7 @@ async def test_the_link_server_logs_no_token_or_key(
 def test_the_link_server_command_logs_no_token(store_url, token, other_store, tmp_path: Path):
     log_file = tmp_path / "serve-links.log"
     port = free_port()
-    command = [*CLI, "serve-links", "--store-url", store_url, "--port", str(port)]
+    command = [*CLI, "serve-links", "--database-url", store_url, "--port", str(port)]
     with open(log_file, "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=log, env=dict(os.environ))
     try:

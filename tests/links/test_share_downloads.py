@@ -77,7 +77,7 @@ class TestIOInThreads:
     def fileglancer_config(self, share_tree, store_url) -> dict:
         return {
             "roots": [f"lab={share_tree['lab']}"],
-            "link_store_url": store_url,
+            "database_url": store_url,
             "share_io_in_threads": True,
         }
 

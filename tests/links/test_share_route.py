@@ -151,7 +151,7 @@ class TestAllowedOrigins:
     def fileglancer_config(self, share_tree, store_url) -> dict:
         return {
             "roots": [f"lab={share_tree['lab']}"],
-            "link_store_url": store_url,
+            "database_url": store_url,
             "share_allowed_origins": ["https://viewer.example"],
         }
 

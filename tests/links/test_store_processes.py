@@ -63,7 +63,7 @@ class JupyterServer:
             f"--IdentityProvider.token={TOKEN}",
             '--ServerApp.jpserver_extensions={"fileglancer_ext": True}',
             f"--FileglancerApp.roots=lab={lab}",
-            f"--FileglancerApp.link_store_url={store_url}",
+            f"--FileglancerApp.database_url={store_url}",
         ]
         self.log = tmp_path / "server.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -119,7 +119,7 @@ def server(tmp_path: Path, folders: Path, store_url: str) -> Iterator[JupyterSer
 
 def listed_by_the_cli(store_url: str) -> set[str]:
     done = subprocess.run(
-        [*CLI, "links", "list", "--json", "--store-url", store_url],
+        [*CLI, "links", "list", "--json", "--database-url", store_url],
         capture_output=True,
         text=True,
         timeout=60,

@@ -35,7 +35,7 @@ def fileglancer_config(share_tree: dict[str, Path], store_url: str) -> dict:
                 "unc_path": r"\\fs.example.org\lab",
             }
         ],
-        "link_store_url": store_url,
+        "database_url": store_url,
         "extra_viewers": [
             {
                 "name": "Lab viewer",

@@ -21,4 +21,4 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def fileglancer_config(tmp_path: Path, store_url: str) -> dict:
     (tmp_path / "lab").mkdir()
-    return {"roots": [f"lab={tmp_path / 'lab'}"], "link_store_url": store_url}
+    return {"roots": [f"lab={tmp_path / 'lab'}"], "database_url": store_url}
