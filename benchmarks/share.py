@@ -120,7 +120,7 @@ def link_server(folder: Path, scratch: Path, probe: str, extra: list[str]) -> Se
     store_url = f"sqlite:///{scratch / 'links.sqlite3'}"
     cli = [sys.executable, "-m", "fileglancer_ext.cli"]
     created = subprocess.run(
-        [*cli, "links", "create", str(folder), "--store-url", store_url, "--json"],
+        [*cli, "links", "create", str(folder), "--database-url", store_url, "--json"],
         check=True,
         capture_output=True,
         text=True,
@@ -128,7 +128,7 @@ def link_server(folder: Path, scratch: Path, probe: str, extra: list[str]) -> Se
     token = json.loads(created.stdout)["token"]
     port = free_port()
     base = f"http://127.0.0.1:{port}/fileglancer/s/{token}/"
-    command = [*cli, "serve-links", "--store-url", store_url, "--port", str(port)]
+    command = [*cli, "serve-links", "--database-url", store_url, "--port", str(port)]
     return Server("ours", [*command, "--base-url", "/", *extra], base, base + probe)
 
 

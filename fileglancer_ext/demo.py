@@ -41,7 +41,7 @@ def lab_arguments(
         f"--ServerApp.open_browser={open_browser}",
         # The demo's data links (and short links, jobs) live and die with its folder: never
         # in the user's own store, where they would outlive the demo data they point into.
-        f"--FileglancerApp.link_store_url=sqlite:///{state / 'links.sqlite3'}",
+        f"--FileglancerApp.database_url=sqlite:///{state / 'links.sqlite3'}",
     ]
     if port is not None:
         args.append(f"--ServerApp.port={port}")

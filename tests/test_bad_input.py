@@ -112,7 +112,7 @@ def store_url(tmp_path: Path) -> str:
 def fileglancer_config(lab: Path, store_url: str, fileglancer_log: LogCapture) -> dict:
     return {
         "roots": [f"lab={lab}"],
-        "link_store_url": store_url,
+        "database_url": store_url,
         "conversion_processes": 1,
         "logging_config": fileglancer_log.logging_config(),
     }

@@ -107,7 +107,7 @@ def test_links_create_refuses_what_is_not_utf8(data: Path, tmp_path: Path, args)
     url = store_url(tmp_path)
     path, *options = args
     full = os.path.join(os.fsencode(data), path)
-    line = one_line_error(run("links", "create", "--store-url", url, full, *options))
+    line = one_line_error(run("links", "create", "--database-url", url, full, *options))
     assert "UTF-8" in line or "Unicode" in line
     store = ShareLinkStore.from_url(url)
     try:
@@ -123,11 +123,11 @@ def test_links_create_refuses_what_is_not_utf8(data: Path, tmp_path: Path, args)
         ["info", "{data}/good", "--members-offset", "²"],
         ["stats", "{data}", "--processes", HUGE],
         ["convert", "{data}/a.tif", "{data}/out.zarr", "--workers", "99999999999999999999"],
-        ["serve-links", "--store-url", "{store}", "--port", "99999999999999999"],
+        ["serve-links", "--database-url", "{store}", "--port", "99999999999999999"],
         ["demo", "{data}/demo", "--data-only", "--many-files", HUGE],
-        ["links", "create", "{data}/huge2.zarr", "--store-url", "{store}", "--expires-in", HUGE],
-        ["links", "create", "{data}/huge2.zarr", "--store-url", "{store}", "--expires-in", "1e400"],
-        ["links", "create", "{data}/huge2.zarr", "--store-url", "{store}", "--expires-in", "nan"],
+        ["links", "create", "{data}/huge2.zarr", "--database-url", "{store}", "--expires-in", HUGE],
+        ["links", "create", "{data}/huge2.zarr", "--database-url", "{store}", "--expires-in", "1e400"],
+        ["links", "create", "{data}/huge2.zarr", "--database-url", "{store}", "--expires-in", "nan"],
     ],
     ids=lambda args: " ".join(a[:12] for a in args[:4]),
 )

@@ -92,7 +92,7 @@ def lab(tmp_path: Path) -> Iterator[Path]:
 def fileglancer_config(lab: Path, tmp_path: Path) -> dict:
     return {
         "roots": [f"lab={lab}"],
-        "link_store_url": f"sqlite:///{tmp_path / 'store.sqlite3'}",
+        "database_url": f"sqlite:///{tmp_path / 'store.sqlite3'}",
         "conversion_processes": 1,
     }
 

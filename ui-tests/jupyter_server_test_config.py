@@ -119,7 +119,7 @@ for number in range(450):
 c.ServerApp.root_dir = str(workdir)  # noqa: F821
 c.ServerApp.allow_root = True  # noqa: F821 (CI runs as root)
 # Data links of the test run live and die with it, not in the user's Jupyter data dir.
-c.FileglancerApp.link_store_url = f"sqlite:///{workdir / 'links.sqlite3'}"  # noqa: F821
+c.FileglancerApp.database_url = f"sqlite:///{workdir / 'links.sqlite3'}"  # noqa: F821
 c.FileglancerApp.roots = [  # noqa: F821
     {"name": "demo", "path": str(demo), "title": "Demo data"},
     {"name": "scratch", "path": str(scratch), "title": "Scratch"},
