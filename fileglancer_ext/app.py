@@ -13,7 +13,7 @@ from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
 from traitlets import Bool, Dict, Float, Int, List, Unicode, Union, default
 
-from . import __version__, log_redaction
+from . import __version__
 from .browse import FileBrowser
 from .database import default_store_url
 from .dataset_viewers import DatasetViewers
@@ -36,6 +36,7 @@ from .shortlinks.handlers import short_link_redirect_route, short_links_api_rout
 from .shortlinks.store import ShortLinkStore
 from .stats_service import StatsService
 from .stats_walk import default_walk_processes
+from .system import log_redaction
 from .viewers import ViewerConfig
 from .viewers.config import (
     DEFAULT_AVIVATOR_URL,

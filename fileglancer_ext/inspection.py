@@ -12,13 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .confined_io import ANYWHERE, Within
 from .errors import FileglancerError, Forbidden, NotFound
 from .formats.health import dataset_health
 from .formats.summary import MEMBER_LIMIT, group_members, summarize
 from .formats.validate import validate_dataset
 from .roots import RootRegistry
 from .stats_service import StatsService
+from .system.confined_io import ANYWHERE, Within
 from .thumbnails import render_thumbnail
 
 # Kinds that OME-NGFF validation applies to.

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .confined_io import Within
 from .errors import BadRequest, Forbidden, NotFound
+from .system.confined_io import Within
 
 # Root names appear in URLs (/fileglancer/api/list/{root}/...), so keep them URL-safe.
 _ROOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

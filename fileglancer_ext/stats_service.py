@@ -38,9 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .confined_io import Within
 from .stats import Cancelled, Progress, StatsResult, scan_stats
 from .stats_walk import WalkPool
+from .system.confined_io import Within
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from .confined_io import ANYWHERE, Within, open_file
 from .errors import BadRequest, Forbidden
 from .formats.detect import TIFF_MAGICS, tiff_from_handle
+from .system.confined_io import ANYWHERE, Within, open_file
 from .thumbnail_render import (
     ChannelStyle,
     blend_channels,

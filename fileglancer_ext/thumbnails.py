@@ -49,9 +49,9 @@ from typing import Any
 
 import numpy as np
 
-from .confined_io import ANYWHERE, Refused, TooLarge, Within, read_bounded_stat
 from .errors import BadRequest, Forbidden
 from .formats.zarr_meta import array_bounds_problem, int_list, int_list_problem
+from .system.confined_io import ANYWHERE, Refused, TooLarge, Within, read_bounded_stat
 from .thumbnail_n5 import N5Array, n5_level
 from .thumbnail_render import (
     ChannelStyle,
@@ -307,7 +307,7 @@ def _axes(raw: Any, array_doc: dict[str, Any]) -> list[tuple[str, str]]:
 def _open(source: _Source) -> Any:
     if source.n5:
         return _open_n5(source)
-    from .confined_store import open_confined_array
+    from .system.confined_store import open_confined_array
 
     try:
         return open_confined_array(source.array_path, source.within, zarr_format=source.zarr_format)

@@ -20,7 +20,6 @@ import zarr
 from tornado.httpclient import HTTPClientError
 
 from fileglancer_ext import stats_walk
-from fileglancer_ext.confined_io import Within
 from fileglancer_ext.demo_data import write_demo_data
 from fileglancer_ext.stats import (
     METADATA_NAMES,
@@ -32,6 +31,7 @@ from fileglancer_ext.stats import (
     scan_stats,
 )
 from fileglancer_ext.stats_service import StatsService
+from fileglancer_ext.system.confined_io import Within
 from tests.unprivileged import run_without_privileges
 
 

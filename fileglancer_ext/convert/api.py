@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from ..confined_io import Within
 from ..errors import BadRequest, NotFound
+from ..system.confined_io import Within
 from .options import ConversionOptions
 from .plan import TaskExecutor
 from .progress import CancelSignal, ProgressCallback

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..confined_io import ANYWHERE, TooLarge, Within, open_file, read_bounded
+from ..system.confined_io import ANYWHERE, TooLarge, Within, open_file, read_bounded
 
 KINDS = (
     "directory",

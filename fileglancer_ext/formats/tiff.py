@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..confined_io import open_file
+from ..system.confined_io import open_file
 from .detect import TIFF_MAGICS, tiff_from_handle
 from .ome import ome_xml_summary
 from .zarr_meta import MetadataReader, short

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..confined_io import ANYWHERE, TooLarge, Within, read_bounded
+from ..system.confined_io import ANYWHERE, TooLarge, Within, read_bounded
 from .detect import MAX_METADATA_BYTES, detect_kind
 
 # Names probed, in order, to tell a member's kind without listing its folder.

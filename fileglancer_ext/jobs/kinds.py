@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from ..confined_io import Within
 from ..convert import (
     ConversionOptions,
     ConversionResult,
@@ -19,6 +18,7 @@ from ..convert import (
 from ..convert.plan import TaskExecutor
 from ..convert.progress import CancelSignal, ProgressCallback
 from ..errors import BadRequest
+from ..system.confined_io import Within
 
 AUTO = "auto"
 # The names `conversion_kind` answers, and whether each reads a file or a folder.

@@ -19,7 +19,7 @@ from tornado.log import access_log
 
 from ..errors import BadRequest, FileglancerError
 from ..handlers import API_PREFIX, FileglancerAPIHandler
-from ..log_redaction import redact
+from ..system.log_redaction import redact
 from .creation import ShareLinkService
 from .responses import SANDBOX_HEADERS, ResponsePlan
 from .serving import SharedFile, ShareServer

@@ -17,10 +17,10 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.httpserver import HTTPServer
 
-from ..log_redaction import install as install_log_redaction
 from ..s3.handlers import s3_routes
 from ..shortlinks.handlers import short_link_redirect_route
 from ..shortlinks.store import ShortLinkStore
+from ..system.log_redaction import install as install_log_redaction
 from .handlers import log_share_request, set_sandbox_headers, share_route
 from .serving import ShareServer
 from .store import ShareLinkStore

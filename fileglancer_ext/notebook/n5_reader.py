@@ -23,8 +23,8 @@ import stat
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..confined_io import NotRegularFile, Refused, read_json
 from ..errors import BadRequest
+from ..system.confined_io import NotRegularFile, Refused, read_json
 
 MAX_ATTRIBUTES_BYTES = 4 * 2**20
 

@@ -20,7 +20,7 @@ from tornado.log import access_log
 from ..errors import BadRequest, FileglancerError, Forbidden, NotFound, RangeNotSatisfiable
 from ..links.handlers import ShareHandler, bad_request_message
 from ..links.serving import ShareServer
-from ..log_redaction import redact
+from ..system.log_redaction import redact
 from .buckets import ShareBuckets, ShareGone
 from .documents import error_xml, list_objects_xml, location_xml
 from .listing import ListObjectsRequest

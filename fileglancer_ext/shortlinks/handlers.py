@@ -13,7 +13,7 @@ from tornado.log import access_log
 
 from ..handlers import API_PREFIX, FileglancerAPIHandler
 from ..links.handlers import set_sandbox_headers
-from ..log_redaction import redact
+from ..system.log_redaction import redact
 from .store import ShortLink, ShortLinkStore
 
 SHORT_PREFIX = "/fileglancer/v"

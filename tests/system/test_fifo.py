@@ -22,7 +22,7 @@ import pytest
 import tensorstore as ts
 import zarr
 
-from .jobs.conftest import api, wait_for
+from ..jobs.conftest import api, wait_for
 
 FIFO = "it is a named pipe (FIFO), not a regular file"
 # Seconds a route may take: far more than any of them needs, far less than "forever".

@@ -21,12 +21,12 @@ import zarr
 from PIL import Image
 from tornado.httpclient import HTTPClientError
 
-from fileglancer_ext.confined_io import LeavesFolders, Within, read_bounded
 from fileglancer_ext.convert import ConversionOptions, recompress_zarr
 from fileglancer_ext.errors import ConversionError
+from fileglancer_ext.system.confined_io import LeavesFolders, Within, read_bounded
 from tests.unprivileged import run_without_privileges
 
-from .jobs.conftest import api, wait_for
+from ..jobs.conftest import api, wait_for
 
 SECRET = "OUTSIDE-SECRET-7f3a"
 LEAVES = "it is a symbolic link that leads outside the shared folders"

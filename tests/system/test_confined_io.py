@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fileglancer_ext.confined_io import (
+from fileglancer_ext.system.confined_io import (
     ANYWHERE,
     LeavesFolders,
     NotRegularFile,
