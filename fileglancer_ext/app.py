@@ -14,7 +14,7 @@ from jupyter_server.utils import url_path_join
 from traitlets import Bool, Dict, Float, Int, List, Unicode, Union, default
 
 from . import __version__
-from .browse import FileBrowser
+from .browse.service import FileBrowser
 from .database import default_store_url
 from .dataset_viewers import DatasetViewers
 from .handlers import route_table

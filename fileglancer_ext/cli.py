@@ -94,7 +94,7 @@ def whole_number_arg(low: int, high: int | None = None) -> Callable[[str], int]:
     fail deep inside the library)."""
 
     def parse(text: str) -> int:
-        from .listing import whole_number
+        from .browse.listing import whole_number
 
         value = whole_number(text)
         if value is None or value < low or (high is not None and value > high):

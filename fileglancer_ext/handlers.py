@@ -19,9 +19,9 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 from . import __version__
+from .browse.listing import MAX_DIGITS, ListingRequest, whole_number
 from .errors import BadRequest, FileglancerError
 from .formats.summary import MEMBER_LIMIT
-from .listing import MAX_DIGITS, ListingRequest, whole_number
 from .thumbnails import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE
 
 AUTH_RESOURCE = "fileglancer"

@@ -32,9 +32,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..browse.listing import DirectoryLister, ListingRequest
 from ..errors import BadRequest, Forbidden, NotFound
 from ..links.confinement import HANDLE, OpenShare, resolve_beneath
-from ..listing import DirectoryLister, ListingRequest
 from ..system.confined_io import Within
 
 MAX_KEYS = 1000

@@ -65,10 +65,10 @@ from typing import Any
 
 import numpy as np
 
-from .errors import BadRequest, FileglancerError, Forbidden, NotFound
-from .formats.detect import OME_TIFF_SUFFIXES, TIFF_SUFFIXES, KindInfo, detect_kind
+from ..errors import BadRequest, FileglancerError, Forbidden, NotFound
+from ..formats.detect import OME_TIFF_SUFFIXES, TIFF_SUFFIXES, KindInfo, detect_kind
+from ..system.confined_io import ANYWHERE, Within
 from .natural_sort import natural_key, natural_order
-from .system.confined_io import ANYWHERE, Within
 
 SORTS = ("name", "size", "mtime", "kind")
 ORDERS = ("asc", "desc")

@@ -10,9 +10,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .errors import BadRequest, NotInARoot
+from ..errors import BadRequest, NotInARoot
+from ..roots import RootRegistry
 from .listing import DirectoryLister, ListingRequest
-from .roots import RootRegistry
 
 
 class FileBrowser:

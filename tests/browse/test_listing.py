@@ -20,10 +20,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fileglancer_ext import listing
+from fileglancer_ext.browse import listing
+from fileglancer_ext.browse.listing import DirectoryLister, ListingRequest, coarse_kind
+from fileglancer_ext.browse.natural_sort import natural_key, natural_order
 from fileglancer_ext.errors import BadRequest, NotFound
-from fileglancer_ext.listing import DirectoryLister, ListingRequest, coarse_kind
-from fileglancer_ext.natural_sort import natural_key, natural_order
 from tests.unprivileged import run_without_privileges
 
 SIZES = (0, 1, 199, 200, 201, 1000)
