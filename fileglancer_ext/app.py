@@ -18,7 +18,9 @@ from .browse.service import FileBrowser
 from .database import default_store_url
 from .dataset_viewers import DatasetViewers
 from .handlers import route_table
-from .inspection import DatasetInspector
+from .inspection.service import DatasetInspector
+from .inspection.stats.service import StatsService
+from .inspection.stats.walk import default_walk_processes
 from .jobs.engines import DaskEngine, LocalProcessEngine, default_processes_per_job
 from .jobs.handlers import jobs_routes
 from .jobs.runner import JobRunner
@@ -34,8 +36,6 @@ from .s3.buckets import ShareBuckets
 from .s3.handlers import s3_routes
 from .shortlinks.handlers import short_link_redirect_route, short_links_api_routes
 from .shortlinks.store import ShortLinkStore
-from .stats_service import StatsService
-from .stats_walk import default_walk_processes
 from .system import log_redaction
 from .viewers import ViewerConfig
 from .viewers.config import (

@@ -108,7 +108,7 @@ def whole_number_arg(low: int, high: int | None = None) -> Callable[[str], int]:
 
 def _run_info(args: argparse.Namespace) -> int:
     from .errors import FileglancerError
-    from .inspection import describe_dataset
+    from .inspection.service import describe_dataset
     from .report_text import format_summary
 
     try:

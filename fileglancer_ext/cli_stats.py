@@ -18,7 +18,7 @@ COMMAND = "stats"
 def add_parser(commands: argparse._SubParsersAction) -> None:
     from .cli import whole_number_arg
     from .cli_convert import MAX_WORKERS
-    from .stats_walk import default_walk_processes
+    from .inspection.stats.walk import default_walk_processes
 
     parser = commands.add_parser(
         COMMAND,
@@ -42,9 +42,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .inspection.stats.core import scan_stats
+    from .inspection.stats.walk import WalkPool
     from .report_text import format_stats
-    from .stats import scan_stats
-    from .stats_walk import WalkPool
 
     pool = WalkPool(args.processes) if args.processes > 1 else None
     try:

@@ -138,7 +138,7 @@ def test_info_prints_levels_pixel_sizes_channels_and_validation(demo_folder: Pat
 
 
 def test_info_json_is_the_same_summary_the_meta_route_answers(demo_folder: Path, capsys):
-    from fileglancer_ext.inspection import describe_dataset
+    from fileglancer_ext.inspection.service import describe_dataset
 
     path = demo_folder / "zarr-v3" / "sharded.zarr"
     capsys.readouterr()
@@ -150,7 +150,7 @@ def test_info_json_is_the_same_summary_the_meta_route_answers(demo_folder: Path,
 
 
 def test_stats_prints_storage_per_level(demo_folder: Path, capsys):
-    from fileglancer_ext.stats import compute_stats
+    from fileglancer_ext.inspection.stats.core import compute_stats
 
     path = demo_folder / "ome-zarr-0.4" / "cells.ome.zarr"
     expected = compute_stats(path)
@@ -168,7 +168,7 @@ def test_stats_prints_storage_per_level(demo_folder: Path, capsys):
 
 @pytest.mark.parametrize("processes", ["1", "2"])
 def test_stats_json_is_what_the_stats_route_computes(demo_folder: Path, capsys, processes):
-    from fileglancer_ext.stats import compute_stats
+    from fileglancer_ext.inspection.stats.core import compute_stats
 
     path = demo_folder / "many-files"
     capsys.readouterr()

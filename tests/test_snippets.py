@@ -25,7 +25,7 @@ from fileglancer_ext.demo_data import (
     DemoDataset,
     write_demo_data,
 )
-from fileglancer_ext.inspection import describe_dataset
+from fileglancer_ext.inspection.service import describe_dataset
 from fileglancer_ext.viewers import code_snippets, viewers_for
 from fileglancer_ext.viewers.snippets import first_level_path
 

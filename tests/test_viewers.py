@@ -23,7 +23,7 @@ from fileglancer_ext.demo_data import (
     ZARR_V3_SHARDED,
     write_demo_data,
 )
-from fileglancer_ext.inspection import describe_dataset
+from fileglancer_ext.inspection.service import describe_dataset
 from fileglancer_ext.roots import Root
 from fileglancer_ext.viewers import (
     ExtraViewer,

@@ -3,7 +3,7 @@
 `request(path, within=...)` never blocks longer than its `wait`: it answers from the cache,
 or starts (or joins) a computation and reports its progress. Answers are JSON dicts:
 
-- `{"state": "done", ...}` with the figures of `fileglancer_ext.stats.compute_stats`;
+- `{"state": "done", ...}` with the figures of `inspection.stats.core.compute_stats`;
 - `{"state": "computing", "files_seen", "bytes_seen", "started"}` (unix seconds);
 - `{"state": "error", "error": code, "message": ...}`: the path vanished (`not_found`), cannot
   be read (`forbidden`), or another I/O error or a bug (`internal_error`; a bug's detail
@@ -38,9 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .stats import Cancelled, Progress, StatsResult, scan_stats
-from .stats_walk import WalkPool
-from .system.confined_io import Within
+from ...system.confined_io import Within
+from .core import Cancelled, Progress, StatsResult, scan_stats
+from .walk import WalkPool
 
 log = logging.getLogger(__name__)
 

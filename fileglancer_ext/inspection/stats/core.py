@@ -45,10 +45,11 @@ from typing import Any
 
 import numpy as np
 
-from .formats.detect import MAX_METADATA_BYTES, detect_kind
-from .formats.n5 import scale_level_names
-from .formats.zarr_meta import int_list
-from .stats_walk import (
+from ...formats.detect import MAX_METADATA_BYTES, detect_kind
+from ...formats.n5 import scale_level_names
+from ...formats.zarr_meta import int_list
+from ...system.confined_io import ANYWHERE, Within, read_json
+from .walk import (
     PARALLEL_AFTER,
     Cancelled,
     PooledStats,
@@ -58,7 +59,6 @@ from .stats_walk import (
     WalkPool,
     walk_in_parallel,
 )
-from .system.confined_io import ANYWHERE, Within, read_json
 
 METADATA_NAMES = frozenset(
     {".zarray", ".zattrs", ".zgroup", ".zmetadata", "zarr.json", "attributes.json"}

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Protocol
 
-from .system.worker_lifetime import die_with
+from ...system.worker_lifetime import die_with
 
 # Progress is published, and cancellation checked, after every batch of this many entries.
 _BATCH = 4096

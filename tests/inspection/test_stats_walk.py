@@ -1,4 +1,4 @@
-"""The statistics walk spread over worker processes (`fileglancer_ext.stats_walk`), on real
+"""The statistics walk spread over worker processes (`inspection.stats.walk`), on real
 trees on disk, against the same walk in process and against `du`."""
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ import numpy as np
 import pytest
 import zarr
 
-from fileglancer_ext import stats, stats_walk
 from fileglancer_ext.demo_data import write_demo_data
-from fileglancer_ext.stats import METADATA_NAMES, scan_stats
-from fileglancer_ext.stats_service import StatsService
-from fileglancer_ext.stats_walk import (
+from fileglancer_ext.inspection.stats import core as stats
+from fileglancer_ext.inspection.stats import walk as stats_walk
+from fileglancer_ext.inspection.stats.core import METADATA_NAMES, scan_stats
+from fileglancer_ext.inspection.stats.service import StatsService
+from fileglancer_ext.inspection.stats.walk import (
     Cancelled,
     PooledStats,
     Progress,

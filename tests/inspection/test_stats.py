@@ -1,4 +1,4 @@
-"""Storage statistics (`fileglancer_ext.stats`) and their service, on real data on disk."""
+"""Storage statistics (`inspection.stats.core`) and their service, on real data on disk."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ import pytest
 import zarr
 from tornado.httpclient import HTTPClientError
 
-from fileglancer_ext import stats_walk
 from fileglancer_ext.demo_data import write_demo_data
-from fileglancer_ext.stats import (
+from fileglancer_ext.inspection.stats import walk as stats_walk
+from fileglancer_ext.inspection.stats.core import (
     METADATA_NAMES,
     Cancelled,
     Progress,
@@ -30,7 +30,7 @@ from fileglancer_ext.stats import (
     read_array_info,
     scan_stats,
 )
-from fileglancer_ext.stats_service import StatsService
+from fileglancer_ext.inspection.stats.service import StatsService
 from fileglancer_ext.system.confined_io import Within
 from tests.unprivileged import run_without_privileges
 

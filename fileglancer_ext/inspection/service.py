@@ -12,14 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .errors import FileglancerError, Forbidden, NotFound
-from .formats.health import dataset_health
-from .formats.summary import MEMBER_LIMIT, group_members, summarize
-from .formats.validate import validate_dataset
-from .roots import RootRegistry
-from .stats_service import StatsService
-from .system.confined_io import ANYWHERE, Within
-from .thumbnails import render_thumbnail
+from ..errors import FileglancerError, Forbidden, NotFound
+from ..formats.health import dataset_health
+from ..formats.summary import MEMBER_LIMIT, group_members, summarize
+from ..formats.validate import validate_dataset
+from ..roots import RootRegistry
+from ..system.confined_io import ANYWHERE, Within
+from ..thumbnails import render_thumbnail
+from .stats.service import StatsService
 
 # Kinds that OME-NGFF validation applies to.
 _OME_KINDS = frozenset(
