@@ -22,7 +22,7 @@ from . import __version__
 from .browse.listing import MAX_DIGITS, ListingRequest, whole_number
 from .errors import BadRequest, FileglancerError
 from .formats.summary import MEMBER_LIMIT
-from .thumbnails import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE
+from .inspection.thumbnails.core import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE
 
 AUTH_RESOURCE = "fileglancer"
 API_PREFIX = "/fileglancer/api"

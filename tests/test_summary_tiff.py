@@ -14,7 +14,7 @@ from fileglancer_ext.demo_data import _write_ome_tiff
 from fileglancer_ext.errors import BadRequest
 from fileglancer_ext.formats.summary import summarize
 from fileglancer_ext.inspection.service import describe_dataset
-from fileglancer_ext.thumbnails import clear_thumbnail_cache, render_thumbnail
+from fileglancer_ext.inspection.thumbnails.core import clear_thumbnail_cache, render_thumbnail
 
 
 @pytest.fixture(scope="module")

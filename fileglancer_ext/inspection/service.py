@@ -18,8 +18,8 @@ from ..formats.summary import MEMBER_LIMIT, group_members, summarize
 from ..formats.validate import validate_dataset
 from ..roots import RootRegistry
 from ..system.confined_io import ANYWHERE, Within
-from ..thumbnails import render_thumbnail
 from .stats.service import StatsService
+from .thumbnails.core import render_thumbnail
 
 # Kinds that OME-NGFF validation applies to.
 _OME_KINDS = frozenset(

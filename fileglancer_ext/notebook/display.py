@@ -51,7 +51,7 @@ def show_dataset(path: str | os.PathLike[str]) -> DatasetView:
 
 
 def _thumbnail(path: Path) -> str | None:
-    from ..thumbnails import render_thumbnail
+    from ..inspection.thumbnails.core import render_thumbnail
 
     try:
         png = render_thumbnail(path, size=THUMBNAIL_SIZE)

@@ -18,10 +18,10 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from .errors import BadRequest, Forbidden
-from .formats.detect import TIFF_MAGICS, tiff_from_handle
-from .system.confined_io import ANYWHERE, Within, open_file
-from .thumbnail_render import (
+from ...errors import BadRequest, Forbidden
+from ...formats.detect import TIFF_MAGICS, tiff_from_handle
+from ...system.confined_io import ANYWHERE, Within, open_file
+from .render import (
     ChannelStyle,
     blend_channels,
     default_styles,
@@ -92,7 +92,7 @@ def _ome_colors(tif: Any) -> list[tuple[float, float, float] | None]:
     """The first image's channel colours from the OME-XML ([] without, or when unparseable)."""
     if not (tif.is_ome and tif.ome_metadata):
         return []
-    from .formats.ome import ome_xml_summary
+    from ...formats.ome import ome_xml_summary
 
     try:
         images = ome_xml_summary(tif.ome_metadata)["images"]

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .formats.n5 import scale_level_names
-from .system.confined_io import ANYWHERE, Refused, Within, read_bounded
+from ...formats.n5 import scale_level_names
+from ...system.confined_io import ANYWHERE, Refused, Within, read_bounded
 
 MAX_ATTRIBUTES_BYTES = 4 * 2**20
 

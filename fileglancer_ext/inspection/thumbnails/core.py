@@ -49,11 +49,11 @@ from typing import Any
 
 import numpy as np
 
-from .errors import BadRequest, Forbidden
-from .formats.zarr_meta import array_bounds_problem, int_list, int_list_problem
-from .system.confined_io import ANYWHERE, Refused, TooLarge, Within, read_bounded_stat
-from .thumbnail_n5 import N5Array, n5_level
-from .thumbnail_render import (
+from ...errors import BadRequest, Forbidden
+from ...formats.zarr_meta import array_bounds_problem, int_list, int_list_problem
+from ...system.confined_io import ANYWHERE, Refused, TooLarge, Within, read_bounded_stat
+from .n5 import N5Array, n5_level
+from .render import (
     ChannelStyle,
     blend_channels,
     color_labels,
@@ -94,7 +94,7 @@ def render_thumbnail(path: Path, *, size: int = DEFAULT_SIZE, within: Within = A
         raise BadRequest(f"size must be an integer from {MIN_SIZE} to {MAX_SIZE}, got {size!r}")
     path = Path(path)
     if path.is_file():  # TIFF / OME-TIFF: the cache key is the file's mtime and size
-        from .thumbnail_tiff import render_tiff_thumbnail
+        from .tiff import render_tiff_thumbnail
 
         stat = path.stat()
         key = (os.fspath(path), size, (stat.st_mtime_ns, stat.st_size), within)
@@ -307,7 +307,7 @@ def _axes(raw: Any, array_doc: dict[str, Any]) -> list[tuple[str, str]]:
 def _open(source: _Source) -> Any:
     if source.n5:
         return _open_n5(source)
-    from .system.confined_store import open_confined_array
+    from ...system.confined_store import open_confined_array
 
     try:
         return open_confined_array(source.array_path, source.within, zarr_format=source.zarr_format)

@@ -16,7 +16,7 @@ from PIL import Image
 from tornado.httpclient import HTTPClientError
 
 from fileglancer_ext.errors import BadRequest
-from fileglancer_ext.thumbnails import clear_thumbnail_cache, render_thumbnail
+from fileglancer_ext.inspection.thumbnails.core import clear_thumbnail_cache, render_thumbnail
 
 
 @pytest.fixture(autouse=True)
