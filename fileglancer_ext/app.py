@@ -16,7 +16,6 @@ from traitlets import Bool, Dict, Float, Int, List, Unicode, Union, default
 from . import __version__
 from .browse.service import FileBrowser
 from .database import default_store_url
-from .dataset_viewers import DatasetViewers
 from .handlers import route_table
 from .inspection.service import DatasetInspector
 from .inspection.stats.service import StatsService
@@ -45,6 +44,7 @@ from .viewers.config import (
     DEFAULT_VALIDATOR_URL,
     DEFAULT_VIZARR_URL,
 )
+from .viewers.service import DatasetViewers
 
 
 class FileglancerApp(ExtensionApp):

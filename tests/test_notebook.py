@@ -24,7 +24,7 @@ from fileglancer_ext.errors import BadRequest, NotFound
 from fileglancer_ext.formats.summary import summarize
 from fileglancer_ext.notebook import MIME_TYPE
 from fileglancer_ext.notebook.opening import LazyImage
-from tests.test_snippets import serve_folder
+from tests.viewers.test_snippets import serve_folder
 
 
 @pytest.fixture(scope="module")

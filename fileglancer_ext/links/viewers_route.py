@@ -1,5 +1,5 @@
 """`GET /fileglancer/api/viewers/{root}/{path}`: the Share tab's viewers, snippets, path
-forms and the user's data link of one dataset (see `dataset_viewers.DatasetViewers`).
+forms and the user's data link of one dataset (see `viewers.service.DatasetViewers`).
 
 It lives beside the links API because the answer carries the link's public URL, which
 the links handlers know how to build for the request at hand.

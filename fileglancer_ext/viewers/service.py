@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .formats.summary import summarize
-from .links.creation import ShareLinkService
-from .links.store import ShareLink
-from .roots import RootRegistry
-from .viewers import ViewerConfig, viewers_for
+from ..formats.summary import summarize
+from ..links.creation import ShareLinkService
+from ..links.store import ShareLink
+from ..roots import RootRegistry
+from . import ViewerConfig, viewers_for
 
 
 class DatasetViewers:
