@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .formats.validate import ValidationReport
+    from ..formats.validate import ValidationReport
 
 
 def format_validation(

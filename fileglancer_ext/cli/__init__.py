@@ -12,7 +12,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__, cli_convert, cli_links, cli_stats
+from .. import __version__
+from . import convert as cli_convert
+from . import links as cli_links
+from . import stats as cli_stats
 
 MAX_PORT = 65535
 
@@ -94,7 +97,7 @@ def whole_number_arg(low: int, high: int | None = None) -> Callable[[str], int]:
     fail deep inside the library)."""
 
     def parse(text: str) -> int:
-        from .browse.listing import whole_number
+        from ..browse.listing import whole_number
 
         value = whole_number(text)
         if value is None or value < low or (high is not None and value > high):
@@ -107,8 +110,8 @@ def whole_number_arg(low: int, high: int | None = None) -> Callable[[str], int]:
 
 
 def _run_info(args: argparse.Namespace) -> int:
-    from .errors import FileglancerError
-    from .inspection.service import describe_dataset
+    from ..errors import FileglancerError
+    from ..inspection.service import describe_dataset
     from .report_text import format_summary
 
     try:
@@ -153,8 +156,8 @@ def _add_validate_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    from .errors import FileglancerError
-    from .formats.validate import validate_dataset
+    from ..errors import FileglancerError
+    from ..formats.validate import validate_dataset
     from .report_text import format_validation
 
     try:
@@ -178,9 +181,9 @@ def _run_validate(args: argparse.Namespace) -> int:
 
 def _health(path: Path) -> list[dict]:
     """The dataset's health warnings (formats.health); [] when it cannot be summarized."""
-    from .errors import FileglancerError
-    from .formats.health import dataset_health
-    from .formats.summary import summarize
+    from ..errors import FileglancerError
+    from ..formats.health import dataset_health
+    from ..formats.summary import summarize
 
     try:
         return dataset_health(summarize(path))
@@ -203,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
     if args.command == "demo":
-        from .demo import prepare_demo, run_demo
+        from ..demo import prepare_demo, run_demo
 
         if args.data_only:
             for dataset in prepare_demo(args.directory.resolve(), many_files=args.many_files):
@@ -228,7 +231,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in cli_links.COMMANDS:
         return cli_links.run(args)
     return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -37,7 +37,7 @@ examples:
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Add the `convert` subcommand to the CLI's subparsers."""
-    from .cli import whole_number_arg
+    from . import whole_number_arg
 
     parser = commands.add_parser(
         "convert",
@@ -112,9 +112,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `convert` for parsed arguments; return the exit status."""
-    from .convert import ConversionOptions, convert
-    from .convert.plan import configure_conversion_process
-    from .errors import BadRequest, ConversionError, FileglancerError, NotFound
+    from ..convert import ConversionOptions, convert
+    from ..convert.plan import configure_conversion_process
+    from ..errors import BadRequest, ConversionError, FileglancerError, NotFound
 
     configure_conversion_process()
 

@@ -16,9 +16,9 @@ COMMAND = "stats"
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    from .cli import whole_number_arg
-    from .cli_convert import MAX_WORKERS
-    from .inspection.stats.walk import default_walk_processes
+    from ..inspection.stats.walk import default_walk_processes
+    from . import whole_number_arg
+    from .convert import MAX_WORKERS
 
     parser = commands.add_parser(
         COMMAND,
@@ -42,8 +42,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .inspection.stats.core import scan_stats
-    from .inspection.stats.walk import WalkPool
+    from ..inspection.stats.core import scan_stats
+    from ..inspection.stats.walk import WalkPool
     from .report_text import format_stats
 
     pool = WalkPool(args.processes) if args.processes > 1 else None

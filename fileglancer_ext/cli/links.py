@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .links.store import ShareLink, ShareLinkStore
+    from ..links.store import ShareLink, ShareLinkStore
 
 COMMANDS = ("links", "serve-links")
 SHARE_PREFIX = "/fileglancer/s"
@@ -77,7 +77,7 @@ def _add_links_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
-    from .cli import MAX_PORT, whole_number_arg
+    from . import MAX_PORT, whole_number_arg
 
     serve = commands.add_parser(
         "serve-links",
@@ -125,14 +125,14 @@ def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .database import default_store_url
-    from .errors import FileglancerError
+    from ..database import default_store_url
+    from ..errors import FileglancerError
 
     store_url = args.store_url or default_store_url()
     try:
         if args.command == "serve-links":
             return _serve(args, store_url)
-        from .links.store import ShareLinkStore
+        from ..links.store import ShareLinkStore
 
         store = ShareLinkStore.from_url(store_url)
         try:
@@ -175,8 +175,8 @@ def _list(args: argparse.Namespace, store: ShareLinkStore) -> int:
 
 
 def _create(args: argparse.Namespace, store: ShareLinkStore) -> int:
-    from .errors import BadRequest, NotFound
-    from .links.store import check_expires_in, check_label, check_shared_path
+    from ..errors import BadRequest, NotFound
+    from ..links.store import check_expires_in, check_label, check_shared_path
 
     target = Path(os.path.realpath(args.path))
     if not target.exists():
@@ -216,7 +216,7 @@ def _serve(args: argparse.Namespace, store_url: str) -> int:
     import asyncio
     import logging
 
-    from .links.server import default_base_url, serve_links
+    from ..links.server import default_base_url, serve_links
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     asyncio.run(

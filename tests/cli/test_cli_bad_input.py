@@ -19,7 +19,7 @@ from fileglancer_ext.links.store import ShareLinkStore
 from tests.test_bad_input import BAD_ARRAYS, HUGE, ZARRAY
 
 BIN = Path(sys.executable).parent
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 NOT_UTF8 = b"\xff\xfe.zarr"
 
 
