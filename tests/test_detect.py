@@ -16,7 +16,7 @@ import pytest
 import tifffile
 import zarr
 
-from fileglancer_ext import demo_data
+from fileglancer_ext.demo import data as demo_data
 from fileglancer_ext.formats import KINDS, MAX_METADATA_BYTES, KindInfo, detect_kind
 from fileglancer_ext.formats import detect as detect_module
 from tests.unprivileged import run_without_privileges

@@ -11,7 +11,7 @@ import tifffile
 import zarr
 
 from fileglancer_ext.cli import main
-from fileglancer_ext.demo_data import DEMO_DATASETS, OME_ZARR_V04, write_demo_data
+from fileglancer_ext.demo.data import DEMO_DATASETS, OME_ZARR_V04, write_demo_data
 from fileglancer_ext.formats.health import dataset_health
 from fileglancer_ext.formats.summary import summarize
 from fileglancer_ext.inspection.service import describe_dataset

@@ -19,7 +19,7 @@ import tifffile
 import zarr
 
 import fileglancer_ext
-from fileglancer_ext.demo_data import OME_TIFF, OME_ZARR_V04, OME_ZARR_V05, write_demo_data
+from fileglancer_ext.demo.data import OME_TIFF, OME_ZARR_V04, OME_ZARR_V05, write_demo_data
 from fileglancer_ext.errors import BadRequest, NotFound
 from fileglancer_ext.formats.summary import summarize
 from fileglancer_ext.notebook import MIME_TYPE

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import fileglancer_ext
-from fileglancer_ext.demo_data import OME_TIFF, OME_ZARR_V05, write_demo_data
+from fileglancer_ext.demo.data import OME_TIFF, OME_ZARR_V05, write_demo_data
 from fileglancer_ext.links.store import ShareLinkStore
 from tests.links.test_link_server import LinkServer
 

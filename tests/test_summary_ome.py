@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import zarr
 
-from fileglancer_ext.demo_data import write_demo_data
+from fileglancer_ext.demo.data import write_demo_data
 from fileglancer_ext.formats.summary import summarize
 
 with warnings.catch_warnings():

@@ -10,7 +10,7 @@ import pytest
 import tifffile
 from PIL import Image
 
-from fileglancer_ext.demo_data import _write_ome_tiff
+from fileglancer_ext.demo.data import _write_ome_tiff
 from fileglancer_ext.errors import BadRequest
 from fileglancer_ext.formats.summary import summarize
 from fileglancer_ext.inspection.service import describe_dataset

@@ -17,7 +17,7 @@ from ome_zarr.io import parse_url
 from ome_zarr.writer import write_image, write_labels
 
 from fileglancer_ext.cli import main
-from fileglancer_ext.demo_data import write_demo_data
+from fileglancer_ext.demo.data import write_demo_data
 from fileglancer_ext.errors import BadRequest, NotFound
 from fileglancer_ext.formats.validate import (
     MAX_CHECKED_WELLS,

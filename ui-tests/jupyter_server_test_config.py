@@ -17,7 +17,7 @@ from pathlib import Path
 import zarr
 from jupyterlab.galata import configure_jupyter_server
 
-from fileglancer_ext.demo_data import write_demo_data
+from fileglancer_ext.demo.data import write_demo_data
 
 configure_jupyter_server(c)  # noqa: F821 (`c` is the config object Jupyter passes in)
 

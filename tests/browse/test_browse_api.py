@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from fileglancer_ext.demo_data import write_demo_data
+from fileglancer_ext.demo.data import write_demo_data
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from tornado.httpclient import HTTPClientError
 
-from fileglancer_ext.demo_data import write_demo_data
+from fileglancer_ext.demo.data import write_demo_data
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import zarr
 
-from fileglancer_ext.demo_data import write_demo_data
+from fileglancer_ext.demo.data import write_demo_data
 from fileglancer_ext.inspection.stats import core as stats
 from fileglancer_ext.inspection.stats import walk as stats_walk
 from fileglancer_ext.inspection.stats.core import METADATA_NAMES, scan_stats

@@ -13,7 +13,7 @@ import pytest
 import zarr
 from PIL import Image
 
-from fileglancer_ext.demo_data import OME_ZARR_V04, OME_ZARR_V05, ZARR_V3_SHARDED, write_demo_data
+from fileglancer_ext.demo.data import OME_ZARR_V04, OME_ZARR_V05, ZARR_V3_SHARDED, write_demo_data
 from fileglancer_ext.errors import BadRequest
 from fileglancer_ext.inspection.thumbnails import core as thumbnails
 from fileglancer_ext.inspection.thumbnails.core import (

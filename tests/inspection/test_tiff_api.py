@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from fileglancer_ext.demo_data import OME_TIFF, PLAIN_TIFF, write_demo_data
+from fileglancer_ext.demo.data import OME_TIFF, PLAIN_TIFF, write_demo_data
 
 
 @pytest.fixture(scope="module")

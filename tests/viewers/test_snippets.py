@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import zarr
 
-from fileglancer_ext.demo_data import (
+from fileglancer_ext.demo.data import (
     CELLS_SHAPE,
     OME_ZARR_V04,
     OME_ZARR_V05,

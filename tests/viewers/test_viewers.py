@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import zarr
 
-from fileglancer_ext.demo_data import (
+from fileglancer_ext.demo.data import (
     CELLS_SHAPE,
     CHANNEL_COLORS,
     CHANNEL_NAMES,

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from fileglancer_ext.demo_data import OME_ZARR_V04, OME_ZARR_V05, ZARR_V2_ARRAY, write_demo_data
+from fileglancer_ext.demo.data import OME_ZARR_V04, OME_ZARR_V05, ZARR_V2_ARRAY, write_demo_data
 from fileglancer_ext.inspection.service import describe_dataset
 from fileglancer_ext.viewers import ExtraViewer, ViewerConfig, viewers_for
 

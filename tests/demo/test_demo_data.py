@@ -14,8 +14,8 @@ import pytest
 import tifffile
 import zarr
 
-from fileglancer_ext import demo_data
-from fileglancer_ext.demo_data import DemoDataset, write_demo_data
+from fileglancer_ext.demo import data as demo_data
+from fileglancer_ext.demo.data import DemoDataset, write_demo_data
 
 MANY_FILES = 25
 EXPECTED = {

@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from .demo_data import DemoDataset, write_demo_data
+from .data import DemoDataset, write_demo_data
 
 # JupyterLab stores user settings per plugin: <dir>/<package name>/<plugin>.jupyterlab-settings
 SETTINGS_PACKAGE = "fileglancer-ext"
