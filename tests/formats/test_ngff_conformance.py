@@ -21,7 +21,7 @@ import pytest
 from fileglancer_ext.cli import main
 from fileglancer_ext.formats.validate import validate_dataset
 
-SUITES = Path(__file__).parents[2] / "shared/testdata/ngff-conformance"
+SUITES = Path(__file__).parents[3] / "shared/testdata/ngff-conformance"
 VERSIONS = ("0.4", "0.5")
 
 if not SUITES.is_dir():
