@@ -16,7 +16,6 @@ from traitlets import Bool, Dict, Float, Int, List, Unicode, Union, default
 from . import __version__
 from .browse.service import FileBrowser
 from .database import default_store_url
-from .handlers import route_table
 from .inspection.service import DatasetInspector
 from .inspection.stats.service import StatsService
 from .inspection.stats.walk import default_walk_processes
@@ -45,6 +44,7 @@ from .viewers.config import (
     DEFAULT_VIZARR_URL,
 )
 from .viewers.service import DatasetViewers
+from .web import route_table
 
 
 class FileglancerApp(ExtensionApp):

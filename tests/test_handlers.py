@@ -12,7 +12,7 @@ from tornado.httpclient import HTTPClientError
 from traitlets.config import Config
 
 from fileglancer_ext import __version__
-from fileglancer_ext.handlers import _ROOT_AND_PATH, API_PREFIX, route_table
+from fileglancer_ext.web import _ROOT_AND_PATH, API_PREFIX, route_table
 from tests.conftest import LogCapture
 
 

@@ -7,7 +7,7 @@ import asyncio
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..handlers import API_PREFIX, FileglancerAPIHandler
+from ..web import API_PREFIX, FileglancerAPIHandler
 from .service import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, ConversionJobService
 
 

@@ -18,8 +18,8 @@ from tornado import iostream, web
 from tornado.log import access_log
 
 from ..errors import BadRequest, FileglancerError
-from ..handlers import API_PREFIX, FileglancerAPIHandler
 from ..system.log_redaction import redact
+from ..web import API_PREFIX, FileglancerAPIHandler
 from .creation import ShareLinkService
 from .responses import SANDBOX_HEADERS, ResponsePlan
 from .serving import SharedFile, ShareServer

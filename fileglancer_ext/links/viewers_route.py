@@ -12,7 +12,7 @@ import asyncio
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..handlers import _ROOT_AND_PATH, API_PREFIX, FileglancerAPIHandler
+from ..web import _ROOT_AND_PATH, API_PREFIX, FileglancerAPIHandler
 from .handlers import _LinksAPIHandler
 
 

@@ -11,9 +11,9 @@ from jupyter_server.auth.decorator import allow_unauthenticated, authorized
 from tornado import web
 from tornado.log import access_log
 
-from ..handlers import API_PREFIX, FileglancerAPIHandler
 from ..links.handlers import set_sandbox_headers
 from ..system.log_redaction import redact
+from ..web import API_PREFIX, FileglancerAPIHandler
 from .store import ShortLink, ShortLinkStore
 
 SHORT_PREFIX = "/fileglancer/v"
