@@ -1,17 +1,18 @@
-"""Thin HTTP handlers: parse the request, call a domain module, write JSON.
+"""The base of every HTTP handler of the REST API: parse the request, write JSON, map
+domain errors to statuses. Each feature's `handlers` module builds on it and lists its
+routes in `routes(app)`; `app.py` loops over the features.
 
-Every route here needs a logged-in Jupyter user and is authorized against its own
+Every API route needs a logged-in Jupyter user and is authorized against its own
 resource name (see `AUTH_RESOURCE`), so that a hub's authorizer can grant or deny
 fileglancer features separately from the rest of Jupyter.
 """
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
@@ -19,15 +20,15 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 from . import __version__
-from .browse.listing import MAX_DIGITS, ListingRequest, whole_number
+from .browse.listing import MAX_DIGITS, whole_number
 from .errors import BadRequest, FileglancerError
-from .formats.summary import MEMBER_LIMIT
-from .inspection.thumbnails.core import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE
+
+if TYPE_CHECKING:
+    from .app import FileglancerApp
 
 AUTH_RESOURCE = "fileglancer"
 API_PREFIX = "/fileglancer/api"
 API_VERSION = 1
-MAX_MEMBER_LIMIT = 1000  # group members per page of `members/`
 MAX_JSON_INT = 2**63 - 1  # no number in a request body needs more than 64 bits
 
 
@@ -180,98 +181,13 @@ class VersionHandler(FileglancerAPIHandler):
         self.write_json({"version": __version__, "api_version": API_VERSION})
 
 
-class RootsHandler(FileglancerAPIHandler):
-    @web.authenticated
-    @authorized
-    def get(self) -> None:
-        roots = self.extensionapp.configured_roots
-        self.write_json({"roots": [root.to_json() for root in roots]})
-
-
-class ListHandler(FileglancerAPIHandler):
-    @web.authenticated
-    @authorized
-    async def get(self, root: str, path: str | None = None) -> None:
-        request = ListingRequest.from_query(lambda name: self.get_query_argument(name, None))
-        # Listing touches the filesystem (possibly slow network storage): off the event loop.
-        page = await asyncio.to_thread(
-            self.extensionapp.browser.list_directory, root, path or "", request
-        )
-        self.write_json(page)
-
-
-class NodeHandler(FileglancerAPIHandler):
-    @web.authenticated
-    @authorized
-    async def get(self, root: str, path: str | None = None) -> None:
-        entry = await asyncio.to_thread(self.extensionapp.browser.describe, root, path or "")
-        self.write_json(entry)
-
-
-class LocateHandler(FileglancerAPIHandler):
-    @web.authenticated
-    @authorized
-    async def get(self) -> None:
-        contents_path = self.get_query_argument("path", None)
-        if contents_path is None:
-            raise BadRequest("The 'path' query argument is required.")
-        found = await asyncio.to_thread(self.extensionapp.browser.locate, contents_path)
-        self.write_json(found)
-
-
-class MetaHandler(FileglancerAPIHandler):
-    @web.authenticated
-    @authorized
-    async def get(self, root: str, path: str | None = None) -> None:
-        summary = await asyncio.to_thread(self.extensionapp.inspector.metadata, root, path or "")
-        self.write_json(summary)
-
-
-class MembersHandler(FileglancerAPIHandler):
-    @web.authenticated
-    @authorized
-    async def get(self, root: str, path: str | None = None) -> None:
-        offset = self.int_query("offset", 0, 0, 10**12)
-        limit = self.int_query("limit", MEMBER_LIMIT, 1, MAX_MEMBER_LIMIT)
-        page = await asyncio.to_thread(
-            self.extensionapp.inspector.members, root, path or "", offset=offset, limit=limit
-        )
-        self.write_json(page)
-
-
-class StatsHandler(FileglancerAPIHandler):
-    @web.authenticated
-    @authorized
-    async def get(self, root: str, path: str | None = None) -> None:
-        stats = await asyncio.to_thread(self.extensionapp.inspector.stats, root, path or "")
-        self.write_json(stats)
-
-
-class ThumbnailHandler(FileglancerAPIHandler):
-    @web.authenticated
-    @authorized
-    async def get(self, root: str, path: str | None = None) -> None:
-        size = self.int_query("size", DEFAULT_SIZE, MIN_SIZE, MAX_SIZE)
-        png = await asyncio.to_thread(self.extensionapp.inspector.thumbnail, root, path or "", size)
-        # Previews are cheap to redo and the data may change: let the browser keep them briefly.
-        self.set_header("Cache-Control", "private, max-age=60")
-        self.write_binary(png, "image/png")
-
-
 # A root name, then optionally "/" and a path inside it (which may be empty).
-_ROOT_AND_PATH = r"(?P<root>[^/]+)(?:/(?P<path>.*))?"
+ROOT_AND_PATH = r"(?P<root>[^/]+)(?:/(?P<path>.*))?"
+
+# A tornado route: (pattern relative to base_url, handler class[, its initialize() arguments]).
+Route = tuple[str, type[web.RequestHandler]] | tuple[str, type[web.RequestHandler], dict[str, Any]]
 
 
-def route_table() -> list[tuple[str, type[FileglancerAPIHandler]]]:
-    """Every route of the extension, relative to the server's base_url."""
-    return [
-        (rf"{API_PREFIX}/version", VersionHandler),
-        (rf"{API_PREFIX}/roots", RootsHandler),
-        (rf"{API_PREFIX}/list/{_ROOT_AND_PATH}", ListHandler),
-        (rf"{API_PREFIX}/node/{_ROOT_AND_PATH}", NodeHandler),
-        (rf"{API_PREFIX}/locate", LocateHandler),
-        (rf"{API_PREFIX}/meta/{_ROOT_AND_PATH}", MetaHandler),
-        (rf"{API_PREFIX}/members/{_ROOT_AND_PATH}", MembersHandler),
-        (rf"{API_PREFIX}/thumbnail/{_ROOT_AND_PATH}", ThumbnailHandler),
-        (rf"{API_PREFIX}/stats/{_ROOT_AND_PATH}", StatsHandler),
-    ]
+def routes(app: FileglancerApp) -> list[Route]:
+    """The API's own route: its version, which the frontend checks first."""
+    return [(rf"{API_PREFIX}/version", VersionHandler)]

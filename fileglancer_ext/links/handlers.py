@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from jupyter_server.auth.decorator import allow_unauthenticated, authorized
 from tornado import iostream, web
@@ -19,11 +19,14 @@ from tornado.log import access_log
 
 from ..errors import BadRequest, FileglancerError
 from ..system.log_redaction import redact
-from ..web import API_PREFIX, FileglancerAPIHandler
+from ..web import API_PREFIX, FileglancerAPIHandler, Route
 from .creation import ShareLinkService
 from .responses import SANDBOX_HEADERS, ResponsePlan
 from .serving import SharedFile, ShareServer
 from .store import ShareLink
+
+if TYPE_CHECKING:
+    from ..app import FileglancerApp
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -102,10 +105,12 @@ class LinkHandler(_LinksAPIHandler):
         self.write_json(self.link_json(link))
 
 
-def links_api_routes() -> list[tuple[str, type[FileglancerAPIHandler]]]:
+def routes(app: FileglancerApp) -> list[Route]:
+    """The links API and, inside Jupyter, the public share route."""
     return [
         (rf"{API_PREFIX}/links", LinksHandler),
         (rf"{API_PREFIX}/links/(?P<link_id>[0-9a-f]+)", LinkHandler),
+        share_route(app.share_server, app.share_allowed_origins, JupyterShareHandler),
     ]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_server.auth.decorator import allow_unauthenticated
 from tornado import iostream
@@ -21,9 +21,13 @@ from ..errors import BadRequest, FileglancerError, Forbidden, NotFound, RangeNot
 from ..links.handlers import ShareHandler, bad_request_message
 from ..links.serving import ShareServer
 from ..system.log_redaction import redact
+from ..web import Route
 from .buckets import ShareBuckets, ShareGone
 from .documents import error_xml, list_objects_xml, location_xml
 from .listing import ListObjectsRequest
+
+if TYPE_CHECKING:
+    from ..app import FileglancerApp
 
 log = logging.getLogger(__name__)
 
@@ -189,3 +193,10 @@ def s3_routes(
 ) -> list[tuple[str, type[S3Handler], dict[str, Any]]]:
     """Every S3 route, bound to `shares` (and `buckets`, built from it by default)."""
     return [s3_route(shares, buckets or ShareBuckets(shares), allowed_origins)]
+
+
+def routes(app: FileglancerApp) -> list[Route]:
+    """Inside Jupyter: every data link is also a bucket, its listings sharing the browser's
+    cache."""
+    buckets = ShareBuckets(app.share_server, app.browser.lister)
+    return list(s3_routes(app.share_server, buckets, app.share_allowed_origins))

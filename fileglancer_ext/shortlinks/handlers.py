@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_server.auth.decorator import allow_unauthenticated, authorized
 from tornado import web
@@ -13,8 +13,11 @@ from tornado.log import access_log
 
 from ..links.handlers import set_sandbox_headers
 from ..system.log_redaction import redact
-from ..web import API_PREFIX, FileglancerAPIHandler
+from ..web import API_PREFIX, FileglancerAPIHandler, Route
 from .store import ShortLink, ShortLinkStore
+
+if TYPE_CHECKING:
+    from ..app import FileglancerApp
 
 SHORT_PREFIX = "/fileglancer/v"
 _KEY = r"(?P<key>[A-Za-z0-9_-]{1,32})"
@@ -71,10 +74,12 @@ class ShortLinkHandler(_ShortLinksAPIHandler):
         self.write_json(self.short_link_json(link))
 
 
-def short_links_api_routes() -> list[tuple[str, type[web.RequestHandler]]]:
+def routes(app: FileglancerApp) -> list[Route]:
+    """The owners' short-links API and the public redirect."""
     return [
         (rf"{API_PREFIX}/short-links", ShortLinksHandler),
         (rf"{API_PREFIX}/short-links/{_KEY}", ShortLinkHandler),
+        short_link_redirect_route(app.short_link_store),
     ]
 
 
