@@ -34,8 +34,8 @@ class FileBrowser:
 
     def list_directory(self, root: str, path: str, request: ListingRequest) -> dict[str, Any]:
         """One page of a directory. Raises BadRequest / Forbidden / NotFound."""
-        directory = self.registry.resolve(root, path)
-        rel_path = normalized(path)
+        location = self.registry.resolve(root, path)
+        directory, rel_path = location.real, location.path
         within = self.registry.within(root)
         page = self.lister.list_page(directory, rel_path, request, within=within)
         page["root"] = root
@@ -50,8 +50,8 @@ class FileBrowser:
 
     def describe(self, root: str, path: str) -> dict[str, Any]:
         """One entry, its kind confirmed from its content (e.g. TIFF magic bytes)."""
-        real = self.registry.resolve(root, path)
-        rel_path = normalized(path)
+        location = self.registry.resolve(root, path)
+        real, rel_path = location.real, location.path
         within = self.registry.within(root)
         entry = self.lister.describe(real, rel_path, confirm=True, within=within)
         entry["root"] = root
@@ -86,12 +86,3 @@ class FileBrowser:
         if parent is None or entry.get("is_symlink"):
             return None
         return f"{parent}/{entry['name']}" if parent else entry["name"]
-
-
-def normalized(path: str) -> str:
-    """The user's path in canonical form ("a/b", "" for the root), as `resolve` accepted it.
-
-    Kept as the user spelled it rather than recomputed from the real path: with
-    symlinks between roots allowed, the real path may lie in another root.
-    """
-    return "/".join(part for part in path.split("/") if part and part != ".")

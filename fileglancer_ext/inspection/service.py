@@ -64,15 +64,15 @@ class DatasetInspector:
         off the event loop. Metadata is read within the root, as `metadata` reads it.
         Raises NotFound / Forbidden when the walk cannot start.
         """
-        real = self.registry.resolve(root, path)
+        location = self.registry.resolve(root, path)
         within = self.registry.within(root)
-        answer = self.stats_service.request(real, wait=wait, within=within)
+        answer = self.stats_service.request(location.real, wait=wait, within=within)
         if answer["state"] == "error":
             error = {"not_found": NotFound, "forbidden": Forbidden}.get(
                 answer["error"], FileglancerError
             )
             raise error(answer["message"])
-        return answer
+        return {**answer, "root": root, "path": location.path}
 
     def close(self) -> None:
         """Stop background work (statistics walks); the server is shutting down."""
@@ -84,23 +84,23 @@ class DatasetInspector:
         Raises BadRequest / Forbidden / NotFound for a path that cannot be inspected;
         problems with the metadata itself are reported inside the answer, never raised.
         """
-        real = self.registry.resolve(root, path)
-        summary = describe_dataset(real, within=self.registry.within(root))
+        location = self.registry.resolve(root, path)
+        summary = describe_dataset(location.real, within=self.registry.within(root))
         summary["root"] = root
-        summary["path"] = path.strip("/")
+        summary["path"] = location.path
         return summary
 
     def members(self, root: str, path: str, *, offset: int, limit: int) -> dict[str, Any]:
         """One page of the members of the group at (root, path) (see `group_members`)."""
-        real = self.registry.resolve(root, path)
+        location = self.registry.resolve(root, path)
         within = self.registry.within(root)
-        page = group_members(real, offset=offset, limit=limit, within=within)
-        return {**page, "root": root, "path": path.strip("/")}
+        page = group_members(location.real, offset=offset, limit=limit, within=within)
+        return {**page, "root": root, "path": location.path}
 
     def thumbnail(self, root: str, path: str, size: int) -> bytes:
         """A PNG preview (longer edge `size`) of the image at (root, path).
 
         Raises BadRequest when there is nothing to preview or it would read too much.
         """
-        real = self.registry.resolve(root, path)
+        real = self.registry.resolve(root, path).real
         return render_thumbnail(real, size=size, within=self.registry.within(root))

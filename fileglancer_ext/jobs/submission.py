@@ -63,7 +63,7 @@ def parse_submission(body: dict[str, Any], registry: RootRegistry) -> JobRequest
     source_root, source_path = _location(body, "source")
     destination_root, destination_path = _location(body, "destination")
 
-    source = registry.resolve(source_root, source_path)
+    source = registry.resolve(source_root, source_path).real
     wanted = os.R_OK | (os.X_OK if source.is_dir() else 0)
     if not os.access(source, wanted):
         raise Forbidden(f"You do not have permission to read '{source_path}' in '{source_root}'.")
@@ -103,7 +103,7 @@ def resolve_again(request: JobRequest, registry: RootRegistry) -> None:
     for what, root, path, checked in places:
         shown = f"'{path or '/'}' in '{root}'"
         try:
-            now = registry.resolve(root, path)
+            now = registry.resolve(root, path).real
         except FileglancerError as err:
             why = err.message.rstrip(".")
             raise LocationChanged(
@@ -119,7 +119,9 @@ def resolve_again(request: JobRequest, registry: RootRegistry) -> None:
 
 def destination_folder(request: JobRequest, registry: RootRegistry) -> Path:
     """The real path the destination's folder resolves to now (raises as `resolve`)."""
-    return registry.resolve(request.destination_root, request.destination_path.rpartition("/")[0])
+    return registry.resolve(
+        request.destination_root, request.destination_path.rpartition("/")[0]
+    ).real
 
 
 def parse_options(data: Any) -> ConversionOptions:
@@ -177,7 +179,7 @@ def _destination(registry: RootRegistry, root: str, path: str, overwrite: bool) 
         or name in RESERVED_NAMES
     ):
         raise BadRequest(f"{name!r} cannot be the name of the destination.")
-    folder = registry.resolve(root, folder_path)  # `..`, NUL, confinement, existence
+    folder = registry.resolve(root, folder_path).real  # `..`, NUL, confinement, existence
     if not folder.is_dir():
         raise BadRequest(f"'{folder_path}' in '{root}' is not a folder.")
     if not os.access(folder, os.W_OK | os.X_OK):

@@ -43,8 +43,8 @@ class DatasetViewers:
         depends on the request or the configured public base URL). Raises what
         `RootRegistry.resolve` raises for a path that cannot be read.
         """
-        real = self.registry.resolve(root, path)
-        relative = path.strip("/")
+        location = self.registry.resolve(root, path)
+        real, relative = location.real, location.path
         configured = self.registry.get(root)
         # Read as the meta route reads it: only inside the root (`RootRegistry.within`).
         summary = summarize(real, within=self.registry.within(root))
