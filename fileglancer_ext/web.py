@@ -1,6 +1,7 @@
 """The base of every HTTP handler of the REST API: parse the request, write JSON, map
 domain errors to statuses. Each feature's `handlers` module builds on it and lists its
-routes in `routes(app)`; `app.py` loops over the features.
+routes in `routes(app)`; `app.py` loops over the features. `PublicHandler` is the base of
+the routes without login (data links, S3, short-link redirects).
 
 Every API route needs a logged-in Jupyter user and is authorized against its own
 resource name (see `AUTH_RESOURCE`), so that a hub's authorizer can grant or deny
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -18,10 +20,12 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
+from tornado.log import access_log
 
 from . import __version__
 from .browse.listing import MAX_DIGITS, whole_number
 from .errors import BadRequest, FileglancerError
+from .system.log_redaction import redact
 
 if TYPE_CHECKING:
     from .app import FileglancerApp
@@ -172,6 +176,70 @@ def _http_code_name(status: int) -> str:
         404: "not_found",
         405: "method_not_allowed",
     }.get(status, "http_error")
+
+
+# --- the base of the public routes -------------------------------------------------------------
+
+# On every answer of a public route (shares, S3, short links; errors and 304s too): a
+# shared file is someone else's content on this server's origin. A sandbox gives any
+# page a unique origin (no cookies, no same-origin API calls) and runs no script; nosniff
+# keeps a browser from taking a file for a type it was not served as. Stricter than
+# Jupyter's own /files/ ("sandbox allow-scripts"). Viewers read shares with fetch(),
+# which a response's CSP does not affect.
+SANDBOX_HEADERS = {
+    "Content-Security-Policy": "sandbox; default-src 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def set_sandbox_headers(handler: web.RequestHandler) -> None:
+    """The headers every answer of a public route carries (see `SANDBOX_HEADERS`)."""
+    for name, value in SANDBOX_HEADERS.items():
+        handler.set_header(name, value)
+
+
+def bad_request_message(exc: BaseException | None) -> str:
+    """What to tell a client whose request tornado refused before a handler ran."""
+    if isinstance(exc, web.HTTPError) and (exc.log_message or "").startswith("Invalid unicode"):
+        return "The path and query arguments must be valid UTF-8."
+    return "The request is malformed."
+
+
+def log_public_request(handler: web.RequestHandler) -> None:
+    """The access log of public routes (also the link server's `log_function`): a viewer
+    probes missing chunks by the thousand (404 is normal here) and the URL holds a live
+    secret, so requests go to debug unless the server failed, and a token shows only its
+    first characters."""
+    status = handler.get_status()
+    access_log.log(
+        logging.ERROR if status >= 500 else logging.DEBUG,
+        "%d %s %s (%s) %.2fms",
+        status,
+        handler.request.method,
+        redact(handler.request.path),
+        handler.request.remote_ip,
+        1000.0 * handler.request.request_time(),
+    )
+
+
+class PublicHandler(web.RequestHandler):
+    """Base of the routes anyone may call without logging in (data links, their S3 view,
+    short-link redirects): sandbox headers on every answer, and domain errors answered
+    with their status rather than as crashes. Each route writes its errors in its own
+    format (`write_error`) and logs with `log_public_request`: in its `_log` where
+    Jupyter's request log would show the token, else as the link server's `log_function`."""
+
+    def set_default_headers(self) -> None:
+        set_sandbox_headers(self)
+
+    def _handle_request_exception(self, e: BaseException) -> None:
+        if isinstance(e, FileglancerError):  # expected outcomes, not crashes
+            self.send_error(e.status, exc_info=(type(e), e, e.__traceback__))
+            return
+        super()._handle_request_exception(e)
+
+
+# --- the API's own route ----------------------------------------------------------------------
 
 
 class VersionHandler(FileglancerAPIHandler):

@@ -15,13 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from jupyter_server.auth.decorator import allow_unauthenticated
 from tornado import iostream
-from tornado.log import access_log
 
 from ..errors import BadRequest, FileglancerError, Forbidden, NotFound, RangeNotSatisfiable
-from ..links.handlers import ShareHandler, bad_request_message
+from ..links.handlers import ShareHandler
 from ..links.serving import ShareServer
 from ..system.log_redaction import redact
-from ..web import Route
+from ..web import Route, bad_request_message, log_public_request
 from .buckets import ShareBuckets, ShareGone
 from .documents import error_xml, list_objects_xml, location_xml
 from .listing import ListObjectsRequest
@@ -162,18 +161,8 @@ class S3Handler(ShareHandler):
         log.info("fileglancer: stopped serving %s: %s", redact(self.request.path), reason)
         self.request.connection.close()
 
-    def _log(self) -> None:
-        # Like the share route: debug level unless the server failed, tokens shortened.
-        status = self.get_status()
-        access_log.log(
-            logging.ERROR if status >= 500 else logging.DEBUG,
-            "%d %s %s (%s) %.2fms",
-            status,
-            self.request.method,
-            redact(self.request.path),
-            self.request.remote_ip,
-            1000.0 * self.request.request_time(),
-        )
+    def _log(self) -> None:  # also inside Jupyter: debug level, tokens shortened
+        log_public_request(self)
 
 
 def s3_route(
