@@ -1,6 +1,6 @@
 """`fileglancer-ext stats PATH`: the storage statistics the inspector's Overview shows.
 
-The same walk as the server's `GET stats` (`stats.scan_stats`), over the same kind of
+The same walk as the server's `GET stats` (`stats.core.scan_stats`), over the same kind of
 worker pool, so a terminal gets du's figures plus chunk counts, the uncompressed size and
 the compression ratio, per pyramid level.
 """

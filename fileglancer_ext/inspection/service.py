@@ -1,6 +1,6 @@
 """Inspecting a dataset inside a root: metadata summary, validation, statistics, thumbnail.
 
-Like `browse.FileBrowser`, every path goes through `RootRegistry.resolve` first; the
+Like `browse.service.FileBrowser`, every path goes through `RootRegistry.resolve` first; the
 format modules then only ever see a confined real path, and read the files inside it
 through `confined_io` within the root (`RootRegistry.within`): a metadata document or
 chunk symlinked out of the root, or a FIFO named like one, is reported, never read. The

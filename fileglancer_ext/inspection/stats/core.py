@@ -29,7 +29,7 @@ one that is a FIFO, device or socket, or that leads out of `within`, is left unr
 figures then lack what it would have said). Given a `WalkPool`, a large walk is spread over its
 worker processes.
 `scan_stats` also returns every folder's mtime stamp, which `StatsService` (in
-`stats_service.py`) uses to tell whether a cached result still holds.
+`service.py`) uses to tell whether a cached result still holds.
 """
 
 from __future__ import annotations

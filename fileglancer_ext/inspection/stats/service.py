@@ -83,7 +83,7 @@ class StatsService:
 
     `executor`: run computations there instead of an own pool of `workers` threads (not
     shut down by `close`). `processes` > 1: large walks go on in a pool of that many
-    worker processes (see `stats_walk`), started at first need and stopped by `close`.
+    worker processes (see `walk`), started at first need and stopped by `close`.
     `compute(path, progress, within)`: the computation (tests inject one).
     `wait`: default seconds `request` waits for a computation to finish before answering
     "computing"; 0 answers at once. The cache keeps up to `max_cached` results (least

@@ -22,9 +22,9 @@ path). What it reads:
   whole plane.
 
 * **N5 dataset** (or the smallest `sN` level of an N5 multiscale group): as a plain
-  array, in C order, read through tensorstore; see `thumbnail_n5`.
+  array, in C order, read through tensorstore; see `n5`.
 
-* **TIFF / OME-TIFF file**: the first series' smallest level, see `thumbnail_tiff`.
+* **TIFF / OME-TIFF file**: the first series' smallest level, see `tiff`.
 
 Bounds: the plane(s) read may be at most `MAX_PLANE_BYTES` uncompressed and the chunks they
 touch at most `MAX_DECODED_BYTES` decoded; beyond that `BadRequest` ("too large for a

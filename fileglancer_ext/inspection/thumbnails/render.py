@@ -1,6 +1,6 @@
 """Pixel work for thumbnails: channel blending, label colouring, resizing and PNG encoding.
 
-Everything here is pure numpy/pillow on arrays already in memory; `thumbnails.py` decides
+Everything here is pure numpy/pillow on arrays already in memory; `core.py` decides
 what to read and keeps the reads bounded. Nothing here touches the filesystem.
 """
 
