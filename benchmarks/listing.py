@@ -43,7 +43,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fileglancer_ext.listing import DirectoryLister, ListingRequest
+from fileglancer_ext.browse.listing import DirectoryLister, ListingRequest
 
 DEFAULT_WORKDIR = Path(tempfile.gettempdir()) / "fileglancer-bench-listing"
 SERVER_START_TIMEOUT = 90.0

@@ -10,7 +10,7 @@ of small chunk files (40-140 bytes, written with os.open/os.write) plus `.zarray
 size and layout, with the operating system's caches warm (one untimed run of each first):
 
 - du: `du -sb <folder>`, the median of `--runs` runs;
-- in process: `fileglancer_ext.stats.scan_stats(<folder>)` walking in this thread only;
+- in process: `inspection.stats.core.scan_stats(<folder>)` walking in this thread only;
 - server: the same with a `WalkPool` of `--processes` workers, as the server walks
   (`FileglancerApp.stats_processes`, default: the CPU cores, at most 4);
 - ratio: each / du (the target is <= 1.5);
@@ -33,8 +33,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from fileglancer_ext.stats import scan_stats
-from fileglancer_ext.stats_walk import WalkPool, default_walk_processes
+from fileglancer_ext.inspection.stats.core import scan_stats
+from fileglancer_ext.inspection.stats.walk import WalkPool, default_walk_processes
 
 DEFAULT_WORKDIR = Path(tempfile.gettempdir()) / "fileglancer-bench-stats"
 FILES_PER_FOLDER = 1000

@@ -12,29 +12,30 @@ from jupyter_server.extension.application import ExtensionApp
 from jupyter_server.utils import url_path_join
 from traitlets import Bool, Dict, Float, Int, List, Unicode, Union, default
 
-from . import __version__, log_redaction
-from .browse import FileBrowser
+from . import __version__, web
+from .browse import handlers as browse_handlers
+from .browse.service import FileBrowser
 from .database import default_store_url
-from .dataset_viewers import DatasetViewers
-from .handlers import route_table
-from .inspection import DatasetInspector
+from .inspection import handlers as inspection_handlers
+from .inspection.service import DatasetInspector
+from .inspection.stats.service import StatsService
+from .inspection.stats.walk import default_walk_processes
+from .jobs import handlers as jobs_handlers
 from .jobs.engines import DaskEngine, LocalProcessEngine, default_processes_per_job
-from .jobs.handlers import jobs_routes
 from .jobs.runner import JobRunner
 from .jobs.service import ConversionJobService
 from .jobs.store import JobStore
+from .links import handlers as links_handlers
+from .links import viewers_route
 from .links.creation import ShareLinkService, default_owner
-from .links.handlers import JupyterShareHandler, links_api_routes, share_route
+from .links.handlers import ShareHandler
 from .links.serving import ShareServer
 from .links.store import ShareLinkStore
-from .links.viewers_route import viewers_routes
 from .roots import Root, RootRegistry, load_roots
-from .s3.buckets import ShareBuckets
-from .s3.handlers import s3_routes
-from .shortlinks.handlers import short_link_redirect_route, short_links_api_routes
+from .s3 import handlers as s3_handlers
+from .shortlinks import handlers as shortlinks_handlers
 from .shortlinks.store import ShortLinkStore
-from .stats_service import StatsService
-from .stats_walk import default_walk_processes
+from .system import log_redaction
 from .viewers import ViewerConfig
 from .viewers.config import (
     DEFAULT_AVIVATOR_URL,
@@ -42,6 +43,20 @@ from .viewers.config import (
     DEFAULT_NEUROGLANCER_URL,
     DEFAULT_VALIDATOR_URL,
     DEFAULT_VIZARR_URL,
+)
+from .viewers.service import DatasetViewers
+
+# Every feature's handlers module lists its routes, bound to the app's services, in
+# `routes(app)` (the API's own version route is in `web`).
+FEATURES = (
+    web,
+    browse_handlers,
+    inspection_handlers,
+    links_handlers,
+    viewers_route,
+    jobs_handlers,
+    s3_handlers,
+    shortlinks_handlers,
 )
 
 
@@ -328,24 +343,13 @@ class FileglancerApp(ExtensionApp):
         self.job_store.close()
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend(route_table())
-        self.handlers.extend(links_api_routes())
-        self.handlers.extend(jobs_routes())
-        self.handlers.extend(viewers_routes())
-        share = share_route(self.share_server, self.share_allowed_origins, JupyterShareHandler)
-        self.handlers.append(share)
-        # Every data link is also an S3 bucket; its listings share the browser's cache.
-        buckets = ShareBuckets(self.share_server, self.browser.lister)
-        s3 = s3_routes(self.share_server, buckets, self.share_allowed_origins)
-        self.handlers.extend(s3)
-        self.handlers.extend(short_links_api_routes())
-        self.handlers.append(short_link_redirect_route(self.short_link_store))
+        for feature in FEATURES:
+            self.handlers.extend(feature.routes(self))
         # HTTP clients such as aiohttp (zarr, fsspec) normalize "%40" in a path to "@", so a
         # base URL like "/user/a%40b/" must also answer shares under its decoded spelling.
         base_url = self.serverapp.base_url
         if unquote(base_url) != base_url:
-            alias = url_path_join(re.escape(unquote(base_url)), share[0])
-            self.serverapp.web_app.add_handlers(".*$", [(alias, *share[1:])])
-            for pattern, *rest in s3:
-                s3_alias = url_path_join(re.escape(unquote(base_url)), pattern)
-                self.serverapp.web_app.add_handlers(".*$", [(s3_alias, *rest)])
+            for pattern, handler, *rest in self.handlers:
+                if isinstance(handler, type) and issubclass(handler, ShareHandler):
+                    alias = url_path_join(re.escape(unquote(base_url)), pattern)
+                    self.serverapp.web_app.add_handlers(".*$", [(alias, handler, *rest)])

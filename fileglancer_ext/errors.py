@@ -1,6 +1,6 @@
 """The small set of errors that domain code raises, each with the HTTP status it maps to.
 
-Domain modules raise these; `handlers.py` turns them into JSON `{"error", "message"}`
+Domain modules raise these; `web.py` turns them into JSON `{"error", "message"}`
 responses, and the CLI prints their message. Nothing else needs to know about HTTP.
 """
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .confined_io import Within
 from .errors import BadRequest, Forbidden, NotFound
+from .system.confined_io import Within
 
 # Root names appear in URLs (/fileglancer/api/list/{root}/...), so keep them URL-safe.
 _ROOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -165,6 +165,20 @@ def load_roots(
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 
 
+@dataclass(frozen=True)
+class Location:
+    """Where a user's (root, path) leads, as `RootRegistry.resolve` checked it.
+
+    `path` is the canonical spelling every answer repeats ("a/b" for "a//./b/", "" for
+    the root itself), as the user named it: through a symlink between roots it may differ
+    from `real`'s place. `real` is the symlink-free path on disk; never show it to users.
+    """
+
+    root: str
+    path: str
+    real: Path
+
+
 class RootRegistry:
     """The configured roots, and the one safe way from a user's (root, path) to a real path.
 
@@ -210,8 +224,9 @@ class RootRegistry:
             raise Forbidden(f"The shared folder '{name}' is unavailable: {root.problem}.")
         return root
 
-    def resolve(self, root_name: str, rel_path: str) -> Path:
-        """The real (symlink-free) path of `rel_path` inside the root `root_name`; it exists.
+    def resolve(self, root_name: str, rel_path: str) -> Location:
+        """The location of `rel_path` inside the root `root_name`: its canonical relative
+        path and its real (symlink-free) path, which exists.
 
         `rel_path` is a posix path relative to the root; "" and "/" mean the root itself,
         and extra leading, trailing or repeated slashes are ignored. Raises:
@@ -230,7 +245,7 @@ class RootRegistry:
         if not self._admits(root_name, real):
             raise Forbidden(f"'{shown}' in '{root_name}' points outside the shared folders.")
         _check_exists(real, root_name, shown)
-        return real
+        return Location(root_name, "/".join(parts), real)
 
     def relative(self, root_name: str, real: Path) -> str:
         """The posix path of `real` relative to the root ("" for the root itself).

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from fileglancer_ext.handlers import strict_json
 from fileglancer_ext.links.store import ShareLinkStore
+from fileglancer_ext.web import strict_json
 from tests.conftest import LogCapture
 
 HUGE = "9" * 5000  # past Python's 4,300-digit limit for int(text)

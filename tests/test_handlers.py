@@ -11,8 +11,10 @@ from jupyter_server.auth import Authorizer
 from tornado.httpclient import HTTPClientError
 from traitlets.config import Config
 
-from fileglancer_ext import __version__
-from fileglancer_ext.handlers import _ROOT_AND_PATH, API_PREFIX, route_table
+from fileglancer_ext import __version__, web
+from fileglancer_ext.browse import handlers as browse_handlers
+from fileglancer_ext.inspection import handlers as inspection_handlers
+from fileglancer_ext.web import API_PREFIX, ROOT_AND_PATH
 from tests.conftest import LogCapture
 
 
@@ -124,10 +126,12 @@ class TestBadRootConfig:
 
 
 def every_route() -> list[str]:
-    """A request path under /fileglancer/api/ for each route of `route_table`."""
+    """A request path under /fileglancer/api/ for each route of the API itself, browsing
+    and inspection (their routes need no service of the app)."""
     return [
-        pattern.replace(_ROOT_AND_PATH, "home/some/data.zarr").removeprefix(f"{API_PREFIX}/")
-        for pattern, _ in route_table()
+        route[0].replace(ROOT_AND_PATH, "home/some/data.zarr").removeprefix(f"{API_PREFIX}/")
+        for feature in (web, browse_handlers, inspection_handlers)
+        for route in feature.routes(None)  # type: ignore[arg-type]
     ]
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import zarr
 from jupyterlab.galata import configure_jupyter_server
 
-from fileglancer_ext.demo_data import write_demo_data
+from fileglancer_ext.demo.data import write_demo_data
 
 WORKDIR_PREFIX = "fileglancer-ui-tests-"
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..confined_io import Within
+from ..system.confined_io import Within
 from .options import ConversionOptions
 from .plan import TaskExecutor
 from .progress import CancelSignal, ProgressCallback

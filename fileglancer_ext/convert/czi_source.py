@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ..confined_io import Within, open_file
 from ..errors import ConversionError, NotFound
+from ..system.confined_io import Within, open_file
 from .image_meta import ChannelInfo, ImageMetadata
 from .options import ConversionOptions
 from .plan import TaskExecutor

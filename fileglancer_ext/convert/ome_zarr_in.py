@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from ..confined_io import ANYWHERE, Refused, Within, read_bounded
-from ..confined_store import open_confined, open_confined_array
 from ..errors import ConversionError, NotFound
 from ..formats.jsonio import MetadataReader
 from ..formats.model import read_ngff_image
 from ..formats.zarr_meta import array_bounds_problem
+from ..system.confined_io import ANYWHERE, Refused, Within, read_bounded
+from ..system.confined_store import open_confined, open_confined_array
 from .image_meta import ChannelInfo, ImageMetadata
 from .ome_zarr_out import OME_XML_PATH
 from .plan import RegionReader, _ZarrReader

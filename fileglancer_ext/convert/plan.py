@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..worker_lifetime import die_with
+from ..system.worker_lifetime import die_with
 from .pyramid import downsample
 
 

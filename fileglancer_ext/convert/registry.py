@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from ..confined_io import Within
 from ..errors import BadRequest, DestinationExists, Forbidden, NotFound
+from ..system.confined_io import Within
 from .atomic import RESERVED_NAMES
 from .options import ConversionOptions
 from .plan import TaskExecutor

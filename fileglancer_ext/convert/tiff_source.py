@@ -20,9 +20,9 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from ..confined_io import Within, open_file
 from ..errors import ConversionError, NotFound
 from ..formats.detect import tiff_from_handle
+from ..system.confined_io import Within, open_file
 from .image_meta import ChannelInfo, ImageMetadata, metadata_from_ome_xml, ngff_unit
 from .source import AxisMapping, SourceImage, file_stamp, map_axes
 

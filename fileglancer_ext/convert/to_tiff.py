@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ..confined_io import Within
 from ..errors import ConversionError
+from ..system.confined_io import Within
 from .atomic import check_destination, staged_output
 from .image_meta import OME_UNITS, ImageMetadata
 from .ome_zarr_in import ZarrInput, open_zarr_input

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..confined_io import ANYWHERE, Within, open_file
+from ..system.confined_io import ANYWHERE, Within, open_file
 from .jsonio import MAX_METADATA_BYTES, MetadataError, parse_document, read_raw
 
 KINDS = (

@@ -20,8 +20,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..confined_io import ANYWHERE, TooLarge, Within, read_bounded
 from ..errors import BadRequest
+from ..system.confined_io import ANYWHERE, TooLarge, Within, read_bounded
 
 # Metadata documents are small; anything bigger is a mistake or an attack on the listing.
 MAX_METADATA_BYTES = 4 * 1024 * 1024

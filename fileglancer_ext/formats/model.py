@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from ..confined_io import ANYWHERE, Within
+from ..system.confined_io import ANYWHERE, Within
 from .jsonio import MetadataReader, child, short
 
 # Bounds of array metadata (see `int_list`): Zarr and N5 store sizes as 64-bit ints.

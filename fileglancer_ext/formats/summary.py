@@ -49,8 +49,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..confined_io import ANYWHERE, Within
 from ..errors import BadRequest, NotFound
+from ..system.confined_io import ANYWHERE, Within
 from .detect import detect_kind
 from .n5 import children_page, n5_summary
 from .ome import group_attrs, ome_summary

@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..confined_io import open_file
+from ..system.confined_io import open_file
 from .detect import TIFF_MAGICS, tiff_from_handle
 from .jsonio import MetadataReader, short
 from .model import TiffChannel, TiffLevel, TiffSeries, dtype_fields, ome_xml_summary

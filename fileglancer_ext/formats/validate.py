@@ -18,8 +18,8 @@ from typing import Any
 from jsonschema.exceptions import ValidationError
 from referencing.exceptions import Unresolvable
 
-from ..confined_io import ANYWHERE, TooLarge, Within, read_bounded
 from ..errors import BadRequest, NotFound
+from ..system.confined_io import ANYWHERE, TooLarge, Within, read_bounded
 from .detect import MAX_METADATA_BYTES
 from .ngff_schemas import NGFF_VERSIONS, UnknownSchema, get_validator, load_schemas
 

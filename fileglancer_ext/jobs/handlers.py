@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..handlers import API_PREFIX, FileglancerAPIHandler
+from ..web import API_PREFIX, FileglancerAPIHandler, Route
 from .service import DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, ConversionJobService
+
+if TYPE_CHECKING:
+    from ..app import FileglancerApp
 
 
 class _JobsAPIHandler(FileglancerAPIHandler):
@@ -47,7 +51,7 @@ class JobHandler(_JobsAPIHandler):
         self.write_json(job.to_json())
 
 
-def jobs_routes() -> list[tuple[str, type[FileglancerAPIHandler]]]:
+def routes(app: FileglancerApp) -> list[Route]:
     """The jobs API routes, relative to the server's base_url."""
     return [
         (rf"{API_PREFIX}/jobs", JobsHandler),

@@ -180,7 +180,7 @@ class JobRunner:
             return
         folder_path, _, name = job.destination_path.rpartition("/")
         try:
-            folder = self.registry.resolve(job.destination_root, folder_path)
+            folder = self.registry.resolve(job.destination_root, folder_path).real
         except FileglancerError:  # not a root of this server, or the folder is gone
             return
 

@@ -60,12 +60,12 @@ def parse_submission(body: dict[str, Any], registry: RootRegistry) -> JobRequest
     source_root, source_path = _location(body, "source")
     destination_root, destination_path = _location(body, "destination")
 
-    source = registry.resolve(source_root, source_path)
+    source = registry.resolve(source_root, source_path).real
     folder_path, _, name = destination_path.rpartition("/")
     if not name:
         raise BadRequest("The destination needs a name inside a folder.")
     check_destination_name(name)  # before it is looked up: `..`, NUL, reserved names
-    destination = registry.resolve(destination_root, folder_path) / name
+    destination = registry.resolve(destination_root, folder_path).real / name
     if options.overwrite and os.path.lexists(destination):
         # What gets replaced must be inside the roots too.
         registry.resolve(destination_root, destination_path)
@@ -112,7 +112,7 @@ def resolve_again(request: JobRequest, registry: RootRegistry) -> None:
     for what, root, path, checked in places:
         shown = f"'{path or '/'}' in '{root}'"
         try:
-            now = registry.resolve(root, path)
+            now = registry.resolve(root, path).real
         except FileglancerError as err:
             why = err.message.rstrip(".")
             raise LocationChanged(
@@ -128,7 +128,9 @@ def resolve_again(request: JobRequest, registry: RootRegistry) -> None:
 
 def destination_folder(request: JobRequest, registry: RootRegistry) -> Path:
     """The real path the destination's folder resolves to now (raises as `resolve`)."""
-    return registry.resolve(request.destination_root, request.destination_path.rpartition("/")[0])
+    return registry.resolve(
+        request.destination_root, request.destination_path.rpartition("/")[0]
+    ).real
 
 
 def parse_options(data: Any) -> ConversionOptions:

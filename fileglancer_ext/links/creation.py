@@ -94,7 +94,7 @@ class ShareLinkService:
 
     def _canonical(self, root: str, path: str) -> tuple[str, str, str]:
         """(root name, the root's real path, relative path) of what (root, path) names."""
-        real = self.registry.resolve(root, path)
+        real = self.registry.resolve(root, path).real
         try:
             rel_path = self.registry.relative(root, real)
         except ValueError:

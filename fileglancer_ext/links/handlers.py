@@ -1,6 +1,6 @@
 """HTTP for share links: the authenticated links API and the public share route.
 
-The share route (`ShareHandler`) is a plain tornado handler configured only with a
+The share route (`ShareHandler`, a `web.PublicHandler`) is configured only with a
 `ShareServer`, so the same class serves in the standalone link server and, as
 `JupyterShareHandler` (which only logs its own way), inside Jupyter.
 """
@@ -11,19 +11,28 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from jupyter_server.auth.decorator import allow_unauthenticated, authorized
 from tornado import iostream, web
-from tornado.log import access_log
 
 from ..errors import BadRequest, FileglancerError
-from ..handlers import API_PREFIX, FileglancerAPIHandler
-from ..log_redaction import redact
+from ..system.log_redaction import redact
+from ..web import (
+    API_PREFIX,
+    FileglancerAPIHandler,
+    PublicHandler,
+    Route,
+    bad_request_message,
+    log_public_request,
+)
 from .creation import ShareLinkService
-from .responses import SANDBOX_HEADERS, ResponsePlan
+from .responses import ResponsePlan
 from .serving import SharedFile, ShareServer
 from .store import ShareLink
+
+if TYPE_CHECKING:
+    from ..app import FileglancerApp
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -102,23 +111,19 @@ class LinkHandler(_LinksAPIHandler):
         self.write_json(self.link_json(link))
 
 
-def links_api_routes() -> list[tuple[str, type[FileglancerAPIHandler]]]:
+def routes(app: FileglancerApp) -> list[Route]:
+    """The links API and, inside Jupyter, the public share route."""
     return [
         (rf"{API_PREFIX}/links", LinksHandler),
         (rf"{API_PREFIX}/links/(?P<link_id>[0-9a-f]+)", LinkHandler),
+        share_route(app.share_server, app.share_allowed_origins, JupyterShareHandler),
     ]
 
 
 # --- the public share route -------------------------------------------------------------------
 
 
-def set_sandbox_headers(handler: web.RequestHandler) -> None:
-    """The headers every answer of a public route carries (see `SANDBOX_HEADERS`)."""
-    for name, value in SANDBOX_HEADERS.items():
-        handler.set_header(name, value)
-
-
-class ShareHandler(web.RequestHandler):
+class ShareHandler(PublicHandler):
     """`GET/HEAD/OPTIONS /fileglancer/s/{token}/{subpath}`: read-only, no login, CORS.
 
     The token is the credential, looked up on every request; everything else answers 405.
@@ -134,7 +139,7 @@ class ShareHandler(web.RequestHandler):
 
     def set_default_headers(self) -> None:
         # Runs once before `initialize` (nothing known yet) and again on every error.
-        set_sandbox_headers(self)
+        super().set_default_headers()
         if hasattr(self, "allowed_origins"):
             self._set_cors_headers()
 
@@ -248,42 +253,13 @@ class ShareHandler(web.RequestHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps({"error": code, "message": message}))
 
-    def _handle_request_exception(self, e: BaseException) -> None:
-        if isinstance(e, FileglancerError):  # expected outcomes, not crashes
-            self.send_error(e.status, exc_info=(type(e), e, e.__traceback__))
-            return
-        super()._handle_request_exception(e)
-
-
-def bad_request_message(exc: BaseException | None) -> str:
-    """What to tell a client whose request tornado refused before a handler ran."""
-    if isinstance(exc, web.HTTPError) and (exc.log_message or "").startswith("Invalid unicode"):
-        return "The path and query arguments must be valid UTF-8."
-    return "The request is malformed."
-
-
-def log_share_request(handler: web.RequestHandler) -> None:
-    """A request log for shares (tornado's `log_function`): a viewer probes missing chunks
-    by the thousand (404 is normal here) and the URL holds a live secret, so requests go
-    to debug unless the server failed, and a token shows only its first characters."""
-    status = handler.get_status()
-    access_log.log(
-        logging.ERROR if status >= 500 else logging.DEBUG,
-        "%d %s %s (%s) %.2fms",
-        status,
-        handler.request.method,
-        redact(handler.request.path),
-        handler.request.remote_ip,
-        1000.0 * handler.request.request_time(),
-    )
-
 
 class JupyterShareHandler(ShareHandler):
     """The share route inside Jupyter, whose request log would show every 404 with its
     token at warning level: it logs its requests itself."""
 
     def _log(self) -> None:  # tornado's per-request hook into the application's log
-        log_share_request(self)
+        log_public_request(self)
 
 
 def share_route(

@@ -20,18 +20,6 @@ if TYPE_CHECKING:
     from .serving import SharedFile
 
 
-# On every answer of a public route (shares, S3, short links; errors and 304s too): a
-# shared file is someone else's content on this server's origin. A sandbox gives any
-# page a unique origin (no cookies, no same-origin API calls) and runs no script; nosniff
-# keeps a browser from taking a file for a type it was not served as. Stricter than
-# Jupyter's own /files/ ("sandbox allow-scripts"). Viewers read shares with fetch(),
-# which a response's CSP does not affect.
-SANDBOX_HEADERS = {
-    "Content-Security-Policy": "sandbox; default-src 'none'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-}
-
-
 @dataclass(frozen=True)
 class ResponsePlan:
     """What to answer: status, headers, and the byte range of the file to send."""

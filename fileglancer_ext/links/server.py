@@ -17,11 +17,12 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.httpserver import HTTPServer
 
-from ..log_redaction import install as install_log_redaction
 from ..s3.handlers import s3_routes
 from ..shortlinks.handlers import short_link_redirect_route
 from ..shortlinks.store import ShortLinkStore
-from .handlers import log_share_request, set_sandbox_headers, share_route
+from ..system.log_redaction import install as install_log_redaction
+from ..web import log_public_request, set_sandbox_headers
+from .handlers import share_route
 from .serving import ShareServer
 from .store import ShareLinkStore
 
@@ -61,7 +62,7 @@ def make_link_server_app(
         ],
         # Shares are files: tornado's gzip would defeat byte ranges and Content-Length.
         compress_response=False,
-        log_function=log_share_request,  # debug level, tokens shortened
+        log_function=log_public_request,  # debug level, tokens shortened
     )
 
 

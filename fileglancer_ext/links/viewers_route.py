@@ -1,5 +1,5 @@
 """`GET /fileglancer/api/viewers/{root}/{path}`: the Share tab's viewers, snippets, path
-forms and the user's data link of one dataset (see `dataset_viewers.DatasetViewers`).
+forms and the user's data link of one dataset (see `viewers.service.DatasetViewers`).
 
 It lives beside the links API because the answer carries the link's public URL, which
 the links handlers know how to build for the request at hand.
@@ -8,12 +8,16 @@ the links handlers know how to build for the request at hand.
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..handlers import _ROOT_AND_PATH, API_PREFIX, FileglancerAPIHandler
+from ..web import API_PREFIX, ROOT_AND_PATH, Route
 from .handlers import _LinksAPIHandler
+
+if TYPE_CHECKING:
+    from ..app import FileglancerApp
 
 
 class ViewersHandler(_LinksAPIHandler):
@@ -26,5 +30,5 @@ class ViewersHandler(_LinksAPIHandler):
         self.write_json(answer)
 
 
-def viewers_routes() -> list[tuple[str, type[FileglancerAPIHandler]]]:
-    return [(rf"{API_PREFIX}/viewers/{_ROOT_AND_PATH}", ViewersHandler)]
+def routes(app: FileglancerApp) -> list[Route]:
+    return [(rf"{API_PREFIX}/viewers/{ROOT_AND_PATH}", ViewersHandler)]

@@ -41,7 +41,7 @@ def show_dataset(path: str | os.PathLike[str]) -> DatasetView:
 
     Raises NotFound for a missing path; problems with the data are in the summary.
     """
-    from ..inspection import describe_dataset
+    from ..inspection.service import describe_dataset
 
     path = Path(path)
     payload = describe_dataset(path)
@@ -51,7 +51,7 @@ def show_dataset(path: str | os.PathLike[str]) -> DatasetView:
 
 
 def _thumbnail(path: Path) -> str | None:
-    from ..thumbnails import render_thumbnail
+    from ..inspection.thumbnails.core import render_thumbnail
 
     try:
         png = render_thumbnail(path, size=THUMBNAIL_SIZE)

@@ -22,11 +22,11 @@ import stat
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..confined_io import NotRegularFile, Refused
 from ..errors import BadRequest
 from ..formats.jsonio import MetadataError, parse_document, read_document
 from ..formats.model import is_n5_dataset
 from ..formats.n5 import scale_level_names
+from ..system.confined_io import NotRegularFile, Refused
 
 
 @dataclass

@@ -16,11 +16,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..confined_io import open_file
 from ..errors import BadRequest, NotFound
 from ..formats.detect import OME_TIFF_SUFFIXES, TIFF_SUFFIXES, detect_kind
 from ..formats.jsonio import MAX_METADATA_BYTES, MetadataReader, short
 from ..formats.model import NgffImage, read_ngff_image
+from ..system.confined_io import open_file
 
 
 @dataclass
@@ -91,7 +91,7 @@ def _open_path(path: Path, level: int) -> _Opened:
         return _open_n5({"driver": "file", "path": os.fspath(path)}, level)
     if info.kind in ("file", "directory"):
         raise BadRequest(f"{path.name} is not a dataset ({info.problem or info.kind})")
-    from ..confined_store import ConfinedStore
+    from ..system.confined_store import ConfinedStore
 
     # Read through confined_io (anywhere: the user's own rights): a FIFO chunk raises.
     return _open_zarr(ConfinedStore(path), level, path)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import stat
 from collections.abc import Mapping
 
+from ..browse.listing import DirectoryLister
 from ..errors import NotFound
 from ..links.confinement import OpenShare
 from ..links.serving import ShareResponse, ShareServer
 from ..links.store import ShareLink
-from ..listing import DirectoryLister
 from .listing import ListObjectsRequest, ListObjectsResult, ObjectEntry, ObjectLister, object_etag
 
 

@@ -11,19 +11,22 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_server.auth.decorator import allow_unauthenticated
 from tornado import iostream
-from tornado.log import access_log
 
 from ..errors import BadRequest, FileglancerError, Forbidden, NotFound, RangeNotSatisfiable
-from ..links.handlers import ShareHandler, bad_request_message
+from ..links.handlers import ShareHandler
 from ..links.serving import ShareServer
-from ..log_redaction import redact
+from ..system.log_redaction import redact
+from ..web import Route, bad_request_message, log_public_request
 from .buckets import ShareBuckets, ShareGone
 from .documents import error_xml, list_objects_xml, location_xml
 from .listing import ListObjectsRequest
+
+if TYPE_CHECKING:
+    from ..app import FileglancerApp
 
 log = logging.getLogger(__name__)
 
@@ -158,18 +161,8 @@ class S3Handler(ShareHandler):
         log.info("fileglancer: stopped serving %s: %s", redact(self.request.path), reason)
         self.request.connection.close()
 
-    def _log(self) -> None:
-        # Like the share route: debug level unless the server failed, tokens shortened.
-        status = self.get_status()
-        access_log.log(
-            logging.ERROR if status >= 500 else logging.DEBUG,
-            "%d %s %s (%s) %.2fms",
-            status,
-            self.request.method,
-            redact(self.request.path),
-            self.request.remote_ip,
-            1000.0 * self.request.request_time(),
-        )
+    def _log(self) -> None:  # also inside Jupyter: debug level, tokens shortened
+        log_public_request(self)
 
 
 def s3_route(
@@ -189,3 +182,10 @@ def s3_routes(
 ) -> list[tuple[str, type[S3Handler], dict[str, Any]]]:
     """Every S3 route, bound to `shares` (and `buckets`, built from it by default)."""
     return [s3_route(shares, buckets or ShareBuckets(shares), allowed_origins)]
+
+
+def routes(app: FileglancerApp) -> list[Route]:
+    """Inside Jupyter: every data link is also a bucket, its listings sharing the browser's
+    cache."""
+    buckets = ShareBuckets(app.share_server, app.browser.lister)
+    return list(s3_routes(app.share_server, buckets, app.share_allowed_origins))

@@ -32,10 +32,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..confined_io import Within
+from ..browse.listing import DirectoryLister, ListingRequest
 from ..errors import BadRequest, Forbidden, NotFound
 from ..links.confinement import HANDLE, OpenShare, resolve_beneath
-from ..listing import DirectoryLister, ListingRequest
+from ..system.confined_io import Within
 
 MAX_KEYS = 1000
 # What one page of a folder asks the lister for: one more than the largest S3 page, so a

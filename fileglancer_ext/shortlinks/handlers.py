@@ -4,17 +4,16 @@ public redirect `/fileglancer/v/{key}`."""
 from __future__ import annotations
 
 import asyncio
-import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_server.auth.decorator import allow_unauthenticated, authorized
 from tornado import web
-from tornado.log import access_log
 
-from ..handlers import API_PREFIX, FileglancerAPIHandler
-from ..links.handlers import set_sandbox_headers
-from ..log_redaction import redact
+from ..web import API_PREFIX, FileglancerAPIHandler, PublicHandler, Route, log_public_request
 from .store import ShortLink, ShortLinkStore
+
+if TYPE_CHECKING:
+    from ..app import FileglancerApp
 
 SHORT_PREFIX = "/fileglancer/v"
 _KEY = r"(?P<key>[A-Za-z0-9_-]{1,32})"
@@ -71,24 +70,22 @@ class ShortLinkHandler(_ShortLinksAPIHandler):
         self.write_json(self.short_link_json(link))
 
 
-def short_links_api_routes() -> list[tuple[str, type[web.RequestHandler]]]:
+def routes(app: FileglancerApp) -> list[Route]:
+    """The owners' short-links API and the public redirect."""
     return [
         (rf"{API_PREFIX}/short-links", ShortLinksHandler),
         (rf"{API_PREFIX}/short-links/{_KEY}", ShortLinkHandler),
+        short_link_redirect_route(app.short_link_store),
     ]
 
 
-class ShortLinkRedirectHandler(web.RequestHandler):
+class ShortLinkRedirectHandler(PublicHandler):
     """`GET /fileglancer/v/{key}`: a public 302 to the stored viewer URL; 404 when unknown."""
 
     SUPPORTED_METHODS = ("GET", "HEAD")  # type: ignore[assignment]
 
     def initialize(self, store: ShortLinkStore) -> None:
         self.store = store
-
-    def set_default_headers(self) -> None:
-        # As on the share route: nothing answered here may run as the server's origin.
-        set_sandbox_headers(self)
 
     @allow_unauthenticated
     async def get(self, key: str) -> None:
@@ -104,15 +101,7 @@ class ShortLinkRedirectHandler(web.RequestHandler):
     def _log(self) -> None:
         # The key leads to a viewer URL that may hold a share token: debug level, and
         # only its first characters (as the share route logs tokens).
-        status = self.get_status()
-        access_log.log(
-            logging.ERROR if status >= 500 else logging.DEBUG,
-            "%d %s %s (%s)",
-            status,
-            self.request.method,
-            redact(self.request.path),
-            self.request.remote_ip,
-        )
+        log_public_request(self)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.set_header("Content-Type", "text/plain; charset=utf-8")

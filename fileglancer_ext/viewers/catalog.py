@@ -44,7 +44,7 @@ def viewers_for(
                     "windows": "\\\\server\\lab\\data\\cells.ome.zarr" | null},
         }
 
-    `summary` is `inspection.describe_dataset`'s (or `formats.summary.summarize`'s)
+    `summary` is `inspection.service.describe_dataset`'s (or `formats.summary.summarize`'s)
     answer for the dataset; `local_path` the path a notebook on this server opens it
     with; `data_url` the URL it is shared at (a share link; answered with a trailing "/").
     Without `data_url`, `viewers` is empty and only local snippets are given (web viewers

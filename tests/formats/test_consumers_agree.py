@@ -34,13 +34,13 @@ from fileglancer_ext.convert import (
 from fileglancer_ext.errors import BadRequest
 from fileglancer_ext.formats.health import dataset_health
 from fileglancer_ext.formats.summary import summarize
+from fileglancer_ext.inspection.thumbnails.core import clear_thumbnail_cache, render_thumbnail
 from fileglancer_ext.notebook.display import dataset_facts
-from fileglancer_ext.thumbnails import clear_thumbnail_cache, render_thumbnail
 from fileglancer_ext.viewers import viewers_for
 from fileglancer_ext.viewers.neuroglancer import neuroglancer_state
 from tests.formats.variants import VARIANTS as MODEL_VARIANTS
 from tests.formats.variants import Variant as ModelVariant
-from tests.test_snippets import serve_folder
+from tests.viewers.test_snippets import serve_folder
 
 DATA_URL = "https://files.example.org/fileglancer/s/TOKEN/"
 BRIGHT = 1000

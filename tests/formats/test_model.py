@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fileglancer_ext.confined_io import Within
 from fileglancer_ext.errors import BadRequest
 from fileglancer_ext.formats.jsonio import (
     MAX_METADATA_BYTES,
@@ -26,6 +25,7 @@ from fileglancer_ext.formats.model import (
     read_ome,
     read_zarr_array,
 )
+from fileglancer_ext.system.confined_io import Within
 
 
 def write(path: Path, doc: object) -> Path:

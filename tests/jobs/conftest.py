@@ -13,7 +13,7 @@ import pytest
 import tifffile
 
 from fileglancer_ext.jobs.store import JobStore
-from tests.test_convert_failures import small_disk  # noqa: F401 - a fixture: a 1 MiB disk
+from tests.convert.test_convert_failures import small_disk  # noqa: F401 - a fixture: a 1 MiB disk
 
 FINISHED = ("done", "failed", "cancelled", "interrupted")
 

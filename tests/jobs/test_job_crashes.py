@@ -196,7 +196,7 @@ def test_a_killed_server_leaves_no_process_and_the_next_one_cleans_up(
 # A process that starts the storage statistics' walk pool and waits, as a server would.
 _WALK_POOL_OWNER = """
 import sys, time
-from fileglancer_ext.stats_walk import WalkPool
+from fileglancer_ext.inspection.stats.walk import WalkPool
 pool = WalkPool(2)
 pool.start(wait=True)
 print("ready", flush=True)

@@ -19,8 +19,8 @@ from tornado.testing import bind_unused_port
 
 from fileglancer_ext.links.server import make_link_server_app
 from fileglancer_ext.links.serving import ShareServer
-from fileglancer_ext.log_redaction import redact
 from fileglancer_ext.shortlinks.store import ShortLinkStore
+from fileglancer_ext.system.log_redaction import redact
 
 from .test_link_server import CLI, free_port, get
 

@@ -30,8 +30,8 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import Application
 
-from fileglancer_ext.demo_data import CHANNEL_NAMES, OME_ZARR_V04, OME_ZARR_V05, write_demo_data
-from fileglancer_ext.inspection import describe_dataset
+from fileglancer_ext.demo.data import CHANNEL_NAMES, OME_ZARR_V04, OME_ZARR_V05, write_demo_data
+from fileglancer_ext.inspection.service import describe_dataset
 from fileglancer_ext.links.handlers import share_route
 from fileglancer_ext.links.serving import ShareServer
 from fileglancer_ext.links.store import ShareLinkStore

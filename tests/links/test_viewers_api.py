@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fileglancer_ext.demo_data import _write_ome_zarr
+from fileglancer_ext.demo.data import _write_ome_zarr
 
 from .conftest import api, api_status
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from fileglancer_ext.browse.listing import DirectoryLister, ListingRequest
 from fileglancer_ext.links.confinement import open_target
-from fileglancer_ext.listing import DirectoryLister, ListingRequest
 from fileglancer_ext.s3.listing import InvalidListRequest, ListObjectsRequest, ObjectLister
 
 

@@ -1,0 +1,268 @@
+"""`fileglancer-ext links list|create|revoke` and `fileglancer-ext serve-links`.
+
+Both work on the same database as the Jupyter extension (same default SQLite file, or
+`--database-url`, the extension's `database_url`), so a link made here shows up in the
+user's JupyterLab and vice versa.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..links.store import ShareLink, ShareLinkStore
+
+COMMANDS = ("links", "serve-links")
+SHARE_PREFIX = "/fileglancer/s"
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:
+    _add_links_parser(commands)
+    _add_serve_parser(commands)
+
+
+def _add_store_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="SQLAlchemy URL of the extension's database, as FileglancerApp.database_url "
+        "(default: the extension's SQLite file in the Jupyter data directory)",
+    )
+    # The former name, kept working: `database_url` warns when it was used.
+    parser.add_argument("--store-url", default=None, help="deprecated: the former --database-url")
+
+
+def database_url(args: argparse.Namespace) -> str:
+    """The database the command works on: --database-url, else the deprecated
+    --store-url (with a warning on stderr), else the extension's default."""
+    from ..database import default_store_url
+
+    if args.store_url is not None:
+        print(
+            f"fileglancer-ext {args.command}: --store-url is deprecated; use --database-url",
+            file=sys.stderr,
+        )
+        if args.database_url is None:
+            return args.store_url
+    return args.database_url or default_store_url()
+
+
+def _add_links_parser(commands: argparse._SubParsersAction) -> None:
+    links = commands.add_parser(
+        "links",
+        help="list, create or revoke share links",
+        description="Manage share links in the link store the Jupyter extension uses.",
+    )
+    actions = links.add_subparsers(dest="links_action", metavar="ACTION")
+    actions.required = True
+    owner_help = "whose links (default: $JUPYTERHUB_USER, else the OS user, as in JupyterLab)"
+
+    listing = actions.add_parser("list", help="list links")
+    _add_store_option(listing)
+    listing.add_argument("--owner", default=None, help=owner_help)
+    listing.add_argument("--all", action="store_true", help="include revoked and expired links")
+    listing.add_argument("--public-base-url", default="", help="print full URLs under this")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+
+    create = actions.add_parser(
+        "create",
+        help="share a folder or file",
+        description="Share PATH (a folder, e.g. a Zarr dataset, or a file). The link is "
+        "recorded under a root, a named folder that contains PATH: by default PATH's "
+        "parent folder, named after it; give --root NAME=FOLDER to match a root configured "
+        "in Jupyter, so the link shows up in the inspector of that dataset.",
+    )
+    _add_store_option(create)
+    create.add_argument("path", type=Path, help="the folder or file to share")
+    create.add_argument("--root", default=None, metavar="NAME=FOLDER", help="the root")
+    create.add_argument("--owner", default=None, help=owner_help)
+    create.add_argument("--expires-in", type=float, default=None, metavar="SECONDS")
+    create.add_argument("--label", default=None)
+    create.add_argument("--public-base-url", default="", help="print the full URL under this")
+    create.add_argument("--json", action="store_true", help="print JSON")
+
+    revoke = actions.add_parser("revoke", help="revoke a link for good")
+    _add_store_option(revoke)
+    revoke.add_argument("id", help="the link's id (see `links list`)")
+    revoke.add_argument("--owner", default=None, help=owner_help)
+
+
+def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
+    from . import MAX_PORT, whole_number_arg
+
+    serve = commands.add_parser(
+        "serve-links",
+        help="serve share links without Jupyter (e.g. as a JupyterHub service)",
+        description="Serve only the public share route, /fileglancer/s/{token}/..., reading "
+        "the link store. Stateless: run it as a JupyterHub service, or several behind a "
+        "proxy. Stops on SIGINT or SIGTERM.",
+    )
+    _add_store_option(serve)
+    serve.add_argument(
+        "--port", type=whole_number_arg(0, MAX_PORT), default=8765, help="port (default 8765)"
+    )
+    serve.add_argument("--ip", default="127.0.0.1", help="address (default 127.0.0.1)")
+    serve.add_argument(
+        "--base-url",
+        default=None,
+        help="URL prefix of every route (default: $JUPYTERHUB_SERVICE_PREFIX, else /)",
+    )
+    serve.add_argument(
+        "--allowed-origins",
+        nargs="+",
+        default=["*"],
+        metavar="ORIGIN",
+        help="web origins whose pages may read shares (CORS; default: *)",
+    )
+    serve.add_argument(
+        "--directory-listing",
+        action="store_true",
+        help="answer a folder inside a share with a JSON listing (default: 404)",
+    )
+    serve.add_argument(
+        "--roots",
+        nargs="+",
+        default=None,
+        metavar="FOLDER",
+        help="serve only links into these folders (e.g. the hub's configured roots); "
+        "recommended on a hub, where every user's server can write to the link store",
+    )
+    serve.add_argument(
+        "--io-in-threads",
+        action="store_true",
+        help="look links up and read files in threads, not on the event loop: for slow "
+        "network storage or a remote database (costs about twice the CPU per request)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import FileglancerError
+
+    store_url = database_url(args)
+    try:
+        if args.command == "serve-links":
+            return _serve(args, store_url)
+        from ..links.store import ShareLinkStore
+
+        store = ShareLinkStore.from_url(store_url)
+        try:
+            action = {"list": _list, "create": _create, "revoke": _revoke}[args.links_action]
+            return action(args, store)
+        finally:
+            store.close()
+    except FileglancerError as err:
+        print(f"fileglancer-ext {args.command}: {err.message}", file=sys.stderr)
+        return 2
+
+
+def _link_json(link: ShareLink, public_base_url: str) -> dict:
+    payload = link.to_json()
+    payload["url"] = f"{public_base_url.rstrip('/')}{SHARE_PREFIX}/{link.token}/"
+    return payload
+
+
+def _list(args: argparse.Namespace, store: ShareLinkStore) -> int:
+    from ..links.creation import default_owner
+
+    found = store.list_for_owner(args.owner or default_owner(), include_inactive=args.all)
+    rows = [_link_json(link, args.public_base_url) for link in found]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        state = "active" if row["active"] else ("revoked" if row["revoked"] else "expired")
+        print(
+            "\t".join(
+                [
+                    row["id"],
+                    state,
+                    f"{row['root']}/{row['path']}",
+                    row["url"],
+                    row["expires"] or "never",
+                    row["label"] or "",
+                ]
+            )
+        )
+    return 0
+
+
+def _create(args: argparse.Namespace, store: ShareLinkStore) -> int:
+    """Through the UI's link service: the same checks (readable by this user, a file or a
+    folder, confined to the root), the same recorded identity and message."""
+    from ..errors import BadRequest, Forbidden, NotFound
+    from ..links.creation import ShareLinkService, default_owner
+    from ..roots import RootRegistry, load_roots
+
+    owner = args.owner or default_owner()
+    if owner != default_owner() and os.geteuid() != 0:
+        # A link records that its owner could read what it shares: checked as this user.
+        raise Forbidden(
+            f"Links are created under your own name ({default_owner()}); only root may "
+            "create links for another owner."
+        )
+    target = Path(os.path.realpath(args.path))
+    if not os.path.lexists(target):
+        raise NotFound(f"{args.path} does not exist.")
+    if args.root:
+        name, sep, folder = args.root.partition("=")
+        if not sep or not name or not folder:
+            raise BadRequest("--root must look like NAME=FOLDER.")
+        root_path = Path(os.path.realpath(folder))
+    else:
+        root_path = target.parent
+        name = re.sub(r"[^A-Za-z0-9._-]", "-", root_path.name).strip("-.") or "root"
+    if not target.is_relative_to(root_path):
+        raise BadRequest(f"{args.path} is not inside the root {root_path}.")
+    # The root as Jupyter's configuration would give it: the same name rules and checks.
+    roots, problems = load_roots([{"name": name, "path": str(root_path)}], str(root_path))
+    if problems or not roots or not roots[0].available:
+        why = problems[0] if problems else roots[0].problem
+        raise BadRequest(f"--root {name}={root_path}: {why}")
+    service = ShareLinkService(store, RootRegistry(roots))
+    rel_path = target.relative_to(root_path).as_posix()
+    link = service.create(
+        owner,
+        name,
+        "" if rel_path == "." else rel_path,
+        expires_in=args.expires_in,
+        label=args.label,
+    )
+    row = _link_json(link, args.public_base_url)
+    print(json.dumps(row, indent=2) if args.json else f"{row['id']}\t{row['url']}")
+    return 0
+
+
+def _revoke(args: argparse.Namespace, store: ShareLinkStore) -> int:
+    from ..links.creation import default_owner
+
+    link = store.revoke(args.owner or default_owner(), args.id)
+    print(f"revoked {link.id}")
+    return 0
+
+
+def _serve(args: argparse.Namespace, store_url: str) -> int:
+    import asyncio
+    import logging
+
+    from ..links.server import default_base_url, serve_links
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    asyncio.run(
+        serve_links(
+            store_url,
+            port=args.port,
+            ip=args.ip,
+            base_url=args.base_url if args.base_url is not None else default_base_url(),
+            allowed_origins=args.allowed_origins,
+            directory_listing=args.directory_listing,
+            io_in_threads=args.io_in_threads,
+            allowed_roots=args.roots,
+        )
+    )
+    return 0
