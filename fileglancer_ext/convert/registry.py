@@ -3,9 +3,11 @@ runner all dispatch through, and the checks every conversion passes before work 
 
 `check_conversion` is the one gate: the options validated, the source there and readable,
 the destination's name allowed, its folder there and writable, no existing destination
-replaced unless asked, no destination that contains the source or lies inside it, and a
-kind that suits the source. A job resolves its paths through the roots first and then
-passes the same gate (`jobs.submission`); `ConversionKind.write` then runs unchecked.
+replaced unless asked, no destination that contains the source or lies inside it, a
+kind that suits the source, and for a folder a Zarr array or OME-Zarr image whose axes
+the chunks and shards fit (so that a job is refused up front, not failed later). A job
+resolves its paths through the roots first and then passes the same gate
+(`jobs.submission`); `ConversionKind.write` then runs unchecked.
 """
 
 from __future__ import annotations

@@ -186,10 +186,10 @@ def _from_zarr(array: Any) -> Any:
     shard's index again for each of its chunks (one request each through a data link)."""
     import dask.array as da
 
-    return da.from_zarr(array, chunks=shard_aligned_chunks(array))
+    return da.from_zarr(array, chunks=_shard_aligned_chunks(array))
 
 
-def shard_aligned_chunks(array: Any) -> tuple[int, ...]:
+def _shard_aligned_chunks(array: Any) -> tuple[int, ...]:
     """Dask chunks for `array`: its chunks, or when sharded its shards, split along the
     leading axes into whole inner chunks that divide the shard until a task's block is at
     most dask's `array.chunk-size`."""
