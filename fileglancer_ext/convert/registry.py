@@ -3,9 +3,11 @@ runner all dispatch through, and the checks every conversion passes before work 
 
 `check_conversion` is the one gate: the options validated, the source there and readable,
 the destination's name allowed, its folder there and writable, no existing destination
-replaced unless asked, no destination that contains the source or lies inside it, and a
-kind that suits the source. A job resolves its paths through the roots first and then
-passes the same gate (`jobs.submission`); `ConversionKind.write` then runs unchecked.
+replaced unless asked, no destination that contains the source or lies inside it, a
+kind that suits the source, and for a folder a Zarr array or OME-Zarr image whose axes
+the chunks and shards fit (so that a job is refused up front, not failed later). A job
+resolves its paths through the roots first and then passes the same gate
+(`jobs.submission`); `ConversionKind.write` then runs unchecked.
 """
 
 from __future__ import annotations
@@ -271,7 +273,37 @@ def check_conversion(
                 "choose a place outside it."
             )
     chosen, options = choose_kind(kind, source, destination, options)
+    if chosen.reads == "folder":
+        check_zarr_source(source, options, shown(source))
     return CheckedConversion(chosen, source, destination, options)
+
+
+def check_zarr_source(source: Path, options: ConversionOptions, shown: str) -> None:
+    """BadRequest, before a job is queued, for a folder the Zarr readers would refuse only
+    once the job runs: neither a Zarr array nor an OME-Zarr image (an N5 dataset, a plain
+    folder), or `chunks` / `shards` naming more axes than its arrays have."""
+    from ..formats.model import read_ngff_image, read_zarr_array
+
+    within = Within.folders(source)
+    array = read_zarr_array(source, within=within, keep_raw=False)
+    image = None if array is not None else read_ngff_image(source, within=within)
+    if array is None and image is None:
+        raise BadRequest(
+            f"{shown} is neither a Zarr array nor an OME-Zarr image; Zarr conversions read "
+            "only these (N5 datasets cannot be converted)."
+        )
+    if array is not None:
+        ndim = array.ndim
+    else:
+        assert image is not None
+        shape = image.levels[0].shape if image.levels else None
+        ndim = len(shape) if shape is not None else len(image.axes)
+    for name, sizes in (("chunks", options.chunks), ("shards", options.shards)):
+        if sizes and ndim and len(sizes) > ndim:
+            raise BadRequest(
+                f"'{name}' has {len(sizes)} values but {shown} has {ndim} axes; give at most "
+                f"{ndim} (sizes of the trailing axes)."
+            )
 
 
 def check_destination_name(name: str) -> None:

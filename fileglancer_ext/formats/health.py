@@ -234,7 +234,12 @@ def _check_n5_dataset(dataset: dict[str, Any], warn: Warn) -> None:
             "single-resolution",
             f"a {shape[y]} x {shape[x]} N5 dataset with a single resolution level",
         )
-    _check_chunks(shape, dataset.get("block_shape_c_order"), itemsize, z, warn)
+
+    def warn_without_fix(code: str, message: str, fix: dict | None = None, **more: Any) -> None:
+        # No conversion reads N5 (the Zarr readers refuse it): a fix would fail as a job.
+        warn(code, message, None, **more)
+
+    _check_chunks(shape, dataset.get("block_shape_c_order"), itemsize, z, warn_without_fix)
 
 
 def _check_tiff(kind: str, tiff: dict[str, Any], warn: Warn) -> None:

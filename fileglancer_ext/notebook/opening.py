@@ -1,16 +1,19 @@
 """`fileglancer_ext.open`: any dataset the inspector knows, as a lazy (dask) array with its
 OME metadata, from a local path or a data-link URL.
 
-Readers: zarr-python for Zarr v2/v3 and OME-Zarr (locally or through fsspec HTTP),
-tifffile's Zarr interface for TIFF / OME-TIFF (only the tiles a computation touches are
-read), tensorstore for N5 (`n5_reader`: zarr-python 3 dropped N5 support; tensorstore's
-`n5` driver is maintained and reads N5 locally and over HTTP).
+Readers: zarr-python for Zarr v2/v3 and OME-Zarr (locally or through fsspec HTTP; dask
+tasks read whole shards of a sharded array), tifffile's Zarr interface for TIFF / OME-TIFF
+(only the tiles a computation touches are read; through a data link with HTTP Range
+requests, a link to a file recognized by its first bytes), tensorstore for N5
+(`n5_reader`: zarr-python 3 dropped N5 support; tensorstore's `n5` driver is maintained
+and reads N5 locally and over HTTP).
 
 dask and xarray are imported when `open` runs, never at package import.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -97,19 +100,47 @@ def _open_path(path: Path, level: int) -> _Opened:
     return _open_zarr(ConfinedStore(path), level, path)
 
 
+# The first bytes of a TIFF (II*, MM*) and of a BigTIFF (II+, MM+).
+_TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+
+
 def _open_url(url: str, level: int) -> _Opened:
     name = url.split("?")[0].rstrip("/").lower()
     if name.endswith(OME_TIFF_SUFFIXES + TIFF_SUFFIXES):
-        import fsspec
-
-        return _open_tiff(fsspec.open(url, "rb").open(), level)
+        return _open_remote_tiff(url, level)
     from zarr.storage import FsspecStore
 
     store = FsspecStore.from_url(url.rstrip("/"), read_only=True)
     try:
         return _open_zarr(store, level, url.rstrip("/"))
     except FileNotFoundError:
-        return _open_n5({"driver": "http", "base_url": url.rstrip("/") + "/"}, level)
+        pass
+    # A data link to a file is ".../s/TOKEN/": no name says TIFF, its first bytes do.
+    if _starts_like_tiff(url):
+        return _open_remote_tiff(url, level)
+    return _open_n5({"driver": "http", "base_url": url.rstrip("/") + "/"}, level)
+
+
+def _starts_like_tiff(url: str) -> bool:
+    """Whether the file at `url` begins as a TIFF does (one 4-byte Range request)."""
+    import fsspec
+
+    try:
+        first = fsspec.filesystem("http").cat_file(url, start=0, end=4)
+    except (OSError, ValueError):  # no such file (a folder's URL), or no answer
+        return False
+    return first[:4] in _TIFF_MAGIC
+
+
+def _open_remote_tiff(url: str, level: int) -> _Opened:
+    """A TIFF behind a URL, read with HTTP Range requests of 64 KiB: fsspec's block cache
+    keeps at most 32 of them, so memory stays bounded whatever the file's size, and a
+    small region costs a request or two (large blocks would refetch megabytes for every
+    IFD tifffile visits)."""
+    import fsspec
+
+    remote = fsspec.filesystem("http").open(url, "rb", block_size=1 << 16, cache_type="blockcache")
+    return _open_tiff(remote, level)
 
 
 # --- Zarr and OME-Zarr ----------------------------------------------------------------------
@@ -148,8 +179,43 @@ def _image_model(location: Path | str) -> NgffImage | None:
     return read_ngff_image(_RemoteMetadata(location))
 
 
-def _open_zarr(store: Any, level: int, location: Path | str) -> _Opened:
+def _from_zarr(array: Any) -> Any:
+    """A dask array over a zarr array whose tasks each read whole stored files: for a
+    sharded array, whole shards (or whole inner chunks aligned to them, when a shard is
+    larger than dask's `array.chunk-size`). One task per inner chunk would fetch every
+    shard's index again for each of its chunks (one request each through a data link)."""
     import dask.array as da
+
+    return da.from_zarr(array, chunks=_shard_aligned_chunks(array))
+
+
+def _shard_aligned_chunks(array: Any) -> tuple[int, ...]:
+    """Dask chunks for `array`: its chunks, or when sharded its shards, split along the
+    leading axes into whole inner chunks that divide the shard until a task's block is at
+    most dask's `array.chunk-size`."""
+    import dask
+    from dask.utils import parse_bytes
+
+    inner = tuple(int(c) for c in array.chunks)
+    shards = getattr(array, "shards", None)
+    if not shards:
+        return inner
+    limit = parse_bytes(dask.config.get("array.chunk-size"))
+    chosen = [int(s) for s in shards]
+    itemsize = array.dtype.itemsize
+    for axis, chunk in enumerate(inner):
+        if math.prod(chosen) * itemsize <= limit:
+            break
+        per_shard = chosen[axis] // chunk
+        rest = math.prod(chosen) // chosen[axis] * itemsize
+        fits = [
+            n for n in range(1, per_shard + 1) if per_shard % n == 0 and n * chunk * rest <= limit
+        ]
+        chosen[axis] = chunk * max(fits, default=1)
+    return tuple(chosen)
+
+
+def _open_zarr(store: Any, level: int, location: Path | str) -> _Opened:
     import zarr
 
     try:
@@ -162,7 +228,7 @@ def _open_zarr(store: Any, level: int, location: Path | str) -> _Opened:
         names = node.metadata.dimension_names if node.metadata.zarr_format == 3 else None
         names = names or node.attrs.get("_ARRAY_DIMENSIONS")
         dims = [str(n) for n in names] if names else [f"dim_{i}" for i in range(node.ndim)]
-        return _Opened(da.from_zarr(node), dims, attrs={"attributes": dict(node.attrs)})
+        return _Opened(_from_zarr(node), dims, attrs={"attributes": dict(node.attrs)})
     attrs = dict(node.attrs)
     ome = attrs.get("ome", attrs)
     if "bioformats2raw.layout" in ome and "multiscales" not in ome:
@@ -177,7 +243,7 @@ def _open_zarr(store: Any, level: int, location: Path | str) -> _Opened:
     array = node[chosen.path]  # the declared path, which need not be "0"
     axes = image.axes
     return _Opened(
-        da.from_zarr(array),
+        _from_zarr(array),
         [a.name for a in axes],
         list(chosen.scale) if chosen.scale is not None else None,
         list(chosen.translation) if chosen.translation is not None else None,
