@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -38,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 
-from .errors import NotFound
+from .errors import BadRequest, NotFound
 
 # A migration brings a component's tables from version i to i + 1, inside one transaction.
 Migration = Callable[[Connection], None]
@@ -60,6 +60,13 @@ def iso_time(seconds: float | None) -> str | None:
     if seconds is None:
         return None
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+def refuse_other_changes(changes: Mapping[str, Any], what: str) -> None:
+    """BadRequest naming the fields left in `changes` (a request body's keys) that a
+    store's update did not take: "Cannot change owner of a share link." """
+    if changes:
+        raise BadRequest(f"Cannot change {', '.join(sorted(changes))} of {what}.")
 
 
 def default_store_url() -> str:
@@ -258,3 +265,15 @@ class Store:
         if row is None:
             raise NotFound(missing)
         return row
+
+    def _update_owned(
+        self, table: Table, key: Any, value: str, owner: str, values: Mapping[str, Any]
+    ) -> None:
+        """Write `values` (nothing when empty) to the row of `table` whose `key` column is
+        `value`, if `owner` owns it; the caller has checked that the row is theirs."""
+        if not values:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(
+                table.update().where(key == value, table.c.owner == owner).values(**values)
+            )

@@ -114,13 +114,7 @@ class JobStore(Store):
 
     def list_for_owner(self, owner: str, limit: int = 50) -> list[ConversionJob]:
         """The owner's `limit` newest jobs, newest first."""
-        query = (
-            select(jobs)
-            .where(jobs.c.owner == owner)
-            .order_by(jobs.c.created.desc(), jobs.c.id)
-            .limit(limit)
-        )
-        return self._fetch(query)
+        return self._newest(jobs.c.owner == owner, jobs.c.created, limit)
 
     def save_progress(self, job: ConversionJob) -> None:
         """Record a running job's progress (and that its runner is alive)."""
@@ -160,13 +154,13 @@ class JobStore(Store):
 
     def interrupted_jobs(self, limit: int = INTERRUPTED_SCAN) -> list[ConversionJob]:
         """The `limit` most recently interrupted jobs, newest first (whoever owns them)."""
-        query = (
-            select(jobs)
-            .where(jobs.c.state == INTERRUPTED)
-            .order_by(jobs.c.finished.desc(), jobs.c.id)
-            .limit(limit)
+        return self._newest(jobs.c.state == INTERRUPTED, jobs.c.finished, limit)
+
+    def _newest(self, condition: Any, by: Any, limit: int) -> list[ConversionJob]:
+        """The `limit` jobs that meet `condition`, latest `by` first (ties in id order)."""
+        return self._fetch(
+            select(jobs).where(condition).order_by(by.desc(), jobs.c.id).limit(limit)
         )
-        return self._fetch(query)
 
     def _fetch(self, query: Select) -> list[ConversionJob]:
         with self.engine.connect() as conn:

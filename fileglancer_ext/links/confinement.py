@@ -100,6 +100,18 @@ def open_beneath(share: OpenShare, parts: list[str], flags: int = READ) -> int:
     return resolve_beneath(share, parts, flags)[0]
 
 
+def stat_beneath(share: OpenShare, parts: list[str], info: os.stat_result) -> os.stat_result:
+    """`info`, the lstat of `parts` inside `share`; for a symlink, the stat of what it leads
+    to, when that stays inside the share. Raises OSError (EXDEV: it leads out)."""
+    if not stat.S_ISLNK(info.st_mode):
+        return info
+    fd, _ = resolve_beneath(share, parts, HANDLE)
+    try:
+        return os.fstat(fd)
+    finally:
+        os.close(fd)
+
+
 def resolve_beneath(share: OpenShare, parts: list[str], flags: int = READ) -> tuple[int, list[str]]:
     """`open_beneath` by walking, which also tells where it led: (fd, the real components
     of what was opened, inside the share). Raises OSError as `open_beneath` does."""

@@ -28,7 +28,7 @@ from ..web import (
 )
 from .creation import ShareLinkService
 from .responses import ResponsePlan
-from .serving import SharedFile, ShareServer
+from .serving import SharedFile, ShareResponse, ShareServer
 from .store import ShareLink
 
 if TYPE_CHECKING:
@@ -40,7 +40,6 @@ T = TypeVar("T")
 SHARE_PREFIX = "/fileglancer/s"
 _SHARE_ROUTE = rf"{SHARE_PREFIX}/(?P<token>[A-Za-z0-9_-]+)(?:/(?P<subpath>.*))?"
 _EXPOSED_HEADERS = "Content-Range, Content-Length, ETag, Accept-Ranges"
-_PREFLIGHT_HEADERS = "Range, If-None-Match, If-Modified-Since, If-Range"
 
 
 # --- the authenticated links API --------------------------------------------------------------
@@ -153,14 +152,21 @@ class ShareHandler(PublicHandler):
             self.set_header("Vary", "Origin")
         self.set_header("Access-Control-Expose-Headers", _EXPOSED_HEADERS)
 
+    # What a CORS preflight allows: the read methods, and these request headers by default.
+    PREFLIGHT_METHODS = "GET, HEAD, OPTIONS"
+    PREFLIGHT_HEADERS = "Range, If-None-Match, If-Modified-Since, If-Range"
+
     @allow_unauthenticated
     def options(self, token: str, subpath: str | None = None) -> None:
+        self._preflight()
+
+    def _preflight(self) -> None:
         # A preflight carries no token check: it reveals nothing and grants nothing.
         self.set_status(204)
-        self.set_header("Allow", ", ".join(self.SUPPORTED_METHODS))
-        self.set_header("Access-Control-Allow-Methods", ", ".join(self.SUPPORTED_METHODS))
+        self.set_header("Allow", self.PREFLIGHT_METHODS)
+        self.set_header("Access-Control-Allow-Methods", self.PREFLIGHT_METHODS)
         requested = self.request.headers.get("Access-Control-Request-Headers")
-        self.set_header("Access-Control-Allow-Headers", requested or _PREFLIGHT_HEADERS)
+        self.set_header("Access-Control-Allow-Headers", requested or self.PREFLIGHT_HEADERS)
         self.set_header("Access-Control-Max-Age", "86400")
         self.finish()
 
@@ -182,16 +188,18 @@ class ShareHandler(PublicHandler):
             self.set_header("Cache-Control", "private, no-cache")
             self.finish(json.dumps(response.listing) if include_body else None)
             return
+        await self._send_file(response, include_body=include_body)
+
+    async def _send_file(self, response: ShareResponse, *, include_body: bool) -> None:
+        """Answer with the planned file: at once, or streamed in blocks; then close it."""
         assert response.file is not None and response.plan is not None
         try:
             plan = response.plan
             self.set_status(plan.status)
             for name, value in plan.headers.items():
                 self.set_header(name, value)
-            if plan.status == 416:  # with its Content-Range, and why
-                self.set_header("Content-Type", "application/json")
-                body = {"error": "range_not_satisfiable", "message": plan.message}
-                await self.finish(json.dumps(body) if include_body else None)
+            if plan.status == 416:
+                await self._finish_unsatisfiable(plan, include_body=include_body)
                 return
             if len(response.first_block) == plan.length or not include_body:
                 await self.finish(response.first_block or None)  # the whole answer at once
@@ -201,6 +209,12 @@ class ShareHandler(PublicHandler):
             pass  # the client went away
         finally:
             response.file.close()
+
+    async def _finish_unsatisfiable(self, plan: ResponsePlan, *, include_body: bool) -> None:
+        """A 416, with its Content-Range (already set), and why."""
+        self.set_header("Content-Type", "application/json")
+        body = {"error": "range_not_satisfiable", "message": plan.message}
+        await self.finish(json.dumps(body) if include_body else None)
 
     async def _stream(self, shared: SharedFile, plan: ResponsePlan, first: bytes) -> None:
         """Send the planned bytes in blocks; stop if the link dies meanwhile."""

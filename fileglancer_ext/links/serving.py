@@ -30,7 +30,7 @@ from .confinement import (
     identity_of,
     open_beneath,
     open_target,
-    resolve_beneath,
+    stat_beneath,
 )
 from .responses import ResponsePlan, plan_response
 from .store import ShareLink, ShareLinkStore
@@ -318,13 +318,8 @@ def _entry_stat(directory: SharedDirectory, entry: os.DirEntry[str]) -> os.stat_
     """A listed entry's stat (a symlink's target's, when it stays in the share), or None
     to leave it out."""
     try:
-        info = entry.stat(follow_symlinks=False)
-        if stat.S_ISLNK(info.st_mode):
-            fd, _ = resolve_beneath(directory.share, [*directory.parts, entry.name], HANDLE)
-            try:
-                info = os.fstat(fd)
-            finally:
-                os.close(fd)
+        parts = [*directory.parts, entry.name]
+        info = stat_beneath(directory.share, parts, entry.stat(follow_symlinks=False))
     except OSError:
         return None
     return info if stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode) else None

@@ -31,7 +31,7 @@ from sqlalchemy import (
     select,
 )
 
-from ..database import Migration, Store, iso_time
+from ..database import Migration, Store, iso_time, refuse_other_changes
 from ..errors import BadRequest
 from .confinement import FileIdentity, read_identity
 from .token_lookup import TokenLookup
@@ -322,16 +322,9 @@ class ShareLinkStore(Store):
         if "expires_in" in changes:
             expires_in = check_expires_in(changes.pop("expires_in"))
             values["expires"] = None if expires_in is None else time.time() + expires_in
-        if changes:
-            raise BadRequest(f"Cannot change {', '.join(sorted(changes))} of a share link.")
-        self.get(owner, link_id)
-        if values:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    links.update()
-                    .where(links.c.id == link_id, links.c.owner == owner)
-                    .values(**values)
-                )
+        refuse_other_changes(changes, "a share link")
+        self.get(owner, link_id)  # NotFound for anyone else's
+        self._update_owned(links, links.c.id, link_id, owner, values)
         return self.get(owner, link_id)
 
     def revoke(self, owner: str, link_id: str) -> ShareLink:

@@ -8,16 +8,15 @@ Every write verb is `AccessDenied`.
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from jupyter_server.auth.decorator import allow_unauthenticated
-from tornado import iostream
 
 from ..errors import BadRequest, FileglancerError, Forbidden, NotFound, RangeNotSatisfiable
 from ..links.handlers import ShareHandler
+from ..links.responses import ResponsePlan
 from ..links.serving import ShareServer
 from ..system.log_redaction import redact
 from ..web import Route, bad_request_message, log_public_request
@@ -28,7 +27,6 @@ from .listing import ListObjectsRequest
 if TYPE_CHECKING:
     from ..app import FileglancerApp
 
-log = logging.getLogger(__name__)
 
 S3_PREFIX = "/fileglancer/s3"
 _S3_ROUTE = rf"{S3_PREFIX}/(?P<bucket>[A-Za-z0-9_-]+)(?:/(?P<key>.*))?"
@@ -66,16 +64,11 @@ class S3Handler(ShareHandler):
         self.request_id = secrets.token_hex(8).upper()
         self.set_header("x-amz-request-id", self.request_id)
 
+    PREFLIGHT_HEADERS = "Range, If-None-Match"
+
     @allow_unauthenticated
     def options(self, bucket: str, key: str | None = None) -> None:  # type: ignore[override]
-        # A preflight carries no token check: it reveals nothing and grants nothing.
-        self.set_status(204)
-        self.set_header("Allow", "GET, HEAD, OPTIONS")
-        self.set_header("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
-        requested = self.request.headers.get("Access-Control-Request-Headers")
-        self.set_header("Access-Control-Allow-Headers", requested or "Range, If-None-Match")
-        self.set_header("Access-Control-Max-Age", "86400")
-        self.finish()
+        self._preflight()
 
     def check_xsrf_cookie(self) -> None:
         # Writes are refused anyway, with the S3 error (not an XSRF page) a client expects.
@@ -112,22 +105,10 @@ class S3Handler(ShareHandler):
         response = await self._blocking(
             self.buckets.read_object, bucket, key, self.request.headers, with_body=include_body
         )
-        assert response.file is not None and response.plan is not None
-        try:
-            plan = response.plan
-            if plan.status == 416:
-                raise RangeNotSatisfiable(plan.message)
-            self.set_status(plan.status)
-            for name, value in plan.headers.items():
-                self.set_header(name, value)
-            if len(response.first_block) == plan.length or not include_body:
-                await self.finish(response.first_block or None)
-                return
-            await self._stream(response.file, plan, response.first_block)
-        except iostream.StreamClosedError:
-            pass  # the client went away
-        finally:
-            response.file.close()
+        await self._send_file(response, include_body=include_body)
+
+    async def _finish_unsatisfiable(self, plan: ResponsePlan, *, include_body: bool) -> None:
+        raise RangeNotSatisfiable(plan.message)  # S3's InvalidRange error document
 
     def _argument(self, name: str) -> str | None:
         return self.get_query_argument(name, None)
@@ -156,10 +137,6 @@ class S3Handler(ShareHandler):
             self.finish()  # a HEAD answer has no body: clients read the status alone
             return
         self.finish(error_xml(code, message, resource, self.request_id))
-
-    def _abort(self, reason: str) -> None:
-        log.info("fileglancer: stopped serving %s: %s", redact(self.request.path), reason)
-        self.request.connection.close()
 
     def _log(self) -> None:  # also inside Jupyter: debug level, tokens shortened
         log_public_request(self)

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from ..browse.listing import DirectoryLister, ListingRequest
 from ..errors import BadRequest, Forbidden, NotFound
-from ..links.confinement import HANDLE, OpenShare, resolve_beneath
+from ..links.confinement import HANDLE, OpenShare, resolve_beneath, stat_beneath
 from ..system.confined_io import Within
 
 MAX_KEYS = 1000
@@ -340,12 +340,7 @@ class _Walk:
         not a regular file inside the share (a FIFO, a symlink leading out)."""
         try:
             info = os.stat(name, dir_fd=folder.fd, follow_symlinks=False)
-            if stat.S_ISLNK(info.st_mode):
-                fd, _ = resolve_beneath(self.share, [*folder.parts, name], HANDLE)
-                try:
-                    info = os.fstat(fd)
-                finally:
-                    os.close(fd)
+            info = stat_beneath(self.share, [*folder.parts, name], info)
         except OSError:
             return None  # gone, or leads out of the share, as the share route refuses it
         if not stat.S_ISREG(info.st_mode):

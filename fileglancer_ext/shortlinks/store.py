@@ -26,7 +26,7 @@ from sqlalchemy import (
     select,
 )
 
-from ..database import Migration, Store, iso_time
+from ..database import Migration, Store, iso_time, refuse_other_changes
 from ..errors import BadRequest
 from ..links.store import check_label, storable_text
 
@@ -142,16 +142,11 @@ class ShortLinkStore(Store):
             values["url"] = check_url(changes.pop("url"))
         if "label" in changes:
             values["label"] = check_label(changes.pop("label"))
-        if changes:
-            raise BadRequest(f"Cannot change {', '.join(sorted(changes))} of a short link.")
-        self.get(owner, key)
+        refuse_other_changes(changes, "a short link")
+        self.get(owner, key)  # NotFound for anyone else's
         if values:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    short_links.update()
-                    .where(short_links.c.key == key, short_links.c.owner == owner)
-                    .values(**values, updated=time.time())
-                )
+            values["updated"] = time.time()
+        self._update_owned(short_links, short_links.c.key, key, owner, values)
         return self.get(owner, key)
 
     def delete(self, owner: str, key: str) -> ShortLink:

@@ -16,7 +16,7 @@ import { formatEta, JobsPanel } from '../convert/JobsPanel';
 import { InspectorModel } from '../inspector/inspectorModel';
 import { InspectorPanel } from '../inspector/InspectorPanel';
 import { SelectionModel } from '../selection';
-import { fakeAPI, makeEntry, makeNode, makeRoot, settle } from './fakes';
+import { datasetAPI, fakeAPI, makeEntry, makeRoot, settle } from './fakes';
 import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
 import { show, until } from './render';
 import { ReactWidget } from '@jupyterlab/apputils';
@@ -306,15 +306,7 @@ describe('the Convert form', () => {
     };
     const started: IJob[] = [];
     const selection = new SelectionModel();
-    const model = new InspectorModel(
-      selection,
-      fakeAPI({
-        getNode: async root => makeNode(root, OME),
-        getMeta: async () => omeMeta,
-        getStats: () => new Promise<never>(() => undefined),
-        thumbnailURL: () => ''
-      })
-    );
+    const model = new InspectorModel(selection, datasetAPI(OME, omeMeta));
     model.tab = 'convert';
     const panel = new InspectorPanel(model, {
       submitConversion,
@@ -360,15 +352,7 @@ describe('the Convert form', () => {
   it('has no Convert tab for what cannot be converted', async () => {
     const entry = makeEntry('labels', { kind: 'ome-zarr-labels' });
     const selection = new SelectionModel();
-    const model = new InspectorModel(
-      selection,
-      fakeAPI({
-        getNode: async root => makeNode(root, entry),
-        getMeta: async () => omeMeta,
-        getStats: () => new Promise<never>(() => undefined),
-        thumbnailURL: () => ''
-      })
-    );
+    const model = new InspectorModel(selection, datasetAPI(entry, omeMeta));
     const panel = new InspectorPanel(model, {
       submitConversion: async () => makeJob()
     });

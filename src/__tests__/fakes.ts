@@ -3,6 +3,7 @@ import type {
   EntryKind,
   IEntry,
   IListResponse,
+  IMetaResponse,
   INodeResponse,
   IRoot,
   IShareLink
@@ -207,4 +208,22 @@ export function fakeAPI(
     }
   }
   return fake as unknown as IFileglancerAPI;
+}
+
+/**
+ * The API an inspector sees for one dataset: `entry` with metadata `meta`, storage
+ * statistics that never arrive and no preview image; `overrides` replace any of these.
+ */
+export function datasetAPI(
+  entry: IEntry,
+  meta: IMetaResponse,
+  overrides: Partial<IFileglancerAPI> = {}
+): IFileglancerAPI {
+  return fakeAPI({
+    getNode: async root => makeNode(root, entry),
+    getMeta: async () => meta,
+    getStats: () => new Promise<never>(() => undefined),
+    thumbnailURL: () => '',
+    ...overrides
+  });
 }

@@ -7,7 +7,7 @@ import { InspectorPanel } from '../inspector/InspectorPanel';
 import { DATASET_MIME, DatasetOutput } from '../mime/DatasetOutput';
 import extension from '../mime/index';
 import { SelectionModel } from '../selection';
-import { fakeAPI, makeEntry, makeNode, makeRoot } from './fakes';
+import { datasetAPI, makeEntry, makeRoot } from './fakes';
 import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
 import { show, until } from './render';
 
@@ -43,12 +43,7 @@ describe('health warnings in the inspector', () => {
     const selection = new SelectionModel();
     const model = new InspectorModel(
       selection,
-      fakeAPI({
-        getNode: async root => makeNode(root, entry),
-        getMeta: async () => ({ ...omeMeta, health: [singleLevel, noUnits] }),
-        getStats: () => new Promise<never>(() => undefined),
-        thumbnailURL: () => ''
-      })
+      datasetAPI(entry, { ...omeMeta, health: [singleLevel, noUnits] })
     );
     const panel = new InspectorPanel(model, {
       submitConversion: () => new Promise<never>(() => undefined)

@@ -5,6 +5,20 @@ function names(model: ListingModel): string[] {
   return model.entries.map(entry => entry.name);
 }
 
+/** A listing of `count` files whose later pages wait for the test, its first page shown. */
+async function firstPageShown(
+  count: number,
+  firstPageSize: number,
+  pageSize: number
+): Promise<{ server: FakeDirectory; model: ListingModel }> {
+  const server = new FakeDirectory(count);
+  const model = new ListingModel(server.fetch, { firstPageSize, pageSize });
+  const first = model.navigate('demo', '');
+  server.answerNext();
+  await first;
+  return { server, model };
+}
+
 describe('ListingModel', () => {
   it('is idle until a directory is chosen', () => {
     const server = new FakeDirectory(3, { autoAnswer: true });
@@ -103,14 +117,7 @@ describe('ListingModel', () => {
   });
 
   it('never requests the same cursor twice, however often the view asks', async () => {
-    const server = new FakeDirectory(2000);
-    const model = new ListingModel(server.fetch, {
-      firstPageSize: 200,
-      pageSize: 500
-    });
-    const first = model.navigate('demo', '');
-    server.answerNext();
-    await first;
+    const { server, model } = await firstPageShown(2000, 200, 500);
 
     model.ensureLoaded(600);
     model.ensureLoaded(650);
@@ -151,14 +158,7 @@ describe('ListingModel', () => {
   });
 
   it('drops a later page that arrives after the sort changed', async () => {
-    const server = new FakeDirectory(1000);
-    const model = new ListingModel(server.fetch, {
-      firstPageSize: 200,
-      pageSize: 200
-    });
-    const first = model.navigate('demo', '');
-    server.answerNext();
-    await first;
+    const { server, model } = await firstPageShown(1000, 200, 200);
     model.ensureLoaded(300); // page 2 (ascending) is now on its way
     await settle();
     expect(server.pending).toHaveLength(1);
@@ -312,14 +312,7 @@ describe('ListingModel', () => {
   );
 
   it('keeps the loaded entries when a later page fails, and retries that page', async () => {
-    const server = new FakeDirectory(600);
-    const model = new ListingModel(server.fetch, {
-      firstPageSize: 200,
-      pageSize: 200
-    });
-    const first = model.navigate('demo', '');
-    server.answerNext();
-    await first;
+    const { server, model } = await firstPageShown(600, 200, 200);
     model.ensureLoaded(300);
     await settle();
     server.pending.shift()?.fail(apiError(0, 'offline'));

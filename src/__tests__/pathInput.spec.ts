@@ -47,55 +47,34 @@ const ROOTS: IRootLocation[] = [
 const parse = (input: string, current: string | null = 'home') =>
   parsePathInput(input, ROOTS, current);
 
+/** What `parse` answers for a path found in a root. */
+const inRoot = (root: string, path: string) => ({ kind: 'root', root, path });
+
 describe('parsePathInput', () => {
   it('reads a path relative to the current root', () => {
-    expect(parse('data/cells.zarr')).toEqual({
-      kind: 'root',
-      root: 'home',
-      path: 'data/cells.zarr'
-    });
-    expect(parse('  ./a/../b/ ')).toEqual({
-      kind: 'root',
-      root: 'home',
-      path: 'b'
-    });
+    expect(parse('data/cells.zarr')).toEqual(inRoot('home', 'data/cells.zarr'));
+    expect(parse('  ./a/../b/ ')).toEqual(inRoot('home', 'b'));
   });
 
   it('finds the root of a Linux path, preferring the deepest one', () => {
-    expect(parse('/groups/lab/images/x.ome.zarr')).toEqual({
-      kind: 'root',
-      root: 'lab',
-      path: 'images/x.ome.zarr'
-    });
-    expect(parse('/groups/lab/scans/2024/')).toEqual({
-      kind: 'root',
-      root: 'scans',
-      path: '2024'
-    });
-    expect(parse('/groups/lab')).toEqual({
-      kind: 'root',
-      root: 'lab',
-      path: ''
-    });
+    expect(parse('/groups/lab/images/x.ome.zarr')).toEqual(
+      inRoot('lab', 'images/x.ome.zarr')
+    );
+    expect(parse('/groups/lab/scans/2024/')).toEqual(inRoot('scans', '2024'));
+    expect(parse('/groups/lab')).toEqual(inRoot('lab', ''));
     // Not a prefix by name only.
-    expect(parse('/groups/laboratory/x')).toEqual({
-      kind: 'root',
-      root: 'home',
-      path: 'groups/laboratory/x'
-    });
+    expect(parse('/groups/laboratory/x')).toEqual(
+      inRoot('home', 'groups/laboratory/x')
+    );
   });
 
   it('reads macOS SMB URLs, decoding spaces and ignoring the case of the server', () => {
-    expect(parse('smb://FS.example.org/lab/images/My%20Cells.zarr')).toEqual({
-      kind: 'root',
-      root: 'lab',
-      path: 'images/My Cells.zarr'
-    });
-    expect(parse('smb://fs.example.org/lab scans/a')).toEqual({
-      kind: 'root',
-      root: 'scans',
-      path: 'a'
-    });
+    expect(parse('smb://FS.example.org/lab/images/My%20Cells.zarr')).toEqual(
+      inRoot('lab', 'images/My Cells.zarr')
+    );
+    expect(parse('smb://fs.example.org/lab scans/a')).toEqual(
+      inRoot('scans', 'a')
+    );
     expect(parse('smb://other/share/x')).toEqual({
       kind: 'error',
       message: expect.stringContaining('No root is shared at that SMB address')
@@ -103,25 +82,17 @@ describe('parsePathInput', () => {
   });
 
   it('reads Windows UNC paths with either slash', () => {
-    expect(parse('\\\\fs.example.org\\lab\\images\\x.tif')).toEqual({
-      kind: 'root',
-      root: 'lab',
-      path: 'images/x.tif'
-    });
-    expect(parse('//FS.EXAMPLE.ORG/lab/images')).toEqual({
-      kind: 'root',
-      root: 'lab',
-      path: 'images'
-    });
+    expect(parse('\\\\fs.example.org\\lab\\images\\x.tif')).toEqual(
+      inRoot('lab', 'images/x.tif')
+    );
+    expect(parse('//FS.EXAMPLE.ORG/lab/images')).toEqual(
+      inRoot('lab', 'images')
+    );
     expect(parse('\\\\nas\\x').kind).toBe('error');
   });
 
   it('reads file:// URLs as Linux paths', () => {
-    expect(parse('file:///groups/lab/a%20b/c')).toEqual({
-      kind: 'root',
-      root: 'lab',
-      path: 'a b/c'
-    });
+    expect(parse('file:///groups/lab/a%20b/c')).toEqual(inRoot('lab', 'a b/c'));
   });
 
   it('recognizes a data link with a path inside it', () => {
@@ -198,19 +169,19 @@ describe('BrowserModel.goToTyped', () => {
     });
   }
 
+  /** The root and folder the browser shows. */
+  const shown = (model: BrowserModel) => [
+    model.listing.root,
+    model.listing.path
+  ];
+
   it('goes to the root and folder of any form of path', async () => {
     const model = await makeBrowser();
     await model.navigate('demo', '');
     await model.goToTyped('smb://fs/demo/ome/cells.zarr');
-    expect([model.listing.root, model.listing.path]).toEqual([
-      'demo',
-      'ome/cells.zarr'
-    ]);
+    expect(shown(model)).toEqual(['demo', 'ome/cells.zarr']);
     await model.goToTyped('/data/scratch/runs');
-    expect([model.listing.root, model.listing.path]).toEqual([
-      'scratch',
-      'runs'
-    ]);
+    expect(shown(model)).toEqual(['scratch', 'runs']);
     expect(model.roots.selected).toBe('scratch');
   });
 
@@ -218,10 +189,7 @@ describe('BrowserModel.goToTyped', () => {
     const model = await makeBrowser();
     await model.navigate('scratch', '');
     await model.goToTyped('http://host/fileglancer/s/MINE/cells.zarr');
-    expect([model.listing.root, model.listing.path]).toEqual([
-      'demo',
-      'ome/cells.zarr'
-    ]);
+    expect(shown(model)).toEqual(['demo', 'ome/cells.zarr']);
     await expect(
       model.goToTyped('http://host/fileglancer/s/THEIRS/')
     ).rejects.toBeInstanceOf(PathInputError);

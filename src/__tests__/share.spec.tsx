@@ -16,9 +16,10 @@ import { LinksPanel } from '../share/LinksPanel';
 import { ShareModel } from '../share/shareModel';
 import {
   apiError,
+  datasetAPI,
   fakeAPI,
   makeEntry,
-  makeNode,
+  makeLink as makeAnyLink,
   makeRoot,
   settle
 } from './fakes';
@@ -33,24 +34,9 @@ const ENTRY = makeEntry('ome-zarr-0.4/cells.ome.zarr', {
   ome_version: '0.4'
 });
 
-function makeLink(overrides: Partial<IShareLink> = {}): IShareLink {
-  return {
-    id: 'abc123',
-    token: 'T0KEN',
-    owner: 'ada',
-    root: 'demo',
-    path: 'ome-zarr-0.4/cells.ome.zarr',
-    label: null,
-    created: '2026-11-26T04:00:00Z',
-    expires: null,
-    last_access: null,
-    revoked: false,
-    active: true,
-    url: 'http://localhost:8888/fileglancer/s/T0KEN/',
-    target_exists: true,
-    ...overrides
-  };
-}
+/** The user's link to ENTRY. */
+const makeLink = (overrides: Partial<IShareLink> = {}): IShareLink =>
+  makeAnyLink({ id: 'abc123', path: ENTRY.path, ...overrides });
 
 /**
  * A fake server holding at most one link to the dataset: `GET viewers` answers with
@@ -144,16 +130,9 @@ async function inspectShared(
   events?: LinkEvents
 ): Promise<InspectorPanel> {
   const selection = new SelectionModel();
-  const model = new InspectorModel(
-    selection,
-    fakeAPI({
-      getNode: async root => makeNode(root, ENTRY),
-      getMeta: async () => omeMeta,
-      getStats: () => new Promise<never>(() => undefined),
-      thumbnailURL: () => ''
-    }),
-    { share: new ShareModel(server, events) }
-  );
+  const model = new InspectorModel(selection, datasetAPI(ENTRY, omeMeta), {
+    share: new ShareModel(server, events)
+  });
   model.tab = 'share';
   const panel = new InspectorPanel(model);
   await show(panel);

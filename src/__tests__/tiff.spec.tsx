@@ -3,7 +3,7 @@ import { tiffChunks } from '../inspector/facts';
 import { InspectorModel } from '../inspector/inspectorModel';
 import { InspectorPanel } from '../inspector/InspectorPanel';
 import { SelectionModel } from '../selection';
-import { fakeAPI, makeEntry, makeNode, makeRoot } from './fakes';
+import { datasetAPI, makeEntry, makeRoot } from './fakes';
 import tiffMetaFixture from './fixtures/meta-ome-tiff.json';
 import { show, until } from './render';
 
@@ -23,10 +23,7 @@ describe('a TIFF in the inspector', () => {
     const selection = new SelectionModel();
     const model = new InspectorModel(
       selection,
-      fakeAPI({
-        getNode: async root => makeNode(root, entry),
-        getMeta: async () => tiffMeta,
-        getStats: () => new Promise<never>(() => undefined),
+      datasetAPI(entry, tiffMeta, {
         thumbnailURL: (root, path) => `/thumb/${root}/${path}`
       })
     );

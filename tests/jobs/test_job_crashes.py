@@ -56,13 +56,11 @@ class JupyterServer:
         config_dir = self.home / "config"
         config_dir.mkdir(parents=True, exist_ok=True)
         (config_dir / "jupyter_server_config.json").write_text(json.dumps(self.config))
-        root = Path(__file__).resolve().parents[2]
         env = {
-            **os.environ,
+            **source_env(),
             "JUPYTER_CONFIG_DIR": str(config_dir),
             "JUPYTER_DATA_DIR": str(self.home / "data"),
             "JUPYTER_RUNTIME_DIR": str(self.home / "runtime"),
-            "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
         }
         self.log = open(self.home / f"server-{self.port}.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
@@ -135,6 +133,33 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def source_env() -> dict[str, str]:
+    """This environment, with this checkout first on PYTHONPATH (for a child Python)."""
+    root = Path(__file__).resolve().parents[2]
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+    }
+
+
+def assert_ended(workers: set[int]) -> None:
+    """The processes `workers` (of a killed owner) are all gone within 10 seconds."""
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [pid for pid in workers if alive(pid)] == []
+
+
+def kill_all(owner: subprocess.Popen, workers: set[int]) -> None:
+    """Leave nothing running, whatever the test found."""
+    if owner.poll() is None:
+        owner.kill()
+        owner.wait()
+    for pid in workers:
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
 def partials(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if ".partial-" in p.name)
 
@@ -169,11 +194,7 @@ def test_a_killed_server_leaves_no_process_and_the_next_one_cleans_up(
         workers = descendants(server.process.pid)
         assert len(workers) >= 3  # the forkserver, its pool workers, the resource tracker
         server.kill()
-
-        deadline = time.monotonic() + 10
-        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert [pid for pid in workers if alive(pid)] == []
+        assert_ended(workers)
         assert partials(lab / "out") != []  # what a crash leaves, until a server starts
 
         again = JupyterServer(tmp_path / "home2", lab, store_url).start()
@@ -207,11 +228,7 @@ time.sleep(600)
 def test_the_walk_pool_of_a_killed_server_ends_with_it() -> None:
     if not Path("/proc/self/stat").exists():
         pytest.skip("needs /proc")
-    root = Path(__file__).resolve().parents[2]
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
-    }
+    env = source_env()
     owner = subprocess.Popen(
         [sys.executable, "-c", _WALK_POOL_OWNER], env=env, stdout=subprocess.PIPE
     )
@@ -222,27 +239,15 @@ def test_the_walk_pool_of_a_killed_server_ends_with_it() -> None:
         assert len(workers) >= 3  # the forkserver, two workers (and a resource tracker)
         owner.kill()
         owner.wait()
-        deadline = time.monotonic() + 10
-        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert [pid for pid in workers if alive(pid)] == []
+        assert_ended(workers)
     finally:
-        if owner.poll() is None:
-            owner.kill()
-            owner.wait()
-        for pid in workers:
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        kill_all(owner, workers)
 
 
 def test_the_workers_of_a_killed_cli_conversion_end_with_it(lab: Path) -> None:
     if not Path("/proc/self/stat").exists():
         pytest.skip("needs /proc")
-    root = Path(__file__).resolve().parents[2]
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
-    }
+    env = source_env()
     command = [sys.executable, "-m", "fileglancer_ext.cli", "convert", "big.tif"]
     options = ["--workers", "2", "--task-mib", "1", "--chunks", "8,64,64", "--quiet"]
     cli = subprocess.Popen([*command, "out/big.ome.zarr", *options], cwd=lab, env=env)
@@ -256,14 +261,6 @@ def test_the_workers_of_a_killed_cli_conversion_end_with_it(lab: Path) -> None:
             workers = descendants(cli.pid)
         cli.kill()
         cli.wait()
-        deadline = time.monotonic() + 10
-        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert [pid for pid in workers if alive(pid)] == []
+        assert_ended(workers)
     finally:
-        if cli.poll() is None:
-            cli.kill()
-            cli.wait()
-        for pid in workers:
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        kill_all(cli, workers)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tornado.httpclient import HTTPResponse
+from tornado.httpserver import HTTPServer
+from tornado.testing import bind_unused_port
 
+from fileglancer_ext.links.server import make_link_server_app
+from fileglancer_ext.links.serving import ShareServer
 from fileglancer_ext.links.store import ShareLinkStore
 
 BIG_SIZE = 3 * 1024 * 1024 + 123  # more than one streaming block, not a whole number of them
@@ -121,3 +128,25 @@ async def public_fetch(
     """A request to the share route with no Jupyter credentials at all."""
     kwargs.setdefault("raise_error", False)
     return await http_server_client.fetch(share_path(jp_base_url, token, subpath), **kwargs)
+
+
+@contextmanager
+def serving_link_app(
+    loop: asyncio.AbstractEventLoop, shares: ShareServer, base_url: str = "/"
+) -> Iterator[str]:
+    """The standalone link server's application for `shares` on a loopback port, in this
+    process and on the test's own event loop (so caplog sees its records); yields its URL,
+    then stops it and closes `shares`."""
+
+    async def start() -> HTTPServer:  # on the loop that runs the test
+        server = HTTPServer(make_link_server_app(shares, base_url=base_url))
+        server.add_socket(sock)
+        return server
+
+    sock, port = bind_unused_port()
+    server = loop.run_until_complete(start())
+    try:
+        yield f"http://127.0.0.1:{port}{base_url}"
+    finally:
+        server.stop()
+        shares.close()

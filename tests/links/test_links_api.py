@@ -26,10 +26,9 @@ async def test_creating_a_link_returns_its_public_url_and_it_serves(
 
 class TestPublicBaseURL:
     @pytest.fixture
-    def fileglancer_config(self, share_tree, store_url) -> dict:
+    def fileglancer_config(self, fileglancer_config) -> dict:
         return {
-            "roots": [f"lab={share_tree['lab']}"],
-            "database_url": store_url,
+            **fileglancer_config,
             "public_base_url": "https://hub.example.org/services/fileglancer-links/",
         }
 

@@ -14,14 +14,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 from tornado.httpclient import AsyncHTTPClient
-from tornado.httpserver import HTTPServer
-from tornado.testing import bind_unused_port
 
-from fileglancer_ext.links.server import make_link_server_app
 from fileglancer_ext.links.serving import ShareServer
 from fileglancer_ext.shortlinks.store import ShortLinkStore
 from fileglancer_ext.system.log_redaction import redact
 
+from .conftest import serving_link_app
 from .test_link_server import CLI, free_port, get
 
 
@@ -98,18 +96,8 @@ async def test_an_uncaught_exception_in_jupyter_shows_no_token(
 @pytest.fixture
 def link_server(jp_asyncio_loop, other_store) -> Iterator[str]:
     """The link server's application, in this process (so caplog sees its records)."""
-    shares = ShareServer(other_store)
-
-    async def start() -> HTTPServer:  # on the loop that runs the test
-        server = HTTPServer(make_link_server_app(shares))
-        server.add_socket(sock)
-        return server
-
-    sock, port = bind_unused_port()
-    server = jp_asyncio_loop.run_until_complete(start())
-    yield f"http://127.0.0.1:{port}/"
-    server.stop()
-    shares.close()
+    with serving_link_app(jp_asyncio_loop, ShareServer(other_store)) as url:
+        yield url
 
 
 async def test_the_link_server_logs_no_token_or_key(

@@ -74,12 +74,8 @@ class TestIOInThreads:
     """The same answers when the blocking work runs in threads (share_io_in_threads)."""
 
     @pytest.fixture
-    def fileglancer_config(self, share_tree, store_url) -> dict:
-        return {
-            "roots": [f"lab={share_tree['lab']}"],
-            "database_url": store_url,
-            "share_io_in_threads": True,
-        }
+    def fileglancer_config(self, fileglancer_config) -> dict:
+        return {**fileglancer_config, "share_io_in_threads": True}
 
     async def test_files_ranges_and_refusals(self, fetch, share_tree):
         content = (share_tree["data"] / "big.bin").read_bytes()

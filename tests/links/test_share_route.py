@@ -148,12 +148,8 @@ async def test_a_cors_preflight_is_answered(fetch):
 
 class TestAllowedOrigins:
     @pytest.fixture
-    def fileglancer_config(self, share_tree, store_url) -> dict:
-        return {
-            "roots": [f"lab={share_tree['lab']}"],
-            "database_url": store_url,
-            "share_allowed_origins": ["https://viewer.example"],
-        }
+    def fileglancer_config(self, fileglancer_config) -> dict:
+        return {**fileglancer_config, "share_allowed_origins": ["https://viewer.example"]}
 
     async def test_only_configured_origins_are_allowed(self, fetch):
         allowed = await fetch("hello.txt", headers={"Origin": "https://viewer.example"})

@@ -13,12 +13,11 @@ from typing import Any
 import pytest
 import sqlalchemy
 from tornado.httpclient import AsyncHTTPClient, HTTPResponse
-from tornado.httpserver import HTTPServer
-from tornado.testing import bind_unused_port
 
-from fileglancer_ext.links.server import make_link_server_app
 from fileglancer_ext.links.serving import ShareServer
 from fileglancer_ext.shortlinks.store import ShortLinkStore
+
+from .conftest import serving_link_app
 
 SANDBOX = "sandbox; default-src 'none'; frame-ancestors 'none'"
 
@@ -103,18 +102,8 @@ class PublicRoutes:
 @pytest.fixture
 def link_server(jp_asyncio_loop, other_store) -> Iterator[str]:
     """The standalone link server's application on a loopback port, over the test store."""
-    shares = ShareServer(other_store)
-
-    async def start() -> HTTPServer:  # on the loop that runs the test
-        server = HTTPServer(make_link_server_app(shares, base_url="/links/"))
-        server.add_socket(sock)
-        return server
-
-    sock, port = bind_unused_port()
-    server = jp_asyncio_loop.run_until_complete(start())
-    yield f"http://127.0.0.1:{port}/links/"
-    server.stop()
-    shares.close()
+    with serving_link_app(jp_asyncio_loop, ShareServer(other_store), "/links/") as url:
+        yield url
 
 
 @pytest.fixture(params=["jupyter", "link-server"])

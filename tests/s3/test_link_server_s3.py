@@ -12,33 +12,24 @@ import botocore
 import pytest
 from botocore.config import Config
 from tornado.httpclient import AsyncHTTPClient
-from tornado.httpserver import HTTPServer
-from tornado.netutil import bind_sockets
 
-from fileglancer_ext.links.server import make_link_server_app
 from fileglancer_ext.links.serving import ShareServer
 from fileglancer_ext.links.store import ShareLinkStore
 from fileglancer_ext.shortlinks.store import ShortLinkStore
+from tests.links.conftest import serving_link_app
 
 
 @pytest.fixture
-def link_server(share_tree: dict[str, Path], tmp_path: Path, io_loop) -> Iterator[tuple]:
+def link_server(share_tree: dict[str, Path], tmp_path: Path, jp_asyncio_loop) -> Iterator[tuple]:
     """The link server's application on a loopback port, in the tests' event loop (as
     pytest-jupyter's `http_server`); yields (base URL, store)."""
     store = ShareLinkStore.from_url(f"sqlite:///{tmp_path / 'links.sqlite3'}")
     shares = ShareServer(store, allowed_roots=[str(share_tree["lab"])])
-    sockets = bind_sockets(0, "127.0.0.1")
-
-    async def start() -> HTTPServer:
-        server = HTTPServer(make_link_server_app(shares, base_url="/links/"))
-        server.add_sockets(sockets)
-        return server
-
-    server = io_loop.run_sync(start)
-    yield f"http://127.0.0.1:{sockets[0].getsockname()[1]}/links/", store
-    server.stop()
-    shares.close()
-    store.close()
+    try:
+        with serving_link_app(jp_asyncio_loop, shares, "/links/") as url:
+            yield url, store
+    finally:
+        store.close()
 
 
 async def test_the_link_server_serves_buckets_to_boto3(link_server, share_tree):

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ...formats.detect import detect_kind
+from ...formats.detect import KINDS, detect_kind
 from ...formats.jsonio import MetadataReader, child
 from ...formats.model import (
     ZarrArray,
@@ -68,20 +68,9 @@ from .walk import (
 METADATA_NAMES = frozenset(
     {".zarray", ".zattrs", ".zgroup", ".zmetadata", "zarr.json", "attributes.json"}
 )
-# Kinds whose non-metadata files are chunks; for anything else the chunk figures are None.
-CHUNKED_KINDS = frozenset(
-    {
-        "zarr-array",
-        "zarr-group",
-        "ome-zarr",
-        "ome-zarr-plate",
-        "ome-zarr-well",
-        "ome-zarr-labels",
-        "bioformats2raw",
-        "n5-array",
-        "n5-group",
-    }
-)
+# Kinds whose non-metadata files are chunks (every Zarr and N5 kind of formats.detect);
+# for anything else the chunk figures are None.
+CHUNKED_KINDS = frozenset(KINDS) - {"directory", "file", "tiff", "ome-tiff"}
 
 
 @dataclass(frozen=True)

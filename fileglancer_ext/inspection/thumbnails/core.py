@@ -313,30 +313,19 @@ def _axes(image: NgffImage, ndim: int | None) -> list[tuple[str, str]]:
 
 
 def _open(source: _Source) -> Any:
-    if source.n5:
-        return _open_n5(source)
     from ...system.confined_store import open_confined_array
 
     try:
+        if source.n5:
+            return N5Array(source.array_path, source.within)
         return open_confined_array(source.array_path, source.within, zarr_format=source.zarr_format)
     except Refused as err:
         raise BadRequest(f"cannot open {source.label}: {err.strerror}") from err
     except PermissionError as err:
         raise Forbidden(f"cannot read {source.label}: permission denied") from err
-    except Exception as err:  # zarr raises many types for bad metadata
-        raise BadRequest(f"cannot open {source.label}: {_reason(err, source)}") from err
-
-
-def _open_n5(source: _Source) -> Any:
-    try:
-        return N5Array(source.array_path, source.within)
-    except ImportError as err:
-        raise BadRequest("N5 previews need tensorstore (pip install tensorstore)") from err
-    except Refused as err:
-        raise BadRequest(f"cannot open {source.label}: {err.strerror}") from err
-    except PermissionError as err:
-        raise Forbidden(f"cannot read {source.label}: permission denied") from err
-    except Exception as err:  # tensorstore raises ValueError for every open problem
+    except Exception as err:  # zarr raises many types for bad metadata, tensorstore ValueError
+        if source.n5 and isinstance(err, ImportError):
+            raise BadRequest("N5 previews need tensorstore (pip install tensorstore)") from err
         raise BadRequest(f"cannot open {source.label}: {_reason(err, source)}") from err
 
 
