@@ -32,7 +32,7 @@ def write_source_as_ome_zarr(
     ConversionError; in every such case nothing is left at or next to `destination`.
     """
     started = time.perf_counter()
-    options = options.validated()
+    options = options.validated().with_version("0.4")
     destination = Path(destination)
     check_destination(destination, overwrite=options.overwrite)
     meta = source.metadata
@@ -43,8 +43,17 @@ def write_source_as_ome_zarr(
         else default_chunks(axes, source.shape)
     )
     shards = shard_shape(options.shards, chunks, source.shape) if options.shards else None
-    levels = plan_levels(axes, source.shape, meta.scale_tuple(), chunks, options.levels)
     method = options.downsampling_method
+    levels = plan_levels(
+        axes,
+        source.shape,
+        meta.scale_tuple(),
+        chunks,
+        options.levels,
+        units=meta.units,
+        translation=meta.translation_tuple(),
+        method=method,
+    )
     itemsize = source.dtype.itemsize
 
     with staged_output(destination, overwrite=options.overwrite) as root:

@@ -1,0 +1,105 @@
+"""Re-encoding and extracting OME-Zarr written by ome-zarr-py and ngff-zarr: levels where
+the metadata says, translations, labels, versions kept; checked with ome-zarr-models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import zarr
+
+from fileglancer_ext.cli import main
+from fileglancer_ext.convert import ConversionOptions, extract_ome_zarr_level, recompress_zarr
+
+from .other_writers import (
+    check_valid,
+    datasets,
+    levels,
+    ome_attrs,
+    transform,
+    write_ngff_zarr,
+    write_ome_zarr_py,
+)
+
+
+@pytest.fixture
+def data() -> np.ndarray:
+    return np.random.default_rng(4).integers(0, 4000, (2, 4, 64, 48), dtype=np.uint16)
+
+
+def test_an_ome_zarr_py_image_re_encoded_to_0_5_keeps_levels_translations_and_labels(
+    data: np.ndarray, tmp_path: Path
+) -> None:
+    source = write_ome_zarr_py(tmp_path / "in.ome.zarr", data, "0.4")
+    out = tmp_path / "out.ome.zarr"
+    assert main(["convert", str(source), str(out), "--ngff-version", "0.5", "--quiet"]) == 0
+
+    check_valid(out)
+    assert zarr.open_group(out, mode="r").metadata.zarr_format == 3
+    for before, after in zip(levels(source), levels(out), strict=True):
+        np.testing.assert_array_equal(before, after)
+    for before, after in zip(datasets(source), datasets(out), strict=True):
+        assert transform(after, "scale") == transform(before, "scale")
+        assert transform(after, "translation") == transform(before, "translation")
+    assert transform(datasets(out)[1], "translation") == [0.0, 0.0, 0.5, 0.5]
+    # Nothing was downsampled here: no claim of how the levels were made.
+    multiscale = ome_attrs(out)["multiscales"][0]
+    assert "type" not in multiscale and "metadata" not in multiscale
+    # The label image, re-encoded too.
+    assert ome_attrs(out / "labels") == {"version": "0.5", "labels": ["cells"]}
+    label = out / "labels" / "cells"
+    assert "image-label" in ome_attrs(label)
+    for before, after in zip(levels(source / "labels" / "cells"), levels(label), strict=True):
+        np.testing.assert_array_equal(before, after)
+    check_valid(label)
+
+
+def test_an_ngff_zarr_image_with_nested_level_paths_re_encodes_both_ways(
+    tmp_path: Path,
+) -> None:
+    volume = np.random.default_rng(5).integers(0, 255, (8, 64, 64), dtype=np.uint8)
+    source = write_ngff_zarr(tmp_path / "in.ome.zarr", volume, "0.4")
+    assert datasets(source)[0]["path"] == "scale0/image"
+    v3 = tmp_path / "v3.ome.zarr"
+    recompress_zarr(source, v3, ConversionOptions(ngff_version="0.5"))
+    back = tmp_path / "back.ome.zarr"
+    recompress_zarr(v3, back, ConversionOptions(ngff_version="0.4", codec="zstd"))
+    for out in (v3, back):
+        check_valid(out)
+        assert [d["path"] for d in datasets(out)] == ["0", "1"]
+        for before, after in zip(levels(source), levels(out), strict=True):
+            np.testing.assert_array_equal(before, after)
+        for before, after in zip(datasets(source), datasets(out), strict=True):
+            assert transform(after, "translation") == transform(before, "translation")
+        assert transform(datasets(out)[0], "translation") == [10.0, 0.0, 0.0]
+
+
+def test_re_encoding_a_0_5_image_without_a_version_stays_0_5(
+    data: np.ndarray, tmp_path: Path
+) -> None:
+    source = write_ome_zarr_py(tmp_path / "in.ome.zarr", data, "0.5", labels=False)
+    out = tmp_path / "out.ome.zarr"
+    recompress_zarr(source, out, ConversionOptions(codec="zstd"))
+    check_valid(out)
+    assert ome_attrs(out)["version"] == "0.5"
+
+
+@pytest.mark.parametrize("version", ["0.4", "0.5"])
+def test_an_extracted_level_keeps_its_translation_and_its_version(
+    data: np.ndarray, tmp_path: Path, version: str
+) -> None:
+    source = write_ome_zarr_py(tmp_path / "in.ome.zarr", data, version, labels=False)
+    out = tmp_path / "level1.ome.zarr"
+    extract_ome_zarr_level(source, out, ConversionOptions(level=1, levels=2))
+
+    check_valid(out)
+    assert zarr.open_group(out, mode="r").metadata.zarr_format == (2 if version == "0.4" else 3)
+    extracted = datasets(out)
+    assert transform(extracted[0], "scale") == [1.0, 1.0, 2.0, 2.0]
+    assert transform(extracted[0], "translation") == [0.0, 0.0, 0.5, 0.5]
+    # The level built below halves z alone (y and x are twice as coarse already), and
+    # is centred on the blocks it averages: a shift of (2-1)/2 pixel.
+    assert transform(extracted[1], "scale") == [1.0, 2.0, 2.0, 2.0]
+    assert transform(extracted[1], "translation") == [0.0, 0.5, 0.5, 0.5]
+    np.testing.assert_array_equal(levels(out)[0], levels(source)[1])
