@@ -103,3 +103,42 @@ def test_an_extracted_level_keeps_its_translation_and_its_version(
     assert transform(extracted[1], "scale") == [1.0, 2.0, 2.0, 2.0]
     assert transform(extracted[1], "translation") == [0.0, 0.5, 0.5, 0.5]
     np.testing.assert_array_equal(levels(out)[0], levels(source)[1])
+
+
+def test_a_tiff_with_x_y_in_nm_and_z_in_micrometres_halves_y_and_x_first(tmp_path: Path) -> None:
+    """Pixel sizes compare in one unit: 100 nm in y and x, 0.2 µm in z."""
+    import tifffile
+
+    from fileglancer_ext.convert import convert_tiff_to_ome_zarr
+
+    volume = np.random.default_rng(6).integers(0, 4000, (16, 128, 128), dtype=np.uint16)
+    source = tmp_path / "mixed.ome.tif"
+    metadata = {
+        "axes": "ZYX",
+        "PhysicalSizeX": 100.0,
+        "PhysicalSizeXUnit": "nm",
+        "PhysicalSizeY": 100.0,
+        "PhysicalSizeYUnit": "nm",
+        "PhysicalSizeZ": 0.2,
+        "PhysicalSizeZUnit": "µm",
+    }
+    tifffile.imwrite(source, volume, ome=True, metadata=metadata)
+    out = tmp_path / "mixed.ome.zarr"
+    convert_tiff_to_ome_zarr(source, out, ConversionOptions(levels=3, chunks=(16, 32, 32)))
+
+    check_valid(out)
+    assert [level.shape for level in levels(out)] == [(16, 128, 128), (16, 64, 64), (8, 32, 32)]
+    found = datasets(out)
+    assert [transform(d, "scale") for d in found] == [
+        [0.2, 100.0, 100.0],
+        [0.2, 200.0, 200.0],
+        [0.4, 400.0, 400.0],
+    ]
+    # Each level centred on the blocks it averages, so that it registers with level 0.
+    assert [transform(d, "translation") for d in found] == [
+        [0.0, 0.0, 0.0],
+        [0.0, 50.0, 50.0],
+        [0.1, 150.0, 150.0],
+    ]
+    units = {a["name"]: a.get("unit") for a in ome_attrs(out)["multiscales"][0]["axes"]}
+    assert units == {"z": "micrometer", "y": "nanometer", "x": "nanometer"}
