@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .atomic import InvalidOutput
 from .image_meta import ChannelInfo, ImageMetadata
 from .options import ConversionOptions, shard_shape
 from .plan import ZarrArrayRef
@@ -15,6 +17,7 @@ from .pyramid import Level
 AXIS_TYPES = {"t": "time", "c": "channel", "z": "space", "y": "space", "x": "space"}
 DEFAULT_COLORS = ("FFFFFF", "00FF00", "FF00FF", "00FFFF", "FFFF00", "FF0000", "0000FF")
 OME_XML_PATH = "OME/METADATA.ome.xml"
+SHOWN_PROBLEMS = 3  # of an invalid output, in the error
 
 
 def compressors_for(options: ConversionOptions, dtype: np.dtype) -> list[Any] | None:
@@ -142,6 +145,31 @@ def write_ome_metadata(
     if meta.ome_xml:
         (root / OME_XML_PATH).parent.mkdir(exist_ok=True)
         (root / OME_XML_PATH).write_text(meta.ome_xml, encoding="utf-8")
+
+
+def check_ome_zarr(path: Path) -> None:
+    """Raise InvalidOutput unless the project's validator finds the OME-Zarr at `path`
+    valid, with label images: a conversion never calls a broken output done."""
+    from ..formats.validate import validate_dataset
+
+    found = validate_dataset(path).errors
+    labels = path / "labels"
+    if not found and labels.is_dir():
+        found = validate_dataset(labels).errors
+        for name in sorted(p.name for p in labels.iterdir() if p.is_dir()):
+            found += [
+                replace(p, file=f"labels/{name}/{p.file}")
+                for p in validate_dataset(labels / name).errors
+            ]
+    if found:
+        shown = "; ".join(f"{p.location}: {p.message}" for p in found[:SHOWN_PROBLEMS])
+        more = len(found) - SHOWN_PROBLEMS
+        raise InvalidOutput(
+            "The conversion wrote an OME-Zarr that does not validate, so nothing was kept: "
+            + shown
+            + (f" (and {more} more)" if more > 0 else "")
+            + ". Please report this with the source's details."
+        )
 
 
 def write_labels_group(root: Path, names: list[str], options: ConversionOptions) -> None:

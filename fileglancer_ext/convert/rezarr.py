@@ -20,7 +20,12 @@ from ..errors import ConversionError
 from ..system.confined_io import Within
 from .atomic import check_destination, staged_output
 from .ome_zarr_in import ZarrInput, open_zarr_input
-from .ome_zarr_out import compressors_for, write_labels_group, write_ome_metadata
+from .ome_zarr_out import (
+    check_ome_zarr,
+    compressors_for,
+    write_labels_group,
+    write_ome_metadata,
+)
 from .options import ConversionOptions, full_sizes, shard_shape
 from .plan import (
     ConversionPlan,
@@ -65,7 +70,8 @@ def rewrite_zarr(
     }
     import zarr
 
-    with staged_output(destination, overwrite=options.overwrite) as root:
+    check = check_ome_zarr if image.is_ome else None
+    with staged_output(destination, overwrite=options.overwrite, check=check) as root:
         plans: list[ConversionPlan] = []
         if image.is_ome:
             zarr.open_group(root, mode="w", zarr_format=options.zarr_format)

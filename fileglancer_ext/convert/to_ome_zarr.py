@@ -7,7 +7,12 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from .atomic import check_destination, staged_output
-from .ome_zarr_out import channel_windows, create_level_arrays, write_ome_metadata
+from .ome_zarr_out import (
+    channel_windows,
+    check_ome_zarr,
+    create_level_arrays,
+    write_ome_metadata,
+)
 from .options import ConversionOptions, default_chunks, full_sizes, shard_shape
 from .plan import ConversionPlan, TaskExecutor, execute_plan, local_executor, region_tasks
 from .progress import CancelSignal, ProgressCallback, ProgressTracker
@@ -56,7 +61,7 @@ def write_source_as_ome_zarr(
     )
     itemsize = source.dtype.itemsize
 
-    with staged_output(destination, overwrite=options.overwrite) as root:
+    with staged_output(destination, overwrite=options.overwrite, check=check_ome_zarr) as root:
         targets = create_level_arrays(root, axes, levels, source.dtype, chunks, shards, options)
         plan = ConversionPlan(itemsize)
         previous = source.ref

@@ -324,3 +324,19 @@ async def test_the_jobs_api_needs_a_logged_in_user(http_server_client, jp_base_u
         raise_error=False,
     )
     assert response.code == 403
+
+
+async def test_a_job_whose_output_does_not_validate_fails_and_leaves_nothing(
+    jp_fetch, lab: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from tests.convert.test_convert_validated import break_the_axes
+
+    break_the_axes(monkeypatch)
+    queued = await submit(jp_fetch)
+    failed, seen = await wait_for(jp_fetch, queued["id"])
+
+    assert failed["state"] == "failed" and "done" not in [job["state"] for job in seen]
+    assert failed["error"]["code"] == "invalid_output"
+    assert "does not validate, so nothing was kept" in failed["error"]["message"]
+    assert "axes" in failed["error"]["message"] and str(lab) not in failed["error"]["message"]
+    assert list((lab / "out").iterdir()) == []
