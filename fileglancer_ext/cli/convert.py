@@ -158,6 +158,8 @@ def run(args: argparse.Namespace) -> int:
     except (ConversionError, FileglancerError) as err:
         print(f"fileglancer-ext convert: {err.message}", file=sys.stderr)
         return 1
+    for warning in result.warnings:
+        print(f"fileglancer-ext convert: warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
     else:

@@ -142,3 +142,27 @@ def test_a_tiff_with_x_y_in_nm_and_z_in_micrometres_halves_y_and_x_first(tmp_pat
     ]
     units = {a["name"]: a.get("unit") for a in ome_attrs(out)["multiscales"][0]["axes"]}
     assert units == {"z": "micrometer", "y": "nanometer", "x": "nanometer"}
+
+
+def test_an_ome_tiff_from_ngff_zarr_says_which_levels_it_could_not_hold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tifffile
+
+    from fileglancer_ext.convert import convert
+
+    volume = np.random.default_rng(7).integers(0, 255, (8, 64, 64), dtype=np.uint8)
+    source = write_ngff_zarr(tmp_path / "in.ome.zarr", volume, "0.4")
+    assert [d.shape for d in levels(source)] == [(8, 64, 64), (4, 32, 32)]  # z halves too
+    result = convert(source, tmp_path / "out.ome.tif")
+    assert result.to_json()["warnings"] == [
+        "level 1 was not written (of 2): a TIFF pyramid's levels keep the z, c and t sizes "
+        "of level 0, and level 1 has z 4 instead of 8. Convert one of them alone with the "
+        "option 'level'."
+    ]
+    with tifffile.TiffFile(tmp_path / "out.ome.tif") as tif:
+        assert len(tif.series[0].levels) == 1
+        np.testing.assert_array_equal(tif.series[0].asarray(), volume)
+
+    assert main(["convert", str(source), str(tmp_path / "cli.ome.tif"), "--quiet"]) == 0
+    assert "warning: level 1 was not written (of 2)" in capsys.readouterr().err
