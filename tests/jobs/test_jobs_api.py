@@ -340,3 +340,34 @@ async def test_a_job_whose_output_does_not_validate_fails_and_leaves_nothing(
     assert "does not validate, so nothing was kept" in failed["error"]["message"]
     assert "axes" in failed["error"]["message"] and str(lab) not in failed["error"]["message"]
     assert list((lab / "out").iterdir()) == []
+
+
+async def test_the_inspectors_fix_re_encodes_an_ome_zarr_py_image_with_its_labels(
+    jp_fetch, lab: Path
+):
+    from tests.convert.other_writers import check_valid, datasets, levels, write_ome_zarr_py
+
+    data = sample_image((2, 3, 64, 48))
+    write_ome_zarr_py(lab / "written.ome.zarr", data, "0.4")
+    # What "Fix: convert" submits for a Zarr v2 dataset (formats/health.py).
+    job = await submit(
+        jp_fetch,
+        source="written.ome.zarr",
+        destination="out/fixed.ome.zarr",
+        kind="recompress",
+        options={"ngff_version": "0.5"},
+    )
+    done, _ = await wait_for(jp_fetch, job["id"])
+    assert done["state"] == "done", done["error"]
+
+    fixed = lab / "out" / "fixed.ome.zarr"
+    check_valid(fixed)
+    assert [d["coordinateTransformations"] for d in datasets(fixed)] == [
+        d["coordinateTransformations"] for d in datasets(lab / "written.ome.zarr")
+    ]
+    for before, after in zip(
+        levels(lab / "written.ome.zarr" / "labels" / "cells"),
+        levels(fixed / "labels" / "cells"),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(before, after)
