@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConversionError
+from ..errors import ConversionError, NotFound
 from ..system.confined_io import Within
 from .atomic import check_destination, staged_output
 from .ome_zarr_in import ZarrInput, open_zarr_input
@@ -65,9 +65,7 @@ def rewrite_zarr(
     check_destination(destination, overwrite=options.overwrite)
     image = open_zarr_input(source, within)
     options = options.with_version("0.5" if image.zarr_format == 3 else "0.4")
-    labels = {
-        name: open_zarr_input(image.path / "labels" / name, image.within) for name in image.labels
-    }
+    labels = {name: _open_label(image, name) for name in image.labels}
     import zarr
 
     check = check_ome_zarr if image.is_ome else None
@@ -98,6 +96,16 @@ def rewrite_zarr(
         stored_bytes(destination),
         time.perf_counter() - started,
     )
+
+
+def _open_label(image: ZarrInput, name: str) -> ZarrInput:
+    """The label image `name` of `image`'s labels group, as a conversion input."""
+    try:
+        return open_zarr_input(image.path / "labels" / name, image.within)
+    except (ConversionError, NotFound) as err:
+        raise ConversionError(
+            f"its label image {name!r} cannot be re-encoded ({err.message}); nothing was written"
+        ) from None
 
 
 def _plan_copy(

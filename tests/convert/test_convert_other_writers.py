@@ -166,3 +166,17 @@ def test_an_ome_tiff_from_ngff_zarr_says_which_levels_it_could_not_hold(
 
     assert main(["convert", str(source), str(tmp_path / "cli.ome.tif"), "--quiet"]) == 0
     assert "warning: level 1 was not written (of 2)" in capsys.readouterr().err
+
+
+def test_a_label_image_listed_but_missing_fails_the_re_encoding_saying_which(
+    data: np.ndarray, tmp_path: Path
+) -> None:
+    import shutil
+
+    from fileglancer_ext.errors import ConversionError
+
+    source = write_ome_zarr_py(tmp_path / "in.ome.zarr", data, "0.4")
+    shutil.rmtree(source / "labels" / "cells" / "s1")
+    with pytest.raises(ConversionError, match="label image 'cells' cannot be re-encoded"):
+        recompress_zarr(source, tmp_path / "out.ome.zarr", ConversionOptions(ngff_version="0.5"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.ome.zarr"]
