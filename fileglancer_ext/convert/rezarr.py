@@ -87,6 +87,8 @@ def rewrite_zarr(
         shapes = [write() for write in finish][0]
         if labels:
             write_labels_group(root, list(labels), options)
+        if check is not None:
+            tracker.start_stage("validating")
     tracker.finish()
     return ConversionResult(
         destination,

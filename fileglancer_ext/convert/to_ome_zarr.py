@@ -85,6 +85,7 @@ def write_source_as_ome_zarr(
         tracker.check_cancelled()
         windows = channel_windows(targets[-1], axes, options.task_bytes)
         write_ome_metadata(root, meta, levels, options, windows, source.dtype)
+        tracker.start_stage("validating")  # `check_ome_zarr`, as the output is moved
     tracker.finish()
     return ConversionResult(
         destination,

@@ -49,3 +49,18 @@ def test_the_cli_fails_an_invalid_output_and_leaves_nothing(
     assert "does not validate, so nothing was kept" in error and "axes" in error
     assert str(tmp_path) not in error
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cells.ome.tif"]
+
+
+def test_a_valid_output_is_validated_before_it_is_done(tmp_path: Path) -> None:
+    from fileglancer_ext.convert import ConversionOptions, convert_tiff_to_ome_zarr
+
+    data = np.random.default_rng(3).integers(0, 999, (2, 4, 64, 64), dtype=np.uint16)
+    source = write_ome_tiff(tmp_path / "cells.ome.tif", data)
+    stages: list[str] = []
+    convert_tiff_to_ome_zarr(
+        source,
+        tmp_path / "cells.ome.zarr",
+        ConversionOptions(levels=2),
+        progress=lambda report: stages.append(report.stage),
+    )
+    assert stages[-2:] == ["validating", "done"]
