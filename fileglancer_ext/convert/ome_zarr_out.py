@@ -155,7 +155,7 @@ def check_ome_zarr(path: Path) -> None:
     found = validate_dataset(path).errors
     labels = path / "labels"
     if not found and labels.is_dir():
-        found = validate_dataset(labels).errors
+        found = [replace(p, file=f"labels/{p.file}") for p in validate_dataset(labels).errors]
         for name in sorted(p.name for p in labels.iterdir() if p.is_dir()):
             found += [
                 replace(p, file=f"labels/{name}/{p.file}")

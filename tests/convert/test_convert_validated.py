@@ -64,3 +64,23 @@ def test_a_valid_output_is_validated_before_it_is_done(tmp_path: Path) -> None:
         progress=lambda report: stages.append(report.stage),
     )
     assert stages[-2:] == ["validating", "done"]
+
+
+def test_a_re_encoding_whose_labels_group_does_not_validate_fails_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fileglancer_ext.convert import ConversionOptions, rezarr
+    from fileglancer_ext.convert.atomic import InvalidOutput
+
+    from .other_writers import write_ome_zarr_py
+
+    data = np.random.default_rng(3).integers(0, 999, (2, 4, 32, 32), dtype=np.uint16)
+    source = write_ome_zarr_py(tmp_path / "in.ome.zarr", data, "0.4")
+
+    def write_broken(root: Path, names: list[str], options: Any) -> None:
+        zarr.open_group(root / "labels", mode="a").attrs.update({"labels": "cells"})
+
+    monkeypatch.setattr(rezarr, "write_labels_group", write_broken)
+    with pytest.raises(InvalidOutput, match="labels/.zattrs"):
+        rezarr.rewrite_zarr(source, tmp_path / "out.ome.zarr", ConversionOptions())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.ome.zarr"]
