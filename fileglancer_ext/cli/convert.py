@@ -61,8 +61,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     out.add_argument(
         "--ngff-version",
         choices=NGFF_VERSIONS,
-        default="0.4",
-        help="0.4 writes Zarr v2, 0.5 writes Zarr v3 (default: 0.4)",
+        default=None,
+        help="0.4 writes Zarr v2, 0.5 writes Zarr v3 (default: an OME-Zarr source's, else 0.4)",
     )
     out.add_argument(
         "--chunks", type=_sizes, help="chunk sizes of the trailing axes, e.g. 64,256,256"
@@ -158,6 +158,8 @@ def run(args: argparse.Namespace) -> int:
     except (ConversionError, FileglancerError) as err:
         print(f"fileglancer-ext convert: {err.message}", file=sys.stderr)
         return 1
+    for warning in result.warnings:
+        print(f"fileglancer-ext convert: warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
     else:

@@ -61,6 +61,12 @@ class LocationChanged(ConversionError):
     code = "location_changed"
 
 
+class InvalidOutput(ConversionError):
+    """A conversion wrote something its own validator refuses: it is never moved into place."""
+
+    code = "invalid_output"
+
+
 def partial_prefix(destination: Path) -> str:
     return f".{destination.name}{PARTIAL_MARKER}"
 
@@ -295,9 +301,13 @@ def writing_into(folder: DestinationFolder) -> Iterator[DestinationFolder]:
 
 
 @contextmanager
-def staged_output(destination: Path, *, overwrite: bool) -> Iterator[Path]:
+def staged_output(
+    destination: Path, *, overwrite: bool, check: Callable[[Path], None] | None = None
+) -> Iterator[Path]:
     """Yield the path to write to; on success move it to `destination`.
 
+    `check(path)` runs on the finished output before it is moved, and raises (e.g.
+    InvalidOutput) when it is not what the conversion promised: then it is not moved.
     Raises DestinationExists when the destination exists and overwrite is False,
     OutOfSpace when the disk fills up, and LocationChanged when the destination's folder
     was moved or replaced meanwhile; on any error (or cancel) the staging folder is
@@ -317,10 +327,13 @@ def staged_output(destination: Path, *, overwrite: bool) -> Iterator[Path]:
         except OSError as err:
             raise _as_conversion_error(err, destination) from err
         try:
+            built = folder.staging_path(staging) / destination.name
             try:
-                yield folder.staging_path(staging) / destination.name
+                yield built
             except OSError as err:
                 raise _as_conversion_error(err, destination) from err
+            if check is not None:
+                check(built)
             try:
                 folder.move_into_place(
                     staging, destination.name, overwrite=overwrite, shown=destination

@@ -136,7 +136,9 @@ def open_czi_source(path: Path, scene: int = 0, within: Within | None = None) ->
         file_stamp(str(path)),
         within,
     )
-    meta = _czi_metadata(metadata, axes, path.name, rgb)
+    dtype = np.dtype(ref.dtype)
+    top = float(np.iinfo(dtype).max) if dtype.kind in "ui" else None
+    meta = _czi_metadata(metadata, axes, path.name, rgb, top)
     return SourceImage(ref, ref.sizes, np.dtype(ref.dtype), meta)
 
 
@@ -165,7 +167,11 @@ def _check_regular(path: Path, within: Within | None) -> bytes:
         raise ConversionError(f"{path.name} cannot be read: {err.strerror}") from None
 
 
-def _czi_metadata(metadata: dict[str, Any], axes: str, name: str, rgb: bool) -> ImageMetadata:
+def _czi_metadata(
+    metadata: dict[str, Any], axes: str, name: str, rgb: bool, top: float | None = None
+) -> ImageMetadata:
+    """Pixel sizes, channel names, colours, wavelengths and display ranges; `top` is the
+    largest value of the pixel type (None for floats)."""
     meta = ImageMetadata(axes=axes, name=name)
     document = (metadata or {}).get("ImageDocument", {}).get("Metadata", {}) or {}
     distances = ((document.get("Scaling") or {}).get("Items") or {}).get("Distance") or []
@@ -187,20 +193,61 @@ def _czi_metadata(metadata: dict[str, Any], axes: str, name: str, rgb: bool) -> 
         return meta
     image = (document.get("Information") or {}).get("Image") or {}
     channels = ((image.get("Dimensions") or {}).get("Channels") or {}).get("Channel") or []
-    for channel in channels if isinstance(channels, list) else [channels]:
-        color = str(channel.get("Color") or "")
+    shown = _display_settings(document)
+    for index, channel in enumerate(_as_list(channels)):
+        display = shown.get(str(channel.get("@Id")), shown.get(f"Channel:{index}", {}))
+        color = _czi_color(display.get("Color")) or _czi_color(channel.get("Color"))
         wavelength = channel.get("EmissionWavelength")
         meta.channels.append(
             ChannelInfo(
                 name=channel.get("@Name"),
-                color=color[-6:].upper()
-                if color.startswith("#") and len(color) in (7, 9)
-                else None,
+                color=color,
                 emission_wavelength=float(wavelength) if wavelength else None,
                 emission_wavelength_unit="nanometer" if wavelength else None,
+                window=_czi_window(display, channel, top),
             )
         )
     return meta
+
+
+def _as_list(value: Any) -> list[Any]:
+    """An XML element that may occur once or more, as xmltodict gives it: always a list."""
+    items = value if isinstance(value, list) else [value]
+    return [item for item in items if isinstance(item, dict)]
+
+
+def _display_settings(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """ZEN's display settings per channel id ("Channel:0"): colour and black/white points."""
+    display = document.get("DisplaySetting") or {}
+    channels = (display.get("Channels") or {}) if isinstance(display, dict) else {}
+    found = channels.get("Channel") if isinstance(channels, dict) else None
+    return {str(c.get("@Id")): c for c in _as_list(found or [])}
+
+
+def _czi_color(value: Any) -> str | None:
+    """ "#AARRGGBB" or "#RRGGBB" as "RRGGBB"."""
+    text = str(value or "")
+    return text[-6:].upper() if text.startswith("#") and len(text) in (7, 9) else None
+
+
+def _czi_window(
+    display: dict[str, Any], channel: dict[str, Any], top: float | None
+) -> tuple[float, float] | None:
+    """The display range ZEN shows: Low and High are fractions of the pixel type's range
+    (of 2**bits - 1 when the channel says how many bits it uses); None for floats."""
+    try:
+        low, high = float(display["Low"]), float(display["High"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if top is None or not 0 <= low < high <= 1:
+        return None
+    try:
+        bits = int(channel.get("ComponentBitCount") or 0)
+    except (TypeError, ValueError):
+        bits = 0
+    if 0 < bits and 2**bits - 1 < top:
+        top = float(2**bits - 1)
+    return (round(low * top), round(high * top))
 
 
 def convert_czi_to_ome_zarr(

@@ -32,6 +32,7 @@ class ChannelInfo:
     color: str | None = None  # "RRGGBB"
     emission_wavelength: float | None = None
     emission_wavelength_unit: str | None = None  # an NGFF unit name, e.g. "nanometer"
+    window: tuple[float, float] | None = None  # the display range the source chose
 
 
 @dataclass
@@ -41,12 +42,16 @@ class ImageMetadata:
     axes: str  # e.g. "tczyx", "cyx"
     name: str = "image"
     scale: dict[str, float] = field(default_factory=dict)  # pixel size per axis
+    translation: dict[str, float] = field(default_factory=dict)  # level 0's offset per axis
     units: dict[str, str] = field(default_factory=dict)  # NGFF unit name per axis
     channels: list[ChannelInfo] = field(default_factory=list)
     ome_xml: str | None = None  # the original OME-XML, kept as OME/METADATA.ome.xml
 
     def scale_tuple(self) -> tuple[float, ...]:
         return tuple(float(self.scale.get(axis, 1.0)) for axis in self.axes)
+
+    def translation_tuple(self) -> tuple[float, ...]:
+        return tuple(float(self.translation.get(axis, 0.0)) for axis in self.axes)
 
 
 def ngff_unit(symbol: object) -> str | None:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import ConversionError, NotFound
 from ..formats.jsonio import MetadataReader
-from ..formats.model import read_ngff_image
+from ..formats.model import ImageLabel, read_ome
 from ..formats.zarr_meta import array_bounds_problem
 from ..system.confined_io import ANYWHERE, Refused, Within, read_bounded
 from ..system.confined_store import open_confined, open_confined_array
@@ -40,7 +40,12 @@ class ZarrInput:
     metadata: ImageMetadata
     level_paths: list[str] = field(default_factory=list)
     level_scales: list[tuple[float, ...]] = field(default_factory=list)
+    level_translations: list[tuple[float, ...] | None] = field(default_factory=list)
     omero: dict[str, Any] | None = None
+    # How the levels were made (the multiscale's "type" and "metadata", as stored).
+    provenance: dict[str, Any] = field(default_factory=dict)
+    labels: tuple[str, ...] = ()  # the label images of its `labels` group
+    image_label: dict[str, Any] | None = None  # set when this is a label image
     attributes: dict[str, Any] = field(default_factory=dict)  # a plain array's own
     within: Within = ANYWHERE  # where its files may be read from
 
@@ -124,10 +129,12 @@ def open_zarr_input(path: Path, within: Within | None = None) -> ZarrInput:
             ImageMetadata(axes=axes, name=path.name),
             [""],
             [(1.0,) * node.ndim],
+            [None],
             attributes=attrs,
             within=within,
         )
-    image = read_ngff_image(MetadataReader(path, within), path)
+    group = read_ome(MetadataReader(path, within), path)
+    image = group.image
     if image is None:
         raise ConversionError(f"{path.name} is a Zarr group without OME-NGFF multiscales")
     axes = "".join(image.axis_names)
@@ -144,6 +151,7 @@ def open_zarr_input(path: Path, within: Within | None = None) -> ZarrInput:
         axes=axes,
         name=image.name or path.name,
         scale=dict(zip(axes, scales[0], strict=True)),
+        translation=dict(zip(axes, image.levels[0].translation or (), strict=False)),
         units={a.name: a.unit for a in image.axes if a.unit},
         channels=[
             ChannelInfo(
@@ -165,9 +173,21 @@ def open_zarr_input(path: Path, within: Within | None = None) -> ZarrInput:
         meta,
         [level.path for level in image.levels],
         scales,
+        [level.translation for level in image.levels],
         omero,  # copied as it is into a re-encoded image
+        provenance={"type": image.type, "metadata": image.metadata},
+        labels=tuple(label.name for label in group.labels or ()),
+        image_label=_image_label(group.image_label),
         within=within,
     )
+
+
+def _image_label(label: ImageLabel | None) -> dict[str, Any] | None:
+    """A label image's "image-label" object as stored (without its version)."""
+    if label is None:
+        return None
+    fields = {"colors": label.colors, "properties": label.properties, "source": label.source}
+    return {k: v for k, v in fields.items() if v is not None}
 
 
 def _ome_xml(path: Path, within: Within) -> str | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .atomic import InvalidOutput
 from .image_meta import ChannelInfo, ImageMetadata
 from .options import ConversionOptions, shard_shape
 from .plan import ZarrArrayRef
@@ -15,6 +17,7 @@ from .pyramid import Level
 AXIS_TYPES = {"t": "time", "c": "channel", "z": "space", "y": "space", "x": "space"}
 DEFAULT_COLORS = ("FFFFFF", "00FF00", "FF00FF", "00FFFF", "FFFF00", "FF0000", "0000FF")
 OME_XML_PATH = "OME/METADATA.ome.xml"
+SHOWN_PROBLEMS = 3  # of an invalid output, in the error
 
 
 def compressors_for(options: ConversionOptions, dtype: np.dtype) -> list[Any] | None:
@@ -88,10 +91,16 @@ def write_ome_metadata(
     windows: list[tuple[float, float]] | None,
     dtype: np.dtype,
     omero: dict[str, Any] | None = None,
+    *,
+    provenance: dict[str, Any] | None = None,
+    image_label: dict[str, Any] | None = None,
 ) -> None:
-    """Write multiscales (axes with units, one scale per level), omero channels (names,
-    colours, windows, emission wavelengths; or `omero` as given) and the original
-    OME-XML, if any."""
+    """Write multiscales (axes with units, one scale and translation per level), omero
+    channels (names, colours, windows, emission wavelengths; or `omero` as given) and
+    the original OME-XML, if any.
+
+    `provenance`: the multiscale's "type" and "metadata" (how the levels were made);
+    by default this conversion's downsampling. `image_label` makes it a label image."""
     import zarr
 
     group = zarr.open_group(root, mode="r+", zarr_format=options.zarr_format)
@@ -101,26 +110,34 @@ def write_ome_metadata(
         if axis in meta.units:
             entry["unit"] = meta.units[axis]
         axes.append(entry)
-    multiscale: dict[str, Any] = {
-        "name": meta.name,
-        "axes": axes,
-        "datasets": [
-            {
-                "path": str(i),
-                "coordinateTransformations": [{"type": "scale", "scale": list(lv.scale)}],
-            }
-            for i, lv in enumerate(levels)
-        ],
-        "type": options.downsampling_method,
-        "metadata": {"method": "fileglancer_ext.convert: 2x block " + options.downsampling_method},
-    }
+    # A translation on every level once one level has any (ome-zarr-py and ngff-zarr
+    # write them all): viewers that honour transforms then overlay the levels exactly.
+    shifted = any(lv.translation and any(lv.translation) for lv in levels)
+    datasets = []
+    for index, level in enumerate(levels):
+        transforms: list[dict[str, Any]] = [{"type": "scale", "scale": list(level.scale)}]
+        if shifted:
+            shift = level.translation or (0.0,) * len(level.scale)
+            transforms.append({"type": "translation", "translation": list(shift)})
+        datasets.append({"path": str(index), "coordinateTransformations": transforms})
+    if provenance is None:
+        method = options.downsampling_method
+        provenance = {
+            "type": method,
+            "metadata": {"method": "fileglancer_ext.convert: 2x block " + method},
+        }
+    multiscale: dict[str, Any] = {"name": meta.name, "axes": axes, "datasets": datasets}
+    multiscale.update({k: v for k, v in provenance.items() if v is not None})
     ome: dict[str, Any] = {"multiscales": [multiscale]}
-    if "c" in meta.axes and not options.labels:
+    if image_label is not None:
+        label = {k: v for k, v in image_label.items() if k != "version"}
+        ome["image-label"] = {"version": "0.4", **label} if options.zarr_format == 2 else label
+    elif "c" in meta.axes and not options.labels:
         size_c = levels[0].shape[meta.axes.index("c")]
         ome["omero"] = omero or omero_metadata(meta, size_c, windows, dtype)
     # The two versions differ only in where the metadata lives (the JSON is small and
     # plain, so writing it here spares importing ome-zarr-py and its dask stack).
-    if options.ngff_version == "0.4":
+    if options.zarr_format == 2:
         multiscale["version"] = "0.4"
         group.attrs.update(ome)
     else:
@@ -128,6 +145,42 @@ def write_ome_metadata(
     if meta.ome_xml:
         (root / OME_XML_PATH).parent.mkdir(exist_ok=True)
         (root / OME_XML_PATH).write_text(meta.ome_xml, encoding="utf-8")
+
+
+def check_ome_zarr(path: Path) -> None:
+    """Raise InvalidOutput unless the project's validator finds the OME-Zarr at `path`
+    valid, with label images: a conversion never calls a broken output done."""
+    from ..formats.validate import validate_dataset
+
+    found = validate_dataset(path).errors
+    labels = path / "labels"
+    if not found and labels.is_dir():
+        found = [replace(p, file=f"labels/{p.file}") for p in validate_dataset(labels).errors]
+        for name in sorted(p.name for p in labels.iterdir() if p.is_dir()):
+            found += [
+                replace(p, file=f"labels/{name}/{p.file}")
+                for p in validate_dataset(labels / name).errors
+            ]
+    if found:
+        shown = "; ".join(f"{p.location}: {p.message}" for p in found[:SHOWN_PROBLEMS])
+        more = len(found) - SHOWN_PROBLEMS
+        raise InvalidOutput(
+            "The conversion wrote an OME-Zarr that does not validate, so nothing was kept: "
+            + shown
+            + (f" (and {more} more)" if more > 0 else "")
+            + ". Please report this with the source's details."
+        )
+
+
+def write_labels_group(root: Path, names: list[str], options: ConversionOptions) -> None:
+    """The `labels` group listing the label images written under it."""
+    import zarr
+
+    group = zarr.open_group(root / "labels", mode="a", zarr_format=options.zarr_format)
+    if options.zarr_format == 2:
+        group.attrs.update({"labels": names})
+    else:
+        group.attrs.update({"ome": {"version": "0.5", "labels": names}})
 
 
 def omero_metadata(
@@ -145,7 +198,7 @@ def omero_metadata(
     channels = []
     for index in range(size_c):
         info = meta.channels[index] if index < len(meta.channels) else ChannelInfo()
-        start, end = windows[index] if windows else (low, high)
+        start, end = info.window or (windows[index] if windows else (low, high))
         channel: dict[str, Any] = {
             "label": info.name or f"Channel {index}",
             "color": info.color or DEFAULT_COLORS[index % len(DEFAULT_COLORS)],

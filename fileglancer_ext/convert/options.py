@@ -27,7 +27,7 @@ class ConversionOptions:
     (OME-Zarr -> TIFF, extract level); `None` means all of them where that makes sense.
     """
 
-    ngff_version: str = "0.4"
+    ngff_version: str | None = None  # None: the source's (Zarr v3: 0.5), else 0.4
     chunks: tuple[int, ...] | None = None
     shards: tuple[int, ...] | None = None
     codec: str = "blosc-zstd"
@@ -47,7 +47,12 @@ class ConversionOptions:
 
     @property
     def zarr_format(self) -> int:
-        return 2 if self.ngff_version == "0.4" else 3
+        return 3 if self.ngff_version == "0.5" else 2
+
+    def with_version(self, default: str) -> ConversionOptions:
+        """These options with `ngff_version` set: the one asked for, else `default` (a
+        re-encoded or extracted OME-Zarr keeps its source's version unless told)."""
+        return self if self.ngff_version else replace(self, ngff_version=default)
 
     @property
     def downsampling_method(self) -> str:
@@ -55,7 +60,8 @@ class ConversionOptions:
 
     def validated(self) -> ConversionOptions:
         """Return these options with tuples normalised; raise BadRequest naming a bad one."""
-        _one_of("ngff_version", self.ngff_version, NGFF_VERSIONS)
+        if self.ngff_version is not None:
+            _one_of("ngff_version", self.ngff_version, NGFF_VERSIONS)
         _one_of("codec", self.codec, CODECS)
         _one_of("tiff_compression", self.tiff_compression, TIFF_COMPRESSIONS)
         if self.downsampling is not None:

@@ -11,7 +11,8 @@ from typing import Any
 @dataclass(frozen=True)
 class ConversionResult:
     """The written destination, its kind ("ome-zarr", "zarr-array", "ome-tiff", "tiff"),
-    the shape of each written level, pixel bytes processed, bytes on disk and wall time."""
+    the shape of each written level, pixel bytes processed, bytes on disk and wall time;
+    `warnings` say what of the source the output could not hold."""
 
     destination: Path
     kind: str
@@ -19,6 +20,7 @@ class ConversionResult:
     bytes_processed: int = 0
     bytes_stored: int = 0
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -8,6 +8,7 @@ instead of being copied."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
@@ -15,11 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConversionError
+from ..errors import ConversionError, NotFound
 from ..system.confined_io import Within
 from .atomic import check_destination, staged_output
 from .ome_zarr_in import ZarrInput, open_zarr_input
-from .ome_zarr_out import compressors_for, write_ome_metadata
+from .ome_zarr_out import (
+    check_ome_zarr,
+    compressors_for,
+    write_labels_group,
+    write_ome_metadata,
+)
 from .options import ConversionOptions, full_sizes, shard_shape
 from .plan import (
     ConversionPlan,
@@ -47,55 +53,113 @@ def rewrite_zarr(
     within: Within | None = None,
 ) -> ConversionResult:
     """Copy every level of an OME-Zarr (or a plain array) with the encoding in `options`:
-    Zarr format from `ngff_version`, codec, chunks (default: the source's), shards.
-    Pixels are copied, never recomputed. Errors as in `write_source_as_ome_zarr`."""
+    Zarr format from `ngff_version` (default: the source's), codec, chunks (default: the
+    source's), shards. Pixels are copied, never recomputed: each level keeps its scale
+    and translation, the multiscale its own account of how its levels were made, and the
+    label images of its `labels` group are re-encoded alike. Levels are written as "0",
+    "1", ... (largest first), as the new metadata names them, whatever the source called
+    them ("s0", "scale0/image"). Errors as in `write_source_as_ome_zarr`."""
     started = time.perf_counter()
     options = options.validated()
     destination = Path(destination)
     check_destination(destination, overwrite=options.overwrite)
     image = open_zarr_input(source, within)
-    arrays = [image.open_level(i) for i in range(len(image.level_paths))]
-    dtype = np.dtype(arrays[0].dtype)
+    options = options.with_version("0.5" if image.zarr_format == 3 else "0.4")
+    labels = {name: _open_label(image, name) for name in image.labels}
     import zarr
 
-    with staged_output(destination, overwrite=options.overwrite) as root:
-        plan = ConversionPlan(dtype.itemsize)
+    check = check_ome_zarr if image.is_ome else None
+    with staged_output(destination, overwrite=options.overwrite, check=check) as root:
+        plans: list[ConversionPlan] = []
         if image.is_ome:
             zarr.open_group(root, mode="w", zarr_format=options.zarr_format)
-        for index, array in enumerate(arrays):
-            # Levels are written as "0", "1", ... (largest first), as the new metadata says.
-            path = root / str(index) if image.is_ome else root
-            target, unit = _create_like(path, array, image, options)
-            tasks = region_tasks(
-                image.level_ref(index),
-                target,
-                tuple(array.shape),
-                unit,
-                (1,) * array.ndim,
-                "nearest",
-                dtype.itemsize,
-                options.task_bytes,
-            )
-            plan.stages.append((f"level {index}", tasks))
-        tracker = ProgressTracker(progress, cancel, plan.bytes_total)
+        finish = [_plan_copy(image, root, options, plans, "")]
+        if labels:
+            zarr.open_group(root / "labels", mode="w", zarr_format=options.zarr_format)
+        for name, label in labels.items():
+            zarr.open_group(root / "labels" / name, mode="w", zarr_format=options.zarr_format)
+            finish.append(_plan_copy(label, root / "labels" / name, options, plans, f"{name} "))
+        tracker = ProgressTracker(progress, cancel, sum(p.bytes_total for p in plans))
         with nullcontext(executor) if executor else local_executor(options.workers) as running:
-            execute_plan(plan, running, tracker)
+            for plan in plans:
+                execute_plan(plan, running, tracker)
         tracker.check_cancelled()
-        if image.is_ome:
-            levels = [
-                Level(tuple(a.shape), scale, (1,) * a.ndim)
-                for a, scale in zip(arrays, image.level_scales, strict=True)
-            ]
-            write_ome_metadata(root, image.metadata, levels, options, None, dtype, image.omero)
+        shapes = [write() for write in finish][0]
+        if labels:
+            write_labels_group(root, list(labels), options)
+        if check is not None:
+            tracker.start_stage("validating")
     tracker.finish()
     return ConversionResult(
         destination,
         "ome-zarr" if image.is_ome else "zarr-array",
-        [tuple(a.shape) for a in arrays],
-        plan.bytes_total,
+        shapes,
+        sum(p.bytes_total for p in plans),
         stored_bytes(destination),
         time.perf_counter() - started,
     )
+
+
+def _open_label(image: ZarrInput, name: str) -> ZarrInput:
+    """The label image `name` of `image`'s labels group, as a conversion input."""
+    try:
+        return open_zarr_input(image.path / "labels" / name, image.within)
+    except (ConversionError, NotFound) as err:
+        raise ConversionError(
+            f"its label image {name!r} cannot be re-encoded ({err.message}); nothing was written"
+        ) from None
+
+
+def _plan_copy(
+    image: ZarrInput,
+    root: Path,
+    options: ConversionOptions,
+    plans: list[ConversionPlan],
+    stage: str,
+) -> Callable[[], list[tuple[int, ...]]]:
+    """Add the plan copying every level of `image` into `root` to `plans`; return what
+    writes its metadata once the pixels are there (it answers the level shapes)."""
+    arrays = [image.open_level(i) for i in range(len(image.level_paths))]
+    dtype = np.dtype(arrays[0].dtype)
+    plan = ConversionPlan(dtype.itemsize)
+    for index, array in enumerate(arrays):
+        path = root / str(index) if image.is_ome else root
+        target, unit = _create_like(path, array, image, options)
+        tasks = region_tasks(
+            image.level_ref(index),
+            target,
+            tuple(array.shape),
+            unit,
+            (1,) * array.ndim,
+            "nearest",
+            dtype.itemsize,
+            options.task_bytes,
+        )
+        plan.stages.append((f"{stage}level {index}", tasks))
+    plans.append(plan)
+
+    def write_metadata() -> list[tuple[int, ...]]:
+        if image.is_ome:
+            levels = [
+                Level(tuple(a.shape), scale, (1,) * a.ndim, shift)
+                for a, scale, shift in zip(
+                    arrays, image.level_scales, image.level_translations, strict=True
+                )
+            ]
+            write_ome_metadata(
+                root,
+                image.metadata,
+                levels,
+                options,
+                None,
+                dtype,
+                image.omero,
+                provenance=image.provenance,
+                image_label=image.image_label,
+            )
+        return [tuple(a.shape) for a in arrays]
+
+    return write_metadata
 
 
 def _create_like(
@@ -144,18 +208,24 @@ def extract_level(
     within: Within | None = None,
 ) -> ConversionResult:
     """Level `options.level` of an OME-Zarr as a new OME-Zarr whose level 0 it is, with
-    that level's pixel sizes; `options.levels` (default 1) levels are built below it."""
+    that level's pixel sizes and translation, in the source's NGFF version unless
+    `options.ngff_version` says otherwise; `options.levels` (default 1) levels are built
+    below it."""
     options = options.validated()
     if options.level is None:
         raise ConversionError("say which level to extract")
     image = open_zarr_input(source, within)
     if not image.is_ome:
         raise ConversionError(f"{Path(source).name} is not an OME-Zarr image")
+    options = options.with_version("0.5" if image.zarr_format == 3 else "0.4")
     array = image.open_level(options.level)
+    axes = image.metadata.axes
     scale = image.level_scales[options.level]
+    shift = image.level_translations[options.level] or ()
     meta = replace(
         image.metadata,
-        scale=dict(zip(image.metadata.axes, scale, strict=True)),
+        scale=dict(zip(axes, scale, strict=True)),
+        translation=dict(zip(axes, shift, strict=False)),
         name=f"{image.metadata.name} (level {options.level})",
     )
     source_image = SourceImage(

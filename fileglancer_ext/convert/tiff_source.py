@@ -150,6 +150,9 @@ def _tiff_metadata(tif: Any, series: Any, index: int, axes: str) -> ImageMetadat
     else:
         meta = ImageMetadata(axes=axes)
         _read_imagej_or_resolution(tif, meta)
+        if tif.imagej_metadata:
+            size_c = dict(zip(series.axes.upper(), series.shape, strict=True)).get("C", 1)
+            _read_imagej_time_and_display(tif.imagej_metadata, meta, size_c)
     meta.name = meta.name if meta.name != "image" else Path(tif.filehandle.path).name
     if "c" in axes and "S" in series.axes.upper() and not meta.channels:
         meta.channels = [
@@ -185,6 +188,58 @@ def _read_imagej_or_resolution(tif: Any, meta: ImageMetadata) -> None:
     if "z" in meta.axes and imagej.get("spacing"):
         meta.scale["z"] = float(imagej["spacing"])
         meta.units["z"] = unit
+
+
+# ImageJ's time units (Calibration.getTimeUnit, "sec" by default) as NGFF names.
+_IMAGEJ_TIME_UNITS = {
+    "sec": "second",
+    "s": "second",
+    "msec": "millisecond",
+    "ms": "millisecond",
+    "usec": "microsecond",
+    "µs": "microsecond",
+    "min": "minute",
+    "hr": "hour",
+    "h": "hour",
+}
+
+
+def _read_imagej_time_and_display(imagej: dict[str, Any], meta: ImageMetadata, size_c: int) -> None:
+    """ImageJ's frame interval (`finterval`, in `tunit`) as the t spacing, and its display
+    settings per channel: the ranges (`Ranges`, else `min`/`max` for one channel) and
+    the colour at the top of each channel's LUT. ImageJ's `Labels` name planes, not
+    channels: they are not channel names."""
+    interval = imagej.get("finterval")
+    if "t" in meta.axes and isinstance(interval, int | float) and interval > 0:
+        meta.scale["t"] = float(interval)
+        unit = str(imagej.get("tunit") or "sec")
+        meta.units["t"] = _IMAGEJ_TIME_UNITS.get(unit) or ngff_unit(unit) or "second"
+    if "c" not in meta.axes or meta.channels:
+        return
+    ranges = imagej.get("Ranges")
+    windows: list[tuple[float, float] | None] = [None] * size_c
+    if isinstance(ranges, list | tuple) and len(ranges) == 2 * size_c:
+        windows = [(float(ranges[2 * i]), float(ranges[2 * i + 1])) for i in range(size_c)]
+    elif size_c == 1 and "min" in imagej and "max" in imagej:
+        windows = [(float(imagej["min"]), float(imagej["max"]))]
+    luts = imagej.get("LUTs")
+    colors: list[str | None] = [None] * size_c
+    if isinstance(luts, list) and len(luts) == size_c:
+        colors = [_lut_color(lut) for lut in luts]
+    if any(windows) or any(colors):
+        meta.channels = [
+            ChannelInfo(color=color, window=window)
+            for color, window in zip(colors, windows, strict=True)
+        ]
+
+
+def _lut_color(lut: Any) -> str | None:
+    """The colour a channel's LUT gives its brightest value, as "RRGGBB"."""
+    table = np.asarray(lut)
+    if table.shape != (3, 256):
+        return None
+    red, green, blue = (int(v) for v in table[:, 255])
+    return f"{red:02X}{green:02X}{blue:02X}"
 
 
 def _ratio(value: Any) -> float:

@@ -7,7 +7,12 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from .atomic import check_destination, staged_output
-from .ome_zarr_out import channel_windows, create_level_arrays, write_ome_metadata
+from .ome_zarr_out import (
+    channel_windows,
+    check_ome_zarr,
+    create_level_arrays,
+    write_ome_metadata,
+)
 from .options import ConversionOptions, default_chunks, full_sizes, shard_shape
 from .plan import ConversionPlan, TaskExecutor, execute_plan, local_executor, region_tasks
 from .progress import CancelSignal, ProgressCallback, ProgressTracker
@@ -32,7 +37,7 @@ def write_source_as_ome_zarr(
     ConversionError; in every such case nothing is left at or next to `destination`.
     """
     started = time.perf_counter()
-    options = options.validated()
+    options = options.validated().with_version("0.4")
     destination = Path(destination)
     check_destination(destination, overwrite=options.overwrite)
     meta = source.metadata
@@ -43,11 +48,20 @@ def write_source_as_ome_zarr(
         else default_chunks(axes, source.shape)
     )
     shards = shard_shape(options.shards, chunks, source.shape) if options.shards else None
-    levels = plan_levels(axes, source.shape, meta.scale_tuple(), chunks, options.levels)
     method = options.downsampling_method
+    levels = plan_levels(
+        axes,
+        source.shape,
+        meta.scale_tuple(),
+        chunks,
+        options.levels,
+        units=meta.units,
+        translation=meta.translation_tuple(),
+        method=method,
+    )
     itemsize = source.dtype.itemsize
 
-    with staged_output(destination, overwrite=options.overwrite) as root:
+    with staged_output(destination, overwrite=options.overwrite, check=check_ome_zarr) as root:
         targets = create_level_arrays(root, axes, levels, source.dtype, chunks, shards, options)
         plan = ConversionPlan(itemsize)
         previous = source.ref
@@ -71,6 +85,7 @@ def write_source_as_ome_zarr(
         tracker.check_cancelled()
         windows = channel_windows(targets[-1], axes, options.task_bytes)
         write_ome_metadata(root, meta, levels, options, windows, source.dtype)
+        tracker.start_stage("validating")  # `check_ome_zarr`, as the output is moved
     tracker.finish()
     return ConversionResult(
         destination,

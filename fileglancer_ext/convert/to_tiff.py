@@ -57,7 +57,7 @@ def write_zarr_as_tiff(
     axes = image.metadata.axes
     if not axes.endswith("yx"):
         raise ConversionError(f"a TIFF needs y and x as the last axes; {source} has {axes!r}")
-    levels = _levels_to_write(image, options)
+    levels, warnings = _levels_to_write(image, options)
     # Pixel sizes are those of the first level written (level 0 unless one was chosen).
     meta = replace(
         image.metadata, scale=dict(zip(axes, image.level_scales[levels[0]], strict=True))
@@ -102,19 +102,39 @@ def write_zarr_as_tiff(
         total,
         stored_bytes(destination),
         time.perf_counter() - started,
+        warnings,
     )
 
 
-def _levels_to_write(image: ZarrInput, options: ConversionOptions) -> list[int]:
+def _levels_to_write(image: ZarrInput, options: ConversionOptions) -> tuple[list[int], list[str]]:
+    """The levels to write, and a warning naming the levels of the pyramid left out."""
     if options.level is not None:
         image.level_path(options.level)  # raises for a missing level
-        return [options.level]
+        return [options.level], []
     if not options.ome_tiff:
-        return [0]
+        return [0], []
     shapes = [tuple(image.open_level(i).shape) for i in range(len(image.level_paths))]
-    same_planes = [i for i, s in enumerate(shapes) if s[:-2] == shapes[0][:-2]]
-    # Stop at the first level whose plane count differs: SubIFDs need the same pages.
-    return [i for n, i in enumerate(same_planes) if i == n]
+    # A TIFF pyramid's sub-resolutions (SubIFDs) have the pages of level 0: the levels
+    # from the first whose z, c or t size differs cannot be written as part of it.
+    same = [s[:-2] == shapes[0][:-2] for s in shapes]
+    count = same.index(False) if False in same else len(shapes)
+    if count == len(shapes):
+        return list(range(count)), []
+    axes = image.metadata.axes[:-2]
+    first = shapes[count]
+    differs = ", ".join(
+        f"{a} {n} instead of {m}"
+        for a, n, m in zip(axes, first[:-2], shapes[0][:-2], strict=True)
+        if n != m
+    )
+    left_out = ", ".join(str(i) for i in range(count, len(shapes)))
+    which = f"level {left_out} was" if count == len(shapes) - 1 else f"levels {left_out} were"
+    warning = (
+        f"{which} not written (of {len(shapes)}): a TIFF pyramid's levels "
+        f"keep the z, c and t sizes of level 0, and level {count} has {differs}. Convert "
+        "one of them alone with the option 'level'."
+    )
+    return list(range(count)), [warning]
 
 
 def _tile_for(shape: tuple[int, ...], preferred: int) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from fileglancer_ext.convert.czi_source import convert_czi_to_ome_zarr
 from fileglancer_ext.errors import ConversionError
 from fileglancer_ext.formats.validate import validate_dataset
 
+from .other_writers import check_valid
 from .test_convert_tiff import _level, _multiscale, _omero
 
 pyczi = pytest.importorskip("pylibCZIrw.czi")
@@ -79,3 +80,35 @@ def test_not_a_czi_and_unsupported_pixel_type_are_refused(tmp_path: Path) -> Non
     with pytest.raises(ConversionError, match="pixel type"):
         convert_czi_to_ome_zarr(source, tmp_path / "o.zarr")
     assert not (tmp_path / "o.zarr").exists()
+
+
+def test_zens_display_colours_and_ranges_become_omero_channels(tmp_path: Path) -> None:
+    data = np.random.default_rng(8).integers(0, 4000, (2, 2, 40, 40), dtype=np.uint16)
+    source = tmp_path / "shown.czi"
+    blue, green = pyczi.Rgb8Color(*np.uint8([0, 0, 255])), pyczi.Rgb8Color(*np.uint8([0, 255, 0]))
+    with pyczi.create_czi(str(source), exist_ok=True) as czi:
+        for z, c in np.ndindex(*data.shape[:2]):
+            czi.write(data[z, c], plane={"C": c, "Z": z, "T": 0})
+        czi.write_metadata(
+            document_name="shown",
+            channel_names=NAMES,
+            display_settings={
+                0: pyczi.ChannelDisplaySettingsDataClass(
+                    True, pyczi.TintingMode.Color, blue, 0.0, 0.05
+                ),
+                1: pyczi.ChannelDisplaySettingsDataClass(
+                    True, pyczi.TintingMode.Color, green, 0.01, 0.5
+                ),
+            },
+        )
+    out = tmp_path / "shown.ome.zarr"
+    convert_czi_to_ome_zarr(source, out)
+
+    check_valid(out)
+    channels = _omero(out)["channels"]
+    assert [(c["label"], c["color"]) for c in channels] == [("DAPI", "0000FF"), ("GFP", "00FF00")]
+    # Fractions of the 16-bit range, as ZEN shows them.
+    assert [(c["window"]["start"], c["window"]["end"]) for c in channels] == [
+        (0.0, 3277.0),
+        (655.0, 32768.0),
+    ]

@@ -33,3 +33,15 @@ def test_channels_and_time_are_never_downsampled() -> None:
     levels = plan_levels("tcyx", (2, 3, 64, 64), (1.0, 1.0, 1.0, 1.0), (1, 1, 16, 16), None)
     assert [lv.shape[:2] for lv in levels] == [(2, 3)] * len(levels)
     assert levels[-1].shape[2:] == (16, 16)
+
+
+def test_sizes_compare_in_one_unit_and_levels_move_to_their_blocks_centre() -> None:
+    units = {"z": "micrometer", "y": "nanometer", "x": "nanometer"}
+    mean = plan_levels("zyx", (16, 64, 64), (0.2, 100.0, 100.0), (8, 8, 8), 3, units=units)
+    assert [lv.factors for lv in mean[1:]] == [(1, 2, 2), (2, 2, 2)]
+    assert [lv.translation for lv in mean] == [(0, 0, 0), (0, 50, 50), (0.1, 150, 150)]
+    # "nearest" keeps each block's first pixel, and so its place.
+    nearest = plan_levels(
+        "zyx", (16, 64, 64), (0.2, 100.0, 100.0), (8, 8, 8), 3, units=units, method="nearest"
+    )
+    assert [lv.translation for lv in nearest] == [(0, 0, 0)] * 3

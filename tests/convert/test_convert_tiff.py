@@ -303,3 +303,43 @@ def test_imagej_hyperstack_axes_and_calibration_are_read(tmp_path: Path) -> None
     assert {a["name"]: a.get("unit") for a in multiscale["axes"]}["x"] == "micrometer"
     np.testing.assert_array_equal(_level(out, 0)[:], data.transpose(0, 2, 1, 3, 4))
     assert validate_dataset(out).valid
+
+
+def test_imagej_frame_interval_display_ranges_and_colours_are_carried(tmp_path: Path) -> None:
+    from .other_writers import check_valid
+
+    data = _image((3, 2, 2, 40, 30))  # t, z, c, y, x
+    source = tmp_path / "timelapse.tif"
+    red, green = np.zeros((3, 256), np.uint8), np.zeros((3, 256), np.uint8)
+    red[0], green[1] = np.arange(256), np.arange(256)
+    tifffile.imwrite(
+        source,
+        data,
+        imagej=True,
+        resolution=(1 / 0.5, 1 / 0.5),
+        metadata={
+            "axes": "TZCYX",
+            "unit": "um",
+            "finterval": 1.5,
+            "tunit": "min",
+            "Ranges": (10.0, 1000.0, 20.0, 2000.0),
+            "LUTs": [red, green],
+            # One label per plane (t * z * c): what each plane shows, not channel names.
+            "Labels": [f"plane {i}" for i in range(12)],
+        },
+    )
+    out = tmp_path / "timelapse.ome.zarr"
+    convert_tiff_to_ome_zarr(source, out, ConversionOptions(levels=1))
+
+    check_valid(out)
+    multiscale = _multiscale(out)
+    t_axis = multiscale["axes"][0]
+    assert t_axis == {"name": "t", "type": "time", "unit": "minute"}
+    assert multiscale["datasets"][0]["coordinateTransformations"][0]["scale"][0] == 1.5
+    channels = _omero(out)["channels"]
+    assert [c["label"] for c in channels] == ["Channel 0", "Channel 1"]
+    assert [c["color"] for c in channels] == ["FF0000", "00FF00"]
+    assert [(c["window"]["start"], c["window"]["end"]) for c in channels] == [
+        (10.0, 1000.0),
+        (20.0, 2000.0),
+    ]

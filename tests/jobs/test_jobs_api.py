@@ -324,3 +324,50 @@ async def test_the_jobs_api_needs_a_logged_in_user(http_server_client, jp_base_u
         raise_error=False,
     )
     assert response.code == 403
+
+
+async def test_a_job_whose_output_does_not_validate_fails_and_leaves_nothing(
+    jp_fetch, lab: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from tests.convert.test_convert_validated import break_the_axes
+
+    break_the_axes(monkeypatch)
+    queued = await submit(jp_fetch)
+    failed, seen = await wait_for(jp_fetch, queued["id"])
+
+    assert failed["state"] == "failed" and "done" not in [job["state"] for job in seen]
+    assert failed["error"]["code"] == "invalid_output"
+    assert "does not validate, so nothing was kept" in failed["error"]["message"]
+    assert "axes" in failed["error"]["message"] and str(lab) not in failed["error"]["message"]
+    assert list((lab / "out").iterdir()) == []
+
+
+async def test_the_inspectors_fix_re_encodes_an_ome_zarr_py_image_with_its_labels(
+    jp_fetch, lab: Path
+):
+    from tests.convert.other_writers import check_valid, datasets, levels, write_ome_zarr_py
+
+    data = sample_image((2, 3, 64, 48))
+    write_ome_zarr_py(lab / "written.ome.zarr", data, "0.4")
+    # What "Fix: convert" submits for a Zarr v2 dataset (formats/health.py).
+    job = await submit(
+        jp_fetch,
+        source="written.ome.zarr",
+        destination="out/fixed.ome.zarr",
+        kind="recompress",
+        options={"ngff_version": "0.5"},
+    )
+    done, _ = await wait_for(jp_fetch, job["id"])
+    assert done["state"] == "done", done["error"]
+
+    fixed = lab / "out" / "fixed.ome.zarr"
+    check_valid(fixed)
+    assert [d["coordinateTransformations"] for d in datasets(fixed)] == [
+        d["coordinateTransformations"] for d in datasets(lab / "written.ome.zarr")
+    ]
+    for before, after in zip(
+        levels(lab / "written.ome.zarr" / "labels" / "cells"),
+        levels(fixed / "labels" / "cells"),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(before, after)
