@@ -793,26 +793,25 @@ def _read_ome(folder: Path, zarr_format: int) -> tuple[str, dict[str, Any] | Non
     )
 
 
-def _levels_and_version(ome: dict[str, Any]) -> tuple[int, str | None] | None:
-    """(number of levels of the first multiscale, declared version) of an image's OME
-    object; None when it has no usable multiscales."""
+# (number of levels, declared version) of an image or label image.
+ImageFacts = tuple[int, str | None]
+
+
+def _levels_and_version(ome: dict[str, Any]) -> ImageFacts | None:
+    """The first multiscale's number of levels and the declared version of an OME object;
+    None when it has no usable multiscales."""
     multiscales = ome.get("multiscales")
     first = multiscales[0] if isinstance(multiscales, list) and multiscales else None
-    datasets = first.get("datasets") if isinstance(first, dict) else None
-    if not isinstance(datasets, list):
+    if not isinstance(first, dict) or not isinstance(first.get("datasets"), list):
         return None
-    return len(datasets), _as_version(ome.get("version") or first.get("version"))  # type: ignore[union-attr]
+    return len(first["datasets"]), _as_version(ome.get("version") or first.get("version"))
 
 
 def _check_labels_group(
-    folder: Path,
-    root: Path,
-    zarr_format: int,
-    report: ValidationReport,
-    image: tuple[int, str | None] | None,
+    folder: Path, root: Path, zarr_format: int, report: ValidationReport, image: ImageFacts | None
 ) -> None:
     """Every label image that a labels group lists must exist as a Zarr group, with as
-    many levels as its `image` (levels, version) and integer pixels."""
+    many levels as its `image`, (0.5) the same version, and integer pixels."""
     name, doc, prefix = _read_ome(folder, zarr_format)
     file = relative(folder / name, root)
     if doc is None:
@@ -830,45 +829,33 @@ def _check_labels_group(
     if not isinstance(labels, list):
         report.error(file, prefix + "labels", "a labels group must list its label images")
         return
-    for number, label in enumerate(labels[:MAX_CHECKED_WELLS]):
+    for number, label in enumerate(labels[:MAX_CHECKED_WELLS]):  # bounded as wells are
         child = _child(folder, label)
         if child is None or not _is_group(child, zarr_format):
             report.error(file, f"{prefix}labels/{number}", f"label image {label!r} is missing")
             continue
-        _check_label_image(child, root, zarr_format, report, image)
-
-
-def _check_label_image(
-    folder: Path,
-    root: Path,
-    zarr_format: int,
-    report: ValidationReport,
-    image: tuple[int, str | None] | None,
-) -> None:
-    """A listed label image: its levels' pixels are integers; it has as many levels as
-    its image and (0.5) the same version."""
-    name, ome, prefix = _read_ome(folder, zarr_format)
-    facts = _levels_and_version(ome) if ome is not None else None
-    if facts is None:
-        return  # validating the label image itself says what is wrong
-    file = relative(folder / name, root)
-    _compare_with_image(file, prefix, facts, image, report)
-    datasets = ome["multiscales"][0]["datasets"]  # type: ignore[index]
-    for dataset in datasets:
-        level = _child(folder, dataset.get("path")) if isinstance(dataset, dict) else None
-        if level is not None:
-            array_file, doc, _ = _read_array(level, root, zarr_format)
-            if doc is not None and not _check_label_dtype(array_file, doc, report):
-                return  # one error per label image: its levels share the data type
+        label_name, ome, _ = _read_ome(child, zarr_format)
+        facts = _levels_and_version(ome) if ome is not None else None
+        if facts is None:
+            continue  # validating the label image itself says what is wrong
+        _compare_with_image(relative(child / label_name, root), prefix, facts, image, report)
+        for dataset in ome["multiscales"][0]["datasets"]:  # type: ignore[index]
+            level = _child(child, dataset.get("path")) if isinstance(dataset, dict) else None
+            if level is None:
+                continue
+            array_file, array, _ = _read_array(level, root, zarr_format)
+            if array is not None and not _check_label_dtype(array_file, array, report):
+                break  # one error per label image: its levels share the data type
 
 
 def _compare_with_image(
     file: str,
     prefix: str,
-    label: tuple[int, str | None],
-    image: tuple[int, str | None] | None,
+    label: ImageFacts,
+    image: ImageFacts | None,
     report: ValidationReport,
 ) -> None:
+    """A label image has as many levels as its image and, in 0.5, the same version."""
     if image is None:
         return
     if label[0] != image[0]:

@@ -228,3 +228,16 @@ def test_a_translation_before_the_scale_written_by_zarr_python(tmp_path: Path, v
             f"{prefix}multiscales/0/datasets/{n}/coordinateTransformations/0" for n in (0, 1)
         ]
         assert "listed before the scale" in errors[0].message
+
+
+def test_a_0_5_label_image_of_another_version_is_inconsistent(tmp_path: Path):
+    image = ome_zarr_image_with_labels(tmp_path, "0.5", "uint8")
+    label = image / "labels/cells/zarr.json"
+    doc = json.loads(label.read_text())
+    doc["attributes"]["ome"]["version"] = "0.6"
+    label.write_text(json.dumps(doc))
+    found = messages(validate_dataset(image).errors)
+    assert (
+        "labels/cells/zarr.json#/attributes/ome/version: the label image declares version 0.6 "
+        "but its image 0.5; the version must be consistent within a hierarchy"
+    ) in found
