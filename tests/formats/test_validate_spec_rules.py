@@ -241,3 +241,20 @@ def test_a_0_5_label_image_of_another_version_is_inconsistent(tmp_path: Path):
         "labels/cells/zarr.json#/attributes/ome/version: the label image declares version 0.6 "
         "but its image 0.5; the version must be consistent within a hierarchy"
     ) in found
+
+
+def test_ngff_zarr_images_meet_the_new_rules(tmp_path: Path):
+    """ngff-zarr 0.50 orders axes, names dimensions and lists the translation last."""
+    import ngff_zarr as nz
+
+    image = nz.to_ngff_image(
+        np.zeros((64, 64, 3), "uint8"),
+        dims=["y", "x", "c"],
+        scale={"y": 0.5, "x": 0.5, "c": 1.0},
+        translation={"y": 0.0, "x": 0.0, "c": 0.0},
+    )
+    for version in ("0.4", "0.5"):
+        path = tmp_path / f"ngff-zarr-{version}.ome.zarr"
+        nz.to_ngff_zarr(str(path), nz.to_multiscales(image, scale_factors=[2]), version=version)
+        report = validate_dataset(path)
+        assert report.valid and report.warnings == [], report.to_json()
