@@ -156,7 +156,9 @@ def _array_lines(array: dict[str, Any]) -> list[str]:
     codecs = ", ".join(codec["name"] for codec in array.get("codecs") or []) or "none"
     lines.append(f"  codecs: {codecs}")
     if array.get("dimension_names"):
-        lines.append(f"  dimensions: {', '.join(str(n) for n in array['dimension_names'])}")
+        # A null name is an unnamed dimension, not one called "None".
+        names = [str(n) if n is not None else "(no name)" for n in array["dimension_names"]]
+        lines.append(f"  dimensions: {', '.join(names)}")
     expected = array["chunks_expected"]
     lines.append(
         f"  chunks expected: {'?' if expected is None else f'{expected:,}'}  "
@@ -187,9 +189,19 @@ def _tiff_lines(tiff: dict[str, Any]) -> list[str]:
         if sizes:
             shown = ", ".join(f"{a} {v['value']:g} {v.get('unit') or ''}" for a, v in sizes.items())
             lines.append(f"    pixel size: {shown.strip()}")
+        spacing = series.get("time_spacing")
+        if spacing:
+            lines.append(
+                f"    time interval: {spacing['value']:g} {spacing.get('unit') or ''}".rstrip()
+            )
         for index, channel in enumerate(series["channels"]):
             color = f" #{channel['color']}" if channel.get("color") else ""
-            lines.append(f"    channel {index}: {channel.get('name') or '(no name)'}{color}")
+            window = channel.get("window") or {}
+            shown = f" window {_number(window.get('start'))}-{_number(window.get('end'))}"
+            lines.append(
+                f"    channel {index}: {channel.get('name') or '(no name)'}{color}"
+                + (shown if window else "")
+            )
     return lines
 
 

@@ -179,12 +179,13 @@ def _check_ome_image(summary: dict[str, Any], image: dict[str, Any], warn: Warn)
     if channel_axis is not None and summary.get("kind") in _OME_KINDS:
         channels = omero.get("channels") or []
         count = shape[channel_axis] if channel_axis < len(shape) else 0
-        named = [c for c in channels if c.get("label") and c.get("color")]
+        # A named channel is described: viewers pick a colour for one without.
+        named = [c for c in channels[:count] if c.get("label")]
         if count > 1 and len(named) < count:
             warn(
                 "unnamed-channels",
-                f"{count - len(named)} of {count} channels have no name or colour (omero): "
-                "viewers show them as grey, numbered channels",
+                f"{count - len(named)} of {count} channels have no name (omero label): "
+                "viewers show them as numbered channels",
             )
     if summary.get("zarr_format") == 2:
         warn(
@@ -265,12 +266,9 @@ def _check_tiff(kind: str, tiff: dict[str, Any], warn: Warn) -> None:
     if "C" in axes and shape[axes.index("C")] > 1:
         channels = series.get("channels") or []
         count = shape[axes.index("C")]
-        named = [c for c in channels if c.get("name") and c.get("color")]
+        named = [c for c in channels[:count] if c.get("name")]
         if len(named) < count:
-            warn(
-                "unnamed-channels",
-                f"{count - len(named)} of {count} channels have no name or colour",
-            )
+            warn("unnamed-channels", f"{count - len(named)} of {count} channels have no name")
     if kind == "tiff":
         warn(
             "plain-tiff",

@@ -13,14 +13,15 @@ tags and descriptions only, never pixel data. It returns the inspector's `tiff` 
     }
 
 SERIES (rendered from `model.TiffSeries`) is `{index, name, kind, axes, shape, dims, dtype,
-byte_order, dtype_code, logical_bytes, levels, pixel_size, channels}` where `dtype` is the
-plain name ("uint16"), `dtype_code` numpy's ("<u2"), `axes` tifffile's axes string ("CZYX",
-"YXS", "IYX"...), `dims` the same as lowercase names, `levels` one `{level, shape, tile,
-rows_per_strip, compression, predictor, photometric, planar, subifd}` per resolution level
+byte_order, dtype_code, logical_bytes, levels, pixel_size, channels, time_spacing}` where
+`dtype` is the plain name ("uint16"), `dtype_code` numpy's ("<u2"), `axes` tifffile's axes
+string ("CZYX", "YXS", "IYX"...), `dims` the same as lowercase names, `levels` one `{level,
+shape, tile, rows_per_strip, compression, predictor, photometric, planar, subifd}` per level
 (level 0 first; more than one for a SubIFD / multi-series pyramid), `pixel_size` `{axis:
-{value, unit}}` for x/y/z and `channels` `[{name, color, emission_wavelength,
-excitation_wavelength}]` (wavelengths as `{value, unit}`). Pixel sizes come from the OME-
-XML; else from ImageJ metadata and the resolution tags.
+{value, unit}}` for x/y/z, `time_spacing` `{value, unit}` (ImageJ's frame interval) or
+None, and `channels` `[{name, color, emission_wavelength, excitation_wavelength, window}]`
+(wavelengths as `{value, unit}`, `window` `{start, end, min, max}` or None). Pixel sizes and
+channels come from the OME-XML; else from ImageJ metadata and the resolution tags.
 
 A file that is not a TIFF (magic bytes), is cut short or unreadable becomes a problem on the
 reader and the summary is None: bad files never raise.
@@ -38,7 +39,16 @@ from typing import Any, BinaryIO
 from ..system.confined_io import open_file
 from .detect import TIFF_MAGICS, tiff_from_handle
 from .jsonio import MetadataReader, short
-from .model import TiffChannel, TiffLevel, TiffSeries, dtype_fields, ome_xml_summary
+from .model import (
+    TiffChannel,
+    TiffLevel,
+    TiffSeries,
+    dtype_fields,
+    imagej_channel_names,
+    imagej_time_spacing,
+    imagej_windows,
+    ome_xml_summary,
+)
 
 MAX_SERIES = 100  # a plate scan can hold thousands; enough for any panel
 MAX_IMAGEJ_KEYS = ("images", "channels", "slices", "frames", "hyperstack", "mode", "unit")
@@ -159,10 +169,7 @@ def read_series(found: Any, index: int, ome_xml: dict | None, imagej: dict | Non
             axis: (size["value"], size["unit"])
             for axis, size in _pixel_size_from_tags(found.keyframe, imagej, axes).items()
         }
-        channels = [
-            TiffChannel(*(ch.get(key) for key in _CHANNEL_KEYS))
-            for ch in _imagej_channels(imagej, axes, found.shape)
-        ]
+        channels = _imagej_channels(imagej, axes, tuple(found.shape))
     return TiffSeries(
         index=index,
         name=found.name or None,
@@ -174,6 +181,7 @@ def read_series(found: Any, index: int, ome_xml: dict | None, imagej: dict | Non
         levels=tuple(_level(number, level) for number, level in enumerate(found.levels)),
         pixel_size=pixel_size,
         channels=tuple(channels),
+        time_spacing=imagej_time_spacing(imagej) if "T" in axes else None,
         **dtype_fields(found.dtype),
     )
 
@@ -196,7 +204,23 @@ def series_json(series: TiffSeries) -> dict[str, Any]:
             axis: {"value": value, "unit": unit}
             for axis, (value, unit) in series.pixel_size.items()
         },
-        "channels": [{key: getattr(ch, key) for key in _CHANNEL_KEYS} for ch in series.channels],
+        "channels": [_channel_json(channel) for channel in series.channels],
+        "time_spacing": (
+            {"value": series.time_spacing[0], "unit": series.time_spacing[1]}
+            if series.time_spacing is not None
+            else None
+        ),
+    }
+
+
+def _channel_json(channel: TiffChannel) -> dict[str, Any]:
+    window = channel.window
+    return {key: getattr(channel, key) for key in _CHANNEL_KEYS} | {
+        "window": (
+            {"start": window.start, "end": window.end, "min": window.min, "max": window.max}
+            if window is not None
+            else None
+        )
     }
 
 
@@ -309,17 +333,16 @@ def _unit(unit: Any) -> Any:
     return _UNIT_NAMES.get(text, text) if isinstance(text, str) else text
 
 
-def _imagej_channels(imagej: dict | None, axes: str, shape: tuple) -> list[dict[str, Any]]:
-    """ImageJ stores channel names as `Labels` (one per plane) when at all; colours in LUTs."""
-    if "C" not in axes:
+def _imagej_channels(imagej: dict | None, axes: str, shape: tuple) -> list[TiffChannel]:
+    """ImageJ's channels: names from slice labels that name a channel (`model`), display
+    ranges from `Ranges` / `min`, `max`; colours are in LUTs, not read. A single-channel
+    image (no C axis) has one channel when ImageJ gives it a display range."""
+    count = int(shape[axes.index("C")]) if "C" in axes else 1
+    names = imagej_channel_names(imagej, axes, shape)
+    windows = imagej_windows(imagej, count)
+    if "C" not in axes and windows[0] is None:
         return []
-    count = int(shape[axes.index("C")])
-    labels = (imagej or {}).get("Labels")
-    names = list(labels[:count]) if isinstance(labels, list | tuple) else []
-    return [
-        {key: None for key in _CHANNEL_KEYS} | {"name": names[i] if i < len(names) else None}
-        for i in range(count)
-    ]
+    return [TiffChannel(names[i], None, None, None, windows[i]) for i in range(count)]
 
 
 def _imagej(imagej: dict | None) -> dict[str, Any] | None:

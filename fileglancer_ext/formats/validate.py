@@ -21,6 +21,7 @@ from referencing.exceptions import Unresolvable
 from ..errors import BadRequest, NotFound
 from ..system.confined_io import ANYWHERE, TooLarge, Within, read_bounded
 from .detect import MAX_METADATA_BYTES
+from .model import dtype_name, numpy_dtype
 from .ngff_schemas import NGFF_VERSIONS, UnknownSchema, get_validator, load_schemas
 
 # A plate can list thousands of wells; checking that each exists must stay quick.
@@ -114,8 +115,9 @@ def validate_dataset(
 
     Metadata files are read with `confined_io`: regular files inside `within` only.
 
-    `metadata_only=True` skips the structural checks (levels, labels, wells, a plate's
-    layout) and validates the group's own metadata against the schema only. `schema` names the
+    `metadata_only=True` checks the group's own metadata document only: the schema and the
+    rules of the spec inside that document (axes order, transformation order), not its
+    levels, labels, wells or a plate's layout. `schema` names the
     official schema to use instead of the one chosen by kind (e.g. "strict_image") and
     `version` the spec version to validate against instead of the declared one.
 
@@ -158,6 +160,7 @@ def _validate(
         return report
     _check_format_matches_version(group, report)
     _validate_against_schema(group, report, schema)
+    _check_document(group, report)
     if not metadata_only:
         _check_structure(path, group, report)
     return report
@@ -502,9 +505,14 @@ def _check_structure(path: Path, group: Group, report: ValidationReport) -> None
     if report.kind in ("image", "label-image"):
         _check_multiscales(path, group, report)
         if (path / "labels").is_dir():
-            _check_labels_group(path / "labels", path, group.zarr_format, report)
+            image = _levels_and_version(group.ome)
+            _check_labels_group(path / "labels", path, group.zarr_format, report, image)
+        if report.kind == "label-image" and path.parent.name == "labels":
+            _check_against_its_image(path, group, report)
     elif report.kind == "labels":
-        _check_labels_group(path, path, group.zarr_format, report)
+        parent = _read_ome(path.parent, group.zarr_format)[1]
+        image = _levels_and_version(parent) if parent is not None else None
+        _check_labels_group(path, path, group.zarr_format, report, image)
     elif report.kind == "plate":
         _check_plate_layout(group, report)
         _check_listed_groups(path, group, report, "plate", "wells", "well")
@@ -522,8 +530,11 @@ def _child(root: Path, name: Any) -> Path | None:
     return root.joinpath(*parts)
 
 
-def _read_array(folder: Path, root: Path, zarr_format: int) -> tuple[str, Any, str | None]:
-    """(metadata file relative to root, shape, problem) of the Zarr array at `folder`."""
+def _read_array(
+    folder: Path, root: Path, zarr_format: int
+) -> tuple[str, dict[str, Any] | None, str | None]:
+    """(metadata file relative to root, its document, problem) of the Zarr array at
+    `folder`; the document only when it describes an array with a valid shape."""
     name = ".zarray" if zarr_format == 2 else "zarr.json"
     file = relative(folder / name, root)
     if not folder.is_dir():
@@ -540,7 +551,7 @@ def _read_array(folder: Path, root: Path, zarr_format: int) -> tuple[str, Any, s
     shape = doc.get("shape")
     if not isinstance(shape, list) or not all(isinstance(n, int) for n in shape):
         return file, None, f"has no valid shape in {name}"
-    return file, shape, None
+    return file, doc, None
 
 
 def _check_multiscales(path: Path, group: Group, report: ValidationReport) -> None:
@@ -562,7 +573,9 @@ def _check_one_multiscale(
     datasets = multiscale.get("datasets")
     if not isinstance(datasets, list):
         return
+    names = _axis_names(axes) if report.version == "0.5" else None
     levels: list[tuple[str, list[int]]] = []
+    integer_labels = True  # one error per label image: its levels share the data type
     for number, dataset in enumerate(datasets):
         if not isinstance(dataset, dict):
             continue
@@ -572,20 +585,141 @@ def _check_one_multiscale(
         if folder is None:
             report.error(group.file, pointer + "/path", "must be a relative path inside the group")
             continue
-        file, shape, problem = _read_array(folder, path, group.zarr_format)
-        if problem is not None:
+        file, doc, problem = _read_array(folder, path, group.zarr_format)
+        if doc is None:
             report.error(group.file, pointer + "/path", f"level {dataset['path']!r} {problem}")
             continue
+        shape = doc["shape"]
         if naxes is not None and len(shape) != naxes:
             report.error(
                 file,
                 "shape",
                 f"has {len(shape)} dimensions but multiscales/{index} declares {naxes} axes",
             )
+        if names is not None:
+            _check_dimension_names(file, doc, names, report)
+        if report.kind == "label-image" and integer_labels:
+            integer_labels = _check_label_dtype(file, doc, report)
         levels.append((file, shape))
     _check_levels_shrink(levels, report)
     if index == 0 and levels:
         _check_omero_channels(group, report, axes, levels[0][1])
+
+
+def _axis_names(axes: Any) -> list[str] | None:
+    """The names of well-formed axes (objects with a string name); None otherwise (the
+    schema has said what is wrong)."""
+    if not isinstance(axes, list):
+        return None
+    names = [axis.get("name") if isinstance(axis, dict) else None for axis in axes]
+    return names if all(isinstance(name, str) for name in names) else None  # type: ignore[return-value]
+
+
+def _check_dimension_names(
+    file: str, doc: dict[str, Any], names: list[str], report: ValidationReport
+) -> None:
+    """0.5: each level's zarr.json MUST carry `dimension_names` equal to the axes' names."""
+    declared = doc.get("dimension_names")
+    expected = json.dumps(names)
+    if declared is None:
+        report.error(
+            file,
+            "dimension_names",
+            f"dimension_names is missing; OME-NGFF 0.5 requires the axes' names {expected}",
+        )
+    elif declared != names:
+        report.error(
+            file,
+            "dimension_names",
+            f"dimension_names {json.dumps(declared)} differ from the axes' names {expected}",
+        )
+
+
+# The label data types the spec allows (0.5 names them; 0.4: "only integer values").
+LABEL_DTYPES = ("uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64")
+
+
+def _check_label_dtype(file: str, doc: dict[str, Any], report: ValidationReport) -> bool:
+    """The pixels of a label image MUST be integers (one of LABEL_DTYPES); False after
+    reporting that they are not."""
+    key = "dtype" if "dtype" in doc else "data_type"
+    dtype = numpy_dtype(doc.get(key))
+    if dtype is not None and dtype.kind in "iu" and dtype.itemsize in (1, 2, 4, 8):
+        return True
+    shown = dtype_name(dtype) if dtype is not None else json.dumps(doc.get(key))
+    report.error(
+        file,
+        key,
+        f"a label image holds {shown} pixels; labels must be integers ({', '.join(LABEL_DTYPES)})",
+    )
+    return False
+
+
+# --- rules of the spec within one document ---------------------------------------------------
+
+# Axis types in the order the spec requires: time, then channel or custom, then space.
+_AXIS_RANK = {"time": 0, "space": 2}
+
+
+def _check_document(group: Group, report: ValidationReport) -> None:
+    """The MUSTs of 0.4 and 0.5 inside the group's own metadata that no schema expresses:
+    axes ordered time, channel (or custom), space, with at most one time and one channel or
+    custom axis; per transformation list at most one translation, listed after the scale."""
+    if report.version not in ("0.4", "0.5") or report.kind not in ("image", "label-image"):
+        return
+    multiscales = group.ome.get("multiscales")
+    for index, multiscale in enumerate(multiscales if isinstance(multiscales, list) else []):
+        if not isinstance(multiscale, dict):
+            continue
+        base = f"{group.prefix}multiscales/{index}"
+        _check_axes_order(multiscale.get("axes"), group.file, f"{base}/axes", report)
+        _check_transform_order(multiscale, group.file, base, report)
+        datasets = multiscale.get("datasets")
+        for number, dataset in enumerate(datasets if isinstance(datasets, list) else []):
+            if isinstance(dataset, dict):
+                _check_transform_order(dataset, group.file, f"{base}/datasets/{number}", report)
+
+
+def _check_axes_order(axes: Any, file: str, pointer: str, report: ValidationReport) -> None:
+    if not isinstance(axes, list) or not all(isinstance(axis, dict) for axis in axes):
+        return  # the schema has said what is wrong
+    # An axis without a type ("SHOULD contain" one) counts as the spec's "null" type.
+    ranks = [_AXIS_RANK.get(axis.get("type"), 1) for axis in axes]  # type: ignore[arg-type]
+    described = [f"{axis.get('name')!r} ({axis.get('type') or 'no type'})" for axis in axes]
+    if ranks.count(0) > 1:
+        report.error(file, pointer, "axes may hold at most one time axis")
+    if ranks.count(1) > 1:
+        others = ", ".join(d for d, rank in zip(described, ranks, strict=True) if rank == 1)
+        report.error(file, pointer, f"axes may hold at most one channel or custom axis: {others}")
+    for position in range(1, len(ranks)):
+        if ranks[position] < ranks[position - 1]:
+            report.error(
+                file,
+                f"{pointer}/{position}",
+                f"axis {described[position]} comes after {described[position - 1]}; axes must "
+                "be ordered time, then channel (or custom), then space",
+            )
+            return
+
+
+def _check_transform_order(
+    holder: dict[str, Any], file: str, pointer: str, report: ValidationReport
+) -> None:
+    transforms = holder.get("coordinateTransformations")
+    if not isinstance(transforms, list):
+        return
+    types = [t.get("type") if isinstance(t, dict) else None for t in transforms]
+    where = f"{pointer}/coordinateTransformations"
+    if types.count("translation") > 1:
+        report.error(file, where, "at most one translation is allowed")
+    if "translation" in types and "scale" in types:
+        first = types.index("translation")
+        if first < types.index("scale"):
+            report.error(
+                file,
+                f"{where}/{first}",
+                "the translation is listed before the scale; it must come after it",
+            )
 
 
 def _check_transforms(
@@ -644,29 +778,110 @@ def _check_omero_channels(
             return
 
 
-def _check_labels_group(
-    folder: Path, root: Path, zarr_format: int, report: ValidationReport
-) -> None:
-    """Every label image that a labels group lists must exist as a Zarr group."""
+def _read_ome(folder: Path, zarr_format: int) -> tuple[str, dict[str, Any] | None, str]:
+    """(metadata file name, OME object or None, pointer prefix to it) of the group at
+    `folder`: .zattrs up to 0.4, zarr.json's attributes["ome"] in 0.5."""
     name = ".zattrs" if zarr_format == 2 else "zarr.json"
-    file = relative(folder / name, root)
-    doc, problem = read_json(folder / name)
-    if problem is not None or not isinstance(doc, dict):
-        report.warn(file, "", f"a labels folder without readable labels metadata ({problem})")
-        return
-    prefix = ""
+    doc, _ = read_json(folder / name)
     if zarr_format == 3:
-        attributes = doc.get("attributes")
+        attributes = doc.get("attributes") if isinstance(doc, dict) else None
         doc = attributes.get("ome") if isinstance(attributes, dict) else None
-        prefix = "attributes/ome/"
-    labels = doc.get("labels") if isinstance(doc, dict) else None
+    return (
+        name,
+        doc if isinstance(doc, dict) else None,
+        "attributes/ome/" if zarr_format == 3 else "",
+    )
+
+
+# (number of levels, declared version) of an image or label image.
+ImageFacts = tuple[int, str | None]
+
+
+def _levels_and_version(ome: dict[str, Any]) -> ImageFacts | None:
+    """The first multiscale's number of levels and the declared version of an OME object;
+    None when it has no usable multiscales."""
+    multiscales = ome.get("multiscales")
+    first = multiscales[0] if isinstance(multiscales, list) and multiscales else None
+    if not isinstance(first, dict) or not isinstance(first.get("datasets"), list):
+        return None
+    return len(first["datasets"]), _as_version(ome.get("version") or first.get("version"))
+
+
+def _check_labels_group(
+    folder: Path, root: Path, zarr_format: int, report: ValidationReport, image: ImageFacts | None
+) -> None:
+    """Every label image that a labels group lists must exist as a Zarr group, with as
+    many levels as its `image`, (0.5) the same version, and integer pixels."""
+    name, doc, prefix = _read_ome(folder, zarr_format)
+    file = relative(folder / name, root)
+    if doc is None:
+        report.warn(file, "", "a labels folder without readable labels metadata")
+        return
+    if zarr_format == 3 and "version" not in doc:
+        # The spec's examples carry it and a version "MUST be consistent within a
+        # hierarchy"; no sentence requires it here, so a warning (ome-zarr-py 0.18 omits it).
+        report.warn(
+            file,
+            prefix.rstrip("/"),
+            'the labels group declares no "version"; OME-NGFF 0.5 groups carry it in "ome"',
+        )
+    labels = doc.get("labels")
     if not isinstance(labels, list):
         report.error(file, prefix + "labels", "a labels group must list its label images")
         return
-    for number, label in enumerate(labels):
+    for number, label in enumerate(labels[:MAX_CHECKED_WELLS]):  # bounded as wells are
         child = _child(folder, label)
         if child is None or not _is_group(child, zarr_format):
             report.error(file, f"{prefix}labels/{number}", f"label image {label!r} is missing")
+            continue
+        label_name, ome, _ = _read_ome(child, zarr_format)
+        facts = _levels_and_version(ome) if ome is not None else None
+        if facts is None:
+            continue  # validating the label image itself says what is wrong
+        _compare_with_image(relative(child / label_name, root), prefix, facts, image, report)
+        for dataset in ome["multiscales"][0]["datasets"]:  # type: ignore[index]
+            level = _child(child, dataset.get("path")) if isinstance(dataset, dict) else None
+            if level is None:
+                continue
+            array_file, array, _ = _read_array(level, root, zarr_format)
+            if array is not None and not _check_label_dtype(array_file, array, report):
+                break  # one error per label image: its levels share the data type
+
+
+def _compare_with_image(
+    file: str,
+    prefix: str,
+    label: ImageFacts,
+    image: ImageFacts | None,
+    report: ValidationReport,
+) -> None:
+    """A label image has as many levels as its image and, in 0.5, the same version."""
+    if image is None:
+        return
+    if label[0] != image[0]:
+        report.error(
+            file,
+            f"{prefix}multiscales/0/datasets",
+            f"the label image has {label[0]} level(s) but its image has {image[0]}; "
+            "they must have the same number",
+        )
+    versions = (label[1], image[1])
+    if report.version == "0.5" and None not in versions and versions[0] != versions[1]:
+        report.error(
+            file,
+            f"{prefix}version",
+            f"the label image declares version {label[1]} but its image {image[1]}; the "
+            "version must be consistent within a hierarchy",
+        )
+
+
+def _check_against_its_image(path: Path, group: Group, report: ValidationReport) -> None:
+    """A label image validated on its own (image/labels/name): as many levels as the image."""
+    label = _levels_and_version(group.ome)
+    parent = _read_ome(path.parent.parent, group.zarr_format)[1]
+    image = _levels_and_version(parent) if parent is not None else None
+    if label is not None and image is not None:
+        _compare_with_image(group.file, group.prefix, label, image, report)
 
 
 def _check_plate_layout(group: Group, report: ValidationReport) -> None:

@@ -19,7 +19,6 @@ from .model import (
     MAX_EXTENT,
     MAX_NDIM,
     ZarrArray,
-    dtype_name,
     grid_count,
     int_list,
     int_list_problem,
@@ -116,11 +115,14 @@ def _member(name: str, doc: dict | None, kind: str) -> dict[str, Any]:
     shape = dtype = None
     if isinstance(doc, dict):
         shape = int_list(doc.get("shape"))
-        stored = doc.get("data_type", doc.get("dtype"))
-        np_dtype = numpy_dtype(stored)
-        dtype = dtype_name(np_dtype) if np_dtype is not None else None
-        if "data_type" in doc and isinstance(stored, str) and np_dtype is not None:
-            dtype = stored  # v3 names are plain already, as in `model.zarr_array_v3`
+        # The model's naming: a v2 or v3 array document read alone (consolidated metadata).
+        reader = MetadataReader(Path("."))
+        found = (
+            zarr_array_v3(reader, Path("."), doc)
+            if "data_type" in doc
+            else zarr_array_v2(reader, Path("."), doc, None)
+        )
+        dtype = found.dtype
     return {"name": name, "kind": kind, "shape": shape, "dtype": dtype}
 
 

@@ -28,6 +28,7 @@ from fileglancer_ext.formats.validate import (
 )
 
 FORMATS = {"0.4": FormatV04, "0.5": FormatV05}
+NO_LABELS_VERSION = 'the labels group declares no "version"; OME-NGFF 0.5 groups carry it in "ome"'
 
 
 def write_ome_image(folder: Path, version: str = "0.4", axes: str = "czyx") -> Path:
@@ -199,8 +200,11 @@ def test_labels_written_by_ome_zarr_are_valid(tmp_path: Path, version: str):
     expected = {image: "image", image / "labels": "labels", image / "labels/cells": "label-image"}
     for path, kind in expected.items():
         report = validate_dataset(path)
-        assert report.valid and report.warnings == [], (path, report.to_json())
+        assert report.valid, (path, report.to_json())
         assert (report.kind, report.version) == (kind, version)
+        # ome-zarr-py 0.18 writes a 0.5 labels group without "version": a warning, once.
+        unversioned = version == "0.5" and kind != "label-image"
+        assert [w.message for w in report.warnings] == ([NO_LABELS_VERSION] if unversioned else [])
     shutil.rmtree(image / "labels/cells")
     [error] = validate_dataset(image).errors
     assert error.location.endswith("labels/0") and "'cells'" in error.message
