@@ -227,7 +227,9 @@ def _open_zarr(store: Any, level: int, location: Path | str) -> _Opened:
             raise BadRequest(f"a plain Zarr array has only level 0, not {level}")
         names = node.metadata.dimension_names if node.metadata.zarr_format == 3 else None
         names = names or node.attrs.get("_ARRAY_DIMENSIONS")
-        dims = [str(n) for n in names] if names else [f"dim_{i}" for i in range(node.ndim)]
+        names = names or [None] * node.ndim
+        # A null name stays unnamed (never a dimension called "None").
+        dims = [f"dim_{i}" if n is None else str(n) for i, n in enumerate(names)]
         return _Opened(_from_zarr(node), dims, attrs={"attributes": dict(node.attrs)})
     attrs = dict(node.attrs)
     ome = attrs.get("ome", attrs)

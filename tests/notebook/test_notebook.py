@@ -91,6 +91,14 @@ def test_open_plain_zarr_array(tmp_path, fmt):
     np.testing.assert_array_equal(image.values, data)
 
 
+def test_a_null_dimension_name_is_no_dimension_called_none(tmp_path):
+    """zarr-python 3 writes `dimension_names: [null, "x"]` for a half-named array."""
+    data = np.zeros((2, 3), dtype="u1")
+    zarr.create_array(tmp_path / "a.zarr", data=data, dimension_names=[None, "x"])
+    image = fileglancer_ext.open(tmp_path / "a.zarr")
+    assert tuple(image.dims) == ("dim_0", "x")
+
+
 N5_DATA = np.arange(6 * 8 * 10, dtype=np.uint16).reshape(6, 8, 10)  # C order z, y, x
 
 
