@@ -134,7 +134,8 @@ def write_ome_metadata(
         ome["image-label"] = {"version": "0.4", **label} if options.zarr_format == 2 else label
     elif "c" in meta.axes and not options.labels:
         size_c = levels[0].shape[meta.axes.index("c")]
-        ome["omero"] = omero or omero_metadata(meta, size_c, windows, dtype)
+        made = omero_metadata(meta, size_c, windows, dtype)
+        ome["omero"] = _completed_omero(omero, made) if omero else made
     # The two versions differ only in where the metadata lives (the JSON is small and
     # plain, so writing it here spares importing ome-zarr-py and its dask stack).
     if options.zarr_format == 2:
@@ -181,6 +182,26 @@ def write_labels_group(root: Path, names: list[str], options: ConversionOptions)
         group.attrs.update({"labels": names})
     else:
         group.attrs.update({"ome": {"version": "0.5", "labels": names}})
+
+
+def _completed_omero(given: dict[str, Any], made: dict[str, Any]) -> dict[str, Any]:
+    """The source's omero block, as it is, with what the schema requires of each channel
+    (a colour, a window with min, max, start and end) filled in from `made` where missing:
+    a copied block must not make the output invalid (and the job fail) for a colour the
+    source left out."""
+    channels = given.get("channels")
+    if not isinstance(channels, list):
+        return {**given, "channels": made["channels"]}
+    completed = []
+    for index, channel in enumerate(channels):
+        default = made["channels"][min(index, len(made["channels"]) - 1)]
+        channel = dict(channel) if isinstance(channel, dict) else {}
+        channel.setdefault("color", default["color"])
+        window = channel.get("window")
+        window = dict(window) if isinstance(window, dict) else {}
+        channel["window"] = {**default["window"], **window}
+        completed.append(channel)
+    return {**given, "channels": completed}
 
 
 def omero_metadata(
