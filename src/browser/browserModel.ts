@@ -153,11 +153,23 @@ export class BrowserModel {
   async reveal(rootName: string, path: string): Promise<void> {
     const target = normalizePath(path);
     const node = await this._fetchNode(rootName, target);
-    const parent = parentPath(target);
     if (node.is_dir && !isDataset(node.kind)) {
       await this.navigate(rootName, target);
-    } else {
-      await this.navigate(rootName, parent ?? '', target);
+    }
+    await this._selectAndInspect(rootName, target, node);
+  }
+
+  /**
+   * List the parent of `target` (unless `navigate` already listed the folder itself), and
+   * select and inspect `target` there.
+   */
+  private async _selectAndInspect(
+    rootName: string,
+    target: string,
+    node: INodeResponse
+  ): Promise<void> {
+    if (!(node.is_dir && !isDataset(node.kind))) {
+      await this.navigate(rootName, parentPath(target) ?? '', target);
     }
     const root = this.findRoot(rootName);
     if (!root) {
@@ -172,9 +184,10 @@ export class BrowserModel {
   }
 
   /**
-   * Go to a path the user typed (relative to the root, or absolute inside it): a folder
-   * is opened, a file is selected in its folder. Rejects with the server's error (e.g.
-   * 404) so the path box can say what is wrong; the listing stays where it was then.
+   * Go to a path the user typed (relative to the root, or absolute inside it) the way
+   * double-click and Enter open it: a plain folder is listed; a dataset or a file is
+   * selected in its folder and inspected. Rejects with the server's error (e.g. 404) so
+   * the path box can say what is wrong; the listing stays where it was then.
    */
   async goToPath(rootName: string, typed: string): Promise<void> {
     const root = this.findRoot(rootName);
@@ -182,11 +195,11 @@ export class BrowserModel {
       ? relativeToRoot(typed, root.path)
       : normalizePath(typed);
     const node = await this._fetchNode(rootName, target);
-    if (node.is_dir) {
+    if (node.is_dir && !isDataset(node.kind)) {
       await this.navigate(rootName, target);
-    } else {
-      await this.navigate(rootName, parentPath(target) ?? '', target);
+      return;
     }
+    await this._selectAndInspect(rootName, target, node);
   }
 
   /**
