@@ -243,7 +243,10 @@ describe('file browser commands', () => {
     const { commands, copied, model } = await setupFileBrowser(
       'notes.txt',
       async () => {
-        throw apiError(404, 'not in a root');
+        throw apiError(
+          404,
+          "'notes.txt' is outside the shared folders. The shared folders are 'lab', 'scratch'."
+        );
       }
     );
     const warning = jest.spyOn(Notification, 'warning');
@@ -253,7 +256,7 @@ describe('file browser commands', () => {
     expect(model.listing.root).toBeNull();
     expect(warning).toHaveBeenCalledTimes(2);
     expect(warning.mock.calls[0][0]).toBe(
-      '"notes.txt" is not inside any Fileglancer root, so Fileglancer cannot show it.'
+      "'notes.txt' is outside the shared folders. The shared folders are 'lab', 'scratch'."
     );
   });
 

@@ -77,11 +77,12 @@ describe('parsePathInput', () => {
       root: 'lab',
       path: ''
     });
-    // Not a prefix by name only.
+    // Not a prefix by name only: outside every root, tried in the current one.
     expect(parse('/groups/laboratory/x')).toEqual({
       kind: 'root',
       root: 'home',
-      path: 'groups/laboratory/x'
+      path: 'groups/laboratory/x',
+      outside: true
     });
   });
 
@@ -247,5 +248,17 @@ describe('BrowserModel.goToTyped', () => {
     expect([model.listing.root, model.listing.path]).toEqual(['demo', 'ome']);
     expect(model.selection.current?.entry.path).toBe('ome/nuclei.ome.zarr');
     expect(inspected).toHaveLength(2);
+  });
+
+  it('says a full path is outside the roots, and names them', async () => {
+    const model = await makeBrowser();
+    await model.navigate('demo', '');
+    const failure = model.goToTyped('/home/ada/cells.zarr');
+    await expect(failure).rejects.toBeInstanceOf(PathInputError);
+    await expect(failure).rejects.toThrow(
+      '"/home/ada/cells.zarr" is outside the roots. The roots are: ' +
+        'Title demo (/data/demo), Title scratch (/data/scratch).'
+    );
+    expect(model.listing.path).toBe('');
   });
 });

@@ -5,9 +5,10 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { FileglancerAPIError } from '../api';
 import type { IEntry, IFileglancerAPI, INodeResponse, IRoot } from '../api';
 import { isDataset } from '../kinds';
-import { parsePathInput } from '../pathInput';
+import { outsideRootsMessage, parsePathInput } from '../pathInput';
 import {
   joinPath,
   normalizePath,
@@ -216,7 +217,19 @@ export class BrowserModel {
       throw new PathInputError(parsed.message);
     }
     if (parsed.kind === 'root') {
-      return this.goToPath(parsed.root, parsed.path);
+      try {
+        return await this.goToPath(parsed.root, parsed.path);
+      } catch (error) {
+        // "/elsewhere" under no root, and not in the current root either.
+        if (
+          parsed.outside &&
+          error instanceof FileglancerAPIError &&
+          error.status === 404
+        ) {
+          throw new PathInputError(outsideRootsMessage(typed.trim(), roots));
+        }
+        throw error;
+      }
     }
     const links = await this._api.listLinks();
     const link = links.find(found => found.token === parsed.token);
