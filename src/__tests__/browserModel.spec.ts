@@ -222,4 +222,37 @@ describe('BrowserModel', () => {
     expect(model.listing.root).toBeNull();
     expect(model.listing.status).toBe('idle');
   });
+
+  it('opens the only available root at once', async () => {
+    const rootsModel = new RootsModel(
+      fakeAPI({
+        getRoots: async () => ({
+          roots: [makeRoot('demo'), makeRoot('gone', { available: false })]
+        })
+      })
+    );
+    const model = new BrowserModel({
+      roots: rootsModel,
+      listing: new ListingModel(
+        new FakeDirectory(3, { autoAnswer: true }).fetch
+      ),
+      selection: new SelectionModel(),
+      api: fakeAPI()
+    });
+    await rootsModel.refresh();
+    await settle();
+    expect([model.listing.root, model.listing.path]).toEqual(['demo', '']);
+    expect(model.roots.selected).toBe('demo');
+    expect(model.listing.status).toBe('ready');
+    expect(model.openedAutomatically).toBe(true);
+    await model.navigate('demo', 'a');
+    expect(model.openedAutomatically).toBe(false);
+  });
+
+  it('waits for a choice when several roots are available', async () => {
+    const { model } = await makeBrowser();
+    await model.roots.refresh();
+    await settle();
+    expect(model.listing.root).toBeNull();
+  });
 });

@@ -58,6 +58,14 @@ export class BrowserModel {
     return this._inspectRequested;
   }
 
+  /**
+   * True while the listing shows the top of the only root, opened without the user
+   * asking: a saved location may still take its place.
+   */
+  get openedAutomatically(): boolean {
+    return this._openedAutomatically;
+  }
+
   /** The root the listing shows, with its aliases, or null. */
   get currentRoot(): IRoot | null {
     return this.findRoot(this.listing.root);
@@ -82,6 +90,7 @@ export class BrowserModel {
     select: string | null = null
   ): Promise<void> {
     const target = normalizePath(path);
+    this._openedAutomatically = false;
     const done = this.listing.navigate(rootName, target);
     this.roots.select(rootName);
     await done;
@@ -270,7 +279,11 @@ export class BrowserModel {
     const selected = this.roots.selected;
     if (selected === null) {
       const shown = this.listing.root;
-      if (shown === null || this.roots.state.status !== 'ready') {
+      if (this.roots.state.status !== 'ready') {
+        return;
+      }
+      if (shown === null) {
+        this._openSingleRoot(this.roots.state.roots);
         return;
       }
       if (this.findRoot(shown)?.available) {
@@ -287,8 +300,18 @@ export class BrowserModel {
     }
   }
 
+  /** With one available root there is nothing to choose: open it at once. */
+  private _openSingleRoot(roots: IRoot[]): void {
+    const available = roots.filter(root => root.available);
+    if (available.length === 1) {
+      this._openedAutomatically = true;
+      this.roots.select(available[0].name);
+    }
+  }
+
   private _api: Pick<IFileglancerAPI, 'getNode' | 'listLinks'>;
   private _fetchNode: NodeFetcher;
+  private _openedAutomatically = false;
   private _saveShowHidden: ((show: boolean) => Promise<void>) | null = null;
   private _inspectRequested = new Signal<this, IEntry>(this);
 }
