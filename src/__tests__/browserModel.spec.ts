@@ -1,3 +1,5 @@
+import { LabIcon } from '@jupyterlab/ui-components';
+
 import type { INodeResponse } from '../api';
 import { BrowserModel } from '../browser/browserModel';
 import { ListingModel } from '../browser/listingModel';
@@ -254,5 +256,34 @@ describe('BrowserModel', () => {
     await model.roots.refresh();
     await settle();
     expect(model.listing.root).toBeNull();
+  });
+
+  it("opens a plain file with JupyterLab on double-click, with its file type's icon", async () => {
+    const { model } = await makeBrowser();
+    await model.navigate('demo', '');
+    const notebook = makeEntry('analysis.ipynb');
+    const inspected: string[] = [];
+    model.inspectRequested.connect((_, entry) => inspected.push(entry.path));
+
+    await model.open(notebook); // no document manager: inspected
+    expect(inspected).toEqual(['analysis.ipynb']);
+
+    const opened: string[] = [];
+    model.setFileOpener(path => opened.push(path));
+    await model.open(notebook);
+    expect(opened).toEqual(['demo/analysis.ipynb']);
+    expect(inspected).toHaveLength(1);
+
+    const notebookIcon = new LabIcon({
+      name: 'test:notebook',
+      svgstr: '<svg/>'
+    });
+    model.setFileTypeIcons(name =>
+      name.endsWith('.ipynb') ? notebookIcon : null
+    );
+    expect(model.iconFor(notebook)).toBe(notebookIcon);
+    expect(model.iconFor(makeEntry('x.zarr', { kind: 'zarr-array' }))).not.toBe(
+      notebookIcon
+    );
   });
 });

@@ -191,6 +191,10 @@ export function ListingView(props: { model: BrowserModel }): JSX.Element {
     (entry: IEntry) => void model.open(entry),
     [model]
   );
+  const iconFor = React.useCallback(
+    (entry: IEntry) => model.iconFor(entry),
+    [model]
+  );
   const onRowDragStart = React.useCallback(
     (entry: IEntry, event: React.DragEvent) => {
       const root = model.currentRoot;
@@ -268,7 +272,8 @@ export function ListingView(props: { model: BrowserModel }): JSX.Element {
       now: new Date(),
       onRowClick,
       onRowOpen,
-      onRowDragStart
+      onRowDragStart,
+      iconFor
     }),
     [
       onRowDragStart,
@@ -277,7 +282,8 @@ export function ListingView(props: { model: BrowserModel }): JSX.Element {
       selectedPath,
       pendingIndex,
       onRowClick,
-      onRowOpen
+      onRowOpen,
+      iconFor
     ]
   );
 

@@ -7,7 +7,8 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { FileglancerAPIError } from '../api';
 import type { IEntry, IFileglancerAPI, INodeResponse, IRoot } from '../api';
-import { isDataset } from '../kinds';
+import type { LabIcon } from '@jupyterlab/ui-components';
+import { isDataset, kindIcon } from '../kinds';
 import { outsideRootsMessage, parsePathInput } from '../pathInput';
 import {
   joinPath,
@@ -130,14 +131,54 @@ export class BrowserModel {
 
   /**
    * Open an entry the way a double-click or Enter does: step into a plain folder;
-   * inspect a dataset (a Zarr or N5 folder, a TIFF) or a file.
+   * open a plain file (a notebook, a text file) in JupyterLab when it can; inspect a
+   * dataset (a Zarr or N5 folder, a TIFF), or a file JupyterLab cannot reach.
    */
   async open(entry: IEntry): Promise<void> {
     if (entry.kind === 'directory') {
       await this.openAsFolder(entry);
       return;
     }
+    if (this.canOpenFile(entry)) {
+      this.select(entry);
+      this._fileOpener?.(entry.contents_path as string);
+      return;
+    }
     this.inspect(entry);
+  }
+
+  /**
+   * Who opens plain files: JupyterLab's document manager, given the file's Contents
+   * path (index.ts sets it; without one, files are inspected).
+   */
+  setFileOpener(opener: ((contentsPath: string) => void) | null): void {
+    this._fileOpener = opener;
+  }
+
+  /**
+   * Where plain files get their icons: JupyterLab's file types (IDocumentRegistry), so a
+   * notebook looks like a notebook here too.
+   */
+  setFileTypeIcons(lookup: ((name: string) => LabIcon | null) | null): void {
+    this._fileTypeIcon = lookup;
+  }
+
+  /** The icon of an entry: its file type's for a plain file, its kind's otherwise. */
+  iconFor(entry: Pick<IEntry, 'kind' | 'name'>): LabIcon {
+    const typed =
+      entry.kind === 'file' && this._fileTypeIcon
+        ? this._fileTypeIcon(entry.name)
+        : null;
+    return typed ?? kindIcon(entry.kind);
+  }
+
+  /** True for a plain file JupyterLab serves (it has a Contents path) when there is an opener. */
+  canOpenFile(entry: IEntry): boolean {
+    return (
+      this._fileOpener !== null &&
+      entry.kind === 'file' &&
+      typeof entry.contents_path === 'string'
+    );
   }
 
   /** Step into any folder, datasets included (the context menu's "Open as folder"). */
@@ -312,6 +353,8 @@ export class BrowserModel {
   private _api: Pick<IFileglancerAPI, 'getNode' | 'listLinks'>;
   private _fetchNode: NodeFetcher;
   private _openedAutomatically = false;
+  private _fileOpener: ((contentsPath: string) => void) | null = null;
+  private _fileTypeIcon: ((name: string) => LabIcon | null) | null = null;
   private _saveShowHidden: ((show: boolean) => Promise<void>) | null = null;
   private _inspectRequested = new Signal<this, IEntry>(this);
 }
