@@ -16,6 +16,7 @@ import { ListingModel } from './browser/listingModel';
 import { restoreLocation } from './browser/locationState';
 import {
   registerFavouriteCommand,
+  serverFavouritesStorage,
   stateDBStorage,
   trackRecentDatasets
 } from './browser/placesCommands';
@@ -95,7 +96,9 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
       name => docRegistry.getFileTypesForPath(name)[0]?.icon ?? null
     );
 
-    const places = new PlacesModel(state ? stateDBStorage(state) : null);
+    const places = new PlacesModel(
+      serverFavouritesStorage(api, state ? stateDBStorage(state) : null)
+    );
     trackRecentDatasets(selection, places);
     const browser = new BrowserPanel(model, places);
     browser.id = BROWSER_ID;
