@@ -43,6 +43,23 @@ const place = (path: string, kind = 'ome-zarr' as const) => ({
   kind
 });
 
+/** A browser of the one root "demo", where every path is an OME-Zarr. */
+async function browserOfDemo(): Promise<BrowserModel> {
+  const roots = new RootsModel(
+    fakeAPI({ getRoots: async () => ({ roots: [makeRoot('demo')] }) })
+  );
+  await roots.refresh();
+  return new BrowserModel({
+    roots,
+    listing: new ListingModel(new FakeDirectory(3, { autoAnswer: true }).fetch),
+    selection: new SelectionModel(),
+    api: fakeAPI({
+      getNode: async (root, path) =>
+        makeNode(root, makeEntry(path, { kind: 'ome-zarr' }))
+    })
+  });
+}
+
 describe('PlacesModel', () => {
   it('stars and un-stars places, and keeps them across a reload', async () => {
     const storage = memoryStorage();
@@ -120,18 +137,7 @@ describe('telling places of the same name apart', () => {
   });
 
   it('shows the detail beside the name, and the full path as the tooltip', async () => {
-    const roots = new RootsModel(
-      fakeAPI({ getRoots: async () => ({ roots: [makeRoot('demo')] }) })
-    );
-    await roots.refresh();
-    const model = new BrowserModel({
-      roots,
-      listing: new ListingModel(
-        new FakeDirectory(3, { autoAnswer: true }).fetch
-      ),
-      selection: new SelectionModel(),
-      api: fakeAPI()
-    });
+    const model = await browserOfDemo();
     const places = new PlacesModel();
     places.toggleFavourite(place('a/run1/cells.ome.zarr'));
     places.toggleFavourite(place('b/run1/cells.ome.zarr'));
@@ -210,21 +216,7 @@ describe('the favourites in the browser', () => {
   });
 
   it('lists favourites and recent datasets and goes back to one on click', async () => {
-    const roots = new RootsModel(
-      fakeAPI({ getRoots: async () => ({ roots: [makeRoot('demo')] }) })
-    );
-    await roots.refresh();
-    const model = new BrowserModel({
-      roots,
-      listing: new ListingModel(
-        new FakeDirectory(3, { autoAnswer: true }).fetch
-      ),
-      selection: new SelectionModel(),
-      api: fakeAPI({
-        getNode: async (root, path) =>
-          makeNode(root, makeEntry(path, { kind: 'ome-zarr' }))
-      })
-    });
+    const model = await browserOfDemo();
     const places = new PlacesModel();
     places.toggleFavourite(place('images/cells.zarr'));
     places.addRecent(place('other/x.zarr'));

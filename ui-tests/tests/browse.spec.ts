@@ -263,10 +263,10 @@ test.describe('Fileglancer browser', () => {
     // The demo root has no macOS or Windows alias configured: those items are hidden.
     await expect(
       menu.locator('.lm-Menu-item', { hasText: 'Copy Path (macOS)' })
-    ).toHaveCount(0);
+    ).toBeHidden();
     await expect(
       menu.locator('.lm-Menu-item', { hasText: 'Copy Path (Windows)' })
-    ).toHaveCount(0);
+    ).toBeHidden();
     await menu.getByText('Copy Path (Linux)').click();
 
     await expect(toasts(page).last()).toContainText(
