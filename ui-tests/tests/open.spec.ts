@@ -81,4 +81,36 @@ test.describe('Opening from the Fileglancer browser', () => {
     await page.locator('body').press('Alt+Shift+G');
     await expect(grid(page)).toBeFocused();
   });
+
+  test('Go to Path and the other commands are in the palette and the View menu', async ({
+    page
+  }) => {
+    await page.menu.openLocator('View>Fileglancer');
+    const menu = page.locator('.lm-Menu').last();
+    for (const label of [
+      'Focus the Fileglancer Browser',
+      'Go to Path…',
+      'Inspect Selected',
+      'Create Data Link'
+    ]) {
+      await expect(menu.getByText(label, { exact: true })).toBeVisible();
+    }
+    await menu.getByText('Go to Path…', { exact: true }).click();
+    const dialog = page.locator('.jp-Dialog');
+    await dialog.locator('input').fill('/nowhere/cells.zarr');
+    await dialog.locator('.jp-mod-accept').click();
+    await expect(page.locator('.Toastify__toast').last()).toContainText(
+      'is outside the roots. The roots are: Demo data'
+    );
+
+    await page.keyboard.press('Control+Shift+C');
+    await page
+      .locator('.lm-CommandPalette-input')
+      .fill('Go to Path in Fileglancer');
+    await expect(
+      page.locator('.lm-CommandPalette-item', {
+        hasText: 'Go to Path in Fileglancer…'
+      })
+    ).toBeVisible();
+  });
 });
