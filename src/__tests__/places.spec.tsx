@@ -210,6 +210,34 @@ describe('favourites on the server', () => {
   });
 });
 
+describe('favourites when the server cannot be reached', () => {
+  it('shows the workspace favourites instead of none', async () => {
+    jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const api = {
+      getFavourites: async () => {
+        throw new Error('offline');
+      },
+      saveFavourites: async () => {
+        throw new Error('offline');
+      }
+    };
+    const local = memoryStorage({
+      favourites: [place('kept.zarr')],
+      recent: []
+    });
+    const model = new PlacesModel(serverFavouritesStorage(api, local));
+    await model.restore();
+    expect(model.favourites.map(p => p.path)).toEqual(['kept.zarr']);
+    // Starring while offline keeps the list in the workspace, not lost.
+    model.toggleFavourite(place('new.zarr'));
+    await settle();
+    expect(local.saved()?.favourites.map(p => p.path)).toEqual([
+      'kept.zarr',
+      'new.zarr'
+    ]);
+  });
+});
+
 describe('the favourites in the browser', () => {
   afterEach(() => {
     document.body.innerHTML = '';

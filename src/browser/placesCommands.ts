@@ -46,9 +46,18 @@ export function serverFavouritesStorage(
   return {
     load: async () => {
       const [server, kept] = await Promise.all([
-        api.getFavourites(),
+        api.getFavourites().catch(reason => {
+          console.warn(
+            'fileglancer-ext: favourites not on the server.',
+            reason
+          );
+          return null;
+        }),
         local ? local.load().catch(() => null) : Promise.resolve(null)
       ]);
+      if (server === null) {
+        return kept; // the workspace's own, until the server answers again
+      }
       const recent = Array.isArray(kept?.recent) ? kept.recent : [];
       let favourites: IPlace[] = server.favourites;
       sent = JSON.stringify(favourites);
@@ -61,10 +70,18 @@ export function serverFavouritesStorage(
       return { favourites, recent };
     },
     save: async places => {
-      await Promise.all([
-        send([...places.favourites]),
-        local?.save({ favourites: [], recent: places.recent })
-      ]);
+      let failure: unknown = null;
+      await send([...places.favourites]).catch(reason => {
+        failure = reason;
+      });
+      // Kept in the workspace too while the server cannot take them.
+      await local?.save({
+        favourites: failure === null ? [] : [...places.favourites],
+        recent: places.recent
+      });
+      if (failure !== null) {
+        throw failure;
+      }
     }
   };
 }
