@@ -16,6 +16,8 @@ from . import __version__, web
 from .browse import handlers as browse_handlers
 from .browse.service import FileBrowser
 from .database import default_store_url
+from .favourites import handlers as favourites_handlers
+from .favourites.store import FavouriteStore
 from .inspection import handlers as inspection_handlers
 from .inspection.service import DatasetInspector
 from .inspection.stats.service import StatsService
@@ -57,6 +59,7 @@ FEATURES = (
     jobs_handlers,
     s3_handlers,
     shortlinks_handlers,
+    favourites_handlers,
 )
 
 
@@ -279,6 +282,7 @@ class FileglancerApp(ExtensionApp):
         self.link_store = ShareLinkStore.from_url(self.database_url)
         self.link_service = ShareLinkService(self.link_store, self.registry)
         self.short_link_store = ShortLinkStore.from_url(self.database_url)
+        self.favourite_store = FavouriteStore.from_url(self.database_url)
         self.share_server = ShareServer(
             self.link_store,
             directory_listing=self.share_directory_listing,
@@ -338,6 +342,7 @@ class FileglancerApp(ExtensionApp):
         self.share_server.close()
         self.link_store.close()
         self.short_link_store.close()
+        self.favourite_store.close()
         # Running conversions stop between tasks and clean up; off the event loop.
         await asyncio.to_thread(self.job_runner.shutdown)
         self.job_store.close()

@@ -289,6 +289,17 @@ class RootRegistry:
             text = text.replace(f"{real}/", f"{name}:").replace(str(real), f"{name}:")
         return text
 
+    def outside_message(self, shown: str) -> str:
+        """What a user is told about a path that lies in no root: that it is outside them,
+        and which roots there are (by name, never by the server's path), so they can tell
+        a typo from a folder that is simply not shared."""
+        names = [f"'{root.name}'" for root in self._roots.values() if root.available]
+        if not names:
+            return f"'{shown}' is outside the shared folders, and none is available here."
+        listed = ", ".join(names)
+        noun = "folder is" if len(names) == 1 else "folders are"
+        return f"'{shown}' is outside the shared folders. The shared {noun} {listed}."
+
     def within_any(self) -> Within:
         """Reads confined to the available roots, whichever holds them (listings)."""
         return Within.folders(*self._real.values())

@@ -4,19 +4,22 @@
  * fileBrowserMenu.ts.)
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
-import { Clipboard, Notification } from '@jupyterlab/apputils';
+import { Clipboard, InputDialog, Notification } from '@jupyterlab/apputils';
 import {
   copyIcon,
   folderIcon,
+  linkIcon,
   moveUpIcon,
   refreshIcon
 } from '@jupyterlab/ui-components';
 
 import type { IEntry, IRoot } from './api';
+import { describePathError } from './browser/Breadcrumbs';
 import { BrowserModel } from './browser/browserModel';
 import { ROW_CLASS } from './browser/ListingRows';
 import { hiddenFilesIcon, inspectorIcon } from './common/icons';
 import { pathForms } from './common/paths';
+import { isDataset } from './kinds';
 
 /** Every command id of the extension, in one place. */
 export namespace CommandIDs {
@@ -39,6 +42,11 @@ export namespace CommandIDs {
   export const openJobs = 'fileglancer:open-jobs';
   export const convert = 'fileglancer:convert';
   export const toggleFavourite = 'fileglancer:toggle-favourite';
+  export const goToPath = 'fileglancer:go-to-path';
+  export const focusBrowser = 'fileglancer:focus-browser';
+  export const inspectSelected = 'fileglancer:inspect-selected';
+  export const createDataLink = 'fileglancer:create-data-link';
+  export const open = 'fileglancer:open';
 }
 
 /** The command palette category of our commands. */
@@ -46,6 +54,11 @@ export const PALETTE_CATEGORY = 'Fileglancer';
 
 /** The commands that make sense without a right-clicked entry. */
 export const PALETTE_COMMANDS = [
+  CommandIDs.focusBrowser,
+  CommandIDs.goToPath,
+  CommandIDs.inspectSelected,
+  CommandIDs.createDataLink,
+  CommandIDs.convert,
   CommandIDs.openBrowser,
   CommandIDs.openInspector,
   CommandIDs.refreshRoots,
@@ -78,6 +91,22 @@ function selectedEntry(
 export interface IBrowserCommandOptions {
   browserId: string;
   inspectorId: string;
+  /**
+   * Makes a data link to (root, path), telling the other views (the Share tab, the
+   * "Data links" view); without it there is no "Create Data Link".
+   */
+  createLink?: (root: string, path: string) => Promise<{ url: string }>;
+}
+
+/** The element to focus in the browser panel: the listing, else the chosen root, else the first. */
+function browserFocusTarget(browserId: string): HTMLElement | null {
+  const panel = document.getElementById(browserId);
+  return (
+    panel?.querySelector<HTMLElement>('.jp-Fileglancer-listing') ??
+    panel?.querySelector<HTMLElement>('.jp-Fileglancer-root.jp-mod-selected') ??
+    panel?.querySelector<HTMLElement>('.jp-Fileglancer-root') ??
+    null
+  );
 }
 
 /** Add the browser's commands and the context menu of its rows. */
@@ -97,6 +126,89 @@ export function registerBrowserCommands(
     label: 'Open the Fileglancer Inspector',
     execute: () => app.shell.activateById(options.inspectorId)
   });
+  commands.addCommand(CommandIDs.focusBrowser, {
+    label: 'Focus the Fileglancer Browser',
+    caption:
+      'Show the Fileglancer browser and move the keyboard focus to its list',
+    execute: async () => {
+      app.shell.activateById(options.browserId);
+      await new Promise(resolve => requestAnimationFrame(resolve));
+      browserFocusTarget(options.browserId)?.focus();
+    }
+  });
+  commands.addCommand(CommandIDs.goToPath, {
+    label: args =>
+      args.isPalette ? 'Go to Path in Fileglancer…' : 'Go to Path…',
+    caption:
+      'Open a folder or inspect a dataset by its path, smb:// or \\\\server path, or data link',
+    execute: async args => {
+      let typed = typeof args.path === 'string' ? args.path : null;
+      if (typed === null) {
+        const answer = await InputDialog.getText({
+          title: 'Go to Path',
+          label: 'A path, an smb:// or \\\\server\\share path, or a data link',
+          placeholder: '/groups/lab/cells.ome.zarr'
+        });
+        if (!answer.button.accept || !answer.value?.trim()) {
+          return;
+        }
+        typed = answer.value;
+      }
+      app.shell.activateById(options.browserId);
+      try {
+        await model.goToTyped(typed);
+      } catch (error) {
+        Notification.error(describePathError(error, typed.trim()), {
+          autoClose: 6000
+        });
+      }
+    }
+  });
+  commands.addCommand(CommandIDs.inspectSelected, {
+    label: 'Inspect Selected',
+    caption:
+      'Show the entry selected in the Fileglancer browser in the inspector',
+    icon: inspectorIcon,
+    isEnabled: () => selectedEntry(model) !== null,
+    execute: () => {
+      const selected = selectedEntry(model);
+      if (selected) {
+        app.shell.activateById(options.inspectorId);
+      }
+    }
+  });
+  const createLink = options.createLink;
+  if (createLink) {
+    commands.addCommand(CommandIDs.createDataLink, {
+      label: 'Create Data Link',
+      caption:
+        'Make a public data link to the selected dataset or folder and copy it',
+      icon: linkIcon,
+      isEnabled: () => {
+        const entry = selectedEntry(model)?.entry;
+        return !!entry && (entry.is_dir || isDataset(entry.kind));
+      },
+      execute: async () => {
+        const selected = selectedEntry(model);
+        if (!selected) {
+          return;
+        }
+        try {
+          const link = await createLink(
+            selected.root.name,
+            selected.entry.path
+          );
+          copyWithNotice(link.url, 'data link');
+        } catch (error) {
+          const message =
+            error instanceof Error ? error.message : String(error);
+          Notification.error(`Could not create a data link: ${message}`, {
+            autoClose: 6000
+          });
+        }
+      }
+    });
+  }
   commands.addCommand(CommandIDs.refreshRoots, {
     label: 'Reload the Fileglancer Roots',
     execute: () => model.roots.refresh()
@@ -121,6 +233,10 @@ export function registerBrowserCommands(
     execute: () => model.toggleShowHidden()
   });
 
+  /**
+   * A "Copy Path" command; the macOS and Windows ones are hidden (not just disabled) for
+   * a root that has no such address configured.
+   */
   const copyCommand = (
     id: string,
     system: string,
@@ -140,6 +256,7 @@ export function registerBrowserCommands(
           ? missing
           : `Copy the ${system} path of this entry`,
       icon: copyIcon,
+      isVisible: () => form === 'linux' || pathOf() !== null,
       isEnabled: () => pathOf() !== null,
       execute: () => {
         const path = pathOf();
@@ -184,6 +301,18 @@ export function registerBrowserCommands(
       return commands.execute(FILEBROWSER_GO_TO_PATH, { path });
     }
   });
+  commands.addCommand(CommandIDs.open, {
+    label: 'Open',
+    caption: 'Open this file in JupyterLab',
+    isVisible: () => {
+      const entry = selectedEntry(model)?.entry;
+      return !!entry && model.canOpenFile(entry);
+    },
+    execute: () => {
+      const selected = selectedEntry(model);
+      return selected ? model.open(selected.entry) : undefined;
+    }
+  });
   commands.addCommand(CommandIDs.inspect, {
     label: 'Inspect',
     caption: 'Show this entry in the Fileglancer inspector',
@@ -209,7 +338,9 @@ export function registerBrowserCommands(
   });
 
   const menu: Array<[string, number]> = [
+    [CommandIDs.open, 0],
     [CommandIDs.inspect, 1],
+    [CommandIDs.createDataLink, 6],
     [CommandIDs.openAsFolder, 2],
     [CommandIDs.openInFileBrowser, 3],
     [CommandIDs.copyPathLinux, 10],
@@ -217,7 +348,9 @@ export function registerBrowserCommands(
     [CommandIDs.copyPathWindows, 12]
   ];
   for (const [command, rank] of menu) {
-    app.contextMenu.addItem({ command, selector: ROW_SELECTOR, rank });
+    if (commands.hasCommand(command)) {
+      app.contextMenu.addItem({ command, selector: ROW_SELECTOR, rank });
+    }
   }
   app.contextMenu.addItem({
     type: 'separator',

@@ -33,8 +33,10 @@ async function locateOrExplain(
   } catch (error) {
     const shown = contentsPath || '/';
     if (error instanceof FileglancerAPIError && error.status === 404) {
+      // The server's message says it is outside the roots and names them.
       Notification.warning(
-        `"${shown}" is not inside any Fileglancer root, so Fileglancer cannot show it.`,
+        error.message ||
+          `"${shown}" is outside the Fileglancer roots, so Fileglancer cannot show it.`,
         { autoClose: 6000 }
       );
     } else {

@@ -4,6 +4,7 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStateDB } from '@jupyterlab/statedb';
@@ -15,6 +16,7 @@ import { ListingModel } from './browser/listingModel';
 import { restoreLocation } from './browser/locationState';
 import {
   registerFavouriteCommand,
+  serverFavouritesStorage,
   stateDBStorage,
   trackRecentDatasets
 } from './browser/placesCommands';
@@ -58,7 +60,13 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
   autoStart: true,
   provides: IFileglancerSelection,
   requires: [IFileglancerAPI, ISettingRegistry],
-  optional: [ILayoutRestorer, ICommandPalette, IDefaultFileBrowser, IStateDB],
+  optional: [
+    ILayoutRestorer,
+    ICommandPalette,
+    IDefaultFileBrowser,
+    IStateDB,
+    IDocumentManager
+  ],
   activate: (
     app: JupyterFrontEnd,
     api: IFileglancerAPI,
@@ -66,7 +74,8 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
     fileBrowser: IDefaultFileBrowser | null,
-    state: IStateDB | null
+    state: IStateDB | null,
+    docManager: IDocumentManager | null
   ): ISelectionModel => {
     const selection = new SelectionModel();
     const model = new BrowserModel({
@@ -78,7 +87,18 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
       api
     });
 
-    const places = new PlacesModel(state ? stateDBStorage(state) : null);
+    // Plain files open with JupyterLab's document manager and show its file-type icons.
+    if (docManager) {
+      model.setFileOpener(path => void docManager.openOrReveal(path));
+    }
+    const docRegistry = app.docRegistry;
+    model.setFileTypeIcons(
+      name => docRegistry.getFileTypesForPath(name)[0]?.icon ?? null
+    );
+
+    const places = new PlacesModel(
+      serverFavouritesStorage(api, state ? stateDBStorage(state) : null)
+    );
     trackRecentDatasets(selection, places);
     const browser = new BrowserPanel(model, places);
     browser.id = BROWSER_ID;
@@ -107,7 +127,14 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
     }
 
     const ids = { browserId: BROWSER_ID, inspectorId: INSPECTOR_ID };
-    registerBrowserCommands(app, model, ids);
+    registerBrowserCommands(app, model, {
+      ...ids,
+      createLink: async (root, path) => {
+        const link = await api.createLink({ root, path });
+        linkEvents.emit(link.id, null); // the Share tab and "Data links" show it
+        return link;
+      }
+    });
     registerDataLinksCommand(app, restorer, api, linkEvents);
     registerFavouriteCommand(app, model, places);
     if (fileBrowser) {
@@ -115,7 +142,11 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
     }
     if (palette) {
       for (const command of PALETTE_COMMANDS) {
-        palette.addItem({ command, category: PALETTE_CATEGORY });
+        palette.addItem({
+          command,
+          category: PALETTE_CATEGORY,
+          args: { isPalette: true }
+        });
       }
     }
     model.inspectRequested.connect(() => {

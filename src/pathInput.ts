@@ -10,6 +10,7 @@ import { normalizePath } from './common/paths';
 /** What the parser needs to know of a root. */
 export interface IRootLocation {
   name: string;
+  title?: string;
   path: string;
   smb_url: string | null;
   unc_path: string | null;
@@ -17,8 +18,11 @@ export interface IRootLocation {
 }
 
 export type ParsedPath =
-  /** A path of a configured root. */
-  | { kind: 'root'; root: string; path: string }
+  /**
+   * A path of a configured root. `outside`: an absolute path under no root's folder,
+   * tried as a path relative to the current root (where it is most likely not).
+   */
+  | { kind: 'root'; root: string; path: string; outside?: boolean }
   /** A data link: the caller looks the token up among the user's links. */
   | { kind: 'link'; token: string; path: string }
   /** Not a place we can go to, with the reason in words. */
@@ -92,6 +96,20 @@ function rootResult(
   return { kind: 'root', ...match };
 }
 
+/** Says that `typed` lies outside every root, and names the roots (title and folder). */
+export function outsideRootsMessage(
+  typed: string,
+  roots: IRootLocation[]
+): string {
+  const named = roots
+    .filter(root => root.available)
+    .map(root => `${root.title ?? root.name} (${root.path})`);
+  if (named.length === 0) {
+    return `"${typed}" is outside the roots, and no root is available.`;
+  }
+  return `"${typed}" is outside the roots. The roots are: ${named.join(', ')}.`;
+}
+
 /**
  * Where `input` points. `current` is the root shown now: relative paths (and Linux paths
  * outside every root's folder, typed as if relative) belong to it.
@@ -155,7 +173,8 @@ export function parsePathInput(
         'Only Linux paths, smb://, file:// and \\\\server\\share paths, and data links can be opened here.'
     };
   }
-  if (typed.startsWith('/')) {
+  const absolute = typed.startsWith('/');
+  if (absolute) {
     const match = matchPrefix(roots, typed, root => root.path, false);
     if (match) {
       return rootResult(match, roots, '');
@@ -164,8 +183,13 @@ export function parsePathInput(
   if (!current) {
     return {
       kind: 'error',
-      message: 'Pick a root first, or paste a full path.'
+      message: absolute
+        ? outsideRootsMessage(typed, roots)
+        : 'Pick a root first, or paste a full path.'
     };
   }
-  return { kind: 'root', root: current, path: normalizePath(typed) };
+  const path = normalizePath(typed);
+  return absolute
+    ? { kind: 'root', root: current, path, outside: true }
+    : { kind: 'root', root: current, path };
 }

@@ -68,7 +68,7 @@ class FileBrowser:
         real = Path(os.path.realpath(self.contents_root.joinpath(*parts)))
         found = self.registry.locate(real)
         if found is None:
-            raise NotInARoot(f"'{contents_path or '/'}' is not inside any Fileglancer root.")
+            raise NotInARoot(self.registry.outside_message(contents_path or "/"))
         root, rel_path = found
         return {"root": root, "path": rel_path}
 

@@ -1,3 +1,5 @@
+import { LabIcon } from '@jupyterlab/ui-components';
+
 import type { INodeResponse } from '../api';
 import { BrowserModel } from '../browser/browserModel';
 import { ListingModel } from '../browser/listingModel';
@@ -221,5 +223,67 @@ describe('BrowserModel', () => {
     await rootsModel.refresh();
     expect(model.listing.root).toBeNull();
     expect(model.listing.status).toBe('idle');
+  });
+
+  it('opens the only available root at once', async () => {
+    const rootsModel = new RootsModel(
+      fakeAPI({
+        getRoots: async () => ({
+          roots: [makeRoot('demo'), makeRoot('gone', { available: false })]
+        })
+      })
+    );
+    const model = new BrowserModel({
+      roots: rootsModel,
+      listing: new ListingModel(
+        new FakeDirectory(3, { autoAnswer: true }).fetch
+      ),
+      selection: new SelectionModel(),
+      api: fakeAPI()
+    });
+    await rootsModel.refresh();
+    await settle();
+    expect([model.listing.root, model.listing.path]).toEqual(['demo', '']);
+    expect(model.roots.selected).toBe('demo');
+    expect(model.listing.status).toBe('ready');
+    expect(model.openedAutomatically).toBe(true);
+    await model.navigate('demo', 'a');
+    expect(model.openedAutomatically).toBe(false);
+  });
+
+  it('waits for a choice when several roots are available', async () => {
+    const { model } = await makeBrowser();
+    await model.roots.refresh();
+    await settle();
+    expect(model.listing.root).toBeNull();
+  });
+
+  it("opens a plain file with JupyterLab on double-click, with its file type's icon", async () => {
+    const { model } = await makeBrowser();
+    await model.navigate('demo', '');
+    const notebook = makeEntry('analysis.ipynb');
+    const inspected: string[] = [];
+    model.inspectRequested.connect((_, entry) => inspected.push(entry.path));
+
+    await model.open(notebook); // no document manager: inspected
+    expect(inspected).toEqual(['analysis.ipynb']);
+
+    const opened: string[] = [];
+    model.setFileOpener(path => opened.push(path));
+    await model.open(notebook);
+    expect(opened).toEqual(['demo/analysis.ipynb']);
+    expect(inspected).toHaveLength(1);
+
+    const notebookIcon = new LabIcon({
+      name: 'test:notebook',
+      svgstr: '<svg/>'
+    });
+    model.setFileTypeIcons(name =>
+      name.endsWith('.ipynb') ? notebookIcon : null
+    );
+    expect(model.iconFor(notebook)).toBe(notebookIcon);
+    expect(model.iconFor(makeEntry('x.zarr', { kind: 'zarr-array' }))).not.toBe(
+      notebookIcon
+    );
   });
 });

@@ -7,7 +7,12 @@ import type { ILocateResponse, IRoot } from '../api';
 import { BrowserModel } from '../browser/browserModel';
 import { ListingModel } from '../browser/listingModel';
 import { RootsModel } from '../browser/rootsModel';
-import { CommandIDs, registerBrowserCommands, ROW_SELECTOR } from '../commands';
+import {
+  CommandIDs,
+  PALETTE_COMMANDS,
+  registerBrowserCommands,
+  ROW_SELECTOR
+} from '../commands';
 import {
   FILE_BROWSER_ITEM_SELECTOR,
   registerFileBrowserCommands
@@ -62,7 +67,12 @@ const lab: IRoot = makeRoot('lab', {
 const scratch: IRoot = makeRoot('scratch', { path: '/scratch/ada' });
 
 async function setup(): Promise<
-  IFakeApp & { model: BrowserModel; copied: string[] }
+  IFakeApp & {
+    model: BrowserModel;
+    copied: string[];
+    opened: string[];
+    links: string[];
+  }
 > {
   const roots = new RootsModel(
     fakeAPI({ getRoots: async () => ({ roots: [lab, scratch] }) })
@@ -81,15 +91,22 @@ async function setup(): Promise<
     })
   });
   const fake = fakeApp();
+  const opened: string[] = [];
+  model.setFileOpener(path => opened.push(path));
+  const links: string[] = [];
   registerBrowserCommands(fake.app, model, {
     browserId: 'browser',
-    inspectorId: 'inspector'
+    inspectorId: 'inspector',
+    createLink: async (root, path) => {
+      links.push(`${root}:${path}`);
+      return { url: `https://data.example.org/fileglancer/s/T0KEN/` };
+    }
   });
   const copied: string[] = [];
   jest.spyOn(Clipboard, 'copyToSystem').mockImplementation(value => {
     copied.push(String(value));
   });
-  return { ...fake, model, copied };
+  return { ...fake, model, copied, opened, links };
 }
 
 describe('browser commands', () => {
@@ -101,7 +118,9 @@ describe('browser commands', () => {
       .filter(item => item.command)
       .map(item => item.command);
     expect(commands).toEqual([
+      CommandIDs.open,
       CommandIDs.inspect,
+      CommandIDs.createDataLink,
       CommandIDs.openAsFolder,
       CommandIDs.openInFileBrowser,
       CommandIDs.copyPathLinux,
@@ -134,6 +153,64 @@ describe('browser commands', () => {
     expect(commands.isEnabled(CommandIDs.copyPathMac)).toBe(false);
     expect(commands.isEnabled(CommandIDs.copyPathWindows)).toBe(false);
     expect(commands.caption(CommandIDs.copyPathMac)).toContain('no macOS');
+  });
+
+  it('hides the macOS and Windows forms when the root has no such address', async () => {
+    const { commands, model } = await setup();
+    await model.navigate('scratch', '');
+    model.select(makeEntry('x'));
+    expect(commands.isVisible(CommandIDs.copyPathLinux)).toBe(true);
+    expect(commands.isVisible(CommandIDs.copyPathMac)).toBe(false);
+    expect(commands.isVisible(CommandIDs.copyPathWindows)).toBe(false);
+    await model.navigate('lab', '');
+    model.select(makeEntry('y'));
+    expect(commands.isVisible(CommandIDs.copyPathMac)).toBe(true);
+    expect(commands.isVisible(CommandIDs.copyPathWindows)).toBe(true);
+  });
+
+  it('opens a plain file with JupyterLab, and offers Open only for such files', async () => {
+    const { commands, model, opened } = await setup();
+    await model.navigate('lab', '');
+    model.select(
+      makeEntry('analysis.ipynb', { contents_path: 'lab/analysis.ipynb' })
+    );
+    expect(commands.isVisible(CommandIDs.open)).toBe(true);
+    await commands.execute(CommandIDs.open);
+    expect(opened).toEqual(['lab/analysis.ipynb']);
+
+    model.select(makeEntry('cells.ome.zarr', { kind: 'ome-zarr' }));
+    expect(commands.isVisible(CommandIDs.open)).toBe(false);
+    model.select(makeEntry('outside.txt', { contents_path: null }));
+    expect(commands.isVisible(CommandIDs.open)).toBe(false);
+  });
+
+  it('has Go to Path, Inspect Selected, Create Data Link and Focus in the palette', async () => {
+    const { commands, model, activated, copied, links } = await setup();
+    for (const id of [
+      CommandIDs.goToPath,
+      CommandIDs.inspectSelected,
+      CommandIDs.createDataLink,
+      CommandIDs.focusBrowser,
+      CommandIDs.convert
+    ]) {
+      expect(PALETTE_COMMANDS).toContain(id);
+    }
+    await commands.execute(CommandIDs.goToPath, {
+      path: '/groups/imaging/ome/cells.ome.zarr'
+    });
+    expect([model.listing.root, model.listing.path]).toEqual(['lab', 'ome']);
+    expect(model.selection.current?.entry.path).toBe('ome/cells.ome.zarr');
+
+    expect(commands.isEnabled(CommandIDs.inspectSelected)).toBe(true);
+    await commands.execute(CommandIDs.inspectSelected);
+    expect(activated).toContain('inspector');
+
+    await commands.execute(CommandIDs.createDataLink);
+    expect(links).toEqual(['lab:ome/cells.ome.zarr']);
+    expect(copied).toEqual(['https://data.example.org/fileglancer/s/T0KEN/']);
+
+    await commands.execute(CommandIDs.focusBrowser);
+    expect(activated).toContain('browser');
   });
 
   it('opens the entry in JupyterLab’s file browser only when it has a contents path', async () => {
@@ -243,7 +320,10 @@ describe('file browser commands', () => {
     const { commands, copied, model } = await setupFileBrowser(
       'notes.txt',
       async () => {
-        throw apiError(404, 'not in a root');
+        throw apiError(
+          404,
+          "'notes.txt' is outside the shared folders. The shared folders are 'lab', 'scratch'."
+        );
       }
     );
     const warning = jest.spyOn(Notification, 'warning');
@@ -253,7 +333,7 @@ describe('file browser commands', () => {
     expect(model.listing.root).toBeNull();
     expect(warning).toHaveBeenCalledTimes(2);
     expect(warning.mock.calls[0][0]).toBe(
-      '"notes.txt" is not inside any Fileglancer root, so Fileglancer cannot show it.'
+      "'notes.txt' is outside the shared folders. The shared folders are 'lab', 'scratch'."
     );
   });
 

@@ -262,6 +262,32 @@ describe('BrowserPanel: listing', () => {
     panel.dispose();
   });
 
+  it('shows progress while a folder loads: a bar, then the entries loaded so far', async () => {
+    const server = new FakeDirectory(1000);
+    const { panel, model } = await makePanel(server.fetch);
+    const opened = model.navigate('home', 'big');
+    await until(() =>
+      expect(
+        panel.node.querySelector('.jp-Fileglancer-folderLoading')?.textContent
+      ).toContain('Reading “big”…')
+    );
+    expect(
+      panel.node.querySelector('.jp-Fileglancer-folderLoading progress')
+    ).not.toBeNull();
+    server.answerNext();
+    await opened;
+    await until(() =>
+      expect(
+        panel.node.querySelector('.jp-Fileglancer-loaded')?.textContent
+      ).toBe('200 of 1,000 loaded')
+    );
+    const bar = panel.node.querySelector<HTMLProgressElement>(
+      '.jp-Fileglancer-listingFooter progress'
+    );
+    expect([bar?.value, bar?.max]).toEqual([200, 1000]);
+    panel.dispose();
+  });
+
   it('says when a folder is empty', async () => {
     const { panel, model } = await makePanel();
     await model.navigate('home', 'empty');

@@ -62,10 +62,11 @@ describe('parsePathInput', () => {
     );
     expect(parse('/groups/lab/scans/2024/')).toEqual(inRoot('scans', '2024'));
     expect(parse('/groups/lab')).toEqual(inRoot('lab', ''));
-    // Not a prefix by name only.
-    expect(parse('/groups/laboratory/x')).toEqual(
-      inRoot('home', 'groups/laboratory/x')
-    );
+    // Not a prefix by name only: outside every root, tried in the current one.
+    expect(parse('/groups/laboratory/x')).toEqual({
+      ...inRoot('home', 'groups/laboratory/x'),
+      outside: true
+    });
   });
 
   it('reads macOS SMB URLs, decoding spaces and ignoring the case of the server', () => {
@@ -147,7 +148,8 @@ describe('BrowserModel.goToTyped', () => {
     await roots.refresh();
     const nodes: Record<string, boolean> = {
       'demo:ome/cells.zarr': true,
-      'scratch:runs': true
+      'scratch:runs': true,
+      'demo:ome/nuclei.ome.zarr': true
     };
     return new BrowserModel({
       roots,
@@ -160,10 +162,12 @@ describe('BrowserModel.goToTyped', () => {
           if (!nodes[`${root}:${path}`]) {
             throw apiError(404, `${path} does not exist`);
           }
-          return makeNode(root, makeEntry(path, { kind: 'directory' }));
+          const kind = path.endsWith('.ome.zarr') ? 'ome-zarr' : 'directory';
+          return makeNode(root, makeEntry(path, { kind }));
         },
         listLinks: async () => [
-          makeLink({ token: 'MINE', root: 'demo', path: 'ome' })
+          makeLink({ token: 'MINE', root: 'demo', path: 'ome' }),
+          makeLink({ token: 'DATA', root: 'demo', path: 'ome/nuclei.ome.zarr' })
         ]
       })
     });
@@ -194,5 +198,35 @@ describe('BrowserModel.goToTyped', () => {
       model.goToTyped('http://host/fileglancer/s/THEIRS/')
     ).rejects.toBeInstanceOf(PathInputError);
     await expect(model.goToTyped('C:\\x')).rejects.toThrow('drive letter');
+  });
+
+  it('inspects a pasted dataset path or data link, as double-click does', async () => {
+    const model = await makeBrowser();
+    const inspected: string[] = [];
+    model.inspectRequested.connect((_, entry) => inspected.push(entry.path));
+    await model.navigate('scratch', '');
+    await model.goToTyped('/data/demo/ome/nuclei.ome.zarr');
+    expect([model.listing.root, model.listing.path]).toEqual(['demo', 'ome']);
+    expect(model.selection.current?.entry.path).toBe('ome/nuclei.ome.zarr');
+    expect(inspected).toEqual(['ome/nuclei.ome.zarr']);
+
+    await model.navigate('scratch', '');
+    model.selection.clear();
+    await model.goToTyped('http://host/fileglancer/s/DATA/');
+    expect([model.listing.root, model.listing.path]).toEqual(['demo', 'ome']);
+    expect(model.selection.current?.entry.path).toBe('ome/nuclei.ome.zarr');
+    expect(inspected).toHaveLength(2);
+  });
+
+  it('says a full path is outside the roots, and names them', async () => {
+    const model = await makeBrowser();
+    await model.navigate('demo', '');
+    const failure = model.goToTyped('/home/ada/cells.zarr');
+    await expect(failure).rejects.toBeInstanceOf(PathInputError);
+    await expect(failure).rejects.toThrow(
+      '"/home/ada/cells.zarr" is outside the roots. The roots are: ' +
+        'Title demo (/data/demo), Title scratch (/data/scratch).'
+    );
+    expect(model.listing.path).toBe('');
   });
 });

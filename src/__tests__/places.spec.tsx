@@ -1,11 +1,27 @@
 import { BrowserModel } from '../browser/browserModel';
 import { BrowserPanel } from '../browser/BrowserPanel';
 import { ListingModel } from '../browser/listingModel';
-import { trackRecentDatasets } from '../browser/placesCommands';
-import { IPlaces, MAX_RECENT, PlacesModel } from '../browser/placesModel';
+import {
+  serverFavouritesStorage,
+  trackRecentDatasets
+} from '../browser/placesCommands';
+import {
+  IPlace,
+  IPlaces,
+  MAX_RECENT,
+  placeDetails,
+  PlacesModel
+} from '../browser/placesModel';
 import { RootsModel } from '../browser/rootsModel';
 import { SelectionModel } from '../selection';
-import { fakeAPI, FakeDirectory, makeEntry, makeNode, makeRoot } from './fakes';
+import {
+  fakeAPI,
+  FakeDirectory,
+  makeEntry,
+  makeNode,
+  makeRoot,
+  settle
+} from './fakes';
 import { show, until } from './render';
 
 /** An in-memory state database that keeps what was saved as JSON would. */
@@ -26,6 +42,23 @@ const place = (path: string, kind = 'ome-zarr' as const) => ({
   name: path.split('/').pop() ?? path,
   kind
 });
+
+/** A browser of the one root "demo", where every path is an OME-Zarr. */
+async function browserOfDemo(): Promise<BrowserModel> {
+  const roots = new RootsModel(
+    fakeAPI({ getRoots: async () => ({ roots: [makeRoot('demo')] }) })
+  );
+  await roots.refresh();
+  return new BrowserModel({
+    roots,
+    listing: new ListingModel(new FakeDirectory(3, { autoAnswer: true }).fetch),
+    selection: new SelectionModel(),
+    api: fakeAPI({
+      getNode: async (root, path) =>
+        makeNode(root, makeEntry(path, { kind: 'ome-zarr' }))
+    })
+  });
+}
 
 describe('PlacesModel', () => {
   it('stars and un-stars places, and keeps them across a reload', async () => {
@@ -79,27 +112,139 @@ describe('PlacesModel', () => {
   });
 });
 
+describe('telling places of the same name apart', () => {
+  it('adds the root and the shortest parent path that differs', () => {
+    const cells = [
+      'a/run1/cells.ome.zarr',
+      'a/run2/cells.ome.zarr',
+      'b/run1/cells.ome.zarr',
+      'cells.ome.zarr'
+    ].map(path => place(path));
+    expect(placeDetails([...cells, place('a/other.zarr')])).toEqual([
+      'demo › a/run1',
+      'demo › …/run2',
+      'demo › b/run1',
+      'demo',
+      'demo'
+    ]);
+    // Same path in two roots: the root alone tells them apart.
+    expect(
+      placeDetails([
+        place('x/cells.zarr'),
+        { ...place('x/cells.zarr'), root: 'lab' }
+      ])
+    ).toEqual(['demo', 'lab']);
+  });
+
+  it('shows the detail beside the name, and the full path as the tooltip', async () => {
+    const model = await browserOfDemo();
+    const places = new PlacesModel();
+    places.toggleFavourite(place('a/run1/cells.ome.zarr'));
+    places.toggleFavourite(place('b/run1/cells.ome.zarr'));
+    const panel = new BrowserPanel(model, places);
+    await show(panel);
+    const item = () =>
+      panel.node.querySelector<HTMLElement>(
+        '[data-place="demo:b/run1/cells.ome.zarr"]'
+      );
+    await until(() => expect(item()).not.toBeNull());
+    expect(
+      item()!.querySelector('.jp-Fileglancer-placeDetail')?.textContent
+    ).toBe('demo › b/run1');
+    expect(item()!.title).toBe('/data/demo/b/run1/cells.ome.zarr');
+    panel.dispose();
+  });
+});
+
+describe('favourites on the server', () => {
+  function fakeServer(initial: IPlace[] | null) {
+    let stored: IPlace[] = initial ?? [];
+    let saved = initial !== null;
+    const puts: IPlace[][] = [];
+    const api = {
+      getFavourites: async () => ({ favourites: stored, saved }),
+      saveFavourites: async (favourites: IPlace[]) => {
+        puts.push(favourites);
+        stored = favourites;
+        saved = true;
+        return { favourites, saved };
+      }
+    };
+    return { api, puts };
+  }
+
+  it('moves the workspace favourites to the server once, and keeps recent ones local', async () => {
+    const { api, puts } = fakeServer(null);
+    const local = memoryStorage({
+      favourites: [place('old/cells.zarr')],
+      recent: [place('r.zarr')]
+    });
+    const model = new PlacesModel(serverFavouritesStorage(api, local));
+    await model.restore();
+    expect(model.favourites.map(p => p.path)).toEqual(['old/cells.zarr']);
+    expect(model.recent.map(p => p.path)).toEqual(['r.zarr']);
+    expect(puts).toEqual([[place('old/cells.zarr')]]);
+    expect(local.saved()?.favourites).toEqual([]);
+
+    // Another workspace (its own local state) reads the same favourites, without moving any.
+    const other = new PlacesModel(
+      serverFavouritesStorage(
+        api,
+        memoryStorage({ favourites: [place('z')], recent: [] })
+      )
+    );
+    await other.restore();
+    expect(other.favourites.map(p => p.path)).toEqual(['old/cells.zarr']);
+    expect(puts).toHaveLength(1);
+
+    // Starring saves to the server; a new recent dataset does not send the list again.
+    other.toggleFavourite(place('new.zarr'));
+    await settle();
+    expect(puts.at(-1)?.map(p => p.path)).toEqual([
+      'old/cells.zarr',
+      'new.zarr'
+    ]);
+    other.addRecent(place('seen.zarr'));
+    await settle();
+    expect(puts).toHaveLength(2);
+  });
+});
+
+describe('favourites when the server cannot be reached', () => {
+  it('shows the workspace favourites instead of none', async () => {
+    jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const api = {
+      getFavourites: async () => {
+        throw new Error('offline');
+      },
+      saveFavourites: async () => {
+        throw new Error('offline');
+      }
+    };
+    const local = memoryStorage({
+      favourites: [place('kept.zarr')],
+      recent: []
+    });
+    const model = new PlacesModel(serverFavouritesStorage(api, local));
+    await model.restore();
+    expect(model.favourites.map(p => p.path)).toEqual(['kept.zarr']);
+    // Starring while offline keeps the list in the workspace, not lost.
+    model.toggleFavourite(place('new.zarr'));
+    await settle();
+    expect(local.saved()?.favourites.map(p => p.path)).toEqual([
+      'kept.zarr',
+      'new.zarr'
+    ]);
+  });
+});
+
 describe('the favourites in the browser', () => {
   afterEach(() => {
     document.body.innerHTML = '';
   });
 
   it('lists favourites and recent datasets and goes back to one on click', async () => {
-    const roots = new RootsModel(
-      fakeAPI({ getRoots: async () => ({ roots: [makeRoot('demo')] }) })
-    );
-    await roots.refresh();
-    const model = new BrowserModel({
-      roots,
-      listing: new ListingModel(
-        new FakeDirectory(3, { autoAnswer: true }).fetch
-      ),
-      selection: new SelectionModel(),
-      api: fakeAPI({
-        getNode: async (root, path) =>
-          makeNode(root, makeEntry(path, { kind: 'ome-zarr' }))
-      })
-    });
+    const model = await browserOfDemo();
     const places = new PlacesModel();
     places.toggleFavourite(place('images/cells.zarr'));
     places.addRecent(place('other/x.zarr'));

@@ -7,6 +7,7 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import { browseAPI, IBrowseAPI } from './browse';
 import { APIClient } from './client';
+import { favouritesAPI, IFavouritesAPI } from './favourites';
 import { IInspectAPI, inspectAPI } from './inspect';
 import { IJobsAPI, jobsAPI } from './jobs';
 import { ILinksAPI, linksAPI } from './links';
@@ -16,6 +17,7 @@ import { IViewersAPI, viewersAPI } from './viewers';
 export * from './browse';
 export * from './client';
 export * from './convert';
+export * from './favourites';
 export * from './inspect';
 export * from './jobs';
 export * from './links';
@@ -30,7 +32,8 @@ export interface IFileglancerAPI
     ILinksAPI,
     IViewersAPI,
     IShortLinksAPI,
-    IJobsAPI {}
+    IJobsAPI,
+    IFavouritesAPI {}
 
 /** The API over one server connection (JupyterLab's own settings by default). */
 export function createFileglancerAPI(
@@ -43,6 +46,7 @@ export function createFileglancerAPI(
     ...linksAPI(client),
     ...viewersAPI(client),
     ...shortLinksAPI(client),
-    ...jobsAPI(client)
+    ...jobsAPI(client),
+    ...favouritesAPI(client)
   };
 }

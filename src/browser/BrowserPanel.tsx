@@ -10,6 +10,7 @@ import * as React from 'react';
 
 import { IRoot } from '../api';
 import { useSignal } from '../common/hooks';
+import { linuxPath } from '../common/paths';
 import { hiddenFilesIcon } from '../common/icons';
 import { Breadcrumbs } from './Breadcrumbs';
 import { BrowserModel } from './browserModel';
@@ -246,6 +247,12 @@ export class BrowserPanel extends ReactWidget {
                 console.warn('fileglancer-ext: cannot open a place.', reason);
               })
             }
+            fullPath={place => {
+              const root = model.findRoot(place.root);
+              return root
+                ? linuxPath(root.path, place.path)
+                : `${place.root}:/${place.path}`;
+            }}
           />
         )}
         <FolderView model={model} />

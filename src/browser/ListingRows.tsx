@@ -3,6 +3,7 @@
  * placeholder while the entry's page is loading). Rows carry the attributes the context
  * menu's selector and the tests match: data-path, data-kind, aria-selected.
  */
+import type { LabIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { RowComponentProps } from 'react-window';
 
@@ -84,6 +85,8 @@ export interface IRowProps {
   now: Date;
   onRowClick: (entry: IEntry) => void;
   onRowOpen: (entry: IEntry) => void;
+  /** The icon of an entry (a plain file's from JupyterLab's file types); its kind's by default. */
+  iconFor?: (entry: IEntry) => LabIcon;
   /** A dataset row is being dragged (e.g. into a notebook cell). */
   onRowDragStart?: (entry: IEntry, event: React.DragEvent) => void;
 }
@@ -110,7 +113,7 @@ export function Row(props: RowComponentProps<IRowProps>): JSX.Element {
   }
   const selected = entry.path === selectedPath;
   const badge = kindBadge(entry);
-  const Icon = kindIcon(entry.kind);
+  const Icon = props.iconFor?.(entry) ?? kindIcon(entry.kind);
   const classes = [ROW_CLASS];
   if (selected) {
     classes.push('jp-mod-selected');

@@ -57,7 +57,7 @@ export function ListingError(props: {
   );
 }
 
-/** "1,234 items", with what is still loading. */
+/** "1,234 items", with a progress bar of the entries loaded while more are coming. */
 function ListingFooter(props: { listing: ListingModel }): JSX.Element {
   const { listing } = props;
   const count = listing.total.toLocaleString('en-US');
@@ -70,10 +70,57 @@ function ListingFooter(props: { listing: ListingModel }): JSX.Element {
         {listing.filter ? ' matching the filter' : ''}
       </span>
       {listing.hasMore && (
-        <span className="jp-Fileglancer-loaded">
-          {loaded.toLocaleString('en-US')} loaded
-        </span>
+        <>
+          <progress
+            className="jp-Fileglancer-progress"
+            aria-label="Entries loaded"
+            value={loaded}
+            max={listing.total}
+          />
+          <span className="jp-Fileglancer-loaded">
+            {loaded.toLocaleString('en-US')} of {count} loaded
+          </span>
+        </>
       )}
+    </div>
+  );
+}
+
+/** Seconds since the component appeared, updated every second. */
+function useElapsedSeconds(): number {
+  const [seconds, setSeconds] = React.useState(0);
+  React.useEffect(() => {
+    const start = Date.now();
+    const timer = window.setInterval(
+      () => setSeconds(Math.floor((Date.now() - start) / 1000)),
+      1000
+    );
+    return () => window.clearInterval(timer);
+  }, []);
+  return seconds;
+}
+
+/**
+ * While the first page is on its way: a moving progress bar, the folder's name and, for
+ * a slow folder (one of a hundred thousand files, slow storage), the time so far.
+ */
+export function FolderLoading(props: { listing: ListingModel }): JSX.Element {
+  const seconds = useElapsedSeconds();
+  const name = props.listing.path.split('/').pop() || 'the folder';
+  return (
+    <div
+      className="jp-Fileglancer-status jp-Fileglancer-folderLoading"
+      aria-busy="true"
+      role="status"
+    >
+      <progress
+        className="jp-Fileglancer-progress"
+        aria-label={`Reading ${name}`}
+      />
+      <span>
+        Reading {name === 'the folder' ? name : `“${name}”`}…
+        {seconds >= 2 ? ` ${seconds} s` : ''}
+      </span>
     </div>
   );
 }
@@ -142,6 +189,10 @@ export function ListingView(props: { model: BrowserModel }): JSX.Element {
   );
   const onRowOpen = React.useCallback(
     (entry: IEntry) => void model.open(entry),
+    [model]
+  );
+  const iconFor = React.useCallback(
+    (entry: IEntry) => model.iconFor(entry),
     [model]
   );
   const onRowDragStart = React.useCallback(
@@ -221,7 +272,8 @@ export function ListingView(props: { model: BrowserModel }): JSX.Element {
       now: new Date(),
       onRowClick,
       onRowOpen,
-      onRowDragStart
+      onRowDragStart,
+      iconFor
     }),
     [
       onRowDragStart,
@@ -230,17 +282,14 @@ export function ListingView(props: { model: BrowserModel }): JSX.Element {
       selectedPath,
       pendingIndex,
       onRowClick,
-      onRowOpen
+      onRowOpen,
+      iconFor
     ]
   );
 
   let body: JSX.Element;
   if (listing.status === 'loading' || listing.status === 'idle') {
-    body = (
-      <div className="jp-Fileglancer-status" aria-busy="true">
-        Loading…
-      </div>
-    );
+    body = <FolderLoading key={listing.generation} listing={listing} />;
   } else if (listing.status === 'error' && listing.error) {
     body = (
       <ListingError

@@ -4,24 +4,29 @@ import * as React from 'react';
 
 import { useSignal } from '../common/hooks';
 import { kindIcon } from '../kinds';
-import { IPlace, PlacesModel } from './placesModel';
+import { IPlace, placeDetails, PlacesModel } from './placesModel';
 
 function PlaceList(props: {
   name: string;
   places: readonly IPlace[];
   onOpen: (place: IPlace) => void;
   onRemove?: (place: IPlace) => void;
+  fullPath?: (place: IPlace) => string;
 }): JSX.Element {
+  const details = placeDetails(props.places);
   return (
     <ul className="jp-Fileglancer-places" data-places={props.name}>
-      {props.places.map(place => {
+      {props.places.map((place, index) => {
         const Icon = kindIcon(place.kind);
         return (
           <li
             key={`${place.root}:${place.path}`}
             className="jp-Fileglancer-place"
             data-place={`${place.root}:${place.path}`}
-            title={`${place.root}/${place.path}`}
+            title={
+              props.fullPath?.(place) ??
+              `${place.root}:${place.path ? `/${place.path}` : '/'}`
+            }
             tabIndex={0}
             onClick={() => props.onOpen(place)}
             onKeyDown={event => {
@@ -34,6 +39,7 @@ function PlaceList(props: {
             <span className="jp-Fileglancer-placeName">
               {place.name || place.root}
             </span>
+            <span className="jp-Fileglancer-placeDetail">{details[index]}</span>
             {props.onRemove && (
               <ToolbarButtonComponent
                 icon={closeIcon}
@@ -56,6 +62,8 @@ function PlaceList(props: {
 export function PlacesSection(props: {
   places: PlacesModel;
   onOpen: (place: IPlace) => void;
+  /** The full path shown in a place's tooltip (e.g. the Linux path on the server). */
+  fullPath?: (place: IPlace) => string;
 }): JSX.Element {
   const { places } = props;
   useSignal(places.changed);
@@ -69,6 +77,7 @@ export function PlacesSection(props: {
             places={places.favourites}
             onOpen={props.onOpen}
             onRemove={place => places.toggleFavourite(place)}
+            fullPath={props.fullPath}
           />
         ) : (
           <p className="jp-Fileglancer-placesHint">
@@ -78,7 +87,12 @@ export function PlacesSection(props: {
       </details>
       <details data-section="recent">
         <summary>Recent datasets ({places.recent.length})</summary>
-        <PlaceList name="recent" places={places.recent} onOpen={props.onOpen} />
+        <PlaceList
+          name="recent"
+          places={places.recent}
+          onOpen={props.onOpen}
+          fullPath={props.fullPath}
+        />
       </details>
     </div>
   );

@@ -5,9 +5,11 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { FileglancerAPIError } from '../api';
 import type { IEntry, IFileglancerAPI, INodeResponse, IRoot } from '../api';
-import { isDataset } from '../kinds';
-import { parsePathInput } from '../pathInput';
+import type { LabIcon } from '@jupyterlab/ui-components';
+import { isDataset, kindIcon } from '../kinds';
+import { outsideRootsMessage, parsePathInput } from '../pathInput';
 import {
   joinPath,
   normalizePath,
@@ -57,6 +59,14 @@ export class BrowserModel {
     return this._inspectRequested;
   }
 
+  /**
+   * True while the listing shows the top of the only root, opened without the user
+   * asking: a saved location may still take its place.
+   */
+  get openedAutomatically(): boolean {
+    return this._openedAutomatically;
+  }
+
   /** The root the listing shows, with its aliases, or null. */
   get currentRoot(): IRoot | null {
     return this.findRoot(this.listing.root);
@@ -81,6 +91,7 @@ export class BrowserModel {
     select: string | null = null
   ): Promise<void> {
     const target = normalizePath(path);
+    this._openedAutomatically = false;
     const done = this.listing.navigate(rootName, target);
     this.roots.select(rootName);
     await done;
@@ -120,14 +131,54 @@ export class BrowserModel {
 
   /**
    * Open an entry the way a double-click or Enter does: step into a plain folder;
-   * inspect a dataset (a Zarr or N5 folder, a TIFF) or a file.
+   * open a plain file (a notebook, a text file) in JupyterLab when it can; inspect a
+   * dataset (a Zarr or N5 folder, a TIFF), or a file JupyterLab cannot reach.
    */
   async open(entry: IEntry): Promise<void> {
     if (entry.kind === 'directory') {
       await this.openAsFolder(entry);
       return;
     }
+    if (this.canOpenFile(entry)) {
+      this.select(entry);
+      this._fileOpener?.(entry.contents_path as string);
+      return;
+    }
     this.inspect(entry);
+  }
+
+  /**
+   * Who opens plain files: JupyterLab's document manager, given the file's Contents
+   * path (index.ts sets it; without one, files are inspected).
+   */
+  setFileOpener(opener: ((contentsPath: string) => void) | null): void {
+    this._fileOpener = opener;
+  }
+
+  /**
+   * Where plain files get their icons: JupyterLab's file types (IDocumentRegistry), so a
+   * notebook looks like a notebook here too.
+   */
+  setFileTypeIcons(lookup: ((name: string) => LabIcon | null) | null): void {
+    this._fileTypeIcon = lookup;
+  }
+
+  /** The icon of an entry: its file type's for a plain file, its kind's otherwise. */
+  iconFor(entry: Pick<IEntry, 'kind' | 'name'>): LabIcon {
+    const typed =
+      entry.kind === 'file' && this._fileTypeIcon
+        ? this._fileTypeIcon(entry.name)
+        : null;
+    return typed ?? kindIcon(entry.kind);
+  }
+
+  /** True for a plain file JupyterLab serves (it has a Contents path) when there is an opener. */
+  canOpenFile(entry: IEntry): boolean {
+    return (
+      this._fileOpener !== null &&
+      entry.kind === 'file' &&
+      typeof entry.contents_path === 'string'
+    );
   }
 
   /** Step into any folder, datasets included (the context menu's "Open as folder"). */
@@ -153,11 +204,23 @@ export class BrowserModel {
   async reveal(rootName: string, path: string): Promise<void> {
     const target = normalizePath(path);
     const node = await this._fetchNode(rootName, target);
-    const parent = parentPath(target);
     if (node.is_dir && !isDataset(node.kind)) {
       await this.navigate(rootName, target);
-    } else {
-      await this.navigate(rootName, parent ?? '', target);
+    }
+    await this._selectAndInspect(rootName, target, node);
+  }
+
+  /**
+   * List the parent of `target` (unless `navigate` already listed the folder itself), and
+   * select and inspect `target` there.
+   */
+  private async _selectAndInspect(
+    rootName: string,
+    target: string,
+    node: INodeResponse
+  ): Promise<void> {
+    if (!(node.is_dir && !isDataset(node.kind))) {
+      await this.navigate(rootName, parentPath(target) ?? '', target);
     }
     const root = this.findRoot(rootName);
     if (!root) {
@@ -172,9 +235,10 @@ export class BrowserModel {
   }
 
   /**
-   * Go to a path the user typed (relative to the root, or absolute inside it): a folder
-   * is opened, a file is selected in its folder. Rejects with the server's error (e.g.
-   * 404) so the path box can say what is wrong; the listing stays where it was then.
+   * Go to a path the user typed (relative to the root, or absolute inside it) the way
+   * double-click and Enter open it: a plain folder is listed; a dataset or a file is
+   * selected in its folder and inspected. Rejects with the server's error (e.g. 404) so
+   * the path box can say what is wrong; the listing stays where it was then.
    */
   async goToPath(rootName: string, typed: string): Promise<void> {
     const root = this.findRoot(rootName);
@@ -182,11 +246,11 @@ export class BrowserModel {
       ? relativeToRoot(typed, root.path)
       : normalizePath(typed);
     const node = await this._fetchNode(rootName, target);
-    if (node.is_dir) {
+    if (node.is_dir && !isDataset(node.kind)) {
       await this.navigate(rootName, target);
-    } else {
-      await this.navigate(rootName, parentPath(target) ?? '', target);
+      return;
     }
+    await this._selectAndInspect(rootName, target, node);
   }
 
   /**
@@ -203,7 +267,19 @@ export class BrowserModel {
       throw new PathInputError(parsed.message);
     }
     if (parsed.kind === 'root') {
-      return this.goToPath(parsed.root, parsed.path);
+      try {
+        return await this.goToPath(parsed.root, parsed.path);
+      } catch (error) {
+        // "/elsewhere" under no root, and not in the current root either.
+        if (
+          parsed.outside &&
+          error instanceof FileglancerAPIError &&
+          error.status === 404
+        ) {
+          throw new PathInputError(outsideRootsMessage(typed.trim(), roots));
+        }
+        throw error;
+      }
     }
     const links = await this._api.listLinks();
     const link = links.find(found => found.token === parsed.token);
@@ -244,7 +320,11 @@ export class BrowserModel {
     const selected = this.roots.selected;
     if (selected === null) {
       const shown = this.listing.root;
-      if (shown === null || this.roots.state.status !== 'ready') {
+      if (this.roots.state.status !== 'ready') {
+        return;
+      }
+      if (shown === null) {
+        this._openSingleRoot(this.roots.state.roots);
         return;
       }
       if (this.findRoot(shown)?.available) {
@@ -261,8 +341,20 @@ export class BrowserModel {
     }
   }
 
+  /** With one available root there is nothing to choose: open it at once. */
+  private _openSingleRoot(roots: IRoot[]): void {
+    const available = roots.filter(root => root.available);
+    if (available.length === 1) {
+      this._openedAutomatically = true;
+      this.roots.select(available[0].name);
+    }
+  }
+
   private _api: Pick<IFileglancerAPI, 'getNode' | 'listLinks'>;
   private _fetchNode: NodeFetcher;
+  private _openedAutomatically = false;
+  private _fileOpener: ((contentsPath: string) => void) | null = null;
+  private _fileTypeIcon: ((name: string) => LabIcon | null) | null = null;
   private _saveShowHidden: ((show: boolean) => Promise<void>) | null = null;
   private _inspectRequested = new Signal<this, IEntry>(this);
 }

@@ -58,7 +58,7 @@ export async function restoreLocation(
   await rootsSettled(model);
   if (
     isLocation(saved) &&
-    model.listing.root === null &&
+    (model.listing.root === null || model.openedAutomatically) &&
     model.findRoot(saved.root)?.available
   ) {
     await model.navigate(saved.root, saved.path);

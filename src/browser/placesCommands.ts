@@ -7,7 +7,8 @@ import { CommandIDs, ROW_SELECTOR } from '../commands';
 import { isDataset } from '../kinds';
 import type { ISelectionModel } from '../selection';
 import { BrowserModel } from './browserModel';
-import { IPlaces, IPlacesStorage, PlacesModel } from './placesModel';
+import type { IFileglancerAPI } from '../api';
+import { IPlace, IPlaces, IPlacesStorage, PlacesModel } from './placesModel';
 
 const STATE_KEY = 'fileglancer-ext:places';
 
@@ -21,6 +22,66 @@ export function stateDBStorage(state: IStateDB): IPlacesStorage {
         STATE_KEY,
         places as unknown as ReadonlyPartialJSONValue
       );
+    }
+  };
+}
+
+/**
+ * Favourites on the server (per user, in every workspace), recent datasets in `local`
+ * (the workspace's state). The first time a user's server list is read and they never
+ * saved one, the favourites this workspace kept are moved to the server, once.
+ */
+export function serverFavouritesStorage(
+  api: Pick<IFileglancerAPI, 'getFavourites' | 'saveFavourites'>,
+  local: IPlacesStorage | null
+): IPlacesStorage {
+  let sent = '';
+  const send = async (favourites: IPlace[]) => {
+    const key = JSON.stringify(favourites);
+    if (key !== sent) {
+      await api.saveFavourites(favourites);
+      sent = key;
+    }
+  };
+  return {
+    load: async () => {
+      const [server, kept] = await Promise.all([
+        api.getFavourites().catch(reason => {
+          console.warn(
+            'fileglancer-ext: favourites not on the server.',
+            reason
+          );
+          return null;
+        }),
+        local ? local.load().catch(() => null) : Promise.resolve(null)
+      ]);
+      if (server === null) {
+        return kept; // the workspace's own, until the server answers again
+      }
+      const recent = Array.isArray(kept?.recent) ? kept.recent : [];
+      let favourites: IPlace[] = server.favourites;
+      sent = JSON.stringify(favourites);
+      const workspace = Array.isArray(kept?.favourites) ? kept.favourites : [];
+      if (!server.saved && workspace.length > 0) {
+        favourites = workspace;
+        await send(favourites);
+        await local?.save({ favourites: [], recent });
+      }
+      return { favourites, recent };
+    },
+    save: async places => {
+      let failure: unknown = null;
+      await send([...places.favourites]).catch(reason => {
+        failure = reason;
+      });
+      // Kept in the workspace too while the server cannot take them.
+      await local?.save({
+        favourites: failure === null ? [] : [...places.favourites],
+        recent: places.recent
+      });
+      if (failure !== null) {
+        throw failure;
+      }
     }
   };
 }

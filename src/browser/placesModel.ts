@@ -1,7 +1,7 @@
 /**
- * Favourites (folders and datasets the user starred) and recently inspected datasets,
- * kept across reloads in JupyterLab's state database. Each place is a root and a path
- * with what the listing knew of it (name and kind, for its icon).
+ * Favourites (folders and datasets the user starred, kept per user on the server) and
+ * recently inspected datasets (kept in the workspace's state). Each place is a root and a
+ * path with what the listing knew of it (name and kind, for its icon).
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
@@ -121,4 +121,45 @@ export class PlacesModel {
   private _storage: IPlacesStorage | null;
   private _places: IPlaces = { favourites: [], recent: [] };
   private _changed = new Signal<this, void>(this);
+}
+
+/**
+ * What tells each place apart from the others of the same name: its root, plus the
+ * shortest tail of its parent path that no other place of that name and root shares
+ * ("lab › run1" for lab/a/run1/cells.ome.zarr beside lab/b/run2/cells.ome.zarr). A
+ * leading "…/" says the parent path was cut.
+ */
+export function placeDetails(
+  places: readonly Pick<IPlace, 'root' | 'path' | 'name'>[]
+): string[] {
+  const parents = places.map(place => {
+    const parts = place.path.split('/').filter(Boolean);
+    return parts.slice(0, -1);
+  });
+  return places.map((place, index) => {
+    const mine = parents[index];
+    const rivals = places
+      .map((other, at) => ({ other, at }))
+      .filter(
+        ({ other, at }) =>
+          at !== index &&
+          other.root === place.root &&
+          (other.name || other.root) === (place.name || place.root)
+      )
+      .map(({ at }) => parents[at]);
+    let depth = 0;
+    const tail = (parts: string[], n: number) =>
+      n === 0 ? '' : parts.slice(-n).join('/');
+    while (
+      depth < mine.length &&
+      rivals.some(rival => tail(rival, depth) === tail(mine, depth))
+    ) {
+      depth += 1;
+    }
+    if (depth === 0) {
+      return place.root;
+    }
+    const cut = depth < mine.length ? '…/' : '';
+    return `${place.root} › ${cut}${tail(mine, depth)}`;
+  });
 }

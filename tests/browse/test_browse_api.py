@@ -255,6 +255,10 @@ async def test_locate_maps_a_jupyterlab_path_to_its_root(jp_fetch):
     }
     status, body = await api_error(jp_fetch, "locate", path="secret")
     assert (status, body["error"]) == (404, "not_in_a_root")
+    # It says the path is outside the roots and names the available ones (not their paths).
+    assert body["message"] == (
+        "'secret' is outside the shared folders. The shared folders are 'lab', 'lab2'."
+    )
     status, body = await api_error(jp_fetch, "locate", path="../etc")
     assert status == 400
     status, body = await api_error(jp_fetch, "locate")
