@@ -166,6 +166,25 @@ async function inspectShared(
   return panel;
 }
 
+/** Answer the confirmation dialog JupyterLab shows (Revoke or Cancel); returns its text. */
+async function answerDialog(accept: boolean): Promise<string> {
+  let dialog: HTMLElement | null = null;
+  await until(() => {
+    dialog = document.body.querySelector<HTMLElement>('.jp-Dialog');
+    expect(dialog).not.toBeNull();
+  });
+  const text = dialog!.textContent ?? '';
+  dialog!
+    .querySelector<HTMLButtonElement>(
+      accept ? 'button.jp-mod-accept' : 'button.jp-mod-reject'
+    )!
+    .click();
+  await until(() =>
+    expect(document.body.querySelector('.jp-Dialog')).toBeNull()
+  );
+  return text;
+}
+
 function toggle(panel: InspectorPanel): HTMLInputElement {
   return panel.node.querySelector<HTMLInputElement>(
     '[data-tab-panel="share"] [role="switch"]'
@@ -293,12 +312,26 @@ describe('the Share tab', () => {
     const panel = await inspectShared(server);
     expect(toggle(panel).checked).toBe(true);
     toggle(panel).click();
+    expect(await answerDialog(true)).toContain('Revoke the data link?');
     await until(() => expect(toggle(panel).checked).toBe(false));
     expect(server.revoked).toEqual(['abc123']);
     expect(notices).toEqual([
       'success: Data link revoked: its URL no longer works.'
     ]);
     expect(panel.node.querySelector('[data-viewer]')).toBeNull();
+    panel.dispose();
+  });
+
+  it('keeps the link when the revoke is cancelled in the dialog', async () => {
+    const server = new FakeShareServer();
+    server.link = makeLink();
+    const panel = await inspectShared(server);
+    toggle(panel).click();
+    expect(await answerDialog(false)).toContain('stops working');
+    await settle();
+    expect(server.revoked).toEqual([]);
+    expect(toggle(panel).checked).toBe(true);
+    expect(notices).toEqual([]);
     panel.dispose();
   });
 
@@ -415,6 +448,15 @@ describe('the Data links view', () => {
         '[data-link="def456"] [data-action="revoke"]'
       )!
       .click();
+    await answerDialog(false); // cancelled: nothing revoked
+    await settle();
+    expect(panel.node.querySelectorAll('[data-link]').length).toBe(2);
+    panel.node
+      .querySelector<HTMLElement>(
+        '[data-link="def456"] [data-action="revoke"]'
+      )!
+      .click();
+    await answerDialog(true);
     await until(() =>
       expect(panel.node.querySelectorAll('[data-link]').length).toBe(1)
     );
@@ -453,6 +495,7 @@ describe('the Data links view', () => {
         '[data-link="abc123"] [data-action="revoke"]'
       )!
       .click(); // revoked from the list: the Share tab turns its switch off
+    await answerDialog(true);
     await until(() => expect(toggle(inspector).checked).toBe(false));
     expect(server.revoked).toEqual(['abc123']);
     expect(inspector.node.querySelector('[data-viewer]')).toBeNull();

@@ -23,6 +23,7 @@ import {
   RequestFailure,
   Section
 } from '../inspector/sections/common';
+import { confirmRevoke } from './confirmRevoke';
 import { EXPIRY_CHOICES, ShareModel } from './shareModel';
 
 /** The server's words for a failed action, or the exception's. */
@@ -66,6 +67,9 @@ export function DataLinkToggle(props: {
     }
   };
   const onStop = async () => {
+    if (!link || !(await confirmRevoke(link))) {
+      return;
+    }
     try {
       await model.stopSharing();
       Notification.success('Data link revoked: its URL no longer works.', {
