@@ -142,9 +142,13 @@ describe('buildRequest', () => {
     expect(buildRequest(ROOT, TIFF, { ...base, destination: ' ' })).toBe(
       'Give the new file or folder a name.'
     );
-    expect(buildRequest(ROOT, TIFF, { ...base, shards: '1, 512, 512' })).toBe(
-      'Shards need OME-NGFF 0.5 (Zarr v3).'
-    );
+    expect(
+      buildRequest(ROOT, TIFF, {
+        ...base,
+        ngffVersion: '0.4',
+        shards: '1, 512, 512'
+      })
+    ).toBe('Shards need OME-NGFF 0.5 (Zarr v3).');
     expect(buildRequest(ROOT, TIFF, { ...base, chunks: 'big' })).toMatch(
       /^Chunks:/
     );

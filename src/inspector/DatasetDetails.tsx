@@ -9,6 +9,7 @@ import type {
   IEntry,
   IGroupMember,
   IHealthFix,
+  IHealthWarning,
   IMembersPage,
   IMetaResponse,
   IN5Child,
@@ -132,6 +133,32 @@ export function MetadataTab(props: {
   );
 }
 
+const SEVERITY_RANK: { [severity: string]: number } = {
+  info: 0,
+  warning: 1,
+  error: 2
+};
+
+/** The most serious severity among `health` ("info" for notes only): the badge's colour. */
+export function worstSeverity(health: IHealthWarning[]): string {
+  return health.reduce(
+    (worst, item) =>
+      (SEVERITY_RANK[item.severity] ?? 1) > (SEVERITY_RANK[worst] ?? 1)
+        ? item.severity
+        : worst,
+    'info'
+  );
+}
+
+/** "2 health warnings", or "1 note" when every item is only informative. */
+export function healthBadgeText(health: IHealthWarning[]): string {
+  const count = health.length;
+  if (worstSeverity(health) === 'info') {
+    return `${count} note${count === 1 ? '' : 's'}`;
+  }
+  return `${count} health warning${count === 1 ? '' : 's'}`;
+}
+
 function Problems(props: { meta: IMetaResponse }): JSX.Element | null {
   const { problems } = props.meta;
   if (problems.length === 0) {
@@ -196,9 +223,10 @@ export function DatasetDetails(props: {
               type="button"
               className="jp-Fileglancer-healthBadge"
               data-action="show-health"
+              data-severity={worstSeverity(health)}
               onClick={() => props.onTab('validation')}
             >
-              {health.length} health warning{health.length === 1 ? '' : 's'}
+              {healthBadgeText(health)}
             </button>
           )}
         </div>
