@@ -116,7 +116,10 @@ export class InspectorModel {
     return this._stats;
   }
 
-  /** The tab the user looks at; kept when the selection moves to another dataset. */
+  /**
+   * The tab the user looks at; kept when the selection moves to another dataset, except
+   * Convert (an action on one source), which gives way to Overview.
+   */
   get tab(): InspectorTab {
     return this._tab;
   }
@@ -202,6 +205,16 @@ export class InspectorModel {
     const request = ++this._request;
     this._stopPolling();
     const { root, entry } = selected;
+    const previous = this._state.status === 'empty' ? null : this._state;
+    const moved =
+      previous !== null &&
+      (previous.root.name !== root.name || previous.entry.path !== entry.path);
+    if (moved && this._tab === 'convert') {
+      // The Convert form belongs to its source: another dataset (e.g. a conversion's
+      // result, which would be offered a conversion back over the source) opens on
+      // its Overview.
+      this._tab = 'overview';
+    }
     this._meta = IDLE;
     this._stats = IDLE;
     this._convertPreset = null;
