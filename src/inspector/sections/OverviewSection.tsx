@@ -105,9 +105,12 @@ export function ArrayFields(props: { facts: IArrayFacts }): JSX.Element {
 /** Stored size, chunk files and compression of the whole dataset. */
 export function StorageFields(props: {
   figures: IStorageFigures;
+  /** Whether the files are shards (Zarr v3 sharding), each holding many chunks. */
+  sharded?: boolean;
 }): JSX.Element {
   const { figures } = props;
   const missing = figures.chunks_missing;
+  const files = props.sharded ? 'Shard files' : 'Chunk files';
   return (
     <>
       <Field label="Stored size" name="stored_bytes">
@@ -116,7 +119,7 @@ export function StorageFields(props: {
       <Field label="Files" name="files">
         {countText(figures.files)}
       </Field>
-      <Field label="Chunk files" name="chunk_files">
+      <Field label={files} name="chunk_files">
         {countText(figures.chunk_files)}
         {figures.chunks_expected !== null && (
           <>
@@ -143,8 +146,9 @@ export function StorageFields(props: {
 
 function StorageBlock(props: {
   stats: LoadState<IStatsResponse>;
+  sharded?: boolean;
 }): JSX.Element | null {
-  const { stats } = props;
+  const { stats, sharded } = props;
   if (stats.status === 'idle') {
     return null;
   }
@@ -171,12 +175,17 @@ function StorageBlock(props: {
   return (
     <>
       <dl className="jp-Fileglancer-fields" data-block="storage">
-        <StorageFields figures={value} />
+        <StorageFields figures={value} sharded={sharded} />
       </dl>
       {levels.length > 0 && (
         <Table
           name="level-storage"
-          head={['Level', 'Stored', 'Chunk files', 'Ratio']}
+          head={[
+            'Level',
+            'Stored',
+            sharded ? 'Shard files' : 'Chunk files',
+            'Ratio'
+          ]}
           rows={levels.map(level => ({
             key: level.path,
             cells: [
@@ -220,7 +229,7 @@ export function OverviewSection(props: {
           <ArrayFields facts={facts} />
         </dl>
       )}
-      <StorageBlock stats={stats} />
+      <StorageBlock stats={stats} sharded={Boolean(facts?.shards)} />
       {props.linkSlot}
     </div>
   );
