@@ -1,4 +1,5 @@
-"""Ready-to-run code that opens a dataset: zarr-python, dask, ome-zarr-py, napari, fsspec.
+"""Ready-to-run code that opens a dataset: `fileglancer_ext.open` (every kind), zarr-python,
+dask, ome-zarr-py, napari, fsspec, and tifffile for TIFF and OME-TIFF.
 
 `code_snippets(summary, location, target)` returns `[{"language", "title", "code",
 "target"}]` for one place the data can be read from: `target="local"` for a path on the
@@ -15,6 +16,11 @@ Target = Literal["local", "link"]
 
 # Kinds whose folder ome-zarr-py's Reader and napari-ome-zarr open as an image.
 _OME_IMAGE_KINDS = frozenset({"ome-zarr"})
+# Kinds `fileglancer_ext.open` reads (`notebook.opening`), from a path or a data link.
+_OPENABLE_KINDS = frozenset(
+    {"ome-zarr", "zarr-array", "bioformats2raw", "n5-array", "n5-group", "tiff", "ome-tiff"}
+)
+_TIFF_KINDS = frozenset({"tiff", "ome-tiff"})
 
 
 class Snippet(TypedDict):
@@ -35,7 +41,8 @@ def first_level_path(summary: dict[str, Any]) -> str | None:
 def code_snippets(summary: dict[str, Any], location: str, target: Target) -> list[Snippet]:
     """Snippets that read the dataset of `summary` from `location` (a path or a URL).
 
-    Empty for kinds no snippet applies to (plain groups, plates, N5, TIFF, folders).
+    Empty for kinds no snippet applies to (plain groups, plates, folders).
+    `fileglancer_ext.open` comes first: it reads every kind, from a path or a link alike.
     """
     kind = summary.get("kind")
     loc = repr(location)  # a valid Python literal for any path or URL
@@ -47,6 +54,11 @@ def code_snippets(summary: dict[str, Any], location: str, target: Target) -> lis
     level = first_level_path(summary) if kind in _OME_IMAGE_KINDS else None
     if kind in _OME_IMAGE_KINDS and level is None:
         return snippets  # no usable multiscale: nothing we could point a reader at
+    if kind in _OPENABLE_KINDS:
+        add("fileglancer_ext.open", _fileglancer_open(loc))
+    if kind in _TIFF_KINDS:
+        add("tifffile", _tifffile(loc, target))
+        return snippets
     if kind == "zarr-array":
         add("zarr-python", _zarr_array(loc))
         add("dask.array", _dask(loc, None))
@@ -116,5 +128,29 @@ def _fsspec(loc: str, level: str | None, kind: str | None) -> str:
         "import fsspec\nimport zarr\n\n"
         f"store = fsspec.get_mapper({loc})\n"
         f"{open_line}"
+        "print(image.shape, image.dtype)\n"
+    )
+
+
+def _fileglancer_open(loc: str) -> str:
+    return (
+        "import fileglancer_ext\n\n"
+        f"image = fileglancer_ext.open({loc})  # lazy: data is read when computed\n"
+        "print(image.shape, image.dtype)\n"
+    )
+
+
+def _tifffile(loc: str, target: Target) -> str:
+    if target == "link":
+        source = f'fsspec.open({loc}, "rb").open()'
+        imports = "import dask.array as da\nimport fsspec\nimport tifffile\nimport zarr\n\n"
+    else:
+        source = loc
+        imports = "import dask.array as da\nimport tifffile\nimport zarr\n\n"
+    return (
+        f"{imports}"
+        f"tif = tifffile.TiffFile({source})\n"
+        "# Level 0 of the first series, read tile by tile as a computation needs it.\n"
+        'image = da.from_zarr(zarr.open_array(tif.series[0].aszarr(level=0), mode="r"))\n'
         "print(image.shape, image.dtype)\n"
     )
