@@ -11,6 +11,7 @@ Each snippet is complete (imports included) and ends by printing the shape and d
 from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
+from urllib.parse import quote
 
 Target = Literal["local", "link"]
 
@@ -38,13 +39,20 @@ def first_level_path(summary: dict[str, Any]) -> str | None:
     return path if isinstance(path, str) and path else None
 
 
-def code_snippets(summary: dict[str, Any], location: str, target: Target) -> list[Snippet]:
+def code_snippets(
+    summary: dict[str, Any], location: str, target: Target, *, file_name: str | None = None
+) -> list[Snippet]:
     """Snippets that read the dataset of `summary` from `location` (a path or a URL).
+
+    A data link to a single file (a TIFF) is answered at `<link>/<its name>` too: with
+    `file_name`, link snippets read that URL, whose suffix tells readers it is a TIFF.
 
     Empty for kinds no snippet applies to (plain groups, plates, folders).
     `fileglancer_ext.open` comes first: it reads every kind, from a path or a link alike.
     """
     kind = summary.get("kind")
+    if target == "link" and file_name and kind in _TIFF_KINDS:
+        location = location.rstrip("/") + "/" + quote(file_name)
     loc = repr(location)  # a valid Python literal for any path or URL
     snippets: list[Snippet] = []
 

@@ -7,7 +7,12 @@ import type {
   IViewersResponse
 } from '../api';
 import { InspectorModel } from '../inspector/inspectorModel';
-import { InspectorPanel } from '../inspector/InspectorPanel';
+import { IInspectorActions, InspectorPanel } from '../inspector/InspectorPanel';
+import {
+  insertIntoNotebook,
+  REPLACE_SELECTION_COMMAND
+} from '../share/insertSnippet';
+import { CommandRegistry } from '@lumino/commands';
 import { SelectionModel } from '../selection';
 import { LinkEvents } from '../share/linkEvents';
 import { LinksModel } from '../share/linksModel';
@@ -141,7 +146,8 @@ class FakeShareServer {
 
 async function inspectShared(
   server: FakeShareServer,
-  events?: LinkEvents
+  events?: LinkEvents,
+  actions?: IInspectorActions
 ): Promise<InspectorPanel> {
   const selection = new SelectionModel();
   const model = new InspectorModel(
@@ -155,7 +161,7 @@ async function inspectShared(
     { share: new ShareModel(server, events) }
   );
   model.tab = 'share';
-  const panel = new InspectorPanel(model);
+  const panel = new InspectorPanel(model, actions);
   await show(panel);
   selection.select(ROOT, ENTRY);
   await until(() =>
@@ -362,6 +368,52 @@ describe('the Share tab', () => {
       .click();
     await until(() => expect(copied.length).toBe(1));
     expect(copied[0]).toContain('zarr.open_group');
+    panel.dispose();
+  });
+
+  it('inserts a snippet into the active notebook, or says there is none', async () => {
+    const commands = new CommandRegistry();
+    const inserted: string[] = [];
+    const panel = await inspectShared(new FakeShareServer(), undefined, {
+      insertSnippet: code => void insertIntoNotebook(commands, code)
+    });
+    const insert = () =>
+      panel.node
+        .querySelector<HTMLElement>(
+          '[data-snippet="zarr-python"] [data-action="insert-snippet"]'
+        )!
+        .click();
+    const warnings: string[] = [];
+    jest.spyOn(Notification, 'warning').mockImplementation(message => {
+      warnings.push(String(message));
+      return '';
+    });
+    insert(); // no notebook open: JupyterLab's notebook command is not there
+    await until(() => expect(warnings).toHaveLength(1));
+    expect(warnings[0]).toMatch(/^No notebook is open/);
+
+    let notebookOpen = false;
+    commands.addCommand(REPLACE_SELECTION_COMMAND, {
+      isEnabled: () => notebookOpen,
+      execute: args => void inserted.push(String(args.text))
+    });
+    insert(); // the command exists, but no notebook is current
+    await until(() => expect(warnings).toHaveLength(2));
+    notebookOpen = true;
+    insert();
+    await until(() => expect(inserted).toHaveLength(1));
+    expect(inserted[0]).toContain('zarr.open_group');
+    panel.dispose();
+  });
+
+  it('offers no Insert button where there is no notebook to insert into', async () => {
+    const panel = await inspectShared(new FakeShareServer());
+    expect(
+      panel.node.querySelector('[data-action="copy-snippet"]')
+    ).not.toBeNull();
+    expect(
+      panel.node.querySelector('[data-action="insert-snippet"]')
+    ).toBeNull();
     panel.dispose();
   });
 

@@ -280,7 +280,11 @@ export function DatasetDetails(props: {
           </>
         )}
         {tab === 'share' && (
-          <ShareTab model={props.share} onShowLinks={props.actions.showLinks} />
+          <ShareTab
+            model={props.share}
+            onShowLinks={props.actions.showLinks}
+            onInsertSnippet={props.actions.insertSnippet}
+          />
         )}
         {tab === 'convert' && (
           <div data-tab-panel="convert">

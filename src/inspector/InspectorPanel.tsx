@@ -108,6 +108,8 @@ export interface IInspectorActions {
   submitConversion?: (request: ISubmitJobRequest) => Promise<IJob>;
   /** A conversion was started from the Convert tab. */
   conversionStarted?: (job: IJob) => void;
+  /** Insert a code snippet into the active notebook's active cell. */
+  insertSnippet?: (code: string) => void;
 }
 
 export function InspectorView(props: {

@@ -10,6 +10,7 @@ import {
   copyIcon,
   launchIcon,
   linkIcon,
+  notebookIcon,
   ToolbarButtonComponent
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
@@ -226,8 +227,11 @@ function PathForms(props: { paths: IViewersResponse['paths'] }): JSX.Element {
   );
 }
 
-function Snippet(props: { snippet: ICodeSnippet }): JSX.Element {
-  const { snippet } = props;
+function Snippet(props: {
+  snippet: ICodeSnippet;
+  onInsert?: (code: string) => void;
+}): JSX.Element {
+  const { snippet, onInsert } = props;
   return (
     <div
       className="jp-Fileglancer-snippet"
@@ -242,6 +246,14 @@ function Snippet(props: { snippet: ICodeSnippet }): JSX.Element {
           dataset={{ action: 'copy-snippet' }}
           onClick={() => copy(snippet.code, `${snippet.title} snippet`)}
         />
+        {onInsert && (
+          <ToolbarButtonComponent
+            icon={notebookIcon}
+            tooltip={`Insert the ${snippet.title} snippet into the active notebook cell`}
+            dataset={{ action: 'insert-snippet' }}
+            onClick={() => onInsert(snippet.code)}
+          />
+        )}
       </div>
       <pre className="jp-Fileglancer-json">{snippet.code}</pre>
     </div>
@@ -252,6 +264,8 @@ function Snippet(props: { snippet: ICodeSnippet }): JSX.Element {
 export function ShareTab(props: {
   model: ShareModel;
   onShowLinks?: () => void;
+  /** Insert a snippet into the active notebook (absent: only Copy is offered). */
+  onInsertSnippet?: (code: string) => void;
 }): JSX.Element {
   const { model } = props;
   useSignal(model.changed);
@@ -281,13 +295,21 @@ export function ShareTab(props: {
       </Section>
       <Section title="Code for the local path" name="snippets-local">
         {local.map(snippet => (
-          <Snippet key={snippet.title} snippet={snippet} />
+          <Snippet
+            key={snippet.title}
+            snippet={snippet}
+            onInsert={props.onInsertSnippet}
+          />
         ))}
       </Section>
       {remote.length > 0 && (
         <Section title="Code for the data link" name="snippets-link">
           {remote.map(snippet => (
-            <Snippet key={snippet.title} snippet={snippet} />
+            <Snippet
+              key={snippet.title}
+              snippet={snippet}
+              onInsert={props.onInsertSnippet}
+            />
           ))}
         </Section>
       )}
