@@ -8,6 +8,7 @@ import { InspectorModel } from '../inspector/inspectorModel';
 import { InspectorPanel } from '../inspector/InspectorPanel';
 import { SelectionModel } from '../selection';
 import { fakeAPI, makeEntry, makeNode, makeRoot } from './fakes';
+import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
 import shardedMetaFixture from './fixtures/meta-zarr-v3-sharded.json';
 import { show, until } from './render';
 
@@ -79,9 +80,16 @@ const stats: IStatsDone = {
 async function inspect(
   path: string,
   kind: string,
-  meta: IMetaResponse
+  meta: IMetaResponse,
+  options: {
+    previewable?: boolean;
+    thumbnailURL?: (root: string, path: string, size?: number) => string;
+  } = {}
 ): Promise<InspectorPanel> {
-  const entry = makeEntry(path, { kind: kind as never });
+  const entry = makeEntry(path, {
+    kind: kind as never,
+    previewable: options.previewable ?? false
+  });
   const selection = new SelectionModel();
   const model = new InspectorModel(
     selection,
@@ -90,7 +98,7 @@ async function inspect(
         makeNode(root, entry),
       getMeta: async () => meta,
       getStats: async () => stats,
-      thumbnailURL: () => ''
+      thumbnailURL: options.thumbnailURL ?? (() => '')
     })
   );
   const panel = new InspectorPanel(model);
@@ -151,6 +159,76 @@ describe('one vocabulary', () => {
     const label = panel.node.querySelector('[data-field="chunk_files"]')
       ?.previousElementSibling?.textContent;
     expect(label).toBe('Shard files');
+    panel.dispose();
+  });
+});
+
+describe('the Overview beside its preview', () => {
+  afterEach(() => {
+    document.body.innerHTML = '';
+    jest.restoreAllMocks();
+  });
+
+  it('shows pixel sizes with units and the channels with their colours', async () => {
+    const meta = omeMetaFixture as unknown as IMetaResponse;
+    const panel = await inspect('cells.ome.zarr', 'ome-zarr', meta);
+    expect(text(panel, '[data-field="pixel_size"]')).toBe('2 × 0.5 × 0.5 µm');
+    expect(
+      panel.node.querySelector('[data-field="pixel_size"]')
+        ?.previousElementSibling?.textContent
+    ).toBe('Pixel size (z, y, x)');
+    const channels = Array.from(
+      panel.node.querySelectorAll('[data-field="channels"] li')
+    ).map(li => [
+      li.textContent?.trim(),
+      li.querySelector('.jp-Fileglancer-swatch')?.getAttribute('data-color')
+    ]);
+    expect(channels).toEqual([
+      ['DAPI', '#0000FF'],
+      ['GFP', '#00FF00'],
+      ['mCherry', '#FF0000']
+    ]);
+    panel.dispose();
+  });
+
+  it('opens a larger preview on click, captioned with the level and plane it shows', async () => {
+    const fetched: string[] = [];
+    (window as unknown as { fetch: unknown }).fetch = async (url: string) => {
+      fetched.push(url);
+      return {
+        ok: true,
+        headers: {
+          get: (name: string) =>
+            name === 'X-Fileglancer-Preview'
+              ? "level%20's2'%2C%20maximum%20projection%20over%2016%20z%20planes"
+              : null
+        },
+        blob: async () => new Blob(['png'])
+      };
+    };
+    URL.createObjectURL = () => 'blob:preview';
+    URL.revokeObjectURL = () => undefined;
+    const meta = omeMetaFixture as unknown as IMetaResponse;
+    const panel = await inspect('cells.ome.zarr', 'ome-zarr', meta, {
+      previewable: true,
+      thumbnailURL: (root, path, size) => `/thumb/${root}/${path}?size=${size}`
+    });
+    panel.node
+      .querySelector<HTMLElement>('[data-action="large-preview"]')!
+      .click();
+    await until(() =>
+      expect(
+        document.body.querySelector('.jp-Dialog [data-field="preview-shown"]')
+          ?.textContent
+      ).toBe("Shows level 's2', maximum projection over 16 z planes.")
+    );
+    expect(fetched).toEqual(['/thumb/demo/cells.ome.zarr?size=1024']);
+    expect(
+      document.body
+        .querySelector('.jp-Dialog .jp-Fileglancer-largePreview img')
+        ?.getAttribute('src')
+    ).toBe('blob:preview');
+    document.body.querySelector<HTMLElement>('.jp-Dialog button')!.click();
     panel.dispose();
   });
 });

@@ -182,6 +182,8 @@ export function DatasetDetails(props: {
   /** Fetches more members of a big group from an offset on. */
   loadMembers?: (offset: number) => Promise<IMembersPage>;
   thumbnailUrl: string | null;
+  /** The larger preview the thumbnail opens on click. */
+  largeThumbnailUrl?: string | null;
   tab: InspectorTab;
   onTab: (tab: InspectorTab) => void;
   share: ShareModel;
@@ -255,6 +257,8 @@ export function DatasetDetails(props: {
             meta={value}
             stats={stats}
             thumbnailUrl={props.thumbnailUrl}
+            largeThumbnailUrl={props.largeThumbnailUrl ?? null}
+            name={props.entry.name}
             linkSlot={<DataLinkToggle model={props.share} />}
           />
         )}

@@ -153,6 +153,7 @@ export function InspectorView(props: {
           stats={model.stats}
           loadMembers={model.membersLoader}
           thumbnailUrl={model.thumbnailUrl}
+          largeThumbnailUrl={model.largeThumbnailUrl}
           tab={model.tab}
           onTab={tab => (model.tab = tab)}
           share={model.share}

@@ -75,6 +75,9 @@ export interface IInspectorOptions {
 
 export const STATS_POLL_MS = 1000;
 
+/** Longer edge of the preview the thumbnail opens (the thumbnail route's maximum). */
+export const LARGE_PREVIEW_SIZE = 1024;
+
 const IDLE = { status: 'idle' } as const;
 const LOADING = { status: 'loading' } as const;
 
@@ -91,7 +94,8 @@ export class InspectorModel {
       api.getMembers(root, path, offset);
     this._pollInterval = options.statsPollInterval ?? STATS_POLL_MS;
     this.share = options.share ?? new ShareModel(api);
-    this._thumbnailUrl = (root, path) => api.thumbnailURL(root, path);
+    this._thumbnailUrl = (root, path, size) =>
+      api.thumbnailURL(root, path, size);
     this._selection = selection;
     selection.changed.connect(this._onSelection, this);
     if (selection.current) {
@@ -160,6 +164,19 @@ export class InspectorModel {
       return null;
     }
     return this._thumbnailUrl(state.root.name, state.entry.path);
+  }
+
+  /** The larger preview the thumbnail opens on click (the route's largest size). */
+  get largeThumbnailUrl(): string | null {
+    const state = this._state;
+    if (state.status !== 'ready' || !state.entry.previewable) {
+      return null;
+    }
+    return this._thumbnailUrl(
+      state.root.name,
+      state.entry.path,
+      LARGE_PREVIEW_SIZE
+    );
   }
 
   get changed(): ISignal<this, void> {
@@ -317,7 +334,7 @@ export class InspectorModel {
   private _fetchStats: StatsFetcher;
   private _fetchMembers: MembersFetcher;
   private _pollInterval: number;
-  private _thumbnailUrl: (root: string, path: string) => string;
+  private _thumbnailUrl: (root: string, path: string, size?: number) => string;
   private _tab: InspectorTab = 'overview';
   private _convertPreset: IHealthFix | null = null;
   private _pollTimer: ReturnType<typeof setTimeout> | null = null;

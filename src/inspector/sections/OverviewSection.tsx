@@ -1,12 +1,19 @@
 /**
- * Overview: a preview and the figures of the main array (shape with axis names, dtype,
+ * Overview: a preview (a click opens a larger one saying which level and plane it shows)
+ * with the pixel sizes and channels beside it, the figures of the main array (shape with axis names, dtype,
  * chunks, shards, codecs), and how it is stored (size on disk, chunk files present vs.
  * expected, uncompressed size, compression ratio), per level for a pyramid.
  */
+import { Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import type { IMetaResponse, IStatsResponse, IStorageFigures } from '../../api';
-import { arrayFacts, IArrayFacts } from '../facts';
+import {
+  arrayFacts,
+  fullResolutionPixelSize,
+  IArrayFacts,
+  imageChannels
+} from '../facts';
 import {
   exactBytes,
   formatBytes,
@@ -17,8 +24,94 @@ import { codecLines, formatRatio, formatShape, prettyJSON } from '../format';
 import type { LoadState } from '../inspectorModel';
 import { Field, Figure, Loading, RequestFailure, Table } from './common';
 
-/** A PNG preview from the server; says so plainly when there is nothing to draw. */
-export function Thumbnail(props: { url: string }): JSX.Element {
+/** The header of the thumbnail route that says which level and plane a preview shows. */
+export const PREVIEW_HEADER = 'X-Fileglancer-Preview';
+
+/**
+ * The larger preview in a dialog: fetched (not just an <img>) to read the route's header
+ * saying which level and plane it is, shown as the caption.
+ */
+export function LargePreview(props: { url: string }): JSX.Element {
+  const [state, setState] = React.useState<
+    | { status: 'loading' }
+    | { status: 'ready'; src: string; shown: string | null }
+    | { status: 'error'; message: string }
+  >({ status: 'loading' });
+  React.useEffect(() => {
+    let src: string | null = null;
+    let live = true;
+    fetch(props.url, { credentials: 'same-origin' })
+      .then(async response => {
+        if (!response.ok) {
+          const body = await response.json().catch(() => null);
+          throw new Error(body?.message ?? `HTTP ${response.status}`);
+        }
+        const header = response.headers.get(PREVIEW_HEADER);
+        const blob = await response.blob();
+        src = URL.createObjectURL(blob);
+        if (live) {
+          setState({
+            status: 'ready',
+            src,
+            shown: header ? decodeURIComponent(header) : null
+          });
+        }
+      })
+      .catch(error => {
+        if (live) {
+          setState({
+            status: 'error',
+            message: String(error.message ?? error)
+          });
+        }
+      });
+    return () => {
+      live = false;
+      if (src) {
+        URL.revokeObjectURL(src);
+      }
+    };
+  }, [props.url]);
+  if (state.status === 'loading') {
+    return (
+      <div className="jp-Fileglancer-status">Drawing a larger preview…</div>
+    );
+  }
+  if (state.status === 'error') {
+    return (
+      <div className="jp-Fileglancer-status" role="alert">
+        No larger preview: {state.message}
+      </div>
+    );
+  }
+  return (
+    <figure className="jp-Fileglancer-largePreview">
+      <img src={state.src} alt="Larger preview of the dataset" />
+      {state.shown && (
+        <figcaption data-field="preview-shown">Shows {state.shown}.</figcaption>
+      )}
+    </figure>
+  );
+}
+
+/** Open the larger preview of `name` in JupyterLab's dialog. */
+export function showLargePreview(url: string, name: string): void {
+  void showDialog({
+    title: `Preview of ${name}`,
+    body: ReactWidget.create(<LargePreview url={url} />),
+    buttons: [Dialog.okButton({ label: 'Close' })]
+  });
+}
+
+/**
+ * A PNG preview from the server; says so plainly when there is nothing to draw. With
+ * `largeUrl`, a click opens a larger one.
+ */
+export function Thumbnail(props: {
+  url: string;
+  largeUrl?: string | null;
+  name?: string;
+}): JSX.Element {
   const [failed, setFailed] = React.useState(false);
   const [loaded, setLoaded] = React.useState(false);
   React.useEffect(() => {
@@ -32,18 +125,78 @@ export function Thumbnail(props: { url: string }): JSX.Element {
       </div>
     );
   }
+  const image = (
+    <img
+      src={props.url}
+      alt="Preview of the dataset"
+      onLoad={() => setLoaded(true)}
+      onError={() => setFailed(true)}
+    />
+  );
+  const { largeUrl } = props;
   return (
     <div
       className="jp-Fileglancer-thumbnail"
       data-state={loaded ? 'loaded' : 'loading'}
     >
-      <img
-        src={props.url}
-        alt="Preview of the dataset"
-        onLoad={() => setLoaded(true)}
-        onError={() => setFailed(true)}
-      />
+      {largeUrl ? (
+        <button
+          type="button"
+          className="jp-Fileglancer-thumbnailButton"
+          title="Open a larger preview"
+          data-action="large-preview"
+          onClick={() =>
+            showLargePreview(largeUrl, props.name ?? 'the dataset')
+          }
+        >
+          {image}
+        </button>
+      ) : (
+        image
+      )}
     </div>
+  );
+}
+
+/** Pixel sizes and channels: what a scientist looks for first, beside the preview. */
+export function ImageFacts(props: { meta: IMetaResponse }): JSX.Element | null {
+  const pixelSize = fullResolutionPixelSize(props.meta);
+  const channels = imageChannels(props.meta);
+  if (!pixelSize && channels.length === 0) {
+    return null;
+  }
+  return (
+    <dl className="jp-Fileglancer-fields" data-block="image">
+      {pixelSize && (
+        <Field
+          label={`Pixel size (${pixelSize.axes.join(', ')})`}
+          name="pixel_size"
+        >
+          {pixelSize.text}
+        </Field>
+      )}
+      {channels.length > 0 && (
+        <Field label="Channels" name="channels">
+          <ul className="jp-Fileglancer-channelList">
+            {channels.map((channel, i) => (
+              <li key={i} data-channel={channel.name}>
+                <span
+                  className="jp-Fileglancer-swatch"
+                  data-color={channel.color ?? ''}
+                  title={channel.color ?? 'no colour'}
+                  style={
+                    channel.color
+                      ? { backgroundColor: channel.color }
+                      : undefined
+                  }
+                />{' '}
+                {channel.name}
+              </li>
+            ))}
+          </ul>
+        </Field>
+      )}
+    </dl>
   );
 }
 
@@ -211,6 +364,10 @@ export function OverviewSection(props: {
   meta: IMetaResponse;
   stats: LoadState<IStatsResponse>;
   thumbnailUrl: string | null;
+  /** The larger preview the thumbnail opens on click. */
+  largeThumbnailUrl?: string | null;
+  /** The dataset's name, for the larger preview's title. */
+  name?: string;
   /** Where the share issue's data link toggle goes. */
   linkSlot?: React.ReactNode;
 }): JSX.Element {
@@ -218,7 +375,16 @@ export function OverviewSection(props: {
   const facts = arrayFacts(meta);
   return (
     <div className="jp-Fileglancer-overview" data-tab-panel="overview">
-      {thumbnailUrl && <Thumbnail url={thumbnailUrl} />}
+      <div className="jp-Fileglancer-overviewTop">
+        {thumbnailUrl && (
+          <Thumbnail
+            url={thumbnailUrl}
+            largeUrl={props.largeThumbnailUrl}
+            name={props.name}
+          />
+        )}
+        <ImageFacts meta={meta} />
+      </div>
       {facts && (
         <dl className="jp-Fileglancer-fields" data-block="array">
           {!['array', 'n5', 'tiff'].includes(facts.source) && (
