@@ -22,7 +22,7 @@ import {
 } from '../../common/format';
 import { codecLines, formatRatio, formatShape, prettyJSON } from '../format';
 import type { LoadState } from '../inspectorModel';
-import { Field, Figure, Loading, RequestFailure, Table } from './common';
+import { Field, Figure, Loading, Parts, RequestFailure, Table } from './common';
 
 /** The header of the thumbnail route that says which level and plane a preview shows. */
 export const PREVIEW_HEADER = 'X-Fileglancer-Preview';
@@ -172,7 +172,7 @@ export function ImageFacts(props: { meta: IMetaResponse }): JSX.Element | null {
           label={`Pixel size (${pixelSize.axes.join(', ')})`}
           name="pixel_size"
         >
-          {pixelSize.text}
+          <Parts text={pixelSize.text} />
         </Field>
       )}
       {channels.length > 0 && (
@@ -218,17 +218,17 @@ export function ArrayFields(props: { facts: IArrayFacts }): JSX.Element {
   return (
     <>
       <Field label="Shape" name="shape">
-        {formatShape(facts.shape, facts.dimensionNames)}
+        <Parts text={formatShape(facts.shape, facts.dimensionNames)} />
       </Field>
       <Field label="Data type" name="dtype">
         {facts.dtype ?? '—'}
       </Field>
       <Field label="Chunks" name="chunks">
-        {formatShape(facts.chunks, facts.dimensionNames)}
+        <Parts text={formatShape(facts.chunks, facts.dimensionNames)} />
       </Field>
       {facts.shards && (
         <Field label="Shards" name="shards">
-          {formatShape(facts.shards, facts.dimensionNames)}
+          <Parts text={formatShape(facts.shards, facts.dimensionNames)} />
         </Field>
       )}
       {facts.codecs && (
