@@ -1,6 +1,7 @@
 /**
  * One vocabulary across kinds: N5 figures in the C (z, y, x) order and OME's unit symbols,
- * N5's block size as its chunks, and shard files called shard files.
+ * N5's block size as its chunks, and shard files called shard files; and the Overview's
+ * pixel sizes, channels and larger preview.
  */
 import type { IMetaResponse, INodeResponse, IStatsDone } from '../api';
 import { arrayFacts, n5ResolutionText } from '../inspector/facts';
@@ -52,8 +53,8 @@ const n5Meta: IMetaResponse = {
   }
 };
 
-const stats: IStatsDone = {
-  state: 'done',
+/** One level holding the whole dataset: its figures are the totals. */
+const totals = {
   stored_bytes: 1000,
   allocated_bytes: 1000,
   files: 5,
@@ -61,20 +62,12 @@ const stats: IStatsDone = {
   chunks_expected: 4,
   chunks_missing: 0,
   logical_bytes: 2000,
-  compression_ratio: 2,
-  levels: [
-    {
-      path: 's0',
-      stored_bytes: 1000,
-      allocated_bytes: 1000,
-      files: 5,
-      chunk_files: 4,
-      chunks_expected: 4,
-      chunks_missing: 0,
-      logical_bytes: 2000,
-      compression_ratio: 2
-    }
-  ]
+  compression_ratio: 2
+};
+const stats: IStatsDone = {
+  state: 'done',
+  ...totals,
+  levels: [{ path: 's0', ...totals }]
 };
 
 async function inspect(
