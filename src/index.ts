@@ -34,6 +34,7 @@ import { fileglancerIcon, inspectorIcon } from './common/icons';
 import { InspectorModel } from './inspector/inspectorModel';
 import { InspectorPanel } from './inspector/InspectorPanel';
 import { ISelectionModel, SelectionModel } from './selection';
+import { insertIntoNotebook } from './share/insertSnippet';
 import { LinkEvents } from './share/linkEvents';
 import { registerDataLinksCommand } from './share/linksCommand';
 import { ShareModel } from './share/shareModel';
@@ -114,7 +115,8 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
     const inspector = new InspectorPanel(inspectorModel, {
       showLinks: () => void app.commands.execute(CommandIDs.openDataLinks),
       submitConversion: request => jobs.submit(request),
-      conversionStarted: () => void app.commands.execute(CommandIDs.openJobs)
+      conversionStarted: () => void app.commands.execute(CommandIDs.openJobs),
+      insertSnippet: code => void insertIntoNotebook(app.commands, code)
     });
     inspector.id = INSPECTOR_ID;
     inspector.title.icon = inspectorIcon;

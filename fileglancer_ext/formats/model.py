@@ -1102,6 +1102,7 @@ class N5Child:
     dimensions: tuple[int, ...] | None
     data_type: Any
     downsampling_factors: Any
+    block_size: tuple[int, ...] | None = None  # as stored (F order)
 
     @property
     def path(self) -> str:
@@ -1110,6 +1111,10 @@ class N5Child:
     @property
     def shape(self) -> tuple[int, ...] | None:
         return self.dimensions[::-1] if self.dimensions is not None else None
+
+    @property
+    def block_shape(self) -> tuple[int, ...] | None:
+        return self.block_size[::-1] if self.block_size is not None else None
 
 
 @dataclass(frozen=True)
@@ -1180,12 +1185,14 @@ def n5_dataset(reader: MetadataReader, path: Path, attrs: dict[str, Any]) -> N5D
 
 def n5_child(name: str, attrs: dict[str, Any]) -> N5Child:
     dims = int_list(attrs.get("dimensions"))
+    block = int_list(attrs.get("blockSize"), low=1)
     return N5Child(
         name=name,
         kind="n5-array" if is_n5_dataset(attrs) else "n5-group",
         dimensions=tuple(dims) if dims is not None else None,
         data_type=attrs.get("dataType"),
         downsampling_factors=attrs.get("downsamplingFactors"),
+        block_size=tuple(block) if block is not None else None,
     )
 
 

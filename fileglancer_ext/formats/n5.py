@@ -127,6 +127,7 @@ def _pyramid_json(pyramid: N5Pyramid) -> dict[str, Any]:
                 "path": c.name,
                 "dimensions": _list(c.dimensions),
                 "shape_c_order": _list(c.shape),
+                "block_shape_c_order": _list(c.block_shape),
                 "data_type": c.data_type,
                 "downsampling_factors": c.downsampling_factors,
             }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
@@ -47,14 +48,21 @@ class StatsHandler(FileglancerAPIHandler):
         self.write_json(stats)
 
 
+PREVIEW_HEADER = "X-Fileglancer-Preview"
+
+
 class ThumbnailHandler(FileglancerAPIHandler):
     @web.authenticated
     @authorized
     async def get(self, root: str, path: str | None = None) -> None:
         size = self.int_query("size", DEFAULT_SIZE, MIN_SIZE, MAX_SIZE)
-        png = await asyncio.to_thread(self.extensionapp.inspector.thumbnail, root, path or "", size)
+        png, shown = await asyncio.to_thread(
+            self.extensionapp.inspector.thumbnail, root, path or "", size
+        )
         # Previews are cheap to redo and the data may change: let the browser keep them briefly.
         self.set_header("Cache-Control", "private, max-age=60")
+        # Which level and plane the picture is (percent-encoded: level paths may be any text).
+        self.set_header(PREVIEW_HEADER, quote(shown, safe=" ,'()"))
         self.write_binary(png, "image/png")
 
 

@@ -20,7 +20,7 @@ from ..formats.validate import validate_dataset
 from ..roots import RootRegistry
 from ..system.confined_io import ANYWHERE, Within
 from .stats.service import StatsService
-from .thumbnails.core import render_thumbnail
+from .thumbnails.core import render_thumbnail_shown
 
 # Kinds that OME-NGFF validation applies to.
 _OME_KINDS = frozenset(
@@ -108,10 +108,11 @@ class DatasetInspector:
         page = group_members(location.real, offset=offset, limit=limit, within=within)
         return {**page, "root": root, "path": location.path}
 
-    def thumbnail(self, root: str, path: str, size: int) -> bytes:
-        """A PNG preview (longer edge `size`) of the image at (root, path).
+    def thumbnail(self, root: str, path: str, size: int) -> tuple[bytes, str]:
+        """A PNG preview (longer edge `size`) of the image at (root, path), and which level
+        and plane it shows.
 
         Raises BadRequest when there is nothing to preview or it would read too much.
         """
         real = self.registry.resolve(root, path).real
-        return render_thumbnail(real, size=size, within=self.registry.within(root))
+        return render_thumbnail_shown(real, size=size, within=self.registry.within(root))

@@ -182,3 +182,81 @@ def _is_hex(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# --- LazyImage (what `open()` returns without xarray) ---------------------------------------
+
+
+def _lazy_rows(image: Any) -> list[tuple[str, str]]:
+    """(label, text) rows of a LazyImage: shape with axis names, dtype, chunks, size,
+    pixel sizes, channels, source; plain text (escaped by the HTML repr)."""
+    dims, shape = list(image.dims), list(image.shape)
+    names = dims if len(dims) == len(shape) else [""] * len(shape)
+    rows = [
+        ("shape", " × ".join(f"{d} {n}".strip() for d, n in zip(names, shape, strict=True))),
+        ("dtype", str(image.dtype)),
+    ]
+    chunks = getattr(image.data, "chunksize", None)
+    if chunks is not None:
+        rows.append(("chunks", " × ".join(str(n) for n in chunks)))
+    nbytes = getattr(image.data, "nbytes", None)
+    if isinstance(nbytes, int | float):
+        rows.append(("size", f"{nbytes / 2**20:,.1f} MiB uncompressed (read when computed)"))
+    if image.pixel_sizes:
+        rows.append(
+            (
+                "pixel size",
+                ", ".join(
+                    f"{axis} {size['value']:g} {_unit(size.get('unit'))}".strip()
+                    for axis, size in image.pixel_sizes.items()
+                ),
+            )
+        )
+    if image.channels:
+        rows.append(
+            (
+                "channels",
+                ", ".join(
+                    str(c.get("name") or f"channel {i}")
+                    + (f" (#{c['color']})" if c.get("color") else "")
+                    for i, c in enumerate(image.channels)
+                ),
+            )
+        )
+    source = image.attrs.get("source")
+    if source is not None:
+        rows.append(("source", f"{source} (level {image.attrs.get('level', 0)})"))
+    return rows
+
+
+_UNITS = {"micrometer": "µm", "nanometer": "nm", "millimeter": "mm", "um": "µm"}
+
+
+def _unit(unit: Any) -> str:
+    return _UNITS.get(unit, unit) if isinstance(unit, str) else ""
+
+
+def lazy_image_text(image: Any) -> str:
+    """The readable, multi-line repr of a LazyImage: one fact a line."""
+    rows = _lazy_rows(image)
+    width = max(len(label) for label, _ in rows)
+    return "\n".join(
+        ["<LazyImage: a dask array with its metadata>"]
+        + [f"  {label.ljust(width)}  {text}" for label, text in rows]
+    )
+
+
+def lazy_image_html(image: Any) -> str:
+    """The LazyImage as a small table (what notebooks show), everything escaped."""
+    esc = html.escape
+    table = "".join(
+        f'<tr><th style="text-align:left;padding-right:1em">{esc(label)}</th>'
+        f"<td>{esc(text)}</td></tr>"
+        for label, text in _lazy_rows(image)
+    )
+    swatches = _channels_html(image.channels) if image.channels else ""
+    extra = f"<div>{swatches}</div>" if swatches else ""
+    return (
+        '<div class="fileglancer-lazy-image"><strong>LazyImage</strong>'
+        f"<table>{table}</table>{extra}</div>"
+    )

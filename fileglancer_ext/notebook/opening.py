@@ -46,6 +46,16 @@ class LazyImage:
     def dtype(self) -> Any:
         return self.data.dtype
 
+    def __repr__(self) -> str:
+        from .display import lazy_image_text
+
+        return lazy_image_text(self)
+
+    def _repr_html_(self) -> str:
+        from .display import lazy_image_html
+
+        return lazy_image_html(self)
+
 
 @dataclass
 class _Opened:

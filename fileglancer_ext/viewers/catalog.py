@@ -66,7 +66,7 @@ def viewers_for(
     if data_url:
         name = PurePath(local).name or None
         viewers = viewer_links(summary, data_url, config, dataset_name=name)
-        snippets += code_snippets(summary, data_url, "link")
+        snippets += code_snippets(summary, data_url, "link", file_name=name)
     paths: PathForms
     if root is not None:
         paths = path_forms(str(root.path), root.smb_url, root.unc_path, relative_path)

@@ -1,4 +1,5 @@
-"""Ready-to-run code that opens a dataset: zarr-python, dask, ome-zarr-py, napari, fsspec.
+"""Ready-to-run code that opens a dataset: `fileglancer_ext.open` (every kind), zarr-python,
+dask, ome-zarr-py, napari, fsspec, and tifffile for TIFF and OME-TIFF.
 
 `code_snippets(summary, location, target)` returns `[{"language", "title", "code",
 "target"}]` for one place the data can be read from: `target="local"` for a path on the
@@ -10,11 +11,17 @@ Each snippet is complete (imports included) and ends by printing the shape and d
 from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
+from urllib.parse import quote
 
 Target = Literal["local", "link"]
 
 # Kinds whose folder ome-zarr-py's Reader and napari-ome-zarr open as an image.
 _OME_IMAGE_KINDS = frozenset({"ome-zarr"})
+# Kinds `fileglancer_ext.open` reads (`notebook.opening`), from a path or a data link.
+_OPENABLE_KINDS = frozenset(
+    {"ome-zarr", "zarr-array", "bioformats2raw", "n5-array", "n5-group", "tiff", "ome-tiff"}
+)
+_TIFF_KINDS = frozenset({"tiff", "ome-tiff"})
 
 
 class Snippet(TypedDict):
@@ -32,12 +39,20 @@ def first_level_path(summary: dict[str, Any]) -> str | None:
     return path if isinstance(path, str) and path else None
 
 
-def code_snippets(summary: dict[str, Any], location: str, target: Target) -> list[Snippet]:
+def code_snippets(
+    summary: dict[str, Any], location: str, target: Target, *, file_name: str | None = None
+) -> list[Snippet]:
     """Snippets that read the dataset of `summary` from `location` (a path or a URL).
 
-    Empty for kinds no snippet applies to (plain groups, plates, N5, TIFF, folders).
+    A data link to a single file (a TIFF) is answered at `<link>/<its name>` too: with
+    `file_name`, link snippets read that URL, whose suffix tells readers it is a TIFF.
+
+    Empty for kinds no snippet applies to (plain groups, plates, folders).
+    `fileglancer_ext.open` comes first: it reads every kind, from a path or a link alike.
     """
     kind = summary.get("kind")
+    if target == "link" and file_name and kind in _TIFF_KINDS:
+        location = location.rstrip("/") + "/" + quote(file_name)
     loc = repr(location)  # a valid Python literal for any path or URL
     snippets: list[Snippet] = []
 
@@ -47,6 +62,11 @@ def code_snippets(summary: dict[str, Any], location: str, target: Target) -> lis
     level = first_level_path(summary) if kind in _OME_IMAGE_KINDS else None
     if kind in _OME_IMAGE_KINDS and level is None:
         return snippets  # no usable multiscale: nothing we could point a reader at
+    if kind in _OPENABLE_KINDS:
+        add("fileglancer_ext.open", _fileglancer_open(loc))
+    if kind in _TIFF_KINDS:
+        add("tifffile", _tifffile(loc, target))
+        return snippets
     if kind == "zarr-array":
         add("zarr-python", _zarr_array(loc))
         add("dask.array", _dask(loc, None))
@@ -116,5 +136,29 @@ def _fsspec(loc: str, level: str | None, kind: str | None) -> str:
         "import fsspec\nimport zarr\n\n"
         f"store = fsspec.get_mapper({loc})\n"
         f"{open_line}"
+        "print(image.shape, image.dtype)\n"
+    )
+
+
+def _fileglancer_open(loc: str) -> str:
+    return (
+        "import fileglancer_ext\n\n"
+        f"image = fileglancer_ext.open({loc})  # lazy: data is read when computed\n"
+        "print(image.shape, image.dtype)\n"
+    )
+
+
+def _tifffile(loc: str, target: Target) -> str:
+    if target == "link":
+        source = f'fsspec.open({loc}, "rb").open()'
+        imports = "import dask.array as da\nimport fsspec\nimport tifffile\nimport zarr\n\n"
+    else:
+        source = loc
+        imports = "import dask.array as da\nimport tifffile\nimport zarr\n\n"
+    return (
+        f"{imports}"
+        f"tif = tifffile.TiffFile({source})\n"
+        "# Level 0 of the first series, read tile by tile as a computation needs it.\n"
+        'image = da.from_zarr(zarr.open_array(tif.series[0].aszarr(level=0), mode="r"))\n'
         "print(image.shape, image.dtype)\n"
     )

@@ -142,9 +142,13 @@ describe('buildRequest', () => {
     expect(buildRequest(ROOT, TIFF, { ...base, destination: ' ' })).toBe(
       'Give the new file or folder a name.'
     );
-    expect(buildRequest(ROOT, TIFF, { ...base, shards: '1, 512, 512' })).toBe(
-      'Shards need OME-NGFF 0.5 (Zarr v3).'
-    );
+    expect(
+      buildRequest(ROOT, TIFF, {
+        ...base,
+        ngffVersion: '0.4',
+        shards: '1, 512, 512'
+      })
+    ).toBe('Shards need OME-NGFF 0.5 (Zarr v3).');
     expect(buildRequest(ROOT, TIFF, { ...base, chunks: 'big' })).toMatch(
       /^Chunks:/
     );
@@ -346,6 +350,43 @@ describe('the Convert form', () => {
       root: 'demo',
       path: 'ome/cells.ome.tif'
     });
+    panel.dispose();
+  });
+
+  it('opens a conversion result on its Overview, not on a Convert form back over the source', async () => {
+    const result = makeEntry('ome/cells.ome.tif', { kind: 'ome-tiff' });
+    const selection = new SelectionModel();
+    const model = new InspectorModel(
+      selection,
+      fakeAPI({
+        getNode: async (root, path) =>
+          makeNode(root, path === result.path ? result : OME),
+        getMeta: async () => omeMeta,
+        getStats: () => new Promise<never>(() => undefined),
+        thumbnailURL: () => ''
+      })
+    );
+    model.tab = 'convert';
+    const panel = new InspectorPanel(model, {
+      submitConversion: async () => makeJob()
+    });
+    await show(panel);
+    selection.select(ROOT, OME);
+    await until(() =>
+      expect(
+        panel.node.querySelector('[data-tab-panel="convert"] form')
+      ).not.toBeNull()
+    );
+    await model.reload(); // the same dataset read again keeps its tab
+    expect(model.tab).toBe('convert');
+    selection.select(ROOT, result); // what "Show result" does (browser.reveal)
+    await until(() =>
+      expect(
+        panel.node.querySelector('[data-tab-panel="overview"]')
+      ).not.toBeNull()
+    );
+    expect(model.tab).toBe('overview');
+    expect(panel.node.querySelector('[data-tab-panel="convert"]')).toBeNull();
     panel.dispose();
   });
 

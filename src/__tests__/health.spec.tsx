@@ -84,6 +84,50 @@ describe('health warnings in the inspector', () => {
     panel.dispose();
   });
 
+  it('colours the badge by the most serious item: a Zarr v2 note is no warning', async () => {
+    const zarrV2: IHealthWarning = {
+      code: 'zarr-v2',
+      severity: 'info',
+      message: 'stored as Zarr v2 (OME-NGFF up to 0.4)',
+      fix: { kind: 'recompress', options: { ngff_version: '0.5' } }
+    };
+    const entry = makeEntry('old.ome.zarr', {
+      kind: 'ome-zarr',
+      zarr_format: 2
+    });
+    let health = [zarrV2];
+    const selection = new SelectionModel();
+    const model = new InspectorModel(
+      selection,
+      fakeAPI({
+        getNode: async root => makeNode(root, entry),
+        getMeta: async () => ({ ...omeMeta, health }),
+        getStats: () => new Promise<never>(() => undefined),
+        thumbnailURL: () => ''
+      })
+    );
+    const panel = new InspectorPanel(model);
+    await show(panel);
+    const badge = () =>
+      panel.node.querySelector<HTMLElement>('[data-action="show-health"]');
+    selection.select(makeRoot('demo'), entry);
+    await until(() => expect(badge()?.textContent).toBe('1 note'));
+    expect(badge()!.dataset.severity).toBe('info');
+    health = [zarrV2, noUnits];
+    await model.reload();
+    await until(() => expect(badge()?.textContent).toBe('2 health warnings'));
+    expect(badge()!.dataset.severity).toBe('warning');
+    panel.dispose();
+  });
+
+  it('starts new conversions as OME-NGFF 0.5 (Zarr v3), as the notes recommend', () => {
+    expect(
+      initialValues(makeEntry('a.tif', { kind: 'tiff' })).ngffVersion
+    ).toBe('0.5');
+    const ome = makeEntry('a.ome.zarr', { kind: 'ome-zarr', zarr_format: 2 });
+    expect(initialValues(ome).ngffVersion).toBe('0.5');
+  });
+
   it('fills nothing in without a fix', () => {
     const entry = makeEntry('a.tif', { kind: 'tiff' });
     expect(initialValues(entry, null)).toEqual(initialValues(entry));

@@ -7,7 +7,12 @@ import type {
   IViewersResponse
 } from '../api';
 import { InspectorModel } from '../inspector/inspectorModel';
-import { InspectorPanel } from '../inspector/InspectorPanel';
+import { IInspectorActions, InspectorPanel } from '../inspector/InspectorPanel';
+import {
+  insertIntoNotebook,
+  REPLACE_SELECTION_COMMAND
+} from '../share/insertSnippet';
+import { CommandRegistry } from '@lumino/commands';
 import { SelectionModel } from '../selection';
 import { LinkEvents } from '../share/linkEvents';
 import { LinksModel } from '../share/linksModel';
@@ -127,14 +132,15 @@ class FakeShareServer {
 
 async function inspectShared(
   server: FakeShareServer,
-  events?: LinkEvents
+  events?: LinkEvents,
+  actions?: IInspectorActions
 ): Promise<InspectorPanel> {
   const selection = new SelectionModel();
   const model = new InspectorModel(selection, datasetAPI(ENTRY, omeMeta), {
     share: new ShareModel(server, events)
   });
   model.tab = 'share';
-  const panel = new InspectorPanel(model);
+  const panel = new InspectorPanel(model, actions);
   await show(panel);
   selection.select(ROOT, ENTRY);
   await until(() =>
@@ -143,6 +149,25 @@ async function inspectShared(
     ).not.toBeNull()
   );
   return panel;
+}
+
+/** Answer the confirmation dialog JupyterLab shows (Revoke or Cancel); returns its text. */
+async function answerDialog(accept: boolean): Promise<string> {
+  let dialog: HTMLElement | null = null;
+  await until(() => {
+    dialog = document.body.querySelector<HTMLElement>('.jp-Dialog');
+    expect(dialog).not.toBeNull();
+  });
+  const text = dialog!.textContent ?? '';
+  dialog!
+    .querySelector<HTMLButtonElement>(
+      accept ? 'button.jp-mod-accept' : 'button.jp-mod-reject'
+    )!
+    .click();
+  await until(() =>
+    expect(document.body.querySelector('.jp-Dialog')).toBeNull()
+  );
+  return text;
 }
 
 function toggle(panel: InspectorPanel): HTMLInputElement {
@@ -272,12 +297,26 @@ describe('the Share tab', () => {
     const panel = await inspectShared(server);
     expect(toggle(panel).checked).toBe(true);
     toggle(panel).click();
+    expect(await answerDialog(true)).toContain('Revoke the data link?');
     await until(() => expect(toggle(panel).checked).toBe(false));
     expect(server.revoked).toEqual(['abc123']);
     expect(notices).toEqual([
       'success: Data link revoked: its URL no longer works.'
     ]);
     expect(panel.node.querySelector('[data-viewer]')).toBeNull();
+    panel.dispose();
+  });
+
+  it('keeps the link when the revoke is cancelled in the dialog', async () => {
+    const server = new FakeShareServer();
+    server.link = makeLink();
+    const panel = await inspectShared(server);
+    toggle(panel).click();
+    expect(await answerDialog(false)).toContain('stops working');
+    await settle();
+    expect(server.revoked).toEqual([]);
+    expect(toggle(panel).checked).toBe(true);
+    expect(notices).toEqual([]);
     panel.dispose();
   });
 
@@ -308,6 +347,52 @@ describe('the Share tab', () => {
       .click();
     await until(() => expect(copied.length).toBe(1));
     expect(copied[0]).toContain('zarr.open_group');
+    panel.dispose();
+  });
+
+  it('inserts a snippet into the active notebook, or says there is none', async () => {
+    const commands = new CommandRegistry();
+    const inserted: string[] = [];
+    const panel = await inspectShared(new FakeShareServer(), undefined, {
+      insertSnippet: code => void insertIntoNotebook(commands, code)
+    });
+    const insert = () =>
+      panel.node
+        .querySelector<HTMLElement>(
+          '[data-snippet="zarr-python"] [data-action="insert-snippet"]'
+        )!
+        .click();
+    const warnings: string[] = [];
+    jest.spyOn(Notification, 'warning').mockImplementation(message => {
+      warnings.push(String(message));
+      return '';
+    });
+    insert(); // no notebook open: JupyterLab's notebook command is not there
+    await until(() => expect(warnings).toHaveLength(1));
+    expect(warnings[0]).toMatch(/^No notebook is open/);
+
+    let notebookOpen = false;
+    commands.addCommand(REPLACE_SELECTION_COMMAND, {
+      isEnabled: () => notebookOpen,
+      execute: args => void inserted.push(String(args.text))
+    });
+    insert(); // the command exists, but no notebook is current
+    await until(() => expect(warnings).toHaveLength(2));
+    notebookOpen = true;
+    insert();
+    await until(() => expect(inserted).toHaveLength(1));
+    expect(inserted[0]).toContain('zarr.open_group');
+    panel.dispose();
+  });
+
+  it('offers no Insert button where there is no notebook to insert into', async () => {
+    const panel = await inspectShared(new FakeShareServer());
+    expect(
+      panel.node.querySelector('[data-action="copy-snippet"]')
+    ).not.toBeNull();
+    expect(
+      panel.node.querySelector('[data-action="insert-snippet"]')
+    ).toBeNull();
     panel.dispose();
   });
 
@@ -394,6 +479,15 @@ describe('the Data links view', () => {
         '[data-link="def456"] [data-action="revoke"]'
       )!
       .click();
+    await answerDialog(false); // cancelled: nothing revoked
+    await settle();
+    expect(panel.node.querySelectorAll('[data-link]').length).toBe(2);
+    panel.node
+      .querySelector<HTMLElement>(
+        '[data-link="def456"] [data-action="revoke"]'
+      )!
+      .click();
+    await answerDialog(true);
     await until(() =>
       expect(panel.node.querySelectorAll('[data-link]').length).toBe(1)
     );
@@ -432,6 +526,7 @@ describe('the Data links view', () => {
         '[data-link="abc123"] [data-action="revoke"]'
       )!
       .click(); // revoked from the list: the Share tab turns its switch off
+    await answerDialog(true);
     await until(() => expect(toggle(inspector).checked).toBe(false));
     expect(server.revoked).toEqual(['abc123']);
     expect(inspector.node.querySelector('[data-viewer]')).toBeNull();

@@ -133,7 +133,8 @@ function initialDefaults(destination: string, choice: number): IConvertValues {
   return {
     choice,
     destination,
-    ngffVersion: '0.4',
+    // What the health notes recommend: Zarr v2 is flagged, v3-only viewers need 0.5.
+    ngffVersion: '0.5',
     codec: 'blosc-zstd',
     compressionLevel: 5,
     levels: '',

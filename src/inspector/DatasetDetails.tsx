@@ -9,6 +9,7 @@ import type {
   IEntry,
   IGroupMember,
   IHealthFix,
+  IHealthWarning,
   IMembersPage,
   IMetaResponse,
   IN5Child,
@@ -132,6 +133,32 @@ export function MetadataTab(props: {
   );
 }
 
+const SEVERITY_RANK: { [severity: string]: number } = {
+  info: 0,
+  warning: 1,
+  error: 2
+};
+
+/** The most serious severity among `health` ("info" for notes only): the badge's colour. */
+export function worstSeverity(health: IHealthWarning[]): string {
+  return health.reduce(
+    (worst, item) =>
+      (SEVERITY_RANK[item.severity] ?? 1) > (SEVERITY_RANK[worst] ?? 1)
+        ? item.severity
+        : worst,
+    'info'
+  );
+}
+
+/** "2 health warnings", or "1 note" when every item is only informative. */
+export function healthBadgeText(health: IHealthWarning[]): string {
+  const count = health.length;
+  if (worstSeverity(health) === 'info') {
+    return `${count} note${count === 1 ? '' : 's'}`;
+  }
+  return `${count} health warning${count === 1 ? '' : 's'}`;
+}
+
 function Problems(props: { meta: IMetaResponse }): JSX.Element | null {
   const { problems } = props.meta;
   if (problems.length === 0) {
@@ -155,6 +182,8 @@ export function DatasetDetails(props: {
   /** Fetches more members of a big group from an offset on. */
   loadMembers?: (offset: number) => Promise<IMembersPage>;
   thumbnailUrl: string | null;
+  /** The larger preview the thumbnail opens on click. */
+  largeThumbnailUrl?: string | null;
   tab: InspectorTab;
   onTab: (tab: InspectorTab) => void;
   share: ShareModel;
@@ -196,9 +225,10 @@ export function DatasetDetails(props: {
               type="button"
               className="jp-Fileglancer-healthBadge"
               data-action="show-health"
+              data-severity={worstSeverity(health)}
               onClick={() => props.onTab('validation')}
             >
-              {health.length} health warning{health.length === 1 ? '' : 's'}
+              {healthBadgeText(health)}
             </button>
           )}
         </div>
@@ -227,6 +257,8 @@ export function DatasetDetails(props: {
             meta={value}
             stats={stats}
             thumbnailUrl={props.thumbnailUrl}
+            largeThumbnailUrl={props.largeThumbnailUrl ?? null}
+            name={props.entry.name}
             linkSlot={<DataLinkToggle model={props.share} />}
           />
         )}
@@ -252,7 +284,11 @@ export function DatasetDetails(props: {
           </>
         )}
         {tab === 'share' && (
-          <ShareTab model={props.share} onShowLinks={props.actions.showLinks} />
+          <ShareTab
+            model={props.share}
+            onShowLinks={props.actions.showLinks}
+            onInsertSnippet={props.actions.insertSnippet}
+          />
         )}
         {tab === 'convert' && (
           <div data-tab-panel="convert">

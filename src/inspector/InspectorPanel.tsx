@@ -108,6 +108,8 @@ export interface IInspectorActions {
   submitConversion?: (request: ISubmitJobRequest) => Promise<IJob>;
   /** A conversion was started from the Convert tab. */
   conversionStarted?: (job: IJob) => void;
+  /** Insert a code snippet into the active notebook's active cell. */
+  insertSnippet?: (code: string) => void;
 }
 
 export function InspectorView(props: {
@@ -151,6 +153,7 @@ export function InspectorView(props: {
           stats={model.stats}
           loadMembers={model.membersLoader}
           thumbnailUrl={model.thumbnailUrl}
+          largeThumbnailUrl={model.largeThumbnailUrl}
           tab={model.tab}
           onTab={tab => (model.tab = tab)}
           share={model.share}

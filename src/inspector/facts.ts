@@ -12,7 +12,7 @@ import type {
   JSONValue
 } from '../api';
 import { trimNumber } from '../common/format';
-import { unitSymbol } from './format';
+import { channelColor, unitSymbol } from './format';
 
 export interface IArrayFacts {
   /** Where the figures come from: "array", the level path of an image, or "n5". */
@@ -95,6 +95,7 @@ export function arrayFacts(meta: IMetaResponse): IArrayFacts | null {
         levels?: Array<{
           path: string;
           shape_c_order: number[] | null;
+          block_shape_c_order?: number[] | null;
           data_type: string | null;
         }>;
       } | null;
@@ -108,7 +109,7 @@ export function arrayFacts(meta: IMetaResponse): IArrayFacts | null {
       shape: first.shape_c_order,
       dimensionNames: null,
       dtype: first.data_type,
-      chunks: null,
+      chunks: first.block_shape_c_order ?? null,
       shards: null,
       codecs: null,
       fillValue: undefined,
@@ -200,4 +201,82 @@ export function tiffChunks(
     }
     return dim === 's' ? shape[i] : 1;
   });
+}
+
+/** N5's `pixelResolution` (`{dimensions, unit}` or a bare list). */
+export interface IN5Resolution {
+  dimensions?: number[] | null;
+  unit?: string | null;
+}
+
+/** The spatial axis names of an array of `ndim` axes in C order, as OME names them. */
+export function zyxNames(ndim: number | null | undefined): string[] {
+  return ['z', 'y', 'x'].slice(Math.max(0, 3 - (ndim ?? 3)));
+}
+
+/**
+ * An N5 pixel resolution, stored fastest axis first (x, y, z), in the C order every
+ * other figure of the inspector uses, with OME's unit symbols: "1 × 0.25 × 0.25 µm".
+ */
+export function n5ResolutionText(
+  resolution: IN5Resolution | null | undefined
+): string {
+  const dims = resolution?.dimensions;
+  if (!Array.isArray(dims) || dims.length === 0) {
+    return '—';
+  }
+  const axes = zyxNames(dims.length);
+  const sizes: { [axis: string]: IQuantity } = {};
+  [...dims].reverse().forEach((value, i) => {
+    sizes[axes[i] ?? `d${i}`] = { value, unit: resolution?.unit ?? null };
+  });
+  return pixelSizeText(sizes, Object.keys(sizes));
+}
+
+/** The pixel size of the full-resolution level with its axes ("z, y, x"), or null. */
+export function fullResolutionPixelSize(
+  meta: IMetaResponse
+): { axes: string[]; text: string } | null {
+  const multiscale = firstMultiscale(meta);
+  const level = multiscale?.datasets[0];
+  if (multiscale && level?.pixel_size) {
+    const axes = multiscale.axes
+      .filter(axis => axis.type === 'space')
+      .map(axis => axis.name);
+    return { axes, text: pixelSizeText(level.pixel_size, axes) };
+  }
+  const series = meta.tiff?.series[0];
+  if (series?.pixel_size) {
+    const axes = series.dims.filter(dim => ['z', 'y', 'x'].includes(dim));
+    return { axes, text: pixelSizeText(series.pixel_size, axes) };
+  }
+  const n5 = meta.n5 as {
+    dataset?: { pixel_resolution?: IN5Resolution | null } | null;
+    group?: { multiscale?: { pixel_resolution?: IN5Resolution | null } | null };
+  } | null;
+  const resolution =
+    n5?.dataset?.pixel_resolution ?? n5?.group?.multiscale?.pixel_resolution;
+  const dims = resolution?.dimensions;
+  if (Array.isArray(dims) && dims.length > 0) {
+    return { axes: zyxNames(dims.length), text: n5ResolutionText(resolution) };
+  }
+  return null;
+}
+
+/** The channels of an image (omero or TIFF/OME-XML): names and CSS colours. */
+export function imageChannels(
+  meta: IMetaResponse
+): Array<{ name: string; color: string | null }> {
+  const omero = meta.ome?.omero?.channels;
+  if (omero && omero.length > 0) {
+    return omero.map((channel, i) => ({
+      name: channel.label ?? `Channel ${i}`,
+      color: channelColor(channel.color)
+    }));
+  }
+  const tiff = meta.tiff?.series[0]?.channels ?? [];
+  return tiff.map((channel, i) => ({
+    name: channel.name ?? `Channel ${i}`,
+    color: channelColor(channel.color)
+  }));
 }

@@ -115,6 +115,12 @@ const UNIT_SYMBOLS: { [unit: string]: string } = {
   angstrom: 'Å',
   nanometer: 'nm',
   micrometer: 'µm',
+  // N5 and ImageJ writers' spellings (n5-viewer's "um"), shown as OME's units are.
+  um: 'µm',
+  μm: 'µm',
+  micron: 'µm',
+  microns: 'µm',
+  nm: 'nm',
   millimeter: 'mm',
   centimeter: 'cm',
   meter: 'm',

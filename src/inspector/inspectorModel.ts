@@ -75,6 +75,9 @@ export interface IInspectorOptions {
 
 export const STATS_POLL_MS = 1000;
 
+/** Longer edge of the preview the thumbnail opens (the thumbnail route's maximum). */
+export const LARGE_PREVIEW_SIZE = 1024;
+
 const IDLE = { status: 'idle' } as const;
 const LOADING = { status: 'loading' } as const;
 
@@ -91,7 +94,8 @@ export class InspectorModel {
       api.getMembers(root, path, offset);
     this._pollInterval = options.statsPollInterval ?? STATS_POLL_MS;
     this.share = options.share ?? new ShareModel(api);
-    this._thumbnailUrl = (root, path) => api.thumbnailURL(root, path);
+    this._thumbnailUrl = (root, path, size) =>
+      api.thumbnailURL(root, path, size);
     this._selection = selection;
     selection.changed.connect(this._onSelection, this);
     if (selection.current) {
@@ -116,7 +120,10 @@ export class InspectorModel {
     return this._stats;
   }
 
-  /** The tab the user looks at; kept when the selection moves to another dataset. */
+  /**
+   * The tab the user looks at; kept when the selection moves to another dataset, except
+   * Convert (an action on one source), which gives way to Overview.
+   */
   get tab(): InspectorTab {
     return this._tab;
   }
@@ -157,6 +164,19 @@ export class InspectorModel {
       return null;
     }
     return this._thumbnailUrl(state.root.name, state.entry.path);
+  }
+
+  /** The larger preview the thumbnail opens on click (the route's largest size). */
+  get largeThumbnailUrl(): string | null {
+    const state = this._state;
+    if (state.status !== 'ready' || !state.entry.previewable) {
+      return null;
+    }
+    return this._thumbnailUrl(
+      state.root.name,
+      state.entry.path,
+      LARGE_PREVIEW_SIZE
+    );
   }
 
   get changed(): ISignal<this, void> {
@@ -202,6 +222,16 @@ export class InspectorModel {
     const request = ++this._request;
     this._stopPolling();
     const { root, entry } = selected;
+    const previous = this._state.status === 'empty' ? null : this._state;
+    const moved =
+      previous !== null &&
+      (previous.root.name !== root.name || previous.entry.path !== entry.path);
+    if (moved && this._tab === 'convert') {
+      // The Convert form belongs to its source: another dataset (e.g. a conversion's
+      // result, which would be offered a conversion back over the source) opens on
+      // its Overview.
+      this._tab = 'overview';
+    }
     this._meta = IDLE;
     this._stats = IDLE;
     this._convertPreset = null;
@@ -304,7 +334,7 @@ export class InspectorModel {
   private _fetchStats: StatsFetcher;
   private _fetchMembers: MembersFetcher;
   private _pollInterval: number;
-  private _thumbnailUrl: (root: string, path: string) => string;
+  private _thumbnailUrl: (root: string, path: string, size?: number) => string;
   private _tab: InspectorTab = 'overview';
   private _convertPreset: IHealthFix | null = null;
   private _pollTimer: ReturnType<typeof setTimeout> | null = null;

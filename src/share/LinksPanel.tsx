@@ -14,6 +14,7 @@ import type { IShareLink } from '../api';
 import { useSignal } from '../common/hooks';
 import { formatFullTime, formatShortTime } from '../common/format';
 import { ListView } from '../common/listView';
+import { confirmRevoke } from './confirmRevoke';
 import { LinksModel } from './linksModel';
 import { EXPIRY_CHOICES } from './shareModel';
 import { errorMessage } from './ShareTab';
@@ -85,12 +86,14 @@ function LinkRow(props: { link: IShareLink; model: LinksModel }): JSX.Element {
         <Button
           small
           data-action="revoke"
-          onClick={() =>
-            void act(
-              () => model.revoke(link.id),
-              'Data link revoked: its URL no longer works.'
-            )
-          }
+          onClick={async () => {
+            if (await confirmRevoke(link)) {
+              await act(
+                () => model.revoke(link.id),
+                'Data link revoked: its URL no longer works.'
+              );
+            }
+          }}
         >
           Revoke
         </Button>

@@ -10,6 +10,7 @@ import {
   copyIcon,
   launchIcon,
   linkIcon,
+  notebookIcon,
   ToolbarButtonComponent
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
@@ -23,6 +24,7 @@ import {
   RequestFailure,
   Section
 } from '../inspector/sections/common';
+import { confirmRevoke } from './confirmRevoke';
 import { EXPIRY_CHOICES, ShareModel } from './shareModel';
 
 /** The server's words for a failed action, or the exception's. */
@@ -66,6 +68,9 @@ export function DataLinkToggle(props: {
     }
   };
   const onStop = async () => {
+    if (!link || !(await confirmRevoke(link))) {
+      return;
+    }
     try {
       await model.stopSharing();
       Notification.success('Data link revoked: its URL no longer works.', {
@@ -222,8 +227,11 @@ function PathForms(props: { paths: IViewersResponse['paths'] }): JSX.Element {
   );
 }
 
-function Snippet(props: { snippet: ICodeSnippet }): JSX.Element {
-  const { snippet } = props;
+function Snippet(props: {
+  snippet: ICodeSnippet;
+  onInsert?: (code: string) => void;
+}): JSX.Element {
+  const { snippet, onInsert } = props;
   return (
     <div
       className="jp-Fileglancer-snippet"
@@ -238,6 +246,14 @@ function Snippet(props: { snippet: ICodeSnippet }): JSX.Element {
           dataset={{ action: 'copy-snippet' }}
           onClick={() => copy(snippet.code, `${snippet.title} snippet`)}
         />
+        {onInsert && (
+          <ToolbarButtonComponent
+            icon={notebookIcon}
+            tooltip={`Insert the ${snippet.title} snippet into the active notebook cell`}
+            dataset={{ action: 'insert-snippet' }}
+            onClick={() => onInsert(snippet.code)}
+          />
+        )}
       </div>
       <pre className="jp-Fileglancer-json">{snippet.code}</pre>
     </div>
@@ -248,6 +264,8 @@ function Snippet(props: { snippet: ICodeSnippet }): JSX.Element {
 export function ShareTab(props: {
   model: ShareModel;
   onShowLinks?: () => void;
+  /** Insert a snippet into the active notebook (absent: only Copy is offered). */
+  onInsertSnippet?: (code: string) => void;
 }): JSX.Element {
   const { model } = props;
   useSignal(model.changed);
@@ -277,13 +295,21 @@ export function ShareTab(props: {
       </Section>
       <Section title="Code for the local path" name="snippets-local">
         {local.map(snippet => (
-          <Snippet key={snippet.title} snippet={snippet} />
+          <Snippet
+            key={snippet.title}
+            snippet={snippet}
+            onInsert={props.onInsertSnippet}
+          />
         ))}
       </Section>
       {remote.length > 0 && (
         <Section title="Code for the data link" name="snippets-link">
           {remote.map(snippet => (
-            <Snippet key={snippet.title} snippet={snippet} />
+            <Snippet
+              key={snippet.title}
+              snippet={snippet}
+              onInsert={props.onInsertSnippet}
+            />
           ))}
         </Section>
       )}

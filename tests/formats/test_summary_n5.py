@@ -78,6 +78,9 @@ def test_multiscale_group(tmp_path: Path) -> None:
     assert ms["levels"][1]["dimensions"] == [32, 24, 8]
     assert ms["levels"][1]["shape_c_order"] == [8, 24, 32]
     assert ms["levels"][0]["data_type"] == "uint16"
+    # The block size of each level, in C order like its shape: the inspector's "Chunks".
+    assert ms["levels"][0]["block_shape_c_order"] == [4, 16, 16]
+    assert ms["levels"][3]["block_shape_c_order"] is None
     truncated = summarize(root, member_limit=2)["n5"]["group"]
     assert truncated["children_total"] == 4 and truncated["children_truncated"] is True
     assert [c["name"] for c in truncated["children"]] == ["s0", "s1"]

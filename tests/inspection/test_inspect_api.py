@@ -124,6 +124,25 @@ async def test_thumbnail_is_a_png_of_the_requested_size_with_the_channel_colours
     assert red > 0 and green > 0 and blue > 0
 
 
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [
+        ("ome-zarr-0.5/cells.ome.zarr", "level 's2', maximum projection over 16 z planes"),
+        ("zarr-v3/sharded.zarr", "the array, middle plane [64]"),
+        ("n5/nuclei.n5", "middle plane [8]"),
+        ("tiff/cells.ome.tif", "series 0, level 2 (the smallest), z plane 8 of 16"),
+    ],
+)
+async def test_thumbnail_says_which_level_and_plane_it_shows(jp_fetch, path: str, shown: str):
+    """The inspector's larger preview captions the picture with this header."""
+    from urllib.parse import unquote
+
+    response = await get(jp_fetch, "thumbnail", "lab", path, size="512")
+    assert shown in unquote(response.headers["X-Fileglancer-Preview"])
+    again = await get(jp_fetch, "thumbnail", "lab", path, size="512")  # from the cache
+    assert again.headers["X-Fileglancer-Preview"] == response.headers["X-Fileglancer-Preview"]
+
+
 @pytest.mark.parametrize("size", ["big", "-5", "5", "4096"])
 async def test_thumbnail_refuses_a_bad_size(jp_fetch, size: str):
     status, body = await error_of(

@@ -107,3 +107,36 @@ async def test_viewers_need_a_logged_in_user(jp_fetch, image: Path):
         raise_error=False,
     )
     assert response.code == 403
+
+
+async def test_a_shared_ome_tiff_has_link_snippets_that_read_it(jp_fetch, share_tree):
+    """A data link to one file: the link snippets name the file in the URL, so that
+    `fileglancer_ext.open` and tifffile know it is a TIFF, and they read it through the link."""
+    import asyncio
+
+    import numpy as np
+
+    from fileglancer_ext.demo.data import _write_ome_tiff
+
+    path = share_tree["lab"] / "data" / "cells.ome.tif"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_ome_tiff(path)
+    link = await api(jp_fetch, "POST", "links", body={"root": "lab", "path": "data/cells.ome.tif"})
+    answer = await api(jp_fetch, "GET", "viewers", "lab", "data/cells.ome.tif")
+    remote = [s for s in answer["snippets"] if s["target"] == "link"]
+    assert [s["title"] for s in remote] == ["fileglancer_ext.open", "tifffile"]
+    url = link["url"].rstrip("/") + "/cells.ome.tif"
+    assert all(repr(url) in s["code"] for s in remote)
+
+    def run(code: str) -> np.ndarray:
+        namespace: dict = {}
+        exec(compile(code, "<snippet>", "exec"), namespace)
+        image = namespace["image"]
+        return np.asarray(image[(0,) * (image.ndim - 2)][:4, :4])
+
+    from fileglancer_ext.notebook.opening import open_dataset
+
+    expected = np.asarray(open_dataset(path).data)
+    for snippet in remote:  # the server answers in this loop: read from another thread
+        corner = await asyncio.to_thread(run, snippet["code"])
+        np.testing.assert_array_equal(corner, expected[(0,) * (expected.ndim - 2)][:4, :4])

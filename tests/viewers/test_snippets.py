@@ -18,8 +18,11 @@ import zarr
 
 from fileglancer_ext.demo.data import (
     CELLS_SHAPE,
+    N5_PYRAMID,
+    OME_TIFF,
     OME_ZARR_V04,
     OME_ZARR_V05,
+    PLAIN_TIFF,
     ZARR_V2_ARRAY,
     ZARR_V3_SHARDED,
     DemoDataset,
@@ -30,7 +33,7 @@ from fileglancer_ext.viewers import code_snippets, viewers_for
 from fileglancer_ext.viewers.snippets import first_level_path
 
 DATASETS = [OME_ZARR_V04, OME_ZARR_V05, ZARR_V2_ARRAY, ZARR_V3_SHARDED]
-RUNNABLE = ("zarr-python", "dask.array", "ome-zarr-py", "fsspec")
+RUNNABLE = ("fileglancer_ext.open", "zarr-python", "dask.array", "ome-zarr-py", "fsspec")
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +142,9 @@ def test_local_snippets_read_the_full_resolution_image(demo, dataset, capsys):
         ran.append(snippet["title"])
     is_ome = dataset.kind == "ome-zarr"
     assert ran == (
-        ["zarr-python", "dask.array", "ome-zarr-py"] if is_ome else ["zarr-python", "dask.array"]
+        ["fileglancer_ext.open", "zarr-python", "dask.array", "ome-zarr-py"]
+        if is_ome
+        else ["fileglancer_ext.open", "zarr-python", "dask.array"]
     )
     assert f"{expected.shape} {expected.dtype}" in capsys.readouterr().out  # they print it
 
@@ -193,14 +198,12 @@ def test_a_level_path_from_metadata_is_honoured(demo):
 def test_paths_with_quotes_and_backslashes_stay_valid_literals(tmp_path):
     path = tmp_path / 'it\'s a "test" \\ folder.zarr'
     zarr.create_array(path, shape=(4, 5), dtype="u1", zarr_format=3)[:] = 7
-    (zarr_snippet, _dask) = code_snippets(describe_dataset(path), str(path), "local")
-    image = run_snippet(zarr_snippet["code"])
-    assert image.shape == (4, 5) and int(image[0, 0]) == 7
+    for snippet in code_snippets(describe_dataset(path), str(path), "local"):
+        image = run_snippet(snippet["code"])
+        assert image.shape == (4, 5) and int(image[0, 0]) == 7, snippet["title"]
 
 
-@pytest.mark.parametrize(
-    "kind", ["zarr-group", "n5-array", "tiff", "ome-tiff", "directory", "ome-zarr-plate"]
-)
+@pytest.mark.parametrize("kind", ["zarr-group", "directory", "ome-zarr-plate"])
 def test_kinds_without_a_python_reader_get_no_snippets(kind):
     assert code_snippets({"kind": kind}, "/d", "local") == []
 
@@ -220,7 +223,39 @@ def test_entry_point_gives_local_and_link_snippets_for_the_same_dataset(demo, se
     for snippet in result["snippets"]:
         by_target.setdefault(snippet["target"], []).append(snippet["title"])
     assert by_target == {
-        "local": ["zarr-python", "dask.array", "ome-zarr-py", "napari"],
-        "link": ["zarr-python", "dask.array", "ome-zarr-py", "napari", "fsspec"],
+        "local": ["fileglancer_ext.open", "zarr-python", "dask.array", "ome-zarr-py", "napari"],
+        "link": [
+            "fileglancer_ext.open",
+            "zarr-python",
+            "dask.array",
+            "ome-zarr-py",
+            "napari",
+            "fsspec",
+        ],
     }
     assert CELLS_SHAPE == tuple(run_snippet(result["snippets"][-1]["code"]).shape)
+
+
+@pytest.mark.parametrize("dataset", [OME_TIFF, PLAIN_TIFF, N5_PYRAMID], ids=lambda d: d.name)
+@pytest.mark.parametrize("target", ["local", "link"])
+def test_tiff_and_n5_snippets_read_level_0_from_a_path_and_a_link(
+    demo, served_demo, dataset, target
+):
+    """OME-TIFF, TIFF and N5 get `fileglancer_ext.open` (and TIFFs tifffile) in both forms."""
+    path = demo / dataset.name
+    location = str(path) if target == "local" else f"{served_demo}{dataset.name}"
+    snippets = code_snippets(describe_dataset(path), location, target)
+    titles = [s["title"] for s in snippets]
+    is_tiff = dataset.kind in ("tiff", "ome-tiff")
+    assert titles == (["fileglancer_ext.open", "tifffile"] if is_tiff else ["fileglancer_ext.open"])
+    expected = np.asarray(fileglancer_open(path).data)
+    for snippet in snippets:
+        image = run_snippet(snippet["code"])
+        assert tuple(image.shape) == expected.shape, snippet["title"]
+        np.testing.assert_array_equal(corner(image), corner(expected), err_msg=snippet["title"])
+
+
+def fileglancer_open(path: Path) -> Any:
+    from fileglancer_ext.notebook.opening import open_dataset
+
+    return open_dataset(path)

@@ -146,7 +146,7 @@ test.describe('Fileglancer inspector', () => {
     await expect(levels).toHaveCount(3);
     await expect(levels.nth(2)).toContainText('16 × 64 × 64');
     await expect(panel.locator('[data-field="n5-resolution"]')).toContainText(
-      '0.5 × 0.5 × 2 um'
+      '2 × 0.5 × 0.5 µm'
     );
   });
 });

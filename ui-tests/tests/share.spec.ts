@@ -66,6 +66,8 @@ test.describe('Fileglancer data links', () => {
     await expect(linkRow).toHaveCount(1);
     await page.screenshot({ path: testInfo.outputPath('data-links.png') });
     await linkRow.locator('[data-action="revoke"]').click();
+    // Revoking cannot be undone: JupyterLab's dialog asks first.
+    await page.locator('.jp-Dialog button.jp-mod-accept').click();
     await expect(linkRow).toHaveCount(0);
 
     // Dead at once, for everyone.

@@ -85,7 +85,16 @@ _AXIS_TYPES = {"t": "time", "c": "channel", "z": "space", "y": "space", "x": "sp
 
 
 def render_thumbnail(path: Path, *, size: int = DEFAULT_SIZE, within: Within = ANYWHERE) -> bytes:
-    """A PNG (RGB) of the image or array at `path` whose longer edge is `size` pixels.
+    """A PNG (RGB) of the image or array at `path` whose longer edge is `size` pixels;
+    `render_thumbnail_shown` also says which level and plane it draws."""
+    return render_thumbnail_shown(path, size=size, within=within)[0]
+
+
+def render_thumbnail_shown(
+    path: Path, *, size: int = DEFAULT_SIZE, within: Within = ANYWHERE
+) -> tuple[bytes, str]:
+    """(PNG, what it shows: the level and plane, e.g. "level 's2', maximum projection
+    over 16 z planes"): a preview a user can tell apart from the full data.
 
     `size` must be an int in 16..1024. Raises `BadRequest` for a bad size, for a path that
     is no image ("no image to preview"), for data too large to preview, and for metadata or
@@ -112,9 +121,9 @@ def render_thumbnail(path: Path, *, size: int = DEFAULT_SIZE, within: Within = A
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    png = _render(source, size)
-    _CACHE.put(key, png)
-    return png
+    shown = _render(source, size)
+    _CACHE.put(key, shown)
+    return shown
 
 
 def clear_thumbnail_cache() -> None:
@@ -138,7 +147,7 @@ class _LRU:
         self._hits = 0
         self._misses = 0
 
-    def get(self, key: tuple) -> bytes | None:
+    def get(self, key: tuple) -> tuple[bytes, str] | None:
         with self._lock:
             value = self._items.get(key)
             if value is None:
@@ -148,7 +157,7 @@ class _LRU:
             self._hits += 1
             return value
 
-    def put(self, key: tuple, value: bytes) -> None:
+    def put(self, key: tuple, value: tuple[bytes, str]) -> None:
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)
@@ -377,7 +386,7 @@ def _check_decoded(array: Any, touched: int, source: _Source) -> None:
         )
 
 
-def _render(source: _Source, size: int) -> bytes:
+def _render(source: _Source, size: int) -> tuple[bytes, str]:
     array = _open(source)
     problem = array_bounds_problem(array.shape, array.chunks)
     if problem is not None:
@@ -391,7 +400,7 @@ def _render(source: _Source, size: int) -> bytes:
     return _render_ome(array, source, size)
 
 
-def _render_plain(array: Any, source: _Source, size: int) -> bytes:
+def _render_plain(array: Any, source: _Source, size: int) -> tuple[bytes, str]:
     shape, chunks = tuple(array.shape), tuple(array.chunks)
     if len(shape) < 2:
         raise BadRequest(f"no image to preview: the array has {len(shape)} dimension(s)")
@@ -409,10 +418,15 @@ def _render_plain(array: Any, source: _Source, size: int) -> bytes:
     selection = tuple(n // 2 for n in shape[:-2]) + (slice(y0, y1, step), slice(x0, x1, step))
     _check_decoded(array, _touched(chunks, selection), source)
     plane = _read(array, selection, source)
-    return encode_png(blend_channels([plane], default_styles(1)), size=size)
+    shown = source.label
+    if len(shape) > 2:
+        shown += ", middle plane [" + ", ".join(str(n // 2) for n in shape[:-2]) + "]"
+    if (y1 - y0, x1 - x0) != (height, width):
+        shown += ", central region"
+    return encode_png(blend_channels([plane], default_styles(1)), size=size), shown
 
 
-def _render_ome(array: Any, source: _Source, size: int) -> bytes:
+def _render_ome(array: Any, source: _Source, size: int) -> tuple[bytes, str]:
     assert source.ome is not None
     shape, dtype = tuple(array.shape), array.dtype
     axes = source.axes
@@ -474,10 +488,20 @@ def _render_ome(array: Any, source: _Source, size: int) -> bytes:
             kept = [axis for axis, item in enumerate(selection) if isinstance(item, slice)]
             data = data.max(axis=kept.index(z_axis))
         planes.append(data)
+    shown = [source.label]
+    if z_axis is not None:
+        depth = shape[z_axis]
+        shown.append(
+            f"maximum projection over {depth} z planes"
+            if isinstance(z_index, slice)
+            else f"z plane {z_index} of {depth}"
+        )
+    if any(kind == "time" for _, kind in axes):
+        shown.append(f"t {t_index}")
     if is_labels:
         rgb = color_labels(planes[0], _label_colors(label_meta.colors))
-        return encode_png(rgb, size=size, nearest=True)
-    return encode_png(blend_channels(planes, styles), size=size)
+        return encode_png(rgb, size=size, nearest=True), ", ".join(shown)
+    return encode_png(blend_channels(planes, styles), size=size), ", ".join(shown)
 
 
 def _channel_styles(

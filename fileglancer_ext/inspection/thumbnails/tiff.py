@@ -34,7 +34,7 @@ MAX_TIFF_DECODED_BYTES = 64 * 2**20
 MAX_CHANNELS = 8
 
 
-def render_tiff_thumbnail(path: Path, size: int, within: Within = ANYWHERE) -> bytes:
+def render_tiff_thumbnail(path: Path, size: int, within: Within = ANYWHERE) -> tuple[bytes, str]:
     """A PNG of the TIFF at `path`, longer edge `size` (module docstring says what is drawn).
 
     Raises BadRequest for a file that is no TIFF (a FIFO or device included), is damaged,
@@ -51,7 +51,7 @@ def render_tiff_thumbnail(path: Path, size: int, within: Within = ANYWHERE) -> b
         return _render_open_tiff(handle, path.name, size)
 
 
-def _render_open_tiff(handle: BinaryIO, name: str, size: int) -> bytes:
+def _render_open_tiff(handle: BinaryIO, name: str, size: int) -> tuple[bytes, str]:
     """`render_tiff_thumbnail` of the file open as `handle`: tifffile reads only that file."""
     try:
         magic = handle.read(4)
@@ -70,11 +70,19 @@ def _render_open_tiff(handle: BinaryIO, name: str, size: int) -> bytes:
             rgb = _is_rgb(level)
             array = _open_level(series, len(series.levels) - 1)
             planes, styles = _read_planes(array, level.axes, colors, rgb, size)
+            count = len(series.levels)
+            shown = f"series 0, level {count - 1}" + (" (the smallest)" if count > 1 else "")
+            planes_of = [
+                f"{axis.lower()} plane {n // 2} of {n}"
+                for axis, n in zip(level.axes, array.shape, strict=True)
+                if axis not in "YXCST" and n > 1
+            ]
+            shown = ", ".join([shown, *planes_of])
     except BadRequest:
         raise
     except Exception as err:  # tifffile and codecs raise many types on damaged files
         raise BadRequest(f"cannot read {name}: damaged TIFF file ({_short(err)})") from err
-    return encode_png(blend_channels(planes, styles), size=size)
+    return encode_png(blend_channels(planes, styles), size=size), shown
 
 
 def _open_level(series: Any, level: int) -> Any:

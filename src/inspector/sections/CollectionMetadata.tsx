@@ -22,6 +22,7 @@ import type {
 import { kindName } from '../../kinds';
 import { formatFullTime } from '../../common/format';
 import { formatMaybeQuantity, formatQuantity, formatShape } from '../format';
+import { n5ResolutionText, zyxNames } from '../facts';
 import { MemberPages, PageLoader, useMemberPages } from '../memberPages';
 import { Field, Section, Table } from './common';
 
@@ -338,6 +339,7 @@ interface IN5Group {
     levels: Array<{
       path: string;
       shape_c_order: number[] | null;
+      block_shape_c_order?: number[] | null;
       downsampling_factors: number[] | null;
     }>;
   } | null;
@@ -376,21 +378,26 @@ function N5GroupSection(props: {
       {multiscale && (
         <>
           <dl className="jp-Fileglancer-fields">
-            <Field label="Pixel resolution" name="n5-resolution">
-              {resolution?.dimensions
-                ? `${resolution.dimensions.join(' × ')} ${resolution.unit ?? ''}`
-                : '—'}
+            <Field
+              label={`Pixel size (${zyxNames(resolution?.dimensions?.length).join(', ')})`}
+              name="n5-resolution"
+            >
+              {n5ResolutionText(resolution)}
             </Field>
           </dl>
           <Table
             name="n5-levels"
-            head={['Level', 'Shape (C order)', 'Downsampling']}
+            head={['Level', 'Shape (C order)', 'Chunks', 'Downsampling']}
             rows={multiscale.levels.map(level => ({
               key: level.path,
               cells: [
                 level.path,
                 formatShape(level.shape_c_order),
-                level.downsampling_factors?.join(' × ') ?? '—'
+                formatShape(level.block_shape_c_order),
+                // Stored x, y, z like N5's dimensions: shown in C order like the shape.
+                Array.isArray(level.downsampling_factors)
+                  ? [...level.downsampling_factors].reverse().join(' × ')
+                  : '—'
               ]
             }))}
           />

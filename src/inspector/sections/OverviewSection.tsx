@@ -1,12 +1,19 @@
 /**
- * Overview: a preview and the figures of the main array (shape with axis names, dtype,
+ * Overview: a preview (a click opens a larger one saying which level and plane it shows)
+ * with the pixel sizes and channels beside it, the figures of the main array (shape with axis names, dtype,
  * chunks, shards, codecs), and how it is stored (size on disk, chunk files present vs.
  * expected, uncompressed size, compression ratio), per level for a pyramid.
  */
+import { Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import type { IMetaResponse, IStatsResponse, IStorageFigures } from '../../api';
-import { arrayFacts, IArrayFacts } from '../facts';
+import {
+  arrayFacts,
+  fullResolutionPixelSize,
+  IArrayFacts,
+  imageChannels
+} from '../facts';
 import {
   exactBytes,
   formatBytes,
@@ -15,10 +22,96 @@ import {
 } from '../../common/format';
 import { codecLines, formatRatio, formatShape, prettyJSON } from '../format';
 import type { LoadState } from '../inspectorModel';
-import { Field, Figure, Loading, RequestFailure, Table } from './common';
+import { Field, Figure, Loading, Parts, RequestFailure, Table } from './common';
 
-/** A PNG preview from the server; says so plainly when there is nothing to draw. */
-export function Thumbnail(props: { url: string }): JSX.Element {
+/** The header of the thumbnail route that says which level and plane a preview shows. */
+export const PREVIEW_HEADER = 'X-Fileglancer-Preview';
+
+/**
+ * The larger preview in a dialog: fetched (not just an <img>) to read the route's header
+ * saying which level and plane it is, shown as the caption.
+ */
+export function LargePreview(props: { url: string }): JSX.Element {
+  const [state, setState] = React.useState<
+    | { status: 'loading' }
+    | { status: 'ready'; src: string; shown: string | null }
+    | { status: 'error'; message: string }
+  >({ status: 'loading' });
+  React.useEffect(() => {
+    let src: string | null = null;
+    let live = true;
+    fetch(props.url, { credentials: 'same-origin' })
+      .then(async response => {
+        if (!response.ok) {
+          const body = await response.json().catch(() => null);
+          throw new Error(body?.message ?? `HTTP ${response.status}`);
+        }
+        const header = response.headers.get(PREVIEW_HEADER);
+        const blob = await response.blob();
+        src = URL.createObjectURL(blob);
+        if (live) {
+          setState({
+            status: 'ready',
+            src,
+            shown: header ? decodeURIComponent(header) : null
+          });
+        }
+      })
+      .catch(error => {
+        if (live) {
+          setState({
+            status: 'error',
+            message: String(error.message ?? error)
+          });
+        }
+      });
+    return () => {
+      live = false;
+      if (src) {
+        URL.revokeObjectURL(src);
+      }
+    };
+  }, [props.url]);
+  if (state.status === 'loading') {
+    return (
+      <div className="jp-Fileglancer-status">Drawing a larger preview…</div>
+    );
+  }
+  if (state.status === 'error') {
+    return (
+      <div className="jp-Fileglancer-status" role="alert">
+        No larger preview: {state.message}
+      </div>
+    );
+  }
+  return (
+    <figure className="jp-Fileglancer-largePreview">
+      <img src={state.src} alt="Larger preview of the dataset" />
+      {state.shown && (
+        <figcaption data-field="preview-shown">Shows {state.shown}.</figcaption>
+      )}
+    </figure>
+  );
+}
+
+/** Open the larger preview of `name` in JupyterLab's dialog. */
+export function showLargePreview(url: string, name: string): void {
+  void showDialog({
+    title: `Preview of ${name}`,
+    body: ReactWidget.create(<LargePreview url={url} />),
+    buttons: [Dialog.okButton({ label: 'Close' })]
+  });
+}
+
+/**
+ * A PNG preview from the server; says so plainly when there is nothing to draw. With
+ * `largeUrl`, a click opens a larger one.
+ */
+export function Thumbnail(props: {
+  url: string;
+  largeUrl?: string | null;
+  name?: string;
+}): JSX.Element {
   const [failed, setFailed] = React.useState(false);
   const [loaded, setLoaded] = React.useState(false);
   React.useEffect(() => {
@@ -32,18 +125,78 @@ export function Thumbnail(props: { url: string }): JSX.Element {
       </div>
     );
   }
+  const image = (
+    <img
+      src={props.url}
+      alt="Preview of the dataset"
+      onLoad={() => setLoaded(true)}
+      onError={() => setFailed(true)}
+    />
+  );
+  const { largeUrl } = props;
   return (
     <div
       className="jp-Fileglancer-thumbnail"
       data-state={loaded ? 'loaded' : 'loading'}
     >
-      <img
-        src={props.url}
-        alt="Preview of the dataset"
-        onLoad={() => setLoaded(true)}
-        onError={() => setFailed(true)}
-      />
+      {largeUrl ? (
+        <button
+          type="button"
+          className="jp-Fileglancer-thumbnailButton"
+          title="Open a larger preview"
+          data-action="large-preview"
+          onClick={() =>
+            showLargePreview(largeUrl, props.name ?? 'the dataset')
+          }
+        >
+          {image}
+        </button>
+      ) : (
+        image
+      )}
     </div>
+  );
+}
+
+/** Pixel sizes and channels: what a scientist looks for first, beside the preview. */
+export function ImageFacts(props: { meta: IMetaResponse }): JSX.Element | null {
+  const pixelSize = fullResolutionPixelSize(props.meta);
+  const channels = imageChannels(props.meta);
+  if (!pixelSize && channels.length === 0) {
+    return null;
+  }
+  return (
+    <dl className="jp-Fileglancer-fields" data-block="image">
+      {pixelSize && (
+        <Field
+          label={`Pixel size (${pixelSize.axes.join(', ')})`}
+          name="pixel_size"
+        >
+          <Parts text={pixelSize.text} />
+        </Field>
+      )}
+      {channels.length > 0 && (
+        <Field label="Channels" name="channels">
+          <ul className="jp-Fileglancer-channelList">
+            {channels.map((channel, i) => (
+              <li key={i} data-channel={channel.name}>
+                <span
+                  className="jp-Fileglancer-swatch"
+                  data-color={channel.color ?? ''}
+                  title={channel.color ?? 'no colour'}
+                  style={
+                    channel.color
+                      ? { backgroundColor: channel.color }
+                      : undefined
+                  }
+                />{' '}
+                {channel.name}
+              </li>
+            ))}
+          </ul>
+        </Field>
+      )}
+    </dl>
   );
 }
 
@@ -65,17 +218,17 @@ export function ArrayFields(props: { facts: IArrayFacts }): JSX.Element {
   return (
     <>
       <Field label="Shape" name="shape">
-        {formatShape(facts.shape, facts.dimensionNames)}
+        <Parts text={formatShape(facts.shape, facts.dimensionNames)} />
       </Field>
       <Field label="Data type" name="dtype">
         {facts.dtype ?? '—'}
       </Field>
       <Field label="Chunks" name="chunks">
-        {formatShape(facts.chunks, facts.dimensionNames)}
+        <Parts text={formatShape(facts.chunks, facts.dimensionNames)} />
       </Field>
       {facts.shards && (
         <Field label="Shards" name="shards">
-          {formatShape(facts.shards, facts.dimensionNames)}
+          <Parts text={formatShape(facts.shards, facts.dimensionNames)} />
         </Field>
       )}
       {facts.codecs && (
@@ -105,9 +258,12 @@ export function ArrayFields(props: { facts: IArrayFacts }): JSX.Element {
 /** Stored size, chunk files and compression of the whole dataset. */
 export function StorageFields(props: {
   figures: IStorageFigures;
+  /** Whether the files are shards (Zarr v3 sharding), each holding many chunks. */
+  sharded?: boolean;
 }): JSX.Element {
   const { figures } = props;
   const missing = figures.chunks_missing;
+  const files = props.sharded ? 'Shard files' : 'Chunk files';
   return (
     <>
       <Field label="Stored size" name="stored_bytes">
@@ -116,7 +272,7 @@ export function StorageFields(props: {
       <Field label="Files" name="files">
         {countText(figures.files)}
       </Field>
-      <Field label="Chunk files" name="chunk_files">
+      <Field label={files} name="chunk_files">
         {countText(figures.chunk_files)}
         {figures.chunks_expected !== null && (
           <>
@@ -143,8 +299,9 @@ export function StorageFields(props: {
 
 function StorageBlock(props: {
   stats: LoadState<IStatsResponse>;
+  sharded?: boolean;
 }): JSX.Element | null {
-  const { stats } = props;
+  const { stats, sharded } = props;
   if (stats.status === 'idle') {
     return null;
   }
@@ -171,12 +328,17 @@ function StorageBlock(props: {
   return (
     <>
       <dl className="jp-Fileglancer-fields" data-block="storage">
-        <StorageFields figures={value} />
+        <StorageFields figures={value} sharded={sharded} />
       </dl>
       {levels.length > 0 && (
         <Table
           name="level-storage"
-          head={['Level', 'Stored', 'Chunk files', 'Ratio']}
+          head={[
+            'Level',
+            'Stored',
+            sharded ? 'Shard files' : 'Chunk files',
+            'Ratio'
+          ]}
           rows={levels.map(level => ({
             key: level.path,
             cells: [
@@ -202,6 +364,10 @@ export function OverviewSection(props: {
   meta: IMetaResponse;
   stats: LoadState<IStatsResponse>;
   thumbnailUrl: string | null;
+  /** The larger preview the thumbnail opens on click. */
+  largeThumbnailUrl?: string | null;
+  /** The dataset's name, for the larger preview's title. */
+  name?: string;
   /** Where the share issue's data link toggle goes. */
   linkSlot?: React.ReactNode;
 }): JSX.Element {
@@ -209,7 +375,16 @@ export function OverviewSection(props: {
   const facts = arrayFacts(meta);
   return (
     <div className="jp-Fileglancer-overview" data-tab-panel="overview">
-      {thumbnailUrl && <Thumbnail url={thumbnailUrl} />}
+      <div className="jp-Fileglancer-overviewTop">
+        {thumbnailUrl && (
+          <Thumbnail
+            url={thumbnailUrl}
+            largeUrl={props.largeThumbnailUrl}
+            name={props.name}
+          />
+        )}
+        <ImageFacts meta={meta} />
+      </div>
       {facts && (
         <dl className="jp-Fileglancer-fields" data-block="array">
           {!['array', 'n5', 'tiff'].includes(facts.source) && (
@@ -220,7 +395,7 @@ export function OverviewSection(props: {
           <ArrayFields facts={facts} />
         </dl>
       )}
-      <StorageBlock stats={stats} />
+      <StorageBlock stats={stats} sharded={Boolean(facts?.shards)} />
       {props.linkSlot}
     </div>
   );

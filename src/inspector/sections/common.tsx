@@ -43,6 +43,23 @@ export function Field(props: {
   );
 }
 
+/**
+ * "c 3 × z 16 × y 256 × x 256" that wraps only between its parts, never inside "x 256"
+ * or "0.5 µm", however narrow the sidebar.
+ */
+export function Parts(props: { text: string }): JSX.Element {
+  return (
+    <>
+      {props.text.split(' × ').map((part, i) => (
+        <React.Fragment key={i}>
+          {i > 0 && ' × '}
+          <span className="jp-Fileglancer-nowrap">{part}</span>
+        </React.Fragment>
+      ))}
+    </>
+  );
+}
+
 /** A short figure whose exact value shows on hover. */
 export function Figure(props: { text: string; exact?: string }): JSX.Element {
   return (
