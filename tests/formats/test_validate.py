@@ -288,13 +288,14 @@ def test_plate_validation_time_grows_linearly_with_the_wells(tmp_path: Path):
     def seconds(plate: Path, runs: int) -> float:
         best = float("inf")
         for _ in range(runs):
-            started = time.perf_counter()
+            # CPU time, not wall time: other processes on a busy CI machine do not count.
+            started = time.process_time()
             report = validate_dataset(plate)
-            best = min(best, time.perf_counter() - started)
+            best = min(best, time.process_time() - started)
         assert report.kind == "plate" and not report.valid
         return best
 
-    assert seconds(big, 2) < 20 * seconds(small, 3)
+    assert seconds(big, 3) < 20 * seconds(small, 3)
 
 
 def test_plate_layout_errors_are_found_among_thousands_of_wells(tmp_path: Path):
