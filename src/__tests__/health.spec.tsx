@@ -7,7 +7,7 @@ import { InspectorPanel } from '../inspector/InspectorPanel';
 import { DATASET_MIME, DatasetOutput } from '../mime/DatasetOutput';
 import extension from '../mime/index';
 import { SelectionModel } from '../selection';
-import { datasetAPI, makeEntry, makeRoot } from './fakes';
+import { datasetAPI, fakeAPI, makeEntry, makeNode, makeRoot } from './fakes';
 import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
 import { show, until } from './render';
 
