@@ -301,6 +301,11 @@ class _Scan:
 _ViewKey = tuple[str, str, str, bool, str]  # directory, sort, order, hidden, filter
 
 
+def _view_key(directory: Path, request: ListingRequest) -> _ViewKey:
+    """What makes two requests the same listing: the folder, sort, order, hidden, filter."""
+    return (os.fspath(directory), request.sort, request.order, request.hidden, request.filter)
+
+
 @dataclass(eq=False)
 class _View:
     """One snapshot: a scan's entries filtered and ordered; pages are slices of `order`."""
@@ -423,13 +428,7 @@ class DirectoryLister:
         BadRequest when it is not a folder or the cursor is malformed or for another listing.
         """
         rel_path = rel_path.strip("/")
-        key: _ViewKey = (
-            os.fspath(directory),
-            request.sort,
-            request.order,
-            request.hidden,
-            request.filter,
-        )
+        key = _view_key(directory, request)
         if request.cursor is None:
             view, start = self._current_view(key, rel_path), 0
         else:
@@ -482,13 +481,7 @@ class DirectoryLister:
         (a folder when `is_dir`), whether or not it still exists: keyset continuation, for
         callers (the S3 listing) that remember a position by name rather than by cursor.
         Only for sorts by name (other sorts also need the entry's size or mtime)."""
-        key: _ViewKey = (
-            os.fspath(directory),
-            request.sort,
-            request.order,
-            request.hidden,
-            request.filter,
-        )
+        key = _view_key(directory, request)
         # No snapshot id: `_continue` finds none and rebuilds the position by keyset.
         return _Cursor("", 1, _fingerprint(key), name, is_dir, None).encode()
 

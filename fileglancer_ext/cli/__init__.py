@@ -64,17 +64,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_path_command(
+    commands: argparse._SubParsersAction, name: str, path_help: str, json_help: str, **about: str
+) -> argparse.ArgumentParser:
+    """A command that reads one PATH and prints text or, with --json, JSON (info, validate,
+    stats); `about` holds add_parser's help and description."""
+    parser = commands.add_parser(name, **about)
+    parser.add_argument("path", type=Path, help=path_help)
+    parser.add_argument("--json", action="store_true", help=json_help)
+    return parser
+
+
+def fail(command: str, message: str, status: int = 2) -> int:
+    """The CLI's error exit: "fileglancer-ext COMMAND: message" on stderr, and `status`."""
+    print(f"fileglancer-ext {command}: {message}", file=sys.stderr)
+    return status
+
+
 def _add_info_parser(commands: argparse._SubParsersAction) -> None:
-    info = commands.add_parser(
+    info = add_path_command(
+        commands,
         "info",
+        "the dataset folder or TIFF file",
+        "print the summary as JSON",
         help="summarize a dataset's metadata (what the inspector shows)",
         description="Summarize a Zarr v2/v3, OME-Zarr (NGFF 0.1-0.5), N5 or TIFF / OME-TIFF "
         "dataset from its metadata (never its chunks or pixels): shape, dtype, chunks, "
         "shards, codecs, axes, pixel sizes, channels, levels, OME-NGFF validation and "
         "health warnings. Exit status: 0, or 2 for a missing path.",
     )
-    info.add_argument("path", type=Path, help="the dataset folder or TIFF file")
-    info.add_argument("--json", action="store_true", help="print the summary as JSON")
     info.add_argument(
         "--members-offset",
         type=whole_number_arg(0),
@@ -119,15 +137,17 @@ def _run_info(args: argparse.Namespace) -> int:
             args.path, member_offset=args.members_offset, member_limit=args.members_limit
         )
     except FileglancerError as err:
-        print(f"fileglancer-ext info: {err.message}", file=sys.stderr)
-        return 2
+        return fail("info", err.message)
     print(json.dumps(summary, indent=2) if args.json else format_summary(args.path, summary))
     return 0
 
 
 def _add_validate_parser(commands: argparse._SubParsersAction) -> None:
-    validate = commands.add_parser(
+    validate = add_path_command(
+        commands,
         "validate",
+        "the dataset folder (an OME-Zarr group)",
+        "print the report as JSON",
         help="check an OME-Zarr dataset against the OME-NGFF spec",
         description="Validate an OME-Zarr dataset: its metadata against the official "
         "OME-NGFF JSON schemas (0.1-0.5) and its structure (levels exist, dimensions, "
@@ -135,8 +155,6 @@ def _add_validate_parser(commands: argparse._SubParsersAction) -> None:
         "slow or unviewable, with a suggested conversion); warnings never change the exit "
         "status: 0 valid, 1 invalid, 2 usage error or missing path.",
     )
-    validate.add_argument("path", type=Path, help="the dataset folder (an OME-Zarr group)")
-    validate.add_argument("--json", action="store_true", help="print the report as JSON")
     validate.add_argument(
         "--metadata-only",
         action="store_true",
@@ -168,8 +186,7 @@ def _run_validate(args: argparse.Namespace) -> int:
             version=args.ngff_version,
         )
     except FileglancerError as err:  # a missing path or a bad override: a usage error
-        print(f"fileglancer-ext validate: {err.message}", file=sys.stderr)
-        return 2
+        return fail("validate", err.message)
     health = _health(args.path)
     if args.json:
         print(json.dumps({**report.to_json(), "health": health}, indent=2))

@@ -122,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
     from ..convert import ConversionOptions, convert
     from ..convert.plan import configure_conversion_process
     from ..errors import BadRequest, ConversionError, FileglancerError, NotFound
+    from . import fail
 
     configure_conversion_process()
 
@@ -153,11 +154,9 @@ def run(args: argparse.Namespace) -> int:
         print("\nfileglancer-ext convert: interrupted; nothing was written", file=sys.stderr)
         return 130
     except (BadRequest, NotFound) as err:
-        print(f"fileglancer-ext convert: {err.message}", file=sys.stderr)
-        return 2
+        return fail("convert", err.message)
     except (ConversionError, FileglancerError) as err:
-        print(f"fileglancer-ext convert: {err.message}", file=sys.stderr)
-        return 1
+        return fail("convert", err.message, 1)
     for warning in result.warnings:
         print(f"fileglancer-ext convert: warning: {warning}", file=sys.stderr)
     if args.json:

@@ -143,6 +143,7 @@ def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import FileglancerError
+    from . import fail
 
     store_url = database_url(args)
     try:
@@ -157,8 +158,7 @@ def run(args: argparse.Namespace) -> int:
         finally:
             store.close()
     except FileglancerError as err:
-        print(f"fileglancer-ext {args.command}: {err.message}", file=sys.stderr)
-        return 2
+        return fail(args.command, err.message)
 
 
 def _link_json(link: ShareLink, public_base_url: str) -> dict:

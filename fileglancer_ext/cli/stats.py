@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
 COMMAND = "stats"
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     from ..inspection.stats.walk import default_walk_processes
-    from . import whole_number_arg
+    from . import add_path_command, whole_number_arg
     from .convert import MAX_WORKERS
 
-    parser = commands.add_parser(
+    parser = add_path_command(
+        commands,
         COMMAND,
+        "the dataset folder (or a file)",
+        "print the figures as JSON",
         help="measure a dataset's storage: bytes, chunks present and expected, ratio",
         description="Walk a dataset (or any folder) and report its stored and allocated "
         "bytes (as du), its chunk or shard files present of those the array metadata "
@@ -29,8 +30,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "total. No chunk is opened; symlinks are not followed. Exit status: 0, or 2 for a "
         "path that is missing or cannot be read.",
     )
-    parser.add_argument("path", type=Path, help="the dataset folder (or a file)")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
         "--processes",
         type=whole_number_arg(1, MAX_WORKERS),
@@ -44,6 +43,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..inspection.stats.core import scan_stats
     from ..inspection.stats.walk import WalkPool
+    from . import fail
     from .report_text import format_stats
 
     pool = WalkPool(args.processes) if args.processes > 1 else None
@@ -51,8 +51,7 @@ def run(args: argparse.Namespace) -> int:
         data = scan_stats(args.path, pool=pool).data
     except OSError as err:
         reason = err.strerror or type(err).__name__
-        print(f"fileglancer-ext stats: {args.path}: {reason}", file=sys.stderr)
-        return 2
+        return fail(COMMAND, f"{args.path}: {reason}")
     finally:
         if pool is not None:
             pool.close()

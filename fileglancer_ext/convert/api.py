@@ -16,121 +16,16 @@ ConversionCancelled.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from ..system.confined_io import Within
+from .controls import RunControls
 from .options import ConversionOptions
 from .plan import TaskExecutor
 from .progress import CancelSignal, ProgressCallback
 from .registry import AUTO, check_conversion, choose_kind
 from .result import ConversionResult
-
-
-def _checked_run(
-    kind: str,
-    source: Path,
-    destination: Path,
-    options: ConversionOptions | None,
-    progress: ProgressCallback | None,
-    cancel: CancelSignal | None,
-    executor: TaskExecutor | None,
-    within: Within | None,
-) -> ConversionResult:
-    """Every library entry point: `registry.check_conversion`, then the kind's writer."""
-    checked = check_conversion(source, destination, options, kind=kind)
-    return checked.run(progress=progress, cancel=cancel, executor=executor, within=within)
-
-
-def convert_tiff_to_ome_zarr(
-    source: Path,
-    destination: Path,
-    options: ConversionOptions | None = None,
-    *,
-    progress: ProgressCallback | None = None,
-    cancel: CancelSignal | None = None,
-    executor: TaskExecutor | None = None,
-    within: Within | None = None,
-) -> ConversionResult:
-    """TIFF / BigTIFF / OME-TIFF (series `options.series`) -> OME-Zarr with a pyramid."""
-    return _checked_run(
-        "tiff-to-ome-zarr", source, destination, options, progress, cancel, executor, within
-    )
-
-
-def convert_czi_to_ome_zarr(
-    source: Path,
-    destination: Path,
-    options: ConversionOptions | None = None,
-    *,
-    progress: ProgressCallback | None = None,
-    cancel: CancelSignal | None = None,
-    executor: TaskExecutor | None = None,
-    within: Within | None = None,
-) -> ConversionResult:
-    """CZI (scene `options.series`) -> OME-Zarr with a pyramid; errors as for TIFF."""
-    return _checked_run(
-        "czi-to-ome-zarr", source, destination, options, progress, cancel, executor, within
-    )
-
-
-def convert_ome_zarr_to_tiff(
-    source: Path,
-    destination: Path,
-    options: ConversionOptions | None = None,
-    *,
-    progress: ProgressCallback | None = None,
-    cancel: CancelSignal | None = None,
-    within: Within | None = None,
-) -> ConversionResult:
-    """OME-Zarr -> OME-TIFF (`options.ome_tiff`, default) or plain TIFF: the level
-    `options.level`, or the whole pyramid as SubIFDs when `level` is None. Tiled and
-    compressed; BigTIFF when the pixels could pass 4 GiB (or `options.bigtiff`).
-
-    Writing a TIFF is sequential, so it takes no executor."""
-    return _checked_run(
-        "zarr-to-tiff", source, destination, options, progress, cancel, None, within
-    )
-
-
-def recompress_zarr(
-    source: Path,
-    destination: Path,
-    options: ConversionOptions | None = None,
-    *,
-    progress: ProgressCallback | None = None,
-    cancel: CancelSignal | None = None,
-    executor: TaskExecutor | None = None,
-    within: Within | None = None,
-) -> ConversionResult:
-    """OME-Zarr (every level) or a plain Zarr array -> the same pixels with a new codec,
-    compression level, chunks or shards, and Zarr format: `ngff_version="0.5"` turns
-    Zarr v2 / NGFF 0.4 into Zarr v3 / NGFF 0.5 (and "0.4" back)."""
-    return _checked_run(
-        "recompress", source, destination, options, progress, cancel, executor, within
-    )
-
-
-def extract_ome_zarr_level(
-    source: Path,
-    destination: Path,
-    options: ConversionOptions,
-    *,
-    progress: ProgressCallback | None = None,
-    cancel: CancelSignal | None = None,
-    executor: TaskExecutor | None = None,
-    within: Within | None = None,
-) -> ConversionResult:
-    """Resolution level `options.level` of an OME-Zarr -> an OME-Zarr of its own (with
-    `options.levels` levels, default 1, built below it)."""
-    return _checked_run(
-        "extract-level", source, destination, options, progress, cancel, executor, within
-    )
-
-
-def conversion_kind(source: Path, destination: Path, options: ConversionOptions) -> str:
-    """Which conversion `convert` runs: "tiff-to-ome-zarr", "czi-to-ome-zarr",
-    "zarr-to-tiff", "extract-level" or "recompress"; NotFound or BadRequest when none fits."""
-    return choose_kind(AUTO, Path(source), Path(destination), options)[0].name
 
 
 def convert(
@@ -148,4 +43,60 @@ def convert(
     destination's name call for (see `registry.choose_kind`). A destination named
     *.ome.tif(f) is an OME-TIFF, any other *.tif a plain TIFF. Returns and raises as the
     specific functions do."""
-    return _checked_run(kind, source, destination, options, progress, cancel, executor, within)
+    checked = check_conversion(source, destination, options, kind=kind)
+    return checked.run(RunControls(progress, cancel, executor, within))
+
+
+def _entry_point(kind: str, name: str, doc: str) -> Callable[..., ConversionResult]:
+    """`convert` fixed to one kind: the same arguments but `kind`."""
+
+    def entry_point(
+        source: Path, destination: Path, options: ConversionOptions | None = None, **run: object
+    ) -> ConversionResult:
+        if "kind" in run:
+            raise TypeError(f"{name}() got an unexpected keyword argument 'kind'")
+        return convert(source, destination, options, kind=kind, **run)  # type: ignore[arg-type]
+
+    entry_point.__name__ = entry_point.__qualname__ = name
+    entry_point.__doc__ = doc
+    return entry_point
+
+
+convert_tiff_to_ome_zarr = _entry_point(
+    "tiff-to-ome-zarr",
+    "convert_tiff_to_ome_zarr",
+    "TIFF / BigTIFF / OME-TIFF (series `options.series`) -> OME-Zarr with a pyramid.",
+)
+convert_czi_to_ome_zarr = _entry_point(
+    "czi-to-ome-zarr",
+    "convert_czi_to_ome_zarr",
+    "CZI (scene `options.series`) -> OME-Zarr with a pyramid; errors as for TIFF.",
+)
+convert_ome_zarr_to_tiff = _entry_point(
+    "zarr-to-tiff",
+    "convert_ome_zarr_to_tiff",
+    """OME-Zarr -> OME-TIFF (`options.ome_tiff`, default) or plain TIFF: the level
+    `options.level`, or the whole pyramid as SubIFDs when `level` is None. Tiled and
+    compressed; BigTIFF when the pixels could pass 4 GiB (or `options.bigtiff`).
+
+    Writing a TIFF is sequential: an `executor` is not used.""",
+)
+recompress_zarr = _entry_point(
+    "recompress",
+    "recompress_zarr",
+    """OME-Zarr (every level) or a plain Zarr array -> the same pixels with a new codec,
+    compression level, chunks or shards, and Zarr format: `ngff_version="0.5"` turns
+    Zarr v2 / NGFF 0.4 into Zarr v3 / NGFF 0.5 (and "0.4" back).""",
+)
+extract_ome_zarr_level = _entry_point(
+    "extract-level",
+    "extract_ome_zarr_level",
+    """Resolution level `options.level` of an OME-Zarr -> an OME-Zarr of its own (with
+    `options.levels` levels, default 1, built below it); BadRequest without a level.""",
+)
+
+
+def conversion_kind(source: Path, destination: Path, options: ConversionOptions) -> str:
+    """Which conversion `convert` runs: "tiff-to-ome-zarr", "czi-to-ome-zarr",
+    "zarr-to-tiff", "extract-level" or "recompress"; NotFound or BadRequest when none fits."""
+    return choose_kind(AUTO, Path(source), Path(destination), options)[0].name

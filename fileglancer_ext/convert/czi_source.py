@@ -16,10 +16,9 @@ import numpy as np
 
 from ..errors import ConversionError, NotFound
 from ..system.confined_io import Within, open_file
+from .controls import NO_CONTROLS, RunControls
 from .image_meta import ChannelInfo, ImageMetadata
 from .options import ConversionOptions
-from .plan import TaskExecutor
-from .progress import CancelSignal, ProgressCallback
 from .result import ConversionResult
 from .source import SourceImage, file_stamp
 
@@ -254,18 +253,12 @@ def convert_czi_to_ome_zarr(
     source: Path,
     destination: Path,
     options: ConversionOptions | None = None,
-    *,
-    progress: ProgressCallback | None = None,
-    cancel: CancelSignal | None = None,
-    executor: TaskExecutor | None = None,
-    within: Within | None = None,
+    controls: RunControls = NO_CONTROLS,
 ) -> ConversionResult:
     """CZI (scene `options.series`) -> OME-Zarr with a pyramid; errors as for TIFF. The
     CZI must lie inside `within` (see `api`)."""
     from .to_ome_zarr import write_source_as_ome_zarr
 
     options = (options or ConversionOptions()).validated()
-    image = open_czi_source(Path(source), options.series, within)
-    return write_source_as_ome_zarr(
-        image, Path(destination), options, progress=progress, cancel=cancel, executor=executor
-    )
+    image = open_czi_source(Path(source), options.series, controls.within)
+    return write_source_as_ome_zarr(image, Path(destination), options, controls)

@@ -15,15 +15,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from importlib import import_module
 from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import BadRequest, DestinationExists, Forbidden, NotFound
 from ..system.confined_io import Within
 from .atomic import RESERVED_NAMES
+from .controls import NO_CONTROLS, RunControls
 from .options import ConversionOptions
-from .plan import TaskExecutor
-from .progress import CancelSignal, ProgressCallback
 from .result import ConversionResult
 
 AUTO = "auto"
@@ -44,46 +44,22 @@ def _quoted(path: Path) -> str:
 
 
 def _write_tiff(
-    source: Path, destination: Path, options: ConversionOptions, **run: Any
+    source: Path, destination: Path, options: ConversionOptions, controls: RunControls
 ) -> ConversionResult:
     from .tiff_source import open_tiff_source
     from .to_ome_zarr import write_source_as_ome_zarr
 
-    image = open_tiff_source(source, options.series, run.pop("within"))
-    return write_source_as_ome_zarr(image, destination, options, **run)
+    image = open_tiff_source(source, options.series, controls.within)
+    return write_source_as_ome_zarr(image, destination, options, controls)
 
 
-def _write_czi(
-    source: Path, destination: Path, options: ConversionOptions, **run: Any
-) -> ConversionResult:
-    from .czi_source import convert_czi_to_ome_zarr
+def _lazy(module: str, name: str) -> Callable[..., ConversionResult]:
+    """The writer `name` of `module`, imported on its first call."""
 
-    return convert_czi_to_ome_zarr(source, destination, options, **run)
+    def write(*args: Any) -> ConversionResult:
+        return getattr(import_module(module, __package__), name)(*args)
 
-
-def _write_zarr_as_tiff(
-    source: Path, destination: Path, options: ConversionOptions, **run: Any
-) -> ConversionResult:
-    from .to_tiff import write_zarr_as_tiff
-
-    run.pop("executor")  # writing a TIFF is sequential
-    return write_zarr_as_tiff(source, destination, options, **run)
-
-
-def _recompress(
-    source: Path, destination: Path, options: ConversionOptions, **run: Any
-) -> ConversionResult:
-    from .rezarr import rewrite_zarr
-
-    return rewrite_zarr(source, destination, options, **run)
-
-
-def _extract_level(
-    source: Path, destination: Path, options: ConversionOptions, **run: Any
-) -> ConversionResult:
-    from .rezarr import extract_level
-
-    return extract_level(source, destination, options, **run)
+    return write
 
 
 @dataclass(frozen=True)
@@ -128,34 +104,33 @@ class ConversionKind:
         source: Path,
         destination: Path,
         options: ConversionOptions,
-        *,
-        progress: ProgressCallback | None = None,
-        cancel: CancelSignal | None = None,
-        executor: TaskExecutor | None = None,
-        within: Within | None = None,
+        controls: RunControls = NO_CONTROLS,
     ) -> ConversionResult:
         """Run the conversion on paths and options already checked (`check_conversion`)."""
-        return self.writer(
-            source,
-            destination,
-            options,
-            progress=progress,
-            cancel=cancel,
-            executor=executor,
-            within=within,
-        )
+        return self.writer(source, destination, options, controls)
 
 
 KINDS: dict[str, ConversionKind] = {
     kind.name: kind
     for kind in (
         ConversionKind("tiff-to-ome-zarr", "file", _write_tiff, suffixes=TIFF_SUFFIXES),
-        ConversionKind("czi-to-ome-zarr", "file", _write_czi, suffixes=(".czi",)),
         ConversionKind(
-            "zarr-to-tiff", "folder", _write_zarr_as_tiff, writes_tiff=True, parallel=False
+            "czi-to-ome-zarr",
+            "file",
+            _lazy(".czi_source", "convert_czi_to_ome_zarr"),
+            suffixes=(".czi",),
         ),
-        ConversionKind("extract-level", "folder", _extract_level, needs_level=True),
-        ConversionKind("recompress", "folder", _recompress, needs_level=False),
+        ConversionKind(
+            "zarr-to-tiff",
+            "folder",
+            _lazy(".to_tiff", "write_zarr_as_tiff"),  # sequential: ignores the executor
+            writes_tiff=True,
+            parallel=False,
+        ),
+        ConversionKind(
+            "extract-level", "folder", _lazy(".rezarr", "extract_level"), needs_level=True
+        ),
+        ConversionKind("recompress", "folder", _lazy(".rezarr", "rewrite_zarr"), needs_level=False),
     )
 }
 
@@ -204,23 +179,8 @@ class CheckedConversion:
     destination: Path
     options: ConversionOptions
 
-    def run(
-        self,
-        *,
-        progress: ProgressCallback | None = None,
-        cancel: CancelSignal | None = None,
-        executor: TaskExecutor | None = None,
-        within: Within | None = None,
-    ) -> ConversionResult:
-        return self.kind.write(
-            self.source,
-            self.destination,
-            self.options,
-            progress=progress,
-            cancel=cancel,
-            executor=executor,
-            within=within,
-        )
+    def run(self, controls: RunControls = NO_CONTROLS) -> ConversionResult:
+        return self.kind.write(self.source, self.destination, self.options, controls)
 
 
 def check_conversion(

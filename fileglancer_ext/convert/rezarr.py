@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConversionError, NotFound
-from ..system.confined_io import Within
 from .atomic import check_destination, staged_output
+from .controls import NO_CONTROLS, RunControls
 from .ome_zarr_in import ZarrInput, open_zarr_input
 from .ome_zarr_out import (
     check_ome_zarr,
@@ -29,13 +28,10 @@ from .ome_zarr_out import (
 from .options import ConversionOptions, full_sizes, shard_shape
 from .plan import (
     ConversionPlan,
-    TaskExecutor,
     ZarrArrayRef,
     execute_plan,
-    local_executor,
     region_tasks,
 )
-from .progress import CancelSignal, ProgressCallback, ProgressTracker
 from .pyramid import Level
 from .result import ConversionResult, stored_bytes
 from .source import SourceImage
@@ -46,11 +42,7 @@ def rewrite_zarr(
     source: Path,
     destination: Path,
     options: ConversionOptions,
-    *,
-    progress: ProgressCallback | None = None,
-    cancel: CancelSignal | None = None,
-    executor: TaskExecutor | None = None,
-    within: Within | None = None,
+    controls: RunControls = NO_CONTROLS,
 ) -> ConversionResult:
     """Copy every level of an OME-Zarr (or a plain array) with the encoding in `options`:
     Zarr format from `ngff_version` (default: the source's), codec, chunks (default: the
@@ -63,7 +55,7 @@ def rewrite_zarr(
     options = options.validated()
     destination = Path(destination)
     check_destination(destination, overwrite=options.overwrite)
-    image = open_zarr_input(source, within)
+    image = open_zarr_input(source, controls.within)
     options = options.with_version("0.5" if image.zarr_format == 3 else "0.4")
     labels = {name: _open_label(image, name) for name in image.labels}
     import zarr
@@ -79,8 +71,8 @@ def rewrite_zarr(
         for name, label in labels.items():
             zarr.open_group(root / "labels" / name, mode="w", zarr_format=options.zarr_format)
             finish.append(_plan_copy(label, root / "labels" / name, options, plans, f"{name} "))
-        tracker = ProgressTracker(progress, cancel, sum(p.bytes_total for p in plans))
-        with nullcontext(executor) if executor else local_executor(options.workers) as running:
+        tracker = controls.tracker(sum(p.bytes_total for p in plans))
+        with controls.running(options.workers) as running:
             for plan in plans:
                 execute_plan(plan, running, tracker)
         tracker.check_cancelled()
@@ -201,11 +193,7 @@ def extract_level(
     source: Path,
     destination: Path,
     options: ConversionOptions,
-    *,
-    progress: ProgressCallback | None = None,
-    cancel: CancelSignal | None = None,
-    executor: TaskExecutor | None = None,
-    within: Within | None = None,
+    controls: RunControls = NO_CONTROLS,
 ) -> ConversionResult:
     """Level `options.level` of an OME-Zarr as a new OME-Zarr whose level 0 it is, with
     that level's pixel sizes and translation, in the source's NGFF version unless
@@ -214,7 +202,7 @@ def extract_level(
     options = options.validated()
     if options.level is None:
         raise ConversionError("say which level to extract")
-    image = open_zarr_input(source, within)
+    image = open_zarr_input(source, controls.within)
     if not image.is_ome:
         raise ConversionError(f"{Path(source).name} is not an OME-Zarr image")
     options = options.with_version("0.5" if image.zarr_format == 3 else "0.4")
@@ -233,6 +221,4 @@ def extract_level(
     )
     if options.levels is None:
         options = replace(options, levels=1)
-    return write_source_as_ome_zarr(
-        source_image, destination, options, progress=progress, cancel=cancel, executor=executor
-    )
+    return write_source_as_ome_zarr(source_image, destination, options, controls)

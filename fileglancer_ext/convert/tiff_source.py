@@ -9,11 +9,8 @@ other files its OME-XML names would be opened unchecked, wherever they are.
 
 from __future__ import annotations
 
-import logging
 import os
 import struct
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -22,6 +19,7 @@ import numpy as np
 
 from ..errors import ConversionError, NotFound
 from ..formats.detect import tiff_from_handle
+from ..formats.tiff import tifffile_errors
 from ..system.confined_io import Within, open_file
 from .image_meta import ChannelInfo, ImageMetadata, metadata_from_ome_xml, ngff_unit
 from .source import AxisMapping, SourceImage, file_stamp, map_axes
@@ -77,7 +75,7 @@ def open_tiff_source(path: Path, series: int = 0, within: Within | None = None) 
     path = Path(path)
     handle = _open_regular(path, within)
     try:
-        with handle, _tifffile_errors() as errors, tiff_from_handle(handle, path.name) as tif:
+        with handle, tifffile_errors() as errors, tiff_from_handle(handle, path.name) as tif:
             if series >= len(tif.series):
                 raise ConversionError(
                     f"{path.name} has {len(tif.series)} series; there is no series {series}"
@@ -111,24 +109,6 @@ def _open_regular(path: Path, within: Within | None) -> BinaryIO:
         raise NotFound(f"no such file: {path.name}") from None
     except OSError as err:  # a folder, a FIFO or device, no permission
         raise ConversionError(f"{path.name} cannot be read: {err.strerror}") from None
-
-
-@contextmanager
-def _tifffile_errors() -> Iterator[list[str]]:
-    """Collect the errors tifffile logs while a file is opened."""
-    messages: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            messages.append(record.getMessage())
-
-    logger = logging.getLogger("tifffile")
-    handler = Collect(logging.ERROR)
-    logger.addHandler(handler)
-    try:
-        yield messages
-    finally:
-        logger.removeHandler(handler)
 
 
 def _check_complete(path: Path, series: Any) -> None:

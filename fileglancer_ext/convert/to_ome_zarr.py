@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from contextlib import nullcontext
 from pathlib import Path
 
 from .atomic import check_destination, staged_output
+from .controls import NO_CONTROLS, RunControls
 from .ome_zarr_out import (
     channel_windows,
     check_ome_zarr,
@@ -14,8 +14,7 @@ from .ome_zarr_out import (
     write_ome_metadata,
 )
 from .options import ConversionOptions, default_chunks, full_sizes, shard_shape
-from .plan import ConversionPlan, TaskExecutor, execute_plan, local_executor, region_tasks
-from .progress import CancelSignal, ProgressCallback, ProgressTracker
+from .plan import ConversionPlan, execute_plan, region_tasks
 from .pyramid import plan_levels
 from .result import ConversionResult, stored_bytes
 from .source import SourceImage
@@ -25,10 +24,7 @@ def write_source_as_ome_zarr(
     source: SourceImage,
     destination: Path,
     options: ConversionOptions,
-    *,
-    progress: ProgressCallback | None = None,
-    cancel: CancelSignal | None = None,
-    executor: TaskExecutor | None = None,
+    controls: RunControls = NO_CONTROLS,
 ) -> ConversionResult:
     """Write `source` as an OME-Zarr pyramid at `destination`, atomically.
 
@@ -78,9 +74,8 @@ def write_source_as_ome_zarr(
             )
             plan.stages.append((f"level {index}", tasks))
             previous = target
-        tracker = ProgressTracker(progress, cancel, plan.bytes_total)
-        context = nullcontext(executor) if executor else local_executor(options.workers)
-        with context as running:
+        tracker = controls.tracker(plan.bytes_total)
+        with controls.running(options.workers) as running:
             execute_plan(plan, running, tracker)
         tracker.check_cancelled()
         windows = channel_windows(targets[-1], axes, options.task_bytes)

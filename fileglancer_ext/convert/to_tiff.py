@@ -18,12 +18,12 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConversionError
-from ..system.confined_io import Within
 from .atomic import check_destination, staged_output
+from .controls import NO_CONTROLS, RunControls
 from .image_meta import OME_UNITS, ImageMetadata
 from .ome_zarr_in import ZarrInput, open_zarr_input
 from .options import ConversionOptions
-from .progress import CancelSignal, ProgressCallback, ProgressTracker
+from .progress import ProgressTracker
 from .result import ConversionResult, stored_bytes
 
 # Below 4 GiB minus room for the IFDs a classic TIFF's 32-bit offsets suffice.
@@ -37,10 +37,7 @@ def write_zarr_as_tiff(
     source: Path,
     destination: Path,
     options: ConversionOptions,
-    *,
-    progress: ProgressCallback | None = None,
-    cancel: CancelSignal | None = None,
-    within: Within | None = None,
+    controls: RunControls = NO_CONTROLS,
 ) -> ConversionResult:
     """Write one level (`options.level`) or the pyramid (`level=None`, OME-TIFF only) as
     a tiled TIFF; OME-XML with pixel sizes and channels when `options.ome_tiff`.
@@ -53,7 +50,7 @@ def write_zarr_as_tiff(
     options = options.validated()
     destination = Path(destination)
     check_destination(destination, overwrite=options.overwrite)
-    image = open_zarr_input(source, within)
+    image = open_zarr_input(source, controls.within)
     axes = image.metadata.axes
     if not axes.endswith("yx"):
         raise ConversionError(f"a TIFF needs y and x as the last axes; {source} has {axes!r}")
@@ -66,7 +63,7 @@ def write_zarr_as_tiff(
     dtype = np.dtype(arrays[0].dtype)
     total = sum(a.nbytes for a in arrays)
     bigtiff = options.bigtiff if options.bigtiff is not None else total > CLASSIC_TIFF_LIMIT
-    tracker = ProgressTracker(progress, cancel, total)
+    tracker = controls.tracker(total)
     write_options = _tiff_write_options(options, dtype)
 
     import tifffile

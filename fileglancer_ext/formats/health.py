@@ -61,6 +61,28 @@ def _fix(kind: str, **options: Any) -> dict[str, Any]:
     return {"kind": kind, "options": options}
 
 
+_ZOOMED_OUT = ": viewers must read full resolution to show it zoomed out"
+
+
+def _warn_single_level(
+    warn: Warn, shape: list[int], y: int, x: int, what: str, fix: dict | None, why: str
+) -> None:
+    """The "single-resolution" warning: `what` (an image, a TIFF...), `why` it matters."""
+    message = f"a {shape[y]} x {shape[x]} {what} with a single resolution level{why}"
+    warn("single-resolution", message, fix)
+
+
+def _warn_zarr_v2(found: dict[str, Any], warn: Warn, v2: str, v3: str) -> None:
+    """The "zarr-v2" advice, with the conversion to Zarr v3, when `found` is Zarr v2."""
+    if found.get("zarr_format") == 2:
+        warn(
+            "zarr-v2",
+            f"stored as {v2}: viewers that read only {v3} will not open it",
+            _fix("recompress", ngff_version="0.5"),
+            severity="info",
+        )
+
+
 def _is_large(shape: list[int], itemsize: int | None, y: int, x: int) -> bool:
     nbytes = math.prod(shape) * (itemsize or 1)
     return shape[y] > LARGE_SIDE or shape[x] > LARGE_SIDE or nbytes > LARGE_BYTES
@@ -156,12 +178,8 @@ def _check_ome_image(summary: dict[str, Any], image: dict[str, Any], warn: Warn)
     y, x, z = _yx([a.get("name") for a in axes], len(shape))
     itemsize = _itemsize(first.get("dtype"))
     if len(image["datasets"]) == 1 and _is_large(shape, itemsize, y, x):
-        warn(
-            "single-resolution",
-            f"a {shape[y]} x {shape[x]} image with a single resolution level: viewers must "
-            "read full resolution to show it zoomed out",
-            _fix("extract-level", level=0, levels=_pyramid_levels(shape, y, x)),
-        )
+        fix = _fix("extract-level", level=0, levels=_pyramid_levels(shape, y, x))
+        _warn_single_level(warn, shape, y, x, "image", fix, _ZOOMED_OUT)
     raw = summary.get("raw") or {}
     for level in levels:
         _check_chunks(level["shape"], level.get("chunks"), itemsize, z, warn)
@@ -187,14 +205,7 @@ def _check_ome_image(summary: dict[str, Any], image: dict[str, Any], warn: Warn)
                 f"{count - len(named)} of {count} channels have no name (omero label): "
                 "viewers show them as numbered channels",
             )
-    if summary.get("zarr_format") == 2:
-        warn(
-            "zarr-v2",
-            "stored as Zarr v2 (OME-NGFF up to 0.4): viewers that read only Zarr v3 "
-            "(OME-NGFF 0.5) will not open it",
-            _fix("recompress", ngff_version="0.5"),
-            severity="info",
-        )
+    _warn_zarr_v2(summary, warn, "Zarr v2 (OME-NGFF up to 0.4)", "Zarr v3 (OME-NGFF 0.5)")
 
 
 def _check_plain_array(array: dict[str, Any], warn: Warn) -> None:
@@ -204,24 +215,15 @@ def _check_plain_array(array: dict[str, Any], warn: Warn) -> None:
     y, x, z = _yx(array.get("dimension_names") or [], len(shape))
     itemsize = array.get("itemsize")
     if _is_large(shape, itemsize, y, x):
-        warn(
-            "single-resolution",
-            f"a {shape[y]} x {shape[x]} array with a single resolution level and no OME "
-            "metadata: viewers must read full resolution to show it zoomed out",
-        )
+        why = f" and no OME metadata{_ZOOMED_OUT}"
+        _warn_single_level(warn, shape, y, x, "array", None, why)
     _check_chunks(shape, array.get("chunk_shape"), itemsize, z, warn)
     encoding = array.get("chunk_key_encoding") or {}
     separator = (encoding.get("configuration") or {}).get("separator")
     if array.get("zarr_format") == 3 and encoding.get("name") == "default":
         separator = separator or "/"
     _check_files_per_folder(array.get("chunks_expected"), separator, array["zarr_format"], warn)
-    if array.get("zarr_format") == 2:
-        warn(
-            "zarr-v2",
-            "stored as Zarr v2: viewers that read only Zarr v3 will not open it",
-            _fix("recompress", ngff_version="0.5"),
-            severity="info",
-        )
+    _warn_zarr_v2(array, warn, "Zarr v2", "Zarr v3")
 
 
 def _check_n5_dataset(dataset: dict[str, Any], warn: Warn) -> None:
@@ -231,10 +233,7 @@ def _check_n5_dataset(dataset: dict[str, Any], warn: Warn) -> None:
     y, x, z = _yx([], len(shape))
     itemsize = dataset.get("itemsize")
     if _is_large(shape, itemsize, y, x):
-        warn(
-            "single-resolution",
-            f"a {shape[y]} x {shape[x]} N5 dataset with a single resolution level",
-        )
+        _warn_single_level(warn, shape, y, x, "N5 dataset", None, "")
 
     def warn_without_fix(code: str, message: str, fix: dict | None = None, **more: Any) -> None:
         # No conversion reads N5 (the Zarr readers refuse it): a fix would fail as a job.
@@ -253,12 +252,8 @@ def _check_tiff(kind: str, tiff: dict[str, Any], warn: Warn) -> None:
     y, x = axes.index("Y"), axes.index("X")
     itemsize = _itemsize(series.get("dtype"))
     if len(series.get("levels") or []) <= 1 and _is_large(shape, itemsize, y, x):
-        warn(
-            "single-resolution",
-            f"a {shape[y]} x {shape[x]} TIFF with a single resolution level: viewers must "
-            "read full resolution to show it zoomed out",
-            _fix("tiff-to-ome-zarr", levels=None),
-        )
+        fix = _fix("tiff-to-ome-zarr", levels=None)
+        _warn_single_level(warn, shape, y, x, "TIFF", fix, _ZOOMED_OUT)
     if not series.get("pixel_size"):
         warn("missing-pixel-sizes", "no pixel sizes in the OME-XML, ImageJ or resolution tags")
     elif any(not size.get("unit") for size in series["pixel_size"].values()):

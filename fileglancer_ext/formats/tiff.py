@@ -84,7 +84,7 @@ def _summarize_handle(reader: MetadataReader, path: Path, handle: BinaryIO) -> d
         reader.problem(path, "not a TIFF file (its first bytes are not a TIFF header)")
         return None
     try:
-        with _logged_errors() as errors, tiff_from_handle(handle, path.name) as tif:
+        with tifffile_errors() as errors, tiff_from_handle(handle, path.name) as tif:
             summary = summarize_open_tiff(reader, tif, path)
     except (struct.error, EOFError):  # a header or IFD that the file cuts off
         reader.problem(path, "damaged TIFF file: truncated")
@@ -93,18 +93,19 @@ def _summarize_handle(reader: MetadataReader, path: Path, handle: BinaryIO) -> d
         reader.problem(path, f"damaged TIFF file: {short(err)}")
         return None
     for message in errors[:5]:
-        reader.problem(path, f"damaged TIFF file: {message}")
+        reader.problem(path, f"damaged TIFF file: {short(Exception(message))}")
     return summary
 
 
 @contextmanager
-def _logged_errors() -> Iterator[list[str]]:
-    """tifffile logs (rather than raises) some damage, e.g. an IFD past the end of the file."""
+def tifffile_errors() -> Iterator[list[str]]:
+    """The errors tifffile logs (rather than raises) while a file is open, e.g. an IFD
+    past the end of the file; the inspector and the TIFF converter both report them."""
     messages: list[str] = []
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            messages.append(short(Exception(record.getMessage())))
+            messages.append(record.getMessage())
 
     logger = logging.getLogger("tifffile")
     handler = Collect(logging.ERROR)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 
 from ..convert import CancelToken, ConversionResult, Progress
 from ..convert.atomic import DestinationFolder, remove_abandoned_staging, writing_into
+from ..convert.controls import RunControls
 from ..convert.plan import TaskExecutor
 from ..convert.registry import KINDS
 from ..errors import Conflict, ConversionCancelled, FileglancerError
@@ -288,11 +289,13 @@ class JobRunner:
             request.source,
             request.destination,
             request.options,
-            progress=lambda report: self._on_progress(active, report),
-            cancel=active.cancel,
-            executor=executor,
-            # Where the inspector reads this source: its root (or every root, if allowed).
-            within=self.registry.within(request.source_root),
+            RunControls(
+                progress=lambda report: self._on_progress(active, report),
+                cancel=active.cancel,
+                executor=executor,
+                # Where the inspector reads this source: its root (or every root, if allowed).
+                within=self.registry.within(request.source_root),
+            ),
         )
 
     def _on_progress(self, active: _ActiveJob, report: Progress) -> None:

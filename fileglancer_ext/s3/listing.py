@@ -249,71 +249,63 @@ class _Walk:
         self._walking.append(folder.parts)
         self._walked += 1
         try:
-            yield from self._items(folder, base, name_prefix, position, depth)
+            request = ListingRequest(limit=_FOLDER_PAGE, hidden=True, filter=_glob(name_prefix))
+            directory = Path(folder.path)
+            cursor: str | None = None
+            if position is not None:
+                head, rest = position.parts[0], position.parts[1:]
+                if rest and self.recursive:  # resume inside the folder `head` first
+                    inner = self._enterable(folder, head, is_symlink=True)
+                    if inner is not None:
+                        try:
+                            if depth < _MAX_DEPTH:
+                                inner_position = (
+                                    _Position(rest, position.is_dir) if rest[0] else None
+                                )
+                                yield from self.items(
+                                    inner, f"{base}{head}/", "", inner_position, depth + 1
+                                )
+                        finally:
+                            inner.close()
+                    cursor = self.lister.cursor_after(directory, request, head, True)
+                else:
+                    is_dir = position.is_dir or bool(rest)
+                    cursor = self.lister.cursor_after(directory, request, head, is_dir)
+            while True:
+                page_request = ListingRequest(
+                    cursor=cursor, limit=request.limit, hidden=True, filter=request.filter
+                )
+                try:
+                    page = self.lister.list_page(
+                        directory, base.rstrip("/"), page_request, within=self.within
+                    )
+                except (NotFound, Forbidden, BadRequest):
+                    return  # removed or closed meanwhile: nothing (more) to list there
+                for entry in page["entries"]:
+                    name = entry["name"]
+                    # The filter is a case-insensitive glob; S3 prefixes are exact.
+                    if not name.startswith(name_prefix) or not entry["readable"]:
+                        continue
+                    if entry["is_dir"]:
+                        inner = self._enterable(folder, name, is_symlink=entry["is_symlink"])
+                        if inner is None:
+                            continue
+                        try:
+                            if not self.recursive:
+                                yield f"{base}{name}/", None
+                            elif depth < _MAX_DEPTH:
+                                yield from self.items(inner, f"{base}{name}/", "", None, depth + 1)
+                        finally:
+                            inner.close()
+                        continue
+                    found = self._object(folder, name, f"{base}{name}")
+                    if found is not None:
+                        yield found.key, found
+                cursor = page["next_cursor"]
+                if cursor is None:
+                    return
         finally:
             self._walking.pop()
-
-    def _items(
-        self,
-        folder: _Folder,
-        base: str,
-        name_prefix: str,
-        position: _Position | None,
-        depth: int,
-    ) -> Iterator[tuple[str, ObjectEntry | None]]:
-        request = ListingRequest(limit=_FOLDER_PAGE, hidden=True, filter=_glob(name_prefix))
-        directory = Path(folder.path)
-        cursor: str | None = None
-        if position is not None:
-            head, rest = position.parts[0], position.parts[1:]
-            if rest and self.recursive:  # resume inside the folder `head` first
-                inner = self._enterable(folder, head, is_symlink=True)
-                if inner is not None:
-                    try:
-                        if depth < _MAX_DEPTH:
-                            inner_position = _Position(rest, position.is_dir) if rest[0] else None
-                            yield from self.items(
-                                inner, f"{base}{head}/", "", inner_position, depth + 1
-                            )
-                    finally:
-                        inner.close()
-                cursor = self.lister.cursor_after(directory, request, head, True)
-            else:
-                is_dir = position.is_dir or bool(rest)
-                cursor = self.lister.cursor_after(directory, request, head, is_dir)
-        while True:
-            page_request = ListingRequest(
-                cursor=cursor, limit=request.limit, hidden=True, filter=request.filter
-            )
-            try:
-                page = self.lister.list_page(
-                    directory, base.rstrip("/"), page_request, within=self.within
-                )
-            except (NotFound, Forbidden, BadRequest):
-                return  # removed or closed meanwhile: nothing (more) to list there
-            for entry in page["entries"]:
-                name = entry["name"]
-                # The filter is a case-insensitive glob; S3 prefixes are exact.
-                if not name.startswith(name_prefix) or not entry["readable"]:
-                    continue
-                if entry["is_dir"]:
-                    inner = self._enterable(folder, name, is_symlink=entry["is_symlink"])
-                    if inner is None:
-                        continue
-                    try:
-                        if not self.recursive:
-                            yield f"{base}{name}/", None
-                        elif depth < _MAX_DEPTH:
-                            yield from self.items(inner, f"{base}{name}/", "", None, depth + 1)
-                    finally:
-                        inner.close()
-                    continue
-                found = self._object(folder, name, f"{base}{name}")
-                if found is not None:
-                    yield found.key, found
-            cursor = page["next_cursor"]
-            if cursor is None:
-                return
 
     def _enterable(self, folder: _Folder, name: str, *, is_symlink: bool) -> _Folder | None:
         """The sub-folder `name`, opened, when it is listed: inside the share, and, for a
