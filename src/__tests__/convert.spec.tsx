@@ -16,7 +16,14 @@ import { formatEta, JobsPanel } from '../convert/JobsPanel';
 import { InspectorModel } from '../inspector/inspectorModel';
 import { InspectorPanel } from '../inspector/InspectorPanel';
 import { SelectionModel } from '../selection';
-import { datasetAPI, fakeAPI, makeEntry, makeRoot, settle } from './fakes';
+import {
+  datasetAPI,
+  fakeAPI,
+  makeEntry,
+  makeNode,
+  makeRoot,
+  settle
+} from './fakes';
 import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
 import { show, until } from './render';
 import { ReactWidget } from '@jupyterlab/apputils';
