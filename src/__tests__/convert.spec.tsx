@@ -16,14 +16,7 @@ import { formatEta, JobsPanel } from '../convert/JobsPanel';
 import { InspectorModel } from '../inspector/inspectorModel';
 import { InspectorPanel } from '../inspector/InspectorPanel';
 import { SelectionModel } from '../selection';
-import {
-  datasetAPI,
-  fakeAPI,
-  makeEntry,
-  makeNode,
-  makeRoot,
-  settle
-} from './fakes';
+import { datasetAPI, fakeAPI, makeEntry, makeRoot, settle } from './fakes';
 import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
 import { show, until } from './render';
 import { ReactWidget } from '@jupyterlab/apputils';
@@ -365,13 +358,7 @@ describe('the Convert form', () => {
     const selection = new SelectionModel();
     const model = new InspectorModel(
       selection,
-      fakeAPI({
-        getNode: async (root, path) =>
-          makeNode(root, path === result.path ? result : OME),
-        getMeta: async () => omeMeta,
-        getStats: () => new Promise<never>(() => undefined),
-        thumbnailURL: () => ''
-      })
+      datasetAPI([OME, result], omeMeta)
     );
     model.tab = 'convert';
     const panel = new InspectorPanel(model, {

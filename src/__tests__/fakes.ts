@@ -213,14 +213,17 @@ export function fakeAPI(
 /**
  * The API an inspector sees for one dataset: `entry` with metadata `meta`, storage
  * statistics that never arrive and no preview image; `overrides` replace any of these.
+ * Given several entries, a node is the one at its path, else the first.
  */
 export function datasetAPI(
-  entry: IEntry,
+  entry: IEntry | IEntry[],
   meta: IMetaResponse,
   overrides: Partial<IFileglancerAPI> = {}
 ): IFileglancerAPI {
+  const entries = Array.isArray(entry) ? entry : [entry];
   return fakeAPI({
-    getNode: async root => makeNode(root, entry),
+    getNode: async (root, path) =>
+      makeNode(root, entries.find(e => e.path === path) ?? entries[0]),
     getMeta: async () => meta,
     getStats: () => new Promise<never>(() => undefined),
     thumbnailURL: () => '',

@@ -99,11 +99,8 @@ describe('health warnings in the inspector', () => {
     const selection = new SelectionModel();
     const model = new InspectorModel(
       selection,
-      fakeAPI({
-        getNode: async root => makeNode(root, entry),
-        getMeta: async () => ({ ...omeMeta, health }),
-        getStats: () => new Promise<never>(() => undefined),
-        thumbnailURL: () => ''
+      datasetAPI(entry, omeMeta, {
+        getMeta: async () => ({ ...omeMeta, health })
       })
     );
     const panel = new InspectorPanel(model);
