@@ -3,10 +3,19 @@
  * refresh button, then the loading, error, empty or table state of one request.
  */
 import { refreshIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
+import type { ISignal } from '@lumino/signaling';
 import * as React from 'react';
 
 import type { LoadState } from '../inspector/inspectorModel';
 import { Loading, RequestFailure } from '../inspector/sections/common';
+import { useSignal } from './hooks';
+
+/** What a list view shows and follows: one request's state, read again on demand. */
+export interface IListModel<T> {
+  readonly state: LoadState<T[]>;
+  readonly changed: ISignal<unknown, void>;
+  refresh(): Promise<void>;
+}
 
 export function ListView<T>(props: {
   className: string;
@@ -15,8 +24,8 @@ export function ListView<T>(props: {
   what: string;
   /** data-action of the refresh button. */
   refreshAction: string;
-  onRefresh: () => void;
-  state: LoadState<T[]>;
+  /** The list, drawn again whenever it changes. */
+  model: IListModel<T>;
   /** Said when the list is empty. */
   empty: string;
   /** data-table of the table. */
@@ -24,7 +33,9 @@ export function ListView<T>(props: {
   head: string[];
   row: (item: T) => JSX.Element;
 }): JSX.Element {
-  const { state } = props;
+  const { model } = props;
+  useSignal(model.changed);
+  const state = model.state;
   return (
     <div className={props.className}>
       <div className="jp-Fileglancer-header">
@@ -33,7 +44,7 @@ export function ListView<T>(props: {
           icon={refreshIcon}
           tooltip={`Read ${props.what} again`}
           dataset={{ action: props.refreshAction }}
-          onClick={props.onRefresh}
+          onClick={() => void model.refresh()}
         />
       </div>
       {(state.status === 'idle' || state.status === 'loading') && (
