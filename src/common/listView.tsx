@@ -2,13 +2,13 @@
  * A main-area list of the user's things (data links, conversion jobs): a title with a
  * refresh button, then the loading, error, empty or table state of one request.
  */
-import { refreshIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
 import type { ISignal } from '@lumino/signaling';
 import * as React from 'react';
 
 import type { LoadState } from '../inspector/inspectorModel';
 import { Loading, RequestFailure } from '../inspector/sections/common';
 import { useSignal } from './hooks';
+import { PanelHeader } from './panelHeader';
 
 /** What a list view shows and follows: one request's state, read again on demand. */
 export interface IListModel<T> {
@@ -38,15 +38,12 @@ export function ListView<T>(props: {
   const state = model.state;
   return (
     <div className={props.className}>
-      <div className="jp-Fileglancer-header">
-        <h2 className="jp-Fileglancer-title">{props.title}</h2>
-        <ToolbarButtonComponent
-          icon={refreshIcon}
-          tooltip={`Read ${props.what} again`}
-          dataset={{ action: props.refreshAction }}
-          onClick={() => void model.refresh()}
-        />
-      </div>
+      <PanelHeader
+        title={props.title}
+        tooltip={`Read ${props.what} again`}
+        action={props.refreshAction}
+        onRefresh={() => void model.refresh()}
+      />
       {(state.status === 'idle' || state.status === 'loading') && (
         <Loading what={props.what} />
       )}
