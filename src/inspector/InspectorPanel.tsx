@@ -10,7 +10,7 @@ import { isDataset, kindBadge, kindDescription, kindIcon } from '../kinds';
 import { linuxPath } from '../common/paths';
 import { DatasetDetails } from './DatasetDetails';
 import { InspectorModel } from './inspectorModel';
-import { Field } from './sections/common';
+import { Aside, Field } from './sections/common';
 
 /** What the inspector shows when nothing is selected. */
 export function InspectorEmptyState(): JSX.Element {
@@ -66,10 +66,9 @@ export function EntrySummary(props: {
         <Field label="Size" name="size">
           {entry.size === null ? '—' : formatBytes(entry.size)}
           {entry.size !== null && entry.size >= 1024 && (
-            <span className="jp-Fileglancer-exact">
-              {' '}
-              ({entry.size.toLocaleString('en-US')} bytes)
-            </span>
+            <Aside className="jp-Fileglancer-exact">
+              {entry.size.toLocaleString('en-US')} bytes
+            </Aside>
           )}
         </Field>
         <Field label="Modified" name="mtime">

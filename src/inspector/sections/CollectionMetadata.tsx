@@ -24,7 +24,7 @@ import { formatFullTime } from '../../common/format';
 import { formatMaybeQuantity, formatQuantity, formatShape } from '../format';
 import { n5ResolutionText, zyxNames } from '../facts';
 import { MemberPages, PageLoader, useMemberPages } from '../memberPages';
-import { Field, Section, Table } from './common';
+import { Aside, Field, Section, Table } from './common';
 
 function labelColorCount(label: IOmeLabel): number | null {
   return Array.isArray(label.colors) ? label.colors.length : null;
@@ -236,11 +236,10 @@ export function Bioformats2rawSection(props: {
         <Field label="Series" name="b2r-series">
           {layout.series_total}
           {layout.series.length > 0 && (
-            <span className="jp-Fileglancer-note">
-              {' '}
-              ({layout.series.slice(0, 10).join(', ')}
-              {layout.series_total > 10 ? ', …' : ''})
-            </span>
+            <Aside>
+              {layout.series.slice(0, 10).join(', ')}
+              {layout.series_total > 10 ? ', …' : ''}
+            </Aside>
           )}
         </Field>
       </dl>

@@ -23,6 +23,19 @@ export function Section(props: {
 }
 
 /** A label and its value in a two-column field list. */
+/** A remark in parentheses after a field's value: " (…)". */
+export function Aside(props: {
+  className?: string;
+  children: React.ReactNode;
+}): JSX.Element {
+  return (
+    <span className={props.className ?? 'jp-Fileglancer-note'}>
+      {' '}
+      ({props.children})
+    </span>
+  );
+}
+
 export function Field(props: {
   label: string;
   name: string;
