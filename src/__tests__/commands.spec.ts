@@ -5,8 +5,6 @@ import { CommandRegistry } from '@lumino/commands';
 
 import type { ILocateResponse, IRoot } from '../api';
 import { BrowserModel } from '../browser/browserModel';
-import { ListingModel } from '../browser/listingModel';
-import { RootsModel } from '../browser/rootsModel';
 import {
   CommandIDs,
   PALETTE_COMMANDS,
@@ -17,11 +15,10 @@ import {
   FILE_BROWSER_ITEM_SELECTOR,
   registerFileBrowserCommands
 } from '../fileBrowserMenu';
-import { SelectionModel } from '../selection';
 import {
   apiError,
   fakeAPI,
-  FakeDirectory,
+  fakeBrowser,
   makeEntry,
   makeNode,
   makeRoot,
@@ -74,21 +71,15 @@ async function setup(): Promise<
     links: string[];
   }
 > {
-  const roots = new RootsModel(
-    fakeAPI({ getRoots: async () => ({ roots: [lab, scratch] }) })
-  );
-  await roots.refresh();
-  const model = new BrowserModel({
-    roots,
-    listing: new ListingModel(new FakeDirectory(3, { autoAnswer: true }).fetch),
-    selection: new SelectionModel(),
-    api: fakeAPI({
+  const { model } = await fakeBrowser({
+    roots: [lab, scratch],
+    api: {
       getNode: async (root, path) =>
         makeNode(
           root,
           makeEntry(path, { kind: 'ome-zarr', ome_version: '0.4' })
         )
-    })
+    }
   });
   const fake = fakeApp();
   const opened: string[] = [];

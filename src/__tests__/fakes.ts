@@ -13,7 +13,10 @@ import {
   FileglancerAPIError,
   IFileglancerAPI
 } from '../api';
-import type { IListRequest } from '../browser/listingModel';
+import { BrowserModel } from '../browser/browserModel';
+import { IListRequest, ListingModel } from '../browser/listingModel';
+import { RootsModel } from '../browser/rootsModel';
+import { SelectionModel } from '../selection';
 
 export function makeRoot(name: string, overrides: Partial<IRoot> = {}): IRoot {
   return {
@@ -229,4 +232,33 @@ export function datasetAPI(
     thumbnailURL: () => '',
     ...overrides
   });
+}
+
+/**
+ * A browser over `roots` (read before it starts), whose folders each hold `files`
+ * entries answered at once (or that lists with `listing`), with `api` for the rest.
+ */
+export async function fakeBrowser(options: {
+  roots: IRoot[] | (() => IRoot[]);
+  files?: number;
+  listing?: ListingModel;
+  api?: Partial<IFileglancerAPI>;
+}): Promise<{ model: BrowserModel; server: FakeDirectory }> {
+  const { roots } = options;
+  const rootsModel = new RootsModel(
+    fakeAPI({
+      getRoots: async () => ({
+        roots: typeof roots === 'function' ? roots() : roots
+      })
+    })
+  );
+  await rootsModel.refresh();
+  const server = new FakeDirectory(options.files ?? 3, { autoAnswer: true });
+  const model = new BrowserModel({
+    roots: rootsModel,
+    listing: options.listing ?? new ListingModel(server.fetch),
+    selection: new SelectionModel(),
+    api: fakeAPI(options.api)
+  });
+  return { model, server };
 }
