@@ -17,6 +17,7 @@ import { BrowserModel } from '../browser/browserModel';
 import { IListRequest, ListingModel } from '../browser/listingModel';
 import { RootsModel } from '../browser/rootsModel';
 import { SelectionModel } from '../selection';
+import shardedMetaFixture from './fixtures/meta-zarr-v3-sharded.json';
 
 export function makeRoot(name: string, overrides: Partial<IRoot> = {}): IRoot {
   return {
@@ -261,4 +262,30 @@ export async function fakeBrowser(options: {
     api: fakeAPI(options.api)
   });
   return { model, server };
+}
+
+const shardedMeta = shardedMetaFixture as unknown as IMetaResponse;
+
+/** `GET meta` of a Zarr group (no array, no OME metadata) whose members are `group`. */
+export function zarrGroupMeta(group: IMetaResponse['group']): IMetaResponse {
+  return {
+    ...shardedMeta,
+    kind: 'zarr-group',
+    array: null,
+    ome: null,
+    group
+  };
+}
+
+/** `GET meta` of an N5 group: no Zarr array, group or OME metadata, only `n5`. */
+export function n5GroupMeta(n5: IMetaResponse['n5']): IMetaResponse {
+  return {
+    ...shardedMeta,
+    kind: 'n5-group',
+    zarr_format: null,
+    array: null,
+    group: null,
+    ome: null,
+    n5
+  };
 }

@@ -8,7 +8,7 @@ import { arrayFacts, n5ResolutionText } from '../inspector/facts';
 import { InspectorModel } from '../inspector/inspectorModel';
 import { InspectorPanel } from '../inspector/InspectorPanel';
 import { SelectionModel } from '../selection';
-import { fakeAPI, makeEntry, makeNode, makeRoot } from './fakes';
+import { fakeAPI, makeEntry, makeNode, makeRoot, n5GroupMeta } from './fakes';
 import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
 import shardedMetaFixture from './fixtures/meta-zarr-v3-sharded.json';
 import { show, until } from './render';
@@ -17,14 +17,7 @@ const shardedMeta = shardedMetaFixture as unknown as IMetaResponse;
 
 /** An N5 pyramid as `GET meta` describes the demo's nuclei.n5 (stored x, y, z). */
 const n5Meta: IMetaResponse = {
-  ...shardedMeta,
-  kind: 'n5-group',
-  zarr_format: null,
-  array: null,
-  group: null,
-  ome: null,
-  health: [],
-  n5: {
+  ...n5GroupMeta({
     dataset: null,
     group: {
       children: [],
@@ -50,7 +43,8 @@ const n5Meta: IMetaResponse = {
         ]
       }
     }
-  }
+  }),
+  health: []
 };
 
 /** One level holding the whole dataset: its figures are the totals. */
