@@ -4,7 +4,6 @@ import type {
   IGroupMember,
   IMembersPage,
   IMetaResponse,
-  INodeResponse,
   IStatsDone,
   IStatsResponse
 } from '../api';
@@ -19,6 +18,7 @@ import { InspectorPanel } from '../inspector/InspectorPanel';
 import { SelectionModel } from '../selection';
 import {
   apiError,
+  datasetAPI,
   fakeAPI,
   makeEntry,
   makeNode,
@@ -29,7 +29,7 @@ import {
 } from './fakes';
 import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
 import shardedMetaFixture from './fixtures/meta-zarr-v3-sharded.json';
-import { show, until } from './render';
+import { show, showInspector, until } from './render';
 
 // Both fixtures are what `fileglancer-ext info --json` printed for the demo data.
 const omeMeta = omeMetaFixture as unknown as IMetaResponse;
@@ -79,22 +79,16 @@ async function inspect(
   entry = omeEntry,
   fakes: IFakes = {}
 ): Promise<{ panel: InspectorPanel; selection: SelectionModel }> {
-  const selection = new SelectionModel();
-  const model = new InspectorModel(
-    selection,
-    fakeAPI({
-      getNode: async (root: string): Promise<INodeResponse> =>
-        makeNode(root, entry),
+  const { panel, selection } = await showInspector(
+    entry,
+    datasetAPI(entry, omeMeta, {
       getMeta: fakes.meta ?? (async () => omeMeta),
       getStats: fakes.stats ?? (async () => doneStats),
       getMembers: fakes.members,
       thumbnailURL: (root, path) => `/thumb/${root}/${path}`
     }),
-    { statsPollInterval: 1 }
+    { model: { statsPollInterval: 1 } }
   );
-  const panel = new InspectorPanel(model);
-  await show(panel);
-  selection.select(makeRoot('demo'), entry);
   await until(() =>
     expect(panel.node.querySelector('[role="tablist"]')).not.toBeNull()
   );

@@ -3,15 +3,13 @@
  * N5's block size as its chunks, and shard files called shard files; and the Overview's
  * pixel sizes, channels and larger preview.
  */
-import type { IMetaResponse, INodeResponse, IStatsDone } from '../api';
+import type { IMetaResponse, IStatsDone } from '../api';
 import { arrayFacts, n5ResolutionText } from '../inspector/facts';
-import { InspectorModel } from '../inspector/inspectorModel';
 import { InspectorPanel } from '../inspector/InspectorPanel';
-import { SelectionModel } from '../selection';
-import { fakeAPI, makeEntry, makeNode, makeRoot, n5GroupMeta } from './fakes';
+import { datasetAPI, makeEntry, n5GroupMeta } from './fakes';
 import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
 import shardedMetaFixture from './fixtures/meta-zarr-v3-sharded.json';
-import { show, until } from './render';
+import { showInspector, until } from './render';
 
 const shardedMeta = shardedMetaFixture as unknown as IMetaResponse;
 
@@ -77,20 +75,13 @@ async function inspect(
     kind: kind as never,
     previewable: options.previewable ?? false
   });
-  const selection = new SelectionModel();
-  const model = new InspectorModel(
-    selection,
-    fakeAPI({
-      getNode: async (root: string): Promise<INodeResponse> =>
-        makeNode(root, entry),
-      getMeta: async () => meta,
+  const { panel } = await showInspector(
+    entry,
+    datasetAPI(entry, meta, {
       getStats: async () => stats,
       thumbnailURL: options.thumbnailURL ?? (() => '')
     })
   );
-  const panel = new InspectorPanel(model);
-  await show(panel);
-  selection.select(makeRoot('demo'), entry);
   await until(() =>
     expect(
       panel.node.querySelector('[data-field="stored_bytes"]')
