@@ -8,6 +8,7 @@ import { SelectionModel } from '../selection';
 import {
   apiError,
   fakeAPI,
+  fakeBrowser,
   FakeDirectory,
   makeEntry,
   makeNode,
@@ -19,24 +20,14 @@ import {
 async function makeBrowser(
   nodes: Record<string, INodeResponse> = {}
 ): Promise<{ model: BrowserModel; server: FakeDirectory }> {
-  const server = new FakeDirectory(50, { autoAnswer: true });
-  const roots = new RootsModel(
-    fakeAPI({
-      getRoots: async () => ({
-        roots: [
-          makeRoot('demo'),
-          makeRoot('scratch'),
-          makeRoot('gone', { available: false })
-        ]
-      })
-    })
-  );
-  await roots.refresh();
-  const model = new BrowserModel({
-    roots,
-    listing: new ListingModel(server.fetch),
-    selection: new SelectionModel(),
-    api: fakeAPI({
+  return fakeBrowser({
+    roots: [
+      makeRoot('demo'),
+      makeRoot('scratch'),
+      makeRoot('gone', { available: false })
+    ],
+    files: 50,
+    api: {
       getNode: async (root, path) => {
         const node = nodes[`${root}:${path}`];
         if (!node) {
@@ -44,9 +35,8 @@ async function makeBrowser(
         }
         return node;
       }
-    })
+    }
   });
-  return { model, server };
 }
 
 describe('BrowserModel', () => {
@@ -97,10 +87,6 @@ describe('BrowserModel', () => {
 
   it('goes to the parent and selects the folder it came from', async () => {
     const server = new FakeDirectory(0, { autoAnswer: true });
-    const roots = new RootsModel(
-      fakeAPI({ getRoots: async () => ({ roots: [makeRoot('demo')] }) })
-    );
-    await roots.refresh();
     const listing = new ListingModel(async request => {
       if (request.path === 'a') {
         return {
@@ -111,12 +97,7 @@ describe('BrowserModel', () => {
       }
       return server.page(request);
     });
-    const model = new BrowserModel({
-      roots,
-      listing,
-      selection: new SelectionModel(),
-      api: fakeAPI()
-    });
+    const { model } = await fakeBrowser({ roots: [makeRoot('demo')], listing });
     await model.navigate('demo', 'a/b');
     expect(model.canGoToParent).toBe(true);
     await model.goToParent();
@@ -207,20 +188,10 @@ describe('BrowserModel', () => {
 
   it('clears the listing when its root disappears from the server', async () => {
     let roots = [makeRoot('demo'), makeRoot('scratch')];
-    const rootsModel = new RootsModel(
-      fakeAPI({ getRoots: async () => ({ roots }) })
-    );
-    await rootsModel.refresh();
-    const server = new FakeDirectory(3, { autoAnswer: true });
-    const model = new BrowserModel({
-      roots: rootsModel,
-      listing: new ListingModel(server.fetch),
-      selection: new SelectionModel(),
-      api: fakeAPI()
-    });
+    const { model } = await fakeBrowser({ roots: () => roots });
     await model.navigate('scratch', '');
     roots = [makeRoot('demo')];
-    await rootsModel.refresh();
+    await model.roots.refresh();
     expect(model.listing.root).toBeNull();
     expect(model.listing.status).toBe('idle');
   });

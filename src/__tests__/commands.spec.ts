@@ -1,27 +1,27 @@
-import { JupyterFrontEnd } from '@jupyterlab/application';
+import { ILayoutRestorer, JupyterFrontEnd } from '@jupyterlab/application';
 import { Clipboard, Notification } from '@jupyterlab/apputils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { linkIcon } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
+import { Widget } from '@lumino/widgets';
 
 import type { ILocateResponse, IRoot } from '../api';
 import { BrowserModel } from '../browser/browserModel';
-import { ListingModel } from '../browser/listingModel';
-import { RootsModel } from '../browser/rootsModel';
 import {
   CommandIDs,
   PALETTE_COMMANDS,
   registerBrowserCommands,
   ROW_SELECTOR
 } from '../commands';
+import { registerMainAreaView } from '../common/mainAreaView';
 import {
   FILE_BROWSER_ITEM_SELECTOR,
   registerFileBrowserCommands
 } from '../fileBrowserMenu';
-import { SelectionModel } from '../selection';
 import {
   apiError,
   fakeAPI,
-  FakeDirectory,
+  fakeBrowser,
   makeEntry,
   makeNode,
   makeRoot,
@@ -74,21 +74,15 @@ async function setup(): Promise<
     links: string[];
   }
 > {
-  const roots = new RootsModel(
-    fakeAPI({ getRoots: async () => ({ roots: [lab, scratch] }) })
-  );
-  await roots.refresh();
-  const model = new BrowserModel({
-    roots,
-    listing: new ListingModel(new FakeDirectory(3, { autoAnswer: true }).fetch),
-    selection: new SelectionModel(),
-    api: fakeAPI({
+  const { model } = await fakeBrowser({
+    roots: [lab, scratch],
+    api: {
       getNode: async (root, path) =>
         makeNode(
           root,
           makeEntry(path, { kind: 'ome-zarr', ome_version: '0.4' })
         )
-    })
+    }
   });
   const fake = fakeApp();
   const opened: string[] = [];
@@ -344,5 +338,50 @@ describe('file browser commands', () => {
     }));
     expect(commands.isEnabled(CommandIDs.inspectFromFileBrowser)).toBe(false);
     expect(commands.isEnabled(CommandIDs.copyPathFromFileBrowser)).toBe(false);
+  });
+});
+
+describe('registerMainAreaView', () => {
+  it('opens one view, re-focuses it with a refresh, and restores it by name', async () => {
+    const { app, commands, activated } = fakeApp();
+    const added: Widget[] = [];
+    (app.shell as unknown as { add: (widget: Widget) => void }).add = widget =>
+      added.push(widget);
+    const restored: Array<{ command: string; name: string }> = [];
+    const restorer = {
+      restore: async (
+        _tracker: unknown,
+        options: { command: string; name: () => string }
+      ) => {
+        restored.push({ command: options.command, name: options.name() });
+      }
+    } as unknown as ILayoutRestorer;
+    let refreshed = 0;
+    registerMainAreaView(app, restorer, {
+      command: 'test:open-view',
+      label: 'Open the view',
+      caption: 'A test view',
+      icon: linkIcon,
+      id: 'test-view',
+      title: 'Test view',
+      restoreName: 'test',
+      create: () => new Widget(),
+      refresh: () => {
+        refreshed += 1;
+      }
+    });
+    expect(restored).toEqual([{ command: 'test:open-view', name: 'test' }]);
+    const first = (await commands.execute('test:open-view')) as Widget;
+    await settle();
+    expect(first.id).toBe('test-view');
+    expect(first.title.label).toBe('Test view');
+    expect(first.title.closable).toBe(true);
+    expect(refreshed).toBe(0);
+    const second = await commands.execute('test:open-view');
+    expect(second).toBe(first);
+    expect(added).toEqual([first]);
+    expect(refreshed).toBe(1);
+    expect(activated).toEqual(['test-view', 'test-view']);
+    first.dispose();
   });
 });

@@ -13,19 +13,9 @@ import {
 } from '../convert/ConvertForm';
 import { JobsModel } from '../convert/jobsModel';
 import { formatEta, JobsPanel } from '../convert/JobsPanel';
-import { InspectorModel } from '../inspector/inspectorModel';
-import { InspectorPanel } from '../inspector/InspectorPanel';
-import { SelectionModel } from '../selection';
-import {
-  datasetAPI,
-  fakeAPI,
-  makeEntry,
-  makeNode,
-  makeRoot,
-  settle
-} from './fakes';
+import { datasetAPI, fakeAPI, makeEntry, makeRoot, settle } from './fakes';
 import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
-import { show, until } from './render';
+import { show, showInspector, until } from './render';
 import { ReactWidget } from '@jupyterlab/apputils';
 import * as React from 'react';
 
@@ -316,15 +306,14 @@ describe('the Convert form', () => {
       return makeJob();
     };
     const started: IJob[] = [];
-    const selection = new SelectionModel();
-    const model = new InspectorModel(selection, datasetAPI(OME, omeMeta));
-    model.tab = 'convert';
-    const panel = new InspectorPanel(model, {
-      submitConversion,
-      conversionStarted: job => started.push(job)
+    const { panel } = await showInspector(OME, datasetAPI(OME, omeMeta), {
+      root: ROOT,
+      tab: 'convert',
+      actions: {
+        submitConversion,
+        conversionStarted: job => started.push(job)
+      }
     });
-    await show(panel);
-    selection.select(ROOT, OME);
     await until(() =>
       expect(
         panel.node.querySelector('[data-tab-panel="convert"] form')
@@ -362,23 +351,15 @@ describe('the Convert form', () => {
 
   it('opens a conversion result on its Overview, not on a Convert form back over the source', async () => {
     const result = makeEntry('ome/cells.ome.tif', { kind: 'ome-tiff' });
-    const selection = new SelectionModel();
-    const model = new InspectorModel(
-      selection,
-      fakeAPI({
-        getNode: async (root, path) =>
-          makeNode(root, path === result.path ? result : OME),
-        getMeta: async () => omeMeta,
-        getStats: () => new Promise<never>(() => undefined),
-        thumbnailURL: () => ''
-      })
+    const { panel, model, selection } = await showInspector(
+      OME,
+      datasetAPI([OME, result], omeMeta),
+      {
+        root: ROOT,
+        tab: 'convert',
+        actions: { submitConversion: async () => makeJob() }
+      }
     );
-    model.tab = 'convert';
-    const panel = new InspectorPanel(model, {
-      submitConversion: async () => makeJob()
-    });
-    await show(panel);
-    selection.select(ROOT, OME);
     await until(() =>
       expect(
         panel.node.querySelector('[data-tab-panel="convert"] form')
@@ -399,13 +380,10 @@ describe('the Convert form', () => {
 
   it('has no Convert tab for what cannot be converted', async () => {
     const entry = makeEntry('labels', { kind: 'ome-zarr-labels' });
-    const selection = new SelectionModel();
-    const model = new InspectorModel(selection, datasetAPI(entry, omeMeta));
-    const panel = new InspectorPanel(model, {
-      submitConversion: async () => makeJob()
+    const { panel } = await showInspector(entry, datasetAPI(entry, omeMeta), {
+      root: ROOT,
+      actions: { submitConversion: async () => makeJob() }
     });
-    await show(panel);
-    selection.select(ROOT, entry);
     await until(() =>
       expect(panel.node.querySelector('[data-tab="overview"]')).not.toBeNull()
     );

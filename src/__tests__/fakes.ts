@@ -13,7 +13,11 @@ import {
   FileglancerAPIError,
   IFileglancerAPI
 } from '../api';
-import type { IListRequest } from '../browser/listingModel';
+import { BrowserModel } from '../browser/browserModel';
+import { IListRequest, ListingModel } from '../browser/listingModel';
+import { RootsModel } from '../browser/rootsModel';
+import { SelectionModel } from '../selection';
+import shardedMetaFixture from './fixtures/meta-zarr-v3-sharded.json';
 
 export function makeRoot(name: string, overrides: Partial<IRoot> = {}): IRoot {
   return {
@@ -213,17 +217,75 @@ export function fakeAPI(
 /**
  * The API an inspector sees for one dataset: `entry` with metadata `meta`, storage
  * statistics that never arrive and no preview image; `overrides` replace any of these.
+ * Given several entries, a node is the one at its path, else the first.
  */
 export function datasetAPI(
-  entry: IEntry,
+  entry: IEntry | IEntry[],
   meta: IMetaResponse,
   overrides: Partial<IFileglancerAPI> = {}
 ): IFileglancerAPI {
+  const entries = Array.isArray(entry) ? entry : [entry];
   return fakeAPI({
-    getNode: async root => makeNode(root, entry),
+    getNode: async (root, path) =>
+      makeNode(root, entries.find(e => e.path === path) ?? entries[0]),
     getMeta: async () => meta,
     getStats: () => new Promise<never>(() => undefined),
     thumbnailURL: () => '',
     ...overrides
   });
+}
+
+/**
+ * A browser over `roots` (read before it starts), whose folders each hold `files`
+ * entries answered at once (or that lists with `listing`), with `api` for the rest.
+ */
+export async function fakeBrowser(options: {
+  roots: IRoot[] | (() => IRoot[]);
+  files?: number;
+  listing?: ListingModel;
+  api?: Partial<IFileglancerAPI>;
+}): Promise<{ model: BrowserModel; server: FakeDirectory }> {
+  const { roots } = options;
+  const rootsModel = new RootsModel(
+    fakeAPI({
+      getRoots: async () => ({
+        roots: typeof roots === 'function' ? roots() : roots
+      })
+    })
+  );
+  await rootsModel.refresh();
+  const server = new FakeDirectory(options.files ?? 3, { autoAnswer: true });
+  const model = new BrowserModel({
+    roots: rootsModel,
+    listing: options.listing ?? new ListingModel(server.fetch),
+    selection: new SelectionModel(),
+    api: fakeAPI(options.api)
+  });
+  return { model, server };
+}
+
+const shardedMeta = shardedMetaFixture as unknown as IMetaResponse;
+
+/** `GET meta` of a Zarr group (no array, no OME metadata) whose members are `group`. */
+export function zarrGroupMeta(group: IMetaResponse['group']): IMetaResponse {
+  return {
+    ...shardedMeta,
+    kind: 'zarr-group',
+    array: null,
+    ome: null,
+    group
+  };
+}
+
+/** `GET meta` of an N5 group: no Zarr array, group or OME metadata, only `n5`. */
+export function n5GroupMeta(n5: IMetaResponse['n5']): IMetaResponse {
+  return {
+    ...shardedMeta,
+    kind: 'n5-group',
+    zarr_format: null,
+    array: null,
+    group: null,
+    ome: null,
+    n5
+  };
 }

@@ -2,14 +2,11 @@ import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 
 import type { IHealthWarning, IMetaResponse } from '../api';
 import { initialValues } from '../convert/ConvertForm';
-import { InspectorModel } from '../inspector/inspectorModel';
-import { InspectorPanel } from '../inspector/InspectorPanel';
 import { DATASET_MIME, DatasetOutput } from '../mime/DatasetOutput';
 import extension from '../mime/index';
-import { SelectionModel } from '../selection';
-import { datasetAPI, fakeAPI, makeEntry, makeNode, makeRoot } from './fakes';
+import { datasetAPI, makeEntry } from './fakes';
 import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
-import { show, until } from './render';
+import { show, showInspector, until } from './render';
 
 const omeMeta = omeMetaFixture as unknown as IMetaResponse;
 
@@ -40,16 +37,15 @@ describe('health warnings in the inspector', () => {
       kind: 'ome-zarr',
       zarr_format: 2
     });
-    const selection = new SelectionModel();
-    const model = new InspectorModel(
-      selection,
-      datasetAPI(entry, { ...omeMeta, health: [singleLevel, noUnits] })
+    const { panel } = await showInspector(
+      entry,
+      datasetAPI(entry, { ...omeMeta, health: [singleLevel, noUnits] }),
+      {
+        actions: {
+          submitConversion: () => new Promise<never>(() => undefined)
+        }
+      }
     );
-    const panel = new InspectorPanel(model, {
-      submitConversion: () => new Promise<never>(() => undefined)
-    });
-    await show(panel);
-    selection.select(makeRoot('demo'), entry);
     await until(() =>
       expect(
         panel.node.querySelector('[data-action="show-health"]')?.textContent
@@ -96,21 +92,14 @@ describe('health warnings in the inspector', () => {
       zarr_format: 2
     });
     let health = [zarrV2];
-    const selection = new SelectionModel();
-    const model = new InspectorModel(
-      selection,
-      fakeAPI({
-        getNode: async root => makeNode(root, entry),
-        getMeta: async () => ({ ...omeMeta, health }),
-        getStats: () => new Promise<never>(() => undefined),
-        thumbnailURL: () => ''
+    const { panel, model } = await showInspector(
+      entry,
+      datasetAPI(entry, omeMeta, {
+        getMeta: async () => ({ ...omeMeta, health })
       })
     );
-    const panel = new InspectorPanel(model);
-    await show(panel);
     const badge = () =>
       panel.node.querySelector<HTMLElement>('[data-action="show-health"]');
-    selection.select(makeRoot('demo'), entry);
     await until(() => expect(badge()?.textContent).toBe('1 note'));
     expect(badge()!.dataset.severity).toBe('info');
     health = [zarrV2, noUnits];

@@ -4,7 +4,6 @@ import type {
   IGroupMember,
   IMembersPage,
   IMetaResponse,
-  INodeResponse,
   IStatsDone,
   IStatsResponse
 } from '../api';
@@ -19,15 +18,18 @@ import { InspectorPanel } from '../inspector/InspectorPanel';
 import { SelectionModel } from '../selection';
 import {
   apiError,
+  datasetAPI,
   fakeAPI,
   makeEntry,
   makeNode,
   makeRoot,
-  settle
+  n5GroupMeta,
+  settle,
+  zarrGroupMeta
 } from './fakes';
 import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
 import shardedMetaFixture from './fixtures/meta-zarr-v3-sharded.json';
-import { show, until } from './render';
+import { show, showInspector, until } from './render';
 
 // Both fixtures are what `fileglancer-ext info --json` printed for the demo data.
 const omeMeta = omeMetaFixture as unknown as IMetaResponse;
@@ -77,22 +79,16 @@ async function inspect(
   entry = omeEntry,
   fakes: IFakes = {}
 ): Promise<{ panel: InspectorPanel; selection: SelectionModel }> {
-  const selection = new SelectionModel();
-  const model = new InspectorModel(
-    selection,
-    fakeAPI({
-      getNode: async (root: string): Promise<INodeResponse> =>
-        makeNode(root, entry),
+  const { panel, selection } = await showInspector(
+    entry,
+    datasetAPI(entry, omeMeta, {
       getMeta: fakes.meta ?? (async () => omeMeta),
       getStats: fakes.stats ?? (async () => doneStats),
       getMembers: fakes.members,
       thumbnailURL: (root, path) => `/thumb/${root}/${path}`
     }),
-    { statsPollInterval: 1 }
+    { model: { statsPollInterval: 1 } }
   );
-  const panel = new InspectorPanel(model);
-  await show(panel);
-  selection.select(makeRoot('demo'), entry);
   await until(() =>
     expect(panel.node.querySelector('[role="tablist"]')).not.toBeNull()
   );
@@ -362,19 +358,13 @@ describe('the inspector tabs', () => {
       shape: i % 2 ? null : [i + 1, 3],
       dtype: i % 2 ? null : '|u1'
     });
-    const groupMeta: IMetaResponse = {
-      ...shardedMeta,
-      kind: 'zarr-group',
-      array: null,
-      ome: null,
-      group: {
-        members: [0, 1, 2].map(member),
-        members_total: 5,
-        members_offset: 0,
-        members_truncated: true,
-        consolidated: false
-      }
-    };
+    const groupMeta: IMetaResponse = zarrGroupMeta({
+      members: [0, 1, 2].map(member),
+      members_total: 5,
+      members_offset: 0,
+      members_truncated: true,
+      consolidated: false
+    });
     const asked: Array<[string, string, number]> = [];
     let release: () => void = () => undefined;
     const members: MembersFetcher = async (root, path, offset) => {
@@ -423,23 +413,15 @@ describe('the inspector tabs', () => {
       shape_c_order: [4, i + 1],
       data_type: 'uint8'
     });
-    const n5Meta: IMetaResponse = {
-      ...shardedMeta,
-      kind: 'n5-group',
-      zarr_format: null,
-      array: null,
-      group: null,
-      ome: null,
-      n5: {
-        dataset: null,
-        group: {
-          children: [0, 1].map(child),
-          children_total: 3,
-          children_truncated: true,
-          multiscale: null
-        }
+    const n5Meta: IMetaResponse = n5GroupMeta({
+      dataset: null,
+      group: {
+        children: [0, 1].map(child),
+        children_total: 3,
+        children_truncated: true,
+        multiscale: null
       }
-    };
+    });
     const asked: number[] = [];
     const members: MembersFetcher = async (_root, _path, offset) => {
       asked.push(offset);
@@ -468,18 +450,12 @@ describe('the inspector tabs', () => {
   });
 
   it('says why more members could not be loaded, and tries again', async () => {
-    const groupMeta: IMetaResponse = {
-      ...shardedMeta,
-      kind: 'zarr-group',
-      array: null,
-      ome: null,
-      group: {
-        members: [{ name: 'a', kind: 'zarr-group', shape: null, dtype: null }],
-        members_total: 2,
-        members_truncated: true,
-        consolidated: true
-      }
-    };
+    const groupMeta: IMetaResponse = zarrGroupMeta({
+      members: [{ name: 'a', kind: 'zarr-group', shape: null, dtype: null }],
+      members_total: 2,
+      members_truncated: true,
+      consolidated: true
+    });
     let fail = true;
     const members: MembersFetcher = async (_root, _path, offset) => {
       if (fail) {

@@ -1,12 +1,8 @@
 import { BrowserModel, PathInputError } from '../browser/browserModel';
-import { ListingModel } from '../browser/listingModel';
-import { RootsModel } from '../browser/rootsModel';
 import { IRootLocation, parsePathInput } from '../pathInput';
-import { SelectionModel } from '../selection';
 import {
   apiError,
-  fakeAPI,
-  FakeDirectory,
+  fakeBrowser,
   makeEntry,
   makeNode,
   makeRoot,
@@ -135,29 +131,18 @@ describe('parsePathInput', () => {
 
 describe('BrowserModel.goToTyped', () => {
   async function makeBrowser(): Promise<BrowserModel> {
-    const roots = new RootsModel(
-      fakeAPI({
-        getRoots: async () => ({
-          roots: [
-            makeRoot('demo', { smb_url: 'smb://fs/demo' }),
-            makeRoot('scratch')
-          ]
-        })
-      })
-    );
-    await roots.refresh();
     const nodes: Record<string, boolean> = {
       'demo:ome/cells.zarr': true,
       'scratch:runs': true,
       'demo:ome/nuclei.ome.zarr': true
     };
-    return new BrowserModel({
-      roots,
-      listing: new ListingModel(
-        new FakeDirectory(5, { autoAnswer: true }).fetch
-      ),
-      selection: new SelectionModel(),
-      api: fakeAPI({
+    const { model } = await fakeBrowser({
+      roots: [
+        makeRoot('demo', { smb_url: 'smb://fs/demo' }),
+        makeRoot('scratch')
+      ],
+      files: 5,
+      api: {
         getNode: async (root, path) => {
           if (!nodes[`${root}:${path}`]) {
             throw apiError(404, `${path} does not exist`);
@@ -169,8 +154,9 @@ describe('BrowserModel.goToTyped', () => {
           makeLink({ token: 'MINE', root: 'demo', path: 'ome' }),
           makeLink({ token: 'DATA', root: 'demo', path: 'ome/nuclei.ome.zarr' })
         ]
-      })
+      }
     });
+    return model;
   }
 
   /** The root and folder the browser shows. */

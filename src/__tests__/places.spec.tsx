@@ -1,6 +1,5 @@
 import { BrowserModel } from '../browser/browserModel';
 import { BrowserPanel } from '../browser/BrowserPanel';
-import { ListingModel } from '../browser/listingModel';
 import {
   serverFavouritesStorage,
   trackRecentDatasets
@@ -12,16 +11,8 @@ import {
   placeDetails,
   PlacesModel
 } from '../browser/placesModel';
-import { RootsModel } from '../browser/rootsModel';
 import { SelectionModel } from '../selection';
-import {
-  fakeAPI,
-  FakeDirectory,
-  makeEntry,
-  makeNode,
-  makeRoot,
-  settle
-} from './fakes';
+import { fakeBrowser, makeEntry, makeNode, makeRoot, settle } from './fakes';
 import { show, until } from './render';
 
 /** An in-memory state database that keeps what was saved as JSON would. */
@@ -45,19 +36,14 @@ const place = (path: string, kind = 'ome-zarr' as const) => ({
 
 /** A browser of the one root "demo", where every path is an OME-Zarr. */
 async function browserOfDemo(): Promise<BrowserModel> {
-  const roots = new RootsModel(
-    fakeAPI({ getRoots: async () => ({ roots: [makeRoot('demo')] }) })
-  );
-  await roots.refresh();
-  return new BrowserModel({
-    roots,
-    listing: new ListingModel(new FakeDirectory(3, { autoAnswer: true }).fetch),
-    selection: new SelectionModel(),
-    api: fakeAPI({
+  const { model } = await fakeBrowser({
+    roots: [makeRoot('demo')],
+    api: {
       getNode: async (root, path) =>
         makeNode(root, makeEntry(path, { kind: 'ome-zarr' }))
-    })
+    }
   });
+  return model;
 }
 
 describe('PlacesModel', () => {

@@ -1,6 +1,17 @@
 /** Helpers for specs that render widgets into jsdom. */
 import { Widget } from '@lumino/widgets';
 
+import type { IEntry, IRoot } from '../api';
+import type { InspectorTab } from '../inspector/DatasetDetails';
+import {
+  IInspectorOptions,
+  InspectorModel,
+  InspectorModelAPI
+} from '../inspector/inspectorModel';
+import { IInspectorActions, InspectorPanel } from '../inspector/InspectorPanel';
+import { SelectionModel } from '../selection';
+import { makeRoot } from './fakes';
+
 /** Attach a widget to the document and wait for React to render it. */
 export async function show(widget: Widget): Promise<void> {
   if (!widget.isAttached) {
@@ -24,4 +35,33 @@ export async function until(check: () => void, timeout = 2000): Promise<void> {
       await new Promise(resolve => setTimeout(resolve, 10));
     }
   }
+}
+
+/**
+ * An inspector over `api`, shown, with `entry` (of root "demo" unless `root`) selected;
+ * its tabs render asynchronously: wait for them with `until`.
+ */
+export async function showInspector(
+  entry: IEntry,
+  api: InspectorModelAPI,
+  options: {
+    root?: IRoot;
+    tab?: InspectorTab;
+    model?: IInspectorOptions;
+    actions?: IInspectorActions;
+  } = {}
+): Promise<{
+  panel: InspectorPanel;
+  model: InspectorModel;
+  selection: SelectionModel;
+}> {
+  const selection = new SelectionModel();
+  const model = new InspectorModel(selection, api, options.model);
+  if (options.tab) {
+    model.tab = options.tab;
+  }
+  const panel = new InspectorPanel(model, options.actions);
+  await show(panel);
+  selection.select(options.root ?? makeRoot('demo'), entry);
+  return { panel, model, selection };
 }

@@ -6,14 +6,12 @@ import type {
   IShareLink,
   IViewersResponse
 } from '../api';
-import { InspectorModel } from '../inspector/inspectorModel';
 import { IInspectorActions, InspectorPanel } from '../inspector/InspectorPanel';
 import {
   insertIntoNotebook,
   REPLACE_SELECTION_COMMAND
 } from '../share/insertSnippet';
 import { CommandRegistry } from '@lumino/commands';
-import { SelectionModel } from '../selection';
 import { LinkEvents } from '../share/linkEvents';
 import { LinksModel } from '../share/linksModel';
 import { formatFullTime, formatShortTime } from '../common/format';
@@ -29,7 +27,7 @@ import {
   settle
 } from './fakes';
 import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
-import { show, until } from './render';
+import { show, showInspector, until } from './render';
 
 const omeMeta = omeMetaFixture as unknown as IMetaResponse;
 const ROOT = makeRoot('demo');
@@ -135,14 +133,12 @@ async function inspectShared(
   events?: LinkEvents,
   actions?: IInspectorActions
 ): Promise<InspectorPanel> {
-  const selection = new SelectionModel();
-  const model = new InspectorModel(selection, datasetAPI(ENTRY, omeMeta), {
-    share: new ShareModel(server, events)
+  const { panel } = await showInspector(ENTRY, datasetAPI(ENTRY, omeMeta), {
+    root: ROOT,
+    tab: 'share',
+    model: { share: new ShareModel(server, events) },
+    actions
   });
-  model.tab = 'share';
-  const panel = new InspectorPanel(model, actions);
-  await show(panel);
-  selection.select(ROOT, ENTRY);
   await until(() =>
     expect(
       panel.node.querySelector('[data-tab-panel="share"] [role="switch"]')

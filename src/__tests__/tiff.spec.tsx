@@ -1,11 +1,8 @@
 import type { IMetaResponse } from '../api';
 import { tiffChunks } from '../inspector/facts';
-import { InspectorModel } from '../inspector/inspectorModel';
-import { InspectorPanel } from '../inspector/InspectorPanel';
-import { SelectionModel } from '../selection';
-import { datasetAPI, makeEntry, makeRoot } from './fakes';
+import { datasetAPI, makeEntry } from './fakes';
 import tiffMetaFixture from './fixtures/meta-ome-tiff.json';
-import { show, until } from './render';
+import { showInspector, until } from './render';
 
 // What `fileglancer-ext info --json` printed for the demo OME-TIFF.
 const tiffMeta = tiffMetaFixture as unknown as IMetaResponse;
@@ -20,16 +17,12 @@ describe('a TIFF in the inspector', () => {
       kind: 'ome-tiff',
       previewable: true
     });
-    const selection = new SelectionModel();
-    const model = new InspectorModel(
-      selection,
+    const { panel } = await showInspector(
+      entry,
       datasetAPI(entry, tiffMeta, {
         thumbnailURL: (root, path) => `/thumb/${root}/${path}`
       })
     );
-    const panel = new InspectorPanel(model);
-    await show(panel);
-    selection.select(makeRoot('demo'), entry);
     const field = (name: string) =>
       panel.node.querySelector(`[data-field="${name}"]`)?.textContent;
     await until(() =>

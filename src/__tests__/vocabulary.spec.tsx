@@ -3,28 +3,19 @@
  * N5's block size as its chunks, and shard files called shard files; and the Overview's
  * pixel sizes, channels and larger preview.
  */
-import type { IMetaResponse, INodeResponse, IStatsDone } from '../api';
+import type { IMetaResponse, IStatsDone } from '../api';
 import { arrayFacts, n5ResolutionText } from '../inspector/facts';
-import { InspectorModel } from '../inspector/inspectorModel';
 import { InspectorPanel } from '../inspector/InspectorPanel';
-import { SelectionModel } from '../selection';
-import { fakeAPI, makeEntry, makeNode, makeRoot } from './fakes';
+import { datasetAPI, makeEntry, n5GroupMeta } from './fakes';
 import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
 import shardedMetaFixture from './fixtures/meta-zarr-v3-sharded.json';
-import { show, until } from './render';
+import { showInspector, until } from './render';
 
 const shardedMeta = shardedMetaFixture as unknown as IMetaResponse;
 
 /** An N5 pyramid as `GET meta` describes the demo's nuclei.n5 (stored x, y, z). */
 const n5Meta: IMetaResponse = {
-  ...shardedMeta,
-  kind: 'n5-group',
-  zarr_format: null,
-  array: null,
-  group: null,
-  ome: null,
-  health: [],
-  n5: {
+  ...n5GroupMeta({
     dataset: null,
     group: {
       children: [],
@@ -50,7 +41,8 @@ const n5Meta: IMetaResponse = {
         ]
       }
     }
-  }
+  }),
+  health: []
 };
 
 /** One level holding the whole dataset: its figures are the totals. */
@@ -83,20 +75,13 @@ async function inspect(
     kind: kind as never,
     previewable: options.previewable ?? false
   });
-  const selection = new SelectionModel();
-  const model = new InspectorModel(
-    selection,
-    fakeAPI({
-      getNode: async (root: string): Promise<INodeResponse> =>
-        makeNode(root, entry),
-      getMeta: async () => meta,
+  const { panel } = await showInspector(
+    entry,
+    datasetAPI(entry, meta, {
       getStats: async () => stats,
       thumbnailURL: options.thumbnailURL ?? (() => '')
     })
   );
-  const panel = new InspectorPanel(model);
-  await show(panel);
-  selection.select(makeRoot('demo'), entry);
   await until(() =>
     expect(
       panel.node.querySelector('[data-field="stored_bytes"]')

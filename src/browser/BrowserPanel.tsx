@@ -10,6 +10,7 @@ import * as React from 'react';
 
 import { IRoot } from '../api';
 import { useSignal } from '../common/hooks';
+import { PanelHeader } from '../common/panelHeader';
 import { linuxPath } from '../common/paths';
 import { hiddenFilesIcon } from '../common/icons';
 import { Breadcrumbs } from './Breadcrumbs';
@@ -229,15 +230,12 @@ export class BrowserPanel extends ReactWidget {
     const { model } = this;
     return (
       <>
-        <div className="jp-Fileglancer-header">
-          <h2 className="jp-Fileglancer-title">Fileglancer</h2>
-          <ToolbarButtonComponent
-            icon={refreshIcon}
-            tooltip="Reload the roots"
-            dataset={{ action: 'reload-roots' }}
-            onClick={() => void model.roots.refresh()}
-          />
-        </div>
+        <PanelHeader
+          title="Fileglancer"
+          tooltip="Reload the roots"
+          action="reload-roots"
+          onRefresh={() => void model.roots.refresh()}
+        />
         <RootsSection model={model} />
         {this.places && (
           <PlacesSection

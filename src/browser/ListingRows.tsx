@@ -91,6 +91,21 @@ export interface IRowProps {
   onRowDragStart?: (entry: IEntry, event: React.DragEvent) => void;
 }
 
+/** What every row of the grid carries: its id, place and ARIA position. */
+function rowAttributes(
+  index: number,
+  style: React.CSSProperties,
+  selected: boolean
+) {
+  return {
+    id: rowId(index),
+    style,
+    role: 'row',
+    'aria-rowindex': index + 2,
+    'aria-selected': selected
+  };
+}
+
 export function Row(props: RowComponentProps<IRowProps>): JSX.Element {
   const { index, style, entries, selectedPath, pendingIndex, now } = props;
   const entry = entries[index];
@@ -98,11 +113,7 @@ export function Row(props: RowComponentProps<IRowProps>): JSX.Element {
     const pending = pendingIndex === index;
     return (
       <div
-        id={rowId(index)}
-        style={style}
-        role="row"
-        aria-rowindex={index + 2}
-        aria-selected={pending}
+        {...rowAttributes(index, style, pending)}
         className={`${ROW_CLASS} jp-mod-placeholder${pending ? ' jp-mod-selected' : ''}`}
       >
         <div role="gridcell" className="jp-Fileglancer-cell">
@@ -126,11 +137,7 @@ export function Row(props: RowComponentProps<IRowProps>): JSX.Element {
   }
   return (
     <div
-      id={rowId(index)}
-      style={style}
-      role="row"
-      aria-rowindex={index + 2}
-      aria-selected={selected}
+      {...rowAttributes(index, style, selected)}
       className={classes.join(' ')}
       data-path={entry.path}
       data-name={entry.name}

@@ -2,11 +2,20 @@
  * A main-area list of the user's things (data links, conversion jobs): a title with a
  * refresh button, then the loading, error, empty or table state of one request.
  */
-import { refreshIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
+import type { ISignal } from '@lumino/signaling';
 import * as React from 'react';
 
 import type { LoadState } from '../inspector/inspectorModel';
 import { Loading, RequestFailure } from '../inspector/sections/common';
+import { useSignal } from './hooks';
+import { PanelHeader } from './panelHeader';
+
+/** What a list view shows and follows: one request's state, read again on demand. */
+export interface IListModel<T> {
+  readonly state: LoadState<T[]>;
+  readonly changed: ISignal<unknown, void>;
+  refresh(): Promise<void>;
+}
 
 export function ListView<T>(props: {
   className: string;
@@ -15,8 +24,8 @@ export function ListView<T>(props: {
   what: string;
   /** data-action of the refresh button. */
   refreshAction: string;
-  onRefresh: () => void;
-  state: LoadState<T[]>;
+  /** The list, drawn again whenever it changes. */
+  model: IListModel<T>;
   /** Said when the list is empty. */
   empty: string;
   /** data-table of the table. */
@@ -24,18 +33,17 @@ export function ListView<T>(props: {
   head: string[];
   row: (item: T) => JSX.Element;
 }): JSX.Element {
-  const { state } = props;
+  const { model } = props;
+  useSignal(model.changed);
+  const state = model.state;
   return (
     <div className={props.className}>
-      <div className="jp-Fileglancer-header">
-        <h2 className="jp-Fileglancer-title">{props.title}</h2>
-        <ToolbarButtonComponent
-          icon={refreshIcon}
-          tooltip={`Read ${props.what} again`}
-          dataset={{ action: props.refreshAction }}
-          onClick={props.onRefresh}
-        />
-      </div>
+      <PanelHeader
+        title={props.title}
+        tooltip={`Read ${props.what} again`}
+        action={props.refreshAction}
+        onRefresh={() => void model.refresh()}
+      />
       {(state.status === 'idle' || state.status === 'loading') && (
         <Loading what={props.what} />
       )}

@@ -1,5 +1,6 @@
 /** Failed requests in the words the panels show them in. */
 import { FileglancerAPIError } from '../api';
+import type { LoadState } from '../inspector/inspectorModel';
 
 /** What went wrong, as the UI distinguishes it. */
 export type RequestErrorKind =
@@ -69,5 +70,17 @@ export function describeRequestError(
         detail,
         status
       };
+  }
+}
+
+/** What a request about a `thing` ends in: its value, or its failure described. */
+export async function loadState<T>(
+  request: () => Promise<T>,
+  thing: string
+): Promise<LoadState<T>> {
+  try {
+    return { status: 'ready', value: await request() };
+  } catch (error) {
+    return { status: 'error', error: describeRequestError(error, thing) };
   }
 }

@@ -148,6 +148,27 @@ function initialDefaults(destination: string, choice: number): IConvertValues {
   };
 }
 
+/** The fields of the form that hold text (or one of a few strings). */
+type TextField = {
+  [K in keyof IConvertValues]: IConvertValues[K] extends string ? K : never;
+}[keyof IConvertValues];
+
+/** The fields of the form that are a yes or no. */
+type CheckField = {
+  [K in keyof IConvertValues]: IConvertValues[K] extends boolean ? K : never;
+}[keyof IConvertValues];
+
+/** One option a value, each shown as itself. */
+function Options(props: { names: string[] }): JSX.Element {
+  return (
+    <>
+      {props.names.map(name => (
+        <option key={name}>{name}</option>
+      ))}
+    </>
+  );
+}
+
 function Row(props: { label: string; children: React.ReactNode }): JSX.Element {
   return (
     <label className="jp-Fileglancer-formRow">
@@ -190,6 +211,26 @@ export function ConvertForm(props: {
   const choice = choices[values.choice] ?? choices[0];
   const set = (changes: Partial<IConvertValues>) =>
     setValues(current => ({ ...current, ...changes }));
+  /** The props that tie an input or a select (named as in the request) to a field. */
+  const bind = (name: string, field: TextField) => ({
+    name,
+    value: values[field],
+    onChange: (
+      event: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>
+    ) => set({ [field]: event.target.value } as Partial<IConvertValues>)
+  });
+  /** A checkbox tied to a yes/no field, with its text beside it. */
+  const check = (name: string, field: CheckField, text: string) => (
+    <label className="jp-Fileglancer-formCheck">
+      <input
+        name={name}
+        type="checkbox"
+        checked={values[field]}
+        onChange={event => set({ [field]: event.target.checked })}
+      />
+      {text}
+    </label>
+  );
   const onSubmit = async (event: React.FormEvent) => {
     event.preventDefault();
     const request = buildRequest(root, entry, values);
@@ -236,19 +277,11 @@ export function ConvertForm(props: {
         </select>
       </Row>
       <Row label={`Save as (in ${root.title})`}>
-        <input
-          name="destination"
-          value={values.destination}
-          onChange={event => set({ destination: event.target.value })}
-        />
+        <input {...bind('destination', 'destination')} />
       </Row>
       {choice.perLevel && props.levels && props.levels.length > 0 && (
         <Row label="Resolution level">
-          <select
-            name="level"
-            value={values.level}
-            onChange={event => set({ level: event.target.value })}
-          >
+          <select {...bind('level', 'level')}>
             {choice.kind === 'zarr-to-tiff' && (
               <option value="">Whole pyramid (SubIFDs)</option>
             )}
@@ -269,26 +302,14 @@ export function ConvertForm(props: {
       {choice.writesZarr && (
         <>
           <Row label="Format">
-            <select
-              name="ngff_version"
-              value={values.ngffVersion}
-              onChange={event =>
-                set({ ngffVersion: event.target.value as '0.4' | '0.5' })
-              }
-            >
+            <select {...bind('ngff_version', 'ngffVersion')}>
               <option value="0.4">OME-NGFF 0.4 (Zarr v2)</option>
               <option value="0.5">OME-NGFF 0.5 (Zarr v3)</option>
             </select>
           </Row>
           <Row label="Compression">
-            <select
-              name="codec"
-              value={values.codec}
-              onChange={event => set({ codec: event.target.value })}
-            >
-              {CODECS.map(codec => (
-                <option key={codec}>{codec}</option>
-              ))}
+            <select {...bind('codec', 'codec')}>
+              <Options names={CODECS} />
             </select>
             <input
               name="compression_level"
@@ -304,19 +325,15 @@ export function ConvertForm(props: {
           </Row>
           <Row label="Chunks (trailing axes)">
             <input
-              name="chunks"
               placeholder="default, e.g. 64, 256, 256"
-              value={values.chunks}
-              onChange={event => set({ chunks: event.target.value })}
+              {...bind('chunks', 'chunks')}
             />
           </Row>
           {values.ngffVersion === '0.5' && (
             <Row label="Shards (optional)">
               <input
-                name="shards"
                 placeholder="none, e.g. 128, 1024, 1024"
-                value={values.shards}
-                onChange={event => set({ shards: event.target.value })}
+                {...bind('shards', 'shards')}
               />
             </Row>
           )}
@@ -326,64 +343,31 @@ export function ConvertForm(props: {
         <>
           <Row label="Pyramid levels">
             <input
-              name="levels"
               type="number"
               min={1}
               placeholder="until one chunk"
-              value={values.levels}
-              onChange={event => set({ levels: event.target.value })}
+              {...bind('levels', 'levels')}
             />
           </Row>
           <Row label="Downsampling">
-            <select
-              name="downsampling"
-              value={values.downsampling}
-              onChange={event =>
-                set({
-                  downsampling: event.target
-                    .value as IConvertValues['downsampling']
-                })
-              }
-            >
+            <select {...bind('downsampling', 'downsampling')}>
               <option value="">mean (mode for labels)</option>
               <option value="mean">mean</option>
               <option value="mode">mode</option>
               <option value="nearest">nearest</option>
             </select>
           </Row>
-          <label className="jp-Fileglancer-formCheck">
-            <input
-              name="labels"
-              type="checkbox"
-              checked={values.labels}
-              onChange={event => set({ labels: event.target.checked })}
-            />
-            This is a label image
-          </label>
+          {check('labels', 'labels', 'This is a label image')}
         </>
       )}
       {choice.kind === 'zarr-to-tiff' && (
         <Row label="TIFF compression">
-          <select
-            name="tiff_compression"
-            value={values.tiffCompression}
-            onChange={event => set({ tiffCompression: event.target.value })}
-          >
-            {TIFF_COMPRESSIONS.map(name => (
-              <option key={name}>{name}</option>
-            ))}
+          <select {...bind('tiff_compression', 'tiffCompression')}>
+            <Options names={TIFF_COMPRESSIONS} />
           </select>
         </Row>
       )}
-      <label className="jp-Fileglancer-formCheck">
-        <input
-          name="overwrite"
-          type="checkbox"
-          checked={values.overwrite}
-          onChange={event => set({ overwrite: event.target.checked })}
-        />
-        Replace the destination if it exists
-      </label>
+      {check('overwrite', 'overwrite', 'Replace the destination if it exists')}
       {problem && (
         <p className="jp-Fileglancer-formProblem" role="alert">
           {problem}

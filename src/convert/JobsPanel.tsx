@@ -7,7 +7,6 @@ import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { IJob } from '../api';
-import { useSignal } from '../common/hooks';
 import { formatBytes, formatFullTime, formatShortTime } from '../common/format';
 import { ListView } from '../common/listView';
 import { errorMessage } from '../share/ShareTab';
@@ -112,16 +111,13 @@ export function JobsView(props: {
   model: JobsModel;
   onOpenResult: (job: IJob) => void;
 }): JSX.Element {
-  const { model } = props;
-  useSignal(model.changed);
   return (
     <ListView
       className="jp-Fileglancer-jobs"
       title="Conversion jobs"
       what="your conversion jobs"
       refreshAction="refresh-jobs"
-      onRefresh={() => void model.refresh()}
-      state={model.state}
+      model={props.model}
       empty="No conversions yet. Convert a TIFF, CZI or OME-Zarr from the Inspector's Convert tab or the browser's context menu."
       table="jobs"
       head={['Conversion', 'Kind', 'Progress', 'When', '']}
@@ -129,7 +125,7 @@ export function JobsView(props: {
         <JobRow
           key={job.id}
           job={job}
-          model={model}
+          model={props.model}
           onOpenResult={props.onOpenResult}
         />
       )}

@@ -4,19 +4,14 @@
  * ends, with "Show result" taking the browser to the output.
  */
 import { ILayoutRestorer, JupyterFrontEnd } from '@jupyterlab/application';
-import {
-  Dialog,
-  MainAreaWidget,
-  Notification,
-  ReactWidget,
-  WidgetTracker
-} from '@jupyterlab/apputils';
+import { Dialog, Notification, ReactWidget } from '@jupyterlab/apputils';
 import { buildIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { IJob } from '../api';
 import { BrowserModel } from '../browser/browserModel';
 import { CommandIDs, ROW_SELECTOR } from '../commands';
+import { registerMainAreaView } from '../common/mainAreaView';
 import { conversionChoices } from './conversionChoices';
 import { ConvertForm } from './ConvertForm';
 import { JobsModel, JobsModelAPI } from './jobsModel';
@@ -72,33 +67,16 @@ export function registerConvertCommands(
       void browser.listing.refresh();
     }
   });
-  const tracker = new WidgetTracker<MainAreaWidget<JobsPanel>>({
-    namespace: 'fileglancer-jobs'
-  });
-
-  app.commands.addCommand(CommandIDs.openJobs, {
+  registerMainAreaView(app, restorer, {
+    command: CommandIDs.openJobs,
     label: 'Show Conversion Jobs',
     caption: 'Progress, cancel and results of your Fileglancer conversions',
     icon: buildIcon,
-    execute: () => {
-      const open = tracker.currentWidget;
-      if (open && !open.isDisposed) {
-        void jobs.refresh();
-        app.shell.activateById(open.id);
-        return open;
-      }
-      const widget = new MainAreaWidget({
-        content: new JobsPanel(jobs, job => showResult(browser, job))
-      });
-      widget.id = 'fileglancer-jobs';
-      widget.title.label = 'Conversion jobs';
-      widget.title.icon = buildIcon;
-      widget.title.closable = true;
-      void tracker.add(widget);
-      app.shell.add(widget, 'main');
-      app.shell.activateById(widget.id);
-      return widget;
-    }
+    id: 'fileglancer-jobs',
+    title: 'Conversion jobs',
+    restoreName: 'jobs',
+    create: () => new JobsPanel(jobs, job => showResult(browser, job)),
+    refresh: () => void jobs.refresh()
   });
 
   const selected = () => browser.selection.current;
@@ -140,12 +118,6 @@ export function registerConvertCommands(
     rank: 4
   });
 
-  if (restorer) {
-    void restorer.restore(tracker, {
-      command: CommandIDs.openJobs,
-      name: () => 'jobs'
-    });
-  }
   void jobs.refresh();
   return jobs;
 }

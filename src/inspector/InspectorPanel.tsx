@@ -1,19 +1,16 @@
 import { ReactWidget } from '@jupyterlab/apputils';
-import {
-  Button,
-  refreshIcon,
-  ToolbarButtonComponent
-} from '@jupyterlab/ui-components';
+import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { IEntry, IJob, IRoot, ISubmitJobRequest } from '../api';
 import { formatFullTime, formatBytes } from '../common/format';
 import { useSignal } from '../common/hooks';
+import { PanelHeader } from '../common/panelHeader';
 import { isDataset, kindBadge, kindDescription, kindIcon } from '../kinds';
 import { linuxPath } from '../common/paths';
 import { DatasetDetails } from './DatasetDetails';
 import { InspectorModel } from './inspectorModel';
-import { Field } from './sections/common';
+import { Aside, Field } from './sections/common';
 
 /** What the inspector shows when nothing is selected. */
 export function InspectorEmptyState(): JSX.Element {
@@ -69,10 +66,9 @@ export function EntrySummary(props: {
         <Field label="Size" name="size">
           {entry.size === null ? '—' : formatBytes(entry.size)}
           {entry.size !== null && entry.size >= 1024 && (
-            <span className="jp-Fileglancer-exact">
-              {' '}
-              ({entry.size.toLocaleString('en-US')} bytes)
-            </span>
+            <Aside className="jp-Fileglancer-exact">
+              {entry.size.toLocaleString('en-US')} bytes
+            </Aside>
           )}
         </Field>
         <Field label="Modified" name="mtime">
@@ -189,15 +185,12 @@ export class InspectorPanel extends ReactWidget {
   render(): JSX.Element {
     return (
       <>
-        <div className="jp-Fileglancer-header">
-          <h2 className="jp-Fileglancer-title">Inspector</h2>
-          <ToolbarButtonComponent
-            icon={refreshIcon}
-            tooltip="Read the selected entry again"
-            dataset={{ action: 'reload-entry' }}
-            onClick={() => void this.model.reload()}
-          />
-        </div>
+        <PanelHeader
+          title="Inspector"
+          tooltip="Read the selected entry again"
+          action="reload-entry"
+          onRefresh={() => void this.model.reload()}
+        />
         <InspectorView model={this.model} actions={this._actions} />
       </>
     );

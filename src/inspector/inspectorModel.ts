@@ -19,7 +19,11 @@ import type {
   IStatsResponse
 } from '../api';
 import { isDataset } from '../kinds';
-import { describeRequestError, IRequestError } from '../common/requestError';
+import {
+  describeRequestError,
+  IRequestError,
+  loadState
+} from '../common/requestError';
 import type { ISelectedEntry, ISelectionModel } from '../selection';
 import { ShareModel, ShareModelAPI } from '../share/shareModel';
 import type { InspectorTab } from './DatasetDetails';
@@ -273,15 +277,7 @@ export class InspectorModel {
     root: string,
     path: string
   ): Promise<void> {
-    let next: LoadState<IMetaResponse>;
-    try {
-      next = { status: 'ready', value: await this._fetchMeta(root, path) };
-    } catch (error) {
-      next = {
-        status: 'error',
-        error: describeRequestError(error, 'metadata')
-      };
-    }
+    const next = await loadState(() => this._fetchMeta(root, path), 'metadata');
     if (request === this._request) {
       this._meta = next;
       this._changed.emit();
@@ -293,15 +289,7 @@ export class InspectorModel {
     root: string,
     path: string
   ): Promise<void> {
-    let next: LoadState<IStatsResponse>;
-    try {
-      next = { status: 'ready', value: await this._fetchStats(root, path) };
-    } catch (error) {
-      next = {
-        status: 'error',
-        error: describeRequestError(error, 'dataset')
-      };
-    }
+    const next = await loadState(() => this._fetchStats(root, path), 'dataset');
     if (request !== this._request) {
       return;
     }

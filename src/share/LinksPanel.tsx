@@ -11,7 +11,6 @@ import {
 import * as React from 'react';
 
 import type { IShareLink } from '../api';
-import { useSignal } from '../common/hooks';
 import { formatFullTime, formatShortTime } from '../common/format';
 import { ListView } from '../common/listView';
 import { confirmRevoke } from './confirmRevoke';
@@ -103,20 +102,17 @@ function LinkRow(props: { link: IShareLink; model: LinksModel }): JSX.Element {
 }
 
 export function LinksView(props: { model: LinksModel }): JSX.Element {
-  const { model } = props;
-  useSignal(model.changed);
   return (
     <ListView
       className="jp-Fileglancer-links"
       title="My data links"
       what="your data links"
       refreshAction="refresh-links"
-      onRefresh={() => void model.refresh()}
-      state={model.state}
+      model={props.model}
       empty="You have no active data links. Share a dataset from the Inspector's Share tab."
       table="links"
       head={['Dataset', 'Label', 'Created', 'Expires', 'Last access', '']}
-      row={link => <LinkRow key={link.id} link={link} model={model} />}
+      row={link => <LinkRow key={link.id} link={link} model={props.model} />}
     />
   );
 }

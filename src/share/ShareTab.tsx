@@ -227,6 +227,26 @@ function PathForms(props: { paths: IViewersResponse['paths'] }): JSX.Element {
   );
 }
 
+/** A section of code snippets, each with its Copy and Insert buttons. */
+function SnippetSection(props: {
+  title: string;
+  name: string;
+  snippets: ICodeSnippet[];
+  onInsert?: (code: string) => void;
+}): JSX.Element {
+  return (
+    <Section title={props.title} name={props.name}>
+      {props.snippets.map(snippet => (
+        <Snippet
+          key={snippet.title}
+          snippet={snippet}
+          onInsert={props.onInsert}
+        />
+      ))}
+    </Section>
+  );
+}
+
 function Snippet(props: {
   snippet: ICodeSnippet;
   onInsert?: (code: string) => void;
@@ -293,25 +313,19 @@ export function ShareTab(props: {
       <Section title="Path" name="paths">
         <PathForms paths={answer.paths} />
       </Section>
-      <Section title="Code for the local path" name="snippets-local">
-        {local.map(snippet => (
-          <Snippet
-            key={snippet.title}
-            snippet={snippet}
-            onInsert={props.onInsertSnippet}
-          />
-        ))}
-      </Section>
+      <SnippetSection
+        title="Code for the local path"
+        name="snippets-local"
+        snippets={local}
+        onInsert={props.onInsertSnippet}
+      />
       {remote.length > 0 && (
-        <Section title="Code for the data link" name="snippets-link">
-          {remote.map(snippet => (
-            <Snippet
-              key={snippet.title}
-              snippet={snippet}
-              onInsert={props.onInsertSnippet}
-            />
-          ))}
-        </Section>
+        <SnippetSection
+          title="Code for the data link"
+          name="snippets-link"
+          snippets={remote}
+          onInsert={props.onInsertSnippet}
+        />
       )}
     </div>
   );

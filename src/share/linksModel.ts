@@ -7,7 +7,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import type { IFileglancerAPI, IShareLink } from '../api';
 import type { LoadState } from '../inspector/inspectorModel';
-import { describeRequestError } from '../common/requestError';
+import { loadState } from '../common/requestError';
 import type { ILinkChange, LinkEvents } from './linkEvents';
 
 /** The part of the API the data links view calls. */
@@ -44,15 +44,7 @@ export class LinksModel {
     if (this._state.status !== 'ready') {
       this._set({ status: 'loading' });
     }
-    let next: LoadState<IShareLink[]>;
-    try {
-      next = { status: 'ready', value: await this._api.listLinks() };
-    } catch (error) {
-      next = {
-        status: 'error',
-        error: describeRequestError(error, 'link list')
-      };
-    }
+    const next = await loadState(() => this._api.listLinks(), 'link list');
     if (request === this._request) {
       this._set(next);
     }

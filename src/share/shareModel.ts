@@ -13,7 +13,7 @@ import type {
   IViewersResponse
 } from '../api';
 import type { LoadState } from '../inspector/inspectorModel';
-import { describeRequestError } from '../common/requestError';
+import { loadState } from '../common/requestError';
 import type { ILinkChange, LinkEvents } from './linkEvents';
 
 /** The part of the API the Share tab calls. */
@@ -141,15 +141,10 @@ export class ShareModel {
     if (!target) {
       return;
     }
-    let next: LoadState<IViewersResponse>;
-    try {
-      next = {
-        status: 'ready',
-        value: await this._api.getViewers(target.root, target.path)
-      };
-    } catch (error) {
-      next = { status: 'error', error: describeRequestError(error, 'dataset') };
-    }
+    const next = await loadState(
+      () => this._api.getViewers(target.root, target.path),
+      'dataset'
+    );
     if (request === this._request) {
       this._set(next);
     }

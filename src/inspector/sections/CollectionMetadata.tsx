@@ -24,7 +24,7 @@ import { formatFullTime } from '../../common/format';
 import { formatMaybeQuantity, formatQuantity, formatShape } from '../format';
 import { n5ResolutionText, zyxNames } from '../facts';
 import { MemberPages, PageLoader, useMemberPages } from '../memberPages';
-import { Field, Section, Table } from './common';
+import { Aside, Field, Section, Table } from './common';
 
 function labelColorCount(label: IOmeLabel): number | null {
   return Array.isArray(label.colors) ? label.colors.length : null;
@@ -236,11 +236,10 @@ export function Bioformats2rawSection(props: {
         <Field label="Series" name="b2r-series">
           {layout.series_total}
           {layout.series.length > 0 && (
-            <span className="jp-Fileglancer-note">
-              {' '}
-              ({layout.series.slice(0, 10).join(', ')}
-              {layout.series_total > 10 ? ', …' : ''})
-            </span>
+            <Aside>
+              {layout.series.slice(0, 10).join(', ')}
+              {layout.series_total > 10 ? ', …' : ''}
+            </Aside>
           )}
         </Field>
       </dl>
@@ -296,6 +295,41 @@ function countNote(pages: MemberPages<unknown>, noun: string): string {
     : `${pages.total} ${pages.total === 1 ? noun.replace(/s$/, '') : noun}`;
 }
 
+/** A group's members page by page: name, kind, shape and data type, then `children`
+ * (the count), then "Show more". */
+function MembersTable<T extends { name: string; kind: string }>(props: {
+  name: string;
+  head: string[];
+  pages: MemberPages<T>;
+  noun: string;
+  shapeAndType: (member: T) => [number[] | null, string | null];
+  children?: React.ReactNode;
+}): JSX.Element {
+  const { pages, shapeAndType } = props;
+  return (
+    <>
+      <Table
+        name={props.name}
+        head={props.head}
+        rows={pages.items.map(member => {
+          const [shape, dtype] = shapeAndType(member);
+          return {
+            key: member.name,
+            cells: [
+              member.name,
+              kindName(member.kind as EntryKind),
+              formatShape(shape),
+              dtype ?? '—'
+            ]
+          };
+        })}
+      />
+      {props.children}
+      <MoreMembers pages={pages} noun={props.noun} />
+    </>
+  );
+}
+
 export function GroupMembersSection(props: {
   group: IGroupMeta;
   /** Fetches the members from an offset on; without it, only the first page shows. */
@@ -305,24 +339,18 @@ export function GroupMembersSection(props: {
   const pages = useMemberPages(group, props.loadMembers);
   return (
     <Section title="Members" name="members">
-      <Table
+      <MembersTable
         name="members"
         head={['Name', 'Kind', 'Shape', 'Data type']}
-        rows={pages.items.map(member => ({
-          key: member.name,
-          cells: [
-            member.name,
-            kindName(member.kind as EntryKind),
-            formatShape(member.shape),
-            member.dtype ?? '—'
-          ]
-        }))}
-      />
-      <p className="jp-Fileglancer-note" data-field="members-count">
-        {countNote(pages, 'members')}
-        {group.consolidated ? ', from consolidated metadata.' : '.'}
-      </p>
-      <MoreMembers pages={pages} noun="members" />
+        pages={pages}
+        noun="members"
+        shapeAndType={member => [member.shape, member.dtype]}
+      >
+        <p className="jp-Fileglancer-note" data-field="members-count">
+          {countNote(pages, 'members')}
+          {group.consolidated ? ', from consolidated metadata.' : '.'}
+        </p>
+      </MembersTable>
     </Section>
   );
 }
@@ -403,25 +431,19 @@ function N5GroupSection(props: {
           />
         </>
       )}
-      <Table
+      <MembersTable
         name="n5-children"
         head={['Name', 'Kind', 'Shape (C order)', 'Type']}
-        rows={pages.items.map(child => ({
-          key: child.name,
-          cells: [
-            child.name,
-            kindName(child.kind as EntryKind),
-            formatShape(child.shape_c_order),
-            child.data_type ?? '—'
-          ]
-        }))}
-      />
-      {pages.more && (
-        <p className="jp-Fileglancer-note" data-field="n5-children-count">
-          {countNote(pages, 'children')}.
-        </p>
-      )}
-      <MoreMembers pages={pages} noun="children" />
+        pages={pages}
+        noun="children"
+        shapeAndType={child => [child.shape_c_order, child.data_type]}
+      >
+        {pages.more && (
+          <p className="jp-Fileglancer-note" data-field="n5-children-count">
+            {countNote(pages, 'children')}.
+          </p>
+        )}
+      </MembersTable>
     </Section>
   );
 }

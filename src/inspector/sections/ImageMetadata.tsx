@@ -14,7 +14,7 @@ import {
   formatShape,
   prettyJSON
 } from '../format';
-import { Field, Section, Table } from './common';
+import { Field, Section, Swatch, Table } from './common';
 
 export function AxesTable(props: { multiscale: IOmeMultiscale }): JSX.Element {
   const { multiscale } = props;
@@ -97,13 +97,7 @@ export function ChannelsTable(props: { omero: IOmero }): JSX.Element {
         return {
           key: String(index),
           cells: [
-            <span
-              key="swatch"
-              className="jp-Fileglancer-swatch"
-              data-color={color ?? ''}
-              title={color ?? 'no colour'}
-              style={color ? { backgroundColor: color } : undefined}
-            />,
+            <Swatch key="swatch" color={color} title={color ?? 'no colour'} />,
             channel.label ?? `Channel ${index}`,
             <ChannelWindow key="window" channel={channel} />,
             wavelengths.length

@@ -22,7 +22,15 @@ import {
 } from '../../common/format';
 import { codecLines, formatRatio, formatShape, prettyJSON } from '../format';
 import type { LoadState } from '../inspectorModel';
-import { Field, Figure, Loading, Parts, RequestFailure, Table } from './common';
+import {
+  Aside,
+  Field,
+  Figure,
+  Loading,
+  Parts,
+  RequestFailure,
+  Table
+} from './common';
 
 /** The header of the thumbnail route that says which level and plane a preview shows. */
 export const PREVIEW_HEADER = 'X-Fileglancer-Preview';
@@ -281,10 +289,7 @@ export function StorageFields(props: {
           </>
         )}
         {missing !== null && missing > 0 && (
-          <span className="jp-Fileglancer-note">
-            {' '}
-            ({formatCount(missing)} missing: read as the fill value)
-          </span>
+          <Aside>{formatCount(missing)} missing: read as the fill value</Aside>
         )}
       </Field>
       <Field label="Uncompressed" name="logical_bytes">

@@ -10,7 +10,7 @@ import { pixelSizeText } from '../facts';
 import { formatBytes } from '../../common/format';
 import { channelColor, formatMaybeQuantity, formatShape } from '../format';
 import { OmeXmlImage } from './CollectionMetadata';
-import { Field, Section, Table } from './common';
+import { Field, Section, Swatch, Table } from './common';
 
 function SeriesSection(props: {
   series: ITiffSeries;
@@ -75,12 +75,7 @@ function SeriesSection(props: {
               return {
                 key: String(i),
                 cells: [
-                  <span
-                    key="swatch"
-                    className="jp-Fileglancer-swatch"
-                    data-color={color ?? ''}
-                    style={color ? { backgroundColor: color } : undefined}
-                  />,
+                  <Swatch key="swatch" color={color} />,
                   channel.name ?? `Channel ${i}`,
                   formatMaybeQuantity(channel.excitation_wavelength),
                   formatMaybeQuantity(channel.emission_wavelength)

@@ -23,6 +23,35 @@ export function Section(props: {
 }
 
 /** A label and its value in a two-column field list. */
+/** A channel's colour as a small square (an empty one when it has none). */
+export function Swatch(props: {
+  color: string | null;
+  title?: string;
+}): JSX.Element {
+  const { color } = props;
+  return (
+    <span
+      className="jp-Fileglancer-swatch"
+      data-color={color ?? ''}
+      title={props.title}
+      style={color ? { backgroundColor: color } : undefined}
+    />
+  );
+}
+
+/** A remark in parentheses after a field's value: " (…)". */
+export function Aside(props: {
+  className?: string;
+  children: React.ReactNode;
+}): JSX.Element {
+  return (
+    <span className={props.className ?? 'jp-Fileglancer-note'}>
+      {' '}
+      ({props.children})
+    </span>
+  );
+}
+
 export function Field(props: {
   label: string;
   name: string;
