@@ -1,4 +1,7 @@
-"""The image metadata a conversion carries across formats, and reading it from OME-XML."""
+"""The image metadata a conversion carries across formats, with NGFF unit names.
+
+Inputs fill it from the dataset model (`formats.model`); a TIFF's from its `TiffSeries`.
+"""
 
 from __future__ import annotations
 
@@ -61,50 +64,3 @@ def ngff_unit(symbol: object) -> str | None:
         return None
     text = text.strip()
     return NGFF_UNITS.get(text) or (text if text in NGFF_UNITS.values() else None)
-
-
-def metadata_from_ome_xml(xml: str, image_index: int, axes: str) -> ImageMetadata:
-    """Pixel sizes, units, channel names/colours/wavelengths of one OME-XML Image.
-
-    Unparseable XML gives metadata with only the axes: the pixels matter more.
-    """
-    import ome_types
-
-    meta = ImageMetadata(axes=axes, ome_xml=xml)
-    try:
-        ome = ome_types.from_xml(xml)
-        image = ome.images[image_index]
-    except Exception:  # broken OME-XML in the wild is common; convert the pixels anyway
-        return meta
-    pixels = image.pixels
-    meta.name = image.name or meta.name
-    for axis in "xyz":
-        size = getattr(pixels, f"physical_size_{axis}")
-        if size:
-            meta.scale[axis] = float(size)
-            unit = ngff_unit(getattr(pixels, f"physical_size_{axis}_unit"))
-            if unit:
-                meta.units[axis] = unit
-    if pixels.time_increment:
-        meta.scale["t"] = float(pixels.time_increment)
-        unit = ngff_unit(pixels.time_increment_unit)
-        if unit:
-            meta.units["t"] = unit
-    for channel in pixels.channels:
-        explicit = channel.model_fields_set
-        color = None
-        if "color" in explicit and channel.color is not None:
-            red, green, blue = channel.color.as_rgb_tuple()[:3]
-            color = f"{red:02X}{green:02X}{blue:02X}"
-        wavelength = channel.emission_wavelength
-        meta.channels.append(
-            ChannelInfo(
-                name=channel.name,
-                color=color,
-                emission_wavelength=float(wavelength) if wavelength else None,
-                emission_wavelength_unit=ngff_unit(channel.emission_wavelength_unit)
-                if wavelength
-                else None,
-            )
-        )
-    return meta

@@ -19,9 +19,10 @@ import numpy as np
 
 from ..errors import ConversionError, NotFound
 from ..formats.detect import tiff_from_handle
-from ..formats.tiff import tifffile_errors
+from ..formats.model import TiffChannel
+from ..formats.tiff import tiff_series, tifffile_errors
 from ..system.confined_io import Within, open_file
-from .image_meta import ChannelInfo, ImageMetadata, metadata_from_ome_xml, ngff_unit
+from .image_meta import ChannelInfo, ImageMetadata, ngff_unit
 from .source import AxisMapping, SourceImage, file_stamp, map_axes
 
 
@@ -83,7 +84,7 @@ def open_tiff_source(path: Path, series: int = 0, within: Within | None = None) 
             found = tif.series[series]
             _check_complete(path, found)
             mapping = map_axes(found.axes, found.shape)
-            metadata = _tiff_metadata(tif, found, series, mapping.target_axes)
+            metadata = _tiff_metadata(tif, series, mapping.target_axes)
             shape = tuple(s for s, a in zip(found.shape, mapping.keep, strict=True) if a)
             by_axis = dict(zip([a for a in mapping.keep if a], shape, strict=True))
             dtype = np.dtype(found.dtype)
@@ -124,16 +125,26 @@ def _check_complete(path: Path, series: Any) -> None:
             )
 
 
-def _tiff_metadata(tif: Any, series: Any, index: int, axes: str) -> ImageMetadata:
-    if tif.is_ome and tif.ome_metadata:
-        meta = metadata_from_ome_xml(tif.ome_metadata, index, axes)
+def _tiff_metadata(tif: Any, index: int, axes: str) -> ImageMetadata:
+    """The conversion's metadata from the model of the series (`formats.tiff.tiff_series`,
+    what the inspector shows): only the NGFF unit names and the target axes are added here."""
+    series = tiff_series(tif, index)
+    meta = ImageMetadata(axes=axes, ome_xml=(tif.ome_metadata or None) if tif.is_ome else None)
+    if tif.is_ome and series.name:
+        meta.name = series.name
     else:
-        meta = ImageMetadata(axes=axes)
-        _read_imagej_or_resolution(tif, meta)
-        if tif.imagej_metadata:
-            size_c = dict(zip(series.axes.upper(), series.shape, strict=True)).get("C", 1)
-            _read_imagej_time_and_display(tif.imagej_metadata, meta, size_c)
-    meta.name = meta.name if meta.name != "image" else Path(tif.filehandle.path).name
+        meta.name = Path(tif.filehandle.path).name
+    for axis, (value, unit) in series.pixel_size.items():
+        if axis in axes and isinstance(value, int | float) and value > 0:
+            meta.scale[axis] = float(value)
+            if (name := ngff_unit(unit)) is not None:
+                meta.units[axis] = name
+    if "t" in axes and series.time_spacing is not None:
+        meta.scale["t"], unit = series.time_spacing
+        if (name := ngff_unit(unit)) is not None:
+            meta.units["t"] = name
+    if "c" in axes:
+        meta.channels = [_channel_info(channel) for channel in series.channels]
     if "c" in axes and "S" in series.axes.upper() and not meta.channels:
         meta.channels = [
             ChannelInfo(name, color)
@@ -142,87 +153,15 @@ def _tiff_metadata(tif: Any, series: Any, index: int, axes: str) -> ImageMetadat
     return meta
 
 
-def _read_imagej_or_resolution(tif: Any, meta: ImageMetadata) -> None:
-    """Pixel sizes of a non-OME TIFF: ImageJ's unit and spacing, or resolution tags."""
-    page = tif.pages.first
-    x_res = page.tags.get("XResolution")
-    y_res = page.tags.get("YResolution")
-    imagej = tif.imagej_metadata or {}
-    unit = ngff_unit(imagej.get("unit"))
-    unit_tag = page.tags.get("ResolutionUnit")
-    if unit is None and unit_tag is not None and int(unit_tag.value) == 3:  # centimeter
-        unit, factor = "micrometer", 1e4
-    elif unit is None and unit_tag is not None and int(unit_tag.value) == 2:  # inch
-        # 72 or 96 dpi are screen defaults, not a pixel size.
-        if x_res is not None and _ratio(x_res.value) in (72.0, 96.0):
-            return
-        unit, factor = "micrometer", 25400.0
-    else:
-        factor = 1.0
-    if unit is None:
-        return
-    for axis, tag in (("x", x_res), ("y", y_res)):
-        if tag is not None and _ratio(tag.value) > 0:
-            meta.scale[axis] = factor / _ratio(tag.value)
-            meta.units[axis] = unit
-    if "z" in meta.axes and imagej.get("spacing"):
-        meta.scale["z"] = float(imagej["spacing"])
-        meta.units["z"] = unit
-
-
-# ImageJ's time units (Calibration.getTimeUnit, "sec" by default) as NGFF names.
-_IMAGEJ_TIME_UNITS = {
-    "sec": "second",
-    "s": "second",
-    "msec": "millisecond",
-    "ms": "millisecond",
-    "usec": "microsecond",
-    "µs": "microsecond",
-    "min": "minute",
-    "hr": "hour",
-    "h": "hour",
-}
-
-
-def _read_imagej_time_and_display(imagej: dict[str, Any], meta: ImageMetadata, size_c: int) -> None:
-    """ImageJ's frame interval (`finterval`, in `tunit`) as the t spacing, and its display
-    settings per channel: the ranges (`Ranges`, else `min`/`max` for one channel) and
-    the colour at the top of each channel's LUT. ImageJ's `Labels` name planes, not
-    channels: they are not channel names."""
-    interval = imagej.get("finterval")
-    if "t" in meta.axes and isinstance(interval, int | float) and interval > 0:
-        meta.scale["t"] = float(interval)
-        unit = str(imagej.get("tunit") or "sec")
-        meta.units["t"] = _IMAGEJ_TIME_UNITS.get(unit) or ngff_unit(unit) or "second"
-    if "c" not in meta.axes or meta.channels:
-        return
-    ranges = imagej.get("Ranges")
-    windows: list[tuple[float, float] | None] = [None] * size_c
-    if isinstance(ranges, list | tuple) and len(ranges) == 2 * size_c:
-        windows = [(float(ranges[2 * i]), float(ranges[2 * i + 1])) for i in range(size_c)]
-    elif size_c == 1 and "min" in imagej and "max" in imagej:
-        windows = [(float(imagej["min"]), float(imagej["max"]))]
-    luts = imagej.get("LUTs")
-    colors: list[str | None] = [None] * size_c
-    if isinstance(luts, list) and len(luts) == size_c:
-        colors = [_lut_color(lut) for lut in luts]
-    if any(windows) or any(colors):
-        meta.channels = [
-            ChannelInfo(color=color, window=window)
-            for color, window in zip(colors, windows, strict=True)
-        ]
-
-
-def _lut_color(lut: Any) -> str | None:
-    """The colour a channel's LUT gives its brightest value, as "RRGGBB"."""
-    table = np.asarray(lut)
-    if table.shape != (3, 256):
-        return None
-    red, green, blue = (int(v) for v in table[:, 255])
-    return f"{red:02X}{green:02X}{blue:02X}"
-
-
-def _ratio(value: Any) -> float:
-    if isinstance(value, tuple) and len(value) == 2 and value[1]:
-        return value[0] / value[1]
-    return float(value) if not isinstance(value, tuple) else 0.0
+def _channel_info(channel: TiffChannel) -> ChannelInfo:
+    wavelength = channel.emission_wavelength or {}
+    value = wavelength.get("value") if isinstance(wavelength, dict) else None
+    window = channel.window
+    start, end = (window.start, window.end) if window is not None else (None, None)
+    return ChannelInfo(
+        name=channel.name,
+        color=channel.color,
+        emission_wavelength=float(value) if value else None,
+        emission_wavelength_unit=ngff_unit(wavelength.get("unit")) if value else None,
+        window=(start, end) if start is not None and end is not None else None,
+    )

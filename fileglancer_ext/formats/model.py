@@ -1016,6 +1016,7 @@ def ome_xml_summary(xml: str) -> dict[str, Any]:
                     a: _q(getattr(px, f"physical_size_{a}"), getattr(px, f"physical_size_{a}_unit"))
                     for a in "xyz"
                 },
+                "time_increment": _q(px.time_increment, px.time_increment_unit),
                 "channels": channels,
                 "objective": objective,
             }
@@ -1242,8 +1243,9 @@ class TiffSeries:
     """One series of a TIFF file (built by `formats.tiff` from tifffile's series).
 
     `axes` is tifffile's axes string ("CZYX"), `dims` the lowercase names; `pixel_size`
-    `{axis: (value, unit)}`; `time_spacing` `(value, unit)` between time points (ImageJ's
-    frame interval), None when unknown; `dtype` the plain name, `byte_order` the file's.
+    `{axis: (value, unit)}`; `time_spacing` `(value, unit)` between time points (OME-XML's
+    TimeIncrement, ImageJ's frame interval), None when unknown; `dtype` the plain name,
+    `byte_order` the file's.
     """
 
     index: int
@@ -1285,7 +1287,26 @@ _IMAGEJ_TIME_UNITS = {
     "hr": "hour",
     "hour": "hour",
     "hours": "hour",
+    "ns": "nanosecond",  # OME-XML's TimeIncrementUnit symbols share this table
 }
+
+
+def time_unit(unit: Any) -> str | None:
+    """The UDUNITS name of an ImageJ or OME-XML time unit; None for no unit.
+
+    Tolerance: an unknown time unit is kept as written.
+    """
+    text = getattr(unit, "value", unit)
+    return _IMAGEJ_TIME_UNITS.get(text, text) if isinstance(text, str) and text else None
+
+
+def ome_time_spacing(increment: Mapping[str, Any] | None) -> tuple[float, str | None] | None:
+    """An OME-XML `TimeIncrement` (`ome_xml_summary`'s `{value, unit}`) as (value, unit);
+    None without a positive increment."""
+    value = _float((increment or {}).get("value"))
+    if value is None or value <= 0:
+        return None
+    return value, time_unit((increment or {}).get("unit"))
 
 
 def imagej_time_spacing(imagej: Mapping[str, Any] | None) -> tuple[float, str | None] | None:
@@ -1297,9 +1318,7 @@ def imagej_time_spacing(imagej: Mapping[str, Any] | None) -> tuple[float, str | 
     interval = _float((imagej or {}).get("finterval"))
     if interval is None or interval <= 0:
         return None
-    unit = (imagej or {}).get("tunit") or "sec"
-    unit = _IMAGEJ_TIME_UNITS.get(unit, unit) if isinstance(unit, str) else None
-    return interval, unit
+    return interval, time_unit((imagej or {}).get("tunit") or "sec")
 
 
 def imagej_windows(imagej: Mapping[str, Any] | None, count: int) -> list[Window | None]:
@@ -1318,6 +1337,29 @@ def imagej_windows(imagej: Mapping[str, Any] | None, count: int) -> list[Window 
             # A display range is where the ramp starts and ends; the data range is unknown.
             windows[index] = Window(start=low, end=high, min=None, max=None)
     return windows
+
+
+def imagej_lut_colors(imagej: Mapping[str, Any] | None, count: int) -> list[str | None]:
+    """The colour each of `count` channels' ImageJ LUT gives its brightest value, as
+    "RRGGBB" (a red LUT is "FF0000"); Nones without one LUT per channel.
+
+    Tolerance: a LUT that is not 3 x 256 values (ImageJ writes 8-bit RGB tables) has no colour.
+    """
+    luts = (imagej or {}).get("LUTs")
+    if not isinstance(luts, list | tuple) or len(luts) != count:
+        return [None] * count
+    colors: list[str | None] = []
+    for lut in luts:
+        try:
+            table = np.asarray(lut)
+        except (TypeError, ValueError):
+            table = np.zeros(0)
+        if table.shape != (3, 256) or not np.issubdtype(table.dtype, np.number):
+            colors.append(None)
+            continue
+        red, green, blue = (min(max(int(v), 0), 255) for v in table[:, 255])
+        colors.append(f"{red:02X}{green:02X}{blue:02X}")
+    return colors
 
 
 def imagej_channel_names(

@@ -18,10 +18,11 @@ byte_order, dtype_code, logical_bytes, levels, pixel_size, channels, time_spacin
 string ("CZYX", "YXS", "IYX"...), `dims` the same as lowercase names, `levels` one `{level,
 shape, tile, rows_per_strip, compression, predictor, photometric, planar, subifd}` per level
 (level 0 first; more than one for a SubIFD / multi-series pyramid), `pixel_size` `{axis:
-{value, unit}}` for x/y/z, `time_spacing` `{value, unit}` (ImageJ's frame interval) or
-None, and `channels` `[{name, color, emission_wavelength, excitation_wavelength, window}]`
-(wavelengths as `{value, unit}`, `window` `{start, end, min, max}` or None). Pixel sizes and
-channels come from the OME-XML; else from ImageJ metadata and the resolution tags.
+{value, unit}}` for x/y/z, `time_spacing` `{value, unit}` (the OME-XML's TimeIncrement or
+ImageJ's frame interval) or None, and `channels` `[{name, color, emission_wavelength,
+excitation_wavelength, window}]` (wavelengths as `{value, unit}`, `window` `{start, end,
+min, max}` or None). Pixel sizes and channels come from the OME-XML; else from ImageJ
+metadata (LUT colours, display ranges, slice labels) and the resolution tags.
 
 A file that is not a TIFF (magic bytes), is cut short or unreadable becomes a problem on the
 reader and the summary is None: bad files never raise.
@@ -31,7 +32,7 @@ from __future__ import annotations
 
 import logging
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -45,8 +46,10 @@ from .model import (
     TiffSeries,
     dtype_fields,
     imagej_channel_names,
+    imagej_lut_colors,
     imagej_time_spacing,
     imagej_windows,
+    ome_time_spacing,
     ome_xml_summary,
 )
 
@@ -118,12 +121,7 @@ def tifffile_errors() -> Iterator[list[str]]:
 
 def summarize_open_tiff(reader: MetadataReader, tif: Any, path: Path) -> dict[str, Any]:
     """The `tiff` section of an open `tifffile.TiffFile` (problems go to `reader`)."""
-    ome_xml = None
-    if tif.is_ome and tif.ome_metadata:
-        try:
-            ome_xml = ome_xml_summary(tif.ome_metadata)
-        except Exception as err:  # broken OME-XML is common in the wild
-            reader.problem(path, f"cannot parse the OME-XML: {short(err)}")
+    ome_xml = _ome_xml(tif, lambda err: reader.problem(path, f"cannot parse the OME-XML: {err}"))
     imagej = tif.imagej_metadata if tif.is_imagej else None
     all_series = tif.series
     series = []
@@ -145,6 +143,25 @@ def summarize_open_tiff(reader: MetadataReader, tif: Any, path: Path) -> dict[st
     }
 
 
+def tiff_series(tif: Any, index: int) -> TiffSeries:
+    """The model of series `index` of an open `tifffile.TiffFile`, as the inspector reads
+    it (the TIFF conversion input takes its metadata from here). Broken OME-XML is left
+    out, as the inspector does (which reports it as a problem)."""
+    imagej = tif.imagej_metadata if tif.is_imagej else None
+    return read_series(tif.series[index], index, _ome_xml(tif, lambda err: None), imagej)
+
+
+def _ome_xml(tif: Any, problem: Callable[[str], None]) -> dict | None:
+    """`ome_xml_summary` of the file's OME-XML; None without one or when it is broken."""
+    if not (tif.is_ome and tif.ome_metadata):
+        return None
+    try:
+        return ome_xml_summary(tif.ome_metadata)
+    except Exception as err:  # broken OME-XML is common in the wild
+        problem(short(err))
+        return None
+
+
 def _series(found: Any, index: int, ome_xml: dict | None, imagej: dict | None) -> dict[str, Any]:
     return series_json(read_series(found, index, ome_xml, imagej))
 
@@ -155,8 +172,10 @@ def read_series(found: Any, index: int, ome_xml: dict | None, imagej: dict | Non
     axes = found.axes
     pixel_size: dict[str, tuple[Any, Any]] = {}
     channels: list[TiffChannel] = []
+    time_spacing = imagej_time_spacing(imagej)
     image = _ome_image(ome_xml, index)
     if image is not None:
+        time_spacing = ome_time_spacing(image.get("time_increment"))
         pixel_size = {
             axis: (size["value"], _unit(size["unit"]))
             for axis, size in image["physical_size"].items()
@@ -182,7 +201,7 @@ def read_series(found: Any, index: int, ome_xml: dict | None, imagej: dict | Non
         levels=tuple(_level(number, level) for number, level in enumerate(found.levels)),
         pixel_size=pixel_size,
         channels=tuple(channels),
-        time_spacing=imagej_time_spacing(imagej) if "T" in axes else None,
+        time_spacing=time_spacing if "T" in axes else None,
         **dtype_fields(found.dtype),
     )
 
@@ -336,14 +355,16 @@ def _unit(unit: Any) -> Any:
 
 def _imagej_channels(imagej: dict | None, axes: str, shape: tuple) -> list[TiffChannel]:
     """ImageJ's channels: names from slice labels that name a channel (`model`), display
-    ranges from `Ranges` / `min`, `max`; colours are in LUTs, not read. A single-channel
-    image (no C axis) has one channel when ImageJ gives it a display range."""
+    ranges from `Ranges` / `min`, `max`, colours from the top of each channel's LUT. A
+    single-channel image (no C axis) has one channel when ImageJ gives it a display range
+    or a LUT."""
     count = int(shape[axes.index("C")]) if "C" in axes else 1
     names = imagej_channel_names(imagej, axes, shape)
     windows = imagej_windows(imagej, count)
-    if "C" not in axes and windows[0] is None:
+    colors = imagej_lut_colors(imagej, count)
+    if "C" not in axes and windows[0] is None and colors[0] is None:
         return []
-    return [TiffChannel(names[i], None, None, None, windows[i]) for i in range(count)]
+    return [TiffChannel(names[i], colors[i], None, None, windows[i]) for i in range(count)]
 
 
 def _imagej(imagej: dict | None) -> dict[str, Any] | None:
