@@ -964,8 +964,9 @@ def _color(channel: Any) -> str | None:
     return f"{red:02X}{green:02X}{blue:02X}"
 
 
-def ome_xml_summary(xml: str) -> dict[str, Any]:
-    """Per image: name, acquisition date, pixels, channels (colour, wavelengths), objective.
+def ome_xml_summary(xml: str, limit: int = MAX_LIST) -> dict[str, Any]:
+    """Per image (the first `limit`): name, acquisition date, pixels, channels (colour,
+    wavelengths), objective.
 
     Raises whatever ome-types raises for XML it cannot parse (callers make it a problem).
     """
@@ -974,7 +975,7 @@ def ome_xml_summary(xml: str) -> dict[str, Any]:
     ome = from_xml(xml)
     objectives = {o.id: (inst.id, o) for inst in ome.instruments for o in inst.objectives}
     images = []
-    for image in ome.images[:MAX_LIST]:
+    for image in ome.images[:limit]:
         px = image.pixels
         objective = None
         if image.objective_settings is not None:

@@ -41,6 +41,7 @@ from ..system.confined_io import open_file
 from .detect import TIFF_MAGICS, tiff_from_handle
 from .jsonio import MetadataReader, short
 from .model import (
+    MAX_LIST,
     TiffChannel,
     TiffLevel,
     TiffSeries,
@@ -148,15 +149,17 @@ def tiff_series(tif: Any, index: int) -> TiffSeries:
     it (the TIFF conversion input takes its metadata from here). Broken OME-XML is left
     out, as the inspector does (which reports it as a problem)."""
     imagej = tif.imagej_metadata if tif.is_imagej else None
-    return read_series(tif.series[index], index, _ome_xml(tif, lambda err: None), imagej)
+    ome_xml = _ome_xml(tif, lambda err: None, limit=max(MAX_LIST, index + 1))
+    return read_series(tif.series[index], index, ome_xml, imagej)
 
 
-def _ome_xml(tif: Any, problem: Callable[[str], None]) -> dict | None:
-    """`ome_xml_summary` of the file's OME-XML; None without one or when it is broken."""
+def _ome_xml(tif: Any, problem: Callable[[str], None], limit: int = MAX_LIST) -> dict | None:
+    """`ome_xml_summary` of the file's first `limit` OME-XML images; None without OME-XML
+    or when it is broken."""
     if not (tif.is_ome and tif.ome_metadata):
         return None
     try:
-        return ome_xml_summary(tif.ome_metadata)
+        return ome_xml_summary(tif.ome_metadata, limit)
     except Exception as err:  # broken OME-XML is common in the wild
         problem(short(err))
         return None

@@ -131,3 +131,20 @@ def test_where_the_two_readers_disagreed_the_model_wins(tmp_path: Path) -> None:
     ome = summarize(_ome_tiff(tmp_path / "o.ome.tif"))["tiff"]["series"][0]
     assert ome["time_spacing"] == {"value": 30.0, "unit": "second"}
     assert ome["pixel_size"]["z"] == {"value": 2.0, "unit": "nanometer"}
+
+
+def test_a_series_past_the_inspectors_list_keeps_its_metadata(tmp_path: Path) -> None:
+    """The inspector summarizes the first 500 OME-XML images; converting series 500 still
+    reads that image's pixel size."""
+    source = tmp_path / "plate.ome.tif"
+    with tifffile.TiffWriter(source, ome=True) as tif:
+        for index in range(501):
+            size = 0.5 if index == 500 else 1.0
+            tif.write(
+                np.zeros((4, 4), np.uint8),
+                metadata={"axes": "YX", "PhysicalSizeX": size, "PhysicalSizeY": size},
+            )
+    out = tmp_path / "plate.ome.zarr"
+    convert_tiff_to_ome_zarr(source, out, ConversionOptions(levels=1, series=500))
+    multiscale, _ = _written(out)
+    assert multiscale["datasets"][0]["coordinateTransformations"][0]["scale"] == [0.5, 0.5]
