@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 from fileglancer_ext import __version__
 from fileglancer_ext.cli import main
 from fileglancer_ext.demo import lab_arguments
+from tests.demo.running import running_demo
 
 BIN = Path(sys.executable).parent
 
@@ -64,60 +63,17 @@ def test_lab_arguments_confine_the_demo_to_its_folder(tmp_path: Path):
     assert ("--ServerApp.allow_root=True" in args) == (os.geteuid() == 0)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _get_json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return json.loads(response.read())
-
-
 def test_demo_starts_jupyterlab_on_the_sample_data(tmp_path: Path):
     """The README's run command, minus the install: a real JupyterLab on the demo data."""
-    port, token = _free_port(), "demo-test-token"
     demo_dir = tmp_path / "demo"
-    process = subprocess.Popen(
-        [
-            str(BIN / "fileglancer-ext"),
-            "demo",
-            str(demo_dir),
-            "--no-browser",
-            "--port",
-            str(port),
-            "--many-files",
-            "10",
-            "--",
-            f"--IdentityProvider.token={token}",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        roots = None
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                roots = _get_json(f"{base}/fileglancer/api/roots?token={token}")
-                break
-            except OSError:
-                time.sleep(0.5)
-        assert roots is not None, "the demo server did not answer"
-        assert [root["path"] for root in roots["roots"]] == [str(demo_dir.resolve())]
-
-        settings = _get_json(f"{base}/lab/api/settings/fileglancer-ext:plugin?token={token}")
+    with running_demo(demo_dir, "demo-test-token", many_files=10) as demo:
+        assert [root["path"] for root in demo.roots["roots"]] == [str(demo_dir.resolve())]
+        settings = demo.call("lab/api/settings/fileglancer-ext:plugin")
         assert settings["settings"]["openPanelsOnStart"] is True
-        with urllib.request.urlopen(f"{base}/lab?token={token}", timeout=5) as page:
+        with urllib.request.urlopen(f"{demo.base}/lab?token={demo.token}", timeout=5) as page:
             assert page.status == 200
         assert (demo_dir / "ome-zarr-0.5" / "cells.ome.zarr" / "zarr.json").exists()
-    finally:
-        process.terminate()
-        output, _ = process.communicate(timeout=30)
-    assert "fileglancer demo data in" in output
+    assert "fileglancer demo data in" in demo.output
 
 
 @pytest.fixture(scope="module")
