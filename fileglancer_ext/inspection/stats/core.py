@@ -121,15 +121,15 @@ def scan_stats(
     within = within or Within.folders(root)
     kind = detect_kind(Path(root), is_dir=True, within=within).kind
     array = read_array_info(root, within)
-    level_paths = multiscale_paths(root, within) if array is None else []
-    level_dirs = {os.path.normpath(os.path.join(root, p)): i + 1 for i, p in enumerate(level_paths)}
-    walk = Walk(len(level_paths) + 1, level_dirs, METADATA_NAMES, progress)
+    levels = multiscale_levels(root, within) if array is None else []
+    level_dirs = {os.path.normpath(os.path.join(root, p)): i + 1 for i, (p, _) in enumerate(levels)}
+    walk = Walk(len(levels) + 1, level_dirs, METADATA_NAMES, progress)
     walk.start(root, st)
     if pool is None:
         walk.run()
     else:
         _walk_with(walk, pool)
-    data = _summarize(kind, array, level_paths, walk, root, within)
+    data = _summarize(kind, array, levels, walk)
     data["elapsed"] = round(time.perf_counter() - started, 6)
     return StatsResult(data, walk.stamps, started_ns)
 
@@ -185,12 +185,7 @@ def read_array_info(folder: str, within: Within = ANYWHERE) -> ArrayInfo | None:
     reader = MetadataReader(Path(folder), within)
     array = read_zarr_array(reader, Path(folder), keep_raw=False)
     if array is not None:
-        if array.shape is None:
-            return None
-        # The files on disk: shards when sharded (the chunk grid then is the shard grid).
-        grid = array.shards if array.shards is not None else array.chunks
-        fmt = "zarr3" if array.zarr_format == 3 else "zarr2"
-        return ArrayInfo(fmt, array.shape, grid, _fixed_itemsize(array), array.shards is not None)
+        return _zarr_array_info(array)
     doc = reader.read_object(Path(folder) / "attributes.json", keep_raw=False)
     if doc is None or not is_n5_dataset(doc):
         return None
@@ -198,6 +193,15 @@ def read_array_info(folder: str, within: Within = ANYWHERE) -> ArrayInfo | None:
     if n5.dimensions is None:
         return None
     return ArrayInfo("n5", n5.dimensions, n5.block_size, n5.itemsize or None)
+
+
+def _zarr_array_info(array: ZarrArray) -> ArrayInfo | None:
+    if array.shape is None:
+        return None
+    # The files on disk: shards when sharded (the chunk grid then is the shard grid).
+    grid = array.shards if array.shards is not None else array.chunks
+    fmt = "zarr3" if array.zarr_format == 3 else "zarr2"
+    return ArrayInfo(fmt, array.shape, grid, _fixed_itemsize(array), array.shards is not None)
 
 
 def _fixed_itemsize(array: ZarrArray) -> int | None:
@@ -209,9 +213,10 @@ def _fixed_itemsize(array: ZarrArray) -> int | None:
     return array.itemsize
 
 
-def multiscale_paths(folder: str, within: Within = ANYWHERE) -> list[str]:
-    """The level paths of the first multiscale in `folder`, largest first (`read_ngff_image`
-    decides every tolerance: numeric paths, levels listed out of order, NGFF 0.5's
+def multiscale_levels(folder: str, within: Within = ANYWHERE) -> list[tuple[str, ArrayInfo | None]]:
+    """The levels of the first multiscale in `folder`, largest first, each as its path and
+    its array's figures, read once (`read_ngff_image` reads each level's array and decides
+    every tolerance: numeric paths, levels listed out of order, NGFF 0.5's
     `attributes.ome`). Paths that lead outside the image or repeat are left out. For an N5
     group, its `sN` scale-level datasets. [] for anything else.
     """
@@ -220,22 +225,23 @@ def multiscale_paths(folder: str, within: Within = ANYWHERE) -> list[str]:
     if n5_group is not None and "dimensions" not in n5_group:
         return _n5_levels(folder, within)
     image = read_ngff_image(reader, Path(folder))
-    paths: list[str] = []
+    levels: dict[str, ArrayInfo | None] = {}
     for level in image.levels if image is not None else ():
         path = level.path.strip("/")
-        if child(reader, Path(folder), path) is not None and path not in paths:
-            paths.append(path)
-    return paths
+        if child(reader, Path(folder), path) is not None and path not in levels:
+            levels[path] = _zarr_array_info(level.array) if level.array is not None else None
+    return list(levels.items())
 
 
-def _n5_levels(folder: str, within: Within) -> list[str]:
+def _n5_levels(folder: str, within: Within) -> list[tuple[str, ArrayInfo | None]]:
     try:
         with os.scandir(folder) as entries:
             names = [e.name for e in entries if e.is_dir(follow_symlinks=False)]
     except OSError:
         return []
     levels = scale_level_names(names)
-    return [n for n in levels if read_array_info(os.path.join(folder, n), within)]
+    infos = ((name, read_array_info(os.path.join(folder, name), within)) for name in levels)
+    return [(name, info) for name, info in infos if info]
 
 
 # --- results --------------------------------------------------------------------------------
@@ -272,10 +278,8 @@ def _ratio(logical: int | None, chunk_bytes: int) -> float | None:
 def _summarize(
     kind: str,
     array: ArrayInfo | None,
-    level_paths: list[str],
+    level_paths: list[tuple[str, ArrayInfo | None]],
     walk: Walk,
-    root: str,
-    within: Within,
 ) -> dict[str, Any]:
     chunked = kind in CHUNKED_KINDS
     total = Tally()
@@ -287,8 +291,7 @@ def _summarize(
     if not level_paths:
         return data
     levels = []
-    for index, level_path in enumerate(level_paths, start=1):
-        info = read_array_info(os.path.join(root, level_path), within)
+    for index, (level_path, info) in enumerate(level_paths, start=1):
         levels.append({"path": level_path, **_figures(walk.tallies[index], info, True)})
     data["levels"] = levels
     expected = [lv["chunks_expected"] for lv in levels if lv["chunks_expected"] is not None]
@@ -322,7 +325,7 @@ __all__ = [
     "Progress",
     "StatsResult",
     "compute_stats",
-    "multiscale_paths",
+    "multiscale_levels",
     "read_array_info",
     "scan_stats",
 ]
