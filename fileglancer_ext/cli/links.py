@@ -134,6 +134,26 @@ def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
         "recommended on a hub, where every user's server can write to the link store",
     )
     serve.add_argument(
+        "--hub-auth",
+        action="store_true",
+        help="be the hub users' links API (the only writer of links), authenticated by "
+        "JupyterHub; on by default when run as a JupyterHub service "
+        "($JUPYTERHUB_API_TOKEN and $JUPYTERHUB_API_URL set); needs --roots",
+    )
+    serve.add_argument(
+        "--check-owner-permissions",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="serve a link only while its owner's Unix account can read what it serves "
+        "(default: on with hub auth)",
+    )
+    serve.add_argument(
+        "--public-base-url",
+        default="",
+        help="the public URL of this service (e.g. https://hub.example.org/services/"
+        "fileglancer-links), for the links' URLs (default: as the request reached it)",
+    )
+    serve.add_argument(
         "--io-in-threads",
         action="store_true",
         help="look links up and read files in threads, not on the event loop: for slow "
@@ -250,8 +270,15 @@ def _serve(args: argparse.Namespace, store_url: str) -> int:
     import asyncio
     import logging
 
-    from ..links.server import default_base_url, serve_links
+    from ..errors import BadRequest
+    from ..links.server import default_base_url, hub_service_name, serve_links
 
+    hub_service = hub_service_name()
+    if args.hub_auth and hub_service is None:
+        raise BadRequest("--hub-auth needs $JUPYTERHUB_API_TOKEN and $JUPYTERHUB_API_URL.")
+    if hub_service is not None and not args.roots:
+        # The service writes links for every user: it must know which folders it serves.
+        raise BadRequest("As a JupyterHub service, give --roots (the hub's shared folders).")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     asyncio.run(
         serve_links(
@@ -263,6 +290,9 @@ def _serve(args: argparse.Namespace, store_url: str) -> int:
             directory_listing=args.directory_listing,
             io_in_threads=args.io_in_threads,
             allowed_roots=args.roots,
+            hub_service=hub_service,
+            check_owner_permissions=args.check_owner_permissions,
+            public_base_url=args.public_base_url,
         )
     )
     return 0
