@@ -105,26 +105,39 @@ class ShareLinkService:
         return self.store.revoke(owner, link_id)
 
     def _canonical(self, root: str, path: str) -> tuple[str, str, str]:
-        """(root name, the root's real path, relative path) of what (root, path) names."""
-        real = self.registry.resolve(root, path).real
-        try:
-            rel_path = self.registry.relative(root, real)
-        except ValueError:
-            # A symlink into another root (when allowed): the link belongs to that root.
-            located = self.registry.locate(real)
-            if located is None:
-                raise Forbidden(
-                    f"'{path}' in '{root}' points outside the shared folders."
-                ) from None
-            root, rel_path = located
-        return root, os.path.realpath(self.registry.get(root).path), rel_path
+        return canonical_location(self.registry, root, path)
 
     def _canonical_or_given(self, root: str, path: str) -> tuple[str, str]:
-        try:
-            name, _, rel_path = self._canonical(root, path)
-        except FileglancerError:  # gone or unreadable now: match what was recorded
-            return root, path.strip("/")
+        name, _, rel_path = canonical_or_given(self.registry, root, path)
         return name, rel_path
+
+
+def canonical_location(registry: RootRegistry, root: str, path: str) -> tuple[str, str, str]:
+    """(root name, the root's real path, relative path) of what (root, path) names: how
+    a link records it, here or in the hub's link service."""
+    real = registry.resolve(root, path).real
+    try:
+        rel_path = registry.relative(root, real)
+    except ValueError:
+        # A symlink into another root (when allowed): the link belongs to that root.
+        located = registry.locate(real)
+        if located is None:
+            raise Forbidden(f"'{path}' in '{root}' points outside the shared folders.") from None
+        root, rel_path = located
+    return root, os.path.realpath(registry.get(root).path), rel_path
+
+
+def canonical_or_given(registry: RootRegistry, root: str, path: str) -> tuple[str, str, str]:
+    """`canonical_location`, or (root, its real path, path) as given when the path is gone
+    or unreadable now: to match what was recorded."""
+    try:
+        return canonical_location(registry, root, path)
+    except FileglancerError:
+        try:
+            root_path = os.path.realpath(registry.get(root).path)
+        except FileglancerError:
+            root_path = ""
+        return root, root_path, path.strip("/")
 
 
 def _process_may_read(owner: str, fd: int) -> bool:

@@ -7,7 +7,7 @@ from the request. A link is made only into the service's `--roots` and only to w
 owner's Unix account could read (`permissions.py`), checked on the descriptor whose
 identity the link records. The store's credentials stay with the service.
 
-    GET    {base}api/links[?root_path=ABS&path=REL]   the caller's active links
+    GET    {base}api/links[?root_path=ABS&path=REL][&all=true]  the caller's (active) links
     POST   {base}api/links  {"root", "root_path", "path", "expires_in"?, "label"?}
     GET / PATCH / DELETE {base}api/links/{id}          one of the caller's links
 """
@@ -85,12 +85,18 @@ class HubLinkService:
         return service.create(owner, root, path, expires_in=expires_in, label=label)
 
     def list_for_owner(
-        self, owner: str, root_path: str | None = None, path: str | None = None
+        self,
+        owner: str,
+        root_path: str | None = None,
+        path: str | None = None,
+        *,
+        include_inactive: bool = False,
     ) -> list[tuple[ShareLink, bool]]:
         found = self.store.list_for_owner(
             owner,
             root_path=None if root_path is None else os.path.realpath(root_path),
             path=path,
+            include_inactive=include_inactive,
         )
         return [(link, target_exists(link)) for link in found]
 
@@ -195,7 +201,14 @@ class ServiceLinksHandler(_ServiceHandler):
     async def get(self) -> None:
         root_path = self.get_query_argument("root_path", None)
         path = self.get_query_argument("path", None)
-        found = await asyncio.to_thread(self.links.list_for_owner, self.owner, root_path, path)
+        include_inactive = self.get_query_argument("all", "") == "true"  # revoked, expired
+        found = await asyncio.to_thread(
+            self.links.list_for_owner,
+            self.owner,
+            root_path,
+            path,
+            include_inactive=include_inactive,
+        )
         self.write_json({"links": [self.link_json(link, exists) for link, exists in found]})
 
     async def post(self) -> None:

@@ -3,9 +3,12 @@ token, links only to what the owner's Unix account can read, and serving re-chec
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +17,8 @@ import pytest
 
 from fileglancer_ext.links.store import ShareLinkStore
 
-from .hub import SERVICE_SCOPE, Hub, request, running_hub
+from .conftest import api, api_status, public_fetch
+from .hub import REPO, SERVICE_SCOPE, Hub, free_port, request, running_hub
 from .unix_users import UnixUsers, require_root, unix_users
 
 
@@ -156,3 +160,121 @@ def test_a_chmod_ends_serving_at_once(hub, lab, users, tokens) -> None:
         shared.chmod(0o755)
         (shared / "file.txt").chmod(0o644)
     assert request("GET", link["url"] + "file.txt")[0] == 200
+
+
+# --- a user's server and its CLI with `link_service_url` -------------------------------------
+
+
+@pytest.fixture
+def link_service_url(hub: Hub) -> str:
+    return hub.service_url
+
+
+@pytest.fixture
+def fileglancer_config(link_service_url: str, lab: Path, tmp_path: Path) -> dict:
+    """The user's server: the lab root, links through the hub's service, its own
+    database for the rest."""
+    return {
+        "roots": [f"lab={lab}"],
+        "link_service_url": link_service_url,
+        "database_url": f"sqlite:///{tmp_path / 'local.sqlite3'}",
+    }
+
+
+@pytest.fixture
+def as_user(monkeypatch, tokens):
+    """Run the user's server with this hub user's own token (as the spawner gives it)."""
+
+    def become(name: str) -> None:
+        monkeypatch.setenv("JUPYTERHUB_API_TOKEN", tokens[name])
+
+    return become
+
+
+async def test_the_user_server_links_go_through_the_service(
+    jp_fetch, jp_base_url, http_server_client, as_user, hub, lab, users, tokens, tmp_path
+) -> None:
+    as_user(users.a)
+    link = await api(jp_fetch, "POST", "links", body={"root": "lab", "path": "a-shared//."})
+    assert link["owner"] == users.a and link["path"] == "a-shared"
+    assert link["url"].startswith(f"{hub.service_url}fileglancer/s/")
+    # The service has it, under a's name; this server's own database has no link at all.
+    _, listed = request("GET", f"{hub.service_url}api/links", token=tokens[users.a])
+    assert link["id"] in [found["id"] for found in listed["links"]]
+    local = ShareLinkStore.from_url(f"sqlite:///{tmp_path / 'local.sqlite3'}")
+    try:
+        assert local.list_for_owner(users.a, include_inactive=True) == []
+    finally:
+        local.close()
+    found = await api(jp_fetch, "GET", "links", root="lab", path="a-shared")
+    assert {item["path"] for item in found["links"]} == {"a-shared"}
+    assert [item["url"] for item in found["links"] if item["id"] == link["id"]] == [link["url"]]
+    viewers = await api(jp_fetch, "GET", "viewers", "lab", "a-shared")
+    assert viewers["link"]["id"] == link["id"] and viewers["link"]["url"] == link["url"]
+    # The share is served by the hub's service, never by this server.
+    assert request("GET", link["url"] + "file.txt") == (200, "shared by a\n")
+    mine = await public_fetch(http_server_client, jp_base_url, link["token"], "file.txt")
+    assert mine.code == 404
+    revoked = await api(jp_fetch, "DELETE", "links", link["id"])
+    assert revoked["active"] is False
+    assert request("GET", link["url"] + "file.txt")[0] == 404
+
+
+async def test_the_user_server_cannot_link_what_its_user_cannot_read(
+    jp_fetch, as_user, users
+) -> None:
+    as_user(users.b)  # the server itself runs as root here: the service checks for b
+    status, error = await api_status(
+        jp_fetch, "POST", "links", body={"root": "lab", "path": "a-private/data"}
+    )
+    assert status == 403 and error["error"] == "forbidden", error
+
+
+# Nothing listens there (a port just freed).
+@pytest.mark.parametrize("link_service_url", [f"http://127.0.0.1:{free_port()}/services/x/"])
+async def test_a_link_service_that_is_down_is_a_503(
+    jp_fetch, as_user, users, link_service_url
+) -> None:
+    as_user(users.a)
+    status, error = await api_status(
+        jp_fetch, "POST", "links", body={"root": "lab", "path": "a-shared"}
+    )
+    assert status == 503 and error["message"] == "The link service is unreachable.", error
+    status, error = await api_status(jp_fetch, "GET", "links")
+    assert status == 503
+
+
+def test_the_cli_goes_through_the_service(hub, lab, users, tokens) -> None:
+    env = {
+        "JUPYTERHUB_API_TOKEN": tokens[users.a],
+        "JUPYTERHUB_USER": users.a,
+        "FILEGLANCER_LINK_SERVICE_URL": hub.service_url,
+        "PYTHONPATH": str(REPO),
+    }
+    run = [sys.executable, "-m", "fileglancer_ext.cli", "links"]
+    made = subprocess.run(
+        [*run, "create", str(lab / "a-shared"), "--root", f"lab={lab}", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+    )
+    assert made.returncode == 0, made.stderr
+    link = json.loads(made.stdout)
+    assert link["owner"] == users.a and link["url"].startswith(hub.service_url)
+    listed = subprocess.run(
+        [*run, "list", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+    )
+    assert link["id"] in [row["id"] for row in json.loads(listed.stdout)]
+    refused = subprocess.run(
+        [*run, "create", str(lab / "a-private"), "--root", f"lab={lab}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env, "JUPYTERHUB_API_TOKEN": tokens[users.b]},
+    )
+    assert refused.returncode != 0 and "permission" in refused.stderr, refused.stderr
