@@ -141,9 +141,11 @@ def test_a_forged_row_is_not_served(hub, lab, users) -> None:
         genuine = store.create(users.a, "lab", str(lab), "a-private/data")
     finally:
         store.close()
-    share = f"{hub.service_url}fileglancer/s/"
-    assert request("GET", f"{share}{forged.token}/file.txt")[0] == 404
-    assert request("GET", f"{share}{genuine.token}/file.txt") == (200, "private of a\n")
+    for share in (f"{hub.service_url}fileglancer/s/", f"{hub.service_url}fileglancer/s3/"):
+        assert request("GET", f"{share}{forged.token}/file.txt")[0] == 404
+        assert request("GET", f"{share}{genuine.token}/file.txt") == (200, "private of a\n")
+    status, listing = request("GET", f"{hub.service_url}fileglancer/s3/{forged.token}?list-type=2")
+    assert status == 404 and "file.txt" not in str(listing)
 
 
 def test_a_chmod_ends_serving_at_once(hub, lab, users, tokens) -> None:
