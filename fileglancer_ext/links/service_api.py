@@ -33,7 +33,7 @@ from ..errors import (
     Unauthorized,
 )
 from ..roots import RootRegistry, load_roots
-from ..web import parse_json_object, set_sandbox_headers, strict_json
+from ..web import PublicHandler, parse_json_object, strict_json
 from .creation import ShareLinkService, target_exists
 from .handlers import SHARE_PREFIX
 from .permissions import PermissionCheck, account_for
@@ -50,14 +50,15 @@ def owner_may_read(owner: str, fd: int) -> bool:
     return PermissionCheck(account_for(owner)).can_read_open(fd)
 
 
-class HubLinkService:
-    """Links made and managed on behalf of hub users; blocking calls."""
+class HubLinkService(ShareLinkService):
+    """Links made and managed on behalf of hub users, each request naming its root by
+    real path (the service has no roots of its own but `allowed_roots`); blocking calls."""
 
     def __init__(self, store: ShareLinkStore, allowed_roots: Sequence[str]) -> None:
-        self.store = store
+        super().__init__(store, RootRegistry([]), may_read=owner_may_read)
         self.allowed_roots = [os.path.realpath(path) for path in allowed_roots]
 
-    def create(
+    def create_in(
         self,
         owner: str,
         root: Any,
@@ -81,10 +82,10 @@ class HubLinkService:
         roots, problems = load_roots([{"name": root, "path": real_root}], real_root)
         if problems or not roots or not roots[0].available:
             raise NotFound(f"The root '{root}' is not available to the link service.")
-        service = ShareLinkService(self.store, RootRegistry(roots), may_read=owner_may_read)
+        service = ShareLinkService(self.store, RootRegistry(roots), may_read=self.may_read)
         return service.create(owner, root, path, expires_in=expires_in, label=label)
 
-    def list_for_owner(
+    def list_in(
         self,
         owner: str,
         root_path: str | None = None,
@@ -99,17 +100,6 @@ class HubLinkService:
             include_inactive=include_inactive,
         )
         return [(link, target_exists(link)) for link in found]
-
-    def get(self, owner: str, link_id: str) -> tuple[ShareLink, bool]:
-        link = self.store.get(owner, link_id)
-        return link, target_exists(link)
-
-    def update(self, owner: str, link_id: str, changes: dict[str, Any]) -> tuple[ShareLink, bool]:
-        link = self.store.update(owner, link_id, **changes)
-        return link, target_exists(link)
-
-    def revoke(self, owner: str, link_id: str) -> ShareLink:
-        return self.store.revoke(owner, link_id)
 
 
 class HubIdentity:
@@ -143,8 +133,9 @@ class HubIdentity:
         return model["name"]
 
 
-class _ServiceHandler(web.RequestHandler):
-    """JSON in and out, the caller from the hub; every error a JSON message."""
+class _ServiceHandler(PublicHandler):
+    """JSON in and out, the caller from the hub (no Jupyter login: a `PublicHandler`
+    with a token check); every error a JSON message."""
 
     def initialize(
         self, links: HubLinkService, identity: HubIdentity, public_url: str, base_url: str
@@ -155,9 +146,6 @@ class _ServiceHandler(web.RequestHandler):
         self.public_url = public_url
         self.base_url = base_url
         self.owner = ""
-
-    def set_default_headers(self) -> None:
-        set_sandbox_headers(self)
 
     async def prepare(self) -> None:
         self.owner = await self.identity.user_name(self.request.headers.get("Authorization"))
@@ -190,12 +178,6 @@ class _ServiceHandler(web.RequestHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps({"error": code, "message": message}))
 
-    def _handle_request_exception(self, e: BaseException) -> None:
-        if isinstance(e, FileglancerError):  # expected outcomes, not crashes
-            self.send_error(e.status, exc_info=(type(e), e, e.__traceback__))
-            return
-        super()._handle_request_exception(e)
-
 
 class ServiceLinksHandler(_ServiceHandler):
     async def get(self) -> None:
@@ -203,7 +185,7 @@ class ServiceLinksHandler(_ServiceHandler):
         path = self.get_query_argument("path", None)
         include_inactive = self.get_query_argument("all", "") == "true"  # revoked, expired
         found = await asyncio.to_thread(
-            self.links.list_for_owner,
+            self.links.list_in,
             self.owner,
             root_path,
             path,
@@ -214,7 +196,7 @@ class ServiceLinksHandler(_ServiceHandler):
     async def post(self) -> None:
         body = parse_json_object(self.request.body)
         link = await asyncio.to_thread(
-            self.links.create,
+            self.links.create_in,
             self.owner,
             body.get("root"),
             body.get("root_path"),
