@@ -12,13 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from fileglancer_ext.errors import Forbidden
+from fileglancer_ext.errors import Forbidden, NotFound
 from fileglancer_ext.links.permissions import (
     PermissionCheck,
     account_for,
     parse_acl,
     user_can_read,
 )
+from fileglancer_ext.links.serving import ShareServer
+from fileglancer_ext.links.store import ShareLinkStore
 from tests.unprivileged import in_a_child
 
 from .unix_users import UnixUsers, unix_users
@@ -163,3 +165,26 @@ def _gid(group: str) -> int:
     import grp
 
     return grp.getgrnam(group).gr_gid
+
+
+def test_serving_rechecks_what_the_owner_can_read(tree: Path, users: UnixUsers, tmp_path) -> None:
+    """A row naming a file its owner cannot read (forged in the store) is a dead link,
+    and a link whose owner loses read access dies at the next request."""
+    store = ShareLinkStore.from_url(f"sqlite:///{tmp_path / 'links.sqlite3'}")
+    checking = ShareServer(store, check_owner_permissions=True)
+    trusting = ShareServer(store)
+    try:
+        (tree / "data").chmod(0o700)
+        forged = store.create(users.b, "top", str(tree), "data")
+        genuine = store.create(users.a, "top", str(tree), "data")
+        trusting.open(forged.token, "file.txt").file.close()  # what the check prevents
+        with pytest.raises(NotFound):
+            checking.open(forged.token, "file.txt")
+        checking.open(genuine.token, "file.txt").file.close()
+        (tree / "data" / "file.txt").chmod(0o000)
+        with pytest.raises(NotFound):
+            checking.open(genuine.token, "file.txt")
+    finally:
+        checking.close()
+        trusting.close()
+        store.close()

@@ -280,3 +280,18 @@ def test_the_cli_goes_through_the_service(hub, lab, users, tokens) -> None:
         env={**os.environ, **env, "JUPYTERHUB_API_TOKEN": tokens[users.b]},
     )
     assert refused.returncode != 0 and "permission" in refused.stderr, refused.stderr
+
+
+def test_as_a_hub_service_serve_links_needs_its_roots(tmp_path: Path) -> None:
+    hub_env = {"JUPYTERHUB_API_TOKEN": "x", "JUPYTERHUB_API_URL": "http://127.0.0.1:1/hub/api"}
+    run = [sys.executable, "-m", "fileglancer_ext.cli", "serve-links", "--port", "0"]
+    store = ["--database-url", f"sqlite:///{tmp_path / 'links.sqlite3'}"]
+    refused = subprocess.run(
+        [*run, *store], capture_output=True, text=True, timeout=60, env={**os.environ, **hub_env}
+    )
+    assert refused.returncode != 0 and "--roots" in refused.stderr, refused.stderr
+    no_hub = {key: value for key, value in os.environ.items() if not key.startswith("JUPYTERHUB")}
+    refused = subprocess.run(
+        [*run, *store, "--hub-auth"], capture_output=True, text=True, timeout=60, env=no_hub
+    )
+    assert refused.returncode != 0 and "JUPYTERHUB_API_TOKEN" in refused.stderr, refused.stderr
