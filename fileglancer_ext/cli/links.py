@@ -8,6 +8,7 @@ user's JupyterLab and vice versa.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -336,6 +337,8 @@ def _serve(args: argparse.Namespace, store_url: str) -> int:
     if hub_service is not None and not args.roots:
         # The service writes links for every user: it must know which folders it serves.
         raise BadRequest("As a JupyterHub service, give --roots (the hub's shared folders).")
+    if hub_service is not None and importlib.util.find_spec("jupyterhub") is None:
+        raise BadRequest("As a JupyterHub service it needs jupyterhub: fileglancer-ext[hub].")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     asyncio.run(
         serve_links(
