@@ -57,13 +57,15 @@ class ShareBuckets:
         InvalidListRequest for a bad argument."""
         link = self.active_link(token)
         try:
-            share = self.shares.open_share(link)
+            check = self.shares.owner_check(link)  # on a hub: what its owner may read
+            share = self.shares.open_share(link, check=check)
         except NotFound:
             raise ShareGone("The shared folder no longer exists.") from None
         with share:
             if not share.is_dir:
                 return _list_shared_file(share, link.path.rpartition("/")[2], request)
-            return self.objects.list_objects(share, request)
+            may_read = None if check is None else check.can_read_open
+            return self.objects.list_objects(share, request, may_read)
 
     def read_object(
         self, token: str, key: str, request_headers: Mapping[str, str], *, with_body: bool

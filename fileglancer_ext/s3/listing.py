@@ -19,6 +19,10 @@ listing of the folder's path, checked to be the opened folder first; a name that
 in the opened folder is left out. The listing detects each entry's kind as the browser
 does, reading its metadata only inside the share (`confined_io`), whichever server lists
 it: an entry symlinked elsewhere in the root, or out of it, is not read from.
+
+On a hub the link service lists with its own broad rights for every owner: `may_read`
+(the owner's `PermissionCheck.can_read_open`) then leaves out each folder and file the
+link's owner could not read, as the share route refuses to serve them.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from pathlib import Path
 
 from ..browse.listing import DirectoryLister, ListingRequest
 from ..errors import BadRequest, Forbidden, NotFound
-from ..links.confinement import HANDLE, OpenShare, resolve_beneath, stat_beneath
+from ..links.confinement import HANDLE, OpenShare, open_beneath, resolve_beneath, stat_beneath
 from ..system.confined_io import Within
 
 MAX_KEYS = 1000
@@ -144,20 +148,26 @@ class ObjectLister:
         # Its own lister by default (the link server has no other), with a smaller cache.
         self.lister = lister or DirectoryLister(max_cached_entries=2_000_000)
 
-    def list_objects(self, share: OpenShare, request: ListObjectsRequest) -> ListObjectsResult:
+    def list_objects(
+        self,
+        share: OpenShare,
+        request: ListObjectsRequest,
+        may_read: Callable[[int], bool] | None = None,
+    ) -> ListObjectsResult:
         """One page of the keys under `request.prefix` in the open shared folder `share`.
-        A prefix whose folder does not exist lists nothing. Raises InvalidListRequest for
-        a continuation token this listing did not write."""
+        A prefix whose folder does not exist, or that `may_read` refuses for its open
+        descriptor, lists nothing; nor does any folder or file it refuses. Raises
+        InvalidListRequest for a continuation token this listing did not write."""
         folder_part, _, name_prefix = request.prefix.rpartition("/")
         base = f"{folder_part}/" if folder_part else ""
         # No file name is longer than 255 bytes: a longer prefix matches nothing, as on S3.
         too_long = len(os.fsencode(name_prefix)) > _NAME_MAX
         if request.max_keys == 0 or too_long or _starts_past_the_prefix(request, base):
             return ListObjectsResult()
-        folder = _confined_folder(share, folder_part)
+        folder = _confined_folder(share, folder_part, may_read)
         if folder is None:
             return ListObjectsResult()
-        walk = _Walk(self.lister, share, recursive=request.delimiter != "/")
+        walk = _Walk(self.lister, share, recursive=request.delimiter != "/", may_read=may_read)
         result = ListObjectsResult()
         last: tuple[str, bool] | None = None
         try:
@@ -228,10 +238,18 @@ class _Walk:
     """The items of one listing, lazily: (key, ObjectEntry) for a file, (prefix, None) for
     a folder shown as a common prefix."""
 
-    def __init__(self, lister: DirectoryLister, share: OpenShare, *, recursive: bool) -> None:
+    def __init__(
+        self,
+        lister: DirectoryLister,
+        share: OpenShare,
+        *,
+        recursive: bool,
+        may_read: Callable[[int], bool] | None = None,
+    ) -> None:
         self.lister = lister
         self.share = share
         self.recursive = recursive
+        self.may_read = may_read
         self._walking: list[list[str]] = []  # the real parts of the folders being walked
         self._walked = 0
         # Kind detection reads entries' metadata: only inside the share, as the share
@@ -316,10 +334,10 @@ class _Walk:
                 fd = os.open(name, _FOLDER_FLAGS | os.O_NOFOLLOW, dir_fd=folder.fd)
             except OSError:
                 return None
-            return _checked_folder(self.share, fd, [*folder.parts, name])
+            return _checked_folder(self.share, fd, [*folder.parts, name], self.may_read)
         if self.recursive and self._walked >= _MAX_WALKED_FOLDERS:
             return None
-        inner = _confined_folder(self.share, "/".join([*folder.parts, name]))
+        inner = _confined_folder(self.share, "/".join([*folder.parts, name]), self.may_read)
         if inner is not None and any(
             inner.parts == walking[: len(inner.parts)] for walking in self._walking
         ):
@@ -337,15 +355,31 @@ class _Walk:
             return None  # gone, or leads out of the share, as the share route refuses it
         if not stat.S_ISREG(info.st_mode):
             return None
+        if self.may_read is not None and not self._readable(folder, name):
+            return None
         return ObjectEntry(key, info.st_size, info.st_mtime, object_etag(info))
+
+    def _readable(self, folder: _Folder, name: str) -> bool:
+        """`may_read` of the file `name` of `folder` (what a GetObject would open)."""
+        assert self.may_read is not None
+        try:
+            fd = open_beneath(self.share, [*folder.parts, name], HANDLE)
+        except OSError:
+            return False
+        try:
+            return self.may_read(fd)
+        finally:
+            os.close(fd)
 
 
 _FOLDER_FLAGS = HANDLE | os.O_DIRECTORY
 
 
-def _confined_folder(share: OpenShare, folder_part: str) -> _Folder | None:
+def _confined_folder(
+    share: OpenShare, folder_part: str, may_read: Callable[[int], bool] | None = None
+) -> _Folder | None:
     """The folder `folder_part` inside the share, opened, or None when it is not a folder
-    there (a prefix naming nothing lists nothing, as on S3)."""
+    there (a prefix naming nothing lists nothing, as on S3) or `may_read` refuses it."""
     parts = [part for part in folder_part.split("/") if part]
     if "\x00" in folder_part or any(part in (".", "..") for part in parts):
         return None
@@ -353,12 +387,18 @@ def _confined_folder(share: OpenShare, folder_part: str) -> _Folder | None:
         fd, real_parts = resolve_beneath(share, parts, _FOLDER_FLAGS)
     except OSError:
         return None
-    return _checked_folder(share, fd, real_parts)
+    return _checked_folder(share, fd, real_parts, may_read)
 
 
-def _checked_folder(share: OpenShare, fd: int, parts: list[str]) -> _Folder | None:
+def _checked_folder(
+    share: OpenShare, fd: int, parts: list[str], may_read: Callable[[int], bool] | None = None
+) -> _Folder | None:
     """A `_Folder` for the open folder `fd` at `parts`, when its path (what the cached
-    listings read) leads to that very folder; else None (it was replaced meanwhile)."""
+    listings read) leads to that very folder and `may_read` allows it; else None (it was
+    replaced meanwhile, or the link's owner cannot read it)."""
+    if may_read is not None and not may_read(fd):
+        os.close(fd)
+        return None
     path = os.path.join(share.path, *parts)
     try:
         opened, at_path = os.fstat(fd), os.stat(path, follow_symlinks=False)
