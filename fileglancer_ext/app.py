@@ -37,6 +37,7 @@ from .links.store import ShareLinkStore
 from .roots import Root, RootRegistry, load_roots
 from .s3 import handlers as s3_handlers
 from .shortlinks import handlers as shortlinks_handlers
+from .shortlinks.remote import RemoteShortLinkStore
 from .shortlinks.store import ShortLinkStore
 from .system import log_redaction
 from .viewers import ViewerConfig
@@ -127,9 +128,10 @@ class FileglancerApp(ExtensionApp):
         config=True,
         help="""The hub's link service (`fileglancer-ext serve-links` as a JupyterHub
         service), e.g. "http://127.0.0.1:8765/services/fileglancer-links/". When set, this
-        server creates, lists and revokes links only through it, with its own hub token
-        (which needs the scope access:services!service=<the service's name>), and its own
-        share route serves no links. Empty (default): links are kept in database_url.""",
+        server creates, lists and revokes links and short links only through it, with its
+        own hub token (which needs the scope access:services!service=<the service's
+        name>), and its own share and short-link routes serve none. Empty (default): they
+        are kept in database_url.""",
     )
 
     share_allowed_origins = List(
@@ -299,7 +301,11 @@ class FileglancerApp(ExtensionApp):
         else:
             self.link_service = ShareLinkService(self.link_store, self.registry)
             served_owners = [default_owner()]
-        self.short_link_store = ShortLinkStore.from_url(self.database_url)
+        self.short_link_store: ShortLinkStore | RemoteShortLinkStore
+        if self.link_service_url:  # kept and redirected by the hub's link service too
+            self.short_link_store = RemoteShortLinkStore(self.link_service_url)
+        else:
+            self.short_link_store = ShortLinkStore.from_url(self.database_url)
         self.favourite_store = FavouriteStore.from_url(self.database_url)
         self.share_server = ShareServer(
             self.link_store,

@@ -1,10 +1,11 @@
 """The links of a user's server on a hub, kept by the hub's link service (`service_api.py`).
 
-Same methods as `ShareLinkService`, so the links API, the viewers and the CLI do not care
-which one they hold; every call is an HTTP request to the service with this server's own
-hub token (`$JUPYTERHUB_API_TOKEN`), and the service decides the owner and checks the
-permissions. The user's server then holds no credentials of the link store. Blocking
-calls (the callers already run them in threads).
+`RemoteLinkService` has the methods of `ShareLinkService`, so the links API, the viewers
+and the CLI do not care which one they hold; every call is an HTTP request to the service
+with this server's own hub token (`$JUPYTERHUB_API_TOKEN`), and the service decides the
+owner and checks the permissions. The user's server then holds no credentials of the link
+store. `HubServiceClient` is the HTTP part, shared with the remote short links
+(`shortlinks/remote.py`). Blocking calls (the callers already run them in threads).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .store import ShareLink
 
 TIMEOUT_SECONDS = 15.0
 UNREACHABLE = "The link service is unreachable."
+UNREADABLE = "The link service gave an answer this server cannot read."
 _ERRORS: dict[int, type[FileglancerError]] = {400: BadRequest, 403: Forbidden, 404: NotFound}
 
 
@@ -45,18 +47,16 @@ class RemoteShareLink(ShareLink):
                 root_name=payload["root"],
                 root_path="",  # the service's business
                 path=payload["path"],
-                created=_seconds(payload["created"]) or 0.0,
-                expires=_seconds(payload.get("expires")),
+                created=seconds_of(payload["created"]) or 0.0,
+                expires=seconds_of(payload.get("expires")),
                 label=payload.get("label"),
-                revoked=(_seconds(payload["created"]) or 0.0) if payload.get("revoked") else None,
-                last_access=_seconds(payload.get("last_access")),
+                revoked=(seconds_of(payload["created"]) or 0.0) if payload.get("revoked") else None,
+                last_access=seconds_of(payload.get("last_access")),
                 url=payload.get("url") or "",
                 payload=payload,
             )
         except (KeyError, TypeError, ValueError):
-            raise ServiceUnavailable(
-                "The link service gave an answer this server cannot read."
-            ) from None
+            raise ServiceUnavailable(UNREADABLE) from None
 
     def to_json(self) -> dict[str, Any]:
         answer = {key: value for key, value in self.payload.items() if key != "target_exists"}
@@ -68,65 +68,33 @@ class RemoteShareLink(ShareLink):
         return self.payload.get("target_exists")
 
 
-def _seconds(text: Any) -> float | None:
+def seconds_of(text: Any) -> float | None:
+    """POSIX seconds of an ISO time in the service's answers (None for None)."""
     return None if text is None else datetime.fromisoformat(text).timestamp()
 
 
-class RemoteLinkService:
-    """`ShareLinkService` over the hub's link service at `service_url` (ending in "/")."""
+class HubServiceClient:
+    """Calls to one API (`{service_url}api/{api}`) of the hub's link service, with this
+    server's hub token: the plumbing of the remote links and short links."""
 
-    def __init__(self, service_url: str, registry: RootRegistry, token: str | None = None) -> None:
-        self.api_url = service_url.rstrip("/") + "/api/links"
-        self.registry = registry
+    def __init__(self, service_url: str, api: str, token: str | None = None) -> None:
+        self.api_url = f"{service_url.rstrip('/')}/api/{api}"
         self._token = token
 
-    def create(
-        self, owner: str, root: str, path: str, *, expires_in: Any = None, label: Any = None
-    ) -> ShareLink:
-        """As `ShareLinkService.create`; `owner` is the hub's to say (the token's user)."""
-        root_name, root_path, rel_path = canonical_location(self.registry, root, path)
-        body = {"root": root_name, "root_path": root_path, "path": rel_path}
-        if expires_in is not None:
-            body["expires_in"] = expires_in
-        if label is not None:
-            body["label"] = label
-        return RemoteShareLink.from_json(self._call("POST", "", body))
+    def close(self) -> None:
+        """Nothing to close: each call is its own request (the stores' interface)."""
 
-    def list_for_owner(
-        self,
-        owner: str,
-        root: str | None = None,
-        path: str | None = None,
-        *,
-        include_inactive: bool = False,
-    ) -> list[tuple[ShareLink, bool]]:
-        query: dict[str, str] = {}
-        if root is not None and path is not None:
-            _, root_path, rel_path = canonical_or_given(self.registry, root, path)
-            query = {"root_path": root_path, "path": rel_path}
-        if include_inactive:
-            query["all"] = "true"
+    def _call_one(self, method: str, key: str, body: Any = None) -> dict[str, Any]:
+        """`_call` on one item of the API (`{api_url}/{key}`)."""
+        return self._call(method, "/" + urllib.parse.quote(key, safe=""), body)
+
+    def _call_list(self, field_name: str, query: dict[str, str] | None = None) -> list[Any]:
+        """The list `field_name` of the API's GET answer."""
         suffix = "?" + urllib.parse.urlencode(query) if query else ""
-        found = self._call("GET", suffix).get("links")
+        found = self._call("GET", suffix).get(field_name)
         if not isinstance(found, list):
-            raise ServiceUnavailable("The link service gave an answer this server cannot read.")
-        links = [RemoteShareLink.from_json(item) for item in found]
-        return [(link, bool(link.target_exists)) for link in links]
-
-    def find_for_path(self, owner: str, root: str, path: str) -> ShareLink | None:
-        found = self.list_for_owner(owner, root, path)
-        return found[0][0] if found else None
-
-    def get(self, owner: str, link_id: str) -> tuple[ShareLink, bool]:
-        link = RemoteShareLink.from_json(self._call("GET", f"/{_quoted(link_id)}"))
-        return link, bool(link.target_exists)
-
-    def update(self, owner: str, link_id: str, changes: dict[str, Any]) -> tuple[ShareLink, bool]:
-        link = RemoteShareLink.from_json(self._call("PATCH", f"/{_quoted(link_id)}", changes))
-        return link, bool(link.target_exists)
-
-    def revoke(self, owner: str, link_id: str) -> ShareLink:
-        return RemoteShareLink.from_json(self._call("DELETE", f"/{_quoted(link_id)}"))
+            raise ServiceUnavailable(UNREADABLE)
+        return found
 
     def _call(self, method: str, suffix: str, body: Any = None) -> dict[str, Any]:
         """The service's JSON answer; its errors as this server's (400, 403, 404), and
@@ -163,5 +131,53 @@ class RemoteLinkService:
         raise error(message)
 
 
-def _quoted(link_id: str) -> str:
-    return urllib.parse.quote(link_id, safe="")
+class RemoteLinkService(HubServiceClient):
+    """`ShareLinkService` over the hub's link service at `service_url` (ending in "/")."""
+
+    def __init__(self, service_url: str, registry: RootRegistry, token: str | None = None) -> None:
+        super().__init__(service_url, "links", token)
+        self.registry = registry
+
+    def create(
+        self, owner: str, root: str, path: str, *, expires_in: Any = None, label: Any = None
+    ) -> ShareLink:
+        """As `ShareLinkService.create`; `owner` is the hub's to say (the token's user)."""
+        root_name, root_path, rel_path = canonical_location(self.registry, root, path)
+        body = {"root": root_name, "root_path": root_path, "path": rel_path}
+        if expires_in is not None:
+            body["expires_in"] = expires_in
+        if label is not None:
+            body["label"] = label
+        return RemoteShareLink.from_json(self._call("POST", "", body))
+
+    def list_for_owner(
+        self,
+        owner: str,
+        root: str | None = None,
+        path: str | None = None,
+        *,
+        include_inactive: bool = False,
+    ) -> list[tuple[ShareLink, bool]]:
+        query: dict[str, str] = {}
+        if root is not None and path is not None:
+            _, root_path, rel_path = canonical_or_given(self.registry, root, path)
+            query = {"root_path": root_path, "path": rel_path}
+        if include_inactive:
+            query["all"] = "true"
+        links = [RemoteShareLink.from_json(item) for item in self._call_list("links", query)]
+        return [(link, bool(link.target_exists)) for link in links]
+
+    def find_for_path(self, owner: str, root: str, path: str) -> ShareLink | None:
+        found = self.list_for_owner(owner, root, path)
+        return found[0][0] if found else None
+
+    def get(self, owner: str, link_id: str) -> tuple[ShareLink, bool]:
+        link = RemoteShareLink.from_json(self._call_one("GET", link_id))
+        return link, bool(link.target_exists)
+
+    def update(self, owner: str, link_id: str, changes: dict[str, Any]) -> tuple[ShareLink, bool]:
+        link = RemoteShareLink.from_json(self._call_one("PATCH", link_id, changes))
+        return link, bool(link.target_exists)
+
+    def revoke(self, owner: str, link_id: str) -> ShareLink:
+        return RemoteShareLink.from_json(self._call_one("DELETE", link_id))

@@ -21,6 +21,7 @@ from tornado.httpserver import HTTPServer
 
 from ..s3.handlers import s3_routes
 from ..shortlinks.handlers import short_link_redirect_route
+from ..shortlinks.service_api import short_link_service_routes
 from ..shortlinks.store import ShortLinkStore
 from ..system.log_redaction import install as install_log_redaction
 from ..web import log_public_request, set_sandbox_headers
@@ -62,20 +63,23 @@ def make_link_server_app(
     public_base_url: str = "",
 ) -> web.Application:
     """The link server; with `hub_service` (its JupyterHub service name) also the links
-    API for hub users, writing into `shares.store` within `shares.allowed_roots`."""
+    and short-links APIs for hub users, writing into `shares.store` (links only within
+    `shares.allowed_roots`)."""
     base_url = "/" + base_url.strip("/") + "/" if base_url.strip("/") else "/"
     install_log_redaction()  # tornado's own lines (an uncaught exception) show whole URLs
     pattern, handler, kwargs = share_route(shares, allowed_origins)
     # Every link is also an S3 bucket, and short viewer links redirect from here too.
+    short_links = ShortLinkStore(shares.store.engine)
     public_routes = [
         *s3_routes(shares, allowed_origins=allowed_origins),
-        short_link_redirect_route(ShortLinkStore(shares.store.engine)),
+        short_link_redirect_route(short_links),
     ]
     api_routes: list = []
     if hub_service is not None:
         service = HubLinkService(shares.store, shares.allowed_roots or ())
         identity = HubIdentity(hub_service)
         api_routes = service_api_routes(base_url, service, identity, public_base_url)
+        api_routes += short_link_service_routes(base_url, short_links, identity, public_base_url)
     return web.Application(
         [
             *api_routes,

@@ -10,6 +10,8 @@ identity the link records. The store's credentials stay with the service.
     GET    {base}api/links[?root_path=ABS&path=REL][&all=true]  the caller's (active) links
     POST   {base}api/links  {"root", "root_path", "path", "expires_in"?, "label"?}
     GET / PATCH / DELETE {base}api/links/{id}          one of the caller's links
+
+The short links' API (`shortlinks/service_api.py`) shares `HubServiceHandler`.
 """
 
 from __future__ import annotations
@@ -133,14 +135,12 @@ class HubIdentity:
         return model["name"]
 
 
-class _ServiceHandler(PublicHandler):
-    """JSON in and out, the caller from the hub (no Jupyter login: a `PublicHandler`
-    with a token check); every error a JSON message."""
+class HubServiceHandler(PublicHandler):
+    """Base of the service's APIs (links here, short links in `shortlinks/`): JSON in and
+    out, the caller from the hub (no Jupyter login: a `PublicHandler` with a token check);
+    every error a JSON message."""
 
-    def initialize(
-        self, links: HubLinkService, identity: HubIdentity, public_url: str, base_url: str
-    ) -> None:
-        self.links = links
+    def initialize(self, identity: HubIdentity, public_url: str, base_url: str) -> None:
         self.identity = identity
         # Where links are served: the admin's public URL, else this service as reached.
         self.public_url = public_url
@@ -153,14 +153,12 @@ class _ServiceHandler(PublicHandler):
     def check_xsrf_cookie(self) -> None:
         """Token-authenticated only: no cookie is ever trusted here."""
 
-    def link_json(self, link: ShareLink, exists: bool | None = None) -> dict[str, Any]:
+    def public_address(self, path: str) -> str:
+        """The public URL of `path` (e.g. "/fileglancer/s/TOKEN/") on this service."""
         public = self.public_url.rstrip("/")
         if not public:
             public = f"{self.request.protocol}://{self.request.host}{self.base_url.rstrip('/')}"
-        payload = link.to_json()
-        payload["url"] = f"{public}{SHARE_PREFIX}/{link.token}/"
-        payload["target_exists"] = exists
-        return payload
+        return f"{public}{path}"
 
     def write_json(self, payload: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -177,6 +175,20 @@ class _ServiceHandler(PublicHandler):
             code, message = "internal_error", "Unexpected error in the link service."
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps({"error": code, "message": message}))
+
+
+class _ServiceHandler(HubServiceHandler):
+    """The links API's handlers: the service's links and a link's JSON with its URL."""
+
+    def initialize(self, links: HubLinkService, **common: Any) -> None:  # type: ignore[override]
+        super().initialize(**common)
+        self.links = links
+
+    def link_json(self, link: ShareLink, exists: bool | None = None) -> dict[str, Any]:
+        payload = link.to_json()
+        payload["url"] = self.public_address(f"{SHARE_PREFIX}/{link.token}/")
+        payload["target_exists"] = exists
+        return payload
 
 
 class ServiceLinksHandler(_ServiceHandler):
@@ -226,8 +238,13 @@ def service_api_routes(
     base_url: str, links: HubLinkService, identity: HubIdentity, public_url: str = ""
 ) -> list[tuple[str, type[web.RequestHandler], dict[str, Any]]]:
     """The service API's routes under `base_url`."""
-    kwargs = {"links": links, "identity": identity, "public_url": public_url, "base_url": base_url}
+    kwargs = {"links": links, **handler_settings(base_url, identity, public_url)}
     return [
         (url_path_join(base_url, "api/links"), ServiceLinksHandler, kwargs),
         (url_path_join(base_url, r"api/links/(?P<link_id>[^/]+)"), ServiceLinkHandler, kwargs),
     ]
+
+
+def handler_settings(base_url: str, identity: HubIdentity, public_url: str) -> dict[str, Any]:
+    """What every `HubServiceHandler` is initialized with."""
+    return {"identity": identity, "public_url": public_url, "base_url": base_url}

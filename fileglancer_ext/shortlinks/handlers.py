@@ -10,25 +10,29 @@ from jupyter_server.auth.decorator import allow_unauthenticated, authorized
 from tornado import web
 
 from ..web import API_PREFIX, FileglancerAPIHandler, PublicHandler, Route, log_public_request
+from .remote import RemoteShortLink, RemoteShortLinkStore
 from .store import ShortLink, ShortLinkStore
 
 if TYPE_CHECKING:
     from ..app import FileglancerApp
 
 SHORT_PREFIX = "/fileglancer/v"
-_KEY = r"(?P<key>[A-Za-z0-9_-]{1,32})"
+KEY_PATTERN = r"(?P<key>[A-Za-z0-9_-]{1,32})"
 
 
 class _ShortLinksAPIHandler(FileglancerAPIHandler):
     """A short link's JSON with its public URL (owners as for share links and jobs)."""
 
     @property
-    def short_links(self) -> ShortLinkStore:
+    def short_links(self) -> ShortLinkStore | RemoteShortLinkStore:
         return self.extensionapp.short_link_store
 
     def short_link_json(self, link: ShortLink) -> dict[str, Any]:
         payload = link.to_json()
-        payload["short_url"] = self.public_url(f"{SHORT_PREFIX}/{link.key}")
+        if isinstance(link, RemoteShortLink):
+            payload["short_url"] = link.short_url  # the hub's link service redirects it
+        else:
+            payload["short_url"] = self.public_url(f"{SHORT_PREFIX}/{link.key}")
         return payload
 
 
@@ -71,12 +75,15 @@ class ShortLinkHandler(_ShortLinksAPIHandler):
 
 
 def routes(app: FileglancerApp) -> list[Route]:
-    """The owners' short-links API and the public redirect."""
-    return [
+    """The owners' short-links API and the public redirect (on a hub, the link service
+    redirects: this server keeps no short links)."""
+    found: list[Route] = [
         (rf"{API_PREFIX}/short-links", ShortLinksHandler),
-        (rf"{API_PREFIX}/short-links/{_KEY}", ShortLinkHandler),
-        short_link_redirect_route(app.short_link_store),
+        (rf"{API_PREFIX}/short-links/{KEY_PATTERN}", ShortLinkHandler),
     ]
+    if isinstance(app.short_link_store, ShortLinkStore):
+        found.append(short_link_redirect_route(app.short_link_store))
+    return found
 
 
 class ShortLinkRedirectHandler(PublicHandler):
@@ -115,4 +122,4 @@ def short_link_redirect_route(
     store: ShortLinkStore,
 ) -> tuple[str, type[ShortLinkRedirectHandler], dict[str, Any]]:
     """The public redirect route (relative to a base URL), bound to `store`."""
-    return (rf"{SHORT_PREFIX}/{_KEY}/?", ShortLinkRedirectHandler, {"store": store})
+    return (rf"{SHORT_PREFIX}/{KEY_PATTERN}/?", ShortLinkRedirectHandler, {"store": store})

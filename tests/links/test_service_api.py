@@ -10,16 +10,21 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from fileglancer_ext.links.store import ShareLinkStore
+from fileglancer_ext.shortlinks.store import ShortLinkStore
 
 from .conftest import api, api_status, public_fetch
 from .hub import REPO, SERVICE_SCOPE, Hub, free_port, request, running_hub
 from .unix_users import UnixUsers, require_root, unix_users
+
+VIEWER_URL = "https://neuroglancer-demo.appspot.com/#!%7B%22layers%22%3A%5B%5D%7D"
 
 
 @pytest.fixture(scope="module")
@@ -244,6 +249,66 @@ async def test_a_link_service_that_is_down_is_a_503(
     assert status == 503 and error["message"] == "The link service is unreachable.", error
     status, error = await api_status(jp_fetch, "GET", "links")
     assert status == 503
+
+
+def redirect_of(url: str) -> tuple[int, str | None]:
+    """(status, Location) of a GET that does not follow redirects (a stranger's browser
+    would)."""
+
+    class Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    try:
+        with urllib.request.build_opener(Stay).open(url, timeout=30) as response:
+            return response.status, response.headers.get("Location")
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers.get("Location")
+
+
+async def test_the_user_server_short_links_go_through_the_service(
+    jp_fetch, jp_base_url, http_server_client, as_user, hub, users, tokens, tmp_path
+) -> None:
+    as_user(users.a)
+    made = await api(jp_fetch, "POST", "short-links", body={"url": VIEWER_URL, "label": "fig"})
+    assert made["short_url"] == f"{hub.service_url}fileglancer/v/{made['key']}"
+    assert redirect_of(made["short_url"]) == (302, VIEWER_URL)  # a's server not involved
+    listed = await api(jp_fetch, "GET", "short-links")
+    assert [link["key"] for link in listed["short_links"]] == [made["key"]]
+    moved = VIEWER_URL + "-moved"
+    changed = await api(jp_fetch, "PATCH", "short-links", made["key"], body={"url": moved})
+    assert changed["url"] == moved and changed["short_url"] == made["short_url"]
+    assert redirect_of(made["short_url"]) == (302, moved)
+    # Neither kept nor redirected by a's server (it has no store credentials to need).
+    local = ShortLinkStore.from_url(f"sqlite:///{tmp_path / 'local.sqlite3'}")
+    try:
+        assert local.list_for_owner(users.a) == []
+    finally:
+        local.close()
+    mine = await http_server_client.fetch(
+        f"{jp_base_url}fileglancer/v/{made['key']}", follow_redirects=False, raise_error=False
+    )
+    assert mine.code == 404
+
+    one = f"{hub.service_url}api/short-links/{made['key']}"
+    b = tokens[users.b]
+    _, of_b = request("GET", f"{hub.service_url}api/short-links", token=b)
+    assert of_b == {"short_links": []}
+    for method, body in (
+        ("GET", None),
+        ("PATCH", {"url": "https://evil.example/"}),
+        ("DELETE", None),
+    ):
+        status, answer = request(method, one, token=b, body=body)
+        assert status == 404 and answer["error"] == "not_found", (method, answer)
+    assert redirect_of(made["short_url"]) == (302, moved)
+    status, answer = request("GET", f"{hub.service_url}api/short-links")
+    assert status == 401 and answer["error"] == "unauthorized"
+    status, answer = request("POST", f"{hub.service_url}api/short-links", body={"url": moved})
+    assert status == 401
+
+    await api(jp_fetch, "DELETE", "short-links", made["key"])
+    assert redirect_of(made["short_url"])[0] == 404
 
 
 def test_the_cli_goes_through_the_service(hub, lab, users, tokens) -> None:
