@@ -43,8 +43,10 @@ from .serving import _within
 from .store import ShareLink, ShareLinkStore
 
 _AUTHORIZATION = re.compile(r"(?:token|bearer)\s+(\S+)\s*$", re.IGNORECASE)
-# How long the service trusts the hub's answer about a token (JupyterHub's default: 5 min).
-TOKEN_CACHE_SECONDS = 60
+# How long the service trusts the hub's answer about a token for reads (JupyterHub's
+# default: 5 min): a token the hub revoked lists links at most this long; changes always
+# ask the hub. Short, as a page's burst of reads is what it spares the hub.
+TOKEN_CACHE_SECONDS = 5
 
 
 def owner_may_read(owner: str, fd: int) -> bool:
@@ -114,16 +116,19 @@ class HubIdentity:
         self.hub_auth = hub_auth or HubAuth(cache_max_age=TOKEN_CACHE_SECONDS)
         self.scope = f"access:services!service={service_name}"
 
-    async def user_name(self, authorization: str | None) -> str:
-        """The hub user name of the request's token. Unauthorized without a token the hub
-        knows, Forbidden without this service's access scope or for a service's token."""
+    async def user_name(self, authorization: str | None, *, use_cache: bool = True) -> str:
+        """The hub user name of the request's token (as the hub said within
+        TOKEN_CACHE_SECONDS, or now without `use_cache`). Unauthorized without a token the
+        hub knows, Forbidden without this service's access scope or for a service's token."""
         from jupyterhub.services.auth import check_scopes
 
         found = _AUTHORIZATION.match(authorization or "")
         if found is None:
             raise Unauthorized("A hub token is required: 'Authorization: token <token>'.")
         try:
-            model = await self.hub_auth.user_for_token(found.group(1), sync=False)
+            model = await self.hub_auth.user_for_token(
+                found.group(1), use_cache=use_cache, sync=False
+            )
         except web.HTTPError:
             raise ServiceUnavailable("The hub could not be asked who this token is.") from None
         if not model:
@@ -148,7 +153,12 @@ class HubServiceHandler(PublicHandler):
         self.owner = ""
 
     async def prepare(self) -> None:
-        self.owner = await self.identity.user_name(self.request.headers.get("Authorization"))
+        # A change asks the hub every time: a revoked token makes no link, not even from
+        # the cache (which only spares the hub the reads of a page that lists links).
+        fresh = self.request.method not in ("GET", "HEAD")
+        self.owner = await self.identity.user_name(
+            self.request.headers.get("Authorization"), use_cache=not fresh
+        )
 
     def check_xsrf_cookie(self) -> None:
         """Token-authenticated only: no cookie is ever trusted here."""

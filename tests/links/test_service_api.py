@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from fileglancer_ext.links.service_api import TOKEN_CACHE_SECONDS
 from fileglancer_ext.links.store import ShareLinkStore
 from fileglancer_ext.shortlinks.store import ShortLinkStore
 
@@ -309,6 +311,19 @@ async def test_the_user_server_short_links_go_through_the_service(
 
     await api(jp_fetch, "DELETE", "short-links", made["key"])
     assert redirect_of(made["short_url"])[0] == 404
+
+
+def test_a_revoked_token_changes_nothing_at_once_and_reads_soon_after(hub, lab, users) -> None:
+    made = hub.api("POST", f"users/{users.a}/tokens", {"scopes": [SERVICE_SCOPE]})
+    token, links = made["token"], f"{hub.service_url}api/links"
+    assert request("GET", links, token=token)[0] == 200  # the service now has it cached
+    hub.api("DELETE", f"users/{users.a}/tokens/{made['id']}")
+    status, answer = create(hub, lab, token, "a-shared")
+    assert status == 401, answer
+    body = {"url": VIEWER_URL}
+    assert request("POST", f"{hub.service_url}api/short-links", token=token, body=body)[0] == 401
+    time.sleep(TOKEN_CACHE_SECONDS + 1)
+    assert request("GET", links, token=token)[0] == 401
 
 
 def test_the_cli_goes_through_the_service(hub, lab, users, tokens) -> None:
