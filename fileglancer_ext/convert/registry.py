@@ -49,7 +49,7 @@ def _write_tiff(
     from .tiff_source import open_tiff_source
     from .to_ome_zarr import write_source_as_ome_zarr
 
-    image = open_tiff_source(source, options.series, controls.within)
+    image = open_tiff_source(source, options.series or 0, controls.within)
     return write_source_as_ome_zarr(image, destination, options, controls)
 
 
@@ -60,6 +60,13 @@ def _lazy(module: str, name: str) -> Callable[..., ConversionResult]:
         return getattr(import_module(module, __package__), name)(*args)
 
     return write
+
+
+def _is_file_series(source: Path, options: ConversionOptions) -> bool:
+    """A folder of numbered TIFF planes (or any folder, given a pattern)."""
+    from ..formats.detect import detect_kind
+
+    return options.pattern is not None or detect_kind(source, is_dir=True).kind == "tiff-series"
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,7 @@ class ConversionKind:
     writes_tiff: bool = False
     needs_level: bool | None = None
     parallel: bool = True
+    picks: Callable[[Path, ConversionOptions], bool] | None = None  # which folders "auto" picks
 
     def suits(self, source: Path) -> bool:
         """Whether the source is what this kind reads (a folder, or a file)."""
@@ -89,6 +97,8 @@ class ConversionKind:
         if not self.suits(source) or self.writes_tiff != _names_tiff(destination):
             return False
         if self.suffixes and not source.name.lower().endswith(self.suffixes):
+            return False
+        if self.picks is not None and not self.picks(source, options):
             return False
         return self.needs_level is None or self.needs_level == (options.level is not None)
 
@@ -119,6 +129,12 @@ KINDS: dict[str, ConversionKind] = {
             "file",
             _lazy(".czi_source", "convert_czi_to_ome_zarr"),
             suffixes=(".czi",),
+        ),
+        ConversionKind(
+            "series-to-ome-zarr",
+            "folder",
+            _lazy(".series_source", "convert_series_to_ome_zarr"),
+            picks=_is_file_series,
         ),
         ConversionKind(
             "zarr-to-tiff",
@@ -156,8 +172,9 @@ def choose_kind(
                     options = replace(options, ome_tiff=ome)
                 return kind, kind.check_options(options)
         raise BadRequest(
-            f"cannot convert {source.name} to {destination.name}: TIFF and CZI files become "
-            "OME-Zarr folders; Zarr folders become TIFF files (.tif) or other Zarr folders"
+            f"cannot convert {source.name} to {destination.name}: TIFF and CZI files and "
+            "folders of TIFF planes become OME-Zarr folders; Zarr folders become TIFF files "
+            "(.tif) or other Zarr folders"
         )
     kind = KINDS.get(requested)
     if kind is None:
@@ -233,9 +250,23 @@ def check_conversion(
                 "choose a place outside it."
             )
     chosen, options = choose_kind(kind, source, destination, options)
-    if chosen.reads == "folder":
+    if chosen.picks is _is_file_series:
+        check_series_source(source, options, shown(source))
+    elif chosen.reads == "folder":
         check_zarr_source(source, options, shown(source))
     return CheckedConversion(chosen, source, destination, options)
+
+
+def check_series_source(source: Path, options: ConversionOptions, shown: str) -> None:
+    """BadRequest, before a job is queued, for a file series with a gap, a duplicate, a
+    file unlike the first or no pattern that fits (headers only, one file at a time)."""
+    from ..errors import ConversionError
+    from .series_source import open_series_source
+
+    try:
+        open_series_source(source, options.pattern, Within.folders(source))
+    except ConversionError as err:
+        raise BadRequest(f"{shown} cannot be converted as a file series: {err}") from None
 
 
 def check_zarr_source(source: Path, options: ConversionOptions, shown: str) -> None:
