@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from importlib import import_module
 from pathlib import Path
 from typing import Any, Literal
@@ -46,10 +47,17 @@ def _quoted(path: Path) -> str:
 def _write_tiff(
     source: Path, destination: Path, options: ConversionOptions, controls: RunControls
 ) -> ConversionResult:
-    from .tiff_source import open_tiff_source
+    from .layout import every_series, write_layout
+    from .tiff_source import open_tiff_source, tiff_series_count
     from .to_ome_zarr import write_source_as_ome_zarr
 
-    image = open_tiff_source(source, options.series or 0, controls.within)
+    count, ome_xml = tiff_series_count(source, controls.within)
+    every = every_series(options.series, range(count), ome_xml is not None)
+    if every is not None:
+        opens = [partial(open_tiff_source, source, index, controls.within) for index in every]
+        return write_layout(opens, destination, options, controls, ome_xml)
+    index = options.series if isinstance(options.series, int) else 0
+    image = open_tiff_source(source, index, controls.within)
     return write_source_as_ome_zarr(image, destination, options, controls)
 
 
