@@ -88,7 +88,7 @@ export const KINDS: Record<EntryKind, IKind> = {
   'tiff-series': {
     name: 'TIFF file series',
     badge: () => 'TIFF series',
-    icon: KIND_ICON.tiff
+    icon: KIND_ICON.tiffSeries
   }
 };
 
