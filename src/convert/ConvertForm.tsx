@@ -297,6 +297,14 @@ export function ConvertForm(props: {
       <Row label={`Save as (in ${root.title})`}>
         <input {...bind('destination', 'destination')} />
       </Row>
+      {choice.kind === 'series-to-ome-zarr' && (
+        <Row label="File names (axes in braces)">
+          <input
+            placeholder="guessed, e.g. img_t{t}_z{z}_c{c}.tif"
+            {...bind('pattern', 'pattern')}
+          />
+        </Row>
+      )}
       {choice.perLevel && props.levels && props.levels.length > 0 && (
         <Row label="Resolution level">
           <select {...bind('level', 'level')}>
@@ -356,14 +364,6 @@ export function ConvertForm(props: {
             </Row>
           )}
         </>
-      )}
-      {choice.kind === 'series-to-ome-zarr' && (
-        <Row label="File names (axes in braces)">
-          <input
-            placeholder="guessed, e.g. img_t{t}_z{z}_c{c}.tif"
-            {...bind('pattern', 'pattern')}
-          />
-        </Row>
       )}
       {isImport(choice.kind) && (
         <>

@@ -64,7 +64,7 @@ export function conversionChoices(entry: IEntry): IConversionChoice[] {
     return [
       {
         kind: 'series-to-ome-zarr',
-        label: 'OME-Zarr (one image of all the planes)',
+        label: 'OME-Zarr (multiscale pyramid)',
         destination: beside(`${base}.ome.zarr`),
         perLevel: false,
         writesZarr: true
