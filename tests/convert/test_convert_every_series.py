@@ -142,3 +142,19 @@ def test_every_scene_of_a_czi_becomes_a_bioformats2raw_layout(tmp_path: Path) ->
     one = tmp_path / "one.ome.zarr"
     convert(source, one, ConversionOptions(series=1))
     np.testing.assert_array_equal(levels(one)[0], scenes[1])
+
+
+def test_a_plain_tiff_converts_its_first_series_unless_told(tmp_path: Path) -> None:
+    """A plain TIFF's second series is mostly a thumbnail or a mask: not a layout by default."""
+    source = tmp_path / "two.tif"
+    image, thumbnail = np.arange(64 * 64, dtype=np.uint16).reshape(64, 64), np.ones((8, 8), "u1")
+    with tifffile.TiffWriter(source) as tif:
+        tif.write(image)
+        tif.write(thumbnail)
+    assert len(tifffile.TiffFile(source).series) == 2
+    out = tmp_path / "first.ome.zarr"
+    convert(source, out, ConversionOptions())
+    np.testing.assert_array_equal(levels(out)[0], image)
+    every = tmp_path / "every.ome.zarr"
+    convert(source, every, ConversionOptions(series="all"))
+    check_layout(every, [image, thumbnail], 2)
