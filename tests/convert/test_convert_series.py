@@ -196,3 +196,21 @@ def test_a_region_reads_only_its_own_files(planes: tuple[Path, np.ndarray]) -> N
         (folder / name).write_bytes(b"gone")
     block = reader.read((slice(0, 2), slice(5, 9), slice(10, 30), slice(0, 56)))
     np.testing.assert_array_equal(block, data[:, 5:9, 10:30])
+
+
+def test_detection_reads_names_only_from_a_bounded_sample(tmp_path: Path) -> None:
+    """A listing detects a series on names alone: FIFOs named like planes would block any
+    open, and a folder of thousands answers from its first SAMPLE_NAMES entries."""
+    import os
+    import time
+
+    from fileglancer_ext.formats.series import SAMPLE_NAMES, sample_names
+
+    folder = tmp_path / "fifos"
+    folder.mkdir()
+    for z in range(5000):
+        os.mkfifo(folder / f"plane_z{z:05d}.tif")
+    started = time.perf_counter()
+    assert detect_kind(folder, is_dir=True).kind == "tiff-series"
+    assert time.perf_counter() - started < 2.0  # an open of a FIFO would never return
+    assert len(sample_names(str(folder))[0]) == SAMPLE_NAMES
