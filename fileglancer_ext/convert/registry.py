@@ -191,6 +191,7 @@ def choose_kind(
         )
     if not kind.suits(source):
         what = "a Zarr folder" if kind.reads == "folder" else "a file"
+        what = "a folder of TIFF planes" if kind.picks is _is_file_series else what
         raise BadRequest(f"A '{kind.name}' conversion reads {what}; '{source.name}' is not.")
     return kind, kind.check_options(options)
 

@@ -214,3 +214,12 @@ def test_detection_reads_names_only_from_a_bounded_sample(tmp_path: Path) -> Non
     assert detect_kind(folder, is_dir=True).kind == "tiff-series"
     assert time.perf_counter() - started < 2.0  # an open of a FIFO would never return
     assert len(sample_names(str(folder))[0]) == SAMPLE_NAMES
+
+
+def test_a_file_asked_to_convert_as_a_series_is_refused_saying_what_it_reads(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "one.tif"
+    tifffile.imwrite(source, np.zeros((8, 8), np.uint8))
+    with pytest.raises(BadRequest, match="reads a folder of TIFF planes; 'one.tif' is not"):
+        check_conversion(source, tmp_path / "out.ome.zarr", kind="series-to-ome-zarr")
