@@ -83,6 +83,12 @@ export const KINDS: Record<EntryKind, IKind> = {
     name: 'OME-TIFF',
     badge: () => 'OME-TIFF',
     icon: KIND_ICON.omeTiff
+  },
+  // A folder of numbered TIFF planes that converts as one image.
+  'tiff-series': {
+    name: 'TIFF file series',
+    badge: () => 'TIFF series',
+    icon: KIND_ICON.tiffSeries
   }
 };
 

@@ -11,11 +11,12 @@ from typing import Any, TextIO
 
 DESCRIPTION = """\
 Convert between TIFF / OME-TIFF / CZI and OME-Zarr (0.4 on Zarr v2, 0.5 on Zarr v3),
-or re-encode a Zarr. What runs follows from SOURCE and DESTINATION: a TIFF or CZI file
-becomes an OME-Zarr folder; an OME-Zarr becomes a *.ome.tif (OME-TIFF, the pyramid in
-SubIFDs) or a *.tif (plain TIFF); a Zarr becomes another Zarr (recompressed, v2 <-> v3,
-or one level with --level); --kind names the conversion instead. The output appears
-only when complete.
+or re-encode a Zarr. What runs follows from SOURCE and DESTINATION: a TIFF or CZI file,
+or a folder of TIFF planes (--pattern), becomes an OME-Zarr folder (every series of a
+multi-series OME-TIFF or CZI in the bioformats2raw layout, unless --series picks one);
+an OME-Zarr becomes a *.ome.tif (OME-TIFF, the pyramid in SubIFDs) or a *.tif (plain
+TIFF); a Zarr becomes another Zarr (recompressed, v2 <-> v3, or one level with --level);
+--kind names the conversion instead. The output appears only when complete.
 
 Exit status: 0 done, 1 conversion failed, 2 usage error or missing input, 130 interrupted.
 """
@@ -29,6 +30,8 @@ examples:
   fileglancer-ext convert stack.tif stack.ome.zarr --ngff-version 0.5 --chunks 64,256,256 \\
       --shards 128,1024,1024
   fileglancer-ext convert labels.tif labels.ome.zarr --labels
+  fileglancer-ext convert planes/ cells.ome.zarr --pattern 'img_t{t}_z{z}_c{c}.tif'
+  fileglancer-ext convert scenes.czi scenes.ome.zarr --series 2  # one scene, not all
   fileglancer-ext convert cells.ome.zarr cells.ome.tif            # pyramid as SubIFDs
   fileglancer-ext convert cells.ome.zarr plane.tif --level 2      # one level, plain TIFF
   fileglancer-ext convert old.ome.zarr new.ome.zarr --ngff-version 0.5   # Zarr v2 -> v3
@@ -49,7 +52,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("source", type=Path, help="TIFF/OME-TIFF/CZI file or Zarr folder")
+    parser.add_argument(
+        "source", type=Path, help="TIFF/OME-TIFF/CZI file, folder of TIFF planes or Zarr folder"
+    )
     parser.add_argument("destination", type=Path, help="*.zarr folder or *.tif file to create")
     out = parser.add_argument_group("OME-Zarr output")
     parser.add_argument(
@@ -83,7 +88,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     out.add_argument("--labels", action="store_true", help="the image is a label image")
     src = parser.add_argument_group("input")
-    src.add_argument("--series", type=int, default=0, help="TIFF series or CZI scene (default 0)")
+    src.add_argument(
+        "--series",
+        type=_series,
+        default=None,
+        help="TIFF series or CZI scene, or 'all' (default: all of a multi-series OME-TIFF or "
+        "multi-scene CZI, as a bioformats2raw layout; else 0)",
+    )
+    src.add_argument(
+        "--pattern",
+        default=None,
+        help="a folder of TIFF planes: their names, e.g. 'img_t{t}_z{z}_c{c}.tif' "
+        "(default: guessed from the names)",
+    )
     src.add_argument(
         "--level",
         type=int,
@@ -137,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
             downsampling=args.downsampling,
             labels=args.labels,
             series=args.series,
+            pattern=args.pattern,
             level=args.level,
             overwrite=args.overwrite,
             tiff_compression=args.tiff_compression,
@@ -216,3 +234,12 @@ def _levels(text: str) -> int | None:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number or 'auto', got {text!r}") from None
+
+
+def _series(text: str) -> int | str:
+    if text == "all":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'all', got {text!r}") from None

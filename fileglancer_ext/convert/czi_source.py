@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -255,10 +256,31 @@ def convert_czi_to_ome_zarr(
     options: ConversionOptions | None = None,
     controls: RunControls = NO_CONTROLS,
 ) -> ConversionResult:
-    """CZI (scene `options.series`) -> OME-Zarr with a pyramid; errors as for TIFF. The
-    CZI must lie inside `within` (see `api`)."""
+    """CZI (scene `options.series`; every scene as a bioformats2raw layout when unset and
+    there are several, or "all") -> OME-Zarr with a pyramid; errors as for TIFF. The CZI
+    must lie inside `within` (see `api`)."""
+    from .layout import every_series, write_layout
     from .to_ome_zarr import write_source_as_ome_zarr
 
     options = (options or ConversionOptions()).validated()
-    image = open_czi_source(Path(source), options.series, controls.within)
+    scenes = czi_scenes(Path(source), controls.within)
+    every = every_series(options.series, scenes, True)
+    if every is not None:
+        opens = [partial(open_czi_source, Path(source), s, controls.within) for s in every]
+        return write_layout(opens, Path(destination), options, controls, None)
+    scene = options.series if isinstance(options.series, int) else (scenes or [0])[0]
+    image = open_czi_source(Path(source), scene, controls.within)
     return write_source_as_ome_zarr(image, Path(destination), options, controls)
+
+
+def czi_scenes(path: Path, within: Within | None = None) -> list[int]:
+    """The scene indices of a CZI, in order ([] for a file without scenes)."""
+    pyczi = _pylibczirw()
+    if _check_regular(path, within) != b"ZISRAWFILE":
+        raise ConversionError(f"{path.name} is not a CZI file")
+    try:
+        with pyczi.open_czi(str(path)) as czi:
+            return sorted(czi.scenes_bounding_rectangle)
+    except Exception as err:  # libCZI reports corrupt files with several exception types
+        reason = str(err).replace(str(path), path.name)
+        raise ConversionError(f"{path.name} cannot be read as a CZI file: {reason}") from err

@@ -144,8 +144,21 @@ def write_ome_metadata(
     else:
         group.attrs.update({"ome": {"version": "0.5", **ome}})
     if meta.ome_xml:
-        (root / OME_XML_PATH).parent.mkdir(exist_ok=True)
-        (root / OME_XML_PATH).write_text(meta.ome_xml, encoding="utf-8")
+        write_ome_xml(root, meta.ome_xml, options.zarr_format)
+
+
+def write_ome_xml(
+    root: Path, ome_xml: str, zarr_format: int, series: list[str] | None = None
+) -> None:
+    """`OME/METADATA.ome.xml` inside an `OME` Zarr group (zarr-python warns about a bare
+    folder among a group's members); `series` lists a bioformats2raw layout's images."""
+    import zarr
+
+    group = zarr.open_group(root / "OME", mode="a", zarr_format=zarr_format)
+    if series is not None:
+        attrs = {"series": series}
+        group.attrs.update(attrs if zarr_format == 2 else {"ome": {"version": "0.5", **attrs}})
+    (root / OME_XML_PATH).write_text(ome_xml, encoding="utf-8")
 
 
 def check_ome_zarr(path: Path) -> None:

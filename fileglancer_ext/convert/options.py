@@ -35,7 +35,10 @@ class ConversionOptions:
     levels: int | None = None
     downsampling: str | None = None  # None: "mode" for label images, else "mean"
     labels: bool = False
-    series: int = 0
+    # None: every series of a multi-series OME-TIFF or multi-scene CZI (a bioformats2raw
+    # layout), else the only one; "all": always the layout; a number: that series alone.
+    series: int | str | None = None
+    pattern: str | None = None  # a folder of TIFF planes: "img_t{t}_z{z}_c{c}.tif"
     level: int | None = None
     overwrite: bool = False
     tiff_compression: str = "zlib"
@@ -72,8 +75,17 @@ class ConversionOptions:
             raise BadRequest(f"levels must be at least 1, got {self.levels}")
         if self.level is not None and self.level < 0:
             raise BadRequest(f"level must be >= 0, got {self.level}")
-        if self.series < 0:
+        if isinstance(self.series, str) and self.series != "all":
+            raise BadRequest(f"series must be a number or 'all', got {self.series!r}")
+        if isinstance(self.series, int) and self.series < 0:
             raise BadRequest(f"series must be >= 0, got {self.series}")
+        if self.pattern is not None:
+            from ..formats.series import SeriesError, pattern_regex
+
+            try:
+                pattern_regex(self.pattern)
+            except SeriesError as err:
+                raise BadRequest(f"pattern: {err}") from None
         if self.tiff_tile < 16 or self.tiff_tile % 16:
             raise BadRequest(f"tiff_tile must be a multiple of 16, got {self.tiff_tile}")
         if self.task_bytes < MiB:

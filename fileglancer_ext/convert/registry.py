@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from importlib import import_module
 from pathlib import Path
 from typing import Any, Literal
@@ -46,10 +47,17 @@ def _quoted(path: Path) -> str:
 def _write_tiff(
     source: Path, destination: Path, options: ConversionOptions, controls: RunControls
 ) -> ConversionResult:
-    from .tiff_source import open_tiff_source
+    from .layout import every_series, write_layout
+    from .tiff_source import open_tiff_source, tiff_series_count
     from .to_ome_zarr import write_source_as_ome_zarr
 
-    image = open_tiff_source(source, options.series, controls.within)
+    count, ome_xml = tiff_series_count(source, controls.within)
+    every = every_series(options.series, range(count), ome_xml is not None)
+    if every is not None:
+        opens = [partial(open_tiff_source, source, index, controls.within) for index in every]
+        return write_layout(opens, destination, options, controls, ome_xml)
+    index = options.series if isinstance(options.series, int) else 0
+    image = open_tiff_source(source, index, controls.within)
     return write_source_as_ome_zarr(image, destination, options, controls)
 
 
@@ -60,6 +68,13 @@ def _lazy(module: str, name: str) -> Callable[..., ConversionResult]:
         return getattr(import_module(module, __package__), name)(*args)
 
     return write
+
+
+def _is_file_series(source: Path, options: ConversionOptions) -> bool:
+    """A folder of numbered TIFF planes (or any folder, given a pattern)."""
+    from ..formats.detect import detect_kind
+
+    return options.pattern is not None or detect_kind(source, is_dir=True).kind == "tiff-series"
 
 
 @dataclass(frozen=True)
@@ -79,6 +94,7 @@ class ConversionKind:
     writes_tiff: bool = False
     needs_level: bool | None = None
     parallel: bool = True
+    picks: Callable[[Path, ConversionOptions], bool] | None = None  # which folders "auto" picks
 
     def suits(self, source: Path) -> bool:
         """Whether the source is what this kind reads (a folder, or a file)."""
@@ -89,6 +105,8 @@ class ConversionKind:
         if not self.suits(source) or self.writes_tiff != _names_tiff(destination):
             return False
         if self.suffixes and not source.name.lower().endswith(self.suffixes):
+            return False
+        if self.picks is not None and not self.picks(source, options):
             return False
         return self.needs_level is None or self.needs_level == (options.level is not None)
 
@@ -119,6 +137,12 @@ KINDS: dict[str, ConversionKind] = {
             "file",
             _lazy(".czi_source", "convert_czi_to_ome_zarr"),
             suffixes=(".czi",),
+        ),
+        ConversionKind(
+            "series-to-ome-zarr",
+            "folder",
+            _lazy(".series_source", "convert_series_to_ome_zarr"),
+            picks=_is_file_series,
         ),
         ConversionKind(
             "zarr-to-tiff",
@@ -156,8 +180,9 @@ def choose_kind(
                     options = replace(options, ome_tiff=ome)
                 return kind, kind.check_options(options)
         raise BadRequest(
-            f"cannot convert {source.name} to {destination.name}: TIFF and CZI files become "
-            "OME-Zarr folders; Zarr folders become TIFF files (.tif) or other Zarr folders"
+            f"cannot convert {source.name} to {destination.name}: TIFF and CZI files and "
+            "folders of TIFF planes become OME-Zarr folders; Zarr folders become TIFF files "
+            "(.tif) or other Zarr folders"
         )
     kind = KINDS.get(requested)
     if kind is None:
@@ -166,6 +191,7 @@ def choose_kind(
         )
     if not kind.suits(source):
         what = "a Zarr folder" if kind.reads == "folder" else "a file"
+        what = "a folder of TIFF planes" if kind.picks is _is_file_series else what
         raise BadRequest(f"A '{kind.name}' conversion reads {what}; '{source.name}' is not.")
     return kind, kind.check_options(options)
 
@@ -233,9 +259,23 @@ def check_conversion(
                 "choose a place outside it."
             )
     chosen, options = choose_kind(kind, source, destination, options)
-    if chosen.reads == "folder":
+    if chosen.picks is _is_file_series:
+        check_series_source(source, options, shown(source))
+    elif chosen.reads == "folder":
         check_zarr_source(source, options, shown(source))
     return CheckedConversion(chosen, source, destination, options)
+
+
+def check_series_source(source: Path, options: ConversionOptions, shown: str) -> None:
+    """BadRequest, before a job is queued, for a file series with a gap, a duplicate, a
+    file unlike the first or no pattern that fits (headers only, one file at a time)."""
+    from ..errors import ConversionError
+    from .series_source import open_series_source
+
+    try:
+        open_series_source(source, options.pattern, Within.folders(source))
+    except ConversionError as err:
+        raise BadRequest(f"{shown} cannot be converted as a file series: {err}") from None
 
 
 def check_zarr_source(source: Path, options: ConversionOptions, shown: str) -> None:

@@ -100,6 +100,20 @@ def open_tiff_source(path: Path, series: int = 0, within: Within | None = None) 
     return SourceImage(ref, ome_shape, dtype, metadata)
 
 
+def tiff_series_count(path: Path, within: Within | None = None) -> tuple[int, str | None]:
+    """How many series the TIFF holds, and its OME-XML (None when it is no OME-TIFF)."""
+    import tifffile
+
+    path = Path(path)
+    try:
+        with _open_regular(path, within) as handle, tiff_from_handle(handle, path.name) as tif:
+            return len(tif.series), (tif.ome_metadata or None) if tif.is_ome else None
+    except tifffile.TiffFileError as err:
+        raise ConversionError(f"{path.name} is not a readable TIFF file: {err}") from err
+    except (struct.error, ValueError, IndexError) as err:
+        raise ConversionError(f"{path.name} is truncated or corrupt: {err}") from err
+
+
 def _open_regular(path: Path, within: Within | None) -> BinaryIO:
     """The regular file at `path`, open (`confined_io`: never a FIFO or a device) inside
     `within` (None: the file itself, wherever it is); NotFound or ConversionError naming the

@@ -2,9 +2,9 @@
 
 The demo data is synthesised locally (never downloaded) with the same libraries real
 pipelines use (zarr, ome-zarr, tifffile), so the browser sees genuine files: OME-Zarr 0.4
-and 0.5 pyramids, plain and sharded Zarr arrays, OME-TIFF and plain TIFF, and a folder with
-many small files. Image content is deterministic (seeded) gaussian "cells" on a gentle
-gradient, so thumbnails show something recognisable.
+and 0.5 pyramids, plain and sharded Zarr arrays, OME-TIFF and plain TIFF, a folder of TIFF
+planes (a file series) and a folder with many small files. Image content is deterministic
+(seeded) gaussian "cells" on a gentle gradient, so thumbnails show something recognisable.
 
 Every dataset is written into a hidden staging directory next to its final location and
 renamed into place when complete, so an interrupted run never leaves a dataset that looks
@@ -33,6 +33,7 @@ KIND_TIFF = "tiff"
 KIND_OME_TIFF = "ome-tiff"
 KIND_N5_GROUP = "n5-group"
 KIND_FOLDER = "directory"
+KIND_TIFF_SERIES = "tiff-series"
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,11 @@ N5_PYRAMID = DemoDataset(
     KIND_N5_GROUP,
     "The nuclei channel as an N5 multiscale group (s0-s2) with n5-viewer pixel sizes.",
 )
+FILE_SERIES = DemoDataset(
+    "series/cells-planes",
+    KIND_TIFF_SERIES,
+    "A folder of 40 single-plane TIFFs, cells_z00_c0.tif ...: 20 z planes of two channels.",
+)
 MANY_FILES = DemoDataset(
     "many-files",
     KIND_FOLDER,
@@ -91,6 +97,7 @@ DEMO_DATASETS: tuple[DemoDataset, ...] = (
     OME_TIFF,
     PLAIN_TIFF,
     N5_PYRAMID,
+    FILE_SERIES,
     MANY_FILES,
 )
 
@@ -130,6 +137,7 @@ def write_demo_data(
         OME_TIFF: _write_ome_tiff,
         PLAIN_TIFF: _write_plain_tiff_stack,
         N5_PYRAMID: _write_n5_pyramid,
+        FILE_SERIES: _write_file_series,
         MANY_FILES: lambda path: _write_many_files(path, many_files),
     }
     for dataset in DEMO_DATASETS:
@@ -488,6 +496,27 @@ def _write_plain_tiff_stack(path: Path) -> None:
         photometric="minisblack",
         metadata=None,
     )
+
+
+def _write_file_series(path: Path) -> None:
+    """Two channels of 20 z planes, one small TIFF per plane, as a microscope exports them."""
+    import tifffile
+
+    path.mkdir()
+    shape = (20, 128, 128)
+    for channel in range(2):
+        rng = np.random.default_rng(11 + channel)
+        blobs = _random_blobs(rng, 30, shape, sigma=(2.0, 4.0, 4.0))
+        stack = _quantize_in_place(_render_blobs(blobs, shape), np.uint16, full_scale=4000)
+        for z, plane in enumerate(stack):
+            tifffile.imwrite(
+                path / f"cells_z{z:02d}_c{channel}.tif",
+                plane,
+                # Pixels per centimetre (TIFF knows no micrometre unit).
+                resolution=(1e4 / PIXEL_SIZE_UM["x"], 1e4 / PIXEL_SIZE_UM["y"]),
+                resolutionunit="CENTIMETER",
+                metadata=None,
+            )
 
 
 # --- many files --------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """Kind detection: what an entry is (Zarr, OME-Zarr, N5, TIFF...), from its name and metadata.
 
 A listing page asks for the kind of up to thousands of entries, so detection never reads
-chunks or pixels and never lists a directory: it probes a handful of well-known metadata
-file names, reads at most one small JSON document (or, for a confirmed TIFF, its header
-and first IFD) and never raises. Whatever goes wrong becomes `KindInfo.problem`, so the
-browser can still show the entry, with a warning.
+chunks or pixels and never lists a whole directory: it probes a handful of well-known
+metadata file names, reads at most one small JSON document (or, for a confirmed TIFF, its
+header and first IFD), reads at most `series.SAMPLE_NAMES` names of a plain folder (a folder
+of numbered TIFF planes is a "tiff-series") and never raises. Whatever goes wrong becomes
+`KindInfo.problem`, so the browser can still show the entry, with a warning.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ KINDS = (
     "n5-group",
     "tiff",
     "ome-tiff",
+    "tiff-series",
 )
 
 __all__ = [
@@ -154,6 +156,10 @@ def _detect_directory(dirpath: str, *, confirm: bool, within: Within) -> KindInf
     if confirm and not os.access(dirpath, os.R_OK | os.X_OK):
         # Probes in a folder we cannot enter all miss; say so for the selected entry.
         return KindInfo("directory", problem="cannot read this folder: permission denied")
+    from .series import looks_like_series  # it builds on this module
+
+    if looks_like_series(dirpath):  # a bounded sample of names, nothing stat-ed or read
+        return KindInfo("tiff-series")
     return KindInfo("directory")
 
 

@@ -2,8 +2,9 @@
 
 Zarr arrays (`ZarrArray`), OME-NGFF images, plates, wells and bioformats2raw layouts
 (`OmeGroup`, `NgffImage`, `Plate`, `Well`, `Bioformats2raw`), N5 datasets and pyramids
-(`N5Dataset`, `N5Group`, `N5Pyramid`) and TIFF series (`TiffSeries`, built by
-`formats.tiff`). The summary, health, statistics, thumbnails, viewers, `open()` and the
+(`N5Dataset`, `N5Group`, `N5Pyramid`), TIFF series (`TiffSeries`, built by
+`formats.tiff`) and folders of TIFF planes (`FileSeries`, built by `formats.series`). The
+summary, health, statistics, thumbnails, viewers, `open()` and the
 conversion inputs take these objects instead of parsing metadata themselves; validation
 alone reads raw JSON.
 
@@ -1268,6 +1269,32 @@ class TiffSeries:
     @property
     def dtype_code(self) -> str | None:
         return self.numpy_dtype.str if self.numpy_dtype is not None else None
+
+
+@dataclass(frozen=True)
+class FileSeries:
+    """A folder of TIFF planes, one file per (t, c, z), named by a pattern such as
+    `img_t{t}_z{z}_c{c}.tif` (built by `formats.series`; the conversion reads the same).
+
+    `axes` in OME order ("tczyx"; the pattern's axes, then the plane's y and x), `sizes` one
+    per axis; `starts` the first number of each pattern axis; `plane_shape` and `dtype` those
+    of the first file (None when it is unreadable); `file_count` the files that match;
+    `guessed` whether the pattern was guessed from the names; `problem` a gap, a duplicate
+    or an unreadable first plane, naming the file, or None.
+
+    Tolerance: names that do not match the pattern (a README, hidden files) are ignored.
+    Tolerance: numbers need not start at 0 (z from 1) nor share one width (z9, z10).
+    """
+
+    pattern: str
+    axes: str
+    sizes: Mapping[str, int]
+    starts: Mapping[str, int]
+    plane_shape: tuple[int, ...] | None
+    dtype: str | None
+    file_count: int
+    guessed: bool
+    problem: str | None = None
 
 
 # ImageJ's time units (Calibration.getTimeUnit, "sec" unless set) -> UDUNITS names.

@@ -15,6 +15,7 @@ bioformats2raw OME-XML by 50 MiB), never chunks, and returns a JSON-ready dict::
                                      # image_label, plate, well, bioformats2raw
       "n5": {"dataset": ..., "group": ...} | None,
       "tiff": TIFF | None,           # formats.tiff.tiff_summary, for tiff / ome-tiff files
+      "series": SERIES | None,       # formats.series.series_json, for a tiff-series folder
       "raw": {"<file relative to path>": <parsed JSON, or None when unparseable>},
       "problems": [{"file": "<relative file>" | "." | None, "message": str}],
     }
@@ -39,6 +40,8 @@ when sharded) and logical_bytes (prod(shape) * itemsize).
 TIFF and OME-TIFF files (kinds "tiff" / "ome-tiff", confirmed by their magic bytes) get a
 "tiff" section (`formats.tiff.tiff_summary`: series, levels, tiling, compression, pixel
 sizes, channels), read from IFDs and descriptions only; "tiff" is None for other kinds.
+A folder of numbered TIFF planes (kind "tiff-series") gets a "series" section: the pattern
+(guessed from the names), axes and sizes, the first plane's shape and type, the file count.
 
 Bad metadata never raises: each unreadable, oversized or malformed file becomes a problem
 and the rest is still summarized.
@@ -54,6 +57,7 @@ from ..system.confined_io import ANYWHERE, Within
 from .detect import detect_kind
 from .n5 import children_page, n5_summary
 from .ome import group_attrs, ome_summary
+from .series import read_file_series, series_json
 from .tiff import tiff_summary
 from .zarr_meta import MetadataReader, consolidated_members, listed_members, read_array
 
@@ -94,6 +98,7 @@ def summarize(
         "ome": None,
         "n5": None,
         "tiff": None,
+        "series": None,
         "raw": reader.raw,
         "problems": reader.problems,
     }
@@ -116,6 +121,12 @@ def summarize(
                 result["ome_version"] = result["ome"]["version"]
     elif info.kind in ("n5-array", "n5-group"):
         result["n5"] = n5_summary(reader, path, limit=member_limit)
+    elif info.kind == "tiff-series":
+        series = read_file_series(path, within=within)
+        if series is not None:
+            result["series"] = series_json(series)
+            if series.problem is not None:
+                reader.problem(path, series.problem)
     return result
 
 

@@ -22,6 +22,32 @@ import * as React from 'react';
 const omeMeta = omeMetaFixture as unknown as IMetaResponse;
 const ROOT = makeRoot('demo');
 const TIFF = makeEntry('raw/cells.ome.tif', { kind: 'ome-tiff' });
+const SERIES = makeEntry('series/cells-planes', { kind: 'tiff-series' });
+const seriesMeta = {
+  kind: 'tiff-series',
+  zarr_format: null,
+  ome_version: null,
+  root: 'demo',
+  path: 'series/cells-planes',
+  array: null,
+  group: null,
+  ome: null,
+  n5: null,
+  raw: {},
+  problems: [],
+  validation: null,
+  series: {
+    pattern: 'cells_z{z}_c{c}.tif',
+    guessed: true,
+    axes: 'czyx',
+    sizes: { c: 2, z: 20, y: 128, x: 128 },
+    starts: { c: 0, z: 0 },
+    plane_shape: [128, 128],
+    dtype: 'uint16',
+    file_count: 40,
+    problem: null
+  }
+} as IMetaResponse;
 const OME = makeEntry('ome/cells.ome.zarr', {
   kind: 'ome-zarr',
   zarr_format: 2,
@@ -68,6 +94,12 @@ describe('conversionChoices', () => {
       'extract-level'
     ]);
     expect(conversionChoices(OME)[0].destination).toBe('ome/cells.ome.tif');
+  });
+
+  it('offers one OME-Zarr of all the planes for a file series', () => {
+    expect(conversionChoices(SERIES).map(c => [c.kind, c.destination])).toEqual(
+      [['series-to-ome-zarr', 'series/cells-planes.ome.zarr']]
+    );
   });
 
   it('offers nothing for a plain folder or a text file', () => {
@@ -117,6 +149,20 @@ describe('buildRequest', () => {
         downsampling: null
       }
     });
+  });
+
+  it('sends the file series pattern as edited, or none for the server to guess', () => {
+    const values = initialValues(SERIES, null, 'cells_z{z}_c{c}.tif');
+    const sent = buildRequest(ROOT, SERIES, {
+      ...values,
+      pattern: ' cells_z{z}_ch{c}.tif '
+    });
+    expect(typeof sent !== 'string' && sent.kind).toBe('series-to-ome-zarr');
+    expect(typeof sent !== 'string' && sent.options.pattern).toBe(
+      'cells_z{z}_ch{c}.tif'
+    );
+    const guessed = buildRequest(ROOT, SERIES, { ...values, pattern: '' });
+    expect(typeof guessed !== 'string' && guessed.options.pattern).toBeNull();
   });
 
   it('writes an OME-TIFF of one level when the name says so', () => {
@@ -375,6 +421,34 @@ describe('the Convert form', () => {
     );
     expect(model.tab).toBe('overview');
     expect(panel.node.querySelector('[data-tab-panel="convert"]')).toBeNull();
+    panel.dispose();
+  });
+
+  it('shows the inspected file series and proposes its pattern, editable', async () => {
+    jest.spyOn(Notification, 'info').mockImplementation(() => '');
+    const requests: ISubmitJobRequest[] = [];
+    const { panel } = await showInspector(
+      SERIES,
+      datasetAPI(SERIES, seriesMeta),
+      {
+        root: ROOT,
+        tab: 'convert',
+        actions: {
+          submitConversion: async request => {
+            requests.push(request);
+            return makeJob();
+          }
+        }
+      }
+    );
+    const field = () =>
+      panel.node.querySelector<HTMLInputElement>('input[name="pattern"]');
+    await until(() => expect(field()?.value).toBe('cells_z{z}_c{c}.tif'));
+    panel.node
+      .querySelector<HTMLButtonElement>('[data-action="start-conversion"]')!
+      .click();
+    await until(() => expect(requests).toHaveLength(1));
+    expect(requests[0].options.pattern).toBe('cells_z{z}_c{c}.tif');
     panel.dispose();
   });
 

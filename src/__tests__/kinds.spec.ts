@@ -26,6 +26,8 @@ describe('kinds', () => {
     expect(kindBadge(info('ome-tiff'))).toBe('OME-TIFF');
     expect(kindBadge(info('tiff'))).toBe('TIFF');
     expect(kindBadge(info('n5-array'))).toBe('N5');
+    expect(kindBadge(info('tiff-series'))).toBe('TIFF series');
+    expect(isDataset('tiff-series')).toBe(true);
   });
 
   it('leaves out a version the server does not know', () => {

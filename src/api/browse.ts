@@ -30,7 +30,8 @@ export type EntryKind =
   | 'n5-array'
   | 'n5-group'
   | 'tiff'
-  | 'ome-tiff';
+  | 'ome-tiff'
+  | 'tiff-series';
 
 /** One directory entry, as `GET list/...` and `GET node/...` describe it. */
 export interface IEntry {

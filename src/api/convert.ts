@@ -11,6 +11,7 @@ export type ConversionKind =
   | 'auto'
   | 'tiff-to-ome-zarr'
   | 'czi-to-ome-zarr'
+  | 'series-to-ome-zarr'
   | 'zarr-to-tiff'
   | 'recompress'
   | 'extract-level';
@@ -25,7 +26,10 @@ export interface IConversionOptions {
   levels?: number | null;
   downsampling?: 'mean' | 'mode' | 'nearest' | null;
   labels?: boolean;
-  series?: number;
+  /** A series or scene, or 'all' (unset: all of a multi-series OME-TIFF or CZI). */
+  series?: number | 'all';
+  /** A folder of TIFF planes: their names, e.g. 'img_t{t}_z{z}_c{c}.tif' (unset: guessed). */
+  pattern?: string | null;
   level?: number | null;
   overwrite?: boolean;
   tiff_compression?: string;

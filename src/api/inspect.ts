@@ -318,6 +318,24 @@ export interface IMetaResponse {
   health?: IHealthWarning[];
   /** TIFF and OME-TIFF files (absent from older servers). */
   tiff?: ITiffMeta | null;
+  /** A folder of numbered TIFF planes (absent from older servers). */
+  series?: IFileSeriesMeta | null;
+}
+
+/** A folder of TIFF planes, one file per (t, c, z), named by `pattern`. */
+export interface IFileSeriesMeta {
+  pattern: string;
+  /** Whether the server guessed the pattern from the names. */
+  guessed: boolean;
+  /** OME order, "czyx": the pattern's axes, then the plane's. */
+  axes: string;
+  sizes: { [axis: string]: number };
+  starts: { [axis: string]: number };
+  plane_shape: number[] | null;
+  dtype: string | null;
+  file_count: number;
+  /** A gap, a duplicate or an unreadable plane, naming the file. */
+  problem: string | null;
 }
 
 /** The storage figures of a dataset or of one of its levels. */

@@ -13,6 +13,7 @@ import omeZarrPlateSvg from '../../style/icons/kind-ome-zarr-plate.svg';
 import omeZarrWellSvg from '../../style/icons/kind-ome-zarr-well.svg';
 import omeZarrSvg from '../../style/icons/kind-ome-zarr.svg';
 import tiffSvg from '../../style/icons/kind-tiff.svg';
+import tiffSeriesSvg from '../../style/icons/kind-tiff-series.svg';
 import zarrArraySvg from '../../style/icons/kind-zarr-array.svg';
 import zarrGroupSvg from '../../style/icons/kind-zarr-group.svg';
 
@@ -46,5 +47,6 @@ export const KIND_ICON = {
   bioformats2raw: kindIconOf('bioformats2raw', bioformats2rawSvg),
   n5: kindIconOf('n5', n5Svg),
   tiff: kindIconOf('tiff', tiffSvg),
-  omeTiff: kindIconOf('ome-tiff', omeTiffSvg)
+  omeTiff: kindIconOf('ome-tiff', omeTiffSvg),
+  tiffSeries: kindIconOf('tiff-series', tiffSeriesSvg)
 };

@@ -21,6 +21,15 @@ import { conversionChoices, parseSizes } from './conversionChoices';
 const CODECS = ['blosc-zstd', 'blosc-lz4', 'zstd', 'gzip', 'none'];
 const TIFF_COMPRESSIONS = ['zlib', 'zstd', 'lzw', 'none'];
 
+/** Conversions from a microscope's files, which build a pyramid of their own. */
+function isImport(kind: string): boolean {
+  return (
+    kind === 'tiff-to-ome-zarr' ||
+    kind === 'czi-to-ome-zarr' ||
+    kind === 'series-to-ome-zarr'
+  );
+}
+
 /** The request the form's values stand for, or the first problem with them. */
 export function buildRequest(
   root: IRoot,
@@ -54,7 +63,10 @@ export function buildRequest(
     }
     options.shards = shards;
   }
-  if (choice.kind === 'tiff-to-ome-zarr' || choice.kind === 'czi-to-ome-zarr') {
+  if (choice.kind === 'series-to-ome-zarr') {
+    options.pattern = values.pattern.trim() || null;
+  }
+  if (isImport(choice.kind)) {
     options.levels = values.levels ? Number(values.levels) : null;
     options.labels = values.labels;
     options.downsampling = values.downsampling || null;
@@ -91,13 +103,16 @@ export interface IConvertValues {
   tiffCompression: string;
   level: string;
   overwrite: boolean;
+  /** A file series' file names, e.g. "img_z{z}_c{c}.tif" ("": the server guesses). */
+  pattern: string;
 }
 
 /** The form's starting values; `preset` (a health warning's fix) picks the conversion
  * and fills in its options. */
 export function initialValues(
   entry: IEntry,
-  preset: IHealthFix | null = null
+  preset: IHealthFix | null = null,
+  pattern = ''
 ): IConvertValues {
   const choices = conversionChoices(entry);
   const index = preset
@@ -110,6 +125,7 @@ export function initialValues(
   const options = preset?.options ?? {};
   return {
     ...base,
+    pattern,
     ngffVersion: options.ngff_version ?? base.ngffVersion,
     codec: options.codec ?? base.codec,
     compressionLevel: options.compression_level ?? base.compressionLevel,
@@ -144,7 +160,8 @@ function initialDefaults(destination: string, choice: number): IConvertValues {
     shards: '',
     tiffCompression: 'zlib',
     level: '',
-    overwrite: false
+    overwrite: false,
+    pattern: ''
   };
 }
 
@@ -185,6 +202,8 @@ export function ConvertForm(props: {
   levels?: string[];
   /** Start from this conversion (a health warning's fix). */
   preset?: IHealthFix | null;
+  /** A file series' pattern as the inspector read it (guessed from the names). */
+  pattern?: string;
   submit: (request: ISubmitJobRequest) => Promise<IJob>;
   onSubmitted?: (job: IJob) => void;
 }): JSX.Element {
@@ -192,19 +211,20 @@ export function ConvertForm(props: {
   const choices = conversionChoices(entry);
   const preset = props.preset ?? null;
   const [values, setValues] = React.useState(() =>
-    initialValues(entry, preset)
+    initialValues(entry, preset, props.pattern)
   );
   const [problem, setProblem] = React.useState<string | null>(null);
   const [busy, setBusy] = React.useState(false);
   React.useEffect(() => {
-    setValues(initialValues(entry, preset));
+    setValues(initialValues(entry, preset, props.pattern));
     setProblem(null);
-  }, [root.name, entry.path, preset]);
+  }, [root.name, entry.path, preset, props.pattern]);
   if (choices.length === 0) {
     return (
       <p className="jp-Fileglancer-note">
-        Fileglancer converts TIFF, OME-TIFF and CZI files to OME-Zarr, and
-        OME-Zarr or Zarr arrays to TIFF or recompressed Zarr.
+        Fileglancer converts TIFF, OME-TIFF and CZI files and folders of TIFF
+        planes to OME-Zarr, and OME-Zarr or Zarr arrays to TIFF or recompressed
+        Zarr.
       </p>
     );
   }
@@ -253,8 +273,6 @@ export function ConvertForm(props: {
       setBusy(false);
     }
   };
-  const isImport =
-    choice.kind === 'tiff-to-ome-zarr' || choice.kind === 'czi-to-ome-zarr';
   return (
     <form
       className="jp-Fileglancer-convertForm"
@@ -279,6 +297,14 @@ export function ConvertForm(props: {
       <Row label={`Save as (in ${root.title})`}>
         <input {...bind('destination', 'destination')} />
       </Row>
+      {choice.kind === 'series-to-ome-zarr' && (
+        <Row label="File names (axes in braces)">
+          <input
+            placeholder="guessed, e.g. img_t{t}_z{z}_c{c}.tif"
+            {...bind('pattern', 'pattern')}
+          />
+        </Row>
+      )}
       {choice.perLevel && props.levels && props.levels.length > 0 && (
         <Row label="Resolution level">
           <select {...bind('level', 'level')}>
@@ -339,7 +365,7 @@ export function ConvertForm(props: {
           )}
         </>
       )}
-      {isImport && (
+      {isImport(choice.kind) && (
         <>
           <Row label="Pyramid levels">
             <input

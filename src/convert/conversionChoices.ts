@@ -1,6 +1,6 @@
 /**
  * Which conversions make sense for an entry, with a sensible destination beside it:
- * TIFF / OME-TIFF / CZI -> OME-Zarr; OME-Zarr -> OME-TIFF, recompressed OME-Zarr (or
+ * TIFF / OME-TIFF / CZI, a folder of TIFF planes -> OME-Zarr; OME-Zarr -> OME-TIFF, recompressed OME-Zarr (or
  * Zarr v3), one extracted level; a plain Zarr array -> recompressed copy. Pure, so the
  * form, the context menu and the tests agree.
  */
@@ -53,6 +53,17 @@ export function conversionChoices(entry: IEntry): IConversionChoice[] {
     return [
       {
         kind: 'czi-to-ome-zarr',
+        label: 'OME-Zarr (multiscale pyramid)',
+        destination: beside(`${base}.ome.zarr`),
+        perLevel: false,
+        writesZarr: true
+      }
+    ];
+  }
+  if (entry.kind === 'tiff-series') {
+    return [
+      {
+        kind: 'series-to-ome-zarr',
         label: 'OME-Zarr (multiscale pyramid)',
         destination: beside(`${base}.ome.zarr`),
         perLevel: false,

@@ -18,6 +18,7 @@ import type {
 } from '../api';
 import { HealthWarnings } from './sections/HealthSection';
 import { TiffSection } from './sections/TiffSection';
+import { FileSeriesSection } from './sections/FileSeriesSection';
 import { ConvertForm } from '../convert/ConvertForm';
 import { conversionChoices } from '../convert/conversionChoices';
 import { firstMultiscale } from './facts';
@@ -110,6 +111,9 @@ export function MetadataTab(props: {
   }
   if (meta.tiff) {
     sections.push(<TiffSection key="tiff" tiff={meta.tiff} />);
+  }
+  if (meta.series) {
+    sections.push(<FileSeriesSection key="series" series={meta.series} />);
   }
   if (meta.n5) {
     sections.push(
@@ -299,6 +303,7 @@ export function DatasetDetails(props: {
                 levels={firstMultiscale(value)?.datasets.map(
                   level => level.path
                 )}
+                pattern={value.series?.pattern}
                 preset={props.convertPreset}
                 submit={props.actions.submitConversion}
                 onSubmitted={props.actions.conversionStarted}

@@ -26,6 +26,7 @@ EXPECTED = {
     "tiff/cells.ome.tif": "ome-tiff",
     "tiff/stack.tif": "tiff",
     "n5/nuclei.n5": "n5-group",
+    "series/cells-planes": "tiff-series",
     "many-files": "directory",
 }
 PIXEL_SIZES = {"c": 1.0, "z": 2.0, "y": 0.5, "x": 0.5}
@@ -234,6 +235,27 @@ def test_plain_tiff_is_a_20_page_stack_without_ome(root: Path) -> None:
         stack = tif.asarray()
     assert stack.shape == (20, 256, 256) and stack.dtype == np.uint8
     assert stack.max() > 0
+
+
+def test_file_series_is_one_image_of_two_channels_and_20_planes(root: Path) -> None:
+    from fileglancer_ext.formats.detect import detect_kind
+    from fileglancer_ext.formats.summary import summarize
+
+    folder = root / "series/cells-planes"
+    assert detect_kind(folder, is_dir=True).kind == "tiff-series"
+    summary = summarize(folder)
+    assert summary["problems"] == []
+    assert summary["series"] == {
+        "pattern": "cells_z{z}_c{c}.tif",
+        "guessed": True,
+        "axes": "czyx",
+        "sizes": {"c": 2, "z": 20, "y": 128, "x": 128},
+        "starts": {"c": 0, "z": 0},
+        "plane_shape": [128, 128],
+        "dtype": "uint16",
+        "file_count": 40,
+        "problem": None,
+    }
 
 
 # --- many files ----------------------------------------------------------------------------

@@ -246,6 +246,8 @@ def test_plain_folder_and_single_file(demo: Path):
     assert folder["kind"] == "directory"
     assert folder["files"] == 5 + 3 + 2 + 2
     assert folder["chunk_files"] is None and folder["compression_ratio"] is None
+    planes = compute_stats(demo / "series" / "cells-planes")  # TIFF files, not chunks
+    assert (planes["kind"], planes["files"], planes["chunk_files"]) == ("tiff-series", 40, None)
     single = compute_stats(demo / "tiff" / "stack.tif")
     assert single["kind"] == "tiff"
     assert single["stored_bytes"] == (demo / "tiff" / "stack.tif").stat().st_size

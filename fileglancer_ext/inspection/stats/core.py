@@ -70,7 +70,7 @@ METADATA_NAMES = frozenset(
 )
 # Kinds whose non-metadata files are chunks (every Zarr and N5 kind of formats.detect);
 # for anything else the chunk figures are None.
-CHUNKED_KINDS = frozenset(KINDS) - {"directory", "file", "tiff", "ome-tiff"}
+CHUNKED_KINDS = frozenset(KINDS) - {"directory", "file", "tiff", "ome-tiff", "tiff-series"}
 
 
 @dataclass(frozen=True)
