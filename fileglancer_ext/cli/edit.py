@@ -61,7 +61,7 @@ class _Usage(ValueError):
     """A malformed command-line value."""
 
 
-def _pairs(text: str, option: str) -> dict[str, str]:
+def pairs(text: str, option: str) -> dict[str, str]:
     pairs = {}
     for part in filter(None, text.split(",")):
         key, sep, value = part.partition("=")
@@ -71,7 +71,7 @@ def _pairs(text: str, option: str) -> dict[str, str]:
     return pairs
 
 
-def _number(text: str, option: str) -> float:
+def parse_number(text: str, option: str) -> float:
     try:
         return float(text)
     except ValueError:
@@ -86,12 +86,12 @@ def _by_axis(view: dict[str, Any], pairs: dict[str, str], option: str) -> dict[i
     return {names.index(name): value for name, value in pairs.items()}
 
 
-def _channel(text: str) -> dict[str, Any]:
+def channel_edit(text: str) -> dict[str, Any]:
     index, sep, rest = text.partition(":")
     if not sep or not index.strip().isdigit():
         raise _Usage(f"--channel takes INDEX:key=value,..., got {text!r}")
     edit: dict[str, Any] = {"index": int(index)}
-    for key, value in _pairs(rest, "--channel").items():
+    for key, value in pairs(rest, "--channel").items():
         if key == "window":
             start, dash, end = (
                 value.rpartition("-") if value.count("-") != 1 else value.partition("-")
@@ -99,8 +99,8 @@ def _channel(text: str) -> dict[str, Any]:
             if not dash:
                 raise _Usage(f"--channel window takes START-END, got {value!r}")
             edit["window"] = {
-                "start": _number(start, "--channel"),
-                "end": _number(end, "--channel"),
+                "start": parse_number(start, "--channel"),
+                "end": parse_number(end, "--channel"),
             }
         elif key == "active":
             edit["active"] = value.lower() in ("1", "true", "yes", "on")
@@ -127,7 +127,7 @@ def changes_from(args: argparse.Namespace, view: dict[str, Any]) -> dict[str, An
         touched_axes = True
     if args.unit:
         if "=" in args.unit:
-            for index, unit in _by_axis(view, _pairs(args.unit, "--unit"), "--unit").items():
+            for index, unit in _by_axis(view, pairs(args.unit, "--unit"), "--unit").items():
                 axes[index]["unit"] = unit
         else:
             for axis in axes:
@@ -139,21 +139,21 @@ def changes_from(args: argparse.Namespace, view: dict[str, Any]) -> dict[str, An
     if args.pixel_size:
         sizes: list[float | None] = [None] * len(axes)
         for index, text in _by_axis(
-            view, _pairs(args.pixel_size, "--pixel-size"), "--pixel-size"
+            view, pairs(args.pixel_size, "--pixel-size"), "--pixel-size"
         ).items():
-            sizes[index] = _number(text, "--pixel-size")
+            sizes[index] = parse_number(text, "--pixel-size")
         body["pixel_sizes"] = sizes
     if args.translation:
         offsets = list(view["translation"] or [0.0] * len(axes))
         for index, text in _by_axis(
-            view, _pairs(args.translation, "--translation"), "--translation"
+            view, pairs(args.translation, "--translation"), "--translation"
         ).items():
-            offsets[index] = _number(text, "--translation")
+            offsets[index] = parse_number(text, "--translation")
         body["translation"] = offsets
     if args.time_spacing is not None:
         body["time_spacing"] = args.time_spacing
     if args.channel:
-        body["channels"] = [_channel(text) for text in args.channel]
+        body["channels"] = [channel_edit(text) for text in args.channel]
     if args.auto_contrast:
         if args.auto_contrast == "all":
             body["auto_contrast"] = True
