@@ -24,7 +24,7 @@ import secrets
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from ..errors import Forbidden, OutOfSpace
+from ..errors import BadRequest, Forbidden, OutOfSpace
 from ..formats.jsonio import read_raw
 from ..system.confined_io import LeavesFolders, Within
 
@@ -74,7 +74,12 @@ def writable_reason(folders: list[Path]) -> str | None:
 def locked(folder: Path) -> Iterator[None]:
     """An exclusive lock (flock on the folder) held while an edit reads, checks and
     writes: two edits of one dataset, from the server or the CLI, take turns."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except NotADirectoryError:
+        raise BadRequest("Not an OME-Zarr image: this is a file, not a Zarr group.") from None
+    except PermissionError:
+        raise Forbidden("The server's user may not read this dataset's folder.") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

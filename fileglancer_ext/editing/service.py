@@ -93,6 +93,8 @@ class _Current:
 
 def _read(target: EditTarget) -> _Current:
     folder = target.folder
+    if not folder.is_dir():
+        raise BadRequest("Not an OME-Zarr image: this is a file, not a Zarr group.")
     v3 = (folder / "zarr.json").exists()
     doc_path = folder / ("zarr.json" if v3 else ".zattrs")
     raw = docs.read_document_bytes(doc_path, target.within, doc_path.name)

@@ -302,3 +302,30 @@ async def test_data_links_have_no_route_that_writes(jp_fetch, lab: Path, method:
             )
         assert caught.value.code in (403, 404, 405), (route, caught.value.code)
     assert snapshot(lab / "v04.zarr") == before
+
+
+async def test_only_ome_zarr_images_are_edited(jp_fetch, lab: Path):
+    (lab / "notes.txt").write_text("x")
+    (lab / "plain").mkdir()
+    for path in ("notes.txt", "plain"):
+        code, body = await error_of(patch(jp_fetch, path, {"name": "x"}, "*"))
+        assert code == 400 and "Not an OME-Zarr image" in body["message"]
+        summary, _ = (await jp_fetch("fileglancer", "api", "meta", "lab", path)), None
+        assert "editable" not in json.loads(summary.body)
+
+
+async def test_a_symlinked_document_is_never_written_through(jp_fetch, lab: Path, tmp_path):
+    outside = tmp_path / "outside.json"
+    outside.write_bytes((lab / "v04.zarr" / ".zattrs").read_bytes())
+    inside = lab / "v04.zarr" / ".zattrs"
+    inside.unlink()
+    inside.symlink_to(outside)  # leads out of the root: not even read
+    code, body = await error_of(patch(jp_fetch, "v04.zarr", {"name": "x"}, "*"))
+    assert code == 400 and str(tmp_path) not in body["message"]
+    inside.unlink()
+    kept = lab / "kept.json"
+    kept.write_bytes(outside.read_bytes())
+    inside.symlink_to(kept)  # inside the root: read, but replaced? never
+    code, body = await error_of(patch(jp_fetch, "v04.zarr", {"name": "x"}, "*"))
+    assert code == 403 and "symbolic link" in body["message"]
+    assert kept.read_bytes() == outside.read_bytes() and inside.is_symlink()

@@ -16,8 +16,18 @@ import pytest
 import zarr
 
 from fileglancer_ext.cli import main
-from fileglancer_ext.editing import EditTarget, edit_metadata, editable, undo
+from fileglancer_ext.editing import (
+    EditTarget,
+    InvalidValue,
+    auto_contrast,
+    edit_metadata,
+    editable,
+    undo,
+)
+from fileglancer_ext.editing.contrast import MAX_SAMPLES, _sample
 from fileglancer_ext.errors import Forbidden, OutOfSpace
+from fileglancer_ext.formats.model import read_ngff_image
+from fileglancer_ext.formats.validate import validate_dataset
 from tests.editing.helpers import group_document, image, read_back, snapshot
 from tests.unprivileged import in_a_child, run_without_privileges
 
@@ -163,3 +173,36 @@ def test_the_cli_edits_previews_and_undoes(tmp_path: Path, capsys):
     assert main(["edit", str(path), "--unit", "furlong"]) == 1
     assert "axes[1].unit" in capsys.readouterr().err
     assert group_document(path).read_bytes() == before["zarr.json"]
+
+
+def test_ngff_03_images_edit_channels_but_store_no_pixel_sizes(tmp_path: Path):
+    path = image(tmp_path / "old.zarr", "0.4")
+    attrs = json.loads((path / ".zattrs").read_text())
+    ms = attrs["multiscales"][0]
+    ms.update(version="0.3", axes=["c", "z", "y", "x"])
+    for dataset in ms["datasets"]:
+        dataset.pop("coordinateTransformations")
+    (path / ".zattrs").write_text(json.dumps(attrs))
+    target = EditTarget(path)
+    assert editable(target)["geometry_editable"] is False
+    with pytest.raises(InvalidValue) as caught:
+        edit_metadata(target, {"pixel_sizes": [1, 2, 1, 1]}, "*")
+    assert caught.value.field == "pixel_sizes"
+    result = edit_metadata(target, {"channels": [{"index": 1, "label": "GFP"}]}, "*")
+    assert result.editable["channels"][1]["label"] == "GFP"
+    assert validate_dataset(path).valid
+
+
+def test_auto_contrast_samples_a_bounded_part_of_a_large_level(tmp_path: Path):
+    from ome_zarr.format import FormatV05
+    from ome_zarr.writer import write_image
+
+    group = zarr.open_group(tmp_path / "big.zarr", mode="w", zarr_format=3)
+    data = np.arange(3000 * 3000, dtype=np.uint16).reshape(1, 3000, 3000) % 1000
+    write_image(data, group, axes="cyx", fmt=FormatV05(), scale_factors=[])
+    target = EditTarget(tmp_path / "big.zarr")
+    image_model = read_ngff_image(tmp_path / "big.zarr")
+    array = zarr.open_array(tmp_path / "big.zarr" / "s0", mode="r")
+    assert _sample(array, image_model, 0).size <= MAX_SAMPLES < data.size
+    window = auto_contrast(target)["channels"][0]["window"]
+    assert 0 <= window["start"] < 10 and 990 < window["end"] <= 999
