@@ -41,6 +41,14 @@ async def patch_metadata(handler: FileglancerAPIHandler, root: str, path: str) -
 class UndoHandler(FileglancerAPIHandler):
     @web.authenticated
     @authorized
+    async def get(self, root: str, path: str | None = None) -> None:
+        """Whether there is an edit to undo: {"can_undo", "etag"}."""
+        editable = await asyncio.to_thread(self.extensionapp.editor.editable, root, path or "")
+        self.set_header("ETag", etag_header(editable["etag"]))
+        self.write_json({"can_undo": editable["can_undo"], "etag": editable["etag"]})
+
+    @web.authenticated
+    @authorized
     async def post(self, root: str, path: str | None = None) -> None:
         if_match = self.request.headers.get("If-Match")
         result = await asyncio.to_thread(self.extensionapp.editor.undo, root, path or "", if_match)

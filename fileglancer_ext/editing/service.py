@@ -471,6 +471,9 @@ class MetadataEditor:
         top = Path(os.path.realpath(self.registry.get(root).path))
         return EditTarget(location.real, self.registry.within(root), top)
 
+    def editable(self, root: str, path: str) -> dict[str, Any]:
+        return editable(self.target(root, path))
+
     def editable_or_none(self, root: str, path: str) -> dict[str, Any] | None:
         """`editable` for an OME-Zarr image; None for anything else (or unreadable)."""
         try:

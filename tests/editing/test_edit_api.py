@@ -151,6 +151,8 @@ async def test_undo_restores_every_document_exactly(jp_fetch, lab: Path, path: s
         headers={"If-Match": f'"{answer["etag"]}"'},
     )
     undone = json.loads(response.body)
+    state = await jp_fetch("fileglancer", "api", "meta-undo", "lab", path)
+    assert json.loads(state.body) == {"can_undo": False, "etag": undone["etag"]}
     assert {c["field"] for c in undone["changes"]} >= {"name", "axes[2].name"}
     assert snapshot(lab / path) == before  # every byte, the undo record gone too
     assert not undone["editable"]["can_undo"]

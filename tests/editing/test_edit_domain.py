@@ -153,6 +153,8 @@ def test_time_spacing_and_a_preview_of_a_time_series(tmp_path: Path):
 def test_the_cli_edits_previews_and_undoes(tmp_path: Path, capsys):
     path = image(tmp_path / "img.zarr", "0.5", consolidated=True)
     before = snapshot(path)
+    assert main(["validate", str(path)]) == 0  # its health warnings name the edit that cures
+    assert "(fix: fileglancer-ext edit --auto-contrast ...)" in capsys.readouterr().out
     args = ["edit", str(path), "--pixel-size", "z=2,y=0.5,x=0.5", "--unit", "micrometer"]
     args += ["--channel", "0:label=DAPI,color=0000FF,window=100-900", "--auto-contrast", "1"]
     assert main([*args, "--dry-run"]) == 0
