@@ -27,7 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import BadRequest, Conflict, Forbidden, PreconditionFailed, PreconditionRequired
+from ..errors import (
+    BadRequest,
+    Conflict,
+    FileglancerError,
+    Forbidden,
+    PreconditionFailed,
+    PreconditionRequired,
+)
 from ..formats.jsonio import MetadataError, MetadataReader, parse_document, read_raw
 from ..formats.model import NgffImage, read_ome
 from ..formats.validate import validate_dataset
@@ -478,7 +485,7 @@ class MetadataEditor:
         """`editable` for an OME-Zarr image; None for anything else (or unreadable)."""
         try:
             return editable(self.target(root, path))
-        except (BadRequest, OSError):
+        except (FileglancerError, OSError):  # the inspector answers without it
             return None
 
     def edit(
