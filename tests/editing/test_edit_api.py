@@ -58,6 +58,20 @@ async def patch(jp_fetch, path: str, body: dict, etag: str | None) -> dict:
     return answer
 
 
+async def undo(jp_fetch, path: str, etag: str) -> dict:
+    response = await jp_fetch(
+        "fileglancer",
+        "api",
+        "meta-undo",
+        "lab",
+        path,
+        method="POST",
+        body="",
+        headers={"If-Match": etag},
+    )
+    return json.loads(response.body)
+
+
 async def error_of(call) -> tuple[int, dict]:
     with pytest.raises(HTTPClientError) as caught:
         await call
@@ -140,35 +154,14 @@ async def test_undo_restores_every_document_exactly(jp_fetch, lab: Path, path: s
     assert attrs.get("ome", attrs)["multiscales"][0]["name"] == "renamed"
     read_back(lab / path)
 
-    response = await jp_fetch(
-        "fileglancer",
-        "api",
-        "meta-undo",
-        "lab",
-        path,
-        method="POST",
-        body="",
-        headers={"If-Match": f'"{answer["etag"]}"'},
-    )
-    undone = json.loads(response.body)
+    undone = await undo(jp_fetch, path, f'"{answer["etag"]}"')
     state = await jp_fetch("fileglancer", "api", "meta-undo", "lab", path)
     assert json.loads(state.body) == {"can_undo": False, "etag": undone["etag"]}
     assert {c["field"] for c in undone["changes"]} >= {"name", "axes[2].name"}
     assert snapshot(lab / path) == before  # every byte, the undo record gone too
     assert not undone["editable"]["can_undo"]
 
-    code, body = await error_of(
-        jp_fetch(
-            "fileglancer",
-            "api",
-            "meta-undo",
-            "lab",
-            path,
-            method="POST",
-            body="",
-            headers={"If-Match": undone["etag"]},
-        )
-    )
+    code, body = await error_of(undo(jp_fetch, path, undone["etag"]))
     assert code == 409 and body["error"] == "conflict"
 
 
@@ -266,16 +259,7 @@ async def test_the_thumbnail_shows_an_edit_at_once(jp_fetch, lab: Path):
     red = [{"index": i, "color": "FF0000", "window": {"start": 0, "end": 1000}} for i in (0, 1)]
     answer = await patch(jp_fetch, "v04.zarr", {"channels": red}, etag)
     assert await thumbnail() != first
-    await jp_fetch(
-        "fileglancer",
-        "api",
-        "meta-undo",
-        "lab",
-        "v04.zarr",
-        method="POST",
-        body="",
-        headers={"If-Match": answer["etag"]},
-    )
+    await undo(jp_fetch, "v04.zarr", answer["etag"])
     assert await thumbnail() == first
 
 

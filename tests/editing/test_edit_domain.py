@@ -63,30 +63,7 @@ def test_a_full_disk_leaves_the_old_metadata_intact(tmp_path: Path):
     if mounted.returncode != 0:
         pytest.skip("this machine cannot mount a tmpfs")
     try:
-        path = disk / "img.zarr"
-        zarr.create_group(path, zarr_format=2)
-        data = np.zeros((1, 8, 8), np.uint8)
-        array = zarr.create_array(path, name="0", data=data, zarr_format=2)
-        del array
-        attrs = {
-            "multiscales": [
-                {
-                    "version": "0.4",
-                    "axes": [
-                        {"name": "c", "type": "channel"},
-                        {"name": "y", "type": "space"},
-                        {"name": "x", "type": "space"},
-                    ],
-                    "datasets": [
-                        {
-                            "path": "0",
-                            "coordinateTransformations": [{"type": "scale", "scale": [1, 1, 1]}],
-                        }
-                    ],
-                }
-            ]
-        }
-        (path / ".zattrs").write_text(json.dumps(attrs))
+        path = image(disk / "img.zarr", "0.4")
         fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
         try:  # fill the disk to the last block
             while os.write(fd, b"\0" * 4096):

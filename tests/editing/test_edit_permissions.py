@@ -6,24 +6,20 @@ scripts/test-all.sh); as root it skips, and fails when CI=true.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 from tornado.httpclient import HTTPClientError
 
 from tests.editing.helpers import image, snapshot
+from tests.unprivileged import ordinary_user_only
 
 pytestmark = pytest.mark.unprivileged
 
 
 @pytest.fixture(autouse=True)
 def _as_an_ordinary_user() -> None:
-    if os.geteuid() == 0:
-        message = "root ignores file permissions: scripts/test-all.sh runs these as another user"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+    ordinary_user_only()
 
 
 @pytest.fixture
