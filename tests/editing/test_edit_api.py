@@ -250,15 +250,29 @@ async def test_auto_contrast_computes_windows_from_the_data(jp_fetch, lab: Path)
     assert "channels-without-windows" not in {h["code"] for h in summary["health"]}
 
 
-async def test_the_thumbnail_shows_an_edit_at_once(jp_fetch, lab: Path):
-    async def thumbnail() -> bytes:
-        return (await jp_fetch("fileglancer", "api", "thumbnail", "lab", "v04.zarr")).body
+async def test_the_thumbnail_and_viewer_links_show_an_edit_at_once(jp_fetch, lab: Path):
+    await jp_fetch(
+        "fileglancer",
+        "api",
+        "links",
+        method="POST",
+        body=json.dumps({"root": "lab", "path": "v04.zarr"}),
+    )
+
+    async def thumbnail() -> tuple[bytes, str]:
+        png = (await jp_fetch("fileglancer", "api", "thumbnail", "lab", "v04.zarr")).body
+        viewers = await jp_fetch("fileglancer", "api", "viewers", "lab", "v04.zarr")
+        neuroglancer = next(
+            v["url"] for v in json.loads(viewers.body)["viewers"] if "euroglancer" in v["name"]
+        )
+        return png, neuroglancer
 
     _, etag = await meta(jp_fetch, "v04.zarr")
     first = await thumbnail()
     red = [{"index": i, "color": "FF0000", "window": {"start": 0, "end": 1000}} for i in (0, 1)]
     answer = await patch(jp_fetch, "v04.zarr", {"channels": red}, etag)
-    assert await thumbnail() != first
+    png, neuroglancer = await thumbnail()
+    assert png != first[0] and neuroglancer != first[1]  # colours and windows are new
     await undo(jp_fetch, "v04.zarr", answer["etag"])
     assert await thumbnail() == first
 

@@ -25,7 +25,7 @@ from fileglancer_ext.editing import (
     undo,
 )
 from fileglancer_ext.editing.contrast import MAX_SAMPLES, _sample
-from fileglancer_ext.errors import Forbidden, OutOfSpace
+from fileglancer_ext.errors import BadRequest, Forbidden, OutOfSpace
 from fileglancer_ext.formats.model import read_ngff_image
 from fileglancer_ext.formats.validate import validate_dataset
 from tests.editing.helpers import group_document, image, read_back, snapshot
@@ -185,3 +185,23 @@ def test_auto_contrast_samples_a_bounded_part_of_a_large_level(tmp_path: Path):
     assert _sample(array, image_model, 0).size <= MAX_SAMPLES < data.size
     window = auto_contrast(target)["channels"][0]["window"]
     assert 0 <= window["start"] < 10 and 990 < window["end"] <= 999
+
+
+def test_an_image_of_a_bioformats2raw_layout_is_edited_not_the_layout(tmp_path: Path):
+    root = tmp_path / "layout.zarr"
+    group = zarr.open_group(root, mode="w", zarr_format=2)
+    group.attrs["bioformats2raw.layout"] = 3
+    zarr.open_group(root / "OME", mode="w", zarr_format=2).attrs["series"] = ["0"]
+    image(root / "0", "0.4")
+    zarr.consolidate_metadata(str(root))
+    with pytest.raises(BadRequest, match="open one of its images"):
+        editable(EditTarget(root))
+    result = edit_metadata(EditTarget(root / "0"), {"pixel_sizes": [1, 3, 1, 1]}, "*")
+    assert result.changes == [{"field": "pixel_sizes[1]", "old": 1, "new": 3}]
+    consolidated = json.loads((root / ".zmetadata").read_text())["metadata"]["0/.zattrs"]
+    assert (
+        consolidated["multiscales"][0]["datasets"][0]["coordinateTransformations"][0]["scale"][1]
+        == 3
+    )
+    assert validate_dataset(root).valid
+    read_back(root / "0")
