@@ -103,6 +103,11 @@ def _channels(meta: ImageMetadata, count: int, options: ConversionOptions) -> Im
     labels, colors = options.channel_labels or (), options.channel_colors or ()
     if not labels and not colors:
         return meta
+    if "c" not in meta.axes:
+        raise BadRequest(
+            f"channel_labels/channel_colors: the image has no channel axis (its axes: "
+            f"{meta.axes}); name one with axis_names."
+        )
     if max(len(labels), len(colors)) > count:
         raise BadRequest(
             f"channel_labels/channel_colors: {max(len(labels), len(colors))} given, "
