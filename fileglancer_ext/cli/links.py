@@ -139,6 +139,23 @@ def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
         help="look links up and read files in threads, not on the event loop: for slow "
         "network storage or a remote database (costs about twice the CPU per request)",
     )
+    serve.add_argument(
+        "--accel-redirect",
+        type=_accel_prefix_arg,
+        default=None,
+        metavar="PREFIX",
+        help="behind nginx: answer a permitted file with X-Accel-Redirect to nginx's "
+        "internal location PREFIX and let nginx send it (deploy/nginx/fileglancer-links.conf)",
+    )
+
+
+def _accel_prefix_arg(value: str) -> str:
+    from ..links.accel import accel_prefix
+
+    try:
+        return accel_prefix(value)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -263,6 +280,7 @@ def _serve(args: argparse.Namespace, store_url: str) -> int:
             directory_listing=args.directory_listing,
             io_in_threads=args.io_in_threads,
             allowed_roots=args.roots,
+            accel_redirect=args.accel_redirect,
         )
     )
     return 0

@@ -76,14 +76,17 @@ async def serve_links(
     directory_listing: bool = False,
     io_in_threads: bool = False,
     allowed_roots: Sequence[str] | None = None,
+    accel_redirect: str | None = None,
 ) -> None:
-    """Serve shares until SIGINT or SIGTERM (only links into `allowed_roots`, if given)."""
+    """Serve shares until SIGINT or SIGTERM (only links into `allowed_roots`, if given;
+    with `accel_redirect`, nginx sends the files: accel.py)."""
     store = ShareLinkStore.from_url(database_url)
     shares = ShareServer(
         store,
         directory_listing=directory_listing,
         use_threads=io_in_threads,
         allowed_roots=allowed_roots,
+        accel_redirect=accel_redirect,
     )
     app = make_link_server_app(shares, base_url=base_url, allowed_origins=allowed_origins)
     server = HTTPServer(app)

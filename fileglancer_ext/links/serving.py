@@ -136,8 +136,11 @@ class ShareServer:
         use_threads: bool = False,
         allowed_roots: Sequence[str] | None = None,
         owners: Collection[str] | None = None,
+        accel_redirect: str | None = None,
     ) -> None:
         self.store = store
+        # nginx sends the bytes of permitted files (accel.py): its internal location's prefix.
+        self.accel_redirect = accel_redirect
         # A user's server answers only its user's links (`owners`): another user's link
         # opened through it would run in its origin. The link server answers every owner.
         self.owners = None if owners is None else frozenset(owners)
