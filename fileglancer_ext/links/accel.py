@@ -21,10 +21,10 @@ from urllib.parse import quote
 
 from .serving import SharedFile
 
+# Of an answer carrying this header, nginx keeps Content-Type and Cache-Control (checked by
+# tests/links/test_nginx_accel.py); the internal location sets CORS and sandbox headers
+# again from $upstream_http_*.
 ACCEL_HEADER = "X-Accel-Redirect"
-# What nginx takes from an upstream answer that redirects (the rest it drops): the
-# answer's Content-Type and Cache-Control ride along; everything else the internal
-# location sets again from $upstream_http_* (see the configuration file).
 
 
 def accel_prefix(value: str) -> str:

@@ -27,7 +27,7 @@ import pytest
 import zarr
 
 from .conftest import BIG_SIZE
-from .test_link_server import LinkServer, free_port
+from .test_link_server import LinkServer, cli, free_port
 from .test_share_clients import datasets  # noqa: F401 - a fixture
 
 CONFIG = Path(__file__).parents[2] / "deploy" / "nginx" / "fileglancer-links.conf"
@@ -289,3 +289,9 @@ def test_zarr_python_reads_an_ome_zarr_through_nginx(front: Front, datasets):  #
     np.testing.assert_array_equal(full_resolution[:], datasets["image"])
     array = zarr.open_array(front.share("v3.zarr"), mode="r")
     np.testing.assert_array_equal(array[3:11, 5:30, 2], datasets["volume"][3:11, 5:30, 2])
+
+
+def test_an_accel_prefix_that_names_no_location_is_a_usage_error(store_url: str):
+    done = cli("serve-links", "--database-url", store_url, "--accel-redirect", "/")
+    assert done.returncode == 2
+    assert "must name a location" in done.stderr and "Traceback" not in done.stderr
