@@ -18,7 +18,11 @@ import pytest
 from fileglancer_ext.formats.validate import validate_dataset
 
 from .conftest import submit, wait_for
-from .test_jobs_dask import REPO, ran_on_the_cluster
+from .test_jobs_dask import (
+    REPO,
+    fileglancer_config,  # noqa: F401 - a fixture, on scheduler_address
+    ran_on_the_cluster,
+)
 
 distributed = pytest.importorskip("distributed")
 pytest.importorskip("dask_jobqueue")
@@ -45,7 +49,7 @@ def load_snippet():
 
 
 @pytest.fixture
-def jobqueue_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def scheduler_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for name, text in (("sbatch", SBATCH), ("scancel", SCANCEL)):
@@ -69,21 +73,12 @@ def jobqueue_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
         yield cluster.scheduler_address
 
 
-@pytest.fixture
-def fileglancer_config(lab: Path, store_url: str, jobqueue_address: str) -> dict:
-    return {
-        "roots": [f"lab={lab}"],
-        "database_url": store_url,
-        "dask_scheduler_address": jobqueue_address,
-    }
-
-
 async def test_a_conversion_runs_on_the_workers_of_the_documented_slurm_setup(
-    jp_fetch, lab: Path, jobqueue_address: str
+    jp_fetch, lab: Path, scheduler_address: str
 ):
     job = await submit(jp_fetch, options={"chunks": [2, 32, 32], "task_bytes": 1 << 20})
     assert job["engine"] == "dask"
     done, _ = await wait_for(jp_fetch, job["id"], timeout=120)
     assert done["state"] == "done", done["error"]
     assert validate_dataset(lab / "out" / "cells.ome.zarr").valid
-    assert "run_task" in ran_on_the_cluster(jobqueue_address)
+    assert "run_task" in ran_on_the_cluster(scheduler_address)
