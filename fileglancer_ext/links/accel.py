@@ -12,6 +12,10 @@ stay the link server's.
 The path sent is the one the kernel reports for the descriptor the checks ran on
 (/proc/self/fd), so it names what was checked and has no symlink in it; nginx opens it
 again by path, which leaves the window described in the configuration file.
+
+Cached decisions (deploy/nginx/fileglancer-links-cached.conf): `share_root` decides a
+whole share at once for nginx's `auth_request`, which caches the answer for a second and
+serves `root/rest` itself meanwhile; see that file for what this gives up.
 """
 
 from __future__ import annotations
@@ -19,12 +23,15 @@ from __future__ import annotations
 import os
 from urllib.parse import quote
 
-from .serving import SharedFile
+from ..errors import NotFound
+from .serving import SharedFile, ShareServer
 
 # Of an answer carrying this header, nginx keeps Content-Type and Cache-Control (checked by
 # tests/links/test_nginx_accel.py); the internal location sets CORS and sandbox headers
 # again from $upstream_http_*.
 ACCEL_HEADER = "X-Accel-Redirect"
+# A share decision's answer: the canonical path of the shared folder nginx may serve below.
+ROOT_HEADER = "X-Fileglancer-Root"
 
 
 def accel_prefix(value: str) -> str:
@@ -45,3 +52,35 @@ def accel_uri(prefix: str, shared: SharedFile) -> str | None:
     if not path.startswith("/") or path.endswith(" (deleted)"):
         return None
     return prefix + quote(os.fsencode(path), safe="/")
+
+
+def share_root(shares: ShareServer, token: str) -> str | None:
+    """The canonical path of the folder shared by `token`, checked now as every request
+    checks it (token active, served here, still the folder that was shared), for nginx to
+    serve files below it for a while; None when the link is dead or nginx must ask for
+    each request (a shared file, a path a header cannot carry, owners' access checked)."""
+    # An owner's access is checked per file (hub service): no decision holds for a share.
+    if getattr(shares, "check_owner_permissions", False):
+        return None
+    link = shares.active_link(token)
+    if link is None:
+        return None
+    try:
+        share = shares.open_share(link)
+    except NotFound:
+        return None
+    try:
+        if not share.is_dir:
+            return None
+        path = os.readlink(f"/proc/self/fd/{share.fd}")
+    except OSError:
+        return None
+    finally:
+        share.close()
+    # Printable ASCII only: nginx takes the header's bytes as they are.
+    if not path.startswith("/") or path.endswith(" (deleted)"):
+        return None
+    if not (path.isascii() and path.isprintable()):
+        return None
+    shares._record_access(link)  # last access, as `open` records it
+    return path

@@ -26,7 +26,7 @@ from ..web import (
     bad_request_message,
     log_public_request,
 )
-from .accel import ACCEL_HEADER, accel_uri
+from .accel import ACCEL_HEADER, ROOT_HEADER, accel_uri, share_root
 from .creation import ShareLinkService
 from .responses import ResponsePlan
 from .serving import SharedFile, ShareResponse, ShareServer
@@ -302,6 +302,25 @@ class ShareHandler(PublicHandler):
         self.finish(json.dumps({"error": code, "message": message}))
 
 
+class ShareDecisionHandler(ShareHandler):
+    """`GET /fileglancer/decide/{token}`, for nginx's `auth_request` only (the shipped
+    configuration refuses it from outside): 200 with the share's canonical root
+    (`ROOT_HEADER`) and the CORS and sandbox headers nginx copies onto the files it sends
+    below that root; 403 (nginx then asks the share route itself) for a dead link or a
+    share nginx cannot serve alone."""
+
+    SUPPORTED_METHODS = ("GET",)  # type: ignore[assignment]
+
+    @allow_unauthenticated
+    async def get(self, token: str) -> None:  # type: ignore[override]
+        root = await self._blocking(share_root, self.shares, token)
+        if root is None:
+            self.set_status(403)
+        else:
+            self.set_header(ROOT_HEADER, root)
+        self.finish()
+
+
 class JupyterShareHandler(ShareHandler):
     """The share route inside Jupyter, whose request log would show every 404 with its
     token at warning level: it logs its requests itself."""
@@ -317,3 +336,11 @@ def share_route(
 ) -> tuple[str, type[ShareHandler], dict[str, Any]]:
     """The public share route (relative to a base URL), bound to `shares`."""
     return (_SHARE_ROUTE, handler, {"shares": shares, "allowed_origins": allowed_origins})
+
+
+def share_decision_route(
+    shares: ShareServer, allowed_origins: Sequence[str] = ("*",)
+) -> tuple[str, type[ShareHandler], dict[str, Any]]:
+    """The route nginx's `auth_request` asks whether (and where) it may serve a share."""
+    kwargs = {"shares": shares, "allowed_origins": allowed_origins}
+    return (r"/fileglancer/decide/(?P<token>[A-Za-z0-9_-]+)", ShareDecisionHandler, kwargs)

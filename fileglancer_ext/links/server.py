@@ -22,7 +22,7 @@ from ..shortlinks.handlers import short_link_redirect_route
 from ..shortlinks.store import ShortLinkStore
 from ..system.log_redaction import install as install_log_redaction
 from ..web import log_public_request, set_sandbox_headers
-from .handlers import share_route
+from .handlers import share_decision_route, share_route
 from .serving import ShareServer
 from .store import ShareLinkStore
 
@@ -54,6 +54,8 @@ def make_link_server_app(
         *s3_routes(shares, allowed_origins=allowed_origins),
         short_link_redirect_route(ShortLinkStore(shares.store.engine)),
     ]
+    if shares.accel_redirect is not None:  # nginx's per-share decisions (accel.py)
+        public_routes.append(share_decision_route(shares, allowed_origins))
     return web.Application(
         [
             (url_path_join(base_url, pattern), handler, kwargs),

@@ -59,12 +59,16 @@ def fetch(url: str, method: str = "GET", **headers: str) -> Answer:
     return Answer(status, {name.lower(): value for name, value in head.items()}, body)
 
 
-def site_config(upstream_port: int, port: int) -> str:
-    """The repository's configuration, on the test's ports (and nothing else changed)."""
-    text = CONFIG.read_text()
+def site_config(
+    upstream_port: int, port: int, config: Path = CONFIG, replace: tuple[tuple[str, str], ...] = ()
+) -> str:
+    """The repository's configuration, on the test's ports (and nothing else changed but
+    `replace`)."""
+    text = config.read_text()
     for old, new in (
         ("server 127.0.0.1:8765;", f"server 127.0.0.1:{upstream_port};"),
         ("listen 8080;", f"listen 127.0.0.1:{port};"),
+        *replace,
     ):
         assert text.count(old) == 1, f"the configuration no longer has '{old}'"
         text = text.replace(old, new)

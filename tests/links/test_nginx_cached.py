@@ -1,0 +1,168 @@
+"""Debian's nginx with deploy/nginx/fileglancer-links-cached.conf in front of a real
+`serve-links --accel-redirect`: the link server decides once per share and cache period
+(auth_request), nginx serves the share's files itself meanwhile.
+
+Only the ports and the decision cache's folder are replaced in the configuration.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import BIG_SIZE
+from .test_link_server import LinkServer, free_port
+from .test_nginx_accel import PREFIX, SANDBOX, Front, Nginx, fetch, site_config
+
+CONFIG = Path(__file__).parents[2] / "deploy" / "nginx" / "fileglancer-links-cached.conf"
+CACHE_PATH = "/var/cache/nginx/fileglancer-decisions"
+# proxy_cache_valid 200 1s, and nginx's clock ticks in whole seconds.
+REVOCATION_WINDOW = 2.0
+
+pytestmark = pytest.mark.skipif(
+    not CONFIG.exists() or os.system("command -v nginx >/dev/null") != 0,
+    reason="nginx is not installed (scripts/test-all.sh does)",
+)
+
+
+@pytest.fixture
+def front(
+    tmp_path: Path, share_tree: dict[str, Path], store_url: str, other_store
+) -> Iterator[Front]:
+    link = other_store.create(getpass.getuser(), "lab", str(share_tree["lab"]), "data")
+    server = LinkServer(store_url, "--accel-redirect", PREFIX).start()
+    port = free_port()
+    replace = ((CACHE_PATH, str(tmp_path / "decisions")),)
+    site = site_config(server.port, port, CONFIG, replace)
+    nginx = Nginx(tmp_path / "nginx", site, port)
+    data = Path(os.path.realpath(share_tree["data"]))
+    try:
+        yield Front(server, f"http://127.0.0.1:{port}/links/", link.token, link.id, data)
+    finally:
+        nginx.stop()
+        server.stop()
+
+
+def raw_get(port: int, target: str) -> bytes:
+    """The answer to a request line sent as it is (urllib would normalise `..`)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(f"GET {target} HTTP/1.0\r\nHost: x\r\n\r\n".encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_nginx_serves_files_of_a_decided_share(front: Front):
+    # The decision itself: the canonical root, to nginx only.
+    decision = fetch(f"{front.link_server.url}fileglancer/decide/{front.token}")
+    assert (decision.status, decision.header("X-Fileglancer-Root")) == (200, str(front.data))
+    assert fetch(f"{front.nginx_url}fileglancer/decide/{front.token}").status == 404
+    answer = fetch(front.share("hello.txt"), Origin="https://viewer.example")
+    assert (answer.status, answer.body) == (200, b"hello, world\n")
+    assert answer.header("Content-Type") == "text/plain"
+    assert answer.header("Cache-Control") == "private, no-cache"
+    assert answer.header("Access-Control-Allow-Origin") == "*"
+    assert "ETag" in answer.header("Access-Control-Expose-Headers")
+    assert answer.header("Content-Security-Policy") == SANDBOX
+    assert answer.header("X-Content-Type-Options") == "nosniff"
+    assert answer.header("X-Fileglancer-Root") is None
+    for name, kind in ((".zattrs", "application/json"), ("zarr.json", "application/json")):
+        assert fetch(front.share(name)).header("Content-Type") == kind
+    assert fetch(front.share("0.0.0")).header("Content-Type") == "application/octet-stream"
+    assert fetch(front.share("sub/inner.txt")).body == b"inner"
+    head = fetch(front.share("big.bin"), method="HEAD")
+    assert (head.status, head.header("Content-Length"), head.body) == (200, str(BIG_SIZE), b"")
+    (front.data / "100% sure?#.txt").write_bytes(b"odd")
+    assert fetch(front.share("100%25%20sure%3F%23.txt")).body == b"odd"
+
+
+def test_html_is_opaque_bytes_in_a_sandbox(front: Front):
+    (front.data / "page.html").write_text("<script>alert(1)</script>")
+    (front.data / "image.svg").write_text("<svg onload='alert(1)'/>")
+    for name in ("page.html", "image.svg"):
+        answer = fetch(front.share(name), Origin="https://evil.example")
+        assert answer.status == 200
+        assert answer.header("Content-Type") == "application/octet-stream"
+        assert answer.header("Content-Security-Policy") == SANDBOX
+        assert answer.header("X-Content-Type-Options") == "nosniff"
+        assert answer.header("Access-Control-Allow-Origin") == "*"
+
+
+def test_ranges_and_revalidation(front: Front):
+    whole = (front.data / "big.bin").read_bytes()
+    part = fetch(front.share("big.bin"), Range="bytes=1048000-1049999")
+    assert (part.status, part.body) == (206, whole[1048000:1050000])
+    assert part.header("Content-Range") == f"bytes 1048000-1049999/{BIG_SIZE}"
+    assert part.header("Content-Security-Policy") == SANDBOX
+    assert part.header("Access-Control-Allow-Origin") == "*"
+    beyond = fetch(front.share("big.bin"), Range="bytes=99999999-")
+    assert beyond.status == 416 and b"range_not_satisfiable" in beyond.body
+    etag = fetch(front.share("big.bin")).header("ETag")
+    again = fetch(front.share("big.bin"), **{"If-None-Match": etag})
+    assert (again.status, again.body, again.header("ETag")) == (304, b"", etag)
+    assert again.header("Access-Control-Allow-Origin") == "*"
+
+
+def test_what_nginx_does_not_serve_alone_the_link_server_decides(
+    front: Front, share_tree: dict[str, Path], other_store
+):
+    # Symlinks out of the share: refused, also one placed after the share was decided.
+    assert fetch(front.share("hello.txt")).status == 200
+    for name in ("to-secret/secret.txt", "to-private/private.txt"):
+        refused = fetch(front.share(name))
+        assert refused.status == 404 and refused.body.startswith(b'{"error": "not_found"')
+    (front.data / "placed-now").symlink_to(share_tree["secret"] / "secret.txt")
+    refused = fetch(front.share("placed-now"))
+    assert refused.status == 404 and refused.body.startswith(b'{"error": "not_found"')
+    # A symlink staying inside, folders, missing files, preflights and other methods.
+    assert fetch(front.share("to-hello")).body == b"hello, world\n"
+    assert fetch(front.share("sub")).status == 404
+    assert fetch(front.share("sub/")).status == 404
+    missing = fetch(front.share("missing.txt"))
+    assert missing.status == 404 and missing.header("Content-Type") == "application/json"
+    preflight = fetch(front.share("big.bin"), method="OPTIONS", Origin="https://v.example")
+    assert preflight.status == 204
+    assert fetch(front.share("hello.txt"), method="PUT").status == 405
+    # A shared single file is decided per request.
+    single = other_store.create(getpass.getuser(), "lab", str(share_tree["lab"]), "data/0.0.0")
+    url = f"{front.nginx_url}fileglancer/s/{single.token}/0.0.0"
+    assert fetch(url).body == b"\x00\x01\x02"
+    assert fetch(f"{front.nginx_url}fileglancer/s/{single.token}/hello.txt").status == 404
+
+
+def test_traversal_stays_in_the_share(front: Front):
+    port = int(front.nginx_url.split(":")[2].split("/")[0])
+    base = f"/links/fileglancer/s/{front.token}/"
+    assert b"hello, world" in raw_get(port, base + "hello.txt")
+    for rest in (
+        "../../../../../../etc/passwd",
+        "sub/../../private/private.txt",
+        "%2e%2e/private/private.txt",
+        "sub/%2E%2E/%2e%2e/private/private.txt",
+        "..%2fprivate%2fprivate.txt",
+        "%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "hello.txt%00.png",
+    ):
+        answer = raw_get(port, base + rest)
+        status = answer.split(b" ", 2)[1]
+        assert status in (b"400", b"404"), (rest, answer[:200])
+        assert answer.partition(b"\r\n\r\n")[2] != b"private"  # the file's content
+        assert b"root:" not in answer
+
+
+def test_revocation_ends_reads_within_the_cache_time(front: Front, other_store):
+    assert fetch(front.share("hello.txt")).status == 200  # decided, and cached
+    other_store.revoke(getpass.getuser(), front.link_id)
+    # The trade-off: within the cache time nginx still serves the decided share alone.
+    assert fetch(front.share("hello.txt")).status == 200
+    time.sleep(REVOCATION_WINDOW + 0.1)
+    for subpath in ("hello.txt", "big.bin", "sub/inner.txt"):
+        gone = fetch(front.share(subpath))
+        assert gone.status == 404 and b"hello, world" not in gone.body
