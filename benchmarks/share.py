@@ -12,6 +12,8 @@ serves the same folder three ways, each in its own process on a free loopback po
 - nginx + ours: deploy/nginx/fileglancer-links.conf in front of a second link server started
   with `--accel-redirect` (it decides every request, nginx sends the file; `--deciders N`
   link server processes in nginx's upstream), when nginx is installed;
+- nginx + ours cached: deploy/nginx/fileglancer-links-cached.conf in front of the same link
+  servers: they decide once per share and second (auth_request), nginx serves the files;
 - ours S3: the same link server's S3 API (`GetObject` of `/fileglancer/s3/{token}/{key}`).
 
 Then `ListObjectsV2` (pages of 1000 keys, `delimiter=/`) walks folders of `--list-sizes`
@@ -280,19 +282,26 @@ def static_server(folder: Path, probe: str) -> Server:
 
 
 NGINX_SITE = Path(__file__).parents[1] / "deploy" / "nginx" / "fileglancer-links.conf"
+NGINX_CACHED_SITE = NGINX_SITE.with_name("fileglancer-links-cached.conf")
 ACCEL_PREFIX = "/_fileglancer_files"
 
 
 def nginx_server(
-    folder: Path, scratch: Path, probe: str, upstreams: list[Server] | None = None
+    folder: Path,
+    scratch: Path,
+    probe: str,
+    upstreams: list[Server] | None = None,
+    site_file: Path = NGINX_SITE,
 ) -> Server | None:
     """Plain nginx serving `folder`; or, given link servers `upstreams` (started with
-    --accel-redirect, one store), the repository's nginx configuration in front of them."""
+    --accel-redirect, one store), the repository's nginx configuration `site_file` in
+    front of them."""
     nginx = shutil.which("nginx")
     if nginx is None:
         return None
     port = free_port()
-    prefix = scratch / ("nginx-accel" if upstreams else "nginx")
+    cached = site_file == NGINX_CACHED_SITE
+    prefix = scratch / ("nginx-cached" if cached else "nginx-accel" if upstreams else "nginx")
     prefix.mkdir(exist_ok=True)
     if not upstreams:
         site = f"server {{ listen 127.0.0.1:{port}; root {folder}; }}"
@@ -300,8 +309,9 @@ def nginx_server(
     else:  # the shipped configuration, on this run's ports
         ports = [server.base.split(":")[2].split("/")[0] for server in upstreams]
         servers = " ".join(f"server 127.0.0.1:{upstream_port};" for upstream_port in ports)
-        site = NGINX_SITE.read_text().replace("server 127.0.0.1:8765;", servers)
+        site = site_file.read_text().replace("server 127.0.0.1:8765;", servers)
         site = site.replace("listen 8080;", f"listen 127.0.0.1:{port};")
+        site = site.replace("/var/cache/nginx/fileglancer-decisions", str(prefix / "cache"))
         base = upstreams[0].base.replace(f":{ports[0]}/", f":{port}/")
     user = "user root;" if os.geteuid() == 0 else ""  # workers read what the link server reads
     (prefix / "nginx.conf").write_text(
@@ -315,7 +325,7 @@ http {{ access_log off; sendfile on; client_body_temp_path {prefix};
     )
     command = [nginx, "-p", str(prefix), "-e", str(prefix / "error.log")]
     command += ["-c", str(prefix / "nginx.conf")]
-    name = "nginx + ours" if upstreams else "nginx"
+    name = "nginx + ours cached" if cached else "nginx + ours" if upstreams else "nginx"
     server = Server(name, command, base, base + probe)
     server.helpers = upstreams or []
     return server
@@ -439,6 +449,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="link server processes behind nginx in the nginx + ours case (1)",
     )
     parser.add_argument(
+        "--servers",
+        nargs="*",
+        help="measure only these (e.g. nginx 'nginx + ours' 'nginx + ours cached'; all)",
+    )
+    parser.add_argument(
         "--io-in-threads",
         action="store_true",
         help="run our link server with --io-in-threads (slow-storage mode)",
@@ -482,14 +497,18 @@ def main(argv: list[str] | None = None) -> int:
         "nginx + ours": nginx_server(folder, scratch, probe, deciders)
         if shutil.which("nginx")
         else None,
+        "nginx + ours cached": nginx_server(folder, scratch, probe, deciders, NGINX_CACHED_SITE),
         "ours S3": s3_link_server(folder, scratch, probe, threads),
     }
+    if args.servers:
+        servers = {name: server for name, server in servers.items() if name in args.servers}
+    behind_nginx = [servers.get(name) for name in ("nginx + ours", "nginx + ours cached")]
     # Every server is measured in every round, interleaved, so that load from elsewhere on
     # the machine hits them alike; the table shows each one's median round.
     runs: dict[tuple[str, str], list[Result]] = {}
     try:
         with contextlib.ExitStack() as running:
-            if servers["nginx + ours"] is not None:
+            if any(server is not None for server in behind_nginx):
                 for process in deciders:  # before the nginx in front of them
                     running.enter_context(process)
             for server in servers.values():
