@@ -125,8 +125,13 @@ def test_what_nginx_does_not_serve_alone_the_link_server_decides(
     assert fetch(front.share("to-hello")).body == b"hello, world\n"
     assert fetch(front.share("sub")).status == 404
     assert fetch(front.share("sub/")).status == 404
-    missing = fetch(front.share("missing.txt"))
-    assert missing.status == 404 and missing.header("Content-Type") == "application/json"
+    # A missing file (an absent chunk): nginx's own 404, with the share's headers.
+    for name in ("missing.txt", "sub/c/0/1", "hello.txt/0"):
+        missing = fetch(front.share(name), Origin="https://viewer.example")
+        assert missing.status == 404 and missing.header("Content-Type") == "application/json"
+        assert missing.body.startswith(b'{"error": "not_found"')
+        assert missing.header("Access-Control-Allow-Origin") == "*"
+        assert missing.header("Content-Security-Policy") == SANDBOX
     preflight = fetch(front.share("big.bin"), method="OPTIONS", Origin="https://v.example")
     assert preflight.status == 204
     assert fetch(front.share("hello.txt"), method="PUT").status == 405
@@ -166,3 +171,30 @@ def test_revocation_ends_reads_within_the_cache_time(front: Front, other_store):
     for subpath in ("hello.txt", "big.bin", "sub/inner.txt"):
         gone = fetch(front.share(subpath))
         assert gone.status == 404 and b"hello, world" not in gone.body
+
+
+def test_listed_origins_are_decided_per_origin(
+    tmp_path: Path, share_tree: dict[str, Path], store_url: str, other_store
+):
+    """The decision's CORS answer depends on the Origin, and so is cached per origin."""
+    link = other_store.create(getpass.getuser(), "lab", str(share_tree["lab"]), "data")
+    viewer = "https://viewer.example"
+    server = LinkServer(store_url, "--accel-redirect", PREFIX, "--allowed-origins", viewer)
+    server.start()
+    port = free_port()
+    replace = ((CACHE_PATH, str(tmp_path / "decisions")),)
+    nginx = Nginx(tmp_path / "nginx", site_config(server.port, port, CONFIG, replace), port)
+    url = f"http://127.0.0.1:{port}/links/fileglancer/s/{link.token}/hello.txt"
+    try:
+        for origin, allowed in (
+            (viewer, viewer),
+            ("https://other.example", None),
+            (viewer, viewer),
+        ):
+            answer = fetch(url, Origin=origin)
+            assert answer.body == b"hello, world\n"
+            assert answer.header("Access-Control-Allow-Origin") == allowed
+            assert answer.header("Vary") == "Origin"
+    finally:
+        nginx.stop()
+        server.stop()
