@@ -8,6 +8,7 @@ them as the link service's user (see the configuration's comments).
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import http.server
 import os
@@ -126,20 +127,35 @@ class Front:
         return f"{self.nginx_url}fileglancer/s3/{self.token}/{key}"
 
 
-@pytest.fixture
-def front(
-    tmp_path: Path, share_tree: dict[str, Path], store_url: str, other_store
+@contextlib.contextmanager
+def running_front(
+    tmp_path: Path,
+    share_tree: dict[str, Path],
+    store_url: str,
+    other_store,
+    config: Path = CONFIG,
+    replace: tuple[tuple[str, str], ...] = (),
+    extra: tuple[str, ...] = (),
 ) -> Iterator[Front]:
+    """A link to 'data', a link server (`extra` arguments) and nginx with `config` in front."""
     link = other_store.create(getpass.getuser(), "lab", str(share_tree["lab"]), "data")
-    server = LinkServer(store_url, "--accel-redirect", PREFIX).start()
+    server = LinkServer(store_url, "--accel-redirect", PREFIX, *extra).start()
     port = free_port()
-    nginx = Nginx(tmp_path / "nginx", site_config(server.port, port), port)
+    nginx = Nginx(tmp_path / "nginx", site_config(server.port, port, config, replace), port)
     data = Path(os.path.realpath(share_tree["data"]))
     try:
         yield Front(server, f"http://127.0.0.1:{port}/links/", link.token, link.id, data)
     finally:
         nginx.stop()
         server.stop()
+
+
+@pytest.fixture
+def front(
+    tmp_path: Path, share_tree: dict[str, Path], store_url: str, other_store
+) -> Iterator[Front]:
+    with running_front(tmp_path, share_tree, store_url, other_store) as running:
+        yield running
 
 
 def test_the_link_server_decides_and_nginx_sends_the_file(front: Front):
