@@ -133,6 +133,18 @@ def test_traversal_stays_in_the_share(front: Front):
         assert b"root:" not in answer
 
 
+def test_another_route_answering_under_a_made_up_base_decides_nothing(front: Front):
+    """A base chosen so that the decision's URL names a file of a share (here through its
+    S3 route): that answer carries no root, serves nothing, and is no decision for the
+    link's real base."""
+    (front.data / "fileglancer" / "decide").mkdir(parents=True)
+    (front.data / "fileglancer" / "decide" / front.token).write_text("not a decision")
+    made_up = f"{front.nginx_url}fileglancer/s3/{front.token}/fileglancer/s/{front.token}/"
+    answer = fetch(made_up + "hello.txt")
+    assert answer.status == 404 and b"hello, world" not in answer.body
+    assert fetch(front.share("hello.txt")).body == b"hello, world\n"
+
+
 def test_revocation_ends_reads_within_the_cache_time(front: Front, other_store):
     assert fetch(front.share("hello.txt")).status == 200  # decided, and cached
     other_store.revoke(getpass.getuser(), front.link_id)
