@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from fileglancer_ext.links.accel import share_root
+from fileglancer_ext.links.serving import ShareServer
+
 from .conftest import BIG_SIZE
 
 # The strict configuration's tests (test_*) whose answers this one must give alike, run
@@ -175,3 +178,21 @@ def test_listed_origins_are_decided_per_origin(
             assert answer.body == b"hello, world\n"
             assert answer.header("Access-Control-Allow-Origin") == allowed
             assert answer.header("Vary") == "Origin"
+
+
+def test_a_share_is_decided_whole_only_where_no_check_is_per_file(
+    share_tree: dict[str, Path], other_store
+):
+    """A link server checking its owners' access to each file (a hub service) leaves every
+    request to the per-request decision; so do shared single files and dead links."""
+    folder = other_store.create(getpass.getuser(), "lab", str(share_tree["lab"]), "data")
+    single = other_store.create(getpass.getuser(), "lab", str(share_tree["lab"]), "data/0.0.0")
+    shares = ShareServer(other_store, accel_redirect=PREFIX)
+    try:
+        assert share_root(shares, folder.token) == os.path.realpath(share_tree["data"])
+        assert share_root(shares, single.token) is None
+        assert share_root(shares, "no-such-token") is None
+        shares.check_owner_permissions = True  # as `serve-links` on a hub sets it
+        assert share_root(shares, folder.token) is None
+    finally:
+        shares.close()
