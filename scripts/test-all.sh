@@ -84,7 +84,7 @@ if [ ! -x "$CHROMIUM" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 fi
 if ! command -v nginx >/dev/null; then
-  step "installing nginx from Debian (the link server behind nginx: tests/links/test_nginx_accel.py)"
+  step "installing nginx from Debian (the link server behind nginx: tests/links/test_nginx_accel.py, test_nginx_cached.py)"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx
 fi
