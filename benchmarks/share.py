@@ -9,6 +9,11 @@ serves the same folder three ways, each in its own process on a free loopback po
   (every request looks its token up in the store, confines the path and streams in blocks);
 - static: tornado's own `StaticFileHandler` on the same folder, the same stack without links;
 - nginx: `nginx` with sendfile, when it is installed ("n/a" otherwise);
+- nginx + ours: deploy/nginx/fileglancer-links.conf in front of a second link server started
+  with `--accel-redirect` (it decides every request, nginx sends the file; `--deciders N`
+  link server processes in nginx's upstream), when nginx is installed;
+- nginx + ours cached: deploy/nginx/fileglancer-links-cached.conf in front of the same link
+  servers: they decide once per share and second (auth_request), nginx serves the files;
 - ours S3: the same link server's S3 API (`GetObject` of `/fileglancer/s3/{token}/{key}`).
 
 Then `ListObjectsV2` (pages of 1000 keys, `delimiter=/`) walks folders of `--list-sizes`
@@ -19,7 +24,7 @@ empty files through the S3 API, beside the plain route's JSON folder listing
 An aiohttp client in this process keeps `--clients` requests in flight for `--seconds` per
 case, cycling over the files, and checks every answer's length; `--rounds` rounds visit
 the servers in turn. Figures: each server's median round in requests/s and MB/s (10^6
-bytes), ours / static, and the server process's CPU time per request (the steadiest
+bytes), ours / static, and the CPU time per request of the server's processes (the steadiest
 figure on a busy machine: the load of other processes hardly moves it). Loopback only;
 nothing is asserted.
 """
@@ -79,6 +84,7 @@ class Server:
     def __init__(self, name: str, command: list[str], base: str, health: str) -> None:
         self.name, self.command, self.base, self.health = name, command, base, health
         self.process: subprocess.Popen[bytes] | None = None
+        self.helpers: list[Server] = []
 
     def __enter__(self) -> Server:
         self.process = subprocess.Popen(
@@ -99,12 +105,23 @@ class Server:
         raise RuntimeError(f"{self.name} did not start in {START_TIMEOUT:.0f} s")
 
     def cpu_seconds(self) -> float | None:
-        """User + system CPU time of the server process so far (Linux), else None."""
-        try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (AttributeError, OSError):
+        """User + system CPU time so far of the server's processes (nginx's workers too)
+        and of those it relies on (`helpers`: the link servers deciding for nginx); Linux."""
+        if self.process is None:
             return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for server in (self, *self.helpers):
+            pending = [server.process.pid] if server.process else []
+            while pending:
+                pid = pending.pop()
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+                except OSError:
+                    return None
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                pending.extend(int(child) for child in children)
+        return total
 
     def __exit__(self, *exc: object) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -130,6 +147,14 @@ def link_server(folder: Path, scratch: Path, probe: str, extra: list[str]) -> Se
     base = f"http://127.0.0.1:{port}/fileglancer/s/{token}/"
     command = [*cli, "serve-links", "--database-url", store_url, "--port", str(port)]
     return Server("ours", [*command, "--base-url", "/", *extra], base, base + probe)
+
+
+def another_process(server: Server) -> Server:
+    """The same link server (same store and options) once more, on its own port."""
+    old, port = server.base.split(":")[2].split("/")[0], str(free_port())
+    command = [port if arg == old else arg for arg in server.command]
+    base = server.base.replace(f":{old}/", f":{port}/")
+    return Server(server.name, command, base, server.health.replace(f":{old}/", f":{port}/"))
 
 
 def s3_link_server(folder: Path, scratch: Path, probe: str, extra: list[str]) -> Server:
@@ -256,25 +281,54 @@ def static_server(folder: Path, probe: str) -> Server:
     return Server("static", command, base, base + probe)
 
 
-def nginx_server(folder: Path, scratch: Path, probe: str) -> Server | None:
+NGINX_SITE = Path(__file__).parents[1] / "deploy" / "nginx" / "fileglancer-links.conf"
+NGINX_CACHED_SITE = NGINX_SITE.with_name("fileglancer-links-cached.conf")
+ACCEL_PREFIX = "/_fileglancer_files"
+
+
+def nginx_server(
+    folder: Path,
+    scratch: Path,
+    probe: str,
+    upstreams: list[Server] | None = None,
+    site_file: Path = NGINX_SITE,
+) -> Server | None:
+    """Plain nginx serving `folder`; or, given link servers `upstreams` (started with
+    --accel-redirect, one store), the repository's nginx configuration `site_file` in
+    front of them."""
     nginx = shutil.which("nginx")
     if nginx is None:
         return None
     port = free_port()
-    prefix = scratch / "nginx"
+    cached = site_file == NGINX_CACHED_SITE
+    prefix = scratch / ("nginx-cached" if cached else "nginx-accel" if upstreams else "nginx")
     prefix.mkdir(exist_ok=True)
+    if not upstreams:
+        site = f"server {{ listen 127.0.0.1:{port}; root {folder}; }}"
+        base = f"http://127.0.0.1:{port}/"
+    else:  # the shipped configuration, on this run's ports
+        ports = [server.base.split(":")[2].split("/")[0] for server in upstreams]
+        servers = " ".join(f"server 127.0.0.1:{upstream_port};" for upstream_port in ports)
+        site = site_file.read_text().replace("server 127.0.0.1:8765;", servers)
+        site = site.replace("listen 8080;", f"listen 127.0.0.1:{port};")
+        site = site.replace("/var/cache/nginx/fileglancer-decisions", str(prefix / "cache"))
+        base = upstreams[0].base.replace(f":{ports[0]}/", f":{port}/")
+    user = "user root;" if os.geteuid() == 0 else ""  # workers read what the link server reads
     (prefix / "nginx.conf").write_text(
         f"""daemon off; worker_processes 1; pid {prefix}/nginx.pid; error_log {prefix}/error.log;
-events {{ worker_connections 256; }}
+{user} events {{ worker_connections 256; }}
 http {{ access_log off; sendfile on; client_body_temp_path {prefix};
   proxy_temp_path {prefix}; fastcgi_temp_path {prefix}; uwsgi_temp_path {prefix};
   scgi_temp_path {prefix};
-  server {{ listen 127.0.0.1:{port}; root {folder}; }} }}
+  {site} }}
 """
     )
-    base = f"http://127.0.0.1:{port}/"
-    command = [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf")]
-    return Server("nginx", command, base, base + probe)
+    command = [nginx, "-p", str(prefix), "-e", str(prefix / "error.log")]
+    command += ["-c", str(prefix / "nginx.conf")]
+    name = "nginx + ours cached" if cached else "nginx + ours" if upstreams else "nginx"
+    server = Server(name, command, base, base + probe)
+    server.helpers = upstreams or []
+    return server
 
 
 # --- the load ---------------------------------------------------------------------------------
@@ -342,15 +396,24 @@ def median_run(results: list[Result] | None) -> Result | None:
 
 
 def print_table(rows: list[tuple[str, dict[str, Result | None]]]) -> None:
-    header = ("files", "server", "requests/s", "MB/s", "vs static", "server CPU/request")
+    header = (
+        "files",
+        "server",
+        "requests/s",
+        "MB/s",
+        "vs static",
+        "vs nginx",
+        "server CPU/request",
+    )
     lines = [header]
     for label, results in rows:
-        static = results.get("static")
+        static, nginx = results.get("static"), results.get("nginx")
         for name, result in results.items():
             if result is None:
-                lines.append((label, name, "n/a", "n/a", "", ""))
+                lines.append((label, name, "n/a", "n/a", "", "", ""))
                 continue
             ratio = f"{result.per_second / static.per_second:.2f}x" if static else "-"
+            to_nginx = f"{result.per_second / nginx.per_second:.2f}x" if nginx else "-"
             cpu = result.cpu_per_request
             cpu_text = "-" if cpu is None else f"{cpu * 1e6:,.0f} us"
             lines.append(
@@ -360,6 +423,7 @@ def print_table(rows: list[tuple[str, dict[str, Result | None]]]) -> None:
                     f"{result.per_second:,.0f}",
                     f"{result.megabytes_per_second:,.0f}",
                     ratio,
+                    to_nginx,
                     cpu_text,
                 )
             )
@@ -369,7 +433,8 @@ def print_table(rows: list[tuple[str, dict[str, Result | None]]]) -> None:
         if number == 0:
             print("-+-".join("-" * width for width in widths))
     print()
-    print("target: ours >= 0.8x static for both file sizes.")
+    print("targets: ours >= 0.8x static, nginx + ours >= 0.7x nginx, for both file sizes.")
+    print("CPU/request: of the server's processes (nginx's workers, the deciding link servers).")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -377,6 +442,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=8, help="requests in flight (8)")
     parser.add_argument("--seconds", type=float, default=3.0, help="seconds per case (3)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds, interleaved (3)")
+    parser.add_argument(
+        "--deciders",
+        type=int,
+        default=1,
+        help="link server processes behind nginx in the nginx + ours case (1)",
+    )
+    parser.add_argument(
+        "--servers",
+        nargs="*",
+        help="measure only these (e.g. nginx 'nginx + ours' 'nginx + ours cached'; all)",
+    )
     parser.add_argument(
         "--io-in-threads",
         action="store_true",
@@ -408,21 +484,33 @@ def main(argv: list[str] | None = None) -> int:
         f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.clients} clients, "
         f"{args.rounds} x {args.seconds:g} s per case, files in {folder}"
     )
+    threads = ["--io-in-threads"] if args.io_in_threads else []
+    # Deciding for nginx: link servers answering with X-Accel-Redirect, never measured alone.
+    decider = link_server(
+        folder, scratch / "accel", probe, [*threads, "--accel-redirect", ACCEL_PREFIX]
+    )
+    deciders = [decider, *(another_process(decider) for _ in range(args.deciders - 1))]
     servers = {
-        "ours": link_server(
-            folder, scratch, probe, ["--io-in-threads"] if args.io_in_threads else []
-        ),
+        "ours": link_server(folder, scratch, probe, threads),
         "static": static_server(folder, probe),
         "nginx": nginx_server(folder, scratch, probe),
-        "ours S3": s3_link_server(
-            folder, scratch, probe, ["--io-in-threads"] if args.io_in_threads else []
-        ),
+        "nginx + ours": nginx_server(folder, scratch, probe, deciders)
+        if shutil.which("nginx")
+        else None,
+        "nginx + ours cached": nginx_server(folder, scratch, probe, deciders, NGINX_CACHED_SITE),
+        "ours S3": s3_link_server(folder, scratch, probe, threads),
     }
+    if args.servers:
+        servers = {name: server for name, server in servers.items() if name in args.servers}
+    behind_nginx = [servers.get(name) for name in ("nginx + ours", "nginx + ours cached")]
     # Every server is measured in every round, interleaved, so that load from elsewhere on
     # the machine hits them alike; the table shows each one's median round.
     runs: dict[tuple[str, str], list[Result]] = {}
     try:
         with contextlib.ExitStack() as running:
+            if any(server is not None for server in behind_nginx):
+                for process in deciders:  # before the nginx in front of them
+                    running.enter_context(process)
             for server in servers.values():
                 if server is not None:
                     running.enter_context(server)

@@ -83,6 +83,11 @@ if [ ! -x "$CHROMIUM" ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 fi
+if ! command -v nginx >/dev/null; then
+  step "installing nginx from Debian (the link server behind nginx: tests/links/test_nginx_accel.py, test_nginx_cached.py)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx
+fi
 
 step "installing fileglancer-ext with its test extras into .venv"
 [ -x .venv/bin/python ] || python3 -m venv .venv

@@ -175,6 +175,23 @@ def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
         help="look links up and read files in threads, not on the event loop: for slow "
         "network storage or a remote database (costs about twice the CPU per request)",
     )
+    serve.add_argument(
+        "--accel-redirect",
+        type=_accel_prefix_arg,
+        default=None,
+        metavar="PREFIX",
+        help="behind nginx: answer a permitted file with X-Accel-Redirect to nginx's "
+        "internal location PREFIX and let nginx send it (deploy/nginx/fileglancer-links.conf)",
+    )
+
+
+def _accel_prefix_arg(value: str) -> str:
+    from ..links.accel import accel_prefix
+
+    try:
+        return accel_prefix(value)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -353,6 +370,7 @@ def _serve(args: argparse.Namespace, store_url: str) -> int:
             hub_service=hub_service,
             check_owner_permissions=args.check_owner_permissions,
             public_base_url=args.public_base_url,
+            accel_redirect=args.accel_redirect,
         )
     )
     return 0

@@ -26,6 +26,7 @@ from ..web import (
     bad_request_message,
     log_public_request,
 )
+from .accel import ACCEL_HEADER, ROOT_HEADER, accel_uri, share_root
 from .creation import ShareLinkService
 from .remote import RemoteLinkService, RemoteShareLink
 from .responses import ResponsePlan
@@ -184,7 +185,11 @@ class ShareHandler(PublicHandler):
     async def _serve(self, token: str, subpath: str, *, include_body: bool) -> None:
         # One blocking call does the lookup, the checks and the first block.
         response = await self._blocking(
-            self.shares.respond, token, subpath, self.request.headers, with_body=include_body
+            self.shares.respond,
+            token,
+            subpath,
+            self.request.headers,
+            with_body=self._read_ahead(include_body),
         )
         if response.listing is not None:
             self.set_header("Content-Type", "application/json")
@@ -198,20 +203,49 @@ class ShareHandler(PublicHandler):
         assert response.file is not None and response.plan is not None
         try:
             plan = response.plan
+            if plan.status != 416 and self._redirect_to_nginx(response.file):
+                return
             self.set_status(plan.status)
             for name, value in plan.headers.items():
                 self.set_header(name, value)
             if plan.status == 416:
                 await self._finish_unsatisfiable(plan, include_body=include_body)
                 return
-            if len(response.first_block) == plan.length or not include_body:
-                await self.finish(response.first_block or None)  # the whole answer at once
+            first = response.first_block
+            if include_body and plan.length and not first:  # not read ahead (nginx mode)
+                size = min(self.shares.block_size, plan.length)
+                first = await self._blocking(response.file.read, plan.offset, size)
+            if len(first) == plan.length or not include_body:
+                await self.finish(first or None)  # the whole answer at once
                 return
-            await self._stream(response.file, plan, response.first_block)
+            await self._stream(response.file, plan, first)
         except iostream.StreamClosedError:
             pass  # the client went away
         finally:
             response.file.close()
+
+    def _read_ahead(self, include_body: bool) -> bool:
+        """Whether to read the first block with the checks: not when nginx sends it."""
+        return include_body and self.shares.accel_redirect is None
+
+    def _redirect_to_nginx(self, shared: SharedFile) -> bool:
+        """With `--accel-redirect`, answer a permitted file with no body and let nginx
+        send it (Range, ETag, conditionals and all: accel.py); False to send it here."""
+        if self.shares.accel_redirect is None:
+            return False
+        uri = accel_uri(self.shares.accel_redirect, shared)
+        if uri is None:
+            return False
+        self.set_header(ACCEL_HEADER, uri)
+        # nginx keeps these two of a redirecting answer, and sets the rest itself.
+        self.set_header("Content-Type", shared.content_type)
+        self.set_header("Cache-Control", "private, no-cache")
+        self.finish()
+        return True
+
+    def compute_etag(self) -> str | None:
+        # A redirect to nginx has no body of its own to tag: nginx tags the file.
+        return None if ACCEL_HEADER in self._headers else super().compute_etag()
 
     async def _finish_unsatisfiable(self, plan: ResponsePlan, *, include_body: bool) -> None:
         """A 416, with its Content-Range (already set), and why."""
@@ -271,6 +305,25 @@ class ShareHandler(PublicHandler):
         self.finish(json.dumps({"error": code, "message": message}))
 
 
+class ShareDecisionHandler(ShareHandler):
+    """`GET /fileglancer/decide/{token}`, for nginx's `auth_request` only (the shipped
+    configuration refuses it from outside): 200 with the share's canonical root
+    (`ROOT_HEADER`) and the CORS and sandbox headers nginx copies onto the files it sends
+    below that root; 403 (nginx then asks the share route itself) for a dead link or a
+    share nginx cannot serve alone."""
+
+    SUPPORTED_METHODS = ("GET",)  # type: ignore[assignment]
+
+    @allow_unauthenticated
+    async def get(self, token: str) -> None:  # type: ignore[override]
+        root = await self._blocking(share_root, self.shares, token)
+        if root is None:
+            self.set_status(403)
+        else:
+            self.set_header(ROOT_HEADER, root)
+        self.finish()
+
+
 class JupyterShareHandler(ShareHandler):
     """The share route inside Jupyter, whose request log would show every 404 with its
     token at warning level: it logs its requests itself."""
@@ -286,3 +339,11 @@ def share_route(
 ) -> tuple[str, type[ShareHandler], dict[str, Any]]:
     """The public share route (relative to a base URL), bound to `shares`."""
     return (_SHARE_ROUTE, handler, {"shares": shares, "allowed_origins": allowed_origins})
+
+
+def share_decision_route(
+    shares: ShareServer, allowed_origins: Sequence[str] = ("*",)
+) -> tuple[str, type[ShareHandler], dict[str, Any]]:
+    """The route nginx's `auth_request` asks whether (and where) it may serve a share."""
+    kwargs = {"shares": shares, "allowed_origins": allowed_origins}
+    return (r"/fileglancer/decide/(?P<token>[A-Za-z0-9_-]+)", ShareDecisionHandler, kwargs)

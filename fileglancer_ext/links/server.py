@@ -25,7 +25,7 @@ from ..shortlinks.service_api import short_link_service_routes
 from ..shortlinks.store import ShortLinkStore
 from ..system.log_redaction import install as install_log_redaction
 from ..web import log_public_request, set_sandbox_headers
-from .handlers import share_route
+from .handlers import share_decision_route, share_route
 from .service_api import HubIdentity, HubLinkService, service_api_routes
 from .serving import ShareServer
 from .store import ShareLinkStore
@@ -74,6 +74,8 @@ def make_link_server_app(
         *s3_routes(shares, allowed_origins=allowed_origins),
         short_link_redirect_route(short_links),
     ]
+    if shares.accel_redirect is not None:  # nginx's per-share decisions (accel.py)
+        public_routes.append(share_decision_route(shares, allowed_origins))
     api_routes: list = []
     if hub_service is not None:
         service = HubLinkService(shares.store, shares.allowed_roots or ())
@@ -106,11 +108,13 @@ async def serve_links(
     hub_service: str | None = None,
     check_owner_permissions: bool | None = None,
     public_base_url: str = "",
+    accel_redirect: str | None = None,
 ) -> None:
     """Serve shares until SIGINT or SIGTERM (only links into `allowed_roots`, if given).
 
     With `hub_service`, also the hub users' links API; owners' permissions are then
-    checked on every request unless `check_owner_permissions` is False."""
+    checked on every request unless `check_owner_permissions` is False. With
+    `accel_redirect`, nginx sends the files (accel.py)."""
     if check_owner_permissions is None:
         check_owner_permissions = hub_service is not None
     store = ShareLinkStore.from_url(database_url)
@@ -120,6 +124,7 @@ async def serve_links(
         use_threads=io_in_threads,
         allowed_roots=allowed_roots,
         check_owner_permissions=check_owner_permissions,
+        accel_redirect=accel_redirect,
     )
     app = make_link_server_app(
         shares,

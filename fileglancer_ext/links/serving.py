@@ -138,11 +138,14 @@ class ShareServer:
         allowed_roots: Sequence[str] | None = None,
         owners: Collection[str] | None = None,
         check_owner_permissions: bool = False,
+        accel_redirect: str | None = None,
     ) -> None:
         self.store = store
         # On a hub the link service serves every user's links with its own broad rights:
         # each request then checks that the link's owner could still read what it serves.
         self.check_owner_permissions = check_owner_permissions
+        # nginx sends the bytes of permitted files (accel.py): its internal location's prefix.
+        self.accel_redirect = accel_redirect
         # A user's server answers only its user's links (`owners`): another user's link
         # opened through it would run in its origin. The link server answers every owner.
         self.owners = None if owners is None else frozenset(owners)

@@ -103,7 +103,11 @@ class S3Handler(ShareHandler):
 
     async def _serve_object(self, bucket: str, key: str, *, include_body: bool) -> None:
         response = await self._blocking(
-            self.buckets.read_object, bucket, key, self.request.headers, with_body=include_body
+            self.buckets.read_object,
+            bucket,
+            key,
+            self.request.headers,
+            with_body=self._read_ahead(include_body),
         )
         await self._send_file(response, include_body=include_body)
 
