@@ -166,6 +166,8 @@ class VirtualImage:
         )
         compression = int(page.compression)
         passthrough = plain and compression in _PASSTHROUGH
+        if not passthrough:
+            _check_decodable(page)
         compressor = _PASSTHROUGH[compression] if passthrough else _REENCODED
         striped = not page.is_tiled and "y" in self.axes
         rows_by_range = striped and passthrough and compression == 1 and page.planarconfig == 1
@@ -385,6 +387,20 @@ class VirtualImage:
         self.tif.close()
 
 
+def _check_decodable(page: Any) -> None:
+    """NotServableTiff, saying why, when tifffile has no decoder for the page's tiles."""
+    import tifffile
+
+    compression = int(page.compression)
+    try:
+        tifffile.TIFF.DECOMPRESSORS[compression]
+    except (KeyError, ValueError):
+        name = getattr(page.compression, "name", str(compression))
+        raise NotServableTiff(
+            f"Its tiles are compressed with {name}, which this server cannot decode."
+        ) from None
+
+
 def _factor(base: int, size: int) -> float:
     """The downsampling factor from `base` to `size` pixels: a whole number when the level
     is the rounded division by one (90 -> 23 is 4, not 3.91)."""
@@ -554,6 +570,30 @@ def metadata_documents(
         name = Path(file_subpath).name or shared.link.path.rpartition("/")[2]
         image = _CACHE.image(_identity(shared.info), shared.file.fileno(), name)
         return shared.info, {key: image.metadata(key) or b"" for key in image.keys()}
+
+
+def virtual_summary(path: Path, within: Any) -> dict[str, Any]:
+    """The metadata summary (`formats.summary.summarize`, as for an OME-Zarr on disk) of the
+    virtual image of the TIFF at `path` (read inside `within`), for the Share tab's viewers
+    and snippets: its metadata documents are written to a temporary folder and summarized
+    there, so the viewers read it through the one dataset model. Raises NotServableTiff."""
+    import tempfile
+
+    from ..formats.summary import summarize
+    from ..system.confined_io import open_file
+
+    with open_file(path, within) as handle:
+        fd = handle.fileno()
+        image = _CACHE.image(_identity(os.fstat(fd)), fd, path.name)
+        documents = {key: image.metadata(key) or b"" for key in image.keys()}
+    with tempfile.TemporaryDirectory(prefix="fileglancer-virtual-") as folder:
+        root = Path(folder) / VIRTUAL_NAME
+        for key, body in documents.items():
+            (root / key).parent.mkdir(parents=True, exist_ok=True)
+            (root / key).write_bytes(body)
+        summary = summarize(root)
+    summary.pop("raw", None)
+    return summary
 
 
 def _is_level(image: VirtualImage, key: str) -> bool:

@@ -227,3 +227,83 @@ async def test_the_s3_view_serves_and_lists_the_virtual_image(
     url = f"http://127.0.0.1:{jp_http_port}{base}/cells.ome.tif/ome.zarr"
     pixels = await asyncio.to_thread(read_virtual, url, "1")
     np.testing.assert_array_equal(pixels, VOLUME[:, :, ::2, ::2])
+
+
+def write_unknown_compression(path: Path) -> None:
+    """A TIFF whose tiles claim a compression no decoder knows (tag value 60000)."""
+    tifffile.imwrite(path, PLANE, tile=(32, 32), compression="lzw")
+    with tifffile.TiffFile(path) as tif:
+        tag = tif.pages.first.tags["Compression"]
+        offset, byteorder = tag.valueoffset, tif.byteorder
+    with open(path, "r+b") as handle:
+        handle.seek(offset)
+        handle.write((60000).to_bytes(2, "little" if byteorder == "<" else "big"))
+
+
+async def test_an_unknown_compression_is_refused_with_its_reason(tiffs, fetch):
+    write_unknown_compression(tiffs / "odd.tif")
+    response = await fetch("odd.tif/ome.zarr/.zattrs")
+    assert response.code == 400
+    assert "cannot decode" in json.loads(response.body)["message"]
+
+
+async def test_the_share_tab_opens_a_shared_tiff_in_viewers_as_ome_zarr(
+    jp_fetch, share_tree, tiffs, jp_http_port, jp_base_url, http_server_client
+):
+    from urllib.parse import unquote
+
+    from fileglancer_ext.formats.validate import validate_dataset
+
+    from .conftest import api
+
+    link = await api(jp_fetch, "POST", "links", body={"root": "lab", "path": "data/cells.ome.tif"})
+    answer = await api(jp_fetch, "GET", "viewers", "lab", "data/cells.ome.tif")
+    url = link["url"] + "cells.ome.tif/ome.zarr/"
+    assert answer["virtual_image"] == {"url": url, "problem": None}
+    viewers = {viewer["name"]: viewer["url"] for viewer in answer["viewers"]}
+    assert viewers["vizarr"].endswith("?source=" + url)
+    state = json.loads(unquote(viewers["Neuroglancer"].split("#!", 1)[1]))
+    assert [layer["name"] for layer in state["layers"]] == ["DAPI", "GFP"]
+    assert state["layers"][0]["source"]["url"] == "zarr2://" + url
+    snippets = {s["title"]: s["code"] for s in answer["snippets"] if s["target"] == "link"}
+    assert "zarr-python (as OME-Zarr)" in snippets and "ome-zarr-py (as OME-Zarr)" in snippets
+
+    def run(code: str) -> np.ndarray:
+        namespace: dict = {}
+        exec(compile(code, "<snippet>", "exec"), namespace)
+        return np.asarray(namespace["image"][...])
+
+    served = f"http://127.0.0.1:{jp_http_port}{jp_base_url}fileglancer/s/{link['token']}/"
+    code = snippets["zarr-python (as OME-Zarr)"].replace(link["url"], served)
+    np.testing.assert_array_equal(await asyncio.to_thread(run, code), VOLUME)
+    # The virtual metadata is valid OME-NGFF 0.4 for the project's validator.
+    folder = share_tree["lab"] / "copy.ome.zarr"
+    for key in (".zgroup", ".zattrs", "0/.zarray", "1/.zarray", "2/.zarray"):
+        got = await public_fetch(http_server_client, jp_base_url, link["token"], url_key(key))
+        (folder / key).parent.mkdir(parents=True, exist_ok=True)
+        (folder / key).write_bytes(got.body)
+    assert validate_dataset(folder).errors == []
+
+
+def url_key(key: str) -> str:
+    return f"cells.ome.tif/ome.zarr/{key}"
+
+
+async def test_the_share_tab_gives_the_reason_a_tiff_cannot_be_served(jp_fetch, tiffs):
+    from .conftest import api
+
+    write_unknown_compression(tiffs / "odd.tif")
+    await api(jp_fetch, "POST", "links", body={"root": "lab", "path": "data/odd.tif"})
+    answer = await api(jp_fetch, "GET", "viewers", "lab", "data/odd.tif")
+    assert answer["virtual_image"]["url"] is None
+    assert "cannot decode" in answer["virtual_image"]["problem"]
+    assert answer["viewers"] == []
+
+
+async def test_fileglancer_open_reads_the_virtual_image(tiffs, share_url):
+    from fileglancer_ext.notebook.opening import open_dataset
+
+    def read() -> np.ndarray:
+        return np.asarray(open_dataset(f"{share_url}/cells.ome.tif/ome.zarr/").data)
+
+    np.testing.assert_array_equal(await asyncio.to_thread(read), VOLUME)
