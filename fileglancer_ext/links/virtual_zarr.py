@@ -551,7 +551,8 @@ def respond(
             content_type = "application/octet-stream"
     virtual = VirtualDocument(shared.link, body, shared.info, content_type)
     plan = plan_response(virtual, request_headers)  # type: ignore[arg-type]
-    first = body[plan.offset : plan.offset + plan.length] if with_body else b""
+    whole = plan.offset == 0 and plan.length == len(body)
+    first = (body if whole else body[plan.offset : plan.offset + plan.length]) if with_body else b""
     return ShareResponse(file=virtual, plan=plan, first_block=first)  # type: ignore[arg-type]
 
 
