@@ -16,8 +16,8 @@ standalone link server (`fileglancer-ext serve-links`, its own process). Then:
 2. Chunk requests/s: `--clients` aiohttp clients in flight for `--seconds`, cycling over
    the same level-0 chunk keys, through the virtual view and through the converted
    OME-Zarr, each on a fresh link-server process (the goal is virtual / converted >= 0.8).
-3. Peak server memory: the link server's peak RSS (VmHWM) after the 8 clients read the
-   virtual view, and for the converted OME-Zarr.
+3. Server memory: the link server's RSS once the first view is served (the parsed TIFF and
+   the libraries loaded), and its peak (VmHWM) after the 8 clients read, for each.
 
 Nothing is asserted: the figures are printed as a table.
 """
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import shutil
 import subprocess
 import sys
@@ -37,7 +36,7 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).parent))
-from share import Server, free_port  # noqa: E402 - the share benchmark's server helpers
+from share import Server, link_server  # noqa: E402 - the share benchmark's server helpers
 
 DEFAULT_WORKDIR = Path(tempfile.gettempdir()) / "fileglancer-bench-tiff-share"
 SIDE, TILE, CHANNELS = 4096, 512, 2
@@ -107,23 +106,6 @@ def convert(source: Path, destination: Path) -> float:
     return time.perf_counter() - started
 
 
-def link_server(folder: Path, scratch: Path) -> tuple[Server, str]:
-    """The link server (not started) and the link URL of `folder`."""
-    store_url = f"sqlite:///{scratch / 'links.sqlite3'}"
-    cli = [sys.executable, "-m", "fileglancer_ext.cli"]
-    created = subprocess.run(
-        [*cli, "links", "create", str(folder), "--database-url", store_url, "--json"],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    token = json.loads(created.stdout)["token"]
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/fileglancer/s/{token}/"
-    command = [*cli, "serve-links", "--database-url", store_url, "--port", str(port)]
-    return Server("link server", [*command, "--base-url", "/"], base, base), base
-
-
 def view_keys(planes: int) -> list[str]:
     """The chunk keys of the first view: every channel, the middle plane, the centre."""
     middle, first = planes // 2, (SIDE // 2 - VIEW // 2) // TILE
@@ -190,27 +172,28 @@ def requests_per_second(url: str, keys: list[str], clients: int, seconds: float)
     return count / (time.perf_counter() - started)
 
 
-def peak_rss_mib(server: Server) -> float | None:
+def memory_mib(server: Server, field: str = "VmHWM") -> float:
+    """The server's peak (VmHWM) or current (VmRSS) resident memory, NaN off Linux."""
     try:
         status = Path(f"/proc/{server.process.pid}/status").read_text()  # type: ignore[union-attr]
     except (AttributeError, OSError):
-        return None
-    line = next(line for line in status.splitlines() if line.startswith("VmHWM"))
+        return float("nan")
+    line = next(line for line in status.splitlines() if line.startswith(field))
     return int(line.split()[1]) / 1024
 
 
 def measure(folder: Path, scratch: Path, path: str, planes: int, args) -> dict[str, float]:
     """First view, requests/s and peak RSS of one dataset URL on a fresh server."""
-    server, base = link_server(folder, scratch)
-    url = base + path
-    server.health = url + ".zattrs"
+    server = link_server(folder, scratch, path + ".zattrs", [])
+    url = server.base + path
     figures: dict[str, float] = {}
     with server:
         figures["first_view_s"] = first_view(url, planes)
+        figures["rss_after_view_mib"] = memory_mib(server, "VmRSS")
         keys = chunk_keys(planes)
         requests_per_second(url, keys[: args.clients * 4], args.clients, 1.0)  # warm up
         figures["requests_per_s"] = requests_per_second(url, keys, args.clients, args.seconds)
-        figures["peak_rss_mib"] = peak_rss_mib(server) or float("nan")
+        figures["peak_rss_mib"] = memory_mib(server)
     return figures
 
 
@@ -243,6 +226,11 @@ def main(argv: list[str] | None = None) -> int:
         ),
         ("  of which converting (s)", 0.0, convert_s),
         ("chunk requests/s", virtual["requests_per_s"], converted["requests_per_s"]),
+        (
+            "server RSS after first view (MiB)",
+            virtual["rss_after_view_mib"],
+            converted["rss_after_view_mib"],
+        ),
         ("server peak RSS, 8 clients (MiB)", virtual["peak_rss_mib"], converted["peak_rss_mib"]),
     ]
     size = source.stat().st_size / (1 << 20)

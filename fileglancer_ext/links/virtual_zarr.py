@@ -65,7 +65,6 @@ ZLIB_LEVEL = 1  # re-encoded chunks: fast, and every Zarr reader decodes zlib
 _PASSTHROUGH = {1: None, 8: {"id": "zlib", "level": 6}, 32946: {"id": "zlib", "level": 6}}
 _PASSTHROUGH[50000] = {"id": "zstd", "level": 0}
 _REENCODED = {"id": "zlib", "level": ZLIB_LEVEL}
-_AXIS_TYPES = {"t": "time", "c": "channel", "z": "space", "y": "space", "x": "space"}
 
 
 class NotServableTiff(BadRequest):
@@ -200,15 +199,10 @@ class VirtualImage:
     # --- metadata -------------------------------------------------------------------------
 
     def _zattrs(self) -> dict[str, Any]:
-        from ..convert.ome_zarr_out import omero_metadata
+        from ..convert.ome_zarr_out import ngff_axes, omero_metadata
 
         meta, base = self.meta, self.levels[0].shape
-        axes = []
-        for axis in self.axes:
-            entry = {"name": axis, "type": _AXIS_TYPES[axis]}
-            if axis in meta.units:
-                entry["unit"] = meta.units[axis]
-            axes.append(entry)
+        axes = ngff_axes(meta)
         datasets = []
         for index, level in enumerate(self.levels):
             scale = [
