@@ -307,3 +307,44 @@ async def test_fileglancer_open_reads_the_virtual_image(tiffs, share_url):
         return np.asarray(open_dataset(f"{share_url}/cells.ome.tif/ome.zarr/").data)
 
     np.testing.assert_array_equal(await asyncio.to_thread(read), VOLUME)
+
+
+async def test_a_pyramid_of_reduced_pages_serves_each_level(tiffs, share_url):
+    """Levels that are top-level reduced-resolution pages (not SubIFDs): tifffile's series
+    levels, as slide scanners write them."""
+    with tifffile.TiffWriter(tiffs / "pages.tif") as tif:
+        for step in (1, 2, 4):
+            extra = {"subfiletype": 1} if step > 1 else {}
+            tif.write(PLANE[::step, ::step], tile=(32, 32), compression="zlib", **extra)
+
+    def read() -> tuple[dict, list[np.ndarray]]:
+        group = zarr.open_group(f"{share_url}/pages.tif/ome.zarr", mode="r")
+        return dict(group.attrs), [np.asarray(group[str(i)][...]) for i in range(3)]
+
+    attrs, levels = await asyncio.to_thread(read)
+    for level, step in zip(levels, (1, 2, 4), strict=True):
+        np.testing.assert_array_equal(level, PLANE[::step, ::step])
+    datasets = attrs["multiscales"][0]["datasets"]
+    assert [d["coordinateTransformations"][0]["scale"] for d in datasets] == [
+        [1.0, 1.0],
+        [2.0, 2.0],
+        [4.0, 4.0],
+    ]
+
+
+async def test_a_file_rewritten_in_place_is_read_as_its_new_version(tiffs, share_url, fetch):
+    """Same inode, same size, new bytes: the parse of the old version is not reused."""
+    first = await fetch("plain.tif/ome.zarr/0/0/0")
+    changed = (PLANE + 7).astype(np.uint16)
+    tifffile.imwrite(tiffs / "other.tif", changed, tile=(32, 32))
+    new_bytes = (tiffs / "other.tif").read_bytes()
+    assert len(new_bytes) == (tiffs / "plain.tif").stat().st_size
+    inode = (tiffs / "plain.tif").stat().st_ino
+    with open(tiffs / "plain.tif", "r+b") as handle:
+        handle.write(new_bytes)
+    os.utime(tiffs / "plain.tif", ns=(1, (tiffs / "plain.tif").stat().st_mtime_ns + 10**9))
+    assert (tiffs / "plain.tif").stat().st_ino == inode
+    again = await fetch("plain.tif/ome.zarr/0/0/0")
+    assert again.headers["ETag"] != first.headers["ETag"]
+    pixels = await asyncio.to_thread(read_virtual, f"{share_url}/plain.tif/ome.zarr")
+    np.testing.assert_array_equal(pixels, changed)
