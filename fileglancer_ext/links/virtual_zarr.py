@@ -179,8 +179,6 @@ class VirtualImage:
             elif chunks[y] <= rows:  # whole strips where they fit: one read each
                 rows -= rows % chunks[y]
             chunks[y] = min(rows, shape[y])
-        if compression == 1 and not passthrough:
-            compressor = _REENCODED
         return _Level(
             store=store,
             keyframe=page,
@@ -309,6 +307,9 @@ class VirtualImage:
         if len(data) != bytecount:
             raise FileChanged("The file is shorter than its TIFF structure says.")
         if level.passthrough:
+            full = prod(level.chunks) * self.dtype.itemsize
+            if level.compressor is None and len(data) < full:  # a writer's short last tile
+                data += bytes(full - len(data))
             return data
         decoded = self._decode(level, keyframe, page, chunkindex, data)
         return _encode(level, self._to_ome(decoded, level.keep, level.src_chunks))
