@@ -249,7 +249,7 @@ class VirtualImage:
         if key == ".zattrs":
             return _json(self.zattrs)
         level, _, name = key.partition("/")
-        if name == ".zarray" and level.isdigit() and int(level) < len(self.levels):
+        if name == ".zarray" and level.isdecimal() and int(level) < len(self.levels):
             found = self.levels[int(level)]
             return _json(
                 {
@@ -264,7 +264,7 @@ class VirtualImage:
                     "dimension_separator": "/",
                 }
             )
-        if name == ".zattrs" and level.isdigit() and int(level) < len(self.levels):
+        if name == ".zattrs" and level.isdecimal() and int(level) < len(self.levels):
             return _json({"_ARRAY_DIMENSIONS": list(self.axes)})
         return None
 
@@ -280,13 +280,13 @@ class VirtualImage:
     def chunk_index(self, key: str) -> tuple[int, tuple[int, ...]] | None:
         """(level, OME chunk index) of a chunk key, None when it names no chunk."""
         parts = key.split("/")
-        if not all(part.isdigit() and len(part) < 12 for part in parts) or len(parts) < 2:
+        if len(parts) < 2 or not key.replace("/", "").isdecimal() or len(key) > 80:
             return None
         level = int(parts[0])
-        if level >= len(self.levels):
+        if level >= len(self.levels) or "" in parts:
             return None
         found = self.levels[level]
-        index = tuple(int(p) for p in parts[1:])
+        index = tuple(map(int, parts[1:]))
         grid = [ceil(n / c) for n, c in zip(found.shape, found.chunks, strict=True)]
         if len(index) != len(grid) or any(i >= n for i, n in zip(index, grid, strict=True)):
             return None
@@ -520,7 +520,7 @@ def respond(
     with shared.file:
         fd = shared.file.fileno()
         identity = _identity(shared.info)
-        name = Path(file_subpath).name or shared.link.path.rpartition("/")[2]
+        name = file_subpath.rpartition("/")[2] or shared.link.path.rpartition("/")[2]
         image = _CACHE.image(identity, fd, name)
         if key in ("", ".") and server.directory_listing:
             return ShareResponse(listing=_listing(image, ""))
@@ -563,7 +563,7 @@ def metadata_documents(
         shared.close()
         return None
     with shared.file:
-        name = Path(file_subpath).name or shared.link.path.rpartition("/")[2]
+        name = file_subpath.rpartition("/")[2] or shared.link.path.rpartition("/")[2]
         image = _CACHE.image(_identity(shared.info), shared.file.fileno(), name)
         return shared.info, {key: image.metadata(key) or b"" for key in image.keys()}
 
@@ -593,7 +593,7 @@ def virtual_summary(path: Path, within: Any) -> dict[str, Any]:
 
 
 def _is_level(image: VirtualImage, key: str) -> bool:
-    return key.strip("/").isdigit() and int(key.strip("/")) < len(image.levels)
+    return key.strip("/").isdecimal() and int(key.strip("/")) < len(image.levels)
 
 
 def _listing(image: VirtualImage, key: str) -> dict[str, Any]:

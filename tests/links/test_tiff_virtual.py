@@ -204,7 +204,8 @@ async def test_a_file_that_is_not_a_tiff_is_a_clear_4xx(tiffs, fetch):
 
 
 async def test_keys_outside_the_image_are_404_for_readers_probes(tiffs, fetch):
-    for key in ("zarr.json", "0/zarr.json", "0/9/9", "7/.zarray", "0/0/0/0", "0/x/0"):
+    keys = ("zarr.json", "0/zarr.json", "0/9/9", "7/.zarray", "0/0/0/0", "0/x/0", "²/.zarray")
+    for key in (*keys, "0/0/²/0/0", "0/0//0/0", "0/-1/0/0/0", "0/" + "9" * 90):
         response = await fetch(f"cells.ome.tif/ome.zarr/{key}")
         assert response.code == 404, key
         assert json.loads(response.body)["error"] == "not_found"
