@@ -151,29 +151,35 @@ def chunk_keys(planes: int) -> list[str]:
     ]
 
 
-def requests_per_second(url: str, keys: list[str], clients: int, seconds: float) -> float:
-    async def run() -> int:
-        done = 0
+def requests_per_second(
+    url: str, keys: list[str], clients: int, seconds: float
+) -> tuple[float, float]:
+    """(requests/s, MB/s) of `clients` clients cycling over `keys` for `seconds`."""
+
+    async def run() -> tuple[int, int]:
+        done = received = 0
         deadline = time.perf_counter() + seconds
         connector = aiohttp.TCPConnector(limit=clients)
         async with aiohttp.ClientSession(connector=connector) as session:
 
             async def client(start: int) -> None:
-                nonlocal done
+                nonlocal done, received
                 index = start
                 while time.perf_counter() < deadline:
                     async with session.get(url + keys[index % len(keys)]) as response:
                         assert response.status == 200, response.status
-                        await response.read()
+                        body = await response.read()  # (not `+= await`: a lost update)
+                    received += len(body)
                     done += 1
                     index += clients
 
             await asyncio.gather(*(client(i) for i in range(clients)))
-        return done
+        return done, received
 
     started = time.perf_counter()
-    count = asyncio.run(run())
-    return count / (time.perf_counter() - started)
+    count, received = asyncio.run(run())
+    took = time.perf_counter() - started
+    return count / took, received / took / 1e6
 
 
 def memory_mib(server: Server, field: str = "VmHWM") -> float:
@@ -194,7 +200,7 @@ def measure(data: Path, scratch: Path, planes: int, args) -> dict[str, dict[str,
     paths = {"virtual": "image.ome.tif/ome.zarr/", "converted": "image.ome.zarr/"}
     servers = {name: link_server(data, scratch, "ready.txt", []) for name in paths}
     figures: dict[str, dict[str, float]] = {name: {} for name in paths}
-    rounds: dict[str, list[float]] = {name: [] for name in paths}
+    rounds: dict[str, list[tuple[float, float]]] = {name: [] for name in paths}
     keys = chunk_keys(planes)
     with servers["virtual"], servers["converted"]:
         urls = {name: servers[name].base + path for name, path in paths.items()}
@@ -206,7 +212,9 @@ def measure(data: Path, scratch: Path, planes: int, args) -> dict[str, dict[str,
             for name, url in urls.items():
                 rounds[name].append(requests_per_second(url, keys, args.clients, args.seconds))
         for name in paths:
-            figures[name]["requests_per_s"] = statistics.median(rounds[name])
+            rate, throughput = statistics.median(rounds[name])  # the median round by rate
+            figures[name]["requests_per_s"] = rate
+            figures[name]["mb_per_s"] = throughput
             figures[name]["peak_rss_mib"] = memory_mib(servers[name])
     return figures
 
@@ -248,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         ("  of which converting (s)", 0.0, convert_s),
         ("chunk requests/s", virtual["requests_per_s"], converted["requests_per_s"]),
+        ("  MB/s (chunks as stored: sizes differ)", virtual["mb_per_s"], converted["mb_per_s"]),
         (
             "server RSS after first view (MiB)",
             virtual["rss_after_view_mib"],
@@ -261,10 +270,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{SIDE}x{SIDE} uint16, tiles {TILE}, clients {args.clients}, "
         f"median of {args.rounds} rounds of {args.seconds:.0f} s"
     )
-    print(f"{'':36}{'virtual view':>14}{'convert first':>15}{'ratio':>8}")
+    print(f"{'':40}{'virtual view':>14}{'convert first':>15}{'ratio':>8}")
     for label, ours, theirs in rows:
         ratio = f"{ours / theirs:.2f}" if theirs else ""
-        print(f"{label:36}{ours:14.2f}{theirs:15.2f}{ratio:>8}")
+        print(f"{label:40}{ours:14.2f}{theirs:15.2f}{ratio:>8}")
     if not args.keep:
         shutil.rmtree(args.workdir, ignore_errors=True)
     return 0
