@@ -6,7 +6,7 @@
 import { expect, test } from '@jupyterlab/galata';
 import { request as httpRequest } from '@playwright/test';
 
-import { goTo, inspector, INSPECTOR_ID, openRoot, row } from './helpers';
+import { inspectDemo } from './helpers';
 
 /** The page's window, recording the URLs the viewer buttons open. */
 type Recording = Window & { opened: string[] };
@@ -16,11 +16,7 @@ test.use({ permissions: ['clipboard-read', 'clipboard-write'] });
 test('open a shared OME-TIFF in Neuroglancer and vizarr as OME-Zarr', async ({
   page
 }, testInfo) => {
-  await openRoot(page, 'demo');
-  await goTo(page, 'tiff');
-  await page.sidebar.openTab(INSPECTOR_ID);
-  await row(page, 'tiff/cells.ome.tif').click();
-  const panel = inspector(page);
+  const panel = await inspectDemo(page, 'tiff/cells.ome.tif');
   await panel.locator('[data-tab="share"]').click();
   const toggle = panel.locator('[data-tab-panel="share"] [role="switch"]');
   await expect(toggle).toBeVisible();
