@@ -349,3 +349,58 @@ async def test_a_file_rewritten_in_place_is_read_as_its_new_version(tiffs, share
     assert again.headers["ETag"] != first.headers["ETag"]
     pixels = await asyncio.to_thread(read_virtual, f"{share_url}/plain.tif/ome.zarr")
     np.testing.assert_array_equal(pixels, changed)
+
+
+class TestListings:
+    """With folder listings on, the virtual image lists as a folder does."""
+
+    @pytest.fixture
+    def fileglancer_config(self, listing_config) -> dict:
+        return listing_config
+
+    async def test_the_virtual_image_and_its_levels_list_their_keys(self, tiffs, fetch):
+        root = json.loads((await fetch("cells.ome.tif/ome.zarr/")).body)
+        assert [(e["name"], e["kind"]) for e in root["entries"]] == [
+            (".zattrs", "file"),
+            (".zgroup", "file"),
+            ("0", "directory"),
+            ("1", "directory"),
+            ("2", "directory"),
+        ]
+        level = json.loads((await fetch("cells.ome.tif/ome.zarr/1/")).body)
+        assert [e["name"] for e in level["entries"]] == [".zarray", ".zattrs"]
+        zarray = await fetch("cells.ome.tif/ome.zarr/1/.zarray")
+        assert level["entries"][0]["size"] == len(zarray.body)
+
+
+@pytest.fixture
+def threaded_link_server(jp_asyncio_loop, other_store):
+    """The standalone link server, its I/O in threads, on a loopback port."""
+    from fileglancer_ext.links.serving import ShareServer
+
+    from .conftest import serving_link_app
+
+    shares = ShareServer(other_store, use_threads=True)
+    with serving_link_app(jp_asyncio_loop, shares, "/links/") as url:
+        yield url
+
+
+async def test_the_link_server_serves_the_virtual_image_sandboxed(
+    tiffs, threaded_link_server, token
+):
+    """The standalone link server answers the same keys, with the sandbox headers of every
+    share answer."""
+    from tornado.httpclient import AsyncHTTPClient
+
+    from .test_share_sandbox import assert_sandboxed
+
+    share = f"{threaded_link_server}fileglancer/s/{token}"
+    url = f"{share}/cells.ome.tif/ome.zarr"
+    client = AsyncHTTPClient()
+    for key in (".zattrs", "0/.zarray", "0/1/2/3/2"):
+        assert_sandboxed(await client.fetch(f"{url}/{key}"))
+    refused = await client.fetch(f"{share}/fake.tif/ome.zarr/.zattrs", raise_error=False)
+    assert refused.code == 400
+    assert_sandboxed(refused)
+    pixels = await asyncio.to_thread(read_virtual, url, "2")
+    np.testing.assert_array_equal(pixels, VOLUME[:, :, ::4, ::4])
