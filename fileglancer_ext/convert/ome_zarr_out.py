@@ -104,12 +104,7 @@ def write_ome_metadata(
     import zarr
 
     group = zarr.open_group(root, mode="r+", zarr_format=options.zarr_format)
-    axes = []
-    for axis in meta.axes:
-        entry = {"name": axis, "type": AXIS_TYPES[axis]}
-        if axis in meta.units:
-            entry["unit"] = meta.units[axis]
-        axes.append(entry)
+    axes = ngff_axes(meta)
     # A translation on every level once one level has any (ome-zarr-py and ngff-zarr
     # write them all): viewers that honour transforms then overlay the levels exactly.
     shifted = any(lv.translation and any(lv.translation) for lv in levels)
@@ -159,6 +154,17 @@ def write_ome_xml(
         attrs = {"series": series}
         group.attrs.update(attrs if zarr_format == 2 else {"ome": {"version": "0.5", **attrs}})
     (root / OME_XML_PATH).write_text(ome_xml, encoding="utf-8")
+
+
+def ngff_axes(meta: ImageMetadata) -> list[dict[str, Any]]:
+    """The multiscale's axes: name, type and (where known) unit of each of `meta.axes`."""
+    axes = []
+    for axis in meta.axes:
+        entry = {"name": axis, "type": AXIS_TYPES[axis]}
+        if axis in meta.units:
+            entry["unit"] = meta.units[axis]
+        axes.append(entry)
+    return axes
 
 
 def check_ome_zarr(path: Path) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from ..errors import Forbidden, NotFound
+from . import virtual_zarr
 from .confinement import (
     HANDLE,
     READ,
@@ -268,7 +269,15 @@ class ShareServer:
     ) -> ShareResponse:
         """Everything a GET or HEAD needs before streaming, in one blocking call: the
         listing of a folder, or the opened file, its plan and its first block (the whole
-        body of a chunk-sized file). The caller closes `file`. Raises as `open` does."""
+        body of a chunk-sized file). The caller closes `file`. Raises as `open` does.
+        A path through a TIFF file and `ome.zarr/` is its virtual OME-Zarr (`virtual_zarr`)."""
+        virtual = virtual_zarr.split_virtual(subpath)
+        if virtual is not None:
+            answer = virtual_zarr.respond(
+                self, token, *virtual, request_headers, with_body=with_body
+            )
+            if answer is not None:
+                return answer
         shared = self.open(token, subpath)
         if isinstance(shared, SharedDirectory):
             try:

@@ -16,6 +16,12 @@ from ..errors import NotFound
 from ..links.confinement import OpenShare
 from ..links.serving import ShareResponse, ShareServer
 from ..links.store import ShareLink
+from ..links.virtual_zarr import (
+    VIRTUAL_NAME,
+    NotServableTiff,
+    metadata_documents,
+    split_virtual,
+)
 from .listing import ListObjectsRequest, ListObjectsResult, ObjectEntry, ObjectLister, object_etag
 
 
@@ -56,6 +62,9 @@ class ShareBuckets:
         """One ListObjectsV2 page of the share of `token`. Raises ShareGone, or
         InvalidListRequest for a bad argument."""
         link = self.active_link(token)
+        virtual = split_virtual(request.prefix)
+        if virtual is not None:  # inside a TIFF's virtual OME-Zarr
+            return _list_virtual(self.shares, token, *virtual, request)
         try:
             check = self.shares.owner_check(link)  # on a hub: what its owner may read
             share = self.shares.open_share(link, check=check)
@@ -84,6 +93,35 @@ class ShareBuckets:
         if response.file is None:  # a folder, when the share route lists folders
             raise NoSuchObject(f"The key '{key}' does not exist.")
         return response
+
+
+def _list_virtual(
+    shares: ShareServer, token: str, file_key: str, inside: str, request: ListObjectsRequest
+) -> ListObjectsResult:
+    """The metadata keys of a TIFF's virtual OME-Zarr under the prefix (`virtual_zarr`:
+    chunks are not listed, readers never list them); one page, nothing when no TIFF."""
+    try:
+        found = metadata_documents(shares, token, file_key)
+    except (NotFound, NotServableTiff):
+        return ListObjectsResult()
+    result = ListObjectsResult()
+    if found is None:
+        return result
+    info, documents = found
+    base = f"{file_key}/{VIRTUAL_NAME}/"
+    for name in sorted(documents):
+        key = base + name
+        if not key.startswith(request.prefix) or key <= request.start_after:
+            continue
+        rest = key[len(request.prefix) :]
+        if request.delimiter == "/" and "/" in rest:
+            folder = request.prefix + rest.split("/", 1)[0] + "/"
+            if folder not in result.common_prefixes:
+                result.common_prefixes.append(folder)
+            continue
+        etag = object_etag(info)[:-1] + '-z"'
+        result.contents.append(ObjectEntry(key, len(documents[name]), info.st_mtime, etag))
+    return result
 
 
 def _is_plain_key(key: str) -> bool:

@@ -19,6 +19,7 @@ from ..links.remote import RemoteLinkService
 from ..links.store import ShareLink
 from ..roots import RootRegistry
 from . import ViewerConfig, viewers_for
+from .virtual_tiff import TIFF_KINDS, add_virtual_image
 
 
 class DatasetViewers:
@@ -66,4 +67,7 @@ class DatasetViewers:
         answer["link"] = link_payload
         if link_payload is None:
             answer["data_url"] = None
+        elif summary.get("kind") in TIFF_KINDS:  # also served as OME-Zarr: its viewers
+            within = self.registry.within(root)
+            add_virtual_image(answer, real, within, link_payload["url"], self.config)
         return answer

@@ -50,25 +50,30 @@ class FakeShareServer {
   created: ICreateLinkRequest[] = [];
   revoked: string[] = [];
   failCreate: Error | null = null;
+  /** What a shared TIFF's answer adds: its virtual OME-Zarr, or why there is none. */
+  virtualImage: IViewersResponse['virtual_image'];
+  noViewers = false;
 
   getViewers = async (): Promise<IViewersResponse> => {
     const link = this.link;
     return {
+      virtual_image: this.virtualImage,
       kind: 'ome-zarr',
       data_url: link?.url ?? null,
       link,
-      viewers: link
-        ? [
-            {
-              name: 'Neuroglancer',
-              url: `https://ng.example/#!{"source":"zarr2://${link.url}"}`
-            },
-            {
-              name: 'vizarr',
-              url: `https://vizarr.example/?source=${link.url}`
-            }
-          ]
-        : [],
+      viewers:
+        link && !this.noViewers
+          ? [
+              {
+                name: 'Neuroglancer',
+                url: `https://ng.example/#!{"source":"zarr2://${link.url}"}`
+              },
+              {
+                name: 'vizarr',
+                url: `https://vizarr.example/?source=${link.url}`
+              }
+            ]
+          : [],
       snippets: [
         {
           language: 'python',
@@ -195,6 +200,37 @@ describe('the Share tab', () => {
   afterEach(() => {
     document.body.innerHTML = '';
     jest.restoreAllMocks();
+  });
+
+  it('says where a shared TIFF is served as OME-Zarr, or why it is not', async () => {
+    const server = new FakeShareServer();
+    server.link = makeLink();
+    server.virtualImage = {
+      url: 'http://localhost/fileglancer/s/T/a.tif/ome.zarr/',
+      problem: null
+    };
+    let panel = await inspectShared(server);
+    await until(() =>
+      expect(
+        panel.node.querySelector('[data-note="virtual-image"]')?.textContent
+      ).toContain('/a.tif/ome.zarr/')
+    );
+    expect(panel.node.querySelector('[data-viewer="vizarr"]')).not.toBeNull();
+    panel.dispose();
+    server.virtualImage = {
+      url: null,
+      problem:
+        'Its tiles are compressed with X, which this server cannot decode.'
+    };
+    server.noViewers = true;
+    panel = await inspectShared(server);
+    await until(() =>
+      expect(
+        panel.node.querySelector('[data-note="virtual-image"]')?.textContent
+      ).toContain('cannot decode')
+    );
+    expect(panel.node.textContent).not.toContain('No configured viewer');
+    panel.dispose();
   });
 
   it('offers only local code and no viewers until the dataset is shared', async () => {

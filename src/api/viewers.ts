@@ -25,6 +25,11 @@ export interface IViewersResponse {
   viewers: IViewerLink[];
   snippets: ICodeSnippet[];
   paths: { linux: string; mac: string | null; windows: string | null };
+  /**
+   * A shared TIFF: the URL of its virtual OME-Zarr (the viewers above open it), or
+   * why the file cannot be served so. Absent for other kinds.
+   */
+  virtual_image?: { url: string | null; problem: string | null };
 }
 
 export interface IViewersAPI {

@@ -151,11 +151,24 @@ function ViewerButtons(props: {
       </p>
     );
   }
+  const virtual = answer.virtual_image;
+  const virtualNote = virtual?.problem ? (
+    <p className="jp-Fileglancer-note" data-note="virtual-image">
+      Viewers cannot open this TIFF as OME-Zarr: {virtual.problem}
+    </p>
+  ) : virtual?.url ? (
+    <p className="jp-Fileglancer-note" data-note="virtual-image">
+      Viewers open this TIFF as OME-Zarr, served from the file at{' '}
+      <code>{virtual.url}</code>
+    </p>
+  ) : null;
   if (answer.viewers.length === 0) {
     return (
-      <p className="jp-Fileglancer-note">
-        No configured viewer opens this kind of dataset.
-      </p>
+      virtualNote ?? (
+        <p className="jp-Fileglancer-note">
+          No configured viewer opens this kind of dataset.
+        </p>
+      )
     );
   }
   const copyShort = async (name: string, url: string) => {
@@ -174,6 +187,7 @@ function ViewerButtons(props: {
   };
   return (
     <div className="jp-Fileglancer-viewers">
+      {virtualNote}
       {answer.viewers.map(viewer => (
         <span key={viewer.name} className="jp-Fileglancer-viewer">
           <Button

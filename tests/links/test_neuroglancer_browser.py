@@ -30,13 +30,22 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import Application
 
-from fileglancer_ext.demo.data import CHANNEL_NAMES, OME_ZARR_V04, OME_ZARR_V05, write_demo_data
+from fileglancer_ext.demo.data import (
+    CHANNEL_NAMES,
+    OME_TIFF,
+    OME_ZARR_V04,
+    OME_ZARR_V05,
+    write_demo_data,
+)
 from fileglancer_ext.inspection.service import describe_dataset
 from fileglancer_ext.links.handlers import share_route
 from fileglancer_ext.links.serving import ShareServer
 from fileglancer_ext.links.store import ShareLinkStore
-from fileglancer_ext.viewers import viewers_for
+from fileglancer_ext.links.virtual_zarr import virtual_summary
+from fileglancer_ext.system.confined_io import ANYWHERE
+from fileglancer_ext.viewers import ViewerConfig, viewers_for
 from fileglancer_ext.viewers.snippets import first_level_path
+from fileglancer_ext.viewers.virtual_tiff import add_virtual_image
 
 CHROMIUM = os.environ.get("FILEGLANCER_CHROMIUM") or shutil.which("chromium")
 
@@ -95,7 +104,9 @@ def neuroglancer_state(summary: dict, data_url: str) -> dict:
     return json.loads(unquote(link["url"].split("#!", 1)[1]))
 
 
-@pytest.mark.parametrize("dataset", [OME_ZARR_V04, OME_ZARR_V05], ids=["0.4", "0.5"])
+@pytest.mark.parametrize(
+    "dataset", [OME_ZARR_V04, OME_ZARR_V05, OME_TIFF], ids=["0.4", "0.5", "ome-tiff"]
+)
 def test_neuroglancer_reads_a_data_link_and_draws_each_channel(demo, share_server, dataset):
     neuroglancer = pytest.importorskip("neuroglancer")
     from PIL import Image
@@ -103,7 +114,15 @@ def test_neuroglancer_reads_a_data_link_and_draws_each_channel(demo, share_serve
     store, base_url, answered = share_server
     link = store.create("ada", "demo", str(demo), dataset.name)
     data_url = f"{base_url}/fileglancer/s/{link.token}/"
-    summary = describe_dataset(demo / dataset.name)
+    if dataset is OME_TIFF:  # the file's virtual OME-Zarr, as the Share tab offers it
+        name = dataset.name.rpartition("/")[2]
+        answer: dict = {"viewers": [], "snippets": []}
+        add_virtual_image(answer, demo / dataset.name, ANYWHERE, data_url, ViewerConfig())
+        data_url = answer["virtual_image"]["url"]
+        summary = virtual_summary(demo / dataset.name, ANYWHERE)
+        assert data_url == f"{base_url}/fileglancer/s/{link.token}/{name}/ome.zarr/"
+    else:
+        summary = describe_dataset(demo / dataset.name)
     state = neuroglancer_state(summary, data_url)
 
     neuroglancer.set_server_bind_address("127.0.0.1")
@@ -122,7 +141,7 @@ def test_neuroglancer_reads_a_data_link_and_draws_each_channel(demo, share_serve
         browser.wait()
         neuroglancer.server.stop()
 
-    prefix = f"/fileglancer/s/{link.token}/"
+    prefix = data_url.removeprefix(base_url)
     served = [path.removeprefix(prefix) for status, path in answered if status in (200, 206)]
     metadata = {"zarr.json"} if dataset is OME_ZARR_V05 else {".zattrs", ".zgroup"}
     assert metadata & set(served), f"no metadata read through the link: {served}"

@@ -124,7 +124,8 @@ async def test_a_shared_ome_tiff_has_link_snippets_that_read_it(jp_fetch, share_
     link = await api(jp_fetch, "POST", "links", body={"root": "lab", "path": "data/cells.ome.tif"})
     answer = await api(jp_fetch, "GET", "viewers", "lab", "data/cells.ome.tif")
     remote = [s for s in answer["snippets"] if s["target"] == "link"]
-    assert [s["title"] for s in remote] == ["fileglancer_ext.open", "tifffile"]
+    assert [s["title"] for s in remote][:2] == ["fileglancer_ext.open", "tifffile"]
+    remote = remote[:2]  # then the virtual OME-Zarr's (test_tiff_virtual)
     url = link["url"].rstrip("/") + "/cells.ome.tif"
     assert all(repr(url) in s["code"] for s in remote)
 

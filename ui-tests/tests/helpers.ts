@@ -60,3 +60,15 @@ export async function goTo(
   await input.press('Enter');
   await expect(input).toHaveCount(0);
 }
+
+/** Select the demo root's dataset at `path` in the listing and open the inspector on it. */
+export async function inspectDemo(
+  page: IJupyterLabPageFixture,
+  path: string
+): Promise<Locator> {
+  await openRoot(page, 'demo');
+  await goTo(page, path.split('/').slice(0, -1).join('/'));
+  await page.sidebar.openTab(INSPECTOR_ID);
+  await row(page, path).click();
+  return inspector(page);
+}
