@@ -275,7 +275,8 @@ class TaskExecutor(Protocol):
 
 
 class InProcessExecutor:
-    """Runs tasks one after the other in this process (the default, and the tests')."""
+    """Runs tasks one after the other in the calling thread (tests, and callers that
+    want no threads)."""
 
     def run(
         self,
