@@ -139,3 +139,21 @@ def test_a_one_pass_conversion_reads_back_in_ome_zarr_py_and_validates(
     for dy, dx in ((0, 1), (1, 0), (1, 1)):
         expected += data[:, :, dy::2, dx::2]
     np.testing.assert_array_equal(levels[1], np.rint(expected / 4).astype(np.uint16))
+
+
+@pytest.mark.parametrize("version", ["0.4", "0.5"])
+def test_chunks_that_hold_only_the_fill_value_are_left_out(tmp_path: Path, version: str) -> None:
+    """Zarr's scan for empty chunks is skipped only where every chunk's first pixel differs
+    from the fill value; a block with empty chunks still leaves them out, in v2 and v3."""
+    data = np.random.default_rng(9).integers(1, 255, (64, 64), dtype=np.uint8)
+    data[:32, 32:] = 0  # one empty 32 x 32 chunk
+    data[32:, :32] = 0
+    data[33, 1] = 7  # a chunk whose first pixel is fill, but which is not empty
+    source = tmp_path / "in.tif"
+    tifffile.imwrite(source, data, photometric="minisblack", metadata=None)
+    out = tmp_path / "out.ome.zarr"
+    options = ConversionOptions(ngff_version=version, chunks=(32, 32), levels=1)
+    convert_tiff_to_ome_zarr(source, out, options)
+    level = zarr.open_array(out / "0", mode="r")
+    np.testing.assert_array_equal(level[...], data)
+    assert level.nchunks_initialized == 3  # of 4: the empty one is not stored
