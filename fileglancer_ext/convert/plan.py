@@ -15,6 +15,7 @@ import itertools
 import math
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -55,26 +56,40 @@ class _ZarrReader:
     def __init__(self, array: Any) -> None:
         self.array = array
         self.shape = tuple(array.shape)
+        self._unchecked = array.with_config({"write_empty_chunks": True})
 
     def read(self, region: tuple[slice, ...]) -> np.ndarray:
         return np.asarray(self.array[region])
 
     def write(self, region: tuple[slice, ...], data: np.ndarray) -> None:
-        self.array[region] = data
+        """Write whole chunks at `region`. Zarr compares every chunk with the fill value to
+        leave out empty ones, in one thread for all; where every chunk's first pixel
+        differs from it (most images) no chunk can be empty, and that pass is skipped."""
+        fill = self.array.fill_value
+        corners = data[tuple(slice(None, None, c) for c in self.array.chunks)]
+        full = fill is not None and bool(np.all(corners != fill))
+        (self._unchecked if full else self.array)[region] = data
 
 
-@functools.lru_cache(maxsize=16)
 def open_cached(ref: Any) -> Any:
-    """Open `ref` once per process: tasks of one plan share file handles and metadata."""
+    """Open `ref` once per thread: tasks of one plan share file handles and metadata, and
+    threads running tasks side by side never share a file position (a TIFF's)."""
+    return _open_in_thread(ref, threading.get_ident())
+
+
+@functools.lru_cache(maxsize=32)
+def _open_in_thread(ref: Any, thread: int) -> Any:
     return ref.open_reader()
 
 
 @dataclass(frozen=True)
 class RegionTask:
-    """Read a region of `source`, reduce it by `factors`, write it to `target`.
+    """Read a region of `source`, reduce it by `factors`, write it to `target`; then make
+    each level of `cascade` from the one before it in memory, in the same pass.
 
     `region` is in the target's coordinates (start, stop per axis) and covers whole
-    chunks (or shards) of the target, so no two tasks ever touch the same stored object.
+    chunks (or shards) of the target and, scaled down, of every cascade target, so no two
+    tasks ever touch the same stored object.
     """
 
     source: Any  # an ArrayRef
@@ -82,10 +97,19 @@ class RegionTask:
     region: tuple[tuple[int, int], ...]
     factors: tuple[int, ...]
     method: str
+    cascade: tuple[tuple[ZarrArrayRef, tuple[int, ...]], ...] = ()  # (target, factors)
+
+    def regions(self) -> Iterator[tuple[ZarrArrayRef, tuple[tuple[int, int], ...]]]:
+        """Each target with the region this task writes in it."""
+        region = self.region
+        yield self.target, region
+        for target, factors in self.cascade:
+            region = tuple((a // f, -(-b // f)) for (a, b), f in zip(region, factors, strict=True))
+            yield target, region
 
     @property
     def nbytes_out(self) -> int:
-        return math.prod(b - a for a, b in self.region)
+        return sum(math.prod(b - a for a, b in region) for _, region in self.regions())
 
     def run(self) -> int:
         """Do the work; return the number of output pixels written."""
@@ -95,8 +119,13 @@ class RegionTask:
             for (a, b), f, n in zip(self.region, self.factors, reader.shape, strict=True)
         )
         block = downsample(reader.read(source_region), self.factors, self.method)
-        open_cached(self.target).write(tuple(slice(a, b) for a, b in self.region), block)
-        return block.size
+        written = 0
+        for index, (target, region) in enumerate(self.regions()):
+            if index:  # the next level, from the block just written
+                block = downsample(block, self.cascade[index - 1][1], self.method)
+            open_cached(target).write(tuple(slice(a, b) for a, b in region), block)
+            written += block.size
+        return written
 
 
 def run_task(task: RegionTask) -> int:
@@ -158,6 +187,81 @@ def region_tasks(
     ]
 
 
+def pyramid_stages(
+    source: Any,
+    targets: Sequence[ZarrArrayRef],
+    shapes: Sequence[tuple[int, ...]],
+    factors: Sequence[tuple[int, ...]],
+    unit: tuple[int, ...],
+    method: str,
+    itemsize: int,
+    budget: int,
+) -> list[tuple[str, list[RegionTask]]]:
+    """Stages writing every level of a pyramid (level n made from level n-1 by
+    `factors[n]`), each stage in one pass over its first level's input.
+
+    A pass holds a block that covers whole chunks (`unit`, clipped to each level) of every
+    level it makes, so each level is made from the block in memory rather than read back
+    and decoded from the level before; a pass ends where such a block would pass `budget`
+    bytes, and the next starts from the last level written. The pixels equal those made
+    level by level: block downsampling is local to each output pixel's block."""
+    stages: list[tuple[str, list[RegionTask]]] = []
+    first = 0
+    while first < len(shapes):
+        per_pixel = itemsize * math.prod(factors[first])
+        last = first
+        while last + 1 < len(shapes):
+            wider = _pass_block(shapes, factors, unit, first, last + 1)
+            if math.prod(wider) * per_pixel > budget:
+                break
+            last += 1
+        block = block_shape(
+            shapes[first], _pass_block(shapes, factors, unit, first, last), per_pixel, budget
+        )
+        cascade = tuple((targets[n], factors[n]) for n in range(first + 1, last + 1))
+        starts = [range(0, n, b) for n, b in zip(shapes[first], block, strict=True)]
+        tasks = [
+            RegionTask(
+                source if first == 0 else targets[first - 1],
+                targets[first],
+                tuple(
+                    (s, min(s + b, n)) for s, b, n in zip(start, block, shapes[first], strict=True)
+                ),
+                factors[first],
+                method,
+                cascade,
+            )
+            for start in itertools.product(*starts)
+        ]
+        stages.append((f"level {first}" if last == first else f"levels {first}-{last}", tasks))
+        first = last + 1
+    return stages
+
+
+def _pass_block(
+    shapes: Sequence[tuple[int, ...]],
+    factors: Sequence[tuple[int, ...]],
+    unit: tuple[int, ...],
+    first: int,
+    last: int,
+) -> tuple[int, ...]:
+    """The smallest block of level `first` whose regions of levels first..last are whole
+    chunks of each: per axis a multiple of the chunk scaled up to `first`, or the whole
+    axis where a level's one chunk spans it."""
+    block = []
+    for axis, size in enumerate(shapes[first]):
+        scale, need = 1, min(unit[axis], size)
+        for level in range(first, last + 1):
+            scale *= factors[level][axis] if level > first else 1
+            length = shapes[level][axis]
+            if level > first and unit[axis] >= length:
+                need = size  # one chunk spans the level: so must the block
+                break
+            need = max(need, min(unit[axis], length) * scale)
+        block.append(min(need, size))
+    return tuple(block)
+
+
 # --- executors ---------------------------------------------------------------------------
 
 
@@ -171,7 +275,8 @@ class TaskExecutor(Protocol):
 
 
 class InProcessExecutor:
-    """Runs tasks one after the other in this process (the default, and the tests')."""
+    """Runs tasks one after the other in the calling thread (tests, and callers that
+    want no threads)."""
 
     def run(
         self,
@@ -218,6 +323,7 @@ class FuturesExecutor:
 
 
 ZARR_THREADS_PER_PROCESS = 2
+TASK_THREADS = 2  # tasks in flight in a one-worker conversion
 
 
 def configure_conversion_process(threads: int = ZARR_THREADS_PER_PROCESS) -> None:
@@ -239,9 +345,12 @@ def start_conversion_worker(owner_pid: int) -> None:
 
 @contextmanager
 def local_executor(workers: int) -> Iterator[TaskExecutor]:
-    """In-process for one worker, otherwise a pool of `workers` processes."""
+    """For one worker, threads of this process: one task reads and downsamples while
+    another's chunks are encoded (numpy, tifffile and the codecs release the GIL);
+    otherwise a pool of `workers` processes."""
     if workers <= 1:
-        yield InProcessExecutor()
+        with cf.ThreadPoolExecutor(TASK_THREADS, thread_name_prefix="convert") as threads:
+            yield FuturesExecutor(threads, max_in_flight=TASK_THREADS)
         return
     context = multiprocessing.get_context("forkserver")
     with cf.ProcessPoolExecutor(
@@ -264,4 +373,4 @@ def execute_plan(plan: ConversionPlan, executor: TaskExecutor, tracker: Any) -> 
                 tracker.check_cancelled,
             )
     finally:
-        open_cached.cache_clear()
+        _open_in_thread.cache_clear()

@@ -15,7 +15,7 @@ from .ome_zarr_out import (
 )
 from .options import ConversionOptions, default_chunks, full_sizes, shard_shape
 from .overrides import with_overrides
-from .plan import ConversionPlan, execute_plan, region_tasks
+from .plan import ConversionPlan, execute_plan, pyramid_stages
 from .pyramid import plan_levels
 from .result import ConversionResult, stored_bytes
 from .source import SourceImage
@@ -29,9 +29,10 @@ def write_source_as_ome_zarr(
 ) -> ConversionResult:
     """Write `source` as an OME-Zarr pyramid at `destination`, atomically.
 
-    Level 0 is copied region by region from the source; level n+1 is read back from level
-    n and downsampled. Raises DestinationExists, ConversionCancelled, OutOfSpace or
-    ConversionError; in every such case nothing is left at or next to `destination`.
+    Level 0 is copied region by region from the source, and the levels below are made
+    from each region in memory in the same pass (`pyramid_stages`). Raises
+    DestinationExists, ConversionCancelled, OutOfSpace or ConversionError; in every such
+    case nothing is left at or next to `destination`.
     """
     started = time.perf_counter()
     options = options.validated().with_version("0.4")
@@ -62,20 +63,16 @@ def write_source_as_ome_zarr(
     with staged_output(destination, overwrite=options.overwrite, check=check_ome_zarr) as root:
         targets = create_level_arrays(root, axes, levels, source.dtype, chunks, shards, options)
         plan = ConversionPlan(itemsize)
-        previous = source.ref
-        for index, (level, target) in enumerate(zip(levels, targets, strict=True)):
-            tasks = region_tasks(
-                previous,
-                target,
-                level.shape,
-                shards or chunks,
-                level.factors,
-                method,
-                itemsize,
-                options.task_bytes,
-            )
-            plan.stages.append((f"level {index}", tasks))
-            previous = target
+        plan.stages = pyramid_stages(
+            source.ref,
+            targets,
+            [level.shape for level in levels],
+            [level.factors for level in levels],
+            shards or chunks,
+            method,
+            itemsize,
+            options.task_bytes,
+        )
         tracker = controls.tracker(plan.bytes_total)
         with controls.running(options.workers) as running:
             execute_plan(plan, running, tracker)
