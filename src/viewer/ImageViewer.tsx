@@ -4,7 +4,7 @@
  * channel toggles in their colours, per-channel contrast and a scale bar.
  */
 import { ReactWidget } from '@jupyterlab/ui-components';
-import OpenSeadragon from 'openseadragon';
+import type OpenSeadragon from 'openseadragon';
 import React, { useEffect, useRef, useState } from 'react';
 
 import { IImageViewerAPI } from './viewerApi';
@@ -16,6 +16,7 @@ import {
   osdLevels,
   scaleBar,
   scaleForZoom,
+  unitSymbol,
   setPlane,
   setVisible,
   setWindow,
@@ -74,57 +75,71 @@ export function ImageViewerView(props: IViewerProps): JSX.Element {
       return;
     }
     const { minLevel, maxLevel } = osdLevels(info);
-    const osd = OpenSeadragon({
-      element: element.current,
-      // A 2D canvas: no WebGL needed (headless browsers), and its pixels can be read.
-      drawer: 'canvas',
-      showNavigationControl: false,
-      showNavigator: true,
-      navigatorPosition: 'BOTTOM_RIGHT',
-      maxZoomPixelRatio: 8,
-      imageSmoothingEnabled: false,
-      crossOriginPolicy: false,
-      tileSources: {
-        width: info.width,
-        height: info.height,
-        tileSize: info.tileSize,
-        tileOverlap: 0,
-        minLevel,
-        maxLevel,
-        getTileUrl: (level: number, x: number, y: number) =>
-          api.tileURL(
-            root,
-            path,
-            tileQuery(
-              current.current ?? initialState(info),
-              maxLevel - level,
-              x,
-              y
-            )
-          )
-      } as OpenSeadragon.TileSourceOptions
-    });
-    const updateZoom = () => {
-      const viewportZoom = osd.viewport.getZoom(true);
-      setZoom(osd.viewport.viewportToImageZoom(viewportZoom));
+    const container = element.current;
+    let cancelled = false;
+    let teardown = () => {
+      cancelled = true;
     };
-    osd.addHandler('open', updateZoom);
-    osd.addHandler('animation', updateZoom);
-    const tracker = new OpenSeadragon.MouseTracker({
-      element: element.current,
-      moveHandler: event => {
-        const point = osd.viewport.viewerElementToImageCoordinates(
-          (event as unknown as { position: OpenSeadragon.Point }).position
-        );
-        setCursor(positionText(info, point.x, point.y));
+    // OpenSeadragon (~340 KiB) loads with the first viewer, not with JupyterLab.
+    void import('openseadragon').then(({ default: OpenSeadragon }) => {
+      if (cancelled) {
+        return;
       }
+      const osd = OpenSeadragon({
+        element: container,
+        // A 2D canvas: no WebGL needed (headless browsers), and its pixels can be read.
+        drawer: 'canvas',
+        showNavigationControl: false,
+        showNavigator: true,
+        navigatorPosition: 'BOTTOM_RIGHT',
+        maxZoomPixelRatio: 8,
+        imageSmoothingEnabled: false,
+        crossOriginPolicy: false,
+        tileSources: {
+          width: info.width,
+          height: info.height,
+          tileSize: info.tileSize,
+          tileOverlap: 0,
+          minLevel,
+          maxLevel,
+          // A getter, read each time the tile loads: after `resetItems` the same tile
+          // objects load again, with the state of that moment.
+          getTileUrl: (level: number, x: number, y: number) => () =>
+            api.tileURL(
+              root,
+              path,
+              tileQuery(
+                current.current ?? initialState(info),
+                maxLevel - level,
+                x,
+                y
+              )
+            )
+        } as unknown as OpenSeadragon.TileSourceOptions
+      });
+      const updateZoom = () => {
+        const viewportZoom = osd.viewport.getZoom(true);
+        setZoom(osd.viewport.viewportToImageZoom(viewportZoom));
+      };
+      osd.addHandler('open', updateZoom);
+      osd.addHandler('animation', updateZoom);
+      const tracker = new OpenSeadragon.MouseTracker({
+        element: container,
+        moveHandler: event => {
+          const point = osd.viewport.viewerElementToImageCoordinates(
+            (event as unknown as { position: OpenSeadragon.Point }).position
+          );
+          setCursor(positionText(info, point.x, point.y));
+        }
+      });
+      viewer.current = osd;
+      teardown = () => {
+        tracker.destroy();
+        osd.destroy();
+        viewer.current = null;
+      };
     });
-    viewer.current = osd;
-    return () => {
-      tracker.destroy();
-      osd.destroy();
-      viewer.current = null;
-    };
+    return () => teardown();
   }, [info, api, root, path]);
 
   // Redraw every tile when what they show changes (debounced: sliders move fast).
@@ -133,8 +148,10 @@ export function ImageViewerView(props: IViewerProps): JSX.Element {
       return;
     }
     const timer = window.setTimeout(() => {
-      viewer.current?.world.resetItems();
-      viewer.current?.forceRedraw();
+      const osd = viewer.current;
+      osd?.world.resetItems();
+      osd?.navigator?.world.resetItems();
+      osd?.forceRedraw();
     }, RELOAD_DELAY_MS);
     return () => window.clearTimeout(timer);
   }, [view]);
@@ -300,7 +317,7 @@ function positionText(info: IViewerInfo, x: number, y: number): string {
   if (!size) {
     return `x ${px}, y ${py}`;
   }
-  const unit = size.unit ?? '';
+  const unit = unitSymbol(size.unit);
   return `x ${px}, y ${py} (${round(px * size.x)} ${unit}, ${round(py * size.y)} ${unit})`;
 }
 

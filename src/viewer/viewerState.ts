@@ -197,6 +197,11 @@ const UNIT_SYMBOLS: Record<string, string> = {
   angstrom: 'Å'
 };
 
+/** How a unit is written beside a number: "µm" for "micrometer" (or "um"). */
+export function unitSymbol(unit: string | null): string {
+  return unit ? (UNIT_SYMBOLS[unit] ?? unit) : '';
+}
+
 /** A scale bar of a round length (1, 2 or 5 times a power of ten) about `target` screen
  * pixels long, at `zoom` screen pixels per level-0 pixel; null without a pixel size. */
 export function scaleBar(
@@ -213,7 +218,7 @@ export function scaleBar(
   const power = 10 ** Math.floor(Math.log10(wanted));
   const length =
     [5, 2, 1].map(step => step * power).find(step => step <= wanted) ?? power;
-  const unit = size.unit ? (UNIT_SYMBOLS[size.unit] ?? size.unit) : 'px';
+  const unit = size.unit ? unitSymbol(size.unit) : 'px';
   return {
     pixels: length / perScreenPixel,
     label: `${Number(length.toPrecision(3))} ${unit}`
