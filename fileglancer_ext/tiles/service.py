@@ -345,3 +345,33 @@ def _style(pyramid: Pyramid, query: TileQuery, index: int, channel: int) -> Chan
         if info.window.start is not None and info.window.end is not None:
             window = (info.window.start, info.window.end)
     return ChannelStyle(color, window)
+
+
+def pixel_values(path: Path, within: Within, query: Mapping[str, str]) -> dict[str, Any]:
+    """The value of every channel at level-0 pixel (x, y) of plane (z, t): one chunk read
+    per channel. BadRequest for a pixel outside the image."""
+    x, y, z, t = (_int(query, name, None if name in "xy" else 0) for name in ("x", "y", "z", "t"))
+    with open_pyramid(path, within) as pyramid:
+        first = pyramid.shapes[0]
+        width, height = first[pyramid.axis("x")], first[pyramid.axis("y")]  # type: ignore[index]
+        if x >= width or y >= height:
+            raise BadRequest(f"pixel ({x}, {y}) is outside the {width} x {height} image")
+        where = TileQuery(scale=0, x=0, y=0, z=z, t=t)
+        selections = [
+            _selection(pyramid, 0, where, channel, (y, y + 1), (x, x + 1))
+            for channel in range(len(pyramid.channels))
+        ]
+        array = pyramid.open_level(0)
+        values = [
+            _read(array, selection, pyramid).reshape(-1)[0].item() for selection in selections
+        ]
+    return {
+        "x": x,
+        "y": y,
+        "z": z,
+        "t": t,
+        "values": [
+            {"channel": index, "name": channel.name, "value": value}
+            for index, (channel, value) in enumerate(zip(pyramid.channels, values, strict=True))
+        ],
+    }

@@ -7,7 +7,7 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import type OpenSeadragon from 'openseadragon';
 import React, { useEffect, useRef, useState } from 'react';
 
-import { IImageViewerAPI } from './viewerApi';
+import { IImageViewerAPI, IPixelValues } from './viewerApi';
 import {
   IViewerInfo,
   IViewState,
@@ -25,6 +25,8 @@ import {
 
 /** How long contrast and plane changes wait for the next one before tiles reload. */
 const RELOAD_DELAY_MS = 120;
+/** How long the cursor rests before the values under it are asked for. */
+const PIXEL_DELAY_MS = 200;
 
 interface IViewerProps {
   api: IImageViewerAPI;
@@ -40,6 +42,8 @@ export function ImageViewerView(props: IViewerProps): JSX.Element {
   const [view, setView] = useState<IViewState | null>(null);
   const [zoom, setZoom] = useState(0);
   const [cursor, setCursor] = useState<string>('');
+  const [values, setValues] = useState<string>('');
+  const pointed = useRef<number | undefined>(undefined);
   const element = useRef<HTMLDivElement>(null);
   const viewer = useRef<OpenSeadragon.Viewer | null>(null);
   const current = useRef<IViewState | null>(null);
@@ -130,10 +134,26 @@ export function ImageViewerView(props: IViewerProps): JSX.Element {
             (event as unknown as { position: OpenSeadragon.Point }).position
           );
           setCursor(positionText(info, point.x, point.y));
+          // The values under a resting cursor (one small request, not one per move).
+          window.clearTimeout(pointed.current);
+          setValues('');
+          const x = Math.floor(point.x);
+          const y = Math.floor(point.y);
+          const state = current.current;
+          if (!state || x < 0 || y < 0 || x >= info.width || y >= info.height) {
+            return;
+          }
+          pointed.current = window.setTimeout(() => {
+            api
+              .pixelValues(root, path, { x, y, z: state.z, t: state.t })
+              .then(found => setValues(valuesText(found)))
+              .catch(() => setValues(''));
+          }, PIXEL_DELAY_MS);
         }
       });
       viewer.current = osd;
       teardown = () => {
+        window.clearTimeout(pointed.current);
         tracker.destroy();
         osd.destroy();
         viewer.current = null;
@@ -263,6 +283,7 @@ export function ImageViewerView(props: IViewerProps): JSX.Element {
               level {levelForScale(info, scale)} of {info.levels.length}
             </span>
             {cursor && <span data-testid="viewer-cursor">{cursor}</span>}
+            {values && <span data-testid="viewer-values">{values}</span>}
           </div>
         </div>
       )}
@@ -319,6 +340,15 @@ function positionText(info: IViewerInfo, x: number, y: number): string {
   }
   const unit = unitSymbol(size.unit);
   return `x ${px}, y ${py} (${round(px * size.x)} ${unit}, ${round(py * size.y)} ${unit})`;
+}
+
+/** "DAPI 812 · GFP 1450": each channel's value. */
+function valuesText(found: IPixelValues): string {
+  return found.values
+    .map(({ name, value }) =>
+      typeof value === 'number' ? `${name} ${round(value)}` : `${name} ${value}`
+    )
+    .join(' · ');
 }
 
 /** The viewer as a main-area widget's content. */

@@ -198,3 +198,21 @@ async def test_no_image_and_paths_outside_the_roots_are_refused(jp_fetch, lab):
     assert (await status(jp_fetch, "viewer-info", "lab", "../outside"))[0] in (400, 403, 404)
     assert (await status(jp_fetch, "tile", "nowhere", "x", scale="0", x="0", y="0"))[0] == 404
     assert str(lab) not in message
+
+
+async def test_pixel_gives_each_channel_value_at_a_pixel_and_plane(jp_fetch, lab):
+    expected = zarr.open_array(lab / OME_ZARR_V04.name / "s0", mode="r")[:, 5, 30, 40]
+    response = await jp_fetch(
+        "fileglancer",
+        "api",
+        "pixel",
+        "lab",
+        OME_ZARR_V04.name,
+        params={"x": "40", "y": "30", "z": "5"},
+    )
+    found = json.loads(response.body)
+    assert [v["value"] for v in found["values"]] == expected.tolist()
+    assert [v["name"] for v in found["values"]] == ["DAPI", "GFP", "mCherry"]
+    code, message = await status(jp_fetch, "pixel", "lab", OME_ZARR_V04.name, x="256", y="0")
+    assert code == 400 and "outside" in message
+    assert (await status(jp_fetch, "pixel", "lab", OME_ZARR_V04.name, y="0"))[1] == "x is required"
