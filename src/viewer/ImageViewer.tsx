@@ -235,44 +235,26 @@ export function ImageViewerView(props: IViewerProps): JSX.Element {
                 />
                 {channel.name}
               </label>
-              <input
-                type="range"
-                aria-label={`${channel.name} window start`}
-                data-action="window-start"
-                min={channel.min}
-                max={channel.max}
-                step={(channel.max - channel.min) / 1000 || 1}
-                value={channel.start}
-                onChange={event =>
-                  setView(
-                    setWindow(
-                      view,
-                      channel.index,
-                      Number(event.target.value),
-                      channel.end
-                    )
-                  )
-                }
-              />
-              <input
-                type="range"
-                aria-label={`${channel.name} window end`}
-                data-action="window-end"
-                min={channel.min}
-                max={channel.max}
-                step={(channel.max - channel.min) / 1000 || 1}
-                value={channel.end}
-                onChange={event =>
-                  setView(
-                    setWindow(
-                      view,
-                      channel.index,
-                      channel.start,
-                      Number(event.target.value)
-                    )
-                  )
-                }
-              />
+              {(['start', 'end'] as const).map(edge => (
+                <input
+                  key={edge}
+                  type="range"
+                  aria-label={`${channel.name} window ${edge}`}
+                  data-action={`window-${edge}`}
+                  min={channel.min}
+                  max={channel.max}
+                  step={(channel.max - channel.min) / 1000 || 1}
+                  value={channel[edge]}
+                  onChange={event => {
+                    const value = Number(event.target.value);
+                    setView(
+                      edge === 'start'
+                        ? setWindow(view, channel.index, value, channel.end)
+                        : setWindow(view, channel.index, channel.start, value)
+                    );
+                  }}
+                />
+              ))}
               <span className="jp-Fileglancer-viewerWindow">
                 {round(channel.start)}–{round(channel.end)}
               </span>
