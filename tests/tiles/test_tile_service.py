@@ -1,0 +1,59 @@
+"""The viewer's service in process: images the user may not read are Forbidden (as a user
+file permissions apply to), a file that is no TIFF is no image, and tiles never leave a
+level's bounds at the image's edge."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+import numpy as np
+import pytest
+import zarr
+from PIL import Image
+
+from fileglancer_ext.errors import BadRequest
+from fileglancer_ext.system.confined_io import ANYWHERE
+from fileglancer_ext.tiles.service import TileQuery, describe, render_tile
+from tests.unprivileged import run_without_privileges
+
+
+def _write(path: Path, data: np.ndarray) -> None:
+    group = zarr.open_group(path, mode="w", zarr_format=2)
+    group.create_array("0", shape=data.shape, chunks=(64, 64), dtype=data.dtype)[:] = data
+    axes = [{"name": name, "type": "space"} for name in "yx"]
+    scale = [{"type": "scale", "scale": [1.0, 1.0]}]
+    datasets = [{"path": "0", "coordinateTransformations": scale}]
+    group.attrs["multiscales"] = [{"version": "0.4", "axes": axes, "datasets": datasets}]
+
+
+def test_a_tile_whose_chunk_may_not_be_read_is_forbidden(shared_tmp: Path) -> None:
+    _write(shared_tmp / "img", np.full((128, 128), 7, np.uint8))
+    (shared_tmp / "img" / "0" / "0.0").chmod(0o000)
+    outcome = run_without_privileges(
+        lambda: len(render_tile(shared_tmp / "img", ANYWHERE, TileQuery(scale=0, x=0, y=0)))
+    )
+    assert outcome["error"] == "Forbidden" and "permission denied" in outcome["message"]
+    assert str(shared_tmp) not in outcome["message"]
+
+
+def test_an_image_whose_metadata_may_not_be_read_is_forbidden(shared_tmp: Path) -> None:
+    _write(shared_tmp / "img", np.zeros((8, 8), np.uint8))
+    (shared_tmp / "img" / ".zattrs").chmod(0o000)
+    outcome = run_without_privileges(lambda: describe(shared_tmp / "img", ANYWHERE))
+    assert outcome == {"error": "Forbidden", "message": "cannot read .zattrs: permission denied"}
+
+
+def test_a_text_file_named_tif_is_no_image(tmp_path: Path) -> None:
+    (tmp_path / "notes.tif").write_text("not an image")
+    with pytest.raises(BadRequest, match="no image to view: not a TIFF file"):
+        describe(tmp_path / "notes.tif", ANYWHERE)
+
+
+def test_edge_tiles_of_an_odd_sized_image_are_cut_to_it(tmp_path: Path) -> None:
+    _write(tmp_path / "odd", np.arange(300 * 290, dtype=np.uint32).reshape(300, 290))
+    assert describe(tmp_path / "odd", ANYWHERE)["maxScale"] == 1  # single level: 2x at most
+    edge = render_tile(tmp_path / "odd", ANYWHERE, TileQuery(scale=0, x=1, y=1))
+    assert Image.open(BytesIO(edge)).size == (290 - 256, 300 - 256)
+    whole = render_tile(tmp_path / "odd", ANYWHERE, TileQuery(scale=1, x=0, y=0))
+    assert Image.open(BytesIO(whole)).size == (145, 150)
