@@ -182,48 +182,50 @@ def _dtype_range(dtype: np.dtype) -> tuple[float, float] | None:
     return None
 
 
-def _auto_windows(pyramid: Pyramid) -> dict[int, tuple[float, float]]:
-    """The 0.5/99.5 percentile window of each channel without one, from the middle plane of
-    the coarsest level when that is at most `AUTO_WINDOW_PIXELS` (else none: the type's range)."""
+def _auto_windows(pyramid: Pyramid) -> dict[int, tuple[float, float, float, float]]:
+    """(start, end, lowest, highest) of each channel without a window: its 0.5/99.5
+    percentiles and extremes on the middle plane of the coarsest level, when that is at
+    most `AUTO_WINDOW_PIXELS` (else none: the type's range)."""
     wanted = [
         i
         for i, c in enumerate(pyramid.channels[:MAX_CHANNELS])
         if c.window is None or c.window.start is None or c.window.end is None
     ]
     level = len(pyramid.shapes) - 1
-    shape = pyramid.shapes[level]
-    if not wanted or shape[pyramid.axis("y")] * shape[pyramid.axis("x")] > AUTO_WINDOW_PIXELS:  # type: ignore[index]
-        return {}
+    shape, z_axis = pyramid.shapes[level], pyramid.axis("z")
     y, x = shape[pyramid.axis("y")], shape[pyramid.axis("x")]  # type: ignore[index]
-    middle = TileQuery(
-        scale=0,
-        x=0,
-        y=0,
-        z=pyramid.shapes[0][pyramid.axis("z")] // 2 if pyramid.axis("z") is not None else 0,
-    )  # type: ignore[index]
+    if not wanted or y * x > AUTO_WINDOW_PIXELS:
+        return {}
+    middle_z = pyramid.shapes[0][z_axis] // 2 if z_axis is not None else 0
+    middle = TileQuery(scale=0, x=0, y=0, z=middle_z)
     selections = [_selection(pyramid, level, middle, i, (0, y), (0, x)) for i in wanted]
     _check_decoded(pyramid, level, selections)
     array = pyramid.open_level(level)
-    return {
-        i: auto_window(_read(array, s, pyramid).astype(np.float32))
-        for i, s in zip(wanted, selections, strict=True)
-    }
+    found = {}
+    for index, selection in zip(wanted, selections, strict=True):
+        plane = np.nan_to_num(_read(array, selection, pyramid).astype(np.float32))
+        found[index] = (*auto_window(plane), float(plane.min()), float(plane.max()))
+    return found
 
 
 def _window_json(
-    window: Any, limits: tuple[float, float] | None, auto: tuple[float, float] | None
+    window: Any,
+    limits: tuple[float, float] | None,
+    auto: tuple[float, float, float, float] | None,
 ) -> dict[str, Any]:
-    """start/end (None: unknown) and min/max (the slider's range) of a channel."""
+    """start/end (None: unknown) and min/max (the slider's range: the metadata's, else the
+    type's, else the values seen) of a channel."""
     start = window.start if window is not None else None
     end = window.end if window is not None else None
     if (start is None or end is None) and auto is not None:
-        start, end = auto
+        start, end = auto[:2]
     low = window.min if window is not None and window.min is not None else None
     high = window.max if window is not None and window.max is not None else None
-    if low is None and limits is not None:
-        low = limits[0]
-    if high is None and limits is not None:
-        high = limits[1]
+    fallback = limits if limits is not None else auto[2:] if auto is not None else None
+    if low is None and fallback is not None:
+        low = fallback[0]
+    if high is None and fallback is not None:
+        high = fallback[1]
     return {"start": start, "end": end, "min": low, "max": high}
 
 

@@ -57,3 +57,10 @@ def test_edge_tiles_of_an_odd_sized_image_are_cut_to_it(tmp_path: Path) -> None:
     assert Image.open(BytesIO(edge)).size == (290 - 256, 300 - 256)
     whole = render_tile(tmp_path / "odd", ANYWHERE, TileQuery(scale=1, x=0, y=0))
     assert Image.open(BytesIO(whole)).size == (145, 150)
+
+
+def test_a_float_image_without_a_window_gets_one_inside_its_values(tmp_path: Path) -> None:
+    _write(tmp_path / "float", np.linspace(-2.0, 6.0, 64 * 64, dtype=np.float32).reshape(64, 64))
+    window = describe(tmp_path / "float", ANYWHERE)["channels"][0]["window"]
+    assert window["min"] == -2.0 and window["max"] == 6.0
+    assert -2.0 < window["start"] < window["end"] < 6.0
