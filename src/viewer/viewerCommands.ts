@@ -2,6 +2,7 @@
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { imageIcon } from '@jupyterlab/ui-components';
 
+import { ROW_SELECTOR } from '../commands';
 import { registerMainAreaView } from '../common/mainAreaView';
 import { ISelectionModel } from '../selection';
 import { ImageViewerWidget } from './ImageViewer';
@@ -35,6 +36,10 @@ export function registerViewerCommand(
     icon: imageIcon,
     isEnabled: args =>
       typeof args.root === 'string' || selection.current !== null,
+    // In the browser's context menu: only for what the server can draw.
+    isVisible: args =>
+      typeof args.root === 'string' ||
+      selection.current?.entry.previewable === true,
     execute: async args => {
       const current = selection.current;
       target =
@@ -43,5 +48,10 @@ export function registerViewerCommand(
           : { root: current?.root.name ?? '', path: current?.entry.path ?? '' };
       return app.commands.execute(VIEW_COMMAND);
     }
+  });
+  app.contextMenu.addItem({
+    command: OPEN_VIEWER,
+    selector: ROW_SELECTOR,
+    rank: 1.5
   });
 }
