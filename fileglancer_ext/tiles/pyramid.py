@@ -52,6 +52,8 @@ class Pyramid:
     channels: list[ChannelInfo]
     pixel_size: dict[str, Any] | None  # {"x", "y", "unit"} of level 0
     open_level: Callable[[int], Any]
+    labels: tuple[str, ...] = ()  # the label images of an OME-Zarr image (`labels/`)
+    label_colors: Any = None  # a label image's `image-label.colors`, as stored
 
     def axis(self, kind: str) -> int | None:
         return self.kinds.index(kind) if kind in self.kinds else None
@@ -126,12 +128,30 @@ def _open_zarr(path: Path, within: Within, zarr_format: int, label: str) -> Any:
         raise BadRequest(f"cannot open {label}: {type(err).__name__}") from err
 
 
-def _ome_pyramid(path: Path, within: Within, attrs: dict[str, Any], fmt: int) -> Pyramid:
+def open_label(image: Pyramid, path: Path, within: Within, name: str) -> Pyramid:
+    """The label image `name` of the OME-Zarr image `image` at `path` (one of its `labels`)."""
+    if name not in image.labels:
+        raise BadRequest(f"the image has no label image {name!r}")
+    folder = path / "labels" / name
+    v3 = _doc(folder / "zarr.json", within)
+    attributes = v3.get("attributes") if v3 is not None else None
+    ome = attributes.get("ome") if isinstance(attributes, dict) else None
+    if isinstance(ome, dict) and "multiscales" in ome:
+        return _ome_pyramid(folder, within, ome, 3, label=True)
+    attrs = _doc(folder / ".zattrs", within)
+    if attrs is not None and "multiscales" in attrs:
+        return _ome_pyramid(folder, within, attrs, 2, label=True)
+    raise BadRequest(f"label image {name!r} has no multiscales")
+
+
+def _ome_pyramid(
+    path: Path, within: Within, attrs: dict[str, Any], fmt: int, *, label: bool = False
+) -> Pyramid:
     group = read_ome(MetadataReader(path, within), path, attrs)
     image = group.image
     if image is None or not image.levels:
         raise BadRequest("no image to view: multiscales lists no datasets")
-    if group.image_label is not None:
+    if (group.image_label is not None) != label:
         raise BadRequest("no image to view: a label image (open the image it labels)")
     arrays = []
     for level in image.levels:
@@ -158,6 +178,8 @@ def _ome_pyramid(path: Path, within: Within, attrs: dict[str, Any], fmt: int) ->
         channels=channels,
         pixel_size=pixel,
         open_level=lambda i: _open_zarr(arrays[i][0], within, fmt, f"level {arrays[i][1].path!r}"),
+        labels=image.labels,
+        label_colors=group.image_label.colors if group.image_label is not None else None,
     )
 
 

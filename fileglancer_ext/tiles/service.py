@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +26,18 @@ from ..inspection.thumbnails.render import (
     ChannelStyle,
     auto_window,
     blend_channels,
+    color_labels,
     encode_png,
     parse_hex_color,
 )
 from ..system.confined_io import Within
-from .pyramid import Pyramid, open_pyramid
+from .pyramid import Pyramid, open_label, open_pyramid
 
 TILE_SIZE = 256
 MAX_OVERSAMPLE = 4  # level pixels read per tile pixel, per side, at most
 MAX_CHANNELS = 8  # channels drawn in one tile
+MAX_LABELS = 4  # label images drawn over one tile
+LABEL_OPACITY = 0.5
 MAX_DECODED_BYTES = 128 * 2**20  # decoded chunks one tile may touch
 AUTO_WINDOW_PIXELS = 2048 * 2048  # coarsest planes up to this size give channels a window
 
@@ -51,6 +54,7 @@ class TileQuery:
     channels: tuple[int, ...] | None = None  # None: the active channels
     windows: tuple[tuple[float, float] | None, ...] = ()
     colors: tuple[str | None, ...] = ()
+    labels: tuple[str, ...] = ()  # label images drawn over the channels
 
 
 def _int(query: Mapping[str, str], name: str, default: int | None = None) -> int:
@@ -91,6 +95,9 @@ def parse_tile_query(query: Mapping[str, str]) -> TileQuery:
         if text and parse_hex_color(text) is None:
             raise BadRequest(f"colors must be RRGGBB, got {text!r}")
     colors = tuple(text or None for text in raw_colors)
+    labels = tuple(name for name in _list(query, "labels") or [] if name)
+    if len(labels) > MAX_LABELS:
+        raise BadRequest(f"at most {MAX_LABELS} label images per tile")
     if channels is not None and (len(windows) > len(channels) or len(colors) > len(channels)):
         raise BadRequest("more windows or colors than channels")
     return TileQuery(
@@ -102,6 +109,7 @@ def parse_tile_query(query: Mapping[str, str]) -> TileQuery:
         channels=channels,
         windows=windows,
         colors=colors,
+        labels=labels,
     )
 
 
@@ -170,6 +178,7 @@ def _describe(pyramid: Pyramid) -> dict[str, Any]:
             for index, channel in enumerate(pyramid.channels)
         ],
         "pixelSize": pyramid.pixel_size,
+        "labels": list(pyramid.labels),
     }
 
 
@@ -233,7 +242,8 @@ def render_tile(path: Path, within: Within, query: TileQuery) -> bytes:
     """The PNG of one tile (module docstring); BadRequest for a tile outside the image,
     a z, t or channel out of range, or a scale coarser than `max_scale`."""
     with open_pyramid(path, within) as pyramid:
-        return _render(pyramid, query)
+        labels = [open_label(pyramid, path, within, name) for name in query.labels]
+        return _render(pyramid, query, labels)
 
 
 def _pick_level(pyramid: Pyramid, scale: int) -> int:
@@ -245,7 +255,7 @@ def _pick_level(pyramid: Pyramid, scale: int) -> int:
     return chosen
 
 
-def _render(pyramid: Pyramid, query: TileQuery) -> bytes:
+def _render(pyramid: Pyramid, query: TileQuery, labels: list[Pyramid]) -> bytes:
     if query.scale > max_scale(pyramid):
         raise BadRequest(f"scale must be at most {max_scale(pyramid)}, got {query.scale}")
     y_axis, x_axis = pyramid.axis("y"), pyramid.axis("x")
@@ -284,7 +294,49 @@ def _render(pyramid: Pyramid, query: TileQuery) -> bytes:
     if rgb.shape[:2] != (out_h, out_w):
         resample = Image.Resampling.BOX if rgb.shape[0] > out_h else Image.Resampling.NEAREST
         rgb = np.asarray(Image.fromarray(rgb).resize((out_w, out_h), resample=resample))
+    for label in labels:
+        size = (first[y_axis], first[x_axis])
+        rgb = _overlay(rgb, label, query, (x0, x1), (y0, y1), size)
     return encode_png(rgb, size=max(out_w, out_h))
+
+
+def _overlay(
+    rgb: np.ndarray,
+    label: Pyramid,
+    query: TileQuery,
+    x_range: tuple[int, int],
+    y_range: tuple[int, int],
+    size: tuple[int, int],
+) -> np.ndarray:
+    """`rgb` (the tile) with the non-zero labels of `label` blended over it in their
+    `image-label` colours (else hashed ones). `size` is the image's level-0 (height, width);
+    the label's level is picked as the image's is, and scaled onto the image's pixels."""
+    from ..inspection.thumbnails.core import _label_colors
+
+    ly, lx = label.axis("y"), label.axis("x")
+    assert ly is not None and lx is not None
+    level = _pick_level(label, query.scale)
+    shape = label.shapes[level]
+    fy, fx = size[0] / shape[ly], size[1] / shape[lx]
+    y0, x0 = int(y_range[0] // fy), int(x_range[0] // fx)
+    y1 = max(y0 + 1, min(shape[ly], math.ceil(y_range[1] / fy)))
+    x1 = max(x0 + 1, min(shape[lx], math.ceil(x_range[1] / fx)))
+    z, t = min(query.z, _extent(label, "z") - 1), min(query.t, _extent(label, "t") - 1)
+    selection = _selection(label, level, replace(query, z=z, t=t), 0, (y0, y1), (x0, x1))
+    _check_decoded(label, level, [selection])
+    plane = _read(label.open_level(level), selection, label)
+    height, width = rgb.shape[:2]  # nearest neighbour onto the tile's pixels
+    rows = np.minimum((np.arange(height) * plane.shape[0] / height).astype(int), plane.shape[0] - 1)
+    cols = np.minimum((np.arange(width) * plane.shape[1] / width).astype(int), plane.shape[1] - 1)
+    plane = plane[rows][:, cols]
+    colored = color_labels(plane, _label_colors(label.label_colors))
+    blended = rgb * (1 - LABEL_OPACITY) + colored * LABEL_OPACITY
+    return np.where((plane != 0)[..., None], np.rint(blended), rgb).astype(np.uint8)
+
+
+def _extent(pyramid: Pyramid, kind: str) -> int:
+    axis = pyramid.axis(kind)
+    return pyramid.shapes[0][axis] if axis is not None else 1
 
 
 def _selection(

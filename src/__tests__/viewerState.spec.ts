@@ -5,6 +5,7 @@ import {
   osdLevels,
   scaleBar,
   scaleForZoom,
+  setLabel,
   setPlane,
   setVisible,
   setWindow,
@@ -41,7 +42,8 @@ const INFO: IViewerInfo = {
       window: { start: null, end: null, min: null, max: null }
     }
   ],
-  pixelSize: { x: 0.5, y: 0.5, unit: 'micrometer' }
+  pixelSize: { x: 0.5, y: 0.5, unit: 'micrometer' },
+  labels: ['cells', 'nuclei']
 };
 
 describe('viewer state', () => {
@@ -116,6 +118,17 @@ describe('viewer state', () => {
     );
     expect(hidden.get('channels')).toBe('1');
     expect(hidden.get('colors')).toBe('00FF00');
+    expect(hidden.has('labels')).toBe(false);
+  });
+
+  it('draws the label images asked for over the channels', () => {
+    let state = setLabel(initialState(INFO), 'nuclei', true);
+    state = setLabel(state, 'cells', true);
+    expect(new URLSearchParams(tileQuery(state, 0, 0, 0)).get('labels')).toBe(
+      'nuclei,cells'
+    );
+    state = setLabel(state, 'nuclei', false);
+    expect(state.labels).toEqual(['cells']);
   });
 
   it('draws a round scale bar in the dataset unit', () => {

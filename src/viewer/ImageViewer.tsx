@@ -17,6 +17,7 @@ import {
   scaleBar,
   scaleForZoom,
   unitSymbol,
+  setLabel,
   setPlane,
   setVisible,
   setWindow,
@@ -259,6 +260,23 @@ export function ImageViewerView(props: IViewerProps): JSX.Element {
                 {round(channel.start)}–{round(channel.end)}
               </span>
             </fieldset>
+          ))}
+          {info.labels.map(name => (
+            <label
+              key={name}
+              className="jp-Fileglancer-viewerLabel"
+              data-label={name}
+            >
+              <input
+                type="checkbox"
+                checked={view.labels.includes(name)}
+                data-action="toggle-label"
+                onChange={event =>
+                  setView(setLabel(view, name, event.target.checked))
+                }
+              />
+              labels: {name}
+            </label>
           ))}
           <div className="jp-Fileglancer-viewerStatus">
             <span data-testid="viewer-level">

@@ -34,6 +34,8 @@ export interface IViewerInfo {
     window: IWindowInfo;
   }[];
   pixelSize: { x: number; y: number; unit: string | null } | null;
+  /** The image's label images (OME-Zarr `labels/`), drawn over the channels on demand. */
+  labels: string[];
 }
 
 /** One channel as the user sees it. */
@@ -55,6 +57,8 @@ export interface IViewState {
   z: number;
   t: number;
   channels: IChannelState[];
+  /** The label images drawn over the channels. */
+  labels: string[];
 }
 
 /** The viewer's starting state: the middle z plane, t 0, the metadata's channels. */
@@ -62,6 +66,7 @@ export function initialState(info: IViewerInfo): IViewState {
   return {
     z: Math.floor(info.z / 2),
     t: 0,
+    labels: [],
     channels: info.channels.map((channel, index) => {
       const { start, end, min, max } = channel.window;
       const low = start ?? min ?? 0;
@@ -118,6 +123,16 @@ export function setVisible(
       channel.index === index ? { ...channel, visible } : channel
     )
   };
+}
+
+/** The state with the label image `name` drawn over the channels or not. */
+export function setLabel(
+  state: IViewState,
+  name: string,
+  shown: boolean
+): IViewState {
+  const others = state.labels.filter(label => label !== name);
+  return { ...state, labels: shown ? [...others, name] : others };
 }
 
 /** The state at plane z and time point t, each kept inside the image. */
@@ -184,6 +199,9 @@ export function tileQuery(
     windows: shown.map(channel => `${channel.start}:${channel.end}`).join(','),
     colors: shown.map(channel => channel.color).join(',')
   });
+  if (state.labels.length > 0) {
+    params.set('labels', state.labels.join(','));
+  }
   return params.toString();
 }
 

@@ -179,6 +179,8 @@ async def test_the_last_tile_of_a_row_is_cut_to_the_image(jp_fetch):
         ({"scale": "0", "x": "0", "y": "0", "channels": "x"}, "channels must be"),
         ({"scale": "0", "x": "0", "y": "0", "channels": "0", "windows": "1-2"}, "windows must be"),
         ({"scale": "0", "x": "0", "y": "0", "channels": "0", "colors": "red"}, "colors must be"),
+        ({"scale": "0", "x": "0", "y": "0", "labels": "a,b,c,d,e"}, "at most 4 label images"),
+        ({"scale": "0", "x": "0", "y": "0", "labels": "cells"}, "no label image 'cells'"),
     ],
 )
 async def test_bad_tile_parameters_are_400s_that_say_which(jp_fetch, params, expected):

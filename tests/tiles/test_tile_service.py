@@ -64,3 +64,31 @@ def test_a_float_image_without_a_window_gets_one_inside_its_values(tmp_path: Pat
     window = describe(tmp_path / "float", ANYWHERE)["channels"][0]["window"]
     assert window["min"] == -2.0 and window["max"] == 6.0
     assert -2.0 < window["start"] < window["end"] < 6.0
+
+
+def _write_labels(image: Path, data: np.ndarray, colors: list[dict]) -> None:
+    group = zarr.open_group(image / "labels", mode="a", zarr_format=2)
+    group.attrs["labels"] = ["cells"]
+    label = zarr.open_group(image / "labels" / "cells", mode="w", zarr_format=2)
+    label.create_array("0", shape=data.shape, chunks=(64, 64), dtype=data.dtype)[:] = data
+    axes = [{"name": name, "type": "space"} for name in "yx"]
+    scale = [{"type": "scale", "scale": [1.0, 1.0]}]
+    datasets = [{"path": "0", "coordinateTransformations": scale}]
+    label.attrs["multiscales"] = [{"version": "0.4", "axes": axes, "datasets": datasets}]
+    label.attrs["image-label"] = {"version": "0.4", "colors": colors}
+
+
+def test_a_label_image_is_drawn_over_the_channels_in_its_colours(tmp_path: Path) -> None:
+    _write(tmp_path / "img", np.zeros((128, 128), np.uint8))
+    cells = np.zeros((128, 128), np.uint16)
+    cells[:64, :64] = 5
+    _write_labels(tmp_path / "img", cells, [{"label-value": 5, "rgba": [255, 0, 0, 255]}])
+    assert describe(tmp_path / "img", ANYWHERE)["labels"] == ["cells"]
+    png = render_tile(tmp_path / "img", ANYWHERE, TileQuery(scale=0, x=0, y=0, labels=("cells",)))
+    pixels = np.asarray(Image.open(BytesIO(png)))
+    assert pixels[:64, :64].tolist() == np.full((64, 64, 3), [128, 0, 0]).tolist()
+    assert pixels[64:, :].max() == 0 and pixels[:, 64:].max() == 0
+    with pytest.raises(BadRequest, match="no label image 'other'"):
+        render_tile(tmp_path / "img", ANYWHERE, TileQuery(scale=0, x=0, y=0, labels=("other",)))
+    with pytest.raises(BadRequest, match="no label image '../img'"):
+        render_tile(tmp_path / "img", ANYWHERE, TileQuery(scale=0, x=0, y=0, labels=("../img",)))
