@@ -92,3 +92,19 @@ def test_a_label_image_is_drawn_over_the_channels_in_its_colours(tmp_path: Path)
         render_tile(tmp_path / "img", ANYWHERE, TileQuery(scale=0, x=0, y=0, labels=("other",)))
     with pytest.raises(BadRequest, match="no label image '../img'"):
         render_tile(tmp_path / "img", ANYWHERE, TileQuery(scale=0, x=0, y=0, labels=("../img",)))
+
+
+def test_a_tile_that_would_decode_too_much_is_refused_and_the_image_still_opens(
+    tmp_path: Path,
+) -> None:
+    group = zarr.open_group(tmp_path / "huge", mode="w", zarr_format=2)
+    # Chunks larger than the array: 154 MiB decoded for any read, never written.
+    group.create_array("0", shape=(2048, 2048), chunks=(9000, 9000), dtype="uint16")
+    axes = [{"name": name, "type": "space"} for name in "yx"]
+    scale = [{"type": "scale", "scale": [1.0, 1.0]}]
+    datasets = [{"path": "0", "coordinateTransformations": scale}]
+    group.attrs["multiscales"] = [{"version": "0.4", "axes": axes, "datasets": datasets}]
+    with pytest.raises(BadRequest, match="chunks are too large for the viewer"):
+        render_tile(tmp_path / "huge", ANYWHERE, TileQuery(scale=0, x=0, y=0))
+    window = describe(tmp_path / "huge", ANYWHERE)["channels"][0]["window"]
+    assert window == {"start": None, "end": None, "min": 0.0, "max": 65535.0}
