@@ -42,6 +42,7 @@ from .shortlinks import handlers as shortlinks_handlers
 from .shortlinks.remote import RemoteShortLinkStore
 from .shortlinks.store import ShortLinkStore
 from .system import log_redaction
+from .tiles import handlers as tiles_handlers
 from .viewers import ViewerConfig
 from .viewers.config import (
     DEFAULT_AVIVATOR_URL,
@@ -65,6 +66,7 @@ FEATURES = (
     s3_handlers,
     shortlinks_handlers,
     favourites_handlers,
+    tiles_handlers,
 )
 
 

@@ -39,6 +39,7 @@ import { LinkEvents } from './share/linkEvents';
 import { registerDataLinksCommand } from './share/linksCommand';
 import { ShareModel } from './share/shareModel';
 import { IFileglancerAPI, IFileglancerSelection } from './tokens';
+import { OPEN_VIEWER, registerViewerCommand } from './viewer/viewerCommands';
 
 const PLUGIN_ID = 'fileglancer-ext:plugin';
 const API_PLUGIN_ID = 'fileglancer-ext:api';
@@ -116,7 +117,9 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
       showLinks: () => void app.commands.execute(CommandIDs.openDataLinks),
       submitConversion: request => jobs.submit(request),
       conversionStarted: () => void app.commands.execute(CommandIDs.openJobs),
-      insertSnippet: code => void insertIntoNotebook(app.commands, code)
+      insertSnippet: code => void insertIntoNotebook(app.commands, code),
+      openViewer: (root, path) =>
+        void app.commands.execute(OPEN_VIEWER, { root, path })
     });
     inspector.id = INSPECTOR_ID;
     inspector.title.icon = inspectorIcon;
@@ -139,11 +142,12 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
     });
     registerDataLinksCommand(app, restorer, api, linkEvents);
     registerFavouriteCommand(app, model, places);
+    registerViewerCommand(app, selection);
     if (fileBrowser) {
       registerFileBrowserCommands(app, model, fileBrowser, { ...ids, api });
     }
     if (palette) {
-      for (const command of PALETTE_COMMANDS) {
+      for (const command of [...PALETTE_COMMANDS, OPEN_VIEWER]) {
         palette.addItem({
           command,
           category: PALETTE_CATEGORY,

@@ -1,2 +1,3 @@
 import './base.css';
 import './inspector.css';
+import './viewer.css';

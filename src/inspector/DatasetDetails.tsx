@@ -4,6 +4,7 @@
  * (`GET stats`); problems with individual metadata files are listed above the tabs.
  */
 import * as React from 'react';
+import { Button } from '@jupyterlab/ui-components';
 
 import type {
   IEntry,
@@ -236,6 +237,18 @@ export function DatasetDetails(props: {
             </button>
           )}
         </div>
+      )}
+      {props.thumbnailUrl && props.actions.openViewer && (
+        <Button
+          small
+          data-action="open-viewer"
+          title="Pan, zoom, step through z and t, set channels and contrast"
+          onClick={() =>
+            props.actions.openViewer?.(props.root.name, props.entry.path)
+          }
+        >
+          View
+        </Button>
       )}
       <div className="jp-Fileglancer-tabBar" role="tablist">
         {TABS.filter(

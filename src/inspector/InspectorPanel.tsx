@@ -106,6 +106,8 @@ export interface IInspectorActions {
   conversionStarted?: (job: IJob) => void;
   /** Insert a code snippet into the active notebook's active cell. */
   insertSnippet?: (code: string) => void;
+  /** Open the image in the main-area viewer. */
+  openViewer?: (root: string, path: string) => void;
 }
 
 export function InspectorView(props: {

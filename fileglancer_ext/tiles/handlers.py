@@ -1,0 +1,65 @@
+"""HTTP for the in-JupyterLab viewer: `viewer-info` (levels, axes, channels of an image),
+`tile` (one PNG tile) and `pixel` (each channel's value at a pixel). Authenticated,
+confined to the roots, read-only; thin handlers over `tiles.service`."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..web import API_PREFIX, ROOT_AND_PATH, FileglancerAPIHandler, Route
+from .service import describe, parse_tile_query, pixel_values, render_tile
+
+if TYPE_CHECKING:
+    from ..app import FileglancerApp
+
+
+def _query(handler: FileglancerAPIHandler) -> dict[str, str]:
+    """The query's parameters, the last value of each."""
+    return {name: handler.get_query_argument(name) for name in handler.request.arguments}
+
+
+class ViewerInfoHandler(FileglancerAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, root: str, path: str | None = None) -> None:
+        registry = self.extensionapp.registry
+        location = registry.resolve(root, path or "")
+        info = await asyncio.to_thread(describe, location.real, registry.within(root))
+        self.write_json({"root": root, "path": location.path, **info})
+
+
+class TileHandler(FileglancerAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, root: str, path: str | None = None) -> None:
+        query = parse_tile_query(_query(self))
+        registry = self.extensionapp.registry
+        location = registry.resolve(root, path or "")
+        png = await asyncio.to_thread(render_tile, location.real, registry.within(root), query)
+        # The data may change: the browser may keep a tile briefly while panning back.
+        self.set_header("Cache-Control", "private, max-age=60")
+        self.write_binary(png, "image/png")
+
+
+class PixelHandler(FileglancerAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, root: str, path: str | None = None) -> None:
+        query = _query(self)
+        registry = self.extensionapp.registry
+        location = registry.resolve(root, path or "")
+        values = await asyncio.to_thread(pixel_values, location.real, registry.within(root), query)
+        self.write_json(values)
+
+
+def routes(app: FileglancerApp) -> list[Route]:
+    """The viewer's routes, relative to the server's base_url."""
+    return [
+        (rf"{API_PREFIX}/viewer-info/{ROOT_AND_PATH}", ViewerInfoHandler),
+        (rf"{API_PREFIX}/tile/{ROOT_AND_PATH}", TileHandler),
+        (rf"{API_PREFIX}/pixel/{ROOT_AND_PATH}", PixelHandler),
+    ]

@@ -1,0 +1,133 @@
+/**
+ * The image viewer as a user meets it: open the demo OME-Zarr from the inspector's View
+ * button, zoom, change z, hide a channel and move a contrast slider, and read the pixels
+ * of the rendered canvas each time; the demo N5 and OME-TIFF open through the command.
+ */
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+
+import { goTo, INSPECTOR_ID, inspector, openRoot, row } from './helpers';
+
+const VIEWER = '#fileglancer-image-viewer';
+
+/** Sums of the red, green and blue values of the viewer's canvas. */
+async function canvasSums(page: IJupyterLabPageFixture): Promise<number[]> {
+  return page
+    .locator(`${VIEWER} .openseadragon-canvas canvas`)
+    .first()
+    .evaluate(element => {
+      const canvas = element as HTMLCanvasElement;
+      const context = canvas.getContext('2d');
+      if (!context || canvas.width === 0) {
+        return [0, 0, 0];
+      }
+      const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+      const sums = [0, 0, 0];
+      for (let i = 0; i < data.length; i += 4) {
+        sums[0] += data[i];
+        sums[1] += data[i + 1];
+        sums[2] += data[i + 2];
+      }
+      return sums;
+    });
+}
+
+/** Wait until the canvas shows something other than `before` and return it. */
+async function changedFrom(
+  page: IJupyterLabPageFixture,
+  before: number[]
+): Promise<number[]> {
+  let now = before;
+  await expect
+    .poll(
+      async () => {
+        now = await canvasSums(page);
+        return now.join(',') !== before.join(',');
+      },
+      { timeout: 20000 }
+    )
+    .toBe(true);
+  // Let the remaining tiles of this state arrive.
+  await page.waitForTimeout(800);
+  return canvasSums(page);
+}
+
+async function drawn(page: IJupyterLabPageFixture): Promise<number[]> {
+  return changedFrom(page, [0, 0, 0]);
+}
+
+test.describe('Fileglancer image viewer', () => {
+  test('opens the demo OME-Zarr, zooms, changes z, hides a channel and sets contrast', async ({
+    page
+  }, testInfo) => {
+    await openRoot(page, 'demo');
+    await goTo(page, 'ome-zarr-0.4');
+    await page.sidebar.openTab(INSPECTOR_ID);
+    await row(page, 'ome-zarr-0.4/cells.ome.zarr').click();
+    await inspector(page).locator('[data-action="open-viewer"]').click();
+
+    const viewer = page.locator(VIEWER);
+    await expect(viewer.locator('[data-channel]')).toHaveCount(3);
+    await expect(viewer.locator('[data-testid="scale-bar"]')).toContainText(
+      'µm'
+    );
+    const first = await drawn(page);
+    expect(Math.min(...first)).toBeGreaterThan(0); // blue, green and red all drawn
+    await page.screenshot({ path: testInfo.outputPath('viewer-opened.png') });
+
+    // Zoom in on the centre: the scale bar shrinks to a shorter length, pixels change.
+    const barBefore = await viewer
+      .locator('[data-testid="scale-bar"]')
+      .innerText();
+    const canvas = viewer.locator('[data-testid="viewer-canvas"]');
+    await canvas.hover();
+    for (let i = 0; i < 4; i++) {
+      await page.mouse.wheel(0, -200);
+    }
+    const zoomed = await changedFrom(page, first);
+    await expect(viewer.locator('[data-testid="scale-bar"]')).not.toHaveText(
+      barBefore
+    );
+    await page.screenshot({ path: testInfo.outputPath('viewer-zoomed.png') });
+
+    // Another z plane.
+    await viewer.locator('[data-action="z-plane"]').fill('2');
+    const otherZ = await changedFrom(page, zoomed);
+    await page.screenshot({ path: testInfo.outputPath('viewer-z2.png') });
+
+    // Hide DAPI (blue): no blue left.
+    await viewer
+      .locator('[data-channel="0"] [data-action="toggle-channel"]')
+      .uncheck();
+    const noBlue = await changedFrom(page, otherZ);
+    expect(noBlue[2]).toBeLessThan(otherZ[2] * 0.05);
+    expect(noBlue[1]).toBeGreaterThan(0);
+    await page.screenshot({ path: testInfo.outputPath('viewer-no-dapi.png') });
+
+    // A lower window end for GFP (green) makes it brighter.
+    const gfpEnd = viewer.locator(
+      '[data-channel="1"] [data-action="window-end"]'
+    );
+    const end = Number(await gfpEnd.inputValue());
+    await gfpEnd.fill(String(Math.round(end / 4)));
+    const brighter = await changedFrom(page, noBlue);
+    expect(brighter[1]).toBeGreaterThan(noBlue[1] * 1.2);
+    await page.screenshot({ path: testInfo.outputPath('viewer-contrast.png') });
+  });
+
+  for (const path of ['n5/nuclei.n5', 'tiff/cells.ome.tif']) {
+    test(`opens the demo ${path} and changes z`, async ({ page }, testInfo) => {
+      await page.evaluate(async target => {
+        await window.jupyterapp.commands.execute('fileglancer:open-viewer', {
+          root: 'demo',
+          path: target
+        });
+      }, path);
+      const first = await drawn(page);
+      await page.locator(`${VIEWER} [data-action="z-plane"]`).fill('1');
+      await changedFrom(page, first);
+      await page.screenshot({
+        path: testInfo.outputPath(`viewer-${path.split('/')[0]}.png`)
+      });
+    });
+  }
+});
