@@ -105,6 +105,8 @@ describe('the Edit mode of the Metadata tab', () => {
         'pixel_sizes: [1,0.5,0.5] → [1,0.7,0.5]'
       )
     );
+    // Previewing wrote nothing.
+    expect(sent).toHaveLength(1);
     find(panel.node, '[data-action="save-edit"]').click();
     await until(() => expect(sent).toHaveLength(2));
     expect(sent).toEqual([

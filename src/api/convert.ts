@@ -15,6 +15,17 @@ export type ConversionKind =
   | 'recompress'
   | 'extract-level';
 
+/**
+ * Metadata to write into an OME-Zarr output, over what the source says: pixel sizes and
+ * units by axis name, the axis names in order, channel labels and colours (RRGGBB).
+ */
+export interface IConversionMetadata {
+  pixel_sizes?: { [axis: string]: number };
+  units?: { [axis: string]: string };
+  axis_names?: string[];
+  channels?: Array<{ index: number; label?: string; color?: string }>;
+}
+
 /** Conversion options; every key is optional and has the server's default. */
 export interface IConversionOptions {
   ngff_version?: '0.4' | '0.5';
@@ -30,6 +41,7 @@ export interface IConversionOptions {
   overwrite?: boolean;
   tiff_compression?: string;
   ome_tiff?: boolean;
+  metadata?: IConversionMetadata;
 }
 
 export interface ISubmitJobRequest {

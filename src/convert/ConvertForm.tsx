@@ -1,7 +1,9 @@
 /**
  * The Convert form: what to convert to (from `conversionChoices`), where (a path of the
  * same root, editable), and the options that apply, with the server's defaults left
- * unset. Submitting starts a background job; errors in the form are said beside it.
+ * unset; an import to OME-Zarr also takes metadata (pixel sizes, units, axis names,
+ * channel labels and colours) over the source's. Submitting starts a background job;
+ * errors in the form are said beside it.
  */
 import { Notification } from '@jupyterlab/apputils';
 import { Button } from '@jupyterlab/ui-components';
@@ -17,6 +19,13 @@ import type {
 } from '../api';
 import { errorMessage } from '../share/ShareTab';
 import { conversionChoices, parseSizes } from './conversionChoices';
+import {
+  buildMetadata,
+  IChannelValues,
+  IMetadataValues,
+  metadataValues,
+  NO_METADATA
+} from './metadataOptions';
 
 const CODECS = ['blosc-zstd', 'blosc-lz4', 'zstd', 'gzip', 'none'];
 const TIFF_COMPRESSIONS = ['zlib', 'zstd', 'lzw', 'none'];
@@ -58,6 +67,13 @@ export function buildRequest(
     options.levels = values.levels ? Number(values.levels) : null;
     options.labels = values.labels;
     options.downsampling = values.downsampling || null;
+    const metadata = buildMetadata(values.metadata);
+    if (typeof metadata === 'string') {
+      return metadata;
+    }
+    if (metadata) {
+      options.metadata = metadata;
+    }
   }
   if (choice.kind === 'zarr-to-tiff') {
     options.tiff_compression = values.tiffCompression;
@@ -91,6 +107,8 @@ export interface IConvertValues {
   tiffCompression: string;
   level: string;
   overwrite: boolean;
+  /** Metadata over the source's (imports to OME-Zarr). */
+  metadata: IMetadataValues;
 }
 
 /** The form's starting values; `preset` (a health warning's fix) picks the conversion
@@ -125,7 +143,8 @@ export function initialValues(
     level:
       options.level === undefined || options.level === null
         ? base.level
-        : String(options.level)
+        : String(options.level),
+    metadata: metadataValues(options.metadata)
   };
 }
 
@@ -144,7 +163,8 @@ function initialDefaults(destination: string, choice: number): IConvertValues {
     shards: '',
     tiffCompression: 'zlib',
     level: '',
-    overwrite: false
+    overwrite: false,
+    metadata: NO_METADATA
   };
 }
 
@@ -175,6 +195,120 @@ function Row(props: { label: string; children: React.ReactNode }): JSX.Element {
       <span>{props.label}</span>
       {props.children}
     </label>
+  );
+}
+
+/** The optional metadata of an import: pixel sizes, units, axis names and channels. */
+function MetadataFields(props: {
+  values: IMetadataValues;
+  set: (values: IMetadataValues) => void;
+}): JSX.Element {
+  const { values, set } = props;
+  const text = (field: 'pixelSizes' | 'units' | 'axisNames') => ({
+    value: values[field],
+    onChange: (event: React.ChangeEvent<HTMLInputElement>) =>
+      set({ ...values, [field]: event.target.value })
+  });
+  const setChannel = (index: number, change: Partial<IChannelValues>) =>
+    set({
+      ...values,
+      channels: values.channels.map((channel, i) =>
+        i === index ? { ...channel, ...change } : channel
+      )
+    });
+  /** Forget a row's label and colour (rows after it keep their index). */
+  const clearChannel = (index: number) => {
+    const channels = values.channels.map((channel, i) =>
+      i === index ? { label: '', color: '' } : channel
+    );
+    while (
+      channels.length > 0 &&
+      !channels[channels.length - 1].label &&
+      !channels[channels.length - 1].color
+    ) {
+      channels.pop();
+    }
+    set({ ...values, channels });
+  };
+  return (
+    <details
+      className="jp-Fileglancer-more"
+      data-section="convert-metadata"
+      open={
+        values.pixelSizes !== '' ||
+        values.units !== '' ||
+        values.axisNames !== '' ||
+        values.channels.length > 0
+      }
+    >
+      <summary>Metadata (optional, over the source's)</summary>
+      <Row label="Pixel sizes">
+        <input
+          name="pixel_sizes"
+          placeholder="e.g. z=2, y=0.5, x=0.5"
+          {...text('pixelSizes')}
+        />
+      </Row>
+      <Row label="Units">
+        <input
+          name="units"
+          placeholder="e.g. micrometer, or z=micrometer, t=second"
+          {...text('units')}
+        />
+      </Row>
+      <Row label="Axis names">
+        <input
+          name="axis_names"
+          placeholder="e.g. t, c, z, y, x"
+          {...text('axisNames')}
+        />
+      </Row>
+      {values.channels.map((channel, i) => (
+        <div key={i} className="jp-Fileglancer-editChannelRow" data-channel={i}>
+          <input
+            type="color"
+            name={`channel-color-${i}`}
+            aria-label={`Colour of channel ${i}`}
+            value={`#${channel.color || 'FFFFFF'}`}
+            onChange={event =>
+              setChannel(i, {
+                color: event.target.value.replace(/^#/, '').toUpperCase()
+              })
+            }
+          />
+          <input
+            name={`channel-label-${i}`}
+            aria-label={`Label of channel ${i}`}
+            placeholder={`Channel ${i}`}
+            value={channel.label}
+            onChange={event => setChannel(i, { label: event.target.value })}
+          />
+          <Button
+            type="button"
+            small
+            minimal
+            title="Keep the source's label and colour of this channel"
+            onClick={() => clearChannel(i)}
+          >
+            ×
+          </Button>
+        </div>
+      ))}
+      <Button
+        type="button"
+        small
+        minimal
+        data-action="add-channel"
+        onClick={() =>
+          set({
+            ...values,
+            channels: [...values.channels, { label: '', color: '' }]
+          })
+        }
+      >
+        Name a channel
+      </Button>
+    </details>
   );
 }
 
@@ -358,6 +492,10 @@ export function ConvertForm(props: {
             </select>
           </Row>
           {check('labels', 'labels', 'This is a label image')}
+          <MetadataFields
+            values={values.metadata}
+            set={metadata => set({ metadata })}
+          />
         </>
       )}
       {choice.kind === 'zarr-to-tiff' && (

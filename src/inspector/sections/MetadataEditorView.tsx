@@ -110,6 +110,7 @@ export function EditToolbar(props: {
   return (
     <div className="jp-Fileglancer-editToolbar">
       <Button
+        type="button"
         small
         data-action="edit-metadata"
         disabled={reason !== null}
@@ -120,6 +121,7 @@ export function EditToolbar(props: {
       </Button>
       {editor.original.can_undo && reason === null && (
         <Button
+          type="button"
           small
           minimal
           data-action="undo-edit"
@@ -162,6 +164,7 @@ function EditorMessage(props: {
         <>
           {' '}
           <Button
+            type="button"
             small
             minimal
             data-action="reload-entry"
@@ -348,6 +351,7 @@ export function MetadataEditorView(props: {
       {draft.channels.length > 0 && (
         <Section title="Channels" name="edit-channels">
           <Button
+            type="button"
             small
             data-action="auto-contrast"
             disabled={disabled}
@@ -434,6 +438,7 @@ export function MetadataEditorView(props: {
       <EditorMessage editor={editor} onReload={props.onReload} />
       <div className="jp-Fileglancer-editActions">
         <Button
+          type="button"
           small
           data-action="preview-edit"
           disabled={disabled || !editor.dirty}
@@ -450,6 +455,7 @@ export function MetadataEditorView(props: {
           {editor.status === 'saving' ? 'Saving…' : 'Save'}
         </Button>
         <Button
+          type="button"
           small
           minimal
           data-action="cancel-edit"
