@@ -1,4 +1,7 @@
+import { ServerConnection } from '@jupyterlab/services';
+
 import {
+  createFileglancerAPI,
   FileglancerAPIError,
   IEditable,
   IEditResponse,
@@ -190,6 +193,30 @@ describe('validate', () => {
     });
   });
 
+  it('takes the range of a window not yet set from the data type', () => {
+    const fields = editable({
+      dtype_range: [0, 255],
+      channels: [{ label: null, color: null, window: null, active: null }]
+    });
+    const draft = draftOf(fields);
+    draft.channels[0].start = '0';
+    draft.channels[0].end = '300';
+    expect(Object.fromEntries(validate(draft, fields))).toEqual({
+      'channels.0.window': 'The window lies within 0–255.'
+    });
+  });
+
+  it('lets an image without pixel sizes keep none on an axis', () => {
+    const fields = editable({ pixel_sizes: null });
+    const draft = draftOf(fields);
+    expect(Object.fromEntries(validate(draft, fields))).toEqual({});
+    expect(buildEdit(draft, fields)).toEqual({});
+    draft.pixelSizes[1] = '2';
+    expect(buildEdit(draft, fields)).toEqual({
+      pixel_sizes: [null, 2, null, null]
+    });
+  });
+
   it('wants a translation of numbers on every axis once one is given', () => {
     expect(problems(d => (d.translation[1] = '3'))).toEqual({
       'translation.0': 'A translation is a number.',
@@ -249,6 +276,61 @@ describe('buildEdit', () => {
   it('does not count a colour spelled differently as a change', () => {
     // The server said "00ff00"; the form holds "00FF00".
     expect(edited(d => (d.channels[1].color = '00FF00'))).toEqual({});
+  });
+});
+
+describe('the edit calls', () => {
+  /** An API whose server answers `body` to every request, which it records. */
+  function server(body: unknown, status = 200) {
+    const requests: Request[] = [];
+    const settings = ServerConnection.makeSettings({
+      baseUrl: 'http://lab.test/',
+      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+        requests.push(new Request(input, init));
+        return new Response(JSON.stringify(body), { status });
+      }) as typeof window.fetch,
+      Request: Request
+    });
+    return { api: createFileglancerAPI(settings), requests };
+  }
+
+  it('sends a change as PATCH with If-Match, and an undo as POST', async () => {
+    const { api, requests } = server(answer({}));
+    await api.editMeta('demo', 'a b/c.zarr', '"e1"', { name: 'n' });
+    await api.undoMetaEdit('demo', 'a b/c.zarr', '"e2"');
+    expect(requests.map(r => [r.method, new URL(r.url).pathname])).toEqual([
+      ['PATCH', '/fileglancer/api/meta/demo/a%20b/c.zarr'],
+      ['POST', '/fileglancer/api/meta-undo/demo/a%20b/c.zarr']
+    ]);
+    expect(requests.map(r => r.headers.get('If-Match'))).toEqual([
+      '"e1"',
+      '"e2"'
+    ]);
+    expect(await requests[0].json()).toEqual({ name: 'n' });
+  });
+
+  it("keeps a 400's field in the error", async () => {
+    const { api } = server(
+      { error: 'invalid_value', field: 'name', message: 'too long' },
+      400
+    );
+    const error = await api
+      .editMeta('demo', 'c.zarr', '"e1"', { name: 'n' })
+      .catch(e => e as FileglancerAPIError);
+    expect(error).toBeInstanceOf(FileglancerAPIError);
+    expect((error as FileglancerAPIError).body?.field).toBe('name');
+  });
+
+  it('reads suggested windows flat or nested in `window`', async () => {
+    const flat = { index: 0, start: 1, end: 9, min: 0, max: 255 };
+    const nested = {
+      index: 1,
+      window: { start: 2, end: 8, min: 0, max: 255 }
+    };
+    const { api } = server({ level: '2', channels: [flat, nested] });
+    await expect(api.getAutoContrast('demo', 'c.zarr')).resolves.toEqual({
+      channels: [flat, { index: 1, start: 2, end: 8, min: 0, max: 255 }]
+    });
   });
 });
 

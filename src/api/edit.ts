@@ -13,16 +13,17 @@ export interface IEditableAxis {
   unit: string | null;
 }
 
-/** A channel's display window and the range it lies in. */
+/** A channel's display window and the range it lies in (unknown: null). */
 export interface IChannelWindow {
   start: number;
   end: number;
-  min: number;
-  max: number;
+  min: number | null;
+  max: number | null;
 }
 
 /** One omero channel as the editor shows it; `color` is RRGGBB. */
 export interface IEditableChannel {
+  index?: number;
   label: string | null;
   color: string | null;
   window: IChannelWindow | null;
@@ -35,12 +36,16 @@ export interface IEditable {
   version: string | null;
   name: string | null;
   axes: IEditableAxis[];
-  /** Level 0's scale, one per axis. */
-  pixel_sizes: number[];
+  /** Level 0's scale, one per axis (null: it declares none). */
+  pixel_sizes: Array<number | null> | null;
   translation: number[] | null;
   /** The scale of the time axis, when the image has one (may be absent). */
   time_spacing?: number | null;
   channels: IEditableChannel[];
+  /** The values the data type holds: the range of a window not yet set. */
+  dtype_range?: [number, number] | null;
+  /** False for OME-NGFF versions that store no scale (0.1-0.3): sizes stay as they are. */
+  geometry_editable?: boolean;
   writable: boolean;
   reason_not_writable?: string | null;
   can_undo: boolean;
@@ -59,7 +64,8 @@ export interface IChannelEdit {
 export interface IMetaEdit {
   name?: string;
   axes?: IEditableAxis[];
-  pixel_sizes?: number[];
+  /** One per axis; null keeps an axis's size as it is. */
+  pixel_sizes?: Array<number | null>;
   translation?: number[];
   time_spacing?: number;
   channels?: IChannelEdit[];
@@ -83,16 +89,23 @@ export interface IEditResponse {
   etag: string;
 }
 
+/** A suggested window of one channel. */
+export interface ISuggestedWindow {
+  index: number;
+  start: number;
+  end: number;
+  min: number;
+  max: number;
+}
+
 /** `GET auto-contrast`: a suggested window per channel. */
 export interface IAutoContrast {
-  channels: Array<{
-    index: number;
-    start: number;
-    end: number;
-    min: number;
-    max: number;
-  }>;
+  channels: ISuggestedWindow[];
 }
+
+/** A channel's suggestion as the server may also spell it: `{index, window: {...}}`. */
+type SuggestionAnswer =
+  ISuggestedWindow | { index: number; window: Omit<ISuggestedWindow, 'index'> };
 
 export interface IEditAPI {
   /** Change the image's metadata, unless it changed since `etag` was read (412). */
@@ -130,7 +143,17 @@ export function editAPI(client: APIClient): IEditAPI {
         {},
         { 'If-Match': etag }
       ),
-    getAutoContrast: (root, path) =>
-      client.request<IAutoContrast>(`auto-contrast/${rootPath(root, path)}`)
+    getAutoContrast: async (root, path) => {
+      const answer = await client.request<{ channels: SuggestionAnswer[] }>(
+        `auto-contrast/${rootPath(root, path)}`
+      );
+      return {
+        channels: answer.channels.map(channel =>
+          'window' in channel
+            ? { index: channel.index, ...channel.window }
+            : channel
+        )
+      };
+    }
   };
 }

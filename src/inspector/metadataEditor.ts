@@ -165,7 +165,7 @@ export function draftOf(editable: IEditable): IEditorDraft {
       type: axis.type ?? '',
       unit: axis.unit ?? ''
     })),
-    pixelSizes: axes.map((_, i) => numberText(editable.pixel_sizes[i])),
+    pixelSizes: axes.map((_, i) => numberText(editable.pixel_sizes?.[i])),
     translation: axes.map((_, i) => numberText(editable.translation?.[i])),
     channels: editable.channels.map(channel => ({
       label: channel.label ?? '',
@@ -186,6 +186,22 @@ export function fieldKey(field: string): FieldKey {
     .replace(/\[(\d+)\]/g, '.$1')
     .replace(/\//g, '.')
     .replace(/^\.+/, '');
+}
+
+/** The range a channel's window lies in: its own, else the data type's; null unknown. */
+export function windowRange(
+  editable: IEditable,
+  index: number
+): { min: number; max: number } | null {
+  const window = editable.channels[index]?.window;
+  const min = window?.min ?? editable.dtype_range?.[0] ?? null;
+  const max = window?.max ?? editable.dtype_range?.[1] ?? null;
+  return min === null || max === null ? null : { min, max };
+}
+
+/** Whether the image's version stores pixel sizes and translations (0.4 on). */
+export function geometryEditable(editable: IEditable): boolean {
+  return editable.geometry_editable !== false;
 }
 
 /** The problems of a draft, by field; none when it can be sent. */
@@ -225,6 +241,10 @@ export function validate(
   }
   draft.pixelSizes.forEach((text, i) => {
     const value = parseNumber(text);
+    const hadNone = original.pixel_sizes?.[i] === null || !original.pixel_sizes;
+    if (text.trim() === '' && hadNone) {
+      return; // left as it is: none
+    }
     if (value === null || value <= 0) {
       errors.set(`pixel_sizes.${i}`, 'A pixel size is a number above 0.');
     }
@@ -241,7 +261,7 @@ export function validate(
     if (channel.color && !/^[0-9A-F]{6}$/.test(channel.color)) {
       errors.set(`channels.${i}.color`, 'A colour is RRGGBB in hexadecimal.');
     }
-    const range = original.channels[i]?.window;
+    const range = windowRange(original, i);
     const hasWindow = channel.start.trim() !== '' || channel.end.trim() !== '';
     if (!hasWindow) {
       return;
@@ -262,7 +282,10 @@ export function validate(
   return errors;
 }
 
-function sameNumbers(a: number[] | null, b: number[] | null): boolean {
+function sameNumbers(
+  a: Array<number | null> | null,
+  b: Array<number | null> | null
+): boolean {
   if (a === null || b === null) {
     return a === b;
   }
@@ -296,8 +319,11 @@ export function buildEdit(draft: IEditorDraft, original: IEditable): IMetaEdit {
   if (axesChanged) {
     edit.axes = axes;
   }
-  const sizes = draft.pixelSizes.map(text => Number(text.trim()));
-  if (!sameNumbers(sizes, original.pixel_sizes)) {
+  const sizes = draft.pixelSizes.map(text =>
+    text.trim() === '' ? null : Number(text.trim())
+  );
+  const before = original.pixel_sizes ?? draft.pixelSizes.map(() => null);
+  if (!sameNumbers(sizes, before)) {
     edit.pixel_sizes = sizes;
   }
   if (draft.translation.some(text => text.trim() !== '')) {

@@ -11,9 +11,11 @@ import type { JSONValue } from '../../api';
 import { useSignal } from '../../common/hooks';
 import {
   AXIS_TYPES,
+  geometryEditable,
   IEditorDraft,
   MetadataEditor,
-  unitsFor
+  unitsFor,
+  windowRange
 } from '../metadataEditor';
 import { Section } from './common';
 
@@ -207,7 +209,12 @@ export function MetadataEditorView(props: {
     label: string,
     value: string,
     set: (draft: IEditorDraft, value: string) => void,
-    extra: { type?: 'text' | 'number'; min?: number; max?: number } = {}
+    extra: {
+      type?: 'text' | 'number';
+      min?: number;
+      max?: number;
+      disabled?: boolean;
+    } = {}
   ) => (
     <DraftInput
       editor={editor}
@@ -215,11 +222,14 @@ export function MetadataEditorView(props: {
       label={label}
       value={value}
       set={set}
-      disabled={disabled}
-      {...extra}
+      type={extra.type}
+      min={extra.min}
+      max={extra.max}
+      disabled={disabled || extra.disabled === true}
     />
   );
   const unitOf = (i: number) => draft.axes[i]?.unit || '';
+  const geometry = geometryEditable(original);
   const scaled = draft.axes
     .map((axis, i) => ({ axis, i }))
     .filter(({ axis }) => axis.type !== 'channel');
@@ -312,7 +322,9 @@ export function MetadataEditorView(props: {
       </Section>
       <Section title="Pixel size and position" name="edit-scale">
         <p className="jp-Fileglancer-note">
-          Of the full-resolution level; every other level keeps its factor.
+          {geometry
+            ? 'Of the full-resolution level; every other level keeps its factor.'
+            : `OME-NGFF ${original.version ?? ''} stores no pixel sizes: convert to 0.4 or later to set them.`}
         </p>
         <div className="jp-Fileglancer-editGrid" data-columns="3">
           <span>Axis</span>
@@ -331,14 +343,14 @@ export function MetadataEditorView(props: {
                 `Pixel size of ${axis.name}`,
                 draft.pixelSizes[i] ?? '',
                 (d, v) => (d.pixelSizes[i] = v),
-                { type: 'number', min: 0 }
+                { type: 'number', min: 0, disabled: !geometry }
               )}
               {input(
                 `translation.${i}`,
                 `Translation of ${axis.name}`,
                 draft.translation[i] ?? '',
                 (d, v) => (d.translation[i] = v),
-                { type: 'number' }
+                { type: 'number', disabled: !geometry }
               )}
               <FieldError editor={editor} name={`pixel_sizes.${i}`} />
               <FieldError editor={editor} name={`translation.${i}`} />
@@ -361,7 +373,7 @@ export function MetadataEditorView(props: {
             {editor.status === 'auto-contrast' ? 'Computing…' : 'Auto contrast'}
           </Button>
           {draft.channels.map((channel, i) => {
-            const range = original.channels[i]?.window ?? null;
+            const range = windowRange(original, i);
             return (
               <fieldset
                 key={i}
@@ -428,7 +440,13 @@ export function MetadataEditorView(props: {
                 )}
                 <FieldError editor={editor} name={`channels.${i}.label`} />
                 <FieldError editor={editor} name={`channels.${i}.color`} />
-                <FieldError editor={editor} name={`channels.${i}.window`} />
+                {['window', 'window.start', 'window.end'].map(part => (
+                  <FieldError
+                    key={part}
+                    editor={editor}
+                    name={`channels.${i}.${part}`}
+                  />
+                ))}
               </fieldset>
             );
           })}
