@@ -13,7 +13,7 @@ import {
   NO_METADATA
 } from '../convert/metadataOptions';
 import { makeEntry, makeRoot } from './fakes';
-import { show, until } from './render';
+import { show, typeInto, until } from './render';
 
 const ROOT = makeRoot('demo');
 const TIFF = makeEntry('raw/stack.tif', { kind: 'tiff' });
@@ -108,15 +108,8 @@ describe('the metadata of a conversion', () => {
     );
     await show(widget);
     const node = widget.node;
-    const setValue = Object.getOwnPropertyDescriptor(
-      HTMLInputElement.prototype,
-      'value'
-    )?.set;
-    const type = (selector: string, text: string) => {
-      const input = node.querySelector<HTMLInputElement>(selector)!;
-      setValue?.call(input, text);
-      input.dispatchEvent(new Event('input', { bubbles: true }));
-    };
+    const type = (selector: string, text: string) =>
+      typeInto(node.querySelector<HTMLInputElement>(selector)!, text);
     await until(() =>
       expect(
         node.querySelector('[data-section="convert-metadata"]')

@@ -6,7 +6,7 @@ import type {
 } from '../api';
 import { datasetAPI, makeEntry } from './fakes';
 import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
-import { showInspector, until } from './render';
+import { showInspector, typeInto as type, until } from './render';
 
 const omeMeta = omeMetaFixture as unknown as IMetaResponse;
 
@@ -32,16 +32,6 @@ const fields: IEditable = {
   writable: true,
   can_undo: false
 };
-
-/** Type `text` into an input the way a user does (React listens to `input`). */
-function type(input: HTMLInputElement, text: string): void {
-  const setValue = Object.getOwnPropertyDescriptor(
-    HTMLInputElement.prototype,
-    'value'
-  )?.set;
-  setValue?.call(input, text);
-  input.dispatchEvent(new Event('input', { bubbles: true }));
-}
 
 function find<T extends HTMLElement = HTMLElement>(
   root: HTMLElement,

@@ -198,6 +198,33 @@ function Row(props: { label: string; children: React.ReactNode }): JSX.Element {
   );
 }
 
+/** The text fields of the optional metadata, named as in the job's option. */
+const METADATA_TEXT_FIELDS: Array<{
+  label: string;
+  name: string;
+  field: 'pixelSizes' | 'units' | 'axisNames';
+  placeholder: string;
+}> = [
+  {
+    label: 'Pixel sizes',
+    name: 'pixel_sizes',
+    field: 'pixelSizes',
+    placeholder: 'e.g. z=2, y=0.5, x=0.5'
+  },
+  {
+    label: 'Units',
+    name: 'units',
+    field: 'units',
+    placeholder: 'e.g. micrometer, or z=micrometer, t=second'
+  },
+  {
+    label: 'Axis names',
+    name: 'axis_names',
+    field: 'axisNames',
+    placeholder: 'e.g. t, c, z, y, x'
+  }
+];
+
 /** The optional metadata of an import: pixel sizes, units, axis names and channels. */
 function MetadataFields(props: {
   values: IMetadataValues;
@@ -242,27 +269,11 @@ function MetadataFields(props: {
       }
     >
       <summary>Metadata (optional, over the source's)</summary>
-      <Row label="Pixel sizes">
-        <input
-          name="pixel_sizes"
-          placeholder="e.g. z=2, y=0.5, x=0.5"
-          {...text('pixelSizes')}
-        />
-      </Row>
-      <Row label="Units">
-        <input
-          name="units"
-          placeholder="e.g. micrometer, or z=micrometer, t=second"
-          {...text('units')}
-        />
-      </Row>
-      <Row label="Axis names">
-        <input
-          name="axis_names"
-          placeholder="e.g. t, c, z, y, x"
-          {...text('axisNames')}
-        />
-      </Row>
+      {METADATA_TEXT_FIELDS.map(({ label, name, field, placeholder }) => (
+        <Row key={name} label={label}>
+          <input name={name} placeholder={placeholder} {...text(field)} />
+        </Row>
+      ))}
       {values.channels.map((channel, i) => (
         <div key={i} className="jp-Fileglancer-editChannelRow" data-channel={i}>
           <input

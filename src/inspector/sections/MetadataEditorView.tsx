@@ -417,21 +417,18 @@ export function MetadataEditorView(props: {
                 </div>
                 <div className="jp-Fileglancer-editChannelRow">
                   <span>Window</span>
-                  {input(
-                    `channels.${i}.window.start`,
-                    `Window start of channel ${i}`,
-                    channel.start,
-                    (d, v) => (d.channels[i].start = v),
-                    { type: 'number', min: range?.min, max: range?.max }
-                  )}
-                  <span>to</span>
-                  {input(
-                    `channels.${i}.window.end`,
-                    `Window end of channel ${i}`,
-                    channel.end,
-                    (d, v) => (d.channels[i].end = v),
-                    { type: 'number', min: range?.min, max: range?.max }
-                  )}
+                  {(['start', 'end'] as const).map(end => (
+                    <React.Fragment key={end}>
+                      {end === 'end' && <span>to</span>}
+                      {input(
+                        `channels.${i}.window.${end}`,
+                        `Window ${end} of channel ${i}`,
+                        channel[end],
+                        (d, v) => (d.channels[i][end] = v),
+                        { type: 'number', min: range?.min, max: range?.max }
+                      )}
+                    </React.Fragment>
+                  ))}
                 </div>
                 {range && (
                   <span className="jp-Fileglancer-note">
