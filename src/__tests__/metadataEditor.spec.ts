@@ -19,41 +19,14 @@ import {
   validate
 } from '../inspector/metadataEditor';
 import { SelectionModel } from '../selection';
-import { datasetAPI, fakeAPI, makeEntry, makeRoot, settle } from './fakes';
-
-/** The editable fields of the demo's cells.ome.zarr (c, z, y, x). */
-function editable(overrides: Partial<IEditable> = {}): IEditable {
-  return {
-    etag: '"e1"',
-    version: '0.4',
-    name: 'cells',
-    axes: [
-      { name: 'c', type: 'channel', unit: null },
-      { name: 'z', type: 'space', unit: 'micrometer' },
-      { name: 'y', type: 'space', unit: 'micrometer' },
-      { name: 'x', type: 'space', unit: 'micrometer' }
-    ],
-    pixel_sizes: [1, 2, 0.5, 0.5],
-    translation: null,
-    channels: [
-      {
-        label: 'DAPI',
-        color: '0000FF',
-        window: { start: 0, end: 1000, min: 0, max: 65535 },
-        active: true
-      },
-      {
-        label: 'GFP',
-        color: '00ff00',
-        window: { start: 10, end: 2000, min: 0, max: 65535 },
-        active: true
-      }
-    ],
-    writable: true,
-    can_undo: false,
-    ...overrides
-  };
-}
+import {
+  datasetAPI,
+  fakeAPI,
+  makeEditable as editable,
+  makeEntry,
+  makeRoot,
+  settle
+} from './fakes';
 
 /** A server's answer to a write: the fields after it, under a new ETag. */
 function answer(

@@ -1,37 +1,11 @@
-import type {
-  IEditable,
-  IHealthWarning,
-  IMetaEdit,
-  IMetaResponse
-} from '../api';
-import { datasetAPI, makeEntry } from './fakes';
+import type { IHealthWarning, IMetaEdit, IMetaResponse } from '../api';
+import { datasetAPI, makeEditable, makeEntry } from './fakes';
 import omeMetaFixture from './fixtures/meta-ome-zarr-0.4.json';
 import { showInspector, typeInto as type, until } from './render';
 
 const omeMeta = omeMetaFixture as unknown as IMetaResponse;
 
-const fields: IEditable = {
-  etag: '"e1"',
-  version: '0.4',
-  name: 'cells',
-  axes: [
-    { name: 'c', type: 'channel', unit: null },
-    { name: 'y', type: 'space', unit: 'micrometer' },
-    { name: 'x', type: 'space', unit: 'micrometer' }
-  ],
-  pixel_sizes: [1, 0.5, 0.5],
-  translation: null,
-  channels: [
-    {
-      label: 'DAPI',
-      color: '0000FF',
-      window: { start: 0, end: 1000, min: 0, max: 65535 },
-      active: true
-    }
-  ],
-  writable: true,
-  can_undo: false
-};
+const fields = makeEditable();
 
 function find<T extends HTMLElement = HTMLElement>(
   root: HTMLElement,
@@ -63,7 +37,11 @@ describe('the Edit mode of the Metadata tab', () => {
             editable: fields,
             etag: '"e2"',
             changes: [
-              { field: 'pixel_sizes', old: [1, 0.5, 0.5], new: [1, 0.7, 0.5] }
+              {
+                field: 'pixel_sizes',
+                old: [1, 2, 0.5, 0.5],
+                new: [1, 2, 0.7, 0.5]
+              }
             ]
           };
         },
@@ -73,26 +51,26 @@ describe('the Edit mode of the Metadata tab', () => {
     const { panel } = await showInspector(entry, api, { tab: 'metadata' });
     await until(() => find(panel.node, '[data-action="edit-metadata"]'));
     find(panel.node, '[data-action="edit-metadata"]').click();
-    await until(() => find(panel.node, '[data-edit="pixel_sizes.1"]'));
+    await until(() => find(panel.node, '[data-edit="pixel_sizes.2"]'));
     // The channel axis has no pixel size field; the colour is a colour picker.
     expect(panel.node.querySelector('[data-edit="pixel_sizes.0"]')).toBeNull();
     expect(
       find<HTMLInputElement>(panel.node, '[data-edit="channels.0.color"]').type
     ).toBe('color');
-    type(find(panel.node, '[data-edit="pixel_sizes.1"]'), '0');
+    type(find(panel.node, '[data-edit="pixel_sizes.2"]'), '0');
     await until(() =>
       expect(
-        find(panel.node, '[data-error-for="pixel_sizes.1"]').textContent
+        find(panel.node, '[data-error-for="pixel_sizes.2"]').textContent
       ).toBe('A pixel size is a number above 0.')
     );
-    type(find(panel.node, '[data-edit="pixel_sizes.1"]'), '0.7');
+    type(find(panel.node, '[data-edit="pixel_sizes.2"]'), '0.7');
     await until(() =>
       expect(panel.node.querySelector('[data-error-for]')).toBeNull()
     );
     find(panel.node, '[data-action="preview-edit"]').click();
     await until(() =>
       expect(find(panel.node, '[data-change="pixel_sizes"]').textContent).toBe(
-        'pixel_sizes: [1,0.5,0.5] → [1,0.7,0.5]'
+        'pixel_sizes: [1,2,0.5,0.5] → [1,2,0.7,0.5]'
       )
     );
     // Previewing wrote nothing.
@@ -100,8 +78,8 @@ describe('the Edit mode of the Metadata tab', () => {
     find(panel.node, '[data-action="save-edit"]').click();
     await until(() => expect(sent).toHaveLength(2));
     expect(sent).toEqual([
-      { etag: '"e1"', edit: { pixel_sizes: [1, 0.7, 0.5], dry_run: true } },
-      { etag: '"e1"', edit: { pixel_sizes: [1, 0.7, 0.5] } }
+      { etag: '"e1"', edit: { pixel_sizes: [1, 2, 0.7, 0.5], dry_run: true } },
+      { etag: '"e1"', edit: { pixel_sizes: [1, 2, 0.7, 0.5] } }
     ]);
     // Saved: back to the metadata, read again.
     await until(() =>
