@@ -190,11 +190,16 @@ describe('validate', () => {
     });
   });
 
-  it('wants a translation of numbers on every axis once one is given', () => {
-    expect(problems(d => (d.translation[1] = '3'))).toEqual({
-      'translation.0': 'A translation is a number.',
-      'translation.2': 'A translation is a number.',
-      'translation.3': 'A translation is a number.'
+  it('takes a translation of numbers, blank axes not moved when there was none', () => {
+    expect(problems(d => (d.translation[1] = '3'))).toEqual({});
+    expect(problems(d => (d.translation[1] = 'abc'))).toEqual({
+      'translation.1': 'A translation is a number.'
+    });
+    const moved = editable({ translation: [0, 1, 2, 3] });
+    const draft = draftOf(moved);
+    draft.translation[2] = '';
+    expect(Object.fromEntries(validate(draft, moved))).toEqual({
+      'translation.2': 'A translation is a number.'
     });
   });
 });
@@ -226,7 +231,7 @@ describe('buildEdit', () => {
         { name: 'x', type: 'space', unit: 'nanometer' }
       ]
     });
-    expect(edited(d => (d.translation = ['0', '5', '0', '0']))).toEqual({
+    expect(edited(d => (d.translation[1] = '5'))).toEqual({
       translation: [0, 5, 0, 0]
     });
   });

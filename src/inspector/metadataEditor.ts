@@ -252,7 +252,9 @@ export function validate(
   const translated = draft.translation.some(text => text.trim() !== '');
   if (translated) {
     draft.translation.forEach((text, i) => {
-      if (parseNumber(text) === null) {
+      // An image without a translation: the axes left blank are not moved (0).
+      const blankIsZero = original.translation === null && text.trim() === '';
+      if (!blankIsZero && parseNumber(text) === null) {
         errors.set(`translation.${i}`, 'A translation is a number.');
       }
     });
@@ -328,6 +330,7 @@ export function buildEdit(draft: IEditorDraft, original: IEditable): IMetaEdit {
   }
   if (draft.translation.some(text => text.trim() !== '')) {
     const translation = draft.translation.map(text => Number(text.trim()));
+    // Number('') is 0: an axis left blank is not moved.
     if (!sameNumbers(translation, original.translation)) {
       edit.translation = translation;
     }
