@@ -20,9 +20,13 @@ const TIFF = makeEntry('raw/stack.tif', { kind: 'tiff' });
 
 describe('the metadata of a conversion', () => {
   it('is left out when nothing is given', () => {
-    expect(buildMetadata(NO_METADATA)).toBeUndefined();
+    expect(buildMetadata(NO_METADATA)).toEqual({});
     const request = buildRequest(ROOT, TIFF, initialValues(TIFF));
-    expect((request as ISubmitJobRequest).options.metadata).toBeUndefined();
+    const options = (request as ISubmitJobRequest).options;
+    for (const name of ['pixel_sizes', 'units', 'axis_names', 'image_name']) {
+      expect(options).not.toHaveProperty(name);
+    }
+    expect(options).not.toHaveProperty('channel_labels');
   });
 
   it('reads pixel sizes, units, axis names and channels as people type them', () => {
@@ -30,21 +34,20 @@ describe('the metadata of a conversion', () => {
       buildMetadata({
         pixelSizes: 'z=2, y=0.5, x=0.5',
         units: 'micrometer',
-        axisNames: 'c z y x',
+        axisNames: 'c, z, y, x',
+        imageName: ' nuclei ',
         channels: [
           { label: 'DAPI', color: '0000ff' },
-          { label: '', color: '' },
-          { label: 'GFP', color: '' }
+          { label: 'GFP', color: '#00FF00' }
         ]
       })
     ).toEqual({
       pixel_sizes: { z: 2, y: 0.5, x: 0.5 },
-      units: { z: 'micrometer', y: 'micrometer', x: 'micrometer' },
-      axis_names: ['c', 'z', 'y', 'x'],
-      channels: [
-        { index: 0, label: 'DAPI', color: '0000FF' },
-        { index: 2, label: 'GFP' }
-      ]
+      units: { space: 'micrometer' },
+      axis_names: 'czyx',
+      image_name: 'nuclei',
+      channel_labels: ['DAPI', 'GFP'],
+      channel_colors: ['0000FF', '00FF00']
     });
     expect(
       buildMetadata({ ...NO_METADATA, units: 'z=micrometer; t=second' })
@@ -55,16 +58,27 @@ describe('the metadata of a conversion', () => {
     [{ pixelSizes: 'z 2' }, 'Pixel sizes: write them as z=2, y=0.5, x=0.5.'],
     [{ pixelSizes: 'z=0' }, 'Pixel sizes: z=0 is not a number above 0.'],
     [
-      { pixelSizes: 'x=1', units: 'um' },
-      'Units: "um" is not an OME-NGFF unit (micrometer, nanometer, second...).'
+      { pixelSizes: 'c=1' },
+      'Pixel sizes: c is not one of the axes t, z, y, x.'
     ],
     [
-      { units: 'micrometer' },
-      'Units: name the axes (z=micrometer), or give pixel sizes.'
+      { units: 'um' },
+      'Units: "um" is not an OME-NGFF length unit (micrometer, ...).'
     ],
-    [{ axisNames: 'y, y' }, 'Axis names: each name once.'],
     [
-      { channels: [{ label: '', color: 'blue' }] },
+      { units: 't=micrometer' },
+      'Units: "micrometer" is not an OME-NGFF time unit (second, ...).'
+    ],
+    [
+      { axisNames: 'x, y' },
+      'Axis names: letters of t, c, z, y, x, each once, in that order.'
+    ],
+    [
+      { channels: [{ label: '', color: '0000FF' }] },
+      'Channel 0: give it a label.'
+    ],
+    [
+      { channels: [{ label: 'A', color: 'blue' }] },
       'Channel 0: a colour is RRGGBB in hexadecimal.'
     ]
   ])('says what is wrong with %p', (values, problem) => {
@@ -77,20 +91,19 @@ describe('the metadata of a conversion', () => {
     ).toBe(problem);
   });
 
-  it('fills the form from a preset and back to the same option', () => {
-    const metadata = {
+  it('fills the form from a preset and back to the same options', () => {
+    const options = {
       pixel_sizes: { z: 2, x: 0.5 },
-      units: { z: 'micrometer' },
-      axis_names: ['z', 'y', 'x'],
-      channels: [{ index: 1, label: 'GFP', color: '00FF00' }]
+      units: { space: 'micrometer' },
+      axis_names: 'zyx',
+      channel_labels: ['DAPI', 'GFP'],
+      channel_colors: ['0000FF', '00FF00']
     };
-    const values = metadataValues(metadata);
+    const values = metadataValues(options);
     expect(values.pixelSizes).toBe('z=2, x=0.5');
-    expect(buildMetadata(values)).toEqual(metadata);
-    const preset = initialValues(TIFF, {
-      kind: 'tiff-to-ome-zarr',
-      options: { metadata }
-    });
+    expect(values.units).toBe('micrometer');
+    expect(buildMetadata(values)).toEqual(options);
+    const preset = initialValues(TIFF, { kind: 'tiff-to-ome-zarr', options });
     expect(preset.metadata).toEqual(values);
   });
 
@@ -128,10 +141,11 @@ describe('the metadata of a conversion', () => {
       .querySelector<HTMLElement>('[data-action="start-conversion"]')!
       .click();
     await until(() => expect(submitted).toHaveLength(1));
-    expect(submitted[0].options.metadata).toEqual({
+    expect(submitted[0].options).toMatchObject({
       pixel_sizes: { z: 2, y: 0.5, x: 0.5 },
-      units: { z: 'micrometer', y: 'micrometer', x: 'micrometer' },
-      channels: [{ index: 0, label: 'DAPI' }]
+      units: { space: 'micrometer' },
+      channel_labels: ['DAPI'],
+      channel_colors: ['0000FF']
     });
     widget.dispose();
   });

@@ -21,6 +21,7 @@ import { errorMessage } from '../share/ShareTab';
 import { conversionChoices, parseSizes } from './conversionChoices';
 import {
   buildMetadata,
+  defaultChannelColor,
   IChannelValues,
   IMetadataValues,
   metadataValues,
@@ -71,9 +72,7 @@ export function buildRequest(
     if (typeof metadata === 'string') {
       return metadata;
     }
-    if (metadata) {
-      options.metadata = metadata;
-    }
+    Object.assign(options, metadata);
   }
   if (choice.kind === 'zarr-to-tiff') {
     options.tiff_compression = values.tiffCompression;
@@ -144,7 +143,7 @@ export function initialValues(
       options.level === undefined || options.level === null
         ? base.level
         : String(options.level),
-    metadata: metadataValues(options.metadata)
+    metadata: metadataValues(options)
   };
 }
 
@@ -202,7 +201,7 @@ function Row(props: { label: string; children: React.ReactNode }): JSX.Element {
 const METADATA_TEXT_FIELDS: Array<{
   label: string;
   name: string;
-  field: 'pixelSizes' | 'units' | 'axisNames';
+  field: 'pixelSizes' | 'units' | 'axisNames' | 'imageName';
   placeholder: string;
 }> = [
   {
@@ -215,13 +214,19 @@ const METADATA_TEXT_FIELDS: Array<{
     label: 'Units',
     name: 'units',
     field: 'units',
-    placeholder: 'e.g. micrometer, or z=micrometer, t=second'
+    placeholder: 'e.g. micrometer (every space axis), or z=micrometer, t=second'
   },
   {
-    label: 'Axis names',
+    label: 'Axis names (of t, c, z, y, x, in order)',
     name: 'axis_names',
     field: 'axisNames',
-    placeholder: 'e.g. t, c, z, y, x'
+    placeholder: "the source's, e.g. c, y, x"
+  },
+  {
+    label: 'Image name',
+    name: 'image_name',
+    field: 'imageName',
+    placeholder: "the source's"
   }
 ];
 
@@ -231,7 +236,7 @@ function MetadataFields(props: {
   set: (values: IMetadataValues) => void;
 }): JSX.Element {
   const { values, set } = props;
-  const text = (field: 'pixelSizes' | 'units' | 'axisNames') => ({
+  const text = (field: 'pixelSizes' | 'units' | 'axisNames' | 'imageName') => ({
     value: values[field],
     onChange: (event: React.ChangeEvent<HTMLInputElement>) =>
       set({ ...values, [field]: event.target.value })
@@ -243,32 +248,21 @@ function MetadataFields(props: {
         i === index ? { ...channel, ...change } : channel
       )
     });
-  /** Forget a row's label and colour (rows after it keep their index). */
-  const clearChannel = (index: number) => {
-    const channels = values.channels.map((channel, i) =>
-      i === index ? { label: '', color: '' } : channel
-    );
-    while (
-      channels.length > 0 &&
-      !channels[channels.length - 1].label &&
-      !channels[channels.length - 1].color
-    ) {
-      channels.pop();
-    }
-    set({ ...values, channels });
-  };
   return (
     <details
       className="jp-Fileglancer-more"
       data-section="convert-metadata"
       open={
-        values.pixelSizes !== '' ||
-        values.units !== '' ||
-        values.axisNames !== '' ||
-        values.channels.length > 0
+        values.channels.length > 0 ||
+        METADATA_TEXT_FIELDS.some(({ field }) => values[field] !== '')
       }
     >
       <summary>Metadata (optional, over the source's)</summary>
+      {values.channels.length > 0 && (
+        <p className="jp-Fileglancer-note">
+          Channels from the first: a label and a colour each.
+        </p>
+      )}
       {METADATA_TEXT_FIELDS.map(({ label, name, field, placeholder }) => (
         <Row key={name} label={label}>
           <input name={name} placeholder={placeholder} {...text(field)} />
@@ -298,8 +292,13 @@ function MetadataFields(props: {
             type="button"
             small
             minimal
-            title="Keep the source's label and colour of this channel"
-            onClick={() => clearChannel(i)}
+            title="Remove this channel's row (the rows below move up)"
+            onClick={() =>
+              set({
+                ...values,
+                channels: values.channels.filter((_, j) => j !== i)
+              })
+            }
           >
             ×
           </Button>
@@ -313,11 +312,17 @@ function MetadataFields(props: {
         onClick={() =>
           set({
             ...values,
-            channels: [...values.channels, { label: '', color: '' }]
+            channels: [
+              ...values.channels,
+              {
+                label: '',
+                color: defaultChannelColor(values.channels.length)
+              }
+            ]
           })
         }
       >
-        Name a channel
+        Name the next channel
       </Button>
     </details>
   );

@@ -1,7 +1,8 @@
 /**
- * The Convert form's optional metadata (pixel sizes, units, axis names, channel labels
- * and colours) as typed, and the `metadata` option of the job built from it, so a plain
- * TIFF becomes a described OME-Zarr, or a wrong pixel size is corrected on the way.
+ * The Convert form's optional metadata (pixel sizes, units, axis names, image name,
+ * channel labels and colours) as typed, and the job options built from it, so a plain TIFF
+ * becomes a described OME-Zarr, or a wrong pixel size is corrected on the way. The server
+ * checks them again against the source (an axis it lacks, more channels than it has).
  */
 import type { IConversionMetadata } from '../api';
 import {
@@ -10,7 +11,10 @@ import {
   TIME_UNITS
 } from '../inspector/metadataEditor';
 
-/** One channel row of the form: a label and a colour (RRGGBB, "" for none). */
+/** The axes of an OME-Zarr output, in their order. */
+const OME_ORDER = 'tczyx';
+
+/** One channel row of the form: a label and a colour (RRGGBB). */
 export interface IChannelValues {
   label: string;
   color: string;
@@ -20,10 +24,11 @@ export interface IChannelValues {
 export interface IMetadataValues {
   /** "z=2, y=0.5, x=0.5". */
   pixelSizes: string;
-  /** "micrometer" (every axis given a pixel size) or "z=micrometer, t=second". */
+  /** "micrometer" (every space axis) or "z=micrometer, t=second". */
   units: string;
-  /** "t, c, z, y, x". */
+  /** "c, y, x" or "cyx". */
   axisNames: string;
+  imageName: string;
   channels: IChannelValues[];
 }
 
@@ -31,8 +36,15 @@ export const NO_METADATA: IMetadataValues = {
   pixelSizes: '',
   units: '',
   axisNames: '',
+  imageName: '',
   channels: []
 };
+
+/** The colour a new channel row starts with: blue, green, red, magenta, cyan, yellow. */
+export function defaultChannelColor(index: number): string {
+  const colors = ['0000FF', '00FF00', 'FF0000', 'FF00FF', '00FFFF', 'FFFF00'];
+  return colors[index] ?? 'FFFFFF';
+}
 
 /** "z=2, y=0.5" -> [["z", "2"], ["y", "0.5"]]; null when a part has no "=". */
 function pairs(text: string): Array<[string, string]> | null {
@@ -51,103 +63,103 @@ function pairs(text: string): Array<[string, string]> | null {
   return result;
 }
 
-/** The `metadata` option, undefined when nothing is given, or the first problem. */
+/** The metadata options (none when nothing is given), or the first problem. */
 export function buildMetadata(
   values: IMetadataValues
-): IConversionMetadata | undefined | string {
+): IConversionMetadata | string {
   const metadata: IConversionMetadata = {};
   const sizes = pairs(values.pixelSizes);
   if (sizes === null) {
     return 'Pixel sizes: write them as z=2, y=0.5, x=0.5.';
   }
-  if (sizes.length > 0) {
-    metadata.pixel_sizes = {};
-    for (const [axis, text] of sizes) {
-      const size = Number(text);
-      if (!Number.isFinite(size) || size <= 0) {
-        return `Pixel sizes: ${axis}=${text} is not a number above 0.`;
-      }
-      metadata.pixel_sizes[axis] = size;
+  for (const [axis, text] of sizes) {
+    const size = Number(text);
+    if (!'tzyx'.includes(axis) || axis.length !== 1) {
+      return `Pixel sizes: ${axis} is not one of the axes t, z, y, x.`;
     }
+    if (!Number.isFinite(size) || size <= 0) {
+      return `Pixel sizes: ${axis}=${text} is not a number above 0.`;
+    }
+    metadata.pixel_sizes = { ...metadata.pixel_sizes, [axis]: size };
   }
   const unitText = values.units.trim();
   if (unitText) {
-    const known = [...SPACE_UNITS, ...TIME_UNITS];
-    const byAxis: Array<[string, string]> | null = unitText.includes('=')
+    const byAxis = unitText.includes('=')
       ? pairs(unitText)
-      : sizes.map(([axis]) => [axis, unitText]);
+      : [['space', unitText] as [string, string]];
     if (byAxis === null) {
       return 'Units: write one unit, or them as z=micrometer, t=second.';
     }
-    if (byAxis.length === 0) {
-      return 'Units: name the axes (z=micrometer), or give pixel sizes.';
-    }
-    metadata.units = {};
     for (const [axis, unit] of byAxis) {
-      if (!known.includes(unit)) {
-        return `Units: "${unit}" is not an OME-NGFF unit (micrometer, nanometer, second...).`;
+      if (!['space', 't', 'z', 'y', 'x'].includes(axis)) {
+        return `Units: ${axis} is not one of the axes t, z, y, x.`;
       }
-      metadata.units[axis] = unit;
+      const time = axis === 't';
+      if (!(time ? TIME_UNITS : SPACE_UNITS).includes(unit)) {
+        return `Units: "${unit}" is not an OME-NGFF ${time ? 'time' : 'length'} unit (${time ? 'second' : 'micrometer'}, ...).`;
+      }
+      metadata.units = { ...metadata.units, [axis]: unit };
     }
   }
-  const names = values.axisNames
-    .split(/[\s,]+/)
-    .map(name => name.trim())
-    .filter(Boolean);
-  if (names.length > 0) {
-    if (new Set(names).size !== names.length) {
-      return 'Axis names: each name once.';
+  const names = values.axisNames.replace(/[\s,]+/g, '').toLowerCase();
+  if (names) {
+    const order = [...names].map(name => OME_ORDER.indexOf(name));
+    const sorted = [...order].sort((a, b) => a - b);
+    if (
+      new Set(names).size !== names.length ||
+      order.includes(-1) ||
+      order.some((at, i) => at !== sorted[i])
+    ) {
+      return 'Axis names: letters of t, c, z, y, x, each once, in that order.';
     }
     metadata.axis_names = names;
   }
-  const channels: NonNullable<IConversionMetadata['channels']> = [];
-  for (const [index, channel] of values.channels.entries()) {
-    const entry: { index: number; label?: string; color?: string } = { index };
-    if (channel.label.trim()) {
-      entry.label = channel.label.trim();
-    }
-    if (channel.color) {
+  if (values.imageName.trim()) {
+    metadata.image_name = values.imageName.trim();
+  }
+  if (values.channels.length > 0) {
+    const labels: string[] = [];
+    const colors: string[] = [];
+    for (const [index, channel] of values.channels.entries()) {
+      if (!channel.label.trim()) {
+        return `Channel ${index}: give it a label.`;
+      }
       const color = normalizeColor(channel.color);
       if (!color) {
         return `Channel ${index}: a colour is RRGGBB in hexadecimal.`;
       }
-      entry.color = color;
+      labels.push(channel.label.trim());
+      colors.push(color);
     }
-    if (entry.label !== undefined || entry.color !== undefined) {
-      channels.push(entry);
-    }
+    metadata.channel_labels = labels;
+    metadata.channel_colors = colors;
   }
-  if (channels.length > 0) {
-    metadata.channels = channels;
-  }
-  return Object.keys(metadata).length > 0 ? metadata : undefined;
+  return metadata;
 }
 
-/** The form's metadata values for an option given (a preset), the reverse of `buildMetadata`. */
-export function metadataValues(
-  metadata: IConversionMetadata | undefined
-): IMetadataValues {
-  if (!metadata) {
-    return NO_METADATA;
-  }
+/** The form's metadata values for options given (a preset), the reverse of `buildMetadata`. */
+export function metadataValues(options: IConversionMetadata): IMetadataValues {
   const join = (map: { [axis: string]: number | string } | undefined) =>
     Object.entries(map ?? {})
       .map(([axis, value]) => `${axis}=${value}`)
       .join(', ');
-  const channels: IChannelValues[] = [];
-  for (const channel of metadata.channels ?? []) {
-    while (channels.length <= channel.index) {
-      channels.push({ label: '', color: '' });
-    }
-    channels[channel.index] = {
-      label: channel.label ?? '',
-      color: normalizeColor(channel.color)
-    };
-  }
+  const units = options.units ?? {};
+  const labels = options.channel_labels ?? [];
+  const colors = options.channel_colors ?? [];
   return {
-    pixelSizes: join(metadata.pixel_sizes),
-    units: join(metadata.units),
-    axisNames: (metadata.axis_names ?? []).join(', '),
-    channels
+    pixelSizes: join(options.pixel_sizes),
+    units:
+      Object.keys(units).length === 1 && units.space
+        ? units.space
+        : join(units),
+    axisNames: options.axis_names ?? '',
+    imageName: options.image_name ?? '',
+    channels: Array.from(
+      { length: Math.max(labels.length, colors.length) },
+      (_, i) => ({
+        label: labels[i] ?? '',
+        color: normalizeColor(colors[i]) || defaultChannelColor(i)
+      })
+    )
   };
 }
