@@ -148,6 +148,12 @@ describe('validate', () => {
     ).toEqual({ axes: 'An image has at most one channel axis.' });
   });
 
+  it('keeps the label a channel has', () => {
+    expect(problems(d => (d.channels[1].label = ' '))).toEqual({
+      'channels.1.label': 'A channel keeps a label.'
+    });
+  });
+
   it('wants RRGGBB colours and windows within their range', () => {
     expect(problems(d => (d.channels[0].color = 'blue'))).toEqual({
       'channels.0.color': 'A colour is RRGGBB in hexadecimal.'

@@ -260,6 +260,9 @@ export function validate(
     });
   }
   draft.channels.forEach((channel, i) => {
+    if (!channel.label.trim() && original.channels[i]?.label) {
+      errors.set(`channels.${i}.label`, 'A channel keeps a label.');
+    }
     if (channel.color && !/^[0-9A-F]{6}$/.test(channel.color)) {
       errors.set(`channels.${i}.color`, 'A colour is RRGGBB in hexadecimal.');
     }
@@ -339,8 +342,9 @@ export function buildEdit(draft: IEditorDraft, original: IEditable): IMetaEdit {
   draft.channels.forEach((channel, index) => {
     const old = original.channels[index];
     const change: IChannelEdit = { index };
-    if (channel.label !== (old?.label ?? '')) {
-      change.label = channel.label;
+    const label = channel.label.trim();
+    if (label !== (old?.label ?? '')) {
+      change.label = label;
     }
     if (channel.color && channel.color !== normalizeColor(old?.color)) {
       change.color = channel.color;
