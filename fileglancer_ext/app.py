@@ -16,6 +16,8 @@ from . import __version__, web
 from .browse import handlers as browse_handlers
 from .browse.service import FileBrowser
 from .database import default_store_url
+from .editing import handlers as editing_handlers
+from .editing.service import MetadataEditor
 from .favourites import handlers as favourites_handlers
 from .favourites.store import FavouriteStore
 from .inspection import handlers as inspection_handlers
@@ -54,6 +56,7 @@ FEATURES = (
     web,
     browse_handlers,
     inspection_handlers,
+    editing_handlers,
     links_handlers,
     viewers_route,
     jobs_handlers,
@@ -277,6 +280,7 @@ class FileglancerApp(ExtensionApp):
         self.inspector = DatasetInspector(
             self.registry, StatsService(processes=self.stats_processes)
         )
+        self.editor = MetadataEditor(self.registry)
         self._warn_if_deprecated_settings()
         # The link, short-link and job stores share one engine (`database.engine_for`).
         self.link_store = ShareLinkStore.from_url(self.database_url)

@@ -50,6 +50,20 @@ class DestinationExists(Conflict):
     code = "destination_exists"
 
 
+class PreconditionFailed(FileglancerError):
+    """The resource changed since the client read it (an If-Match that no longer holds)."""
+
+    status = 412
+    code = "precondition_failed"
+
+
+class PreconditionRequired(FileglancerError):
+    """A change that must say which version it changes (If-Match) did not."""
+
+    status = 428
+    code = "precondition_required"
+
+
 class ConversionError(FileglancerError):
     """Input that cannot be converted: not what it claims to be, truncated or unsupported."""
 

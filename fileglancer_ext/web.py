@@ -120,8 +120,11 @@ class FileglancerAPIHandler(ExtensionHandlerMixin, APIHandler):
             message = exc.log_message or exc.reason or self._reason
         else:
             code, message = "internal_error", "Unexpected server error; see the server log."
+        payload = {"error": code, "message": message}
+        if isinstance(getattr(exc, "field", None), str):  # which field of the request
+            payload["field"] = exc.field  # type: ignore[union-attr]
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"error": code, "message": message}))
+        self.finish(json.dumps(payload))
 
     def _handle_request_exception(self, e: BaseException) -> None:
         # Domain errors are expected outcomes, not crashes: answer with their status.

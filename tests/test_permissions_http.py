@@ -9,23 +9,20 @@ CI=true: in CI they must never pass unnoticed by not running.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from tests.unprivileged import ordinary_user_only
+
 pytestmark = pytest.mark.unprivileged
 
 
 @pytest.fixture(autouse=True)
 def _as_an_ordinary_user() -> None:
-    if os.geteuid() == 0:
-        message = "root ignores file permissions: scripts/test-all.sh runs these as another user"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+    ordinary_user_only()
 
 
 @pytest.fixture

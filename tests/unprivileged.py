@@ -69,6 +69,16 @@ def in_a_child(
     return pid, os.waitstatus_to_exitcode(status), json.loads(data) if data else None
 
 
+def ordinary_user_only() -> None:
+    """Skip as root (who ignores file permissions; scripts/test-all.sh runs the
+    `unprivileged` tests again as another user), and fail when CI=true."""
+    if os.geteuid() == 0:
+        message = "root ignores file permissions: scripts/test-all.sh runs these as another user"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+
+
 @pytest.fixture
 def shared_tmp() -> Iterator[Path]:
     """A temporary folder every user can enter (pytest's tmp_path is private to its user)."""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .. import __version__
 from . import convert as cli_convert
+from . import edit as cli_edit
 from . import links as cli_links
 from . import stats as cli_stats
 
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_validate_parser(commands)
     cli_stats.add_parser(commands)
     cli_convert.add_parser(commands)
+    cli_edit.add_parser(commands)
     cli_links.add_parsers(commands)
     return parser
 
@@ -245,6 +247,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli_stats.run(args)
     if args.command == "convert":
         return cli_convert.run(args)
+    if args.command == cli_edit.COMMAND:
+        return cli_edit.run(args)
     if args.command in cli_links.COMMANDS:
         return cli_links.run(args)
     return 2

@@ -90,6 +90,26 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         default=None,
         help="resolution level of an OME-Zarr to write (TIFF) or extract",
     )
+    meta = parser.add_argument_group(
+        "OME metadata of the output (overriding what the source says; as `edit`)"
+    )
+    meta.add_argument("--pixel-size", metavar="AXIS=SIZE,...", help="e.g. z=2,y=0.5,x=0.5")
+    meta.add_argument(
+        "--unit", metavar="UNIT|AXIS=UNIT,...", help="micrometer (every space axis) or t=second"
+    )
+    meta.add_argument(
+        "--axis-names",
+        metavar="AXES",
+        help="the output's axes in order, e.g. cyx: pages are channels",
+    )
+    meta.add_argument("--name", help="the image's name")
+    meta.add_argument(
+        "--channel",
+        action="append",
+        default=[],
+        metavar="INDEX:label=...,color=RRGGBB",
+        help="a channel's label and colour; repeat for more channels",
+    )
     tif = parser.add_argument_group("TIFF output")
     tif.add_argument("--tiff-compression", default="zlib", choices=TIFF_COMPRESSIONS)
     tif.add_argument("--tiff-tile", type=int, default=512, help="tile size (default 512)")
@@ -127,6 +147,10 @@ def run(args: argparse.Namespace) -> int:
     configure_conversion_process()
 
     try:
+        meta_options = metadata_options(args)
+    except ValueError as err:  # a malformed --pixel-size, --unit or --channel
+        return fail("convert", str(err))
+    try:
         options = ConversionOptions(
             ngff_version=args.ngff_version,
             chunks=args.chunks,
@@ -144,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
             bigtiff=args.bigtiff,
             task_bytes=args.task_mib << 20,
             workers=args.workers,
+            **meta_options,
         )
         bar = None if args.quiet else ProgressBar(sys.stderr)
         # The registry's checks, then its writer: as a job, minus the roots.
@@ -153,6 +178,7 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("\nfileglancer-ext convert: interrupted; nothing was written", file=sys.stderr)
         return 130
+
     except (BadRequest, NotFound) as err:
         return fail("convert", err.message)
     except (ConversionError, FileglancerError) as err:
@@ -200,6 +226,32 @@ class ProgressBar:
         if self.interactive:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def metadata_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The ConversionOptions metadata fields of --pixel-size, --unit, --axis-names, --name
+    and --channel (parsed as `edit` parses them)."""
+    from .edit import channel_edit, pairs, parse_number
+
+    options: dict[str, Any] = {"axis_names": args.axis_names, "image_name": args.name}
+    if args.pixel_size:
+        sizes = pairs(args.pixel_size, "--pixel-size")
+        options["pixel_sizes"] = {a: parse_number(v, "--pixel-size") for a, v in sizes.items()}
+    if args.unit:
+        options["units"] = pairs(args.unit, "--unit") if "=" in args.unit else {"space": args.unit}
+    if args.channel:
+        edits = sorted((channel_edit(text) for text in args.channel), key=lambda e: e["index"])
+        if [e["index"] for e in edits] != list(range(len(edits))):
+            raise ValueError("--channel: give channels 0, 1, ... in turn, each once")
+        if any(set(e) - {"index", "label", "color"} for e in edits):
+            raise ValueError("--channel: a conversion takes label and color")
+        if any("label" in e for e in edits):
+            options["channel_labels"] = tuple(
+                e.get("label", f"Channel {e['index']}") for e in edits
+            )
+        if any("color" in e for e in edits):
+            options["channel_colors"] = tuple(e.get("color", "FFFFFF") for e in edits)
+    return options
 
 
 def _sizes(text: str) -> tuple[int, ...]:

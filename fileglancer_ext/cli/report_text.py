@@ -37,7 +37,11 @@ def health_lines(health: list[dict[str, Any]]) -> list[str]:
     for entry in health:
         fix = entry.get("fix")
         suggestion = ""
-        if fix:
+        if fix and "action" in fix:  # an edit of the metadata (`fileglancer-ext edit`)
+            flag = {"pixel_sizes": "--pixel-size", "axes": "--unit", "channels": "--channel"}
+            how = "--auto-contrast" if fix["action"] == "auto_contrast" else flag[fix["field"]]
+            suggestion = f" (fix: fileglancer-ext edit {how} ...)"
+        elif fix:
             options = ", ".join(f"{k}={v}" for k, v in fix["options"].items())
             suggestion = f" (fix: convert {fix['kind']}" + (f" {options}" if options else "") + ")"
         lines.append(

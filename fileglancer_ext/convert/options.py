@@ -44,6 +44,24 @@ class ConversionOptions:
     ome_tiff: bool = True
     task_bytes: int = 32 * MiB  # uncompressed bytes one task holds: bounds memory
     workers: int = 1
+    # What the output's OME metadata says, overriding the source (`convert.overrides`):
+    # pixel sizes and units by output axis ("z", "y", "x", "t"; units also "space"), the
+    # output axes' names in order ("cyx": a plain TIFF's pages are channels), the image's
+    # name, and the channels' labels and colours ("RRGGBB") in channel order.
+    pixel_sizes: dict[str, float] | None = None
+    units: dict[str, str] | None = None
+    axis_names: str | None = None
+    image_name: str | None = None
+    channel_labels: tuple[str, ...] | None = None
+    channel_colors: tuple[str, ...] | None = None
+
+    @property
+    def overrides_metadata(self) -> bool:
+        return any(
+            getattr(self, name) is not None
+            for name in ("pixel_sizes", "units", "axis_names", "image_name")
+            + ("channel_labels", "channel_colors")
+        )
 
     @property
     def zarr_format(self) -> int:
@@ -80,6 +98,9 @@ class ConversionOptions:
             raise BadRequest("task_bytes must be at least 1 MiB")
         if self.workers < 1:
             raise BadRequest(f"workers must be at least 1, got {self.workers}")
+        from .overrides import check_overrides
+
+        check_overrides(self)
         chunks = _sizes("chunks", self.chunks)
         shards = _sizes("shards", self.shards)
         if shards is not None:
@@ -103,6 +124,10 @@ class ConversionOptions:
         for name, value in data.items():
             if not _has_type(value, hints[name]):
                 raise BadRequest(f"Option '{name}' has the wrong type: {value!r}.")
+        data = {
+            name: tuple(value) if name.startswith("channel_") and isinstance(value, list) else value
+            for name, value in data.items()
+        }
         return cls(**data).validated()
 
 
@@ -113,7 +138,15 @@ def _has_type(value: Any, hint: Any) -> bool:
     if hint is type(None):
         return value is None
     if typing.get_origin(hint) is tuple:
-        return isinstance(value, list) and all(_has_type(v, int) for v in value)
+        item = typing.get_args(hint)[0]
+        return isinstance(value, list | tuple) and all(_has_type(v, item) for v in value)
+    if typing.get_origin(hint) is dict:
+        key, item = typing.get_args(hint)
+        return isinstance(value, dict) and all(
+            _has_type(k, key) and _has_type(v, item) for k, v in value.items()
+        )
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
     if hint is int:
         return isinstance(value, int) and not isinstance(value, bool)
     return isinstance(value, hint)

@@ -79,6 +79,7 @@ class ConversionKind:
     writes_tiff: bool = False
     needs_level: bool | None = None
     parallel: bool = True
+    takes_metadata: bool = True  # whether it writes the metadata options (`overrides`)
 
     def suits(self, source: Path) -> bool:
         """Whether the source is what this kind reads (a folder, or a file)."""
@@ -97,6 +98,11 @@ class ConversionKind:
         options = options.validated()
         if self.needs_level and options.level is None:
             raise BadRequest(f"An '{self.name}' conversion needs the option 'level'.")
+        if options.overrides_metadata and not self.takes_metadata:
+            raise BadRequest(
+                f"An '{self.name}' conversion keeps the source's metadata: correct it with "
+                "`fileglancer-ext edit` (or the inspector's Edit mode) instead."
+            )
         return options
 
     def write(
@@ -126,11 +132,18 @@ KINDS: dict[str, ConversionKind] = {
             _lazy(".to_tiff", "write_zarr_as_tiff"),  # sequential: ignores the executor
             writes_tiff=True,
             parallel=False,
+            takes_metadata=False,
         ),
         ConversionKind(
             "extract-level", "folder", _lazy(".rezarr", "extract_level"), needs_level=True
         ),
-        ConversionKind("recompress", "folder", _lazy(".rezarr", "rewrite_zarr"), needs_level=False),
+        ConversionKind(
+            "recompress",
+            "folder",
+            _lazy(".rezarr", "rewrite_zarr"),
+            needs_level=False,
+            takes_metadata=False,
+        ),
     )
 }
 

@@ -14,6 +14,7 @@ from .ome_zarr_out import (
     write_ome_metadata,
 )
 from .options import ConversionOptions, default_chunks, full_sizes, shard_shape
+from .overrides import with_overrides
 from .plan import ConversionPlan, execute_plan, region_tasks
 from .pyramid import plan_levels
 from .result import ConversionResult, stored_bytes
@@ -36,6 +37,7 @@ def write_source_as_ome_zarr(
     options = options.validated().with_version("0.4")
     destination = Path(destination)
     check_destination(destination, overwrite=options.overwrite)
+    source = with_overrides(source, options)  # pixel sizes, units, axes, channels given
     meta = source.metadata
     axes = meta.axes
     chunks = (

@@ -8,8 +8,11 @@ warning is JSON-ready::
      "fix": {"kind": "tiff-to-ome-zarr" | "recompress" | "zarr-to-tiff" | "extract-level",
              "options": {...ConversionOptions keys}} | None}
 
-`fix` is a conversion the jobs API can run as it is (its source being the dataset); None
-when the cure is editing metadata, not converting. "info" marks hints that are no defect
+`fix` is a conversion the jobs API can run as it is (its source being the dataset), or,
+for an OME-Zarr image whose metadata an edit cures, the edit: `{"action": "edit", "field":
+"pixel_sizes" | "axes" | "channels"}` (open the editor there) or `{"action":
+"auto_contrast"}` (PATCH meta/ with `auto_contrast: true`); None when there is no one-click
+cure. "info" marks hints that are no defect
 (a Zarr v2 dataset, a plain TIFF). Each code appears at most once per dataset.
 """
 
@@ -59,6 +62,11 @@ def dataset_health(summary: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _fix(kind: str, **options: Any) -> dict[str, Any]:
     return {"kind": kind, "options": options}
+
+
+def _edit(field: str) -> dict[str, Any]:
+    """The fix that is an edit of the image's metadata (`editing`), not a conversion."""
+    return {"action": "edit", "field": field}
 
 
 _ZOOMED_OUT = ": viewers must read full resolution to show it zoomed out"
@@ -187,14 +195,23 @@ def _check_ome_image(summary: dict[str, Any], image: dict[str, Any], warn: Warn)
         separator = zarray.get("dimension_separator", ".") if isinstance(zarray, dict) else None
         _check_files_per_folder(level.get("chunks_expected"), separator, 2, warn)
     space = [a for a in axes if a.get("type") == "space"]
+    editable = summary.get("kind") in _OME_KINDS
     if first.get("world_scale") is None:
-        warn("missing-pixel-sizes", "no usable pixel sizes (scale) for level 0")
+        warn(
+            "missing-pixel-sizes",
+            "no usable pixel sizes (scale) for level 0",
+            _edit("pixel_sizes") if editable else None,
+        )
     if any(not a.get("unit") for a in space):
         names = ", ".join(str(a.get("name")) for a in space if not a.get("unit"))
-        warn("missing-units", f"space axes without a unit ({names}): sizes cannot be measured")
+        warn(
+            "missing-units",
+            f"space axes without a unit ({names}): sizes cannot be measured",
+            _edit("axes") if editable else None,
+        )
     channel_axis = next((i for i, a in enumerate(axes) if a.get("type") == "channel"), None)
     omero = (summary.get("ome") or {}).get("omero") or {}
-    if channel_axis is not None and summary.get("kind") in _OME_KINDS:
+    if channel_axis is not None and editable:
         channels = omero.get("channels") or []
         count = shape[channel_axis] if channel_axis < len(shape) else 0
         # A named channel is described: viewers pick a colour for one without.
@@ -204,6 +221,15 @@ def _check_ome_image(summary: dict[str, Any], image: dict[str, Any], warn: Warn)
                 "unnamed-channels",
                 f"{count - len(named)} of {count} channels have no name (omero label): "
                 "viewers show them as numbered channels",
+                _edit("channels"),
+            )
+        described = [c for c in channels[:count] if c.get("window") and c.get("color")]
+        if len(described) < count:
+            warn(
+                "channels-without-windows",
+                f"{count - len(described)} of {count} channels have no display window or "
+                "colour: each viewer guesses its own contrast",
+                {"action": "auto_contrast"},
             )
     _warn_zarr_v2(summary, warn, "Zarr v2 (OME-NGFF up to 0.4)", "Zarr v3 (OME-NGFF 0.5)")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -110,10 +111,13 @@ def validate_dataset(
     schema: str | None = None,
     version: str | None = None,
     within: Within = ANYWHERE,
+    documents: Mapping[Path, bytes] | None = None,
 ) -> ValidationReport:
     """Validate the OME-NGFF group at `path` and return the report.
 
     Metadata files are read with `confined_io`: regular files inside `within` only.
+    `documents` maps paths to the bytes to validate in place of theirs on disk: a metadata
+    edit is validated as the dataset would be once written, before anything is written.
 
     `metadata_only=True` checks the group's own metadata document only: the schema and the
     rules of the spec inside that document (axes order, transformation order), not its
@@ -129,9 +133,11 @@ def validate_dataset(
         raise NotFound(f"no such file or folder: {path.name}")
     _check_overrides(schema, version)
     token = _WITHIN.set(within)
+    replaced = _DOCUMENTS.set({os.fspath(p): raw for p, raw in (documents or {}).items()})
     try:
         return _validate(path, metadata_only, schema, version)
     finally:
+        _DOCUMENTS.reset(replaced)
         _WITHIN.reset(token)
 
 
@@ -221,12 +227,16 @@ class Group:
 # Where the validation under way may read (`validate_dataset`'s `within`): one call's
 # setting, seen by the file reads deep in the checks without passing it through each.
 _WITHIN: ContextVar[Within] = ContextVar("validate_within", default=ANYWHERE)
+# Documents validated in place of the files at these paths (`validate_dataset`'s `documents`).
+_DOCUMENTS: ContextVar[Mapping[str, bytes] | None] = ContextVar("validate_documents", default=None)
 
 
 def read_json(path: Path) -> tuple[Any, str | None]:
     """(document, None) for a readable JSON file; (None, reason) otherwise. Never raises."""
     try:
-        raw = read_bounded(path, _WITHIN.get(), limit=MAX_METADATA_BYTES)
+        raw = (_DOCUMENTS.get() or {}).get(os.fspath(path))
+        if raw is None:
+            raw = read_bounded(path, _WITHIN.get(), limit=MAX_METADATA_BYTES)
     except TooLarge as err:
         size = err.size if err.size is not None else f"over {err.limit}"
         return None, f"{path.name} is too large for a metadata file ({size} bytes)"

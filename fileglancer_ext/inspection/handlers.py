@@ -10,6 +10,7 @@ from urllib.parse import quote
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from ..editing.handlers import etag_header, patch_metadata
 from ..formats.summary import MEMBER_LIMIT
 from ..web import API_PREFIX, ROOT_AND_PATH, FileglancerAPIHandler, Route
 from .thumbnails.core import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE
@@ -25,7 +26,18 @@ class MetaHandler(FileglancerAPIHandler):
     @authorized
     async def get(self, root: str, path: str | None = None) -> None:
         summary = await asyncio.to_thread(self.extensionapp.inspector.metadata, root, path or "")
+        # An OME-Zarr image's fields the editor may change, and the version they are of.
+        editor = self.extensionapp.editor
+        editable = await asyncio.to_thread(editor.editable_or_none, root, path or "")
+        if editable is not None:
+            summary["editable"] = editable
+            self.set_header("ETag", etag_header(editable["etag"]))
         self.write_json(summary)
+
+    @web.authenticated
+    @authorized
+    async def patch(self, root: str, path: str | None = None) -> None:
+        await patch_metadata(self, root, path or "")
 
 
 class MembersHandler(FileglancerAPIHandler):

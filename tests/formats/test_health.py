@@ -93,8 +93,12 @@ def test_missing_units_and_unnamed_channels(tmp_path):
     found = codes(
         ome_image(tmp_path / "a.zarr", (2, 64, 64), (1, 64, 64), units=False, omero=False)
     )
-    assert "y, x" in found["missing-units"]["message"] and found["missing-units"]["fix"] is None
+    assert "y, x" in found["missing-units"]["message"]
+    # An edit of the metadata cures these: the fix says which (the inspector's editor).
+    assert found["missing-units"]["fix"] == {"action": "edit", "field": "axes"}
     assert found["unnamed-channels"]["severity"] == "warning"
+    assert found["unnamed-channels"]["fix"] == {"action": "edit", "field": "channels"}
+    assert found["channels-without-windows"]["fix"] == {"action": "auto_contrast"}
 
 
 def test_zarr_v2_gets_an_info_hint_towards_ngff_05(tmp_path):
@@ -120,7 +124,8 @@ def test_entries_have_the_documented_shape(tmp_path):
     ).values():
         assert set(entry) == {"code", "severity", "message", "fix"}
         assert entry["severity"] in ("warning", "info")
-        assert entry["fix"] is None or set(entry["fix"]) == {"kind", "options"}
+        fix = entry["fix"]
+        assert fix is None or set(fix) in ({"kind", "options"}, {"action"}, {"action", "field"})
 
 
 @pytest.fixture(scope="module")
