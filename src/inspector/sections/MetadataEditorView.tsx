@@ -9,6 +9,7 @@ import * as React from 'react';
 
 import type { JSONValue } from '../../api';
 import { useSignal } from '../../common/hooks';
+import { unitSymbol } from '../format';
 import {
   AXIS_TYPES,
   geometryEditable,
@@ -335,7 +336,10 @@ export function MetadataEditorView(props: {
               <span data-axis={axis.name}>
                 {axis.type === 'time' ? 'Time spacing' : axis.name}
                 {unitOf(i) && (
-                  <span className="jp-Fileglancer-note"> ({unitOf(i)})</span>
+                  <span className="jp-Fileglancer-note">
+                    {' '}
+                    ({unitSymbol(unitOf(i))})
+                  </span>
                 )}
               </span>
               {input(
