@@ -110,6 +110,9 @@ invalid.mkdir(parents=True)
     ),
     encoding="utf-8",
 )
+# A copy of the demo OME-Zarr for the metadata editor to change (and undo), so the other
+# specs read the demo image as it was written.
+shutil.copytree(demo / "ome-zarr-0.4" / "cells.ome.zarr", demo / "editing" / "cells.ome.zarr")
 # A Zarr group of more members than the inspector lists at once (200): "Show more" pages.
 many_members = zarr.open_group(demo / "groups" / "many-members.zarr", mode="w", zarr_format=3)
 for number in range(450):

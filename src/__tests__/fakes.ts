@@ -1,6 +1,7 @@
 /** Test doubles shared by the specs: entries, roots and a paging fake server. */
 import type {
   EntryKind,
+  IEditable,
   IEntry,
   IListResponse,
   IMetaResponse,
@@ -287,5 +288,39 @@ export function n5GroupMeta(n5: IMetaResponse['n5']): IMetaResponse {
     group: null,
     ome: null,
     n5
+  };
+}
+
+/** The editable fields of the demo's cells.ome.zarr (c, z, y, x). */
+export function makeEditable(overrides: Partial<IEditable> = {}): IEditable {
+  return {
+    etag: '"e1"',
+    version: '0.4',
+    name: 'cells',
+    axes: [
+      { name: 'c', type: 'channel', unit: null },
+      { name: 'z', type: 'space', unit: 'micrometer' },
+      { name: 'y', type: 'space', unit: 'micrometer' },
+      { name: 'x', type: 'space', unit: 'micrometer' }
+    ],
+    pixel_sizes: [1, 2, 0.5, 0.5],
+    translation: null,
+    channels: [
+      {
+        label: 'DAPI',
+        color: '0000FF',
+        window: { start: 0, end: 1000, min: 0, max: 65535 },
+        active: true
+      },
+      {
+        label: 'GFP',
+        color: '00ff00',
+        window: { start: 10, end: 2000, min: 0, max: 65535 },
+        active: true
+      }
+    ],
+    writable: true,
+    can_undo: false,
+    ...overrides
   };
 }

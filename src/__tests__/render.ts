@@ -65,3 +65,13 @@ export async function showInspector(
   selection.select(options.root ?? makeRoot('demo'), entry);
   return { panel, model, selection };
 }
+
+/** Type `text` into an input the way a user does (React listens to `input`). */
+export function typeInto(input: HTMLInputElement, text: string): void {
+  const setValue = Object.getOwnPropertyDescriptor(
+    HTMLInputElement.prototype,
+    'value'
+  )?.set;
+  setValue?.call(input, text);
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+}

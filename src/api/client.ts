@@ -10,12 +10,16 @@ import { ServerConnection } from '@jupyterlab/services';
 export type JSONValue =
   string | number | boolean | null | JSONValue[] | { [key: string]: JSONValue };
 
-/** An error answered by the server: `code` is stable, `message` is for people. */
+/**
+ * An error answered by the server: `code` is stable, `message` is for people, `body` is
+ * the whole decoded answer (e.g. the `field` of a 400 about one value).
+ */
 export class FileglancerAPIError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
-    message: string
+    message: string,
+    readonly body: { [key: string]: JSONValue } | null = null
   ) {
     super(message);
     this.name = 'FileglancerAPIError';
@@ -59,7 +63,10 @@ export async function requestAPI<T>(
       response.status,
       detail.error ?? 'http_error',
       detail.message ??
-        `The server answered ${response.status} ${response.statusText}`
+        `The server answered ${response.status} ${response.statusText}`,
+      body !== null && typeof body === 'object' && !Array.isArray(body)
+        ? (body as { [key: string]: JSONValue })
+        : null
     );
   }
   return body as T;
@@ -76,11 +83,22 @@ export class APIClient {
     return requestAPI<T>(endPoint, init, this.settings);
   }
 
-  /** A `method` request with `body` as JSON (POST, PATCH) or none (DELETE). */
-  send<T>(method: string, endPoint: string, body?: unknown): Promise<T> {
+  /**
+   * A `method` request with `body` as JSON (POST, PATCH) or none (DELETE), and any extra
+   * `headers` (`If-Match`).
+   */
+  send<T>(
+    method: string,
+    endPoint: string,
+    body?: unknown,
+    headers?: { [name: string]: string }
+  ): Promise<T> {
     const init: RequestInit = { method };
     if (body !== undefined) {
       init.body = JSON.stringify(body);
+    }
+    if (headers) {
+      init.headers = headers;
     }
     return this.request<T>(endPoint, init);
   }

@@ -16,8 +16,23 @@ export type ConversionKind =
   | 'recompress'
   | 'extract-level';
 
+/**
+ * Metadata an OME-Zarr output says over what the source says: pixel sizes and units by
+ * axis ("t", "z", "y", "x"; a unit also for "space", every space axis), the axes' names in
+ * order as letters of "tczyx" ("cyx": a plain TIFF's pages are channels), the image's name,
+ * and the channels' labels and colours (RRGGBB) in channel order.
+ */
+export interface IConversionMetadata {
+  pixel_sizes?: { [axis: string]: number };
+  units?: { [axis: string]: string };
+  axis_names?: string;
+  image_name?: string;
+  channel_labels?: string[];
+  channel_colors?: string[];
+}
+
 /** Conversion options; every key is optional and has the server's default. */
-export interface IConversionOptions {
+export interface IConversionOptions extends IConversionMetadata {
   ngff_version?: '0.4' | '0.5';
   chunks?: number[] | null;
   shards?: number[] | null;

@@ -7,6 +7,7 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import { browseAPI, IBrowseAPI } from './browse';
 import { APIClient } from './client';
+import { editAPI, IEditAPI } from './edit';
 import { favouritesAPI, IFavouritesAPI } from './favourites';
 import { IInspectAPI, inspectAPI } from './inspect';
 import { IJobsAPI, jobsAPI } from './jobs';
@@ -17,6 +18,7 @@ import { IViewersAPI, viewersAPI } from './viewers';
 export * from './browse';
 export * from './client';
 export * from './convert';
+export * from './edit';
 export * from './favourites';
 export * from './inspect';
 export * from './jobs';
@@ -29,6 +31,7 @@ export interface IFileglancerAPI
   extends
     IBrowseAPI,
     IInspectAPI,
+    IEditAPI,
     ILinksAPI,
     IViewersAPI,
     IShortLinksAPI,
@@ -43,6 +46,7 @@ export function createFileglancerAPI(
   return {
     ...browseAPI(client),
     ...inspectAPI(client),
+    ...editAPI(client),
     ...linksAPI(client),
     ...viewersAPI(client),
     ...shortLinksAPI(client),

@@ -2,6 +2,7 @@
 import type { EntryKind } from './browse';
 import { APIClient, JSONValue, rootPath } from './client';
 import type { ConversionKind, IConversionOptions } from './convert';
+import type { IEditable } from './edit';
 
 /** One codec of a Zarr array (v3 `codecs`, or a v2 compressor / filter). */
 export interface ICodec {
@@ -291,12 +292,21 @@ export interface IHealthFix {
   options: IConversionOptions;
 }
 
+/** A fix made in place: channel windows from the data, or the editor open at a field. */
+export type IEditFix =
+  { action: 'auto_contrast' } | { action: 'edit'; field: string };
+
+/** Whether a health warning's fix is a conversion (else an edit in place). */
+export function isConversionFix(fix: IHealthFix | IEditFix): fix is IHealthFix {
+  return 'kind' in fix;
+}
+
 /** Why a valid dataset is still slow or hard to view, and how to fix it. */
 export interface IHealthWarning {
   code: string;
   severity: 'warning' | 'info';
   message: string;
-  fix: IHealthFix | null;
+  fix: IHealthFix | IEditFix | null;
 }
 
 /** `GET meta/{root}/{path}`: everything the metadata files of a dataset say. */
@@ -320,6 +330,8 @@ export interface IMetaResponse {
   tiff?: ITiffMeta | null;
   /** A folder of numbered TIFF planes (absent from older servers). */
   series?: IFileSeriesMeta | null;
+  /** The fields of an OME-Zarr image the editor may change (absent for other kinds). */
+  editable?: IEditable | null;
 }
 
 /** A folder of TIFF planes, one file per (t, c, z), named by `pattern`. */
@@ -377,8 +389,16 @@ export interface IInspectAPI {
   ): Promise<IMembersPage>;
   /** Storage statistics of the dataset at `path` (poll while `state` is "computing"). */
   getStats(root: string, path: string): Promise<IStatsResponse>;
-  /** The URL of a PNG preview (longer edge `size` pixels), for an `<img>`. */
-  thumbnailURL(root: string, path: string, size?: number): string;
+  /**
+   * The URL of a PNG preview (longer edge `size` pixels), for an `<img>`; a new `version`
+   * (the metadata's ETag after an edit) makes a new URL, so no cache serves the old one.
+   */
+  thumbnailURL(
+    root: string,
+    path: string,
+    size?: number,
+    version?: string
+  ): string;
 }
 
 export function inspectAPI(client: APIClient): IInspectAPI {
@@ -391,7 +411,8 @@ export function inspectAPI(client: APIClient): IInspectAPI {
       ),
     getStats: (root, path) =>
       client.request<IStatsResponse>(`stats/${rootPath(root, path)}`),
-    thumbnailURL: (root, path, size = 256) =>
-      `${client.url(`thumbnail/${rootPath(root, path)}`)}?size=${size}`
+    thumbnailURL: (root, path, size = 256, version) =>
+      `${client.url(`thumbnail/${rootPath(root, path)}`)}?size=${size}` +
+      (version ? `&v=${encodeURIComponent(version)}` : '')
   };
 }

@@ -1,7 +1,9 @@
 /**
  * The Convert form: what to convert to (from `conversionChoices`), where (a path of the
  * same root, editable), and the options that apply, with the server's defaults left
- * unset. Submitting starts a background job; errors in the form are said beside it.
+ * unset; an import to OME-Zarr also takes metadata (pixel sizes, units, axis names,
+ * channel labels and colours) over the source's. Submitting starts a background job;
+ * errors in the form are said beside it.
  */
 import { Notification } from '@jupyterlab/apputils';
 import { Button } from '@jupyterlab/ui-components';
@@ -17,6 +19,14 @@ import type {
 } from '../api';
 import { errorMessage } from '../share/ShareTab';
 import { conversionChoices, parseSizes } from './conversionChoices';
+import {
+  buildMetadata,
+  defaultChannelColor,
+  IChannelValues,
+  IMetadataValues,
+  metadataValues,
+  NO_METADATA
+} from './metadataOptions';
 
 const CODECS = ['blosc-zstd', 'blosc-lz4', 'zstd', 'gzip', 'none'];
 const TIFF_COMPRESSIONS = ['zlib', 'zstd', 'lzw', 'none'];
@@ -70,6 +80,11 @@ export function buildRequest(
     options.levels = values.levels ? Number(values.levels) : null;
     options.labels = values.labels;
     options.downsampling = values.downsampling || null;
+    const metadata = buildMetadata(values.metadata);
+    if (typeof metadata === 'string') {
+      return metadata;
+    }
+    Object.assign(options, metadata);
   }
   if (choice.kind === 'zarr-to-tiff') {
     options.tiff_compression = values.tiffCompression;
@@ -105,6 +120,8 @@ export interface IConvertValues {
   overwrite: boolean;
   /** A file series' file names, e.g. "img_z{z}_c{c}.tif" ("": the server guesses). */
   pattern: string;
+  /** Metadata over the source's (imports to OME-Zarr). */
+  metadata: IMetadataValues;
 }
 
 /** The form's starting values; `preset` (a health warning's fix) picks the conversion
@@ -141,7 +158,8 @@ export function initialValues(
     level:
       options.level === undefined || options.level === null
         ? base.level
-        : String(options.level)
+        : String(options.level),
+    metadata: metadataValues(options)
   };
 }
 
@@ -161,7 +179,8 @@ function initialDefaults(destination: string, choice: number): IConvertValues {
     tiffCompression: 'zlib',
     level: '',
     overwrite: false,
-    pattern: ''
+    pattern: '',
+    metadata: NO_METADATA
   };
 }
 
@@ -192,6 +211,137 @@ function Row(props: { label: string; children: React.ReactNode }): JSX.Element {
       <span>{props.label}</span>
       {props.children}
     </label>
+  );
+}
+
+/** The text fields of the optional metadata, named as in the job's option. */
+const METADATA_TEXT_FIELDS: Array<{
+  label: string;
+  name: string;
+  field: 'pixelSizes' | 'units' | 'axisNames' | 'imageName';
+  placeholder: string;
+}> = [
+  {
+    label: 'Pixel sizes',
+    name: 'pixel_sizes',
+    field: 'pixelSizes',
+    placeholder: 'e.g. z=2, y=0.5, x=0.5'
+  },
+  {
+    label: 'Units',
+    name: 'units',
+    field: 'units',
+    placeholder: 'e.g. micrometer (every space axis), or z=micrometer, t=second'
+  },
+  {
+    label: 'Axis names (of t, c, z, y, x, in order)',
+    name: 'axis_names',
+    field: 'axisNames',
+    placeholder: "the source's, e.g. c, y, x"
+  },
+  {
+    label: 'Image name',
+    name: 'image_name',
+    field: 'imageName',
+    placeholder: "the source's"
+  }
+];
+
+/** The optional metadata of an import: pixel sizes, units, axis names and channels. */
+function MetadataFields(props: {
+  values: IMetadataValues;
+  set: (values: IMetadataValues) => void;
+}): JSX.Element {
+  const { values, set } = props;
+  const text = (field: 'pixelSizes' | 'units' | 'axisNames' | 'imageName') => ({
+    value: values[field],
+    onChange: (event: React.ChangeEvent<HTMLInputElement>) =>
+      set({ ...values, [field]: event.target.value })
+  });
+  const setChannel = (index: number, change: Partial<IChannelValues>) =>
+    set({
+      ...values,
+      channels: values.channels.map((channel, i) =>
+        i === index ? { ...channel, ...change } : channel
+      )
+    });
+  return (
+    <details
+      className="jp-Fileglancer-more"
+      data-section="convert-metadata"
+      open={
+        values.channels.length > 0 ||
+        METADATA_TEXT_FIELDS.some(({ field }) => values[field] !== '')
+      }
+    >
+      <summary>Metadata (optional, over the source's)</summary>
+      {values.channels.length > 0 && (
+        <p className="jp-Fileglancer-note">
+          Channels from the first: a label and a colour each.
+        </p>
+      )}
+      {METADATA_TEXT_FIELDS.map(({ label, name, field, placeholder }) => (
+        <Row key={name} label={label}>
+          <input name={name} placeholder={placeholder} {...text(field)} />
+        </Row>
+      ))}
+      {values.channels.map((channel, i) => (
+        <div key={i} className="jp-Fileglancer-editChannelRow" data-channel={i}>
+          <input
+            type="color"
+            name={`channel-color-${i}`}
+            aria-label={`Colour of channel ${i}`}
+            value={`#${channel.color || 'FFFFFF'}`}
+            onChange={event =>
+              setChannel(i, {
+                color: event.target.value.replace(/^#/, '').toUpperCase()
+              })
+            }
+          />
+          <input
+            name={`channel-label-${i}`}
+            aria-label={`Label of channel ${i}`}
+            placeholder={`Channel ${i}`}
+            value={channel.label}
+            onChange={event => setChannel(i, { label: event.target.value })}
+          />
+          <Button
+            type="button"
+            small
+            minimal
+            title="Remove this channel's row (the rows below move up)"
+            onClick={() =>
+              set({
+                ...values,
+                channels: values.channels.filter((_, j) => j !== i)
+              })
+            }
+          >
+            ×
+          </Button>
+        </div>
+      ))}
+      <Button
+        type="button"
+        small
+        minimal
+        data-action="add-channel"
+        onClick={() =>
+          set({
+            ...values,
+            channels: [
+              ...values.channels,
+              {
+                label: '',
+                color: defaultChannelColor(values.channels.length)
+              }
+            ]
+          })
+        }
+      >
+        Name the next channel
+      </Button>
+    </details>
   );
 }
 
@@ -384,6 +534,10 @@ export function ConvertForm(props: {
             </select>
           </Row>
           {check('labels', 'labels', 'This is a label image')}
+          <MetadataFields
+            values={values.metadata}
+            set={metadata => set({ metadata })}
+          />
         </>
       )}
       {choice.kind === 'zarr-to-tiff' && (

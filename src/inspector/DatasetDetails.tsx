@@ -7,6 +7,7 @@ import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
 
 import type {
+  IEditFix,
   IEntry,
   IGroupMember,
   IHealthFix,
@@ -28,6 +29,8 @@ import type { IInspectorActions } from './InspectorPanel';
 import { DataLinkToggle, ShareTab } from '../share/ShareTab';
 import type { ShareModel } from '../share/shareModel';
 import type { LoadState } from './inspectorModel';
+import type { MetadataEditor } from './metadataEditor';
+import { EditToolbar, MetadataEditorView } from './sections/MetadataEditorView';
 import {
   Bioformats2rawSection,
   GroupMembersSection,
@@ -57,13 +60,41 @@ const TABS: Array<{ id: InspectorTab; label: string }> = [
   { id: 'raw', label: 'Raw' }
 ];
 
-/** Everything the Metadata tab knows how to show; says so when there is nothing. */
+/** What the Metadata tab needs to edit an image (absent: it only shows). */
+export interface IMetadataEditing {
+  editor: MetadataEditor;
+  editing: boolean;
+  /** The field to focus when the editor opens. */
+  focus: string | null;
+  start: () => void;
+  stop: () => void;
+  /** Read the dataset again (after someone else changed it). */
+  reload: () => void;
+}
+
+/**
+ * Everything the Metadata tab knows how to show; says so when there is nothing. An
+ * editable image has an Edit button above, and the editor instead while editing.
+ */
 export function MetadataTab(props: {
   meta: IMetaResponse;
   /** Fetches more members of a big group (or N5 children) from an offset on. */
   loadMembers?: (offset: number) => Promise<IMembersPage>;
+  edit?: IMetadataEditing | null;
 }): JSX.Element {
-  const { meta, loadMembers } = props;
+  const { meta, loadMembers, edit } = props;
+  if (edit?.editing) {
+    return (
+      <div data-tab-panel="metadata" data-mode="edit">
+        <MetadataEditorView
+          editor={edit.editor}
+          focus={edit.focus}
+          onDone={edit.stop}
+          onReload={edit.reload}
+        />
+      </div>
+    );
+  }
   const ome = meta.ome;
   const multiscales = ome?.multiscales ?? [];
   const sections: JSX.Element[] = [];
@@ -127,6 +158,7 @@ export function MetadataTab(props: {
   }
   return (
     <div data-tab-panel="metadata">
+      {edit && <EditToolbar editor={edit.editor} onEdit={edit.start} />}
       {sections.length > 0 ? (
         sections
       ) : (
@@ -198,6 +230,10 @@ export function DatasetDetails(props: {
   /** The Convert tab's starting point (a health warning's fix). */
   convertPreset?: IHealthFix | null;
   onFix?: (fix: IHealthFix) => void;
+  /** Editing the image's metadata, when it can be edited. */
+  edit?: IMetadataEditing | null;
+  /** Apply a health warning's fix made in place (auto contrast, an edit). */
+  onEditFix?: (fix: IEditFix) => void;
 }): JSX.Element | null {
   const { meta, stats } = props;
   const convertible = conversionChoices(props.entry).length > 0;
@@ -280,7 +316,11 @@ export function DatasetDetails(props: {
           />
         )}
         {tab === 'metadata' && (
-          <MetadataTab meta={value} loadMembers={props.loadMembers} />
+          <MetadataTab
+            meta={value}
+            loadMembers={props.loadMembers}
+            edit={props.edit}
+          />
         )}
         {tab === 'validation' && (
           <>
@@ -295,6 +335,7 @@ export function DatasetDetails(props: {
                       ? props.onFix
                       : undefined
                   }
+                  onEditFix={props.edit ? props.onEditFix : undefined}
                 />
               </div>
             )}

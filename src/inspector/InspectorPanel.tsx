@@ -160,6 +160,17 @@ export function InspectorView(props: {
           actions={props.actions ?? {}}
           convertPreset={model.convertPreset}
           onFix={fix => model.applyFix(fix)}
+          edit={
+            model.editor && {
+              editor: model.editor,
+              editing: model.editing,
+              focus: model.editFocus,
+              start: () => model.startEditing(),
+              stop: () => model.stopEditing(),
+              reload: () => void model.reload()
+            }
+          }
+          onEditFix={fix => void model.applyEditFix(fix)}
         />
       )}
     </div>

@@ -4,11 +4,14 @@
  * loading and error states of that request. For a dataset it then reads the metadata
  * (`GET meta/...`) and the storage statistics (`GET stats/...`, polled while the server is
  * still walking a large dataset). A newer selection always wins: answers to an older one
- * are dropped and its polling stops.
+ * are dropped and its polling stops. An editable OME-Zarr image gets a `MetadataEditor`;
+ * after it saves, the metadata, viewers, snippets and preview are read again in place.
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
 import type {
+  IEditFix,
+  IEditResponse,
   IEntry,
   IFileglancerAPI,
   IHealthFix,
@@ -27,6 +30,7 @@ import {
 import type { ISelectedEntry, ISelectionModel } from '../selection';
 import { ShareModel, ShareModelAPI } from '../share/shareModel';
 import type { InspectorTab } from './DatasetDetails';
+import { MetadataEditor, MetadataEditorAPI } from './metadataEditor';
 
 export type NodeFetcher = (
   root: string,
@@ -68,6 +72,7 @@ export type InspectorModelAPI = Pick<
   IFileglancerAPI,
   'getNode' | 'getMeta' | 'getStats' | 'getMembers' | 'thumbnailURL'
 > &
+  MetadataEditorAPI &
   ShareModelAPI;
 
 export interface IInspectorOptions {
@@ -98,8 +103,9 @@ export class InspectorModel {
       api.getMembers(root, path, offset);
     this._pollInterval = options.statsPollInterval ?? STATS_POLL_MS;
     this.share = options.share ?? new ShareModel(api);
-    this._thumbnailUrl = (root, path, size) =>
-      api.thumbnailURL(root, path, size);
+    this._thumbnailUrl = (root, path, size, version) =>
+      api.thumbnailURL(root, path, size, version);
+    this._editAPI = api;
     this._selection = selection;
     selection.changed.connect(this._onSelection, this);
     if (selection.current) {
@@ -151,6 +157,56 @@ export class InspectorModel {
     this._changed.emit();
   }
 
+  /** The editor of the selected image's metadata, or null when it has none to edit. */
+  get editor(): MetadataEditor | null {
+    return this._editor;
+  }
+
+  /** The Metadata tab shows the editor instead of the metadata. */
+  get editing(): boolean {
+    return this._editing && this._editor !== null;
+  }
+
+  /** The field the editor opened at (a health warning's fix), or null. */
+  get editFocus(): string | null {
+    return this._editFocus;
+  }
+
+  /** Open the editor on the Metadata tab, at `field` if given. */
+  startEditing(field: string | null = null): void {
+    if (!this._editor) {
+      return;
+    }
+    this._editor.reset();
+    this._editing = true;
+    this._editFocus = field;
+    this._tab = 'metadata';
+    this._changed.emit();
+  }
+
+  /** Back to the metadata as it is (the draft is dropped). */
+  stopEditing(): void {
+    this._editor?.reset();
+    this._editing = false;
+    this._editFocus = null;
+    this._changed.emit();
+  }
+
+  /** Apply a health warning's fix made in place: auto contrast, or the editor at a field. */
+  applyEditFix(fix: IEditFix): Promise<boolean> {
+    if (fix.action === 'edit') {
+      this.startEditing(fix.field);
+      return Promise.resolve(this.editing);
+    }
+    if (!this._editor) {
+      return Promise.resolve(false);
+    }
+    // Its outcome (and the new windows) show on the Metadata tab.
+    this._tab = 'metadata';
+    this._changed.emit();
+    return this._editor.applyAutoContrast();
+  }
+
   /** Fetches pages of the selected group's members, from an offset on. */
   get membersLoader(): ((offset: number) => Promise<IMembersPage>) | undefined {
     const state = this._state;
@@ -167,7 +223,12 @@ export class InspectorModel {
     if (state.status !== 'ready' || !state.entry.previewable) {
       return null;
     }
-    return this._thumbnailUrl(state.root.name, state.entry.path);
+    return this._thumbnailUrl(
+      state.root.name,
+      state.entry.path,
+      undefined,
+      this._versionOf(state.root.name, state.entry.path)
+    );
   }
 
   /** The larger preview the thumbnail opens on click (the route's largest size). */
@@ -179,7 +240,8 @@ export class InspectorModel {
     return this._thumbnailUrl(
       state.root.name,
       state.entry.path,
-      LARGE_PREVIEW_SIZE
+      LARGE_PREVIEW_SIZE,
+      this._versionOf(state.root.name, state.entry.path)
     );
   }
 
@@ -204,6 +266,7 @@ export class InspectorModel {
     this._disposed = true;
     this._request += 1;
     this._stopPolling();
+    this._setEditor(null);
     this.share.clear();
     this.share.dispose();
     this._selection.changed.disconnect(this._onSelection, this);
@@ -215,6 +278,7 @@ export class InspectorModel {
       this._stopPolling();
       this._meta = IDLE;
       this._stats = IDLE;
+      this._setEditor(null);
       this.share.clear();
       this._setState({ status: 'empty' });
       return;
@@ -239,6 +303,7 @@ export class InspectorModel {
     this._meta = IDLE;
     this._stats = IDLE;
     this._convertPreset = null;
+    this._setEditor(null);
     this.share.clear();
     // Show what the listing already knows while the confirmed description loads.
     this._setState({ status: 'loading', root, entry });
@@ -280,8 +345,64 @@ export class InspectorModel {
     const next = await loadState(() => this._fetchMeta(root, path), 'metadata');
     if (request === this._request) {
       this._meta = next;
+      const editable = next.status === 'ready' ? next.value.editable : null;
+      this._setEditor(
+        editable
+          ? new MetadataEditor(this._editAPI, root, path, editable)
+          : null
+      );
       this._changed.emit();
     }
+  }
+
+  /**
+   * After a save, an undo or an auto contrast: read the entry, metadata, viewers and
+   * snippets again, keeping what is shown until the new answers arrive, and give the
+   * preview a new URL (the new ETag) so no cache shows the old picture.
+   */
+  private async _afterEdit(
+    editor: MetadataEditor,
+    answer: IEditResponse
+  ): Promise<void> {
+    const { root, path } = editor;
+    this._versions.set(versionKey(root, path), answer.etag);
+    this._editing = false;
+    this._editFocus = null;
+    this._changed.emit();
+    const request = this._request;
+    void this.share.load(root, path);
+    try {
+      const node = await this._fetchNode(root, path);
+      if (request === this._request && this._state.status === 'ready') {
+        this._setState({ ...this._state, entry: node });
+      }
+    } catch {
+      // The entry's figures stay as they were; the metadata is what changed.
+    }
+    if (request === this._request) {
+      await this._loadMeta(request, root, path);
+    }
+  }
+
+  private _setEditor(editor: MetadataEditor | null): void {
+    if (this._editor) {
+      this._editor.saved.disconnect(this._onSaved, this);
+    }
+    this._editor = editor;
+    if (editor) {
+      editor.saved.connect(this._onSaved, this);
+    } else {
+      this._editing = false;
+      this._editFocus = null;
+    }
+  }
+
+  private _onSaved(editor: MetadataEditor, answer: IEditResponse): void {
+    void this._afterEdit(editor, answer);
+  }
+
+  private _versionOf(root: string, path: string): string | undefined {
+    return this._versions.get(versionKey(root, path));
   }
 
   private async _loadStats(
@@ -322,7 +443,18 @@ export class InspectorModel {
   private _fetchStats: StatsFetcher;
   private _fetchMembers: MembersFetcher;
   private _pollInterval: number;
-  private _thumbnailUrl: (root: string, path: string, size?: number) => string;
+  private _thumbnailUrl: (
+    root: string,
+    path: string,
+    size?: number,
+    version?: string
+  ) => string;
+  private _editAPI: MetadataEditorAPI;
+  private _editor: MetadataEditor | null = null;
+  private _editing = false;
+  private _editFocus: string | null = null;
+  /** The ETag after the last edit of each edited dataset, for its preview's URL. */
+  private _versions = new Map<string, string>();
   private _tab: InspectorTab = 'overview';
   private _convertPreset: IHealthFix | null = null;
   private _pollTimer: ReturnType<typeof setTimeout> | null = null;
@@ -333,4 +465,8 @@ export class InspectorModel {
   private _request = 0;
   private _disposed = false;
   private _changed = new Signal<this, void>(this);
+}
+
+function versionKey(root: string, path: string): string {
+  return `${root}\u0000${path}`;
 }
