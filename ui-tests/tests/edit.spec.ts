@@ -11,7 +11,7 @@ import { expect, test } from '@jupyterlab/galata';
 
 import type { Locator } from '@playwright/test';
 
-import { goTo, inspector, INSPECTOR_ID, openRoot, row } from './helpers';
+import { inspectDemo, inspector } from './helpers';
 
 /** The preview's URL and its mean red, green and blue, read from its decoded pixels. */
 async function previewPixels(
@@ -43,10 +43,7 @@ test.describe('Fileglancer metadata editor', () => {
   test('edits a pixel size and a channel colour, previews, saves and undoes', async ({
     page
   }, testInfo) => {
-    await openRoot(page, 'demo');
-    await goTo(page, 'editing');
-    await page.sidebar.openTab(INSPECTOR_ID);
-    await row(page, 'editing/cells.ome.zarr').click();
+    await inspectDemo(page, 'editing/cells.ome.zarr');
 
     const panel = inspector(page);
     await expect(panel.locator('[role="tablist"]')).toBeVisible();

@@ -5,7 +5,7 @@
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
-import { goTo, INSPECTOR_ID, inspector, openRoot, row } from './helpers';
+import { inspectDemo, inspector } from './helpers';
 
 const VIEWER = '#fileglancer-image-viewer';
 
@@ -59,10 +59,7 @@ test.describe('Fileglancer image viewer', () => {
   test('opens the demo OME-Zarr, zooms, changes z, hides a channel and sets contrast', async ({
     page
   }, testInfo) => {
-    await openRoot(page, 'demo');
-    await goTo(page, 'ome-zarr-0.4');
-    await page.sidebar.openTab(INSPECTOR_ID);
-    await row(page, 'ome-zarr-0.4/cells.ome.zarr').click();
+    await inspectDemo(page, 'ome-zarr-0.4/cells.ome.zarr');
     await inspector(page).locator('[data-action="open-viewer"]').click();
 
     const viewer = page.locator(VIEWER);
