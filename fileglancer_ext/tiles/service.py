@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import BadRequest
+from ..inspection.thumbnails.core import chunks_touched, label_colors
 from ..inspection.thumbnails.render import (
     ChannelStyle,
     auto_window,
@@ -314,8 +315,6 @@ def _overlay(
     """`rgb` (the tile) with the non-zero labels of `label` blended over it in their
     `image-label` colours (else hashed ones). `size` is the image's level-0 (height, width);
     the label's level is picked as the image's is, and scaled onto the image's pixels."""
-    from ..inspection.thumbnails.core import _label_colors
-
     ly, lx = label.axis("y"), label.axis("x")
     assert ly is not None and lx is not None
     level = _pick_level(label, query.scale)
@@ -332,7 +331,7 @@ def _overlay(
     rows = np.minimum((np.arange(height) * plane.shape[0] / height).astype(int), plane.shape[0] - 1)
     cols = np.minimum((np.arange(width) * plane.shape[1] / width).astype(int), plane.shape[1] - 1)
     plane = plane[rows][:, cols]
-    colored = color_labels(plane, _label_colors(label.label_colors))
+    colored = color_labels(plane, label_colors(label.label_colors))
     blended = rgb * (1 - LABEL_OPACITY) + colored * LABEL_OPACITY
     return np.where((plane != 0)[..., None], np.rint(blended), rgb).astype(np.uint8)
 
@@ -370,11 +369,9 @@ def _selection(
 
 
 def _check_decoded(pyramid: Pyramid, level: int, selections: list[tuple]) -> None:
-    from ..inspection.thumbnails.core import _touched
-
     chunks = pyramid.chunks[level]
     chunk_bytes = math.prod(chunks) * np.dtype(pyramid.dtype).itemsize
-    touched = sum(_touched(chunks, selection) for selection in selections)
+    touched = sum(chunks_touched(chunks, selection) for selection in selections)
     if touched * chunk_bytes > MAX_DECODED_BYTES:
         raise BadRequest(
             f"this tile would decode {touched} chunks of {chunk_bytes / 2**20:.1f} MiB; "

@@ -359,7 +359,7 @@ def _reason(err: BaseException, source: _Source) -> str:
     return text if len(text) <= 200 else text[:199] + "…"
 
 
-def _touched(chunks: tuple[int, ...], selection: tuple) -> int:
+def chunks_touched(chunks: tuple[int, ...], selection: tuple) -> int:
     """How many chunks a basic selection (ints and slices with a stop) touches."""
     count = 1
     for chunk, item in zip(chunks, selection, strict=True):
@@ -416,7 +416,7 @@ def _render_plain(array: Any, source: _Source, size: int) -> tuple[bytes, str]:
     y1, x1 = min(height, y0 + keep_y * chunks[-2]), min(width, x0 + keep_x * chunks[-1])
     step = max(1, math.ceil(max(y1 - y0, x1 - x0) / size))
     selection = tuple(n // 2 for n in shape[:-2]) + (slice(y0, y1, step), slice(x0, x1, step))
-    _check_decoded(array, _touched(chunks, selection), source)
+    _check_decoded(array, chunks_touched(chunks, selection), source)
     plane = _read(array, selection, source)
     shown = source.label
     if len(shape) > 2:
@@ -480,7 +480,7 @@ def _render_ome(array: Any, source: _Source, size: int) -> tuple[bytes, str]:
             else:
                 selection.append(0)
         selections.append(tuple(selection))
-    _check_decoded(array, sum(_touched(array.chunks, s) for s in selections), source)
+    _check_decoded(array, sum(chunks_touched(array.chunks, s) for s in selections), source)
     planes = []
     for selection in selections:
         data = _read(array, selection, source)
@@ -499,7 +499,7 @@ def _render_ome(array: Any, source: _Source, size: int) -> tuple[bytes, str]:
     if any(kind == "time" for _, kind in axes):
         shown.append(f"t {t_index}")
     if is_labels:
-        rgb = color_labels(planes[0], _label_colors(label_meta.colors))
+        rgb = color_labels(planes[0], label_colors(label_meta.colors))
         return encode_png(rgb, size=size, nearest=True), ", ".join(shown)
     return encode_png(blend_channels(planes, styles), size=size), ", ".join(shown)
 
@@ -528,7 +528,7 @@ def _channel_styles(
     return channels, styles
 
 
-def _label_colors(entries: Any) -> dict[int, tuple[int, int, int, int]]:
+def label_colors(entries: Any) -> dict[int, tuple[int, int, int, int]]:
     """The label colours of `image-label.colors` (as stored) that are usable rgba values."""
     colors: dict[int, tuple[int, int, int, int]] = {}
     for entry in entries if isinstance(entries, list) else []:
