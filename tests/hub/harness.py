@@ -271,6 +271,7 @@ c.JupyterHub.cookie_secret_file = {str(state / "cookie_secret")!r}
 c.JupyterHub.cleanup_servers = True
 c.Spawner.start_timeout = 90
 c.Spawner.http_timeout = 90
+c.JupyterHub.tornado_settings = {{"slow_spawn_timeout": 0}}  # start servers side by side
 # Users act with API tokens the test makes through the admin service: no logins.
 c.JupyterHub.authenticator_class = "null"
 import os
