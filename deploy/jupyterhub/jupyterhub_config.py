@@ -43,6 +43,7 @@ c.JupyterHub.services = [
         # libpq reads the password from the service's environment, which only the hub's
         # user (root) can read; users' servers never get it (Spawner.env_keep lacks it).
         "environment": {"PGPASSWORD": os.environ.get("FILEGLANCER_LINKS_DATABASE_PASSWORD", "")},
+        "display": False,  # an API and public links, nothing to open from the hub's menu
     }
 ]
 # Users may call the service, and so may their servers with their own $JUPYTERHUB_API_TOKEN.

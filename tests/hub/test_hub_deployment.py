@@ -62,8 +62,6 @@ def s3_client(deployment: Deployment) -> Any:
     return boto3.client(
         "s3",
         endpoint_url=f"{deployment.hub.service_url}/fileglancer/s3",
-        aws_access_key_id="anonymous",  # unsigned: no credentials are read or sent
-        aws_secret_access_key="anonymous",
         region_name="us-east-1",
         config=Config(signature_version=UNSIGNED, s3={"addressing_style": "path"}),
     )
@@ -82,6 +80,10 @@ def test_a_link_made_in_a_server_is_read_anonymously_through_the_hub(
     link = links["kept"]
     assert link["owner"] == deployment.a.name
     assert link["url"].startswith(f"{deployment.hub.service_url}/fileglancer/s/")
+    # A's server asked the service: the link is in the service's database.
+    store = ShareLinkStore.from_url(deployment.database.url_with_password)
+    assert store.get(deployment.a.name, link["id"]).token == link["token"]
+    store.close()
     # zarr-python, as a notebook anywhere would read it
     array = zarr.open_array(link["url"], mode="r")
     np.testing.assert_array_equal(array[:], deployment.image)
