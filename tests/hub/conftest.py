@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sqlalchemy
 import zarr
 
 from tests.hub.harness import (
@@ -70,6 +71,18 @@ def make_datasets(user: UnixUser) -> np.ndarray:
     return image
 
 
+def can_make_roles(admin_url: str) -> bool:
+    engine = sqlalchemy.create_engine(admin_url)
+    try:
+        with engine.connect() as conn:
+            query = (
+                "SELECT rolcreaterole AND rolcreatedb FROM pg_roles WHERE rolname = current_user"
+            )
+            return bool(conn.execute(sqlalchemy.text(query)).scalar())
+    finally:
+        engine.dispose()
+
+
 def configure_server(user: UnixUser, roots: list[str]) -> None:
     """Write the user's own ~/.jupyter/jupyter_server_config.py, as any hub user may."""
     config = user.home / ".jupyter" / "jupyter_server_config.py"
@@ -86,6 +99,11 @@ def deployment() -> Iterator[Deployment]:
     admin_url = os.environ.get("FILEGLANCER_TEST_POSTGRES_URL")
     if not admin_url:
         missing("FILEGLANCER_TEST_POSTGRES_URL is not set (scripts/test-all.sh sets it)")
+    if not can_make_roles(admin_url):
+        missing(
+            "the test PostgreSQL role may not create roles and databases "
+            "(scripts/start-test-postgres.sh grants it CREATEROLE CREATEDB)"
+        )
     for tool in ("useradd", "userdel", "runuser"):
         if not shutil.which(tool):
             missing(f"the hub test needs {tool}")
