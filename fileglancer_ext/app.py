@@ -31,6 +31,7 @@ from .links import handlers as links_handlers
 from .links import viewers_route
 from .links.creation import ShareLinkService, default_owner
 from .links.handlers import ShareHandler
+from .links.remote import RemoteLinkService
 from .links.serving import ShareServer
 from .links.store import ShareLinkStore
 from .roots import Root, RootRegistry, load_roots
@@ -119,6 +120,16 @@ class FileglancerApp(ExtensionApp):
         "https://hub.example.org/services/fileglancer-links". Empty (default): links are
         built from the address of the request that created them, which is right for a
         single-user server but not for a hub link server.""",
+    )
+
+    link_service_url = Unicode(
+        "",
+        config=True,
+        help="""The hub's link service (`fileglancer-ext serve-links` as a JupyterHub
+        service), e.g. "http://127.0.0.1:8765/services/fileglancer-links/". When set, this
+        server creates, lists and revokes links only through it, with its own hub token
+        (which needs the scope access:services!service=<the service's name>), and its own
+        share route serves no links. Empty (default): links are kept in database_url.""",
     )
 
     share_allowed_origins = List(
@@ -280,7 +291,14 @@ class FileglancerApp(ExtensionApp):
         self._warn_if_deprecated_settings()
         # The link, short-link and job stores share one engine (`database.engine_for`).
         self.link_store = ShareLinkStore.from_url(self.database_url)
-        self.link_service = ShareLinkService(self.link_store, self.registry)
+        self.link_service: ShareLinkService | RemoteLinkService
+        if self.link_service_url:
+            # On a hub the service is the links' only writer and server: nothing here.
+            self.link_service = RemoteLinkService(self.link_service_url, self.registry)
+            served_owners: list[str] = []
+        else:
+            self.link_service = ShareLinkService(self.link_store, self.registry)
+            served_owners = [default_owner()]
         self.short_link_store = ShortLinkStore.from_url(self.database_url)
         self.favourite_store = FavouriteStore.from_url(self.database_url)
         self.share_server = ShareServer(
@@ -291,7 +309,7 @@ class FileglancerApp(ExtensionApp):
             allowed_roots=[str(root.path) for root in self.configured_roots if root.available],
             # Nor be answered here at all: a shared page would run in this server's origin
             # (the link server is every user's public face). The owner the links API records.
-            owners=[default_owner()],
+            owners=served_owners,
         )
         self.viewers = DatasetViewers(self.registry, self.link_service, self._viewer_config())
         self._initialize_jobs()

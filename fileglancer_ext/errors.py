@@ -23,6 +23,13 @@ class BadRequest(FileglancerError):
     code = "bad_request"
 
 
+class Unauthorized(FileglancerError):
+    """No credentials, or credentials no one issued (the hub's link service API)."""
+
+    status = 401
+    code = "unauthorized"
+
+
 class Forbidden(FileglancerError):
     status = 403
     code = "forbidden"
@@ -37,6 +44,13 @@ class NotInARoot(NotFound):
     """A path outside every configured root (e.g. from JupyterLab's own file browser)."""
 
     code = "not_in_a_root"
+
+
+class ServiceUnavailable(FileglancerError):
+    """A service this server relies on (the hub's link service) does not answer."""
+
+    status = 503
+    code = "service_unavailable"
 
 
 class Conflict(FileglancerError):

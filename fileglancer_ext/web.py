@@ -60,35 +60,7 @@ class FileglancerAPIHandler(ExtensionHandlerMixin, APIHandler):
         return f"{public}{path}"
 
     def json_body(self) -> dict[str, Any]:
-        """The request body as a JSON object; BadRequest when it is anything else.
-
-        Also refused, because no field of this API takes them and later arithmetic or the
-        database would fail on them: numbers that are not finite or do not fit in 64 bits,
-        and text that is not valid Unicode (lone surrogates, as names that are not UTF-8
-        arrive).
-        """
-        try:
-            body = json.loads(
-                self.request.body or b"{}",
-                parse_int=_json_int,
-                parse_float=_json_float,
-                parse_constant=_json_constant,
-            )
-            json.dumps(body, ensure_ascii=False).encode("utf-8")
-        except RecursionError:
-            raise BadRequest("The request body is nested too deeply.") from None
-        except UnicodeDecodeError:
-            raise BadRequest("The request body is not UTF-8 text.") from None
-        except UnicodeEncodeError:
-            raise BadRequest(
-                "The request holds text that is not valid Unicode, such as a file name that "
-                "is not UTF-8: such names cannot be shared or converted."
-            ) from None
-        except json.JSONDecodeError as err:
-            raise BadRequest(f"The request body is not valid JSON: {err}.") from None
-        if not isinstance(body, dict):
-            raise BadRequest("The request body must be a JSON object.")
-        return body
+        return parse_json_object(self.request.body)
 
     def int_query(self, name: str, default: int, low: int, high: int) -> int:
         """A whole-number query argument within [low, high]; BadRequest otherwise."""
@@ -129,6 +101,38 @@ class FileglancerAPIHandler(ExtensionHandlerMixin, APIHandler):
             self.send_error(e.status, exc_info=(type(e), e, e.__traceback__))
             return
         super()._handle_request_exception(e)
+
+
+def parse_json_object(data: bytes) -> dict[str, Any]:
+    """The request body as a JSON object; BadRequest when it is anything else.
+
+    Also refused, because no field of this API takes them and later arithmetic or the
+    database would fail on them: numbers that are not finite or do not fit in 64 bits,
+    and text that is not valid Unicode (lone surrogates, as names that are not UTF-8
+    arrive).
+    """
+    try:
+        body = json.loads(
+            data or b"{}",
+            parse_int=_json_int,
+            parse_float=_json_float,
+            parse_constant=_json_constant,
+        )
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except RecursionError:
+        raise BadRequest("The request body is nested too deeply.") from None
+    except UnicodeDecodeError:
+        raise BadRequest("The request body is not UTF-8 text.") from None
+    except UnicodeEncodeError:
+        raise BadRequest(
+            "The request holds text that is not valid Unicode, such as a file name that "
+            "is not UTF-8: such names cannot be shared or converted."
+        ) from None
+    except json.JSONDecodeError as err:
+        raise BadRequest(f"The request body is not valid JSON: {err}.") from None
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return body
 
 
 def _json_int(text: str) -> int:

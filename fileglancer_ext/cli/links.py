@@ -8,6 +8,7 @@ user's JupyterLab and vice versa.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -16,7 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ..links.remote import RemoteLinkService
     from ..links.store import ShareLink, ShareLinkStore
+    from ..roots import Root
 
 COMMANDS = ("links", "serve-links")
 SHARE_PREFIX = "/fileglancer/s"
@@ -53,6 +56,16 @@ def database_url(args: argparse.Namespace) -> str:
     return args.database_url or default_store_url()
 
 
+def _add_service_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--link-service-url",
+        default=os.environ.get("FILEGLANCER_LINK_SERVICE_URL", ""),
+        help="on a JupyterHub: the hub's link service, called with $JUPYTERHUB_API_TOKEN, "
+        "as FileglancerApp.link_service_url (default: $FILEGLANCER_LINK_SERVICE_URL; "
+        "empty: the database)",
+    )
+
+
 def _add_links_parser(commands: argparse._SubParsersAction) -> None:
     links = commands.add_parser(
         "links",
@@ -69,6 +82,7 @@ def _add_links_parser(commands: argparse._SubParsersAction) -> None:
     listing.add_argument("--all", action="store_true", help="include revoked and expired links")
     listing.add_argument("--public-base-url", default="", help="print full URLs under this")
     listing.add_argument("--json", action="store_true", help="print JSON")
+    _add_service_option(listing)
 
     create = actions.add_parser(
         "create",
@@ -86,11 +100,13 @@ def _add_links_parser(commands: argparse._SubParsersAction) -> None:
     create.add_argument("--label", default=None)
     create.add_argument("--public-base-url", default="", help="print the full URL under this")
     create.add_argument("--json", action="store_true", help="print JSON")
+    _add_service_option(create)
 
     revoke = actions.add_parser("revoke", help="revoke a link for good")
     _add_store_option(revoke)
     revoke.add_argument("id", help="the link's id (see `links list`)")
     revoke.add_argument("--owner", default=None, help=owner_help)
+    _add_service_option(revoke)
 
 
 def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
@@ -134,6 +150,26 @@ def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
         "recommended on a hub, where every user's server can write to the link store",
     )
     serve.add_argument(
+        "--hub-auth",
+        action="store_true",
+        help="be the hub users' links API (the only writer of links), authenticated by "
+        "JupyterHub; on by default when run as a JupyterHub service "
+        "($JUPYTERHUB_API_TOKEN and $JUPYTERHUB_API_URL set); needs --roots",
+    )
+    serve.add_argument(
+        "--check-owner-permissions",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="serve a link only while its owner's Unix account can read what it serves "
+        "(default: on with hub auth)",
+    )
+    serve.add_argument(
+        "--public-base-url",
+        default="",
+        help="the public URL of this service (e.g. https://hub.example.org/services/"
+        "fileglancer-links), for the links' URLs (default: as the request reached it)",
+    )
+    serve.add_argument(
         "--io-in-threads",
         action="store_true",
         help="look links up and read files in threads, not on the event loop: for slow "
@@ -145,8 +181,10 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import FileglancerError
     from . import fail
 
-    store_url = database_url(args)
     try:
+        if args.command == "links" and args.link_service_url:
+            return _remote(args)
+        store_url = database_url(args)
         if args.command == "serve-links":
             return _serve(args, store_url)
         from ..links.store import ShareLinkStore
@@ -162,8 +200,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _link_json(link: ShareLink, public_base_url: str) -> dict:
+    from ..links.remote import RemoteShareLink
+
     payload = link.to_json()
     payload["url"] = f"{public_base_url.rstrip('/')}{SHARE_PREFIX}/{link.token}/"
+    if isinstance(link, RemoteShareLink) and link.url and not public_base_url:
+        payload["url"] = link.url  # where the hub's link service serves it
     return payload
 
 
@@ -171,6 +213,10 @@ def _list(args: argparse.Namespace, store: ShareLinkStore) -> int:
     from ..links.creation import default_owner
 
     found = store.list_for_owner(args.owner or default_owner(), include_inactive=args.all)
+    return _print_list(args, found)
+
+
+def _print_list(args: argparse.Namespace, found: list[ShareLink]) -> int:
     rows = [_link_json(link, args.public_base_url) for link in found]
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -195,9 +241,9 @@ def _list(args: argparse.Namespace, store: ShareLinkStore) -> int:
 def _create(args: argparse.Namespace, store: ShareLinkStore) -> int:
     """Through the UI's link service: the same checks (readable by this user, a file or a
     folder, confined to the root), the same recorded identity and message."""
-    from ..errors import BadRequest, Forbidden, NotFound
+    from ..errors import Forbidden
     from ..links.creation import ShareLinkService, default_owner
-    from ..roots import RootRegistry, load_roots
+    from ..roots import RootRegistry
 
     owner = args.owner or default_owner()
     if owner != default_owner() and os.geteuid() != 0:
@@ -206,6 +252,18 @@ def _create(args: argparse.Namespace, store: ShareLinkStore) -> int:
             f"Links are created under your own name ({default_owner()}); only root may "
             "create links for another owner."
         )
+    roots, name, rel_path = _target_root(args)
+    service = ShareLinkService(store, RootRegistry(roots))
+    link = service.create(owner, name, rel_path, expires_in=args.expires_in, label=args.label)
+    return _print_created(args, link)
+
+
+def _target_root(args: argparse.Namespace) -> tuple[list[Root], str, str]:
+    """The root the CLI's PATH is recorded under (as Jupyter's configuration would give
+    it), its name and PATH relative to it."""
+    from ..errors import BadRequest, NotFound
+    from ..roots import load_roots
+
     target = Path(os.path.realpath(args.path))
     if not os.path.lexists(target):
         raise NotFound(f"{args.path} does not exist.")
@@ -224,15 +282,11 @@ def _create(args: argparse.Namespace, store: ShareLinkStore) -> int:
     if problems or not roots or not roots[0].available:
         why = problems[0] if problems else roots[0].problem
         raise BadRequest(f"--root {name}={root_path}: {why}")
-    service = ShareLinkService(store, RootRegistry(roots))
     rel_path = target.relative_to(root_path).as_posix()
-    link = service.create(
-        owner,
-        name,
-        "" if rel_path == "." else rel_path,
-        expires_in=args.expires_in,
-        label=args.label,
-    )
+    return roots, name, "" if rel_path == "." else rel_path
+
+
+def _print_created(args: argparse.Namespace, link: ShareLink) -> int:
     row = _link_json(link, args.public_base_url)
     print(json.dumps(row, indent=2) if args.json else f"{row['id']}\t{row['url']}")
     return 0
@@ -246,12 +300,45 @@ def _revoke(args: argparse.Namespace, store: ShareLinkStore) -> int:
     return 0
 
 
+def _remote(args: argparse.Namespace) -> int:
+    """`links ...` through the hub's link service: the hub says whose links these are."""
+    from ..errors import Forbidden
+    from ..links.creation import default_owner
+    from ..links.remote import RemoteLinkService
+    from ..roots import RootRegistry
+
+    owner = default_owner()
+    if args.owner not in (None, owner):
+        raise Forbidden("On a hub the link service decides whose links these are.")
+    if args.links_action == "create":
+        roots, name, rel_path = _target_root(args)
+        service: RemoteLinkService = RemoteLinkService(args.link_service_url, RootRegistry(roots))
+        link = service.create(owner, name, rel_path, expires_in=args.expires_in, label=args.label)
+        return _print_created(args, link)
+    service = RemoteLinkService(args.link_service_url, RootRegistry([]))
+    if args.links_action == "list":
+        found = service.list_for_owner(owner, include_inactive=args.all)
+        return _print_list(args, [link for link, _ in found])
+    link = service.revoke(owner, args.id)
+    print(f"revoked {link.id}")
+    return 0
+
+
 def _serve(args: argparse.Namespace, store_url: str) -> int:
     import asyncio
     import logging
 
-    from ..links.server import default_base_url, serve_links
+    from ..errors import BadRequest
+    from ..links.server import default_base_url, hub_service_name, serve_links
 
+    hub_service = hub_service_name()
+    if args.hub_auth and hub_service is None:
+        raise BadRequest("--hub-auth needs $JUPYTERHUB_API_TOKEN and $JUPYTERHUB_API_URL.")
+    if hub_service is not None and not args.roots:
+        # The service writes links for every user: it must know which folders it serves.
+        raise BadRequest("As a JupyterHub service, give --roots (the hub's shared folders).")
+    if hub_service is not None and importlib.util.find_spec("jupyterhub") is None:
+        raise BadRequest("As a JupyterHub service it needs jupyterhub: fileglancer-ext[hub].")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     asyncio.run(
         serve_links(
@@ -263,6 +350,9 @@ def _serve(args: argparse.Namespace, store_url: str) -> int:
             directory_listing=args.directory_listing,
             io_in_threads=args.io_in_threads,
             allowed_roots=args.roots,
+            hub_service=hub_service,
+            check_owner_permissions=args.check_owner_permissions,
+            public_base_url=args.public_base_url,
         )
     )
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import os
 import stat
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import BadRequest, FileglancerError, Forbidden, NotFound
@@ -35,9 +36,18 @@ def default_owner() -> str:
 class ShareLinkService:
     """The links of each Jupyter user, checked against the roots; blocking calls."""
 
-    def __init__(self, store: ShareLinkStore, registry: RootRegistry) -> None:
+    def __init__(
+        self,
+        store: ShareLinkStore,
+        registry: RootRegistry,
+        *,
+        may_read: Callable[[str, int], bool] | None = None,
+    ) -> None:
         self.store = store
         self.registry = registry
+        # Whether an owner may read the open descriptor: by default this process's own
+        # rights (it runs as the owner); the hub's link service checks for the owner.
+        self.may_read = may_read or _process_may_read
 
     def create(
         self,
@@ -54,7 +64,9 @@ class ShareLinkService:
         text = check_label(label)
         root_name, root_path, rel_path = self._canonical(root, path)
         check_shared_path(os.path.join(root_path, rel_path))  # e.g. through a symlink
-        identity, birth = _readable_identity(root_path, rel_path, f"'{path}' in '{root}'")
+        identity, birth = _readable_identity(
+            root_path, rel_path, f"'{path}' in '{root}'", lambda fd: self.may_read(owner, fd)
+        )
         return self.store.create(
             owner,
             root_name,
@@ -93,30 +105,50 @@ class ShareLinkService:
         return self.store.revoke(owner, link_id)
 
     def _canonical(self, root: str, path: str) -> tuple[str, str, str]:
-        """(root name, the root's real path, relative path) of what (root, path) names."""
-        real = self.registry.resolve(root, path).real
-        try:
-            rel_path = self.registry.relative(root, real)
-        except ValueError:
-            # A symlink into another root (when allowed): the link belongs to that root.
-            located = self.registry.locate(real)
-            if located is None:
-                raise Forbidden(
-                    f"'{path}' in '{root}' points outside the shared folders."
-                ) from None
-            root, rel_path = located
-        return root, os.path.realpath(self.registry.get(root).path), rel_path
+        return canonical_location(self.registry, root, path)
 
     def _canonical_or_given(self, root: str, path: str) -> tuple[str, str]:
-        try:
-            name, _, rel_path = self._canonical(root, path)
-        except FileglancerError:  # gone or unreadable now: match what was recorded
-            return root, path.strip("/")
+        name, _, rel_path = canonical_or_given(self.registry, root, path)
         return name, rel_path
 
 
+def canonical_location(registry: RootRegistry, root: str, path: str) -> tuple[str, str, str]:
+    """(root name, the root's real path, relative path) of what (root, path) names: how
+    a link records it, here or in the hub's link service."""
+    real = registry.resolve(root, path).real
+    try:
+        rel_path = registry.relative(root, real)
+    except ValueError:
+        # A symlink into another root (when allowed): the link belongs to that root.
+        located = registry.locate(real)
+        if located is None:
+            raise Forbidden(f"'{path}' in '{root}' points outside the shared folders.") from None
+        root, rel_path = located
+    return root, os.path.realpath(registry.get(root).path), rel_path
+
+
+def canonical_or_given(registry: RootRegistry, root: str, path: str) -> tuple[str, str, str]:
+    """`canonical_location`, or (root, its real path, path) as given when the path is gone
+    or unreadable now: to match what was recorded."""
+    try:
+        return canonical_location(registry, root, path)
+    except FileglancerError:
+        try:
+            root_path = os.path.realpath(registry.get(root).path)
+        except FileglancerError:
+            root_path = ""
+        return root, root_path, path.strip("/")
+
+
+def _process_may_read(owner: str, fd: int) -> bool:
+    """Whether this process may read what `fd` has open (a folder: read and search)."""
+    wanted = os.R_OK | (os.X_OK if stat.S_ISDIR(os.fstat(fd).st_mode) else 0)
+    # The descriptor's own inode, through /proc: no path walked again.
+    return os.access(f"/proc/self/fd/{fd}", wanted)
+
+
 def _readable_identity(
-    root_path: str, rel_path: str, shown: str
+    root_path: str, rel_path: str, shown: str, may_read: Callable[[int], bool]
 ) -> tuple[FileIdentity, int | None]:
     """The identity and birth time of the file or folder at `root_path/rel_path`, checked
     readable on the descriptor they come from (so the check is of what the link records)."""
@@ -125,9 +157,7 @@ def _readable_identity(
             info = target.info
             if not (stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode)):
                 raise BadRequest(f"{shown} is neither a file nor a folder.")
-            wanted = os.R_OK | (os.X_OK if target.is_dir else 0)
-            # The descriptor's own inode, through /proc: no path walked again.
-            if not os.access(f"/proc/self/fd/{target.fd}", wanted):
+            if not may_read(target.fd):
                 raise Forbidden(f"You do not have permission to read {shown}.")
             return identity_of(info), birth_time(target.fd)
     except OSError:

@@ -27,6 +27,7 @@ from ..web import (
     log_public_request,
 )
 from .creation import ShareLinkService
+from .remote import RemoteLinkService, RemoteShareLink
 from .responses import ResponsePlan
 from .serving import SharedFile, ShareResponse, ShareServer
 from .store import ShareLink
@@ -49,7 +50,7 @@ class _LinksAPIHandler(FileglancerAPIHandler):
     """Base of the routes that answer with links: the owner, and a link's JSON with its URL."""
 
     @property
-    def links(self) -> ShareLinkService:
+    def links(self) -> ShareLinkService | RemoteLinkService:
         return self.extensionapp.link_service
 
     def link_json(self, link: ShareLink, target_exists: bool | None = None) -> dict[str, Any]:
@@ -59,6 +60,8 @@ class _LinksAPIHandler(FileglancerAPIHandler):
         return payload
 
     def share_url(self, link: ShareLink) -> str:
+        if isinstance(link, RemoteShareLink) and link.url:
+            return link.url  # the hub's link service serves it, at its address
         return self.public_url(f"{SHARE_PREFIX}/{link.token}/")
 
 

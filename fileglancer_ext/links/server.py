@@ -2,7 +2,9 @@
 
 It needs no Jupyter configuration (each link records its root's real path) and keeps no
 state of its own, so a hub runs it as a service next to every user's server, or several
-copies behind a proxy, all reading one PostgreSQL store.
+copies behind a proxy, all reading one PostgreSQL store. As a JupyterHub service (hub
+auth) it is also the only writer of links (`service_api.py`) and serves a link only
+while its owner can still read what it serves.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ..shortlinks.store import ShortLinkStore
 from ..system.log_redaction import install as install_log_redaction
 from ..web import log_public_request, set_sandbox_headers
 from .handlers import share_route
+from .service_api import HubIdentity, HubLinkService, service_api_routes
 from .serving import ShareServer
 from .store import ShareLinkStore
 
@@ -43,9 +46,23 @@ def default_base_url() -> str:
     return os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
 
 
+def hub_service_name() -> str | None:
+    """This service's name when JupyterHub runs it (or lists it with a token), else None."""
+    if os.environ.get("JUPYTERHUB_API_TOKEN") and os.environ.get("JUPYTERHUB_API_URL"):
+        return os.environ.get("JUPYTERHUB_SERVICE_NAME") or "fileglancer-links"
+    return None
+
+
 def make_link_server_app(
-    shares: ShareServer, *, base_url: str = "/", allowed_origins: Sequence[str] = ("*",)
+    shares: ShareServer,
+    *,
+    base_url: str = "/",
+    allowed_origins: Sequence[str] = ("*",),
+    hub_service: str | None = None,
+    public_base_url: str = "",
 ) -> web.Application:
+    """The link server; with `hub_service` (its JupyterHub service name) also the links
+    API for hub users, writing into `shares.store` within `shares.allowed_roots`."""
     base_url = "/" + base_url.strip("/") + "/" if base_url.strip("/") else "/"
     install_log_redaction()  # tornado's own lines (an uncaught exception) show whole URLs
     pattern, handler, kwargs = share_route(shares, allowed_origins)
@@ -54,8 +71,14 @@ def make_link_server_app(
         *s3_routes(shares, allowed_origins=allowed_origins),
         short_link_redirect_route(ShortLinkStore(shares.store.engine)),
     ]
+    api_routes: list = []
+    if hub_service is not None:
+        service = HubLinkService(shares.store, shares.allowed_roots or ())
+        identity = HubIdentity(hub_service)
+        api_routes = service_api_routes(base_url, service, identity, public_base_url)
     return web.Application(
         [
+            *api_routes,
             (url_path_join(base_url, pattern), handler, kwargs),
             *((url_path_join(base_url, route[0]), *route[1:]) for route in public_routes),
             (base_url.rstrip("/") + "/?", HealthHandler),
@@ -76,16 +99,31 @@ async def serve_links(
     directory_listing: bool = False,
     io_in_threads: bool = False,
     allowed_roots: Sequence[str] | None = None,
+    hub_service: str | None = None,
+    check_owner_permissions: bool | None = None,
+    public_base_url: str = "",
 ) -> None:
-    """Serve shares until SIGINT or SIGTERM (only links into `allowed_roots`, if given)."""
+    """Serve shares until SIGINT or SIGTERM (only links into `allowed_roots`, if given).
+
+    With `hub_service`, also the hub users' links API; owners' permissions are then
+    checked on every request unless `check_owner_permissions` is False."""
+    if check_owner_permissions is None:
+        check_owner_permissions = hub_service is not None
     store = ShareLinkStore.from_url(database_url)
     shares = ShareServer(
         store,
         directory_listing=directory_listing,
         use_threads=io_in_threads,
         allowed_roots=allowed_roots,
+        check_owner_permissions=check_owner_permissions,
     )
-    app = make_link_server_app(shares, base_url=base_url, allowed_origins=allowed_origins)
+    app = make_link_server_app(
+        shares,
+        base_url=base_url,
+        allowed_origins=allowed_origins,
+        hub_service=hub_service,
+        public_base_url=public_base_url,
+    )
     server = HTTPServer(app)
     server.listen(port, address=ip)
     stop = asyncio.Event()

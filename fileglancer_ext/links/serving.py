@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from ..errors import NotFound
+from ..errors import Forbidden, NotFound
 from .confinement import (
     HANDLE,
     READ,
@@ -32,6 +32,7 @@ from .confinement import (
     open_target,
     stat_beneath,
 )
+from .permissions import PermissionCheck, account_for
 from .responses import ResponsePlan, plan_response
 from .store import ShareLink, ShareLinkStore
 
@@ -136,8 +137,12 @@ class ShareServer:
         use_threads: bool = False,
         allowed_roots: Sequence[str] | None = None,
         owners: Collection[str] | None = None,
+        check_owner_permissions: bool = False,
     ) -> None:
         self.store = store
+        # On a hub the link service serves every user's links with its own broad rights:
+        # each request then checks that the link's owner could still read what it serves.
+        self.check_owner_permissions = check_owner_permissions
         # A user's server answers only its user's links (`owners`): another user's link
         # opened through it would run in its origin. The link server answers every owner.
         self.owners = None if owners is None else frozenset(owners)
@@ -181,18 +186,21 @@ class ShareServer:
             raise NotFound(_GONE)
         self._record_access(link)
         parts = _path_parts(subpath)
-        share = self.open_share(link)
+        check = self.owner_check(link)
+        share = self.open_share(link, check=check)
         if not share.is_dir:
             share.close()
             if parts and parts != [link.path.rpartition("/")[2]]:
                 raise NotFound(f"'{subpath}' is not in this share.")
-            return self._open_shared_file(link)
+            return self._open_shared_file(link, check)
         try:
             fd = open_beneath(share, parts, READ)
         except OSError as err:
             share.close()
             raise _not_readable(subpath, err) from None
         try:
+            if check is not None and parts and not check.can_read_open(fd):
+                raise NotFound(f"'{subpath}' cannot be read.")
             info = os.fstat(fd)
             is_dir = stat.S_ISDIR(info.st_mode)
             if is_dir and self.directory_listing:
@@ -210,14 +218,31 @@ class ShareServer:
         handle = open(fd, "rb")  # noqa: SIM115 - the caller closes it
         return SharedFile(link, handle, info, content_type(parts[-1]))
 
-    def open_share(self, link: ShareLink, flags: int = HANDLE) -> OpenShare:
+    def owner_check(self, link: ShareLink) -> PermissionCheck | None:
+        """This request's check of what the link's owner may read (None when owners'
+        permissions are not checked here); NotFound when the owner has no account."""
+        if not self.check_owner_permissions:
+            return None
+        try:
+            return PermissionCheck(account_for(link.owner))
+        except Forbidden:
+            raise NotFound(_GONE) from None
+
+    def open_share(
+        self, link: ShareLink, flags: int = HANDLE, *, check: PermissionCheck | None = None
+    ) -> OpenShare:
         """The open target of `link`, opened with `flags`: NotFound (the dead-link message)
-        when nothing is there without a symlink on the way, or it is no longer what was
-        shared. A link made before identities were recorded records its target now."""
+        when nothing is there without a symlink on the way, it is no longer what was
+        shared, or (`check_owner_permissions`) its owner can no longer read it. A link made
+        before identities were recorded records its target now."""
+        check = check or self.owner_check(link)
         try:
             share = open_target(link.root_path, _path_parts(link.path), flags)
         except (OSError, NotFound):
             raise NotFound(_GONE) from None
+        if check is not None and not check.can_read_open(share.fd):
+            share.close()
+            raise NotFound(_GONE)
         found = identity_of(share.info)
         expected = link.identity or self._first_seen.get(link.id)
         if expected is None:
@@ -282,10 +307,10 @@ class ShareServer:
             "truncated": len(entries) > MAX_LISTED_ENTRIES,
         }
 
-    def _open_shared_file(self, link: ShareLink) -> SharedFile:
+    def _open_shared_file(self, link: ShareLink, check: PermissionCheck | None) -> SharedFile:
         # Opened again for reading (the first open was a handle, which a FIFO's would
         # not block): the identity is checked again on the descriptor that is read.
-        share = self.open_share(link, READ)
+        share = self.open_share(link, READ, check=check)
         if not stat.S_ISREG(share.info.st_mode):
             share.close()
             raise NotFound(_GONE)

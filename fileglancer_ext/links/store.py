@@ -290,11 +290,15 @@ class ShareLinkStore(Store):
         root_name: str | None = None,
         path: str | None = None,
         include_inactive: bool = False,
+        root_path: str | None = None,
     ) -> list[ShareLink]:
-        """The owner's links, newest first; by default only those that still work."""
+        """The owner's links, newest first; by default only those that still work.
+        (`root_path`: of the root at that real path, as the hub's link service knows it.)"""
         query = select(links).where(links.c.owner == owner)
         if root_name is not None:
             query = query.where(links.c.root_name == root_name)
+        if root_path is not None:
+            query = query.where(links.c.root_path == root_path)
         if path is not None:
             query = query.where(links.c.path == path.strip("/"))
         if not include_inactive:

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..formats.summary import summarize
 from ..links.creation import ShareLinkService
+from ..links.remote import RemoteLinkService
 from ..links.store import ShareLink
 from ..roots import RootRegistry
 from . import ViewerConfig, viewers_for
@@ -24,7 +25,10 @@ class DatasetViewers:
     """Viewers, snippets and path forms of the datasets in the roots; blocking calls."""
 
     def __init__(
-        self, registry: RootRegistry, links: ShareLinkService, config: ViewerConfig
+        self,
+        registry: RootRegistry,
+        links: ShareLinkService | RemoteLinkService,
+        config: ViewerConfig,
     ) -> None:
         self.registry = registry
         self.links = links
