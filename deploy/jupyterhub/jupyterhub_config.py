@@ -39,6 +39,9 @@ c.JupyterHub.services = [
             ),
             "--roots",
             *os.environ.get("FILEGLANCER_LINKS_ROOTS", "/home").split(":"),
+            # Links' URLs: public, whoever asked (users' servers call the service directly).
+            "--public-base-url",
+            f"{public_url}{service_prefix.rstrip('/')}",
         ],
         # libpq reads the password from the service's environment, which only the hub's
         # user (root) can read; users' servers never get it (Spawner.env_keep lacks it).
@@ -50,9 +53,11 @@ c.JupyterHub.services = [
 access = f"access:services!service={service}"
 c.JupyterHub.load_roles = [{"name": "user", "scopes": ["self", access]}]
 c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", access]
+# Users' servers, and the CLI in their terminals, make links through the service (they hold
+# no database credentials), and links' URLs point at it: they outlive the server that made them.
+service_url = f"http://127.0.0.1:{port}{service_prefix}"
 c.Spawner.args = [
-    # Links are made through the service (no database credentials in users' servers) and
-    # their public URLs point at it, so they outlive the server that made them.
-    f"--FileglancerApp.link_service_url=http://127.0.0.1:{port}{service_prefix}",
+    f"--FileglancerApp.link_service_url={service_url}",
     f"--FileglancerApp.public_base_url={public_url}{service_prefix.rstrip('/')}",
 ]
+c.Spawner.environment = {"FILEGLANCER_LINK_SERVICE_URL": service_url}

@@ -9,6 +9,7 @@ A's server.
 
 from __future__ import annotations
 
+import json
 import pwd
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import numpy as np
 import pytest
 import sqlalchemy
 import zarr
+from aiohttp import ClientTimeout
 from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -58,6 +60,13 @@ def public_get(
     return deployment.hub.request("GET", link["url"] + inside, headers=headers)
 
 
+def open_image(url: str) -> zarr.Array:
+    """The image at a link's URL, as zarr-python reads it over HTTP, with its own
+    connections (none kept from an earlier test) and a timeout instead of a hang."""
+    options = {"skip_instance_cache": True, "client_kwargs": {"timeout": ClientTimeout(total=30)}}
+    return zarr.open_array(url, mode="r", storage_options=options)
+
+
 def s3_client(deployment: Deployment) -> Any:
     return boto3.client(
         "s3",
@@ -85,7 +94,7 @@ def test_a_link_made_in_a_server_is_read_anonymously_through_the_hub(
     assert store.get(deployment.a.name, link["id"]).token == link["token"]
     store.close()
     # zarr-python, as a notebook anywhere would read it
-    array = zarr.open_array(link["url"], mode="r")
+    array = open_image(link["url"])
     np.testing.assert_array_equal(array[:], deployment.image)
     # HTTP Range requests, as a web viewer reads chunks
     whole = public_get(deployment, link, "c/0/0")
@@ -264,13 +273,40 @@ def test_a_revocation_ends_reads_at_once(
     assert public_get(deployment, links["kept"], "zarr.json").status == 200
 
 
+def test_the_cli_in_a_server_makes_links_through_the_service(deployment: Deployment) -> None:
+    a = deployment.a
+    server = next(pid for pid in processes_of(a.unix.uid) if b"singleuser" in cmdline(pid))
+    # A's terminal: the environment A's server runs in, hub token included.
+    environ = Path(f"/proc/{server}/environ").read_bytes().rstrip(b"\0").split(b"\0")
+    command = ["runuser", "-u", a.name, "--", "env", "-i", *(item.decode() for item in environ)]
+    command += [sys.executable, "-m", "fileglancer_ext.cli", "links"]
+    image = str(a.unix.home / IMAGE)
+    made = subprocess.run(
+        [*command, "create", image, "--root", f"home={a.unix.home}", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=a.unix.home,
+        check=True,
+    )
+    link = json.loads(made.stdout)
+    assert link["owner"] == a.name
+    assert public_get(deployment, link, "zarr.json").status == 200
+    listed = subprocess.run(
+        [*command, "list", "--json"], capture_output=True, text=True, cwd=a.unix.home, check=True
+    )
+    assert link["id"] in {each["id"] for each in json.loads(listed.stdout)}
+    store = ShareLinkStore.from_url(deployment.database.url_with_password)
+    assert store.get(a.name, link["id"]).token == link["token"]
+    store.close()
+
+
 def test_a_link_outlives_the_server_that_made_it(
     deployment: Deployment, links: dict[str, dict[str, Any]]
 ) -> None:
     a, hub = deployment.a, deployment.hub
     hub.stop_server(a.name)
     assert not [pid for pid in processes_of(a.unix.uid) if b"singleuser" in cmdline(pid)]
-    array = zarr.open_array(links["kept"]["url"], mode="r")
+    array = open_image(links["kept"]["url"])
     np.testing.assert_array_equal(array[:], deployment.image)
     # A still manages their links with the service, server or not.
     mine = hub.request("GET", service_api(deployment), token=a.token)
