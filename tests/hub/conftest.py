@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -121,3 +122,13 @@ def deployment() -> Iterator[Deployment]:
         b = HubUser(b_unix, hub.add_user(b_unix.name))
         hub.start_servers(a.name, b.name)
         yield Deployment(hub, database, a, b, image)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed hub test shows the end of the hub's log (servers' and service's included)."""
+    report = yield
+    deployment = getattr(item, "funcargs", {}).get("deployment")
+    if report.failed and isinstance(deployment, Deployment):
+        report.sections.append(("the hub's log, last lines", deployment.hub.log_tail()))
+    return report
