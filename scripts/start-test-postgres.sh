@@ -36,6 +36,8 @@ done
 if [ -z "$(psql_admin "SELECT 1 FROM pg_roles WHERE rolname = '$NAME'")" ]; then
   psql_admin "CREATE ROLE $NAME LOGIN PASSWORD '$NAME'" >/dev/null
 fi
+# The hub test (tests/hub/) makes the link service its own role and database.
+psql_admin "ALTER ROLE $NAME CREATEROLE CREATEDB" >/dev/null
 if [ -z "$(psql_admin "SELECT 1 FROM pg_database WHERE datname = '$NAME'")" ]; then
   psql_admin "CREATE DATABASE $NAME OWNER $NAME" >/dev/null
 fi

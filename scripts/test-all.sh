@@ -88,6 +88,13 @@ if ! command -v nginx >/dev/null; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx
 fi
+# setfacl for the link service's permission tests (ACLs); useradd and runuser for the hub
+# test's Unix users.
+if ! command -v setfacl >/dev/null || ! command -v useradd >/dev/null; then
+  step "installing acl and passwd from Debian"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends acl passwd
+fi
 
 step "installing fileglancer-ext with its test extras into .venv"
 [ -x .venv/bin/python ] || python3 -m venv .venv
@@ -106,6 +113,9 @@ step "ruff"
 ruff check .
 ruff format --check .
 
+step "node packages (configurable-http-proxy for the hub test, the linters, jest)"
+jlpm install
+
 step "PostgreSQL for the link-store tests"
 # Installs and starts Debian's postgresql when needed (and then stops it at the end); an
 # exported URL is used as is.
@@ -116,13 +126,14 @@ fi
 export FILEGLANCER_TEST_POSTGRES_URL
 
 step "pytest"
+# As root, this includes tests/hub/: a real JupyterHub spawning servers as Unix users it
+# creates (it opens the way to this venv's Python for them, as below, and closes it again).
 python -m pytest -m "not unprivileged"
 
 step "pytest: the permission tests as an ordinary user"
 run_unprivileged_tests
 
 step "prettier, eslint, jest"
-jlpm install
 jlpm lint:check
 jlpm test
 
