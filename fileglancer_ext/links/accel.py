@@ -24,6 +24,7 @@ import os
 from urllib.parse import quote
 
 from ..errors import NotFound
+from ..system.confined_io import descriptor_path
 from .serving import SharedFile, ShareServer
 
 # Of an answer carrying this header, nginx keeps Content-Type and Cache-Control (checked by
@@ -45,11 +46,8 @@ def accel_prefix(value: str) -> str:
 def accel_uri(prefix: str, shared: SharedFile) -> str | None:
     """`prefix` + the canonical path of `shared`'s open descriptor, percent-encoded (nginx
     decodes it), or None when the kernel cannot name it (not Linux, file deleted)."""
-    try:
-        path = os.readlink(f"/proc/self/fd/{shared.file.fileno()}")
-    except OSError:
-        return None
-    if not path.startswith("/") or path.endswith(" (deleted)"):
+    path = descriptor_path(shared.file.fileno())
+    if path is None:
         return None
     return prefix + quote(os.fsencode(path), safe="/")
 
@@ -70,16 +68,12 @@ def share_root(shares: ShareServer, token: str) -> str | None:
     except NotFound:
         return None
     try:
-        if not share.is_dir:
-            return None
-        path = os.readlink(f"/proc/self/fd/{share.fd}")
-    except OSError:
-        return None
+        path = descriptor_path(share.fd) if share.is_dir else None
     finally:
         share.close()
-    # Printable ASCII only: nginx takes the header's bytes as they are.
-    if not path.startswith("/") or path.endswith(" (deleted)"):
+    if path is None:
         return None
+    # Printable ASCII only: nginx takes the header's bytes as they are.
     if not (path.isascii() and path.isprintable()):
         return None
     shares._record_access(link)  # last access, as `open` records it

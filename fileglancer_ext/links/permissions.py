@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 
 from ..errors import Forbidden
+from ..system.confined_io import descriptor_path
 
 READ, WRITE, SEARCH = 4, 2, 1
 
@@ -180,13 +181,8 @@ class PermissionCheck:
     def can_read_open(self, fd: int) -> bool:
         """`can_read` of what the descriptor `fd` has open (its path as the kernel knows
         it now), so that the check is of the file that is served."""
-        try:
-            path = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            return False
-        if not path.startswith("/") or path.endswith(" (deleted)"):
-            return False
-        return self.can_read(path)
+        path = descriptor_path(fd)
+        return path is not None and self.can_read(path)
 
 
 def user_can_read(user_name: str, path: str) -> bool:

@@ -225,6 +225,18 @@ def _real_path(fd: int, st: os.stat_result, path: str | os.PathLike[str]) -> str
     return real if (now.st_dev, now.st_ino) == (st.st_dev, st.st_ino) else ""
 
 
+def descriptor_path(fd: int) -> str | None:
+    """The absolute path the kernel now gives the file or folder open as `fd` (its
+    /proc/self/fd link: no symlink in it); None when it cannot tell or the file was deleted."""
+    try:
+        path = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return None
+    if not path.startswith("/") or path.endswith(" (deleted)"):
+        return None
+    return path
+
+
 def _type_name(mode: int) -> str:
     if stat.S_ISFIFO(mode):
         return "a named pipe (FIFO)"
