@@ -219,29 +219,27 @@ export class InspectorModel {
 
   /** The preview of the selected dataset, or null when the server says it can draw none. */
   get thumbnailUrl(): string | null {
-    const state = this._state;
-    if (state.status !== 'ready' || !state.entry.previewable) {
-      return null;
-    }
-    return this._thumbnailUrl(
-      state.root.name,
-      state.entry.path,
-      undefined,
-      this._versionOf(state.root.name, state.entry.path)
-    );
+    return this._previewUrl(undefined);
   }
 
   /** The larger preview the thumbnail opens on click (the route's largest size). */
   get largeThumbnailUrl(): string | null {
+    return this._previewUrl(LARGE_PREVIEW_SIZE);
+  }
+
+  /** The selected dataset's preview at `size` (the route's default when undefined),
+   * versioned by its metadata's ETag after an edit; null when there is none. */
+  private _previewUrl(size: number | undefined): string | null {
     const state = this._state;
     if (state.status !== 'ready' || !state.entry.previewable) {
       return null;
     }
+    const { root, entry } = state;
     return this._thumbnailUrl(
-      state.root.name,
-      state.entry.path,
-      LARGE_PREVIEW_SIZE,
-      this._versionOf(state.root.name, state.entry.path)
+      root.name,
+      entry.path,
+      size,
+      this._versionOf(root.name, entry.path)
     );
   }
 
