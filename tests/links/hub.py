@@ -20,18 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tornado.testing import bind_unused_port
+
+from .test_link_server import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICE = "fileglancer-links"
 SERVICE_SCOPE = f"access:services!service={SERVICE}"
 STARTUP_SECONDS = 60
-
-
-def free_port() -> int:
-    sock, port = bind_unused_port()
-    sock.close()
-    return port
 
 
 def proxy_command() -> str:
