@@ -124,17 +124,45 @@ class TestBadRootConfig:
         assert any("'not-a-root-entry' should look like 'name=/path'" in m for m in messages)
 
 
-def every_api_path(jp_serverapp) -> list[str]:
-    """A request path under /fileglancer/api/ for each API route the running extension
-    registered, every feature's (`app.FEATURES`), with sample values for its parameters."""
+def every_api_route(jp_serverapp) -> list[tuple[str, list[str]]]:
+    """(a request path under /fileglancer/api/, the HTTP methods its handler answers) for
+    each API route the running extension registered, every feature's (`app.FEATURES`),
+    with sample values for its parameters."""
     (app,) = jp_serverapp.extension_manager.extension_apps["fileglancer_ext"]
-    paths = [
-        re.sub(r"\(\?P<\w+>[^)]*\)", "0123abcd", pattern.replace(ROOT_AND_PATH, "home/data.zarr"))
-        for pattern, *_ in app.handlers
+    routes = [
+        (
+            re.sub(
+                r"\(\?P<\w+>[^)]*\)", "0123abcd", pattern.replace(ROOT_AND_PATH, "home/data.zarr")
+            ),
+            [
+                method
+                for method in WRITE_METHODS + ("GET",)
+                if method.lower() in names_defined_by(handler)
+            ],
+        )
+        for pattern, handler, *_ in app.handlers
         if pattern.startswith(f"{API_PREFIX}/")
     ]
-    assert not any("(" in path for path in paths), paths  # every parameter filled in
-    return [path.removeprefix(f"{API_PREFIX}/") for path in paths]
+    assert not any("(" in path for path, _ in routes), routes  # every parameter filled in
+    return [(path.removeprefix(f"{API_PREFIX}/"), methods) for path, methods in routes]
+
+
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def names_defined_by(handler: type) -> set[str]:
+    """The methods `handler` itself or a base of ours defines (not tornado's defaults)."""
+    return {
+        name
+        for cls in handler.__mro__
+        if cls.__module__.startswith("fileglancer_ext")
+        for name in vars(cls)
+    }
+
+
+def every_api_path(jp_serverapp) -> list[str]:
+    """A request path under /fileglancer/api/ for each API route (`every_api_route`)."""
+    return [path for path, _ in every_api_route(jp_serverapp)]
 
 
 def test_the_api_routes_come_from_every_feature(jp_serverapp):
@@ -145,16 +173,20 @@ def test_the_api_routes_come_from_every_feature(jp_serverapp):
 
 
 async def test_unauthenticated_requests_are_refused_with_403(jp_fetch, jp_serverapp):
-    for route in every_api_path(jp_serverapp):
-        with pytest.raises(HTTPClientError) as caught:
-            await jp_fetch(
-                "fileglancer",
-                "api",
-                *route.split("/"),
-                headers={"Authorization": "token not-the-token"},
-            )
-        assert caught.value.code == 403, route
-        assert json.loads(caught.value.response.body)["error"] == "forbidden", route
+    for route, methods in every_api_route(jp_serverapp):
+        for method in {"GET", *methods}:  # GET too: a route that answers none is refused
+            body = b"{}" if method in ("POST", "PUT", "PATCH") else None
+            with pytest.raises(HTTPClientError) as caught:
+                await jp_fetch(
+                    "fileglancer",
+                    "api",
+                    *route.split("/"),
+                    method=method,
+                    body=body,
+                    headers={"Authorization": "token not-the-token"},
+                )
+            assert caught.value.code == 403, (method, route)
+            assert json.loads(caught.value.response.body)["error"] == "forbidden", (method, route)
 
 
 async def test_unknown_api_route_is_404(jp_fetch):
