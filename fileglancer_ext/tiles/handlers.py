@@ -1,5 +1,6 @@
 """HTTP for the in-JupyterLab viewer: `viewer-info` (levels, axes, channels of an image),
-`tile` (one PNG tile) and `pixel` (each channel's value at a pixel). Authenticated,
+`tile` (one PNG tile), `pixel` (each channel's value at a pixel) and `histogram` (each
+channel's histogram of the visible region). Authenticated,
 confined to the roots, read-only; thin handlers over `tiles.service`."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..web import API_PREFIX, ROOT_AND_PATH, FileglancerAPIHandler, Route
+from .histogram import histogram, parse_histogram_query
 from .service import describe, parse_tile_query, pixel_values, render_tile
 
 if TYPE_CHECKING:
@@ -56,10 +58,22 @@ class PixelHandler(FileglancerAPIHandler):
         self.write_json(values)
 
 
+class HistogramHandler(FileglancerAPIHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, root: str, path: str | None = None) -> None:
+        query = parse_histogram_query(_query(self))
+        registry = self.extensionapp.registry
+        location = registry.resolve(root, path or "")
+        found = await asyncio.to_thread(histogram, location.real, registry.within(root), query)
+        self.write_json(found)
+
+
 def routes(app: FileglancerApp) -> list[Route]:
     """The viewer's routes, relative to the server's base_url."""
     return [
         (rf"{API_PREFIX}/viewer-info/{ROOT_AND_PATH}", ViewerInfoHandler),
         (rf"{API_PREFIX}/tile/{ROOT_AND_PATH}", TileHandler),
         (rf"{API_PREFIX}/pixel/{ROOT_AND_PATH}", PixelHandler),
+        (rf"{API_PREFIX}/histogram/{ROOT_AND_PATH}", HistogramHandler),
     ]
