@@ -7,6 +7,14 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import type OpenSeadragon from 'openseadragon';
 import React, { useEffect, useRef, useState } from 'react';
 
+import {
+  ChannelHistogram,
+  defaultHistogramAPI,
+  IHistogramAPI,
+  IRegion,
+  useViewHistograms,
+  visibleRegion
+} from './histogram';
 import { IImageViewerAPI, IPixelValues } from './viewerApi';
 import {
   IViewerInfo,
@@ -33,6 +41,8 @@ interface IViewerProps {
   api: IImageViewerAPI;
   root: string;
   path: string;
+  /** The visible region's histograms (the server's by default). */
+  histograms?: IHistogramAPI;
 }
 
 /** The viewer for one image; `ImageViewerWidget` shows it in the main area. */
@@ -48,6 +58,14 @@ export function ImageViewerView(props: IViewerProps): JSX.Element {
   const element = useRef<HTMLDivElement>(null);
   const viewer = useRef<OpenSeadragon.Viewer | null>(null);
   const current = useRef<IViewState | null>(null);
+  const [region, setRegion] = useState<IRegion | null>(null);
+  const shown = useViewHistograms(
+    props.histograms ?? defaultHistogramAPI(),
+    root,
+    path,
+    view,
+    region
+  );
 
   useEffect(() => {
     let cancelled = false;
@@ -128,6 +146,16 @@ export function ImageViewerView(props: IViewerProps): JSX.Element {
       };
       osd.addHandler('open', updateZoom);
       osd.addHandler('animation', updateZoom);
+      // The visible region, for its histograms (`useViewHistograms` waits for a rest).
+      const updateRegion = () =>
+        setRegion(
+          visibleRegion(
+            info,
+            osd.viewport.viewportToImageRectangle(osd.viewport.getBounds(true))
+          )
+        );
+      osd.addHandler('open', updateRegion);
+      osd.addHandler('viewport-change', updateRegion);
       const tracker = new OpenSeadragon.MouseTracker({
         element: container,
         moveHandler: event => {
@@ -259,6 +287,17 @@ export function ImageViewerView(props: IViewerProps): JSX.Element {
               <span className="jp-Fileglancer-viewerWindow">
                 {round(channel.start)}–{round(channel.end)}
               </span>
+              <ChannelHistogram
+                channel={channel}
+                histogram={shown.histogram?.channels.find(
+                  found => found.channel === channel.index
+                )}
+                level={shown.histogram?.level}
+                error={shown.error}
+                onAuto={(start, end) =>
+                  setView(setWindow(view, channel.index, start, end))
+                }
+              />
             </fieldset>
           ))}
           {info.labels.map(name => (
