@@ -243,7 +243,6 @@ export function ChannelHistogram(props: {
     <div
       className="jp-Fileglancer-viewerHistogram"
       data-testid="viewer-histogram"
-      data-channel={channel.index}
       data-level={level ?? ''}
       data-count={histogram?.count ?? ''}
       title={

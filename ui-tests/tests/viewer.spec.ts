@@ -1,7 +1,8 @@
 /**
  * The image viewer as a user meets it: open the demo OME-Zarr from the inspector's View
  * button, zoom, change z, hide a channel and move a contrast slider, and read the pixels
- * of the rendered canvas each time; the demo N5 and OME-TIFF open through the command.
+ * of the rendered canvas each time; each channel's histogram of the view follows the zoom
+ * and its "auto" button sets the window; the demo N5 and OME-TIFF open through the command.
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
@@ -51,6 +52,27 @@ async function changedFrom(
   return canvasSums(page);
 }
 
+/** A channel's histogram: what it counted (data-count) and the sum of its canvas bytes. */
+async function histogramOf(
+  page: IJupyterLabPageFixture,
+  channel: number
+): Promise<{ count: string; pixels: number }> {
+  const histogram = page.locator(
+    `${VIEWER} [data-channel="${channel}"] [data-testid="viewer-histogram"]`
+  );
+  const count = (await histogram.getAttribute('data-count')) ?? '';
+  const pixels = await histogram.locator('canvas').evaluate(element => {
+    const canvas = element as HTMLCanvasElement;
+    const context = canvas.getContext('2d');
+    if (!context) {
+      return 0;
+    }
+    const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    return data.reduce((sum, value) => sum + value, 0);
+  });
+  return { count, pixels };
+}
+
 async function drawn(page: IJupyterLabPageFixture): Promise<number[]> {
   return changedFrom(page, [0, 0, 0]);
 }
@@ -69,6 +91,17 @@ test.describe('Fileglancer image viewer', () => {
     );
     const first = await drawn(page);
     expect(Math.min(...first)).toBeGreaterThan(0); // blue, green and red all drawn
+    // Each channel has a histogram of the whole image in view.
+    const histograms = viewer.locator('[data-testid="viewer-histogram"]');
+    await expect(histograms).toHaveCount(3);
+    for (const channel of [0, 1, 2]) {
+      await expect(histograms.nth(channel)).toHaveAttribute(
+        'data-count',
+        String(256 * 256)
+      );
+      expect((await histogramOf(page, channel)).pixels).toBeGreaterThan(0);
+    }
+    const wholeView = await histogramOf(page, 1);
     await page.screenshot({ path: testInfo.outputPath('viewer-opened.png') });
 
     // Zoom in on the centre: the scale bar shrinks to a shorter length, pixels change.
@@ -84,6 +117,17 @@ test.describe('Fileglancer image viewer', () => {
     await expect(viewer.locator('[data-testid="scale-bar"]')).not.toHaveText(
       barBefore
     );
+    // The histograms now count the zoomed-in region only, and look different.
+    await expect(histograms.nth(1)).not.toHaveAttribute(
+      'data-count',
+      wholeView.count
+    );
+    await expect
+      .poll(async () => (await histogramOf(page, 1)).pixels)
+      .not.toBe(wholeView.pixels);
+    expect(
+      Number(await histograms.nth(1).getAttribute('data-count'))
+    ).toBeLessThan(256 * 256);
     await page.screenshot({ path: testInfo.outputPath('viewer-zoomed.png') });
 
     // Another z plane.
@@ -109,6 +153,28 @@ test.describe('Fileglancer image viewer', () => {
     const brighter = await changedFrom(page, noBlue);
     expect(brighter[1]).toBeGreaterThan(noBlue[1] * 1.2);
     await page.screenshot({ path: testInfo.outputPath('viewer-contrast.png') });
+
+    // "auto" sets GFP's window to the view's percentiles: the window, its overlay on the
+    // histogram and the image change.
+    const gfpWindow = viewer.locator(
+      '[data-channel="1"] .jp-Fileglancer-viewerWindow'
+    );
+    const windowBefore = await gfpWindow.innerText();
+    const histogramBefore = await histogramOf(page, 1);
+    const endBefore = await gfpEnd.inputValue();
+    await viewer
+      .locator('[data-channel="1"] [data-action="auto-window"]')
+      .click();
+    await expect(gfpWindow).not.toHaveText(windowBefore);
+    await expect(gfpEnd).not.toHaveValue(endBefore);
+    await expect
+      .poll(async () => (await histogramOf(page, 1)).pixels)
+      .not.toBe(histogramBefore.pixels);
+    await changedFrom(page, brighter);
+    await viewer
+      .locator('[data-channel="1"] [data-testid="viewer-histogram"]')
+      .screenshot({ path: testInfo.outputPath('viewer-histogram-auto.png') });
+    await page.screenshot({ path: testInfo.outputPath('viewer-auto.png') });
   });
 
   for (const path of ['n5/nuclei.n5', 'tiff/cells.ome.tif']) {
