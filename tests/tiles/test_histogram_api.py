@@ -30,6 +30,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (lab / "notes.txt").write_text("no image")
     big = zarr.create_array(lab / "big.zarr", shape=(3000, 3000), chunks=(1000, 1000), dtype="u1")
     big[:1500] = 7
+    # Two chunks of 128 MiB (none written): more than a histogram may decode.
+    zarr.create_array(lab / "huge.zarr", shape=(8192, 16384), chunks=(8192, 8192), dtype="u2")
     return lab
 
 
@@ -123,6 +125,15 @@ async def test_a_large_region_of_one_level_is_counted_from_a_strided_sample(jp_f
     (channel,) = found["channels"]
     assert channel["count"] == 1500 * 1500 and channel["range"] == [0, 8]
     assert channel["counts"][0] == channel["counts"][7] == 750 * 1500
+
+
+async def test_a_region_whose_chunks_are_too_large_to_decode_is_a_400(jp_fetch):
+    code, message = await status(
+        jp_fetch, "histogram", "lab", "huge.zarr", x0="8000", y0="0", x1="8400", y1="400"
+    )
+    assert code == 400 and "too large" in message
+    small = await histogram(jp_fetch, "huge.zarr", x0="0", y0="0", x1="400", y1="400")
+    assert small["channels"][0]["counts"] == [400 * 400]  # one chunk: read (all zero)
 
 
 async def test_nan_and_infinity_are_left_out_of_float_histograms(jp_fetch, lab):
