@@ -32,6 +32,7 @@ from .service import (
     _read,
     _selection,
     _window,
+    channel_list,
 )
 
 DEFAULT_BINS = 256
@@ -66,14 +67,7 @@ def parse_histogram_query(query: Mapping[str, str]) -> HistogramQuery:
     bins = _int(query, "bins", DEFAULT_BINS)
     if not 1 <= bins <= MAX_BINS:
         raise BadRequest(f"bins must be 1 to {MAX_BINS}, got {bins}")
-    channels = None
-    names = _list(query, "channels")
-    if names is not None:
-        if len(names) > MAX_CHANNELS:
-            raise BadRequest(f"at most {MAX_CHANNELS} channels per histogram")
-        if not all(name.isdigit() for name in names):
-            raise BadRequest(f"channels must be channel numbers, got {query['channels']!r}")
-        channels = tuple(int(name) for name in names)
+    channels = channel_list(query, "histogram")
     ranges = tuple(_range(text) for text in _list(query, "ranges") or [])
     if len(ranges) > (len(channels) if channels is not None else MAX_CHANNELS):
         raise BadRequest("more ranges than channels")

@@ -78,17 +78,22 @@ def _list(query: Mapping[str, str], name: str) -> list[str] | None:
     return None if text is None else text.split(",") if text else []
 
 
+def channel_list(query: Mapping[str, str], per: str) -> tuple[int, ...] | None:
+    """The `channels=0,2` asked for (None: not given), at most `MAX_CHANNELS` per `per`."""
+    names = _list(query, "channels")
+    if names is None:
+        return None
+    if len(names) > MAX_CHANNELS:
+        raise BadRequest(f"at most {MAX_CHANNELS} channels per {per}")
+    if not all(name.isdigit() for name in names):
+        raise BadRequest(f"channels must be channel numbers, got {query['channels']!r}")
+    return tuple(int(name) for name in names)
+
+
 def parse_tile_query(query: Mapping[str, str]) -> TileQuery:
     """A TileQuery from `scale, x, y[, z, t, channels=0,2, windows=lo:hi,..., colors=RRGGBB,...]`;
     BadRequest naming the parameter when one is malformed."""
-    channels = windows = colors = None
-    names = _list(query, "channels")
-    if names is not None:
-        if len(names) > MAX_CHANNELS:
-            raise BadRequest(f"at most {MAX_CHANNELS} channels per tile")
-        if not all(name.isdigit() for name in names):
-            raise BadRequest(f"channels must be channel numbers, got {query['channels']!r}")
-        channels = tuple(int(name) for name in names)
+    channels = channel_list(query, "tile")
     raw_windows = _list(query, "windows") or []
     windows = tuple(_window(text) for text in raw_windows)
     raw_colors = _list(query, "colors") or []
