@@ -57,10 +57,16 @@ function answer(count: number): IHistogram {
 
 /** A fake server: every request waits until the test answers it. */
 function fakeAPI() {
-  const asked: { query: string; reply: (found: IHistogram) => void }[] = [];
+  const asked: {
+    query: string;
+    reply: (found: IHistogram) => void;
+    fail: (error: Error) => void;
+  }[] = [];
   const api: IHistogramAPI = {
     histogram: (_root, _path, query) =>
-      new Promise(resolve => asked.push({ query, reply: resolve }))
+      new Promise((resolve, reject) =>
+        asked.push({ query, reply: resolve, fail: reject })
+      )
   };
   return { api, asked };
 }
@@ -164,5 +170,31 @@ describe('the histograms of the view', () => {
       '[data-action="auto-window"]'
     ) as HTMLButtonElement;
     expect(button.disabled).toBe(true);
+  });
+
+  it('shows no counts of an older view when the server refuses the new one', async () => {
+    const { api, asked } = fakeAPI();
+    const widget = new ProbeWidget(api);
+    await show(widget);
+    await rest();
+    asked[0].reply(answer(10000));
+    const element = () =>
+      widget.node.querySelector(
+        '[data-testid="viewer-histogram"]'
+      ) as HTMLElement;
+    await until(() => expect(element().dataset.count).toBe('10000'));
+    widget.region = { x0: 0, y0: 0, x1: 60, y1: 60 };
+    widget.update();
+    await rest();
+    asked[1].fail(new Error("the image's chunks are too large for the viewer"));
+    await until(() => expect(element().dataset.error).toContain('too large'));
+    expect(element().dataset.count).toBe('');
+    expect(
+      (
+        widget.node.querySelector(
+          '[data-action="auto-window"]'
+        ) as HTMLButtonElement
+      ).disabled
+    ).toBe(true);
   });
 });

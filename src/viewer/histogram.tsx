@@ -200,6 +200,7 @@ export function useViewHistograms(
           },
           (reason: unknown) => {
             if (latest.current === wanted) {
+              setHistogram(null); // not the old region's counts under a new view
               setError(
                 reason instanceof Error ? reason.message : String(reason)
               );
@@ -236,6 +237,8 @@ export function ChannelHistogram(props: {
     const context = canvas.current?.getContext('2d');
     if (context && histogram) {
       drawHistogram(context, histogram, channel);
+    } else {
+      context?.clearRect(0, 0, WIDTH, HEIGHT);
     }
   }, [histogram, channel.start, channel.end, channel.color]);
   const suggested = histogram?.suggested;
@@ -245,6 +248,7 @@ export function ChannelHistogram(props: {
       data-testid="viewer-histogram"
       data-level={level ?? ''}
       data-count={histogram?.count ?? ''}
+      data-error={error || undefined}
       title={
         histogram
           ? `values ${histogram.min ?? '–'} to ${histogram.max ?? '–'} in view (level ${level})`
