@@ -25,6 +25,7 @@ from ..formats.n5 import scale_level_names
 from ..formats.tiff import tiff_series
 from ..inspection.thumbnails.n5 import N5Array
 from ..system.confined_io import Refused, Within, open_file
+from .chunkcache import CachedLevel, Identity, file_identity, stat_identity
 
 _AXIS_KINDS = {"time": "t", "channel": "c"}
 
@@ -177,10 +178,28 @@ def _ome_pyramid(
         dtype=first.numpy_dtype,  # type: ignore[union-attr]
         channels=channels,
         pixel_size=pixel,
-        open_level=lambda i: _open_zarr(arrays[i][0], within, fmt, f"level {arrays[i][1].path!r}"),
+        open_level=lambda i: _cached_zarr(
+            _open_zarr(arrays[i][0], within, fmt, f"level {arrays[i][1].path!r}"),
+            arrays[i][0],
+            within,
+        ),
         labels=image.labels,
         label_colors=group.image_label.colors if group.image_label is not None else None,
     )
+
+
+def _cached_zarr(array: Any, folder: Path, within: Within) -> CachedLevel:
+    """`array` (zarr-python, its store at `folder`) read through the chunk cache; a chunk's
+    source is its file (its shard's when the array is sharded)."""
+    chunks, shards = tuple(array.chunks), getattr(array, "shards", None)
+    encode = array.metadata.encode_chunk_key
+
+    def source(index: tuple[int, ...]) -> Identity:
+        if shards is not None:
+            index = tuple(i * c // s for i, c, s in zip(index, chunks, shards, strict=True))
+        return file_identity(folder / encode(index))
+
+    return CachedLevel(array, chunks, ("zarr", os.path.realpath(folder), within), source)
 
 
 def _ome_kinds(image: NgffImage, ndim: int) -> tuple[str, ...]:
@@ -229,7 +248,7 @@ def _channels(count: int, entries: list[tuple[Any, Any, Any, Any]]) -> list[Chan
 
 
 def _plain_pyramid(path: Path, within: Within, fmt: int) -> Pyramid:
-    array = _open_zarr(path, within, fmt, "the array")
+    array = _cached_zarr(_open_zarr(path, within, fmt, "the array"), path, within)
     if len(array.shape) < 2:
         raise BadRequest(f"no image to view: the array has {len(array.shape)} dimension(s)")
     kinds = ("",) * (len(array.shape) - 3) + (("z",) if len(array.shape) >= 3 else ()) + ("y", "x")
@@ -257,7 +276,7 @@ def _n5_pyramid(path: Path, within: Within, attrs: dict[str, Any]) -> Pyramid:
         folders = [path / name for name in scale_level_names(names)]
         if not folders:
             raise BadRequest("no image to view: an N5 group without a dataset or scale levels")
-    arrays = [N5Array(folder, within) for folder in folders]
+    arrays = [_cached_n5(N5Array(folder, within), folder, within) for folder in folders]
     ndim = len(arrays[0].shape)
     if ndim < 2 or any(len(array.shape) != ndim for array in arrays):
         raise BadRequest("no image to view: N5 levels of different dimensions")
@@ -280,6 +299,15 @@ def _n5_pyramid(path: Path, within: Within, attrs: dict[str, Any]) -> Pyramid:
     )
 
 
+def _cached_n5(array: N5Array, folder: Path, within: Within) -> CachedLevel:
+    """An N5 level read through the chunk cache; N5 names block (z, y, x) "x/y/z"."""
+
+    def source(index: tuple[int, ...]) -> Identity:
+        return file_identity(folder.joinpath(*(str(i) for i in reversed(index))))
+
+    return CachedLevel(array, array.chunks, ("n5", os.path.realpath(folder), within), source)
+
+
 _TIFF_KINDS = {"T": "t", "C": "c", "S": "c", "Z": "z", "Y": "y", "X": "x"}
 
 
@@ -294,7 +322,9 @@ def _tiff_pyramid(path: Path, within: Within) -> Iterator[Pyramid]:
         with contextlib.ExitStack() as stack:
             try:
                 tif = stack.enter_context(tiff_from_handle(handle, path.name))
-                pyramid = _tiff_levels(tif, zarr)
+                identity = stat_identity(os.fstat(handle.fileno()))
+                key = ("tiff", os.path.realpath(path), within, identity)
+                pyramid = _tiff_levels(tif, zarr, key)
             except BadRequest:
                 raise
             except Exception as err:  # tifffile raises many types on damaged files
@@ -302,7 +332,9 @@ def _tiff_pyramid(path: Path, within: Within) -> Iterator[Pyramid]:
             yield pyramid
 
 
-def _tiff_levels(tif: Any, zarr: Any) -> Pyramid:
+def _tiff_levels(tif: Any, zarr: Any, key: tuple) -> Pyramid:
+    """The first series of `tif`; its levels read through the chunk cache under `key`
+    (the file and its identity when opened: every chunk's source)."""
     if not tif.series:
         raise BadRequest("no image to view: the TIFF holds no image")
     found = tif.series[0]
@@ -326,5 +358,5 @@ def _tiff_levels(tif: Any, zarr: Any) -> Pyramid:
         dtype=levels[0].dtype,
         channels=_channels(count, entries),
         pixel_size=pixel,
-        open_level=lambda i: levels[i],
+        open_level=lambda i: CachedLevel(levels[i], levels[i].chunks, (*key, i), lambda _: None),
     )
