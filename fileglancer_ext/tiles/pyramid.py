@@ -95,6 +95,8 @@ def _folder_pyramid(path: Path, within: Within, *, series: bool = True) -> Pyram
             return _ome_pyramid(path, within, ome, 3)
         if isinstance(ome, dict) and "bioformats2raw.layout" in ome and series:
             return _first_series(path, within)
+        if isinstance(ome, dict):
+            _refuse_collection(path, within, ome)
         raise BadRequest("no image to view: a Zarr group without multiscales")
     if _doc(path / ".zarray", within) is not None:
         return _plain_pyramid(path, within, 2)
@@ -103,10 +105,28 @@ def _folder_pyramid(path: Path, within: Within, *, series: bool = True) -> Pyram
         return _ome_pyramid(path, within, attrs, 2)
     if attrs is not None and "bioformats2raw.layout" in attrs and series:
         return _first_series(path, within)
+    if attrs is not None:
+        _refuse_collection(path, within, attrs)
     n5 = _doc(path / "attributes.json", within)
     if n5 is not None:
         return _n5_pyramid(path, within, n5)
     raise BadRequest("no image to view")
+
+
+def _refuse_collection(path: Path, within: Within, attrs: dict[str, Any]) -> None:
+    """BadRequest naming an image to open instead, when `attrs` are a plate's or a well's
+    (their images are what the viewer shows)."""
+    if "plate" not in attrs and "well" not in attrs:
+        return
+    group = read_ome(MetadataReader(path, within), path, attrs)
+    if group.plate is not None:
+        wells = [w.path for w in group.plate.wells if isinstance(w.path, str)]
+        such = f", such as those in {wells[0]}" if wells else ""
+        raise BadRequest(f"no image to view: a plate; open one of its wells' images{such}")
+    if group.well is not None:
+        images = [i.path for i in group.well.images if isinstance(i.path, str)]
+        such = f", such as {images[0]}" if images else ""
+        raise BadRequest(f"no image to view: a well; open one of its images{such}")
 
 
 def _first_series(path: Path, within: Within) -> Pyramid:
@@ -340,7 +360,11 @@ def _tiff_levels(tif: Any, zarr: Any, key: tuple) -> Pyramid:
     found = tif.series[0]
     model = tiff_series(tif, 0)
     levels = [zarr.open_array(found.aszarr(level=i), mode="r") for i in range(len(found.levels))]
-    kinds = tuple(_TIFF_KINDS.get(axis, "") for axis in found.axes)
+    named = [_TIFF_KINDS.get(axis, "") for axis in found.axes]
+    pages = [i for i, axis in enumerate(found.axes) if axis in "IQ"]
+    if "z" not in named and pages:  # a stack of pages without metadata: its planes are z
+        named[pages[0]] = "z"
+    kinds = tuple(named)
     if "y" not in kinds or "x" not in kinds:
         raise BadRequest(f"no image to view: axes {found.axes!r}")
     channel_axis = kinds.index("c") if "c" in kinds else None
