@@ -17,9 +17,11 @@ import pytest
 import zarr
 from PIL import Image
 
-from fileglancer_ext.system.confined_io import ANYWHERE
+from fileglancer_ext.errors import BadRequest
+from fileglancer_ext.system.confined_io import ANYWHERE, Within
 from fileglancer_ext.tiles.chunkcache import CHUNK_CACHE, CachedLevel, ChunkCache
 from fileglancer_ext.tiles.service import TileQuery, render_tile
+from tests.inspection.test_thumbnails_n5 import _write_n5
 
 
 @pytest.fixture(autouse=True)
@@ -119,22 +121,25 @@ def test_a_chunk_written_after_it_was_missing_shows_its_pixels(tmp_path: Path) -
 def test_a_rewritten_n5_block_shows_its_new_pixels(tmp_path: Path) -> None:
     import tensorstore as ts
 
-    spec = {
-        "driver": "n5",
-        "kvstore": {"driver": "file", "path": str(tmp_path / "img.n5")},
-        "metadata": {
-            "dimensions": [64, 64],
-            "blockSize": [32, 32],
-            "dataType": "uint8",
-            "compression": {"type": "raw"},
-        },
-        "create": True,
-    }
-    store = ts.open(spec).result()
-    store.write(np.full((64, 64), 10, np.uint8)).result()
+    _write_n5(tmp_path / "img.n5", np.full((64, 64), 10, np.uint8), (32, 32))
     assert _pixels(tmp_path / "img.n5").max() == 10
-    store.write(np.full((64, 64), 200, np.uint8)).result()
+    spec = {"driver": "n5", "kvstore": {"driver": "file", "path": str(tmp_path / "img.n5")}}
+    ts.open(spec).result().write(np.full((64, 64), 200, np.uint8)).result()
     assert _pixels(tmp_path / "img.n5").min() == 200
+
+
+def test_a_cached_chunk_replaced_by_a_symlink_out_of_the_root_is_refused(tmp_path: Path) -> None:
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    _ome(root / "img", np.full((64, 64), 10, np.uint8), (64, 64))
+    outside.mkdir()
+    (outside / "0.0").write_bytes((root / "img" / "0" / "0.0").read_bytes())
+    within = Within.folders(root)
+    query = TileQuery(scale=0, x=0, y=0)
+    render_tile(root / "img", within, query)  # cached
+    (root / "img" / "0" / "0.0").unlink()
+    (root / "img" / "0" / "0.0").symlink_to(outside / "0.0")
+    with pytest.raises(BadRequest, match="leads outside the shared folders"):
+        render_tile(root / "img", within, query)
 
 
 def test_a_rewritten_tiff_shows_its_new_pixels(tmp_path: Path) -> None:
