@@ -13,11 +13,12 @@ file rewritten, replaced, written for the first time or deleted gets a new key, 
 viewer never shows stale pixels. Cached values are read-only NumPy arrays; a read hands
 out a fresh array.
 
-Why our own: zarr-python 3 caches no decoded chunks (its store caches hold encoded
-bytes), and tensorstore's `cache_pool` only serves tensorstore's drivers (here N5 alone)
-within one `Context`, keyed by its kvstore's generation, which the confined in-memory copy
-of each request (`thumbnails.n5.N5Array`) renews. One cache over all three readers has
-one bound, one set of counters and one rule for staleness.
+Why our own: zarr-python 3 caches no decoded chunks (`zarr.experimental.cache_store.
+CacheStore` keeps encoded bytes, expired by age, blind to a rewritten file), and
+tensorstore's `cache_pool` only serves tensorstore's drivers (here N5 alone) within one
+`Context`, keyed by its kvstore's generation, which the confined in-memory copy of each
+request (`thumbnails.n5.N5Array`) renews; tifffile has none. One cache over all three
+readers has one bound, one set of counters and one rule for staleness.
 """
 
 from __future__ import annotations
