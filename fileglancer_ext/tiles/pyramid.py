@@ -5,7 +5,9 @@ series of a bioformats2raw layout), an N5 dataset or `sN` multiscale group, a TI
 OME-TIFF file or a plain Zarr array into one `Pyramid`. Metadata comes from the dataset
 model (`formats.model`, `formats.tiff`); arrays are opened as the thumbnails open them
 (`confined_store`, `thumbnails.n5.N5Array`, tifffile's Zarr interface), so every file read
-goes through `confined_io` and only the chunks a selection touches are read.
+goes through `confined_io` and only the chunks a selection touches are read. `open_level`
+hands out each level wrapped in `chunkcache.CachedLevel`: tiles share decoded chunks, keyed
+by the identity of the file each chunk comes from (the chunk's, the shard's or the TIFF's).
 """
 
 from __future__ import annotations
@@ -210,7 +212,8 @@ def _ome_pyramid(
 
 def _cached_zarr(array: Any, folder: Path, within: Within) -> CachedLevel:
     """`array` (zarr-python, its store at `folder`) read through the chunk cache; a chunk's
-    source is its file (its shard's when the array is sharded)."""
+    source is its file (its shard's when the array is sharded), the level's its metadata
+    document (a new fill value, codec or data type is a new level)."""
     chunks, shards = tuple(array.chunks), getattr(array, "shards", None)
     encode = array.metadata.encode_chunk_key
 
@@ -219,7 +222,9 @@ def _cached_zarr(array: Any, folder: Path, within: Within) -> CachedLevel:
             index = tuple(i * c // s for i, c, s in zip(index, chunks, shards, strict=True))
         return file_identity(folder / encode(index))
 
-    return CachedLevel(array, chunks, ("zarr", os.path.realpath(folder), within), source)
+    document = folder / (".zarray" if array.metadata.zarr_format == 2 else "zarr.json")
+    key = ("zarr", os.path.realpath(folder), within, file_identity(document))
+    return CachedLevel(array, chunks, key, source)
 
 
 def _ome_kinds(image: NgffImage, ndim: int) -> tuple[str, ...]:
@@ -325,7 +330,8 @@ def _cached_n5(array: N5Array, folder: Path, within: Within) -> CachedLevel:
     def source(index: tuple[int, ...]) -> Identity:
         return file_identity(folder.joinpath(*(str(i) for i in reversed(index))))
 
-    return CachedLevel(array, array.chunks, ("n5", os.path.realpath(folder), within), source)
+    key = ("n5", os.path.realpath(folder), within, file_identity(folder / "attributes.json"))
+    return CachedLevel(array, array.chunks, key, source)
 
 
 _TIFF_KINDS = {"T": "t", "C": "c", "S": "c", "Z": "z", "Y": "y", "X": "x"}

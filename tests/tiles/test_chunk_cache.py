@@ -118,6 +118,14 @@ def test_a_chunk_written_after_it_was_missing_shows_its_pixels(tmp_path: Path) -
     assert _pixels(tmp_path / "img")[32:, 32:].min() == 99
 
 
+def test_a_new_fill_value_shows_in_missing_chunks(tmp_path: Path) -> None:
+    _ome(tmp_path / "img", np.zeros((64, 64), np.uint8), (32, 32))  # no chunk written
+    assert _pixels(tmp_path / "img").max() == 0
+    zarray = tmp_path / "img" / "0" / ".zarray"
+    zarray.write_text(zarray.read_text().replace('"fill_value": 0', '"fill_value": 77'))
+    assert _pixels(tmp_path / "img").min() == 77
+
+
 def test_a_rewritten_n5_block_shows_its_new_pixels(tmp_path: Path) -> None:
     import tensorstore as ts
 
