@@ -174,13 +174,8 @@ class CachedLevel:
         source: Callable[[tuple[int, ...]], Hashable],
         cache: ChunkCache = CHUNK_CACHE,
     ) -> None:
-        self.array, self.chunks, self.key, self.source, self.cache = (
-            array,
-            chunks,
-            key,
-            source,
-            cache,
-        )
+        self.array, self.chunks, self.key = array, chunks, key
+        self.source, self.cache = source, cache
         self.shape = tuple(int(n) for n in array.shape)
         self.dtype = np.dtype(array.dtype)
 
