@@ -43,6 +43,7 @@ from .shortlinks.remote import RemoteShortLinkStore
 from .shortlinks.store import ShortLinkStore
 from .system import log_redaction
 from .tiles import handlers as tiles_handlers
+from .tiles.chunkcache import CHUNK_CACHE, DEFAULT_MAX_BYTES
 from .viewers import ViewerConfig
 from .viewers.config import (
     DEFAULT_AVIVATOR_URL,
@@ -202,6 +203,15 @@ class FileglancerApp(ExtensionApp):
         per channel, coloured and windowed from the omero metadata).""",
     )
 
+    viewer_chunk_cache_mb = Int(
+        DEFAULT_MAX_BYTES // 2**20,
+        min=0,
+        config=True,
+        help="""MiB of decoded chunks the in-JupyterLab viewer keeps between tiles (one
+        cache per server, least recently used chunks dropped first; a chunk whose file
+        changes is decoded again). 0: no cache, every tile decodes its chunks.""",
+    )
+
     extra_viewers = List(
         Dict(),
         default_value=[],
@@ -323,6 +333,7 @@ class FileglancerApp(ExtensionApp):
             # (the link server is every user's public face). The owner the links API records.
             owners=served_owners,
         )
+        CHUNK_CACHE.resize(self.viewer_chunk_cache_mb * 2**20)
         self.viewers = DatasetViewers(self.registry, self.link_service, self._viewer_config())
         self._initialize_jobs()
         available = [root.name for root in self.configured_roots if root.available]

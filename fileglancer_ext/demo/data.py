@@ -46,12 +46,13 @@ class DemoDataset:
 OME_ZARR_V04 = DemoDataset(
     "ome-zarr-0.4/cells.ome.zarr",
     KIND_OME_ZARR,
-    "Three-channel 3D image of synthetic cells as an OME-NGFF 0.4 (Zarr v2) pyramid.",
+    "Three-channel 3D image of synthetic cells as an OME-NGFF 0.4 (Zarr v2) pyramid,"
+    " with its nuclei as a label image.",
 )
 OME_ZARR_V05 = DemoDataset(
     "ome-zarr-0.5/cells.ome.zarr",
     KIND_OME_ZARR,
-    "The same three-channel cell image as an OME-NGFF 0.5 (Zarr v3) pyramid.",
+    "The same three-channel cell image and labels as an OME-NGFF 0.5 (Zarr v3) pyramid.",
 )
 ZARR_V2_ARRAY = DemoDataset(
     "zarr-v2/volume.zarr",
@@ -107,6 +108,7 @@ CELLS_PYRAMID_LEVELS = 3  # level 0 plus two levels halved in y and x
 PIXEL_SIZE_UM = {"z": 2.0, "y": 0.5, "x": 0.5}
 CHANNEL_NAMES = ("DAPI", "GFP", "mCherry")
 CHANNEL_COLORS = ("0000FF", "00FF00", "FF0000")
+LABEL_NAME = "nuclei"  # the OME-Zarr images' label image, labels/nuclei
 
 # Staging directories older than this are leftovers of an interrupted run, not a live writer.
 STALE_STAGING_AGE_S = 3600.0
@@ -268,6 +270,11 @@ def _quantize_in_place(image: np.ndarray, dtype: type[np.integer], full_scale: f
 
 def _cells_image(seed: int = 2024) -> np.ndarray:
     """The (c, z, y, x) uint16 cell image: nuclei, cytoplasm around them, and puncta."""
+    return _cells(seed)[0]
+
+
+def _cells(seed: int = 2024) -> tuple[np.ndarray, _Blobs]:
+    """The cell image (`_cells_image`) and its nuclei."""
     rng = np.random.default_rng(seed)
     _, depth, height, width = CELLS_SHAPE
     extent = (depth, height, width)
@@ -278,7 +285,37 @@ def _cells_image(seed: int = 2024) -> np.ndarray:
     for index, blobs in enumerate((nuclei, cytoplasm, puncta)):
         background = 0.04 + 0.06 * _gradient(height, width, direction=index * 2.1)
         channels.append(_render_blobs(blobs, extent) + background)
-    return _quantize_in_place(np.stack(channels), np.uint16, full_scale=20000)
+    return _quantize_in_place(np.stack(channels), np.uint16, full_scale=20000), nuclei
+
+
+def _nuclei_labels(nuclei: _Blobs) -> np.ndarray:
+    """The (z, y, x) uint16 segmentation of the nuclei: nucleus i (from 1) fills the
+    ellipsoid of 1.5 sigma around its centre; where two overlap, the first one wins."""
+    labels = np.zeros(CELLS_SHAPE[1:], np.uint16)
+    for number, (center, sigma) in enumerate(zip(nuclei.centers, nuclei.sigmas, strict=True), 1):
+        lo = np.maximum(np.floor(center - 1.5 * sigma).astype(int), 0)
+        hi = np.minimum(np.ceil(center + 1.5 * sigma).astype(int) + 1, labels.shape)
+        if np.any(hi <= lo):
+            continue
+        grid = np.ogrid[tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))]
+        inside = (
+            sum(((g - c) / s) ** 2 for g, c, s in zip(grid, center, sigma, strict=True)) <= 2.25
+        )
+        region = labels[tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))]
+        region[inside & (region == 0)] = number
+    return labels
+
+
+def _label_colors(count: int) -> list[dict]:
+    """`image-label` colours of labels 1..count: hues a golden angle apart, opaque."""
+    import colorsys
+
+    colors = []
+    for number in range(1, count + 1):
+        red, green, blue = colorsys.hsv_to_rgb((number * 0.618034) % 1.0, 0.85, 1.0)
+        rgba = [round(red * 255), round(green * 255), round(blue * 255), 255]
+        colors.append({"label-value": number, "rgba": rgba})
+    return colors
 
 
 def _downsample_yx(image: np.ndarray) -> np.ndarray:
@@ -320,10 +357,10 @@ def _write_ome_zarr(path: Path, *, ngff_version: str) -> None:
         # ome_zarr.writer warns about its own deprecated Scaler default at import time.
         warnings.simplefilter("ignore", DeprecationWarning)
         from ome_zarr.format import FormatV04, FormatV05
-        from ome_zarr.writer import write_image
+        from ome_zarr.writer import write_image, write_labels
 
     fmt = FormatV04() if ngff_version == "0.4" else FormatV05()
-    image = _cells_image()
+    image, nuclei = _cells()
     group = zarr.open_group(path, mode="w", zarr_format=fmt.zarr_format)
     write_image(
         image,
@@ -337,6 +374,20 @@ def _write_ome_zarr(path: Path, *, ngff_version: str) -> None:
         name="cells",
         storage_options={"chunks": (1, CELLS_SHAPE[1], 128, 128)},
         omero=_omero_metadata(image),
+    )
+    # The nuclei's segmentation as the image's label image `labels/nuclei` (NGFF labels).
+    write_labels(
+        _nuclei_labels(nuclei),
+        group,
+        name=LABEL_NAME,
+        scaler=None,  # the scale factors, as for the image: not ome-zarr's default Scaler
+        scale_factors=[2**level for level in range(1, CELLS_PYRAMID_LEVELS)],
+        fmt=fmt,
+        axes=["z", "y", "x"],
+        scale=PIXEL_SIZE_UM,
+        axes_units={axis: "micrometer" for axis in PIXEL_SIZE_UM},
+        storage_options={"chunks": (CELLS_SHAPE[1], 128, 128)},
+        label_metadata={"colors": _label_colors(len(nuclei.centers))},
     )
 
 

@@ -5,7 +5,9 @@ series of a bioformats2raw layout), an N5 dataset or `sN` multiscale group, a TI
 OME-TIFF file or a plain Zarr array into one `Pyramid`. Metadata comes from the dataset
 model (`formats.model`, `formats.tiff`); arrays are opened as the thumbnails open them
 (`confined_store`, `thumbnails.n5.N5Array`, tifffile's Zarr interface), so every file read
-goes through `confined_io` and only the chunks a selection touches are read.
+goes through `confined_io` and only the chunks a selection touches are read. `open_level`
+hands out each level wrapped in `chunkcache.CachedLevel`: tiles share decoded chunks, keyed
+by the identity of the file each chunk comes from (the chunk's, the shard's or the TIFF's).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ..formats.n5 import scale_level_names
 from ..formats.tiff import tiff_series
 from ..inspection.thumbnails.n5 import N5Array
 from ..system.confined_io import Refused, Within, open_file
+from .chunkcache import CachedLevel, Identity, file_identity, stat_identity
 
 _AXIS_KINDS = {"time": "t", "channel": "c"}
 
@@ -94,6 +97,8 @@ def _folder_pyramid(path: Path, within: Within, *, series: bool = True) -> Pyram
             return _ome_pyramid(path, within, ome, 3)
         if isinstance(ome, dict) and "bioformats2raw.layout" in ome and series:
             return _first_series(path, within)
+        if isinstance(ome, dict):
+            _refuse_collection(path, within, ome)
         raise BadRequest("no image to view: a Zarr group without multiscales")
     if _doc(path / ".zarray", within) is not None:
         return _plain_pyramid(path, within, 2)
@@ -102,10 +107,28 @@ def _folder_pyramid(path: Path, within: Within, *, series: bool = True) -> Pyram
         return _ome_pyramid(path, within, attrs, 2)
     if attrs is not None and "bioformats2raw.layout" in attrs and series:
         return _first_series(path, within)
+    if attrs is not None:
+        _refuse_collection(path, within, attrs)
     n5 = _doc(path / "attributes.json", within)
     if n5 is not None:
         return _n5_pyramid(path, within, n5)
     raise BadRequest("no image to view")
+
+
+def _refuse_collection(path: Path, within: Within, attrs: dict[str, Any]) -> None:
+    """BadRequest naming an image to open instead, when `attrs` are a plate's or a well's
+    (their images are what the viewer shows)."""
+    if "plate" not in attrs and "well" not in attrs:
+        return
+    group = read_ome(MetadataReader(path, within), path, attrs)
+    if group.plate is not None:
+        wells = [w.path for w in group.plate.wells if isinstance(w.path, str)]
+        such = f", such as those in {wells[0]}" if wells else ""
+        raise BadRequest(f"no image to view: a plate; open one of its wells' images{such}")
+    if group.well is not None:
+        images = [i.path for i in group.well.images if isinstance(i.path, str)]
+        such = f", such as {images[0]}" if images else ""
+        raise BadRequest(f"no image to view: a well; open one of its images{such}")
 
 
 def _first_series(path: Path, within: Within) -> Pyramid:
@@ -177,10 +200,31 @@ def _ome_pyramid(
         dtype=first.numpy_dtype,  # type: ignore[union-attr]
         channels=channels,
         pixel_size=pixel,
-        open_level=lambda i: _open_zarr(arrays[i][0], within, fmt, f"level {arrays[i][1].path!r}"),
+        open_level=lambda i: _cached_zarr(
+            _open_zarr(arrays[i][0], within, fmt, f"level {arrays[i][1].path!r}"),
+            arrays[i][0],
+            within,
+        ),
         labels=image.labels,
         label_colors=group.image_label.colors if group.image_label is not None else None,
     )
+
+
+def _cached_zarr(array: Any, folder: Path, within: Within) -> CachedLevel:
+    """`array` (zarr-python, its store at `folder`) read through the chunk cache; a chunk's
+    source is its file (its shard's when the array is sharded), the level's its metadata
+    document (a new fill value, codec or data type is a new level)."""
+    chunks, shards = tuple(array.chunks), getattr(array, "shards", None)
+    encode = array.metadata.encode_chunk_key
+
+    def source(index: tuple[int, ...]) -> Identity:
+        if shards is not None:
+            index = tuple(i * c // s for i, c, s in zip(index, chunks, shards, strict=True))
+        return file_identity(folder / encode(index))
+
+    document = folder / (".zarray" if array.metadata.zarr_format == 2 else "zarr.json")
+    key = ("zarr", os.path.realpath(folder), within, file_identity(document))
+    return CachedLevel(array, chunks, key, source)
 
 
 def _ome_kinds(image: NgffImage, ndim: int) -> tuple[str, ...]:
@@ -229,7 +273,7 @@ def _channels(count: int, entries: list[tuple[Any, Any, Any, Any]]) -> list[Chan
 
 
 def _plain_pyramid(path: Path, within: Within, fmt: int) -> Pyramid:
-    array = _open_zarr(path, within, fmt, "the array")
+    array = _cached_zarr(_open_zarr(path, within, fmt, "the array"), path, within)
     if len(array.shape) < 2:
         raise BadRequest(f"no image to view: the array has {len(array.shape)} dimension(s)")
     kinds = ("",) * (len(array.shape) - 3) + (("z",) if len(array.shape) >= 3 else ()) + ("y", "x")
@@ -257,7 +301,7 @@ def _n5_pyramid(path: Path, within: Within, attrs: dict[str, Any]) -> Pyramid:
         folders = [path / name for name in scale_level_names(names)]
         if not folders:
             raise BadRequest("no image to view: an N5 group without a dataset or scale levels")
-    arrays = [N5Array(folder, within) for folder in folders]
+    arrays = [_cached_n5(N5Array(folder, within), folder, within) for folder in folders]
     ndim = len(arrays[0].shape)
     if ndim < 2 or any(len(array.shape) != ndim for array in arrays):
         raise BadRequest("no image to view: N5 levels of different dimensions")
@@ -280,6 +324,16 @@ def _n5_pyramid(path: Path, within: Within, attrs: dict[str, Any]) -> Pyramid:
     )
 
 
+def _cached_n5(array: N5Array, folder: Path, within: Within) -> CachedLevel:
+    """An N5 level read through the chunk cache; N5 names block (z, y, x) "x/y/z"."""
+
+    def source(index: tuple[int, ...]) -> Identity:
+        return file_identity(folder.joinpath(*(str(i) for i in reversed(index))))
+
+    key = ("n5", os.path.realpath(folder), within, file_identity(folder / "attributes.json"))
+    return CachedLevel(array, array.chunks, key, source)
+
+
 _TIFF_KINDS = {"T": "t", "C": "c", "S": "c", "Z": "z", "Y": "y", "X": "x"}
 
 
@@ -294,7 +348,9 @@ def _tiff_pyramid(path: Path, within: Within) -> Iterator[Pyramid]:
         with contextlib.ExitStack() as stack:
             try:
                 tif = stack.enter_context(tiff_from_handle(handle, path.name))
-                pyramid = _tiff_levels(tif, zarr)
+                identity = stat_identity(os.fstat(handle.fileno()))
+                key = ("tiff", os.path.realpath(path), within, identity)
+                pyramid = _tiff_levels(tif, zarr, key)
             except BadRequest:
                 raise
             except Exception as err:  # tifffile raises many types on damaged files
@@ -302,13 +358,19 @@ def _tiff_pyramid(path: Path, within: Within) -> Iterator[Pyramid]:
             yield pyramid
 
 
-def _tiff_levels(tif: Any, zarr: Any) -> Pyramid:
+def _tiff_levels(tif: Any, zarr: Any, key: tuple) -> Pyramid:
+    """The first series of `tif`; its levels read through the chunk cache under `key`
+    (the file and its identity when opened: every chunk's source)."""
     if not tif.series:
         raise BadRequest("no image to view: the TIFF holds no image")
     found = tif.series[0]
     model = tiff_series(tif, 0)
     levels = [zarr.open_array(found.aszarr(level=i), mode="r") for i in range(len(found.levels))]
-    kinds = tuple(_TIFF_KINDS.get(axis, "") for axis in found.axes)
+    named = [_TIFF_KINDS.get(axis, "") for axis in found.axes]
+    pages = [i for i, axis in enumerate(found.axes) if axis in "IQ"]
+    if "z" not in named and pages:  # a stack of pages without metadata: its planes are z
+        named[pages[0]] = "z"
+    kinds = tuple(named)
     if "y" not in kinds or "x" not in kinds:
         raise BadRequest(f"no image to view: axes {found.axes!r}")
     channel_axis = kinds.index("c") if "c" in kinds else None
@@ -326,5 +388,5 @@ def _tiff_levels(tif: Any, zarr: Any) -> Pyramid:
         dtype=levels[0].dtype,
         channels=_channels(count, entries),
         pixel_size=pixel,
-        open_level=lambda i: levels[i],
+        open_level=lambda i: CachedLevel(levels[i], levels[i].chunks, (*key, i), lambda _: None),
     )

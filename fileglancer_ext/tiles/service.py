@@ -7,7 +7,7 @@ level 0 per side. The server draws it from the coarsest level whose downsampling
 with the channels, windows and colours asked for, blended as the thumbnails are
 (`thumbnails.render.blend_channels`). One request reads one region of one level: bounded
 by `TILE_SIZE * MAX_OVERSAMPLE` pixels per side and channel, and by `MAX_DECODED_BYTES` of
-decoded chunks.
+decoded chunks, which later tiles over the same chunks take from `chunkcache.CHUNK_CACHE`.
 """
 
 from __future__ import annotations

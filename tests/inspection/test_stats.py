@@ -204,6 +204,7 @@ def test_ome_zarr_pyramid_levels_and_totals(demo: Path, version: str):
     assert stats["kind"] == "ome-zarr"
     assert [level["path"] for level in levels] == ["s0", "s1", "s2"]
     root_files = [p for p in path.iterdir() if p.is_file()]
+    root_files += [p for p in (path / "labels").rglob("*") if p.is_file()]  # labels/nuclei
     root_bytes = sum(p.stat().st_size for p in root_files)  # the group's metadata
     assert stats["stored_bytes"] == sum(level["stored_bytes"] for level in levels) + root_bytes
     assert stats["files"] == sum(level["files"] for level in levels) + len(root_files)

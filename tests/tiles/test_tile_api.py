@@ -15,6 +15,7 @@ from PIL import Image
 from tornado.httpclient import HTTPClientError
 
 from fileglancer_ext.demo.data import (
+    LABEL_NAME,
     N5_PYRAMID,
     OME_TIFF,
     OME_ZARR_V04,
@@ -140,6 +141,25 @@ async def test_tiles_change_with_z_channels_windows_and_colors(jp_fetch, name):
         both = await tile(jp_fetch, name, scale="0", x="0", y="0", z="8", channels="0,1")
         one = await tile(jp_fetch, name, scale="0", x="0", y="0", z="8", channels="1")
         assert both[..., 2].max() > 0 and one[..., 2].max() == 0
+
+
+@pytest.mark.parametrize("name", [OME_ZARR_V04.name, OME_ZARR_V05.name])
+async def test_the_demo_labels_overlay_the_tile_in_their_image_label_colours(jp_fetch, lab, name):
+    """The demo's nuclei segmentation (`labels/nuclei`) over the channels: changed pixels
+    are half the tile, half one of its `image-label` colours (LABEL_OPACITY)."""
+    assert (await info(jp_fetch, name))["labels"] == [LABEL_NAME]
+    attrs = zarr.open_group(lab / name / "labels" / LABEL_NAME, mode="r").attrs.asdict()
+    colors = (attrs.get("ome") or attrs)["image-label"]["colors"]
+    palette = np.array([entry["rgba"][:3] for entry in colors])
+    query = {"scale": "0", "x": "0", "y": "0", "z": "8"}
+    plain = await tile(jp_fetch, name, **query)
+    overlaid = await tile(jp_fetch, name, **query, labels=LABEL_NAME)
+    changed = np.any(plain != overlaid, axis=-1)
+    assert 0.02 < changed.mean() < 0.3  # the nuclei, not the background
+    drawn = 2 * overlaid[changed] - plain[changed]  # the label colour, +-1 for rounding
+    nearest = np.abs(drawn[:, None, :] - palette[None, :, :]).max(axis=-1).min(axis=-1)
+    assert nearest.max() <= 1
+    assert len(np.unique(drawn // 4, axis=0)) >= 5  # several nuclei, each its own colour
 
 
 @pytest.mark.parametrize(("scale", "level"), [(0, 0), (1, 1), (2, 2), (3, 2)])

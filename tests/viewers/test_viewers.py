@@ -99,6 +99,11 @@ def ng_state(summary: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     return decode_state(link["url"])
 
 
+def image_layers(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """The channels' layers (the demo's `labels/nuclei` is a segmentation layer besides)."""
+    return [layer for layer in state["layers"] if layer["type"] == "image"]
+
+
 def shader_range(shader: str) -> list[float]:
     line = next(x for x in shader.splitlines() if x.startswith("#uicontrol invlerp"))
     return json.loads(line.split("range=")[1].split("]")[0] + "]")
@@ -115,7 +120,7 @@ def shader_color(shader: str) -> str:
 def test_each_omero_channel_is_an_image_layer_with_its_colour_and_window(demo, dataset):
     summary = describe_dataset(demo / dataset.name)
     state = ng_state(summary)
-    layers = state["layers"]
+    layers = image_layers(state)
     assert [layer["name"] for layer in layers] == list(CHANNEL_NAMES)
     windows = [ch["window"] for ch in summary["ome"]["omero"]["channels"]]
     for layer, color, window in zip(layers, CHANNEL_COLORS, windows, strict=True):
@@ -131,7 +136,7 @@ def test_each_omero_channel_is_an_image_layer_with_its_colour_and_window(demo, d
 @pytest.mark.parametrize("dataset", [OME_ZARR_V04, OME_ZARR_V05], ids=["0.4", "0.5"])
 def test_each_layer_selects_its_channel_through_a_local_c_dimension(demo, dataset):
     state = ng_state(describe_dataset(demo / dataset.name))
-    for index, layer in enumerate(state["layers"]):
+    for index, layer in enumerate(image_layers(state)):
         assert layer["localDimensions"] == {"c'": [1, ""]}
         assert layer["localPosition"] == [index]
         output = layer["source"]["transform"]["outputDimensions"]
@@ -166,7 +171,7 @@ def test_position_is_the_centre_of_the_image_in_voxels(demo, dataset):
 )
 def test_source_is_the_image_group_with_the_scheme_of_its_zarr_version(demo, dataset, scheme):
     state = ng_state(describe_dataset(demo / dataset.name))
-    for layer in state["layers"]:
+    for layer in image_layers(state):
         assert layer["source"]["url"] == f"{scheme}://{DATA_URL}"
 
 
@@ -222,7 +227,7 @@ def test_data_url_without_trailing_slash_is_treated_as_a_folder(demo):
 def test_max_channels_bounds_the_image_layers(demo):
     summary = describe_dataset(demo / OME_ZARR_V05.name)
     state = ng_state(summary, config=ViewerConfig(max_channels=2))
-    assert [layer["name"] for layer in state["layers"]] == list(CHANNEL_NAMES[:2])
+    assert [layer["name"] for layer in image_layers(state)] == list(CHANNEL_NAMES[:2])
 
 
 def test_inactive_channels_start_hidden_and_inverted_ones_swap_the_range(demo):
@@ -256,7 +261,7 @@ def test_two_dimensional_image_uses_the_xy_layout(tmp_path):
 def test_channels_without_omero_get_distinct_default_colours(demo):
     summary = describe_dataset(demo / OME_ZARR_V04.name)
     summary["ome"]["omero"] = None
-    layers = ng_state(summary)["layers"]
+    layers = image_layers(ng_state(summary))
     assert [layer["name"] for layer in layers] == ["channel 0", "channel 1", "channel 2"]
     assert len({shader_color(layer["shader"]) for layer in layers}) == 3
     assert all("range=" not in layer["shader"] for layer in layers)  # Neuroglancer decides
