@@ -71,9 +71,10 @@ def _add_markers_option(parser: argparse.ArgumentParser) -> None:
         "--nginx-markers",
         default=os.environ.get("FILEGLANCER_NGINX_MARKERS", ""),
         metavar="FOLDER",
-        help="the live-share markers of deploy/nginx/fileglancer-links-cached.conf: a "
-        "revocation deletes the link's marker, and nginx stops serving it at once "
-        "(default: $FILEGLANCER_NGINX_MARKERS; empty: none)",
+        help="the live-share marker folder of deploy/nginx/fileglancer-links-cached.conf "
+        "(serve-links marks the shares nginx may serve alone; a revocation deletes the "
+        "link's marker, and nginx stops serving it at once; default: "
+        "$FILEGLANCER_NGINX_MARKERS; empty: none)",
     )
 
 

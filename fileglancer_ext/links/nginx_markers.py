@@ -14,8 +14,9 @@ holds the exclusive lock while it deletes the marker and commits. A marker is th
 created for a link whose revocation has returned.
 
 The folder must be local to nginx's machine (flock), writable by the processes that create
-or revoke links and by no one else: a marker made by hand only lets nginx use a decision
-kept for at most two seconds.
+or revoke links and by no one else (a marker made by hand only lets nginx use a decision
+kept for at most two seconds), and listed by no one else: its names are share tokens.
+nginx's workers need only search permission (x) on it.
 """
 
 from __future__ import annotations
@@ -43,8 +44,15 @@ class NginxMarkers:
         self.folder = os.path.abspath(folder)
 
     def create_folder(self) -> None:
-        """Make the folder if missing: nginx's workers may look in, nobody else write."""
-        os.makedirs(self.folder, mode=0o755, exist_ok=True)
+        """Make the folder if missing: others (nginx's workers) may look a name up, but
+        neither list it (the names are tokens) nor write to it."""
+        os.makedirs(self.folder, mode=0o711, exist_ok=True)
+        if os.stat(self.folder).st_mode & 0o006:
+            log.warning(
+                "fileglancer: anyone may list or write to the nginx marker folder %s "
+                "(its names are share tokens): chmod o-rw",
+                self.folder,
+            )
 
     def has(self, token: str) -> bool:
         return _valid(token) and os.path.lexists(os.path.join(self.folder, token))
