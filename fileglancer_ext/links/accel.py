@@ -43,9 +43,9 @@ ROOT_HEADER = "X-Fileglancer-Root"
 # whole second is not past that one), or "0" (for this request only).
 KEEP_HEADER = "X-Accel-Expires"
 # A decision is kept for one to two seconds from the link server's lookup (nginx's clock
-# ticks in whole seconds): how long a share folder renamed into the shared path or a
-# changed owner may go unnoticed; never past the link's expiry, with this much to spare
-# (nginx's clock lags its event loop a little).
+# ticks in whole seconds): how long a folder renamed into the shared path may go
+# unnoticed; never past the link's expiry, with this much to spare (nginx's clock lags
+# its event loop a little).
 KEEP_SECONDS = 1
 EXPIRY_SPARE = 0.5
 
