@@ -13,7 +13,8 @@ serves the same folder three ways, each in its own process on a free loopback po
   with `--accel-redirect` (it decides every request, nginx sends the file; `--deciders N`
   link server processes in nginx's upstream), when nginx is installed;
 - nginx + ours cached: deploy/nginx/fileglancer-links-cached.conf in front of the same link
-  servers: they decide once per share and second (auth_request), nginx serves the files;
+  servers (with `--nginx-markers`): they decide once per share and second (auth_request),
+  nginx serves the files while the share's live marker exists (revocation at once);
 - ours S3: the same link server's S3 API (`GetObject` of `/fileglancer/s3/{token}/{key}`).
 
 Then `ListObjectsV2` (pages of 1000 keys, `delimiter=/`) walks folders of `--list-sizes`
@@ -284,6 +285,7 @@ def static_server(folder: Path, probe: str) -> Server:
 NGINX_SITE = Path(__file__).parents[1] / "deploy" / "nginx" / "fileglancer-links.conf"
 NGINX_CACHED_SITE = NGINX_SITE.with_name("fileglancer-links-cached.conf")
 ACCEL_PREFIX = "/_fileglancer_files"
+NGINX_MARKERS = "/var/lib/fileglancer/nginx-markers"  # in the cached configuration
 
 
 def nginx_server(
@@ -312,6 +314,7 @@ def nginx_server(
         site = site_file.read_text().replace("server 127.0.0.1:8765;", servers)
         site = site.replace("listen 8080;", f"listen 127.0.0.1:{port};")
         site = site.replace("/var/cache/nginx/fileglancer-decisions", str(prefix / "cache"))
+        site = site.replace(f"-f {NGINX_MARKERS}/", f"-f {scratch / 'markers'}/")
         base = upstreams[0].base.replace(f":{ports[0]}/", f":{port}/")
     user = "user root;" if os.geteuid() == 0 else ""  # workers read what the link server reads
     (prefix / "nginx.conf").write_text(
@@ -486,9 +489,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     threads = ["--io-in-threads"] if args.io_in_threads else []
     # Deciding for nginx: link servers answering with X-Accel-Redirect, never measured alone.
-    decider = link_server(
-        folder, scratch / "accel", probe, [*threads, "--accel-redirect", ACCEL_PREFIX]
-    )
+    accel = ["--accel-redirect", ACCEL_PREFIX, "--nginx-markers", str(scratch / "markers")]
+    decider = link_server(folder, scratch / "accel", probe, [*threads, *accel])
     deciders = [decider, *(another_process(decider) for _ in range(args.deciders - 1))]
     servers = {
         "ours": link_server(folder, scratch, probe, threads),

@@ -33,6 +33,7 @@ from .links import handlers as links_handlers
 from .links import viewers_route
 from .links.creation import ShareLinkService, default_owner
 from .links.handlers import ShareHandler
+from .links.nginx_markers import NginxMarkers
 from .links.remote import RemoteLinkService
 from .links.serving import ShareServer
 from .links.store import ShareLinkStore
@@ -155,6 +156,15 @@ class FileglancerApp(ExtensionApp):
         help="""Whether a GET of a folder inside a share answers with a JSON listing of its
         entries (name, kind, size). Off (default): folders answer 404, and only clients that
         know the layout (Zarr, N5) can read a share.""",
+    )
+
+    nginx_markers = Unicode(
+        "",
+        config=True,
+        help="""The live-share marker folder of deploy/nginx/fileglancer-links-cached.conf
+        (`serve-links --nginx-markers`), when links revoked here are served by nginx: a
+        revocation or an expiry change deletes the link's marker, and nginx stops serving
+        the link at once. Empty (default): none (nginx would stop within two seconds).""",
     )
 
     share_io_in_threads = Bool(
@@ -309,6 +319,8 @@ class FileglancerApp(ExtensionApp):
         self._warn_if_deprecated_settings()
         # The link, short-link and job stores share one engine (`database.engine_for`).
         self.link_store = ShareLinkStore.from_url(self.database_url)
+        if self.nginx_markers:
+            self.link_store.nginx_markers = NginxMarkers(self.nginx_markers)
         self.link_service: ShareLinkService | RemoteLinkService
         if self.link_service_url:
             # On a hub the service is the links' only writer and server: nothing here.

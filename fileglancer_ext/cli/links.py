@@ -66,6 +66,18 @@ def _add_service_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_markers_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--nginx-markers",
+        default=os.environ.get("FILEGLANCER_NGINX_MARKERS", ""),
+        metavar="FOLDER",
+        help="the live-share marker folder of deploy/nginx/fileglancer-links-cached.conf "
+        "(serve-links marks the shares nginx may serve alone; a revocation deletes the "
+        "link's marker, and nginx stops serving it at once; default: "
+        "$FILEGLANCER_NGINX_MARKERS; empty: none)",
+    )
+
+
 def _add_links_parser(commands: argparse._SubParsersAction) -> None:
     links = commands.add_parser(
         "links",
@@ -107,6 +119,7 @@ def _add_links_parser(commands: argparse._SubParsersAction) -> None:
     revoke.add_argument("id", help="the link's id (see `links list`)")
     revoke.add_argument("--owner", default=None, help=owner_help)
     _add_service_option(revoke)
+    _add_markers_option(revoke)
 
 
 def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
@@ -183,6 +196,7 @@ def _add_serve_parser(commands: argparse._SubParsersAction) -> None:
         help="behind nginx: answer a permitted file with X-Accel-Redirect to nginx's "
         "internal location PREFIX and let nginx send it (deploy/nginx/fileglancer-links.conf)",
     )
+    _add_markers_option(serve)
 
 
 def _accel_prefix_arg(value: str) -> str:
@@ -311,7 +325,10 @@ def _print_created(args: argparse.Namespace, link: ShareLink) -> int:
 
 def _revoke(args: argparse.Namespace, store: ShareLinkStore) -> int:
     from ..links.creation import default_owner
+    from ..links.nginx_markers import NginxMarkers
 
+    if args.nginx_markers:
+        store.nginx_markers = NginxMarkers(args.nginx_markers)
     link = store.revoke(args.owner or default_owner(), args.id)
     print(f"revoked {link.id}")
     return 0
@@ -371,6 +388,7 @@ def _serve(args: argparse.Namespace, store_url: str) -> int:
             check_owner_permissions=args.check_owner_permissions,
             public_base_url=args.public_base_url,
             accel_redirect=args.accel_redirect,
+            nginx_markers=args.nginx_markers or None,
         )
     )
     return 0

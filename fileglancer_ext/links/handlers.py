@@ -26,7 +26,7 @@ from ..web import (
     bad_request_message,
     log_public_request,
 )
-from .accel import ACCEL_HEADER, ROOT_HEADER, accel_uri, share_root
+from .accel import ACCEL_HEADER, KEEP_HEADER, ROOT_HEADER, accel_uri, decide_share
 from .creation import ShareLinkService
 from .remote import RemoteLinkService, RemoteShareLink
 from .responses import ResponsePlan
@@ -308,19 +308,21 @@ class ShareHandler(PublicHandler):
 class ShareDecisionHandler(ShareHandler):
     """`GET /fileglancer/decide/{token}`, for nginx's `auth_request` only (the shipped
     configuration refuses it from outside): 200 with the share's canonical root
-    (`ROOT_HEADER`) and the CORS and sandbox headers nginx copies onto the files it sends
-    below that root; 403 (nginx then asks the share route itself) for a dead link or a
-    share nginx cannot serve alone."""
+    (`ROOT_HEADER`), until when nginx may keep the answer (`KEEP_HEADER`) and the CORS and
+    sandbox headers nginx copies onto the files it sends below that root; 403 (nginx then
+    asks the share route itself) for a dead link or a share nginx cannot serve alone."""
 
     SUPPORTED_METHODS = ("GET",)  # type: ignore[assignment]
 
     @allow_unauthenticated
     async def get(self, token: str) -> None:  # type: ignore[override]
-        root = await self._blocking(share_root, self.shares, token)
-        if root is None:
+        decision = await self._blocking(decide_share, self.shares, token)
+        if decision is None:
             self.set_status(403)
+            self.set_header(KEEP_HEADER, "0")
         else:
-            self.set_header(ROOT_HEADER, root)
+            self.set_header(ROOT_HEADER, decision.root)
+            self.set_header(KEEP_HEADER, decision.keep_header)
         self.finish()
 
 

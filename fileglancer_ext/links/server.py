@@ -26,6 +26,7 @@ from ..shortlinks.store import ShortLinkStore
 from ..system.log_redaction import install as install_log_redaction
 from ..web import log_public_request, set_sandbox_headers
 from .handlers import share_decision_route, share_route
+from .nginx_markers import NginxMarkers
 from .service_api import HubIdentity, HubLinkService, service_api_routes
 from .serving import ShareServer
 from .store import ShareLinkStore
@@ -109,15 +110,20 @@ async def serve_links(
     check_owner_permissions: bool | None = None,
     public_base_url: str = "",
     accel_redirect: str | None = None,
+    nginx_markers: str | None = None,
 ) -> None:
     """Serve shares until SIGINT or SIGTERM (only links into `allowed_roots`, if given).
 
     With `hub_service`, also the hub users' links API; owners' permissions are then
     checked on every request unless `check_owner_permissions` is False. With
-    `accel_redirect`, nginx sends the files (accel.py)."""
+    `accel_redirect`, nginx sends the files (accel.py), and with `nginx_markers` serves
+    decided shares alone until they are revoked (nginx_markers.py)."""
     if check_owner_permissions is None:
         check_owner_permissions = hub_service is not None
     store = ShareLinkStore.from_url(database_url)
+    if nginx_markers:
+        store.nginx_markers = NginxMarkers(nginx_markers)
+        store.nginx_markers.create_folder()
     shares = ShareServer(
         store,
         directory_listing=directory_listing,

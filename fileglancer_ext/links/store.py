@@ -7,6 +7,7 @@ request to the shared folder on its own (see `serving.py`).
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ from sqlalchemy import (
 from ..database import Migration, Store, iso_time, refuse_other_changes
 from ..errors import BadRequest
 from .confinement import FileIdentity, read_identity
+from .nginx_markers import NginxMarkers
 from .token_lookup import TokenLookup
 
 COMPONENT = "links"
@@ -215,6 +217,8 @@ class ShareLinkStore(Store):
         self._lookup = TokenLookup(engine, _LOOKUP_ACTIVE)
         # Per process, when each link's last access was last written (see `touch`).
         self._touched: dict[str, float] = {}
+        # nginx's live-share markers (nginx_markers.py), withdrawn on revocation.
+        self.nginx_markers: NginxMarkers | None = None
 
     def close(self) -> None:
         self._lookup.close()
@@ -327,21 +331,30 @@ class ShareLinkStore(Store):
             expires_in = check_expires_in(changes.pop("expires_in"))
             values["expires"] = None if expires_in is None else time.time() + expires_in
         refuse_other_changes(changes, "a share link")
-        self.get(owner, link_id)  # NotFound for anyone else's
-        self._update_owned(links, links.c.id, link_id, owner, values)
+        link = self.get(owner, link_id)  # NotFound for anyone else's
+        # A new expiry may be sooner than a decision nginx keeps: nginx asks again.
+        with self._withdrawn(link.token):
+            self._update_owned(links, links.c.id, link_id, owner, values)
         return self.get(owner, link_id)
 
     def revoke(self, owner: str, link_id: str) -> ShareLink:
         """Revoke the link for good (revoking twice is harmless); returns it."""
         link = self.get(owner, link_id)
         if link.revoked is None:
-            with self.engine.begin() as conn:
+            with self._withdrawn(link.token), self.engine.begin() as conn:
                 conn.execute(
                     links.update()
                     .where(links.c.id == link_id, links.c.revoked.is_(None))
                     .values(revoked=time.time())
                 )
         return self.get(owner, link_id)
+
+    def _withdrawn(self, token: str) -> contextlib.AbstractContextManager[None]:
+        """Around a change that may end a link: nginx no longer serves it alone from the
+        start, and cannot again before the change is committed (nginx_markers.py)."""
+        if self.nginx_markers is None:
+            return contextlib.nullcontext()
+        return self.nginx_markers.withdrawn(token)
 
     def lookup_active(self, token: str) -> ShareLink | None:
         """The link of `token` if it is neither revoked nor expired, right now; else None."""

@@ -1,14 +1,16 @@
 """Debian's nginx with deploy/nginx/fileglancer-links-cached.conf in front of a real
-`serve-links --accel-redirect`: the link server decides once per share and cache period
-(auth_request), nginx serves the share's files itself meanwhile.
+`serve-links --accel-redirect --nginx-markers`: the link server decides once per share and
+second (auth_request), nginx serves the share's files itself meanwhile, while the share's
+live marker exists.
 
-Only the ports and the decision cache's folder are replaced in the configuration.
+Only the ports and the folders (decisions, markers) are replaced in the configuration.
 """
 
 from __future__ import annotations
 
 import getpass
 import os
+import shutil
 import socket
 import time
 from collections.abc import Iterator
@@ -16,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from fileglancer_ext.links.accel import share_root
+from fileglancer_ext.links.accel import decide_share
+from fileglancer_ext.links.nginx_markers import NginxMarkers
 from fileglancer_ext.links.serving import ShareServer
 
 from .conftest import BIG_SIZE
@@ -41,8 +44,7 @@ from .test_share_clients import datasets  # noqa: F401 - a fixture
 
 CONFIG = Path(__file__).parents[2] / "deploy" / "nginx" / "fileglancer-links-cached.conf"
 CACHE_PATH = "/var/cache/nginx/fileglancer-decisions"
-# proxy_cache_valid 200 1s, and nginx's clock ticks in whole seconds.
-REVOCATION_WINDOW = 2.0
+MARKERS_TEST = "-f /var/lib/fileglancer/nginx-markers/"
 
 pytestmark = pytest.mark.skipif(
     not CONFIG.exists() or os.system("command -v nginx >/dev/null") != 0,
@@ -51,12 +53,29 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
+def markers(tmp_path: Path, other_store) -> NginxMarkers:
+    """The live-share markers, known to the test's store (which revokes) as to the link
+    server's."""
+    other_store.nginx_markers = NginxMarkers(tmp_path / "markers")
+    return other_store.nginx_markers
+
+
+def cached_front(tmp_path, share_tree, store_url, other_store, markers, extra=()):
+    replace = ((CACHE_PATH, str(tmp_path / "decisions")), (MARKERS_TEST, f"-f {markers.folder}/"))
+    extra = ("--nginx-markers", markers.folder, *extra)
+    return running_front(tmp_path, share_tree, store_url, other_store, CONFIG, replace, extra)
+
+
+@pytest.fixture
 def front(
-    tmp_path: Path, share_tree: dict[str, Path], store_url: str, other_store
+    tmp_path: Path, share_tree: dict[str, Path], store_url: str, other_store, markers
 ) -> Iterator[Front]:
-    replace = ((CACHE_PATH, str(tmp_path / "decisions")),)
-    with running_front(tmp_path, share_tree, store_url, other_store, CONFIG, replace) as running:
+    with cached_front(tmp_path, share_tree, store_url, other_store, markers) as running:
         yield running
+
+
+def kept_decisions(tmp_path: Path) -> list[Path]:
+    return [path for path in (tmp_path / "decisions").rglob("*") if path.is_file()]
 
 
 def raw_get(port: int, target: str) -> bytes:
@@ -148,27 +167,88 @@ def test_another_route_answering_under_a_made_up_base_decides_nothing(front: Fro
     assert fetch(front.share("hello.txt")).body == b"hello, world\n"
 
 
-def test_revocation_ends_reads_within_the_cache_time(front: Front, other_store):
-    assert fetch(front.share("hello.txt")).status == 200  # decided, and cached
+def test_revocation_ends_reads_at_once_even_while_a_decision_is_kept(
+    front: Front, other_store, markers: NginxMarkers, tmp_path: Path
+):
+    for _ in range(2):
+        assert fetch(front.share("hello.txt")).body == b"hello, world\n"
+    assert markers.has(front.token) and kept_decisions(tmp_path)  # nginx serves alone
     other_store.revoke(getpass.getuser(), front.link_id)
-    # The trade-off: within the cache time nginx still serves the decided share alone.
-    assert fetch(front.share("hello.txt")).status == 200
-    time.sleep(REVOCATION_WINDOW + 0.1)
-    for subpath in ("hello.txt", "big.bin", "sub/inner.txt"):
+    assert not markers.has(front.token)
+    for subpath in ("hello.txt", "big.bin", "sub/inner.txt", "hello.txt"):
         gone = fetch(front.share(subpath))
         assert gone.status == 404 and b"hello, world" not in gone.body
+    assert fetch(front.s3("hello.txt")).status == 404
+    assert not markers.has(front.token)  # never made again for a revoked link
+
+
+def test_an_expiring_link_stops_at_its_expiry(
+    front: Front, other_store, markers: NginxMarkers, share_tree: dict[str, Path]
+):
+    link = other_store.create(
+        getpass.getuser(), "lab", str(share_tree["lab"]), "data", expires_in=5
+    )
+    url = f"{front.nginx_url}fileglancer/s/{link.token}/hello.txt"
+    answers: list[tuple[float, int, bool]] = []
+    while (started := time.time()) < link.expires + 0.5:
+        answers.append((started, fetch(url).status, markers.has(link.token)))
+        time.sleep(0.05)
+    early = [(status, marked) for when, status, marked in answers if when < link.expires - 2.5]
+    assert {status for status, _ in early} == {200}
+    assert any(marked for _, marked in early)  # served with kept decisions...
+    late = [status for when, status, _ in answers if when >= link.expires]
+    assert late and set(late) == {404}  # ...and not one request after the expiry
+
+
+def test_a_missing_marker_or_folder_costs_speed_not_correctness(
+    front: Front, other_store, markers: NginxMarkers
+):
+    assert fetch(front.share("hello.txt")).status == 200
+    marker = Path(markers.folder) / front.token
+    marker.unlink()  # by hand: nginx asks the link server, which makes it again
+    assert fetch(front.share("hello.txt")).body == b"hello, world\n"
+    assert marker.exists()
+    shutil.rmtree(markers.folder)  # no folder: every request is decided afresh
+    for subpath in ("hello.txt", "sub/inner.txt", "hello.txt"):
+        assert fetch(front.share(subpath)).status == 200
+    assert fetch(front.share("big.bin"), Range="bytes=0-9").status == 206
+    other_store.revoke(getpass.getuser(), front.link_id)
+    assert fetch(front.share("hello.txt")).status == 404
+
+
+def test_a_decision_is_kept_until_the_time_it_names(front: Front, other_store, share_tree):
+    decided = fetch(f"{front.link_server.url}fileglancer/decide/{front.token}")
+    keep_until = int(decided.header("X-Accel-Expires").removeprefix("@"))
+    assert time.time() - 1 < keep_until <= time.time() + 1
+    for expires_in in (0.3, 1, 2, 3):
+        soon = other_store.create(
+            getpass.getuser(), "lab", str(share_tree["lab"]), "data", expires_in=expires_in
+        )
+        decided = fetch(f"{front.link_server.url}fileglancer/decide/{soon.token}")
+        kept = decided.header("X-Accel-Expires") or ""
+        assert decided.status == 200
+        if expires_in < 1:  # nothing to keep it for
+            assert kept == "0"
+        else:  # never used (within nginx's whole second after it) past the expiry
+            assert kept == "0" or int(kept.removeprefix("@")) + 1 <= soon.expires
+    dead = fetch(f"{front.link_server.url}fileglancer/decide/no-such-token")
+    assert (dead.status, dead.header("X-Accel-Expires")) == (403, "0")
+
+
+def test_token_shaped_paths_mark_nothing(front: Front, markers: NginxMarkers, tmp_path: Path):
+    for trick in ("..%2F..%2Fescaped", "%2E%2E", "a%2Fescaped", "escaped%00"):
+        assert fetch(f"{front.link_server.url}fileglancer/decide/{trick}").status == 404
+        assert fetch(front.share("hello.txt").replace(front.token, trick)).status in (400, 404)
+    assert not list(tmp_path.rglob("escaped*")) and os.listdir(markers.folder) == []
 
 
 def test_listed_origins_are_decided_per_origin(
-    tmp_path: Path, share_tree: dict[str, Path], store_url: str, other_store
+    tmp_path: Path, share_tree: dict[str, Path], store_url: str, other_store, markers
 ):
     """The decision's CORS answer depends on the Origin, and so is cached per origin."""
     viewer = "https://viewer.example"
-    replace = ((CACHE_PATH, str(tmp_path / "decisions")),)
     extra = ("--allowed-origins", viewer)
-    with running_front(
-        tmp_path, share_tree, store_url, other_store, CONFIG, replace, extra
-    ) as front:
+    with cached_front(tmp_path, share_tree, store_url, other_store, markers, extra) as front:
         for origin, allowed in (
             (viewer, viewer),
             ("https://other.example", None),
@@ -189,10 +269,12 @@ def test_a_share_is_decided_whole_only_where_no_check_is_per_file(
     single = other_store.create(getpass.getuser(), "lab", str(share_tree["lab"]), "data/0.0.0")
     shares = ShareServer(other_store, accel_redirect=PREFIX)
     try:
-        assert share_root(shares, folder.token) == os.path.realpath(share_tree["data"])
-        assert share_root(shares, single.token) is None
-        assert share_root(shares, "no-such-token") is None
+        decision = decide_share(shares, folder.token)
+        assert decision is not None
+        assert decision.root == os.path.realpath(share_tree["data"])
+        assert decide_share(shares, single.token) is None
+        assert decide_share(shares, "no-such-token") is None
         shares.check_owner_permissions = True  # as `serve-links` on a hub sets it
-        assert share_root(shares, folder.token) is None
+        assert decide_share(shares, folder.token) is None
     finally:
         shares.close()
