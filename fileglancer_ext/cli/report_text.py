@@ -94,7 +94,7 @@ def format_stats(path: Path, stats: dict[str, Any]) -> str:
         f"allocated {_bytes(stats['allocated_bytes'])}",
     ]
     if stats["chunk_files"] is not None:
-        lines.append(f"  {_chunk_text(stats)}")
+        lines.append(f"  {_total_chunk_text(stats)}")
     if stats["logical_bytes"] is not None:
         lines.append(f"  uncompressed: {_bytes(stats['logical_bytes'])}{_ratio_text(stats)}")
     for level in stats["levels"] or []:
@@ -106,6 +106,17 @@ def format_stats(path: Path, stats: dict[str, Any]) -> str:
         lines.append(f"  unreadable: {stats['unreadable']} (left out of every figure)")
     lines.append(f"  walked in {stats['elapsed']:.2f} s")
     return "\n".join(lines)
+
+
+def _total_chunk_text(stats: dict[str, Any]) -> str:
+    """The totals' chunk files: a pyramid's expected ones are its levels' (labels and other
+    arrays of the tree have their own grids), so they are set against the levels' files."""
+    levels = stats["levels"]
+    if not levels or stats["chunks_expected"] is None:
+        return _chunk_text(stats)
+    in_levels = sum(level["chunk_files"] or 0 for level in levels)
+    text = _chunk_text({**stats, "chunk_files": in_levels})
+    return f"{text} in the levels, {stats['chunk_files']} in all"
 
 
 def _chunk_text(figures: dict[str, Any]) -> str:

@@ -243,7 +243,9 @@ describe('the inspector tabs', () => {
         .querySelector('[data-field="stored_bytes"] [title]')
         ?.getAttribute('title')
     ).toBe('3,500,000 bytes');
-    expect(field(panel, 'chunk_files')).toContain('24 of 26 expected');
+    expect(field(panel, 'chunk_files')).toContain(
+      '24 in all, 26 expected in the levels'
+    );
     expect(field(panel, 'chunk_files')).toContain('2 missing');
     expect(field(panel, 'compression_ratio')).toBe('2.1×');
     expect(tableRows(panel, 'level-storage')[0][0]).toBe('s0');

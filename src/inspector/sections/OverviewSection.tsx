@@ -268,6 +268,8 @@ export function StorageFields(props: {
   figures: IStorageFigures;
   /** Whether the files are shards (Zarr v3 sharding), each holding many chunks. */
   sharded?: boolean;
+  /** A pyramid's totals: the expected files are its levels', the files the whole tree's. */
+  expectedInLevels?: boolean;
 }): JSX.Element {
   const { figures } = props;
   const missing = figures.chunks_missing;
@@ -284,8 +286,9 @@ export function StorageFields(props: {
         {countText(figures.chunk_files)}
         {figures.chunks_expected !== null && (
           <>
-            {' of '}
+            {props.expectedInLevels ? ' in all, ' : ' of '}
             {countText(figures.chunks_expected)} expected
+            {props.expectedInLevels && ' in the levels'}
           </>
         )}
         {missing !== null && missing > 0 && (
@@ -333,7 +336,11 @@ function StorageBlock(props: {
   return (
     <>
       <dl className="jp-Fileglancer-fields" data-block="storage">
-        <StorageFields figures={value} sharded={sharded} />
+        <StorageFields
+          figures={value}
+          sharded={sharded}
+          expectedInLevels={levels.length > 0}
+        />
       </dl>
       {levels.length > 0 && (
         <Table
