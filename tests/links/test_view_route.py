@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from tornado.httpclient import HTTPResponse
 
-from fileglancer_ext.demo.data import OME_TIFF, OME_ZARR_V04, write_demo_data
+from fileglancer_ext.demo.data import OME_TIFF, OME_ZARR_V04
 from fileglancer_ext.links.serving import ShareServer
 from fileglancer_ext.links.store import ShareLinkStore
 from fileglancer_ext.links.view_route import OWNER_CHECKS_REFUSAL
@@ -26,13 +26,6 @@ from .test_link_server import LinkServer, get
 IMAGE = "cells.ome.zarr"
 TIFF = "cells.ome.tif"
 TILE = {"scale": "0", "x": "0", "y": "0", "z": "3", "channels": "0,2"}
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo")
-    write_demo_data(folder, many_files=0)
-    return folder
 
 
 @pytest.fixture
