@@ -12,10 +12,11 @@ except ImportError:  # running from a source tree that was never built
     warnings.warn("Importing 'fileglancer_ext' outside a proper installation.", stacklevel=2)
     __version__ = "dev"
 
-# Notebook helpers: `fileglancer_ext.open(path)` and `fileglancer_ext.show(path)`; cheap to
-# import (dask, xarray and zarr load only when they are called).
+# Notebook helpers: `fileglancer_ext.open(path)`, `fileglancer_ext.show(path)` and
+# `fileglancer_ext.view(path)`; cheap to import (dask, xarray and zarr load only when called).
 from .notebook import open as open  # noqa: E402
 from .notebook import show as show  # noqa: E402
+from .notebook import view as view  # noqa: E402
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

@@ -30,7 +30,7 @@ from .jobs.runner import JobRunner
 from .jobs.service import ConversionJobService
 from .jobs.store import JobStore
 from .links import handlers as links_handlers
-from .links import viewers_route
+from .links import view_route, viewers_route
 from .links.creation import ShareLinkService, default_owner
 from .links.handlers import ShareHandler
 from .links.nginx_markers import NginxMarkers
@@ -64,6 +64,7 @@ FEATURES = (
     editing_handlers,
     links_handlers,
     viewers_route,
+    view_route,
     jobs_handlers,
     s3_handlers,
     shortlinks_handlers,

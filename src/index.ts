@@ -40,6 +40,7 @@ import { registerDataLinksCommand } from './share/linksCommand';
 import { ShareModel } from './share/shareModel';
 import { IFileglancerAPI, IFileglancerSelection } from './tokens';
 import { OPEN_VIEWER, registerViewerCommand } from './viewer/viewerCommands';
+import { viewerOutputPlugin } from './viewer/viewerPlugin';
 
 const PLUGIN_ID = 'fileglancer-ext:plugin';
 const API_PLUGIN_ID = 'fileglancer-ext:api';
@@ -142,7 +143,7 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
     });
     registerDataLinksCommand(app, restorer, api, linkEvents);
     registerFavouriteCommand(app, model, places);
-    registerViewerCommand(app, selection);
+    registerViewerCommand(app, selection, undefined, restorer);
     if (fileBrowser) {
       registerFileBrowserCommands(app, model, fileBrowser, { ...ids, api });
     }
@@ -189,4 +190,4 @@ const plugin: JupyterFrontEndPlugin<ISelectionModel> = {
   }
 };
 
-export default [apiPlugin, plugin];
+export default [apiPlugin, plugin, viewerOutputPlugin];

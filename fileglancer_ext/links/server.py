@@ -30,6 +30,7 @@ from .nginx_markers import NginxMarkers
 from .service_api import HubIdentity, HubLinkService, service_api_routes
 from .serving import ShareServer
 from .store import ShareLinkStore
+from .view_route import view_route
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ def make_link_server_app(
     public_routes = [
         *s3_routes(shares, allowed_origins=allowed_origins),
         short_link_redirect_route(short_links),
+        view_route(shares, allowed_origins),  # the in-JupyterLab viewer through a link
     ]
     if shares.accel_redirect is not None:  # nginx's per-share decisions (accel.py)
         public_routes.append(share_decision_route(shares, allowed_origins))

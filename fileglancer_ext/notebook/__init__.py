@@ -1,4 +1,5 @@
-"""Fileglancer in notebooks: `open` a dataset as a lazy array, `show` its summary.
+"""Fileglancer in notebooks: `open` a dataset as a lazy array, `show` its summary, `view`
+it in JupyterLab's image viewer.
 
 Importing this package is cheap: zarr, dask, xarray and tifffile load when called.
 """
@@ -9,6 +10,7 @@ import os
 from typing import Any
 
 from .display import MIME_TYPE, DatasetView
+from .viewing import VIEWER_MIME_TYPE, ImageViewerCard
 
 
 def open(path_or_url: str | os.PathLike[str], level: int = 0) -> Any:
@@ -28,4 +30,21 @@ def show(path: str | os.PathLike[str]) -> DatasetView:
     return show_dataset(path)
 
 
-__all__ = ["MIME_TYPE", "DatasetView", "open", "show"]
+def view(path_or_url: str | os.PathLike[str]) -> ImageViewerCard:
+    """Open the image at a local path or a data-link URL in JupyterLab's main-area viewer
+    (the output is a card that opens it, and opens it again on click).
+    See `fileglancer_ext.notebook.viewing.view_image`."""
+    from .viewing import view_image
+
+    return view_image(path_or_url)
+
+
+__all__ = [
+    "MIME_TYPE",
+    "VIEWER_MIME_TYPE",
+    "DatasetView",
+    "ImageViewerCard",
+    "open",
+    "show",
+    "view",
+]

@@ -15,9 +15,10 @@ from collections.abc import Iterable
 
 # A token or key after one of the routes that take one, also percent-encoded (a viewer
 # URL inside another URL's query): /fileglancer/s/{token}, /fileglancer/s3/{token},
-# /fileglancer/v/{key}, /fileglancer/api/short-links/{key}. The first 4 characters stay.
+# /fileglancer/view/{token}, /fileglancer/v/{key}, /fileglancer/api/short-links/{key}.
+# The first 4 characters stay.
 _SECRET_IN_PATH = re.compile(
-    r"(fileglancer(?:/|%2f)(?:s|s3|v|api(?:/|%2f)short-links)(?:/|%2f)[A-Za-z0-9_-]{4})"
+    r"(fileglancer(?:/|%2f)(?:s|s3|view|v|api(?:/|%2f)short-links)(?:/|%2f)[A-Za-z0-9_-]{4})"
     r"[A-Za-z0-9_-]+",
     re.IGNORECASE,
 )

@@ -1,7 +1,9 @@
+import { APIClient } from '../api/client';
 import {
   barHeights,
   binSpan,
   debounce,
+  histogramAPI,
   histogramQuery,
   valueToX,
   visibleRegion,
@@ -121,5 +123,27 @@ describe('debounce', () => {
     ask.cancel();
     jest.advanceTimersByTime(1000);
     expect(calls).toEqual(['c']);
+  });
+});
+
+describe('the histogram API', () => {
+  it('asks a data link server publicly and the user server by root name', async () => {
+    const asked: string[] = [];
+    const client = {
+      request: async (path: string) => {
+        asked.push(`server:${path}`);
+        return { level: 0, channels: [] };
+      }
+    } as unknown as APIClient;
+    const api = histogramAPI(client, async url => {
+      asked.push(`public:${url}`);
+      return { level: 1, channels: [] };
+    });
+    await api.histogram('lab', 'a/cells.ome.zarr', 'x0=0');
+    await api.histogram('https://h/fileglancer/view/tok/', 'a b.zarr', 'x0=0');
+    expect(asked).toEqual([
+      'server:histogram/lab/a/cells.ome.zarr?x0=0',
+      'public:https://h/fileglancer/view/tok/histogram/a%20b.zarr?x0=0'
+    ]);
   });
 });

@@ -2,6 +2,7 @@
 import { ILayoutRestorer, JupyterFrontEnd } from '@jupyterlab/application';
 import { MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
 import type { LabIcon } from '@jupyterlab/ui-components';
+import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import type { Widget } from '@lumino/widgets';
 
 export interface IMainAreaView<T extends Widget> {
@@ -16,18 +17,21 @@ export interface IMainAreaView<T extends Widget> {
   title: string;
   /** The name the layout restorer keeps the view under. */
   restoreName: string;
-  /** Makes the view's content when it is not open yet. */
-  create: () => T;
+  /** Makes the view's content when it is not open yet (from the command's arguments). */
+  create: (args: ReadonlyPartialJSONObject) => T;
   /** Brings an open view's content up to date when the command is run again. */
-  refresh: (content: T) => void;
+  refresh: (content: T, args: ReadonlyPartialJSONObject) => void;
+  /** The command's arguments a reload restores the content with (default: none). */
+  restoreArgs?: (content: T) => ReadonlyPartialJSONObject;
 }
 
-/** Register the command of a single main-area view, and its restoration after a reload. */
+/** Register the command of a single main-area view, and its restoration after a reload;
+ * the tracker saves what `restoreArgs` gives when told to (`tracker.save`). */
 export function registerMainAreaView<T extends Widget>(
   app: JupyterFrontEnd,
   restorer: ILayoutRestorer | null,
   view: IMainAreaView<T>
-): void {
+): WidgetTracker<MainAreaWidget<T>> {
   const tracker = new WidgetTracker<MainAreaWidget<T>>({
     namespace: view.id
   });
@@ -35,14 +39,14 @@ export function registerMainAreaView<T extends Widget>(
     label: view.label,
     caption: view.caption,
     icon: view.icon,
-    execute: () => {
+    execute: args => {
       const open = tracker.currentWidget;
       if (open && !open.isDisposed) {
-        view.refresh(open.content);
+        view.refresh(open.content, args);
         app.shell.activateById(open.id);
         return open;
       }
-      const widget = new MainAreaWidget({ content: view.create() });
+      const widget = new MainAreaWidget({ content: view.create(args) });
       widget.id = view.id;
       widget.title.label = view.title;
       widget.title.icon = view.icon;
@@ -54,9 +58,12 @@ export function registerMainAreaView<T extends Widget>(
     }
   });
   if (restorer) {
+    const { restoreArgs } = view;
     void restorer.restore(tracker, {
       command: view.command,
-      name: () => view.restoreName
+      name: () => view.restoreName,
+      args: restoreArgs ? widget => restoreArgs(widget.content) : undefined
     });
   }
+  return tracker;
 }

@@ -313,6 +313,11 @@ export function DatasetDetails(props: {
             largeThumbnailUrl={props.largeThumbnailUrl ?? null}
             name={props.entry.name}
             linkSlot={<DataLinkToggle model={props.share} />}
+            onOpenViewer={
+              props.actions.openViewer &&
+              (() =>
+                props.actions.openViewer?.(props.root.name, props.entry.path))
+            }
           />
         )}
         {tab === 'metadata' && (

@@ -5,6 +5,7 @@
  */
 import { ReactWidget } from '@jupyterlab/ui-components';
 import type OpenSeadragon from 'openseadragon';
+import { ISignal, Signal } from '@lumino/signaling';
 import React, { useEffect, useRef, useState } from 'react';
 
 import {
@@ -31,6 +32,12 @@ import {
   setWindow,
   tileQuery
 } from './viewerState';
+import {
+  ISavedView,
+  restoreView,
+  saveView,
+  viewerErrorText
+} from './viewerTarget';
 
 /** How long contrast and plane changes wait for the next one before tiles reload. */
 const RELOAD_DELAY_MS = 120;
@@ -43,11 +50,14 @@ interface IViewerProps {
   path: string;
   /** The visible region's histograms (the server's by default). */
   histograms?: IHistogramAPI;
+  /** The state a reload restores (applied where it fits the image). */
+  saved?: ISavedView | null;
+  onViewChange?: (view: IViewState) => void;
 }
 
 /** The viewer for one image; `ImageViewerWidget` shows it in the main area. */
 export function ImageViewerView(props: IViewerProps): JSX.Element {
-  const { api, root, path } = props;
+  const { api, root, path, saved, onViewChange } = props;
   const [info, setInfo] = useState<IViewerInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [view, setView] = useState<IViewState | null>(null);
@@ -75,12 +85,12 @@ export function ImageViewerView(props: IViewerProps): JSX.Element {
       found => {
         if (!cancelled) {
           setInfo(found);
-          setView(initialState(found));
+          setView(restoreView(found, saved));
         }
       },
       (reason: unknown) => {
         if (!cancelled) {
-          setError(reason instanceof Error ? reason.message : String(reason));
+          setError(viewerErrorText(path, reason, Boolean(saved)));
         }
       }
     );
@@ -91,6 +101,9 @@ export function ImageViewerView(props: IViewerProps): JSX.Element {
 
   useEffect(() => {
     current.current = view;
+    if (view) {
+      onViewChange?.(view);
+    }
   }, [view]);
 
   useEffect(() => {
@@ -117,7 +130,7 @@ export function ImageViewerView(props: IViewerProps): JSX.Element {
         navigatorPosition: 'BOTTOM_RIGHT',
         maxZoomPixelRatio: 8,
         imageSmoothingEnabled: false,
-        crossOriginPolicy: false,
+        crossOriginPolicy: api.crossOrigin?.(root) ?? false,
         tileSources: {
           width: info.width,
           height: info.height,
@@ -208,9 +221,7 @@ export function ImageViewerView(props: IViewerProps): JSX.Element {
   if (error) {
     return (
       <div className="jp-Fileglancer-viewer" role="alert">
-        <p className="jp-Fileglancer-error">
-          Cannot view {path}: {error}
-        </p>
+        <p className="jp-Fileglancer-error">{error}</p>
       </div>
     );
   }
@@ -395,10 +406,21 @@ export class ImageViewerWidget extends ReactWidget {
   constructor(
     private readonly _api: IImageViewerAPI,
     private _root: string,
-    private _path: string
+    private _path: string,
+    private _saved: ISavedView | null = null
   ) {
     super();
     this.addClass('jp-Fileglancer-viewerPanel');
+  }
+
+  /** The state shown now, as a reload keeps it (null until the image is read). */
+  get savedView(): ISavedView | null {
+    return this._view;
+  }
+
+  /** Emitted when the image or its view state changes (for the layout restorer). */
+  get stateChanged(): ISignal<this, void> {
+    return this._stateChanged;
   }
 
   get root(): string {
@@ -410,9 +432,12 @@ export class ImageViewerWidget extends ReactWidget {
   }
 
   /** Show another image in this viewer. */
-  showImage(root: string, path: string): void {
+  showImage(root: string, path: string, saved: ISavedView | null = null): void {
     this._root = root;
     this._path = path;
+    this._saved = saved;
+    this._view = null;
+    this._stateChanged.emit();
     this.update();
   }
 
@@ -423,7 +448,15 @@ export class ImageViewerWidget extends ReactWidget {
         api={this._api}
         root={this._root}
         path={this._path}
+        saved={this._saved}
+        onViewChange={view => {
+          this._view = saveView(view);
+          this._stateChanged.emit();
+        }}
       />
     );
   }
+
+  private _view: ISavedView | null = null;
+  private _stateChanged = new Signal<this, void>(this);
 }

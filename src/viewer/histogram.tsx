@@ -9,7 +9,9 @@ import { ServerConnection } from '@jupyterlab/services';
 import React, { useEffect, useMemo, useRef, useState } from 'react';
 
 import { APIClient, rootPath } from '../api/client';
+import { linkViewURL, publicJSON } from './viewerApi';
 import { IChannelState, IViewerInfo, IViewState } from './viewerState';
+import { isLinkBase } from './viewerTarget';
 
 /** How long the view must rest before its histograms are asked for. */
 export const HISTOGRAM_DELAY_MS = 300;
@@ -54,12 +56,21 @@ export interface IHistogramAPI {
   histogram(root: string, path: string, query: string): Promise<IHistogram>;
 }
 
+/** A root name asks the user's own server; a data link's viewer base (see
+ * viewerTarget.ts) the link server's public route, without credentials. */
 export function histogramAPI(
-  client: APIClient = new APIClient(ServerConnection.makeSettings())
+  client: APIClient = new APIClient(ServerConnection.makeSettings()),
+  fetchJSON: (url: string) => Promise<unknown> = publicJSON
 ): IHistogramAPI {
   return {
-    histogram: (root, path, query) =>
-      client.request<IHistogram>(`histogram/${rootPath(root, path)}?${query}`)
+    histogram: async (root, path, query) =>
+      isLinkBase(root)
+        ? ((await fetchJSON(
+            `${linkViewURL(root, 'histogram', path)}?${query}`
+          )) as IHistogram)
+        : client.request<IHistogram>(
+            `histogram/${rootPath(root, path)}?${query}`
+          )
   };
 }
 

@@ -15,6 +15,7 @@ from tornado.httpclient import HTTPResponse
 from tornado.httpserver import HTTPServer
 from tornado.testing import bind_unused_port
 
+from fileglancer_ext.demo.data import write_demo_data
 from fileglancer_ext.links.server import make_link_server_app
 from fileglancer_ext.links.serving import ShareServer
 from fileglancer_ext.links.store import ShareLinkStore
@@ -45,6 +46,14 @@ def share_tree(tmp_path: Path) -> dict[str, Path]:
     (data / "to-secret").symlink_to(secret)
     (data / "to-hello").symlink_to(data / "hello.txt")  # stays inside: allowed
     return {"lab": lab, "data": data, "private": private, "secret": secret}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo datasets, written once per module."""
+    folder = tmp_path_factory.mktemp("demo")
+    write_demo_data(folder, many_files=0)
+    return folder
 
 
 @pytest.fixture

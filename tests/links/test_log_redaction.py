@@ -69,6 +69,8 @@ async def test_tornado_warnings_in_jupyter_show_no_token_or_key(
         (f"fileglancer/v/{short_key}/more", 404),
         (f"fileglancer/v/{short_key}", 302),
         (f"fileglancer/s/{token}/hello.txt", 200),
+        (f"fileglancer/view/{token}/info/%ff", 400),
+        (f"fileglancer/view/{token}/info/sub", 400),  # a folder that is no image
     ]:
         assert (await fetch(http_server_client, jp_base_url + path)).code == status, path
     # Someone else's short link, through the owners' API: a 404 at warning.
@@ -145,6 +147,7 @@ def test_the_link_server_command_logs_no_token(store_url, token, other_store, tm
         ("GET /base/fileglancer/s/AbCdEfGh_-12/x.zarr", "GET /base/fileglancer/s/AbCd.../x.zarr"),
         ("/fileglancer/s3/AbCdEfGh?list-type=2", "/fileglancer/s3/AbCd...?list-type=2"),
         ("/user/a/fileglancer/v/KeyKeyKey", "/user/a/fileglancer/v/KeyK..."),
+        ("/fileglancer/view/AbCdEfGh/tile/x?s=0", "/fileglancer/view/AbCd.../tile/x?s=0"),
         ("url=https%3A%2F%2Fh%2Ffileglancer%2Fs%2FAbCdEfGh%2F", "url=https%3A%2F%2Fh%2F"
          "fileglancer%2Fs%2FAbCd...%2F"),
         ("/fileglancer/api/short-links/KeyKey", "/fileglancer/api/short-links/KeyK..."),

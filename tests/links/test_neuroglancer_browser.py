@@ -35,7 +35,6 @@ from fileglancer_ext.demo.data import (
     OME_TIFF,
     OME_ZARR_V04,
     OME_ZARR_V05,
-    write_demo_data,
 )
 from fileglancer_ext.inspection.service import describe_dataset
 from fileglancer_ext.links.handlers import share_route
@@ -50,13 +49,6 @@ from fileglancer_ext.viewers.virtual_tiff import add_virtual_image
 CHROMIUM = os.environ.get("FILEGLANCER_CHROMIUM") or shutil.which("chromium")
 
 pytestmark = pytest.mark.skipif(not CHROMIUM, reason="needs Chromium (apt-get install chromium)")
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo")
-    write_demo_data(folder, many_files=0)
-    return folder
 
 
 @pytest.fixture

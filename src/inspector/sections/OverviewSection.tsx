@@ -111,21 +111,28 @@ export function showLargePreview(url: string, name: string): void {
   });
 }
 
+/** How long a click on the preview waits for a second one (a double-click) before the
+ * larger preview opens. */
+const DOUBLE_CLICK_MS = 250;
+
 /**
  * A PNG preview from the server; says so plainly when there is nothing to draw. With
- * `largeUrl`, a click opens a larger one.
+ * `largeUrl`, a click opens a larger one; with `onOpen`, a double-click opens the viewer.
  */
 export function Thumbnail(props: {
   url: string;
   largeUrl?: string | null;
   name?: string;
+  onOpen?: () => void;
 }): JSX.Element {
   const [failed, setFailed] = React.useState(false);
   const [loaded, setLoaded] = React.useState(false);
+  const pending = React.useRef<number | undefined>(undefined);
   React.useEffect(() => {
     setFailed(false);
     setLoaded(false);
   }, [props.url]);
+  React.useEffect(() => () => window.clearTimeout(pending.current), []);
   if (failed) {
     return (
       <div className="jp-Fileglancer-thumbnail" data-state="none">
@@ -141,21 +148,40 @@ export function Thumbnail(props: {
       onError={() => setFailed(true)}
     />
   );
-  const { largeUrl } = props;
+  const { largeUrl, onOpen } = props;
+  const showLarge = () =>
+    largeUrl && showLargePreview(largeUrl, props.name ?? 'the dataset');
   return (
     <div
       className="jp-Fileglancer-thumbnail"
       data-state={loaded ? 'loaded' : 'loading'}
+      title={onOpen ? 'Double-click to open in the viewer' : undefined}
+      onDoubleClick={
+        onOpen &&
+        (() => {
+          window.clearTimeout(pending.current);
+          onOpen();
+        })
+      }
     >
       {largeUrl ? (
         <button
           type="button"
           className="jp-Fileglancer-thumbnailButton"
-          title="Open a larger preview"
-          data-action="large-preview"
-          onClick={() =>
-            showLargePreview(largeUrl, props.name ?? 'the dataset')
+          title={
+            onOpen
+              ? 'Open a larger preview (double-click: open in the viewer)'
+              : 'Open a larger preview'
           }
+          data-action="large-preview"
+          onClick={event => {
+            window.clearTimeout(pending.current);
+            if (!onOpen) {
+              showLarge();
+            } else if (event.detail <= 1) {
+              pending.current = window.setTimeout(showLarge, DOUBLE_CLICK_MS);
+            }
+          }}
         >
           {image}
         </button>
@@ -382,6 +408,8 @@ export function OverviewSection(props: {
   name?: string;
   /** Where the share issue's data link toggle goes. */
   linkSlot?: React.ReactNode;
+  /** Opens the image in the viewer (a double-click on the preview). */
+  onOpenViewer?: () => void;
 }): JSX.Element {
   const { meta, stats, thumbnailUrl } = props;
   const facts = arrayFacts(meta);
@@ -393,6 +421,7 @@ export function OverviewSection(props: {
             url={thumbnailUrl}
             largeUrl={props.largeThumbnailUrl}
             name={props.name}
+            onOpen={props.onOpenViewer}
           />
         )}
         <ImageFacts meta={meta} />
