@@ -72,3 +72,44 @@ export async function inspectDemo(
   await row(page, path).click();
   return inspector(page);
 }
+
+export const VIEWER = '#fileglancer-image-viewer';
+
+/** The image viewer's canvas: the red, green and blue values of every `step`-th pixel
+ * (`sums`: only their three totals), empty while nothing is drawn. */
+export async function viewerCanvas(
+  page: IJupyterLabPageFixture,
+  options: { step?: number; sums?: boolean } = {}
+): Promise<number[]> {
+  const { step = 1, sums = false } = options;
+  return page
+    .locator(`${VIEWER} .openseadragon-canvas canvas`)
+    .first()
+    .evaluate(
+      (element, { step, sums }) => {
+        const canvas = element as HTMLCanvasElement;
+        const context = canvas.getContext('2d');
+        if (!context || canvas.width === 0) {
+          return sums ? [0, 0, 0] : [];
+        }
+        const data = context.getImageData(
+          0,
+          0,
+          canvas.width,
+          canvas.height
+        ).data;
+        const values: number[] = sums ? [0, 0, 0] : [];
+        for (let i = 0; i < data.length; i += 4 * step) {
+          for (let c = 0; c < 3; c++) {
+            if (sums) {
+              values[c] += data[i + c];
+            } else {
+              values.push(data[i + c]);
+            }
+          }
+        }
+        return values;
+      },
+      { step, sums }
+    );
+}

@@ -5,27 +5,7 @@
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
-const VIEWER = '#fileglancer-image-viewer';
-
-/** The RGB values of every 7th pixel of the viewer's canvas. */
-async function canvasPixels(page: IJupyterLabPageFixture): Promise<number[]> {
-  return page
-    .locator(`${VIEWER} .openseadragon-canvas canvas`)
-    .first()
-    .evaluate(element => {
-      const canvas = element as HTMLCanvasElement;
-      const context = canvas.getContext('2d');
-      if (!context || canvas.width === 0) {
-        return [];
-      }
-      const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
-      const values: number[] = [];
-      for (let i = 0; i < data.length; i += 4 * 7) {
-        values.push(data[i], data[i + 1], data[i + 2]);
-      }
-      return values;
-    });
-}
+import { VIEWER, viewerCanvas } from './helpers';
 
 /** How many values differ between two readings of the canvas. */
 function differing(a: number[], b: number[]): number {
@@ -45,16 +25,16 @@ async function changedFrom(
   await expect
     .poll(
       async () => {
-        const now = await canvasPixels(page);
+        const now = await viewerCanvas(page, { step: 7 });
         return now.some(value => value > 0) ? differing(now, before) : 0;
       },
       { timeout: 20000 }
     )
     .toBeGreaterThan(1000);
-  let now = await canvasPixels(page);
+  let now = await viewerCanvas(page, { step: 7 });
   for (let settled = false; !settled;) {
     await page.waitForTimeout(600); // the remaining tiles of this state
-    const later = await canvasPixels(page);
+    const later = await viewerCanvas(page, { step: 7 });
     settled = differing(later, now) === 0;
     now = later;
   }

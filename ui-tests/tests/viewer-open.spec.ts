@@ -5,33 +5,14 @@
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
-import { browser, openRoot } from './helpers';
-
-const VIEWER = '#fileglancer-image-viewer';
-
-/** The sum of the viewer canvas's pixel values (0 while nothing is drawn). */
-async function canvasSum(page: IJupyterLabPageFixture): Promise<number> {
-  return page
-    .locator(`${VIEWER} .openseadragon-canvas canvas`)
-    .first()
-    .evaluate(element => {
-      const canvas = element as HTMLCanvasElement;
-      const context = canvas.getContext('2d');
-      if (!context || canvas.width === 0) {
-        return 0;
-      }
-      const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
-      let sum = 0;
-      for (let i = 0; i < data.length; i += 4) {
-        sum += data[i] + data[i + 1] + data[i + 2];
-      }
-      return sum;
-    });
-}
+import { browser, openRoot, VIEWER, viewerCanvas } from './helpers';
 
 async function drawn(page: IJupyterLabPageFixture): Promise<void> {
   await expect
-    .poll(() => canvasSum(page), { timeout: 30_000 })
+    .poll(
+      () => viewerCanvas(page, { sums: true }).then(([r, g, b]) => r + g + b),
+      { timeout: 30_000 }
+    )
     .toBeGreaterThan(0);
 }
 

@@ -6,31 +6,7 @@
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
-import { inspectDemo, inspector } from './helpers';
-
-const VIEWER = '#fileglancer-image-viewer';
-
-/** Sums of the red, green and blue values of the viewer's canvas. */
-async function canvasSums(page: IJupyterLabPageFixture): Promise<number[]> {
-  return page
-    .locator(`${VIEWER} .openseadragon-canvas canvas`)
-    .first()
-    .evaluate(element => {
-      const canvas = element as HTMLCanvasElement;
-      const context = canvas.getContext('2d');
-      if (!context || canvas.width === 0) {
-        return [0, 0, 0];
-      }
-      const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
-      const sums = [0, 0, 0];
-      for (let i = 0; i < data.length; i += 4) {
-        sums[0] += data[i];
-        sums[1] += data[i + 1];
-        sums[2] += data[i + 2];
-      }
-      return sums;
-    });
-}
+import { inspectDemo, inspector, VIEWER, viewerCanvas } from './helpers';
 
 /** Wait until the canvas shows something other than `before` and return it. */
 async function changedFrom(
@@ -41,7 +17,7 @@ async function changedFrom(
   await expect
     .poll(
       async () => {
-        now = await canvasSums(page);
+        now = await viewerCanvas(page, { sums: true });
         return now.join(',') !== before.join(',');
       },
       { timeout: 20000 }
@@ -49,7 +25,7 @@ async function changedFrom(
     .toBe(true);
   // Let the remaining tiles of this state arrive.
   await page.waitForTimeout(800);
-  return canvasSums(page);
+  return viewerCanvas(page, { sums: true });
 }
 
 /** A channel's histogram: what it counted (data-count) and the sum of its canvas bytes. */
