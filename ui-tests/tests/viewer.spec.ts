@@ -154,18 +154,48 @@ test.describe('Fileglancer image viewer', () => {
   });
 
   for (const path of ['n5/nuclei.n5', 'tiff/cells.ome.tif']) {
-    test(`opens the demo ${path} and changes z`, async ({ page }, testInfo) => {
+    test(`opens the demo ${path}, zooms, changes z, hides a channel and sets contrast`, async ({
+      page
+    }, testInfo) => {
       await page.evaluate(async target => {
         await window.jupyterapp.commands.execute('fileglancer:open-viewer', {
           root: 'demo',
           path: target
         });
       }, path);
+      const viewer = page.locator(VIEWER);
+      const name = path.split('/')[0];
       const first = await drawn(page);
-      await page.locator(`${VIEWER} [data-action="z-plane"]`).fill('1');
-      await changedFrom(page, first);
+      await viewer.locator('[data-testid="viewer-canvas"]').hover();
+      for (let i = 0; i < 4; i++) {
+        await page.mouse.wheel(0, -200);
+      }
+      const zoomed = await changedFrom(page, first);
+      await viewer.locator('[data-action="z-plane"]').fill('1');
+      let now = await changedFrom(page, zoomed);
       await page.screenshot({
-        path: testInfo.outputPath(`viewer-${path.split('/')[0]}.png`)
+        path: testInfo.outputPath(`viewer-${name}.png`)
+      });
+      // The last channel stays; any other is hidden (an image of one channel hides none).
+      const channels = await viewer.locator('[data-channel]').count();
+      expect(channels).toBeGreaterThan(0);
+      const last = channels - 1;
+      if (channels > 1) {
+        await viewer
+          .locator('[data-channel="0"] [data-action="toggle-channel"]')
+          .uncheck();
+        now = await changedFrom(page, now);
+      }
+      const end = viewer.locator(
+        `[data-channel="${last}"] [data-action="window-end"]`
+      );
+      await end.fill(String(Math.round(Number(await end.inputValue()) / 4)));
+      const brighter = await changedFrom(page, now);
+      expect(brighter.reduce((a, b) => a + b)).toBeGreaterThan(
+        now.reduce((a, b) => a + b)
+      );
+      await page.screenshot({
+        path: testInfo.outputPath(`viewer-${name}-contrast.png`)
       });
     });
   }
