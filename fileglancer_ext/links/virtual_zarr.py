@@ -37,9 +37,11 @@ import os
 import struct
 import threading
 import zlib
+from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from math import ceil, prod
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -284,7 +286,8 @@ class VirtualImage:
         return None
 
     def keys(self) -> list[str]:
-        """The metadata keys (chunks are not listed: Zarr readers never list them)."""
+        """The metadata keys (the share route's folder listings name no chunk: Zarr readers
+        never list them; S3 listings do, through `keys_from`)."""
         found = [".zattrs", ".zgroup"]
         for index in range(len(self.levels)):
             found += [f"{index}/.zarray", f"{index}/.zattrs"]
@@ -339,6 +342,15 @@ class VirtualImage:
             if level.layout is not None:
                 level.layout[index] = place
         return place
+
+    def stored_size(self, level: _Level, index: tuple[int, ...]) -> int | None:
+        """The size of a passed-through chunk as served, None when the file stores none."""
+        offset, bytecount = (-1, 0) if level.layout is None else level.layout[index].tolist()
+        if offset < 0:
+            offset, bytecount = self._tile_place(level, index)
+        if not offset or not bytecount:
+            return None
+        return prod(level.chunks) * self.dtype.itemsize if level.compressor is None else bytecount
 
     def _passthrough(self, level: _Level, fd: int, offset: int, bytecount: int) -> bytes | None:
         """A stored tile as it is stored (a writer's short last tile padded): one read."""
@@ -597,10 +609,10 @@ def respond(
     return ShareResponse(file=virtual, plan=plan, first_block=first)  # type: ignore[arg-type]
 
 
-def metadata_documents(
+def parsed_version(
     server: ShareServer, token: str, file_subpath: str
-) -> tuple[os.stat_result, dict[str, bytes]] | None:
-    """The TIFF's stat and its virtual image's metadata documents by key (for listings),
+) -> tuple[os.stat_result, VirtualImage] | None:
+    """The TIFF's stat and its virtual image (opened as `respond` opens it, for listings),
     or None when the path is a folder. Raises as `respond` does."""
     from .serving import SharedDirectory
 
@@ -611,7 +623,52 @@ def metadata_documents(
     with shared.file:
         name = file_subpath.rpartition("/")[2] or shared.link.path.rpartition("/")[2]
         image = _CACHE.image(_identity(shared.info), shared.file.fileno(), name)
-        return shared.info, {key: image.metadata(key) or b"" for key in image.keys()}
+        return shared.info, image
+
+
+def keys_from(image: VirtualImage, low: str) -> Iterator[tuple[str, int | None]]:
+    """The virtual image's keys from `low` on (inclusive), in S3's byte order, each with
+    its size, or None for a chunk the file does not store (a reader's 404). Chunks are
+    listed for passed-through levels only: the size of a re-encoded chunk is known only by
+    encoding it. Lazy: a caller reads one page of it, whatever the image's size."""
+    names = sorted([".zattrs", ".zgroup", *(f"{i}/" for i in range(len(image.levels)))])
+    for name in names:
+        if not name.endswith("/"):
+            if name >= low:
+                yield name, len(image.metadata(name) or b"")
+            continue
+        if name < low and not low.startswith(name):
+            continue  # every key of the level sorts before `low`
+        for meta in (".zarray", ".zattrs"):
+            if name + meta >= low:
+                yield name + meta, len(image.metadata(name + meta) or b"")
+        level = image.levels[int(name[:-1])]
+        if level.passthrough and not level.striped:
+            yield from _chunk_keys(image, level, name, (), low)
+
+
+def _chunk_keys(
+    image: VirtualImage, level: _Level, prefix: str, index: tuple[int, ...], low: str
+) -> Iterator[tuple[str, int | None]]:
+    names = _sorted_names(level.grid[len(index)])
+    start = 0
+    if low > prefix:  # some keys of this folder may sort before `low`
+        if not low.startswith(prefix):
+            return
+        start = bisect_left(names, low[len(prefix) :].partition("/")[0])
+    last = len(index) + 1 == len(level.grid)
+    for name in names[start:]:
+        here = (*index, int(name))
+        if not last:
+            yield from _chunk_keys(image, level, f"{prefix}{name}/", here, low)
+        elif prefix + name >= low:
+            yield prefix + name, image.stored_size(level, here)
+
+
+@lru_cache(maxsize=8)
+def _sorted_names(count: int) -> list[str]:
+    """0 .. count - 1 as names, in byte order (0, 1, 10, 11, ..., 2, ...)."""
+    return sorted(map(str, range(count)))
 
 
 def virtual_summary(path: Path, within: Any) -> dict[str, Any]:
