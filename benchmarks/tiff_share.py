@@ -21,6 +21,11 @@ standalone link server (`fileglancer-ext serve-links`, its own process). Then:
 3. Server memory: the link server's RSS once the first view is served (the parsed TIFF and
    the libraries loaded), and its peak (VmHWM) after the 8 clients read, for each.
 
+Chunk phase, also: the server's CPU time per request (less sensitive to a busy machine than
+requests/s), and the same figures for the TIFF's own level-0 tiles copied out as files of
+a plain Zarr (`image.tiles.zarr`): the same bytes the virtual view sends, through the plain
+file path, which tells the cost of the virtual view from that of the tiles' size.
+
 Nothing is asserted: the figures are printed as a table.
 """
 
@@ -29,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -92,6 +98,41 @@ def write_tiff(path: Path, size_mib: int) -> int:
     took = time.perf_counter() - started
     print(f"wrote {path} ({path.stat().st_size / (1 << 20):.0f} MiB) in {took:.1f} s", flush=True)
     return planes
+
+
+def write_tiles(source: Path, destination: Path) -> None:
+    """The TIFF's level-0 tiles, as stored, as the chunk files of a Zarr (reused)."""
+    import tifffile
+
+    if (destination / "0" / ".zarray").exists():
+        return
+    with tifffile.TiffFile(source) as tif, open(source, "rb") as raw:
+        series = tif.series[0]
+        for index, page in enumerate(series.pages):
+            c, z = divmod(index, series.shape[1])
+            for tile, (offset, count) in enumerate(
+                zip(page.dataoffsets, page.databytecounts, strict=True)
+            ):
+                y, x = divmod(tile, SIDE // TILE)
+                folder = destination / "0" / str(c) / str(z) / str(y)
+                folder.mkdir(parents=True, exist_ok=True)
+                raw.seek(offset)
+                (folder / str(x)).write_bytes(raw.read(count))
+        shape = list(series.shape)
+    zarray = {
+        "zarr_format": 2,
+        "shape": shape,
+        "chunks": [1, 1, TILE, TILE],
+        "dtype": "<u2",
+        "compressor": {"id": "zlib", "level": 1},
+        "fill_value": 0,
+        "order": "C",
+        "filters": None,
+        "dimension_separator": "/",
+    }
+    (destination / ".zgroup").write_text(json.dumps({"zarr_format": 2}))
+    (destination / ".zattrs").write_text("{}")
+    (destination / "0" / ".zarray").write_text(json.dumps(zarray))
 
 
 def convert(source: Path, destination: Path) -> float:
@@ -197,24 +238,34 @@ def measure(data: Path, scratch: Path, planes: int, args) -> dict[str, dict[str,
     view and of the converted OME-Zarr, each on a fresh link server of its own."""
     # Up once it serves a plain file: the TIFF is parsed by the first view, and timed so.
     (data / "ready.txt").write_text("ready\n")
-    paths = {"virtual": "image.ome.tif/ome.zarr/", "converted": "image.ome.zarr/"}
+    paths = {
+        "virtual": "image.ome.tif/ome.zarr/",
+        "converted": "image.ome.zarr/",
+        "tiles": "image.tiles.zarr/",
+    }
     servers = {name: link_server(data, scratch, "ready.txt", []) for name in paths}
     figures: dict[str, dict[str, float]] = {name: {} for name in paths}
     rounds: dict[str, list[tuple[float, float]]] = {name: [] for name in paths}
+    cpu: dict[str, list[float]] = {name: [] for name in paths}
     keys = chunk_keys(planes)
-    with servers["virtual"], servers["converted"]:
+    with servers["virtual"], servers["converted"], servers["tiles"]:
         urls = {name: servers[name].base + path for name, path in paths.items()}
         for name, url in urls.items():
             figures[name]["first_view_s"] = first_view(url, planes)
             figures[name]["rss_after_view_mib"] = memory_mib(servers[name], "VmRSS")
             requests_per_second(url, keys[: args.clients * 4], args.clients, 1.0)  # warm up
-        for _ in range(args.rounds):  # in turn: a busy machine's load hits both alike
+        for _ in range(args.rounds):  # in turn: a busy machine's load hits all alike
             for name, url in urls.items():
-                rounds[name].append(requests_per_second(url, keys, args.clients, args.seconds))
+                started = servers[name].cpu_seconds() or 0.0
+                rate, throughput = requests_per_second(url, keys, args.clients, args.seconds)
+                used = (servers[name].cpu_seconds() or 0.0) - started
+                rounds[name].append((rate, throughput))
+                cpu[name].append(used / (rate * args.seconds) * 1e6)
         for name in paths:
             rate, throughput = statistics.median(rounds[name])  # the median round by rate
             figures[name]["requests_per_s"] = rate
             figures[name]["mb_per_s"] = throughput
+            figures[name]["cpu_us_per_request"] = statistics.median(cpu[name])
             figures[name]["peak_rss_mib"] = memory_mib(servers[name])
     return figures
 
@@ -245,9 +296,10 @@ def main(argv: list[str] | None = None) -> int:
         print("converting with our converter ...", flush=True)
         convert_s = convert(source, data / "image.ome.zarr")
         timing.write_text(json.dumps(convert_s))
+    write_tiles(source, data / "image.tiles.zarr")
     # The page cache holds the file either way after writing: both paths read it warm.
     figures = measure(data, args.workdir, planes, args)
-    virtual, converted = figures["virtual"], figures["converted"]
+    virtual, converted, tiles = figures["virtual"], figures["converted"], figures["tiles"]
     rows = [
         (
             "first 1024x1024 view (s)",
@@ -257,6 +309,11 @@ def main(argv: list[str] | None = None) -> int:
         ("  of which converting (s)", 0.0, convert_s),
         ("chunk requests/s", virtual["requests_per_s"], converted["requests_per_s"]),
         ("  MB/s (chunks as stored: sizes differ)", virtual["mb_per_s"], converted["mb_per_s"]),
+        (
+            "  server CPU per request (us)",
+            virtual["cpu_us_per_request"],
+            converted["cpu_us_per_request"],
+        ),
         (
             "server RSS after first view (MiB)",
             virtual["rss_after_view_mib"],
@@ -274,6 +331,12 @@ def main(argv: list[str] | None = None) -> int:
     for label, ours, theirs in rows:
         ratio = f"{ours / theirs:.2f}" if theirs else ""
         print(f"{label:40}{ours:14.2f}{theirs:15.2f}{ratio:>8}")
+    print(
+        f"the TIFF's tiles as plain files: {tiles['requests_per_s']:.2f} requests/s, "
+        f"{tiles['mb_per_s']:.2f} MB/s, {tiles['cpu_us_per_request']:.2f} us CPU per request "
+        f"(virtual / tiles: {virtual['requests_per_s'] / tiles['requests_per_s']:.2f})"
+    )
+    print(f"load average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     if not args.keep:
         shutil.rmtree(args.workdir, ignore_errors=True)
     return 0

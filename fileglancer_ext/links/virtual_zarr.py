@@ -16,7 +16,9 @@ requires it, and it keeps a level's keys a tree that listings can walk).
 Chunks are tifffile's chunks (`ZarrTiffStore._parse_key` maps a key to a page's tile or
 strip: no TIFF parsing here), read from the request's own descriptor. A tile stored with
 no compression, deflate or zstd (no predictor, whole bytes per sample, in OME order) is
-sent as it is stored, with the matching compressor in `.zarray`; anything else is decoded by
+sent as it is stored (its offset and byte count asked of tifffile once, then kept in a
+table per level, bounded by `LAYOUT_CHUNKS`: a chunk request is a look-up and one `pread`),
+with the matching compressor in `.zarray`; anything else is decoded by
 tifffile and encoded with zlib, once: an LRU of encoded chunks bounded in bytes. Strips are
 grouped (or, uncompressed, cut by rows) into chunks of about `STRIP_CHUNK_BYTES`, so memory
 per request stays a few chunks whatever the file's size.
@@ -35,9 +37,11 @@ import os
 import struct
 import threading
 import zlib
+from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from math import ceil, prod
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,6 +62,9 @@ TIFF_NAMES = (".tif", ".tiff", ".btf", ".tf8", ".tf2", ".svs", ".ndpi", ".qptiff
 STRIP_CHUNK_BYTES = 4 * 1024 * 1024  # strips are served in chunks of about this size
 CACHE_BYTES = 64 * 1024 * 1024  # decoded and re-encoded chunks kept
 PARSED_FILES = 8  # parsed TIFF versions kept (each holds one open descriptor)
+# Chunks whose (offset, byte count) a parsed version keeps in a table, over all its levels
+# (16 bytes each: 16 MiB at most per version); levels past it ask tifffile every time.
+LAYOUT_CHUNKS = 1 << 20
 SMALL_LEVEL_BYTES = 32 * 1024 * 1024  # windows are computed from a level up to this size
 ZLIB_LEVEL = 1  # re-encoded chunks: fast, and every Zarr reader decodes zlib
 
@@ -113,6 +120,10 @@ class _Level:
     striped: bool
     rows_by_range: bool  # uncompressed strips: chunks read as row ranges
     transform: Any
+    # A passed-through tile's (offset, byte count) by OME chunk index, filled as chunks are
+    # asked for (-1: not yet): a chunk request then does no TIFF work. None: not kept.
+    layout: np.ndarray | None = None
+    grid: tuple[int, ...] = ()  # chunks per axis
 
 
 class VirtualImage:
@@ -133,6 +144,12 @@ class VirtualImage:
         if self.dtype.kind not in "biuf":
             raise NotServableTiff(f"Pixels of type {series.dtype} cannot be served as Zarr.")
         self.levels = [self._level(series, i, mapping.keep) for i in range(len(series.levels))]
+        budget = LAYOUT_CHUNKS
+        for level in self.levels:
+            level.grid = tuple(ceil(n / c) for n, c in zip(level.shape, level.chunks, strict=True))
+            if level.passthrough and not level.striped and prod(level.grid) <= budget:
+                level.layout = np.full((*level.grid, 2), -1, np.int64)
+                budget -= prod(level.grid)
         self.meta = _tiff_metadata(tif, 0, self.axes)
         if not (tif.is_ome and series.name):
             self.meta.name = name
@@ -269,7 +286,8 @@ class VirtualImage:
         return None
 
     def keys(self) -> list[str]:
-        """The metadata keys (chunks are not listed: Zarr readers never list them)."""
+        """The metadata keys (the share route's folder listings name no chunk: Zarr readers
+        never list them; S3 listings do, through `keys_from`)."""
         found = [".zattrs", ".zgroup"]
         for index in range(len(self.levels)):
             found += [f"{index}/.zarray", f"{index}/.zattrs"]
@@ -285,9 +303,8 @@ class VirtualImage:
         level = int(parts[0])
         if level >= len(self.levels) or "" in parts:
             return None
-        found = self.levels[level]
         index = tuple(map(int, parts[1:]))
-        grid = [ceil(n / c) for n, c in zip(found.shape, found.chunks, strict=True)]
+        grid = self.levels[level].grid
         if len(index) != len(grid) or any(i >= n for i, n in zip(index, grid, strict=True)):
             return None
         return level, index
@@ -298,21 +315,53 @@ class VirtualImage:
         level = self.levels[level_number]
         if level.striped:
             return _encode(level, self._striped(level, index, fd))
+        if level.layout is not None:
+            offset, bytecount = level.layout[index].tolist()
+            if offset < 0:
+                offset, bytecount = self._tile_place(level, index)
+            return self._passthrough(level, fd, offset, bytecount)
         src_key = self._source_key(level, index)
         with self.lock:
             keyframe, page, chunkindex, offset, bytecount = level.store._parse_key(src_key)
-        if page is None or not offset or not bytecount:
+        if page is None:
             return None
-        data = os.pread(fd, bytecount, offset)
-        if len(data) != bytecount:
-            raise FileChanged("The file is shorter than its TIFF structure says.")
         if level.passthrough:
-            full = prod(level.chunks) * self.dtype.itemsize
-            if level.compressor is None and len(data) < full:  # a writer's short last tile
-                data += bytes(full - len(data))
-            return data
+            return self._passthrough(level, fd, offset or 0, bytecount or 0)
+        if not offset or not bytecount:
+            return None
+        data = _pread(fd, bytecount, offset)
         decoded = self._decode(level, keyframe, page, chunkindex, data)
         return _encode(level, self._to_ome(decoded, level.keep, level.src_chunks))
+
+    def _tile_place(self, level: _Level, index: tuple[int, ...]) -> tuple[int, int]:
+        """(offset, byte count) of a passed-through tile, from tifffile, kept in `layout`;
+        (0, 0) for a tile the file does not store."""
+        with self.lock:
+            _, page, _, offset, bytecount = level.store._parse_key(self._source_key(level, index))
+            place = (offset or 0, bytecount or 0) if page is not None else (0, 0)
+            if level.layout is not None:
+                level.layout[index] = place
+        return place
+
+    def stored_size(self, level: _Level, index: tuple[int, ...]) -> int | None:
+        """The size of a passed-through chunk as served, None when the file stores none."""
+        offset, bytecount = (-1, 0) if level.layout is None else level.layout[index].tolist()
+        if offset < 0:
+            offset, bytecount = self._tile_place(level, index)
+        if not offset or not bytecount:
+            return None
+        return prod(level.chunks) * self.dtype.itemsize if level.compressor is None else bytecount
+
+    def _passthrough(self, level: _Level, fd: int, offset: int, bytecount: int) -> bytes | None:
+        """A stored tile as it is stored (a writer's short last tile padded): one read."""
+        if not offset or not bytecount:
+            return None
+        data = _pread(fd, bytecount, offset)
+        if level.compressor is None:
+            full = prod(level.chunks) * self.dtype.itemsize
+            if len(data) < full:  # a writer's short last tile
+                data += bytes(full - len(data))
+        return data
 
     def _source_key(self, level: _Level, index: tuple[int, ...], y_chunk: int | None = None) -> str:
         by_axis = dict(zip(self.axes, index, strict=True))
@@ -370,7 +419,7 @@ class VirtualImage:
                 block.reshape(-1).view("B")[: len(data)] = np.frombuffer(data, "B")
                 out[tuple(target)] = block
                 continue
-            data = os.pread(fd, bytecount, offset)
+            data = _pread(fd, bytecount, offset)
             decoded = self._decode(level, keyframe, page, chunkindex, data)
             block = self._to_ome(decoded, level.keep, level.src_chunks)
             source = [slice(None)] * len(level.chunks)
@@ -394,6 +443,14 @@ def _check_decodable(page: Any) -> None:
         raise NotServableTiff(
             f"Its tiles are compressed with {name}, which this server cannot decode."
         ) from None
+
+
+def _pread(fd: int, length: int, offset: int) -> bytes:
+    """`length` bytes at `offset`: FileChanged when the file ends before them."""
+    data = os.pread(fd, length, offset)
+    if len(data) != length:
+        raise FileChanged("The file is shorter than its TIFF structure says.")
+    return data
 
 
 def _factor(base: int, size: int) -> float:
@@ -532,16 +589,17 @@ def respond(
                 if server.directory_listing and _is_level(image, key):
                     return ShareResponse(listing=_listing(image, key))
                 raise NotFound(f"'{key}' is not a key of this image.")
+            level = image.levels[found[0]]
+            decoded = level.striped or not level.passthrough  # worth keeping once encoded
             cache_key = (identity, found[0], found[1])
-            body = _CACHE.get_chunk(cache_key)
+            body = _CACHE.get_chunk(cache_key) if decoded else None
             if body is None:
                 body = image.chunk(found[0], found[1], fd)
                 if body is None:
                     raise NotFound(f"'{key}' is not stored: it holds the fill value.")
                 if _identity(os.fstat(fd)) != identity:
                     raise FileChanged("The file changed while it was read; please retry.")
-                level = image.levels[found[0]]
-                if level.striped or not level.passthrough:  # decoded: worth keeping
+                if decoded:
                     _CACHE.put_chunk(cache_key, body)
             content_type = "application/octet-stream"
     virtual = VirtualDocument(shared.link, body, shared.info, content_type)
@@ -551,10 +609,10 @@ def respond(
     return ShareResponse(file=virtual, plan=plan, first_block=first)  # type: ignore[arg-type]
 
 
-def metadata_documents(
+def parsed_version(
     server: ShareServer, token: str, file_subpath: str
-) -> tuple[os.stat_result, dict[str, bytes]] | None:
-    """The TIFF's stat and its virtual image's metadata documents by key (for listings),
+) -> tuple[os.stat_result, VirtualImage] | None:
+    """The TIFF's stat and its virtual image (opened as `respond` opens it, for listings),
     or None when the path is a folder. Raises as `respond` does."""
     from .serving import SharedDirectory
 
@@ -565,7 +623,52 @@ def metadata_documents(
     with shared.file:
         name = file_subpath.rpartition("/")[2] or shared.link.path.rpartition("/")[2]
         image = _CACHE.image(_identity(shared.info), shared.file.fileno(), name)
-        return shared.info, {key: image.metadata(key) or b"" for key in image.keys()}
+        return shared.info, image
+
+
+def keys_from(image: VirtualImage, low: str) -> Iterator[tuple[str, int | None]]:
+    """The virtual image's keys from `low` on (inclusive), in S3's byte order, each with
+    its size, or None for a chunk the file does not store (a reader's 404). Chunks are
+    listed for passed-through levels only: the size of a re-encoded chunk is known only by
+    encoding it. Lazy: a caller reads one page of it, whatever the image's size."""
+    names = sorted([".zattrs", ".zgroup", *(f"{i}/" for i in range(len(image.levels)))])
+    for name in names:
+        if not name.endswith("/"):
+            if name >= low:
+                yield name, len(image.metadata(name) or b"")
+            continue
+        if name < low and not low.startswith(name):
+            continue  # every key of the level sorts before `low`
+        for meta in (".zarray", ".zattrs"):
+            if name + meta >= low:
+                yield name + meta, len(image.metadata(name + meta) or b"")
+        level = image.levels[int(name[:-1])]
+        if level.passthrough and not level.striped:
+            yield from _chunk_keys(image, level, name, (), low)
+
+
+def _chunk_keys(
+    image: VirtualImage, level: _Level, prefix: str, index: tuple[int, ...], low: str
+) -> Iterator[tuple[str, int | None]]:
+    names = _sorted_names(level.grid[len(index)])
+    start = 0
+    if low > prefix:  # some keys of this folder may sort before `low`
+        if not low.startswith(prefix):
+            return
+        start = bisect_left(names, low[len(prefix) :].partition("/")[0])
+    last = len(index) + 1 == len(level.grid)
+    for name in names[start:]:
+        here = (*index, int(name))
+        if not last:
+            yield from _chunk_keys(image, level, f"{prefix}{name}/", here, low)
+        elif prefix + name >= low:
+            yield prefix + name, image.stored_size(level, here)
+
+
+@lru_cache(maxsize=8)
+def _sorted_names(count: int) -> list[str]:
+    """0 .. count - 1 as names, in byte order (0, 1, 10, 11, ..., 2, ...)."""
+    return sorted(map(str, range(count)))
 
 
 def virtual_summary(path: Path, within: Any) -> dict[str, Any]:

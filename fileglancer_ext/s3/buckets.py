@@ -19,10 +19,23 @@ from ..links.store import ShareLink
 from ..links.virtual_zarr import (
     VIRTUAL_NAME,
     NotServableTiff,
-    metadata_documents,
+    keys_from,
+    parsed_version,
     split_virtual,
 )
-from .listing import ListObjectsRequest, ListObjectsResult, ObjectEntry, ObjectLister, object_etag
+from .listing import (
+    ListObjectsRequest,
+    ListObjectsResult,
+    ObjectEntry,
+    ObjectLister,
+    _decode_token,
+    _encode_token,
+    object_etag,
+)
+
+# Chunks a virtual OME-Zarr's listing page may pass over (not stored in the file: sparse)
+# before it ends early, truncated: a page's work stays bounded whatever the image.
+VIRTUAL_SKIPPED = 10_000
 
 
 class ShareGone(NotFound):
@@ -64,7 +77,7 @@ class ShareBuckets:
         link = self.active_link(token)
         virtual = split_virtual(request.prefix)
         if virtual is not None:  # inside a TIFF's virtual OME-Zarr
-            return _list_virtual(self.shares, token, *virtual, request)
+            return _list_virtual(self.shares, token, virtual[0], request)
         try:
             check = self.shares.owner_check(link)  # on a hub: what its owner may read
             share = self.shares.open_share(link, check=check)
@@ -96,32 +109,65 @@ class ShareBuckets:
 
 
 def _list_virtual(
-    shares: ShareServer, token: str, file_key: str, inside: str, request: ListObjectsRequest
+    shares: ShareServer, token: str, file_key: str, request: ListObjectsRequest
 ) -> ListObjectsResult:
-    """The metadata keys of a TIFF's virtual OME-Zarr under the prefix (`virtual_zarr`:
-    chunks are not listed, readers never list them); one page, nothing when no TIFF."""
+    """One page of the keys of a TIFF's virtual OME-Zarr under the prefix, in S3's byte
+    order (`virtual_zarr.keys_from`: its metadata, and the stored chunks of passed-through
+    levels), paged by continuation token; nothing when the file is no servable TIFF. A page
+    passes over at most VIRTUAL_SKIPPED unstored chunks before it ends, truncated."""
     try:
-        found = metadata_documents(shares, token, file_key)
+        found = parsed_version(shares, token, file_key)
     except (NotFound, NotServableTiff):
         return ListObjectsResult()
     result = ListObjectsResult()
-    if found is None:
+    if found is None or request.max_keys == 0:
         return result
-    info, documents = found
+    info, image = found
+    etag = object_etag(info)[:-1] + '-z"'
     base = f"{file_key}/{VIRTUAL_NAME}/"
-    for name in sorted(documents):
-        key = base + name
-        if not key.startswith(request.prefix) or key <= request.start_after:
-            continue
-        rest = key[len(request.prefix) :]
-        if request.delimiter == "/" and "/" in rest:
-            folder = request.prefix + rest.split("/", 1)[0] + "/"
-            if folder not in result.common_prefixes:
-                result.common_prefixes.append(folder)
-            continue
-        etag = object_etag(info)[:-1] + '-z"'
-        result.contents.append(ObjectEntry(key, len(documents[name]), info.st_mtime, etag))
+    low: str | None = max(_virtual_start(request), request.prefix)
+    last: tuple[str, bool] | None = None  # the last key or prefix passed
+    skipped = 0
+    while low is not None and not result.is_truncated:
+        if not low.startswith(base) and low > base:
+            break  # past every key of the image
+        start, low = low[len(base) :] if low.startswith(base) else "", None
+        for name, size in keys_from(image, start):
+            key = base + name
+            if not key.startswith(request.prefix):
+                break  # keys sort after the prefix's from here on
+            rest = key[len(request.prefix) :]
+            folder = request.delimiter == "/" and "/" in rest
+            if (folder or size is not None) and result.key_count == request.max_keys:
+                result.is_truncated = True
+                break
+            if folder:
+                last = (request.prefix + rest.split("/", 1)[0] + "/", True)
+                result.common_prefixes.append(last[0])
+                low = last[0][:-1] + "0"  # past every key under the prefix: "/" + 1
+                break
+            last = (key, False)
+            if size is not None:
+                result.contents.append(ObjectEntry(key, size, info.st_mtime, etag))
+                continue
+            skipped += 1
+            if skipped > VIRTUAL_SKIPPED:
+                result.is_truncated = True
+                break
+    if result.is_truncated and last is not None:
+        result.next_continuation_token = _encode_token(request, last[0], last[1])
+        result.next_marker = last[0]
     return result
+
+
+def _virtual_start(request: ListObjectsRequest) -> str:
+    """The least key a virtual listing page may give: just after the continuation token's
+    position, or after `start-after`."""
+    if request.continuation_token is None:
+        return request.start_after + "\0" if request.start_after else ""
+    position = _decode_token(request, request.continuation_token)
+    key = "/".join(position.parts)
+    return key + "0" if position.is_dir else key + "\0"  # past the prefix's keys, or the key
 
 
 def _is_plain_key(key: str) -> bool:

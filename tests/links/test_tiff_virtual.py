@@ -351,6 +351,60 @@ async def test_a_file_rewritten_in_place_is_read_as_its_new_version(tiffs, share
     np.testing.assert_array_equal(pixels, changed)
 
 
+def parsed_image(path: Path) -> virtual_zarr.VirtualImage:
+    """The server's parse of the file's current version (after a request read it)."""
+    return virtual_zarr._CACHE.images[virtual_zarr._identity(path.stat())]
+
+
+async def test_tile_places_are_kept_in_a_bounded_table(tiffs, share_url, monkeypatch):
+    """A chunk request reads a passed-through tile's place from a table filled on first use;
+    levels past the table's budget still read right, asking tifffile every time."""
+    monkeypatch.setattr(virtual_zarr, "LAYOUT_CHUNKS", 80)  # levels of 72, 24, 6 chunks
+    url = f"{share_url}/cells.ome.tif/ome.zarr"
+    for level, expected in enumerate((VOLUME, VOLUME[:, :, ::2, ::2], VOLUME[:, :, ::4, ::4])):
+        pixels = await asyncio.to_thread(read_virtual, url, str(level))
+        np.testing.assert_array_equal(pixels, expected)
+    image = parsed_image(tiffs / "cells.ome.tif")
+    tables = [level.layout for level in image.levels]
+    assert tables[1] is None and tables[0].shape == (2, 3, 4, 3, 2) and tables[2].size == 12
+    with tifffile.TiffFile(tiffs / "cells.ome.tif") as tif:
+        page = tif.series[0].pages[4]  # channel 1, plane 1
+        places = list(zip(page.dataoffsets, page.databytecounts, strict=True))
+    assert [tuple(t) for t in tables[0][1, 1].reshape(-1, 2).tolist()] == places
+
+
+async def test_a_rewritten_file_is_read_with_its_own_tile_places(tiffs, share_url, fetch):
+    """The table belongs to one version: a rewrite in place whose tiles moved (same inode)
+    gets a new ETag and its own bytes, never tiles read at the old places."""
+    url = f"{share_url}/zstd.tif/ome.zarr"
+    np.testing.assert_array_equal(await asyncio.to_thread(read_virtual, url), PLANE)
+    first = await fetch("zstd.tif/ome.zarr/0/1/1")
+    changed = RNG.integers(0, 60000, size=PLANE.shape, dtype=np.uint16)  # tiles grow
+    inode = (tiffs / "zstd.tif").stat().st_ino
+    with open(tiffs / "zstd.tif", "r+b") as handle:
+        tifffile.imwrite(handle, changed, tile=(32, 32), compression="zstd")
+    assert (tiffs / "zstd.tif").stat().st_ino == inode
+    again = await fetch("zstd.tif/ome.zarr/0/1/1")
+    assert again.headers["ETag"] != first.headers["ETag"] and again.body != first.body
+    np.testing.assert_array_equal(await asyncio.to_thread(read_virtual, url), changed)
+
+
+async def test_a_chunk_larger_than_a_header_block_is_sent_whole(tiffs, share_url, fetch):
+    """A chunk of 128 KiB (sent after its headers, not joined to them) arrives whole, also
+    as a range, and HEAD gives its headers alone."""
+    big = RNG.integers(0, 65535, size=(256, 256), dtype=np.uint16)
+    tifffile.imwrite(tiffs / "big.tif", big, tile=(256, 256))
+    response = await fetch("big.tif/ome.zarr/0/0/0")
+    assert response.code == 200 and response.body == big.tobytes()
+    assert int(response.headers["Content-Length"]) == big.nbytes
+    part = await fetch("big.tif/ome.zarr/0/0/0", headers={"Range": "bytes=100-70099"})
+    assert part.code == 206 and part.body == big.tobytes()[100:70100]
+    head = await fetch("big.tif/ome.zarr/0/0/0", method="HEAD")
+    assert (
+        head.code == 200 and head.body == b"" and head.headers["ETag"] == response.headers["ETag"]
+    )
+
+
 class TestListings:
     """With folder listings on, the virtual image lists as a folder does."""
 
