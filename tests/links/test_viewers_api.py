@@ -77,7 +77,13 @@ async def test_a_shared_image_opens_in_each_viewer_through_its_link(jp_fetch, im
     state = json.loads(urllib.parse.unquote(fragment))
     sources = [layer["source"] for layer in state["layers"]]
     assert all(str(source).find(f"zarr2://{link['url']}") >= 0 for source in sources)
-    assert [layer["name"] for layer in state["layers"]] == ["DAPI", "GFP", "mCherry"]
+    # A layer per channel, then the demo's label image as a segmentation layer.
+    assert [(layer["name"], layer["type"]) for layer in state["layers"]] == [
+        ("DAPI", "image"),
+        ("GFP", "image"),
+        ("mCherry", "image"),
+        ("nuclei (labels)", "segmentation"),
+    ]
     lab_viewer = next(v for v in answer["viewers"] if v["name"] == "Lab viewer")
     assert lab_viewer["url"] == f"https://lab.example/?u={link['url']}"
     assert {snippet["target"] for snippet in answer["snippets"]} == {"local", "link"}
