@@ -23,6 +23,7 @@ from tests.hub.harness import (
     LinkDatabase,
     UnixUser,
     link_database,
+    missing,
     reachable_by,
     running_hub,
     unix_users,
@@ -46,13 +47,6 @@ class Deployment:
     a: HubUser
     b: HubUser
     image: np.ndarray  # what A's shared image (~/shared/image.zarr) holds
-
-
-def missing(reason: str) -> None:
-    """Skip, except in CI, where the hub test must run."""
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
 
 
 def make_datasets(user: UnixUser) -> np.ndarray:

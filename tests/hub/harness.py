@@ -2,7 +2,10 @@
 role and database, and the hub (configurable-http-proxy, LocalProcessSpawner, the link
 service) on free ports, configured by deploy/jupyterhub/jupyterhub_config.py.
 
-Needs root (the hub becomes each user to spawn their server, and the test makes the users).
+Two uses: the end-to-end test (tests/hub/) spawns users' servers and keeps the links in
+PostgreSQL; the service API tests (tests/links/test_service_api.py) run the same hub light,
+with no servers and a SQLite link store. Needs root (the hub becomes each user to spawn
+their server, and the tests make the users).
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from sqlalchemy import URL, create_engine, make_url, text
 
+from fileglancer_ext.links.permissions import forget_accounts
 from tests.links.test_link_server import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,6 +39,7 @@ TEMPLATE = REPO / "deploy" / "jupyterhub" / "jupyterhub_config.py"
 PROXY = REPO / "node_modules" / ".bin" / "configurable-http-proxy"
 BIN = Path(sys.executable).parent
 SERVICE = "fileglancer-links"
+SERVICE_SCOPE = f"access:services!service={SERVICE}"  # what a token needs to call it
 ADMIN_SERVICE = "fileglancer-test-admin"
 
 
@@ -61,18 +67,31 @@ def processes_of(uid: int) -> list[int]:
     return pids
 
 
+def missing(reason: str) -> None:
+    """Skip, except in CI, where the hub and permission tests must run."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+def require_root() -> None:
+    if os.geteuid() != 0:
+        missing("these tests create Unix users and must run as root")
+
+
 @contextmanager
 def unix_users(*letters: str) -> Iterator[list[UnixUser]]:
-    """New Unix users with a home each (`useradd -m`), named so that they clash with no one;
-    their processes are ended and they and their homes removed on leaving."""
+    """New Unix users with a home and a group of their own each, named so that they clash
+    with no one; their processes are ended and they and their homes removed on leaving."""
     suffix = secrets.token_hex(3)
     made: list[UnixUser] = []
     try:
         for letter in letters:
             name = f"fgl{letter}{suffix}"
-            subprocess.run(["useradd", "-m", "-s", "/bin/sh", name], check=True)
+            subprocess.run(["useradd", "-m", "--user-group", "-s", "/bin/sh", name], check=True)
             entry = pwd.getpwnam(name)
             made.append(UnixUser(name, entry.pw_uid, entry.pw_gid, Path(entry.pw_dir)))
+        forget_accounts()  # the link service's checks in this process see them at once
         yield made
     finally:
         for user in made:
@@ -82,6 +101,33 @@ def unix_users(*letters: str) -> Iterator[list[UnixUser]]:
                 except ProcessLookupError:
                     pass
             subprocess.run(["userdel", "-r", user.name], check=False, capture_output=True)
+        forget_accounts()
+
+
+@dataclass(frozen=True)
+class UnixUsers:
+    """The permission tests' users' names: `a` and `b`, and a group `team` that only `b`
+    is in (a supplementary group)."""
+
+    a: str
+    b: str
+    team: str
+
+
+@contextmanager
+def users_and_team() -> Iterator[UnixUsers]:
+    """Users a and b and the group team (b only), removed on leaving; root only."""
+    require_root()
+    team = f"fglteam{secrets.token_hex(3)}"
+    with unix_users("a", "b") as (a, b):
+        subprocess.run(["groupadd", team], check=True, capture_output=True)
+        try:
+            subprocess.run(["usermod", "-a", "-G", team, b.name], check=True, capture_output=True)
+            forget_accounts()
+            yield UnixUsers(a.name, b.name, team)
+        finally:
+            subprocess.run(["groupdel", team], check=False, capture_output=True)
+            forget_accounts()
 
 
 @contextmanager
@@ -166,6 +212,33 @@ class Response:
     def json(self) -> Any:
         return json.loads(self.body)
 
+    def decoded(self) -> Any:
+        """The body as JSON when it is JSON, else as text."""
+        try:
+            return self.json()
+        except ValueError:
+            return self.body.decode(errors="replace")
+
+
+def request(
+    method: str,
+    url: str,
+    *,
+    token: str | None = None,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    session: requests.Session | None = None,
+) -> Response:
+    """One HTTP request (anonymous without `token`), redirects not followed; never raises
+    on an HTTP status."""
+    sent = dict(headers or {})
+    if token:
+        sent["Authorization"] = f"token {token}"
+    answer = (session or requests).request(
+        method, url, json=body, headers=sent, timeout=30, allow_redirects=False
+    )
+    return Response(answer.status_code, dict(answer.headers), answer.content)
+
 
 @dataclass
 class Hub:
@@ -176,6 +249,7 @@ class Hub:
     service_port: int
     state: Path
     log: Path
+    database: LinkDatabase  # the link service's store
     process: subprocess.Popen[bytes] | None = None
     session: requests.Session = field(default_factory=requests.Session)
 
@@ -199,13 +273,7 @@ class Hub:
         headers: dict[str, str] | None = None,
     ) -> Response:
         """One HTTP request (anonymous without `token`); never raises on an HTTP status."""
-        sent = dict(headers or {})
-        if token:
-            sent["Authorization"] = f"token {token}"
-        answer = self.session.request(
-            method, url, json=body, headers=sent, timeout=30, allow_redirects=False
-        )
-        return Response(answer.status_code, dict(answer.headers), answer.content)
+        return request(method, url, token=token, body=body, headers=headers, session=self.session)
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
         """The hub's REST API as the test's admin service; raises unless 2xx."""
@@ -218,6 +286,10 @@ class Hub:
         """Add `name` to the hub and return a new API token of theirs."""
         self.api("POST", f"users/{name}")
         return self.api("POST", f"users/{name}/tokens", {"note": "fileglancer test"})["token"]
+
+    def token(self, name: str, scopes: list[str]) -> str:
+        """A new API token of `name`'s with only these scopes."""
+        return self.api("POST", f"users/{name}/tokens", {"scopes": scopes})["token"]
 
     def start_servers(self, *names: str, timeout: float = 90) -> None:
         """Start these users' servers (together) and wait until every one is ready."""
@@ -289,17 +361,23 @@ c.JupyterHub.load_roles.append(
 
 
 @contextmanager
-def running_hub(database: LinkDatabase, roots: list[Path]) -> Iterator[Hub]:
+def running_hub(database: LinkDatabase | None, roots: list[Path]) -> Iterator[Hub]:
     """Start JupyterHub as configured by the repository's deployment file, with the link
-    service over `database` serving links into `roots`; wait until the proxy, the hub's API
-    and the link service answer; stop it all (servers, service, proxy) on leaving."""
+    service over `database` (None: a SQLite store of its own, for tests that need no
+    PostgreSQL) serving links into `roots`; wait until the proxy, the hub's API and the
+    link service answer; stop it all (servers, service, proxy) on leaving."""
+    if not PROXY.exists():
+        pytest.fail("configurable-http-proxy is missing: npm install", pytrace=False)
     state = Path(tempfile.mkdtemp(prefix="fileglancer-hub-"))  # 0700: the hub's secrets
+    if database is None:  # the service runs as the hub's user (root): it may write here
+        database = LinkDatabase(f"sqlite:///{state / 'links.sqlite3'}", password="")
     hub = Hub(
         url=f"http://127.0.0.1:{free_port()}",
         admin_token=secrets.token_hex(32),
         service_port=free_port(),
         state=state,
         log=state / "hub.log",
+        database=database,
     )
     config = state / "jupyterhub_config.py"
     config.write_text(hub_config(hub, proxy_api_port=free_port(), hub_port=free_port()))

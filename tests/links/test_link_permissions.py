@@ -21,14 +21,13 @@ from fileglancer_ext.links.permissions import (
 )
 from fileglancer_ext.links.serving import ShareServer
 from fileglancer_ext.links.store import ShareLinkStore
+from tests.hub.harness import UnixUsers, users_and_team
 from tests.unprivileged import in_a_child
-
-from .unix_users import UnixUsers, unix_users
 
 
 @pytest.fixture(scope="module")
 def users() -> Iterator[UnixUsers]:
-    with unix_users() as made:
+    with users_and_team() as made:
         yield made
 
 

@@ -15,23 +15,25 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from fileglancer_ext.links.service_api import TOKEN_CACHE_SECONDS
 from fileglancer_ext.links.store import ShareLinkStore
 from fileglancer_ext.shortlinks.store import ShortLinkStore
+from tests.hub import harness
+from tests.hub.harness import REPO, SERVICE_SCOPE, Hub, UnixUsers, running_hub, users_and_team
 
 from .conftest import api, api_status, public_fetch
-from .hub import REPO, SERVICE_SCOPE, Hub, free_port, request, running_hub
-from .unix_users import UnixUsers, require_root, unix_users
+from .test_link_server import free_port
 
 VIEWER_URL = "https://neuroglancer-demo.appspot.com/#!%7B%22layers%22%3A%5B%5D%7D"
 
 
 @pytest.fixture(scope="module")
 def users() -> Iterator[UnixUsers]:
-    with unix_users() as made:
+    with users_and_team() as made:
         yield made
 
 
@@ -56,13 +58,19 @@ def lab(users: UnixUsers) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def hub(lab: Path, users: UnixUsers) -> Iterator[Hub]:
-    require_root()
-    workdir = Path(tempfile.mkdtemp(prefix="fileglancer-hubrun-"))
-    with running_hub(workdir, [str(lab)]) as running:
+    """The shipped hub configuration, light: no users' servers, a SQLite link store."""
+    with running_hub(None, [lab]) as running:
         running.add_user(users.a)
         running.add_user(users.b)
         yield running
-    shutil.rmtree(workdir)
+
+
+def request(
+    method: str, url: str, *, token: str | None = None, body: Any = None
+) -> tuple[int, Any]:
+    """(status, decoded JSON or text) of one HTTP request; never raises for a status."""
+    answer = harness.request(method, url, token=token, body=body)
+    return answer.status, answer.decoded()
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +80,7 @@ def tokens(hub: Hub, users: UnixUsers) -> dict[str, str]:
 
 def create(hub: Hub, lab: Path, token: str, path: str, **extra: object) -> tuple[int, dict]:
     body = {"root": "lab", "root_path": str(lab), "path": path, **extra}
-    return request("POST", f"{hub.service_url}api/links", token=token, body=body)
+    return request("POST", f"{hub.service_url}/api/links", token=token, body=body)
 
 
 def test_a_shares_what_a_can_read_under_a_name_from_the_hub(hub, lab, users, tokens) -> None:
@@ -80,12 +88,12 @@ def test_a_shares_what_a_can_read_under_a_name_from_the_hub(hub, lab, users, tok
     assert status == 201, link
     assert link["owner"] == users.a  # from the token, never from the body
     assert link["root"] == "lab" and link["path"] == "a-private/data"
-    assert link["url"].startswith(f"{hub.service_url}fileglancer/s/")
+    assert link["url"].startswith(f"{hub.service_url}/fileglancer/s/")
     assert request("GET", link["url"] + "file.txt") == (200, "private of a\n")
-    status, listed = request("GET", f"{hub.service_url}api/links", token=tokens[users.a])
+    status, listed = request("GET", f"{hub.service_url}/api/links", token=tokens[users.a])
     assert link["id"] in [found["id"] for found in listed["links"]]
     query = f"?root_path={lab}&path=a-private/data"
-    status, listed = request("GET", f"{hub.service_url}api/links{query}", token=tokens[users.a])
+    status, listed = request("GET", f"{hub.service_url}/api/links{query}", token=tokens[users.a])
     assert [found["id"] for found in listed["links"]] == [link["id"]]
 
 
@@ -100,9 +108,9 @@ def test_b_cannot_link_into_a_private_folder(hub, lab, users, tokens) -> None:
 def test_b_cannot_list_read_change_or_revoke_a_links(hub, lab, users, tokens) -> None:
     _, link = create(hub, lab, tokens[users.a], "a-shared")
     b = tokens[users.b]
-    _, listed = request("GET", f"{hub.service_url}api/links", token=b)
+    _, listed = request("GET", f"{hub.service_url}/api/links", token=b)
     assert link["id"] not in [found["id"] for found in listed["links"]]
-    one = f"{hub.service_url}api/links/{link['id']}"
+    one = f"{hub.service_url}/api/links/{link['id']}"
     for method, body in (("GET", None), ("PATCH", {"label": "mine"}), ("DELETE", None)):
         status, answer = request(method, one, token=b, body=body)
         assert status == 404 and answer["error"] == "not_found", (method, answer)
@@ -114,7 +122,7 @@ def test_b_cannot_list_read_change_or_revoke_a_links(hub, lab, users, tokens) ->
 
 
 def test_tokens_the_hub_does_not_vouch_for(hub, lab, users) -> None:
-    url = f"{hub.service_url}api/links"
+    url = f"{hub.service_url}/api/links"
     status, answer = request("GET", url)
     assert status == 401 and answer["error"] == "unauthorized"
     assert request("GET", url, token="not-a-token")[0] == 401
@@ -126,7 +134,7 @@ def test_tokens_the_hub_does_not_vouch_for(hub, lab, users) -> None:
 def test_only_into_the_service_roots_and_for_real_accounts(hub, lab, users, tokens) -> None:
     status, answer = request(
         "POST",
-        f"{hub.service_url}api/links",
+        f"{hub.service_url}/api/links",
         token=tokens[users.a],
         body={"root": "etc", "root_path": "/etc", "path": "passwd"},
     )
@@ -142,16 +150,16 @@ def test_only_into_the_service_roots_and_for_real_accounts(hub, lab, users, toke
 def test_a_forged_row_is_not_served(hub, lab, users) -> None:
     """A row written straight into the store (as a user's server with the store's
     credentials could) serves only what its owner could read."""
-    store = ShareLinkStore.from_url(hub.database_url)
+    store = ShareLinkStore.from_url(hub.database.url)
     try:
         forged = store.create(users.b, "lab", str(lab), "a-private/data")
         genuine = store.create(users.a, "lab", str(lab), "a-private/data")
     finally:
         store.close()
-    for share in (f"{hub.service_url}fileglancer/s/", f"{hub.service_url}fileglancer/s3/"):
+    for share in (f"{hub.service_url}/fileglancer/s/", f"{hub.service_url}/fileglancer/s3/"):
         assert request("GET", f"{share}{forged.token}/file.txt")[0] == 404
         assert request("GET", f"{share}{genuine.token}/file.txt") == (200, "private of a\n")
-    status, listing = request("GET", f"{hub.service_url}fileglancer/s3/{forged.token}?list-type=2")
+    status, listing = request("GET", f"{hub.service_url}/fileglancer/s3/{forged.token}?list-type=2")
     assert status == 404 and "file.txt" not in str(listing)
 
 
@@ -176,7 +184,7 @@ def test_a_chmod_ends_serving_at_once(hub, lab, users, tokens) -> None:
 
 @pytest.fixture
 def link_service_url(hub: Hub) -> str:
-    return hub.service_url
+    return f"{hub.service_url}/"
 
 
 @pytest.fixture
@@ -206,9 +214,9 @@ async def test_the_user_server_links_go_through_the_service(
     as_user(users.a)
     link = await api(jp_fetch, "POST", "links", body={"root": "lab", "path": "a-shared//."})
     assert link["owner"] == users.a and link["path"] == "a-shared"
-    assert link["url"].startswith(f"{hub.service_url}fileglancer/s/")
+    assert link["url"].startswith(f"{hub.service_url}/fileglancer/s/")
     # The service has it, under a's name; this server's own database has no link at all.
-    _, listed = request("GET", f"{hub.service_url}api/links", token=tokens[users.a])
+    _, listed = request("GET", f"{hub.service_url}/api/links", token=tokens[users.a])
     assert link["id"] in [found["id"] for found in listed["links"]]
     local = ShareLinkStore.from_url(f"sqlite:///{tmp_path / 'local.sqlite3'}")
     try:
@@ -273,7 +281,7 @@ async def test_the_user_server_short_links_go_through_the_service(
 ) -> None:
     as_user(users.a)
     made = await api(jp_fetch, "POST", "short-links", body={"url": VIEWER_URL, "label": "fig"})
-    assert made["short_url"] == f"{hub.service_url}fileglancer/v/{made['key']}"
+    assert made["short_url"] == f"{hub.service_url}/fileglancer/v/{made['key']}"
     assert redirect_of(made["short_url"]) == (302, VIEWER_URL)  # a's server not involved
     listed = await api(jp_fetch, "GET", "short-links")
     assert [link["key"] for link in listed["short_links"]] == [made["key"]]
@@ -292,9 +300,9 @@ async def test_the_user_server_short_links_go_through_the_service(
     )
     assert mine.code == 404
 
-    one = f"{hub.service_url}api/short-links/{made['key']}"
+    one = f"{hub.service_url}/api/short-links/{made['key']}"
     b = tokens[users.b]
-    _, of_b = request("GET", f"{hub.service_url}api/short-links", token=b)
+    _, of_b = request("GET", f"{hub.service_url}/api/short-links", token=b)
     assert of_b == {"short_links": []}
     for method, body in (
         ("GET", None),
@@ -304,9 +312,9 @@ async def test_the_user_server_short_links_go_through_the_service(
         status, answer = request(method, one, token=b, body=body)
         assert status == 404 and answer["error"] == "not_found", (method, answer)
     assert redirect_of(made["short_url"]) == (302, moved)
-    status, answer = request("GET", f"{hub.service_url}api/short-links")
+    status, answer = request("GET", f"{hub.service_url}/api/short-links")
     assert status == 401 and answer["error"] == "unauthorized"
-    status, answer = request("POST", f"{hub.service_url}api/short-links", body={"url": moved})
+    status, answer = request("POST", f"{hub.service_url}/api/short-links", body={"url": moved})
     assert status == 401
 
     await api(jp_fetch, "DELETE", "short-links", made["key"])
@@ -315,13 +323,13 @@ async def test_the_user_server_short_links_go_through_the_service(
 
 def test_a_revoked_token_changes_nothing_at_once_and_reads_soon_after(hub, lab, users) -> None:
     made = hub.api("POST", f"users/{users.a}/tokens", {"scopes": [SERVICE_SCOPE]})
-    token, links = made["token"], f"{hub.service_url}api/links"
+    token, links = made["token"], f"{hub.service_url}/api/links"
     assert request("GET", links, token=token)[0] == 200  # the service now has it cached
     hub.api("DELETE", f"users/{users.a}/tokens/{made['id']}")
     status, answer = create(hub, lab, token, "a-shared")
     assert status == 401, answer
     body = {"url": VIEWER_URL}
-    assert request("POST", f"{hub.service_url}api/short-links", token=token, body=body)[0] == 401
+    assert request("POST", f"{hub.service_url}/api/short-links", token=token, body=body)[0] == 401
     time.sleep(TOKEN_CACHE_SECONDS + 1)
     assert request("GET", links, token=token)[0] == 401
 
@@ -330,7 +338,7 @@ def test_the_cli_goes_through_the_service(hub, lab, users, tokens) -> None:
     env = {
         "JUPYTERHUB_API_TOKEN": tokens[users.a],
         "JUPYTERHUB_USER": users.a,
-        "FILEGLANCER_LINK_SERVICE_URL": hub.service_url,
+        "FILEGLANCER_LINK_SERVICE_URL": f"{hub.service_url}/",
         "PYTHONPATH": str(REPO),
     }
     run = [sys.executable, "-m", "fileglancer_ext.cli", "links"]

@@ -14,14 +14,14 @@ from tornado.httpclient import AsyncHTTPClient
 
 from fileglancer_ext.links.serving import ShareServer
 from fileglancer_ext.links.store import ShareLinkStore
+from tests.hub.harness import UnixUsers, users_and_team
 from tests.links.conftest import serving_link_app
-from tests.links.unix_users import UnixUsers, unix_users
 from tests.unprivileged import shared_tmp  # noqa: F401 - fixture
 
 
 @pytest.fixture(scope="module")
 def users() -> Iterator[UnixUsers]:
-    with unix_users() as made:
+    with users_and_team() as made:
         yield made
 
 
