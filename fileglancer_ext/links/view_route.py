@@ -22,7 +22,6 @@ longer read.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -33,6 +32,7 @@ from jupyter_server.auth.decorator import allow_unauthenticated
 
 from ..errors import Forbidden, NotFound
 from ..system.confined_io import Within, descriptor_path
+from ..tiles.drawing import DRAWINGS
 from ..tiles.histogram import histogram, parse_histogram_query
 from ..tiles.service import describe, parse_tile_query, pixel_values, render_tile
 from ..web import Route, log_public_request
@@ -132,10 +132,9 @@ class ViewHandler(ShareHandler):
     @allow_unauthenticated
     async def get(self, token: str, kind: str, subpath: str | None = None) -> None:  # type: ignore[override]
         query = {name: self.get_query_argument(name) for name in self.request.arguments}
-        # Drawing decodes chunks: always off the event loop, whatever `use_threads` says.
-        answer = await asyncio.to_thread(
-            view_answer, self.shares, token, kind, subpath or "", query
-        )
+        # Drawing decodes chunks: always off the event loop, whatever `use_threads` says, on
+        # the bounded drawing pool the authenticated viewer routes use too.
+        answer = await DRAWINGS.run(view_answer, self.shares, token, kind, subpath or "", query)
         # Revalidated every time (an ETag makes that a cheap 304): a cached tile must not
         # outlive a revoked link.
         self.set_header("Cache-Control", "private, no-cache")

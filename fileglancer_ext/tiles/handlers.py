@@ -1,17 +1,18 @@
 """HTTP for the in-JupyterLab viewer: `viewer-info` (levels, axes, channels of an image),
 `tile` (one PNG tile), `pixel` (each channel's value at a pixel) and `histogram` (each
 channel's histogram of the visible region). Authenticated,
-confined to the roots, read-only; thin handlers over `tiles.service`."""
+confined to the roots, read-only; thin handlers over `tiles.service`, drawing on the
+bounded `tiles.drawing` pool (a 503 past its queue)."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..web import API_PREFIX, ROOT_AND_PATH, FileglancerAPIHandler, Route
+from .drawing import DRAWINGS
 from .histogram import histogram, parse_histogram_query
 from .service import describe, parse_tile_query, pixel_values, render_tile
 
@@ -30,7 +31,7 @@ class ViewerInfoHandler(FileglancerAPIHandler):
     async def get(self, root: str, path: str | None = None) -> None:
         registry = self.extensionapp.registry
         location = registry.resolve(root, path or "")
-        info = await asyncio.to_thread(describe, location.real, registry.within(root))
+        info = await DRAWINGS.run(describe, location.real, registry.within(root))
         self.write_json({"root": root, "path": location.path, **info})
 
 
@@ -41,7 +42,7 @@ class TileHandler(FileglancerAPIHandler):
         query = parse_tile_query(_query(self))
         registry = self.extensionapp.registry
         location = registry.resolve(root, path or "")
-        png = await asyncio.to_thread(render_tile, location.real, registry.within(root), query)
+        png = await DRAWINGS.run(render_tile, location.real, registry.within(root), query)
         # The data may change: the browser may keep a tile briefly while panning back.
         self.set_header("Cache-Control", "private, max-age=60")
         self.write_binary(png, "image/png")
@@ -54,7 +55,7 @@ class PixelHandler(FileglancerAPIHandler):
         query = _query(self)
         registry = self.extensionapp.registry
         location = registry.resolve(root, path or "")
-        values = await asyncio.to_thread(pixel_values, location.real, registry.within(root), query)
+        values = await DRAWINGS.run(pixel_values, location.real, registry.within(root), query)
         self.write_json(values)
 
 
@@ -65,7 +66,7 @@ class HistogramHandler(FileglancerAPIHandler):
         query = parse_histogram_query(_query(self))
         registry = self.extensionapp.registry
         location = registry.resolve(root, path or "")
-        found = await asyncio.to_thread(histogram, location.real, registry.within(root), query)
+        found = await DRAWINGS.run(histogram, location.real, registry.within(root), query)
         self.write_json(found)
 
 

@@ -130,6 +130,9 @@ export function ImageViewerView(props: IViewerProps): JSX.Element {
         navigatorPosition: 'BOTTOM_RIGHT',
         maxZoomPixelRatio: 8,
         imageSmoothingEnabled: false,
+        // A busy server answers 503 (fileglancer_ext/tiles/drawing.py): ask again shortly.
+        tileRetryMax: 3,
+        tileRetryDelay: 500,
         crossOriginPolicy: api.crossOrigin?.(root) ?? false,
         tileSources: {
           width: info.width,
