@@ -25,14 +25,16 @@ from .pyramid import Pyramid, open_pyramid
 from .service import (
     MAX_CHANNELS,
     TileQuery,
-    _check_decoded,
-    _extent,
-    _int,
-    _list,
-    _read,
-    _selection,
-    _window,
     channel_list,
+    check_channels,
+    check_decoded,
+    extent,
+    int_param,
+    level_region,
+    list_param,
+    parse_window,
+    plane_selection,
+    read_selection,
 )
 
 DEFAULT_BINS = 256
@@ -61,14 +63,14 @@ class HistogramQuery:
 def parse_histogram_query(query: Mapping[str, str]) -> HistogramQuery:
     """A HistogramQuery from `x0, y0, x1, y1[, z, t, channels=0,2, bins, ranges=lo:hi,...]`;
     BadRequest naming the parameter when one is malformed."""
-    x0, y0, x1, y1 = (_int(query, name) for name in ("x0", "y0", "x1", "y1"))
+    x0, y0, x1, y1 = (int_param(query, name) for name in ("x0", "y0", "x1", "y1"))
     if x1 <= x0 or y1 <= y0:
         raise BadRequest(f"the region is empty: x0 < x1 and y0 < y1 needed, got {x0, y0, x1, y1}")
-    bins = _int(query, "bins", DEFAULT_BINS)
+    bins = int_param(query, "bins", DEFAULT_BINS)
     if not 1 <= bins <= MAX_BINS:
         raise BadRequest(f"bins must be 1 to {MAX_BINS}, got {bins}")
     channels = channel_list(query, "histogram")
-    ranges = tuple(_range(text) for text in _list(query, "ranges") or [])
+    ranges = tuple(_range(text) for text in list_param(query, "ranges") or [])
     if len(ranges) > (len(channels) if channels is not None else MAX_CHANNELS):
         raise BadRequest("more ranges than channels")
     return HistogramQuery(
@@ -76,8 +78,8 @@ def parse_histogram_query(query: Mapping[str, str]) -> HistogramQuery:
         y0=y0,
         x1=x1,
         y1=y1,
-        z=_int(query, "z", 0),
-        t=_int(query, "t", 0),
+        z=int_param(query, "z", 0),
+        t=int_param(query, "t", 0),
         channels=channels,
         bins=bins,
         ranges=ranges,
@@ -87,7 +89,7 @@ def parse_histogram_query(query: Mapping[str, str]) -> HistogramQuery:
 def _range(text: str) -> tuple[float, float] | None:
     """ "lo:hi" (lo < hi) or "" (the values' own range)."""
     try:
-        found = _window(text)
+        found = parse_window(text)
     except BadRequest:
         found = (0.0, 0.0)
     if found is not None and not found[0] < found[1]:
@@ -126,37 +128,32 @@ def _histogram(pyramid: Pyramid, query: HistogramQuery) -> dict[str, Any]:
             f"the {width} x {height} image"
         )
     for kind, wanted in (("z", query.z), ("t", query.t)):  # without the axis: 0 only
-        if wanted >= _extent(pyramid, kind):
-            raise BadRequest(f"{kind} must be below {_extent(pyramid, kind)}, got {wanted}")
-    count = len(pyramid.channels)
+        if wanted >= extent(pyramid, kind):
+            raise BadRequest(f"{kind} must be below {extent(pyramid, kind)}, got {wanted}")
     channels = query.channels
     if channels is None:
-        channels = tuple(range(min(count, MAX_CHANNELS)))
-    for channel in channels:
-        if channel >= count:
-            raise BadRequest(f"channel {channel} does not exist: the image has {count}")
+        channels = tuple(range(min(len(pyramid.channels), MAX_CHANNELS)))
+    check_channels(pyramid, channels)
     if len(query.ranges) > len(channels):
         raise BadRequest("more ranges than channels")
 
     level = pick_level(pyramid, query.x1 - query.x0, query.y1 - query.y0)
-    shape = pyramid.shapes[level]
-    fy, fx = first[y_axis] / shape[y_axis], first[x_axis] / shape[x_axis]
-    ly0 = min(int(query.y0 // fy), shape[y_axis] - 1)
-    lx0 = min(int(query.x0 // fx), shape[x_axis] - 1)
-    ly1 = max(ly0 + 1, min(shape[y_axis], math.ceil(query.y1 / fy)))
-    lx1 = max(lx0 + 1, min(shape[x_axis], math.ceil(query.x1 / fx)))
+    (ly0, ly1), (lx0, lx1) = level_region(
+        pyramid, level, (query.x0, query.x1), (query.y0, query.y1)
+    )
     where = TileQuery(scale=0, x=0, y=0, z=query.z, t=query.t)
     selections = [
-        _selection(pyramid, level, where, channel, (ly0, ly1), (lx0, lx1)) for channel in channels
+        plane_selection(pyramid, level, where, channel, (ly0, ly1), (lx0, lx1))
+        for channel in channels
     ]
-    _check_decoded(pyramid, level, selections)
+    check_decoded(pyramid, level, selections)
     pixels = (ly1 - ly0) * (lx1 - lx0)
     step = max(1, math.ceil(math.sqrt(pixels / MAX_SAMPLED_PIXELS)))
     array = pyramid.open_level(level)
     integer = np.dtype(pyramid.dtype).kind in "uib"
     found = []
     for index, (channel, selection) in enumerate(zip(channels, selections, strict=True)):
-        plane = np.asarray(_read(array, selection, pyramid))[::step, ::step]
+        plane = np.asarray(read_selection(array, selection, pyramid))[::step, ::step]
         wanted = query.ranges[index] if index < len(query.ranges) else None
         found.append(
             {

@@ -58,7 +58,7 @@ class TileQuery:
     labels: tuple[str, ...] = ()  # label images drawn over the channels
 
 
-def _int(query: Mapping[str, str], name: str, default: int | None = None) -> int:
+def int_param(query: Mapping[str, str], name: str, default: int | None = None) -> int:
     text = query.get(name)
     if text is None:
         if default is None:
@@ -73,14 +73,14 @@ def _int(query: Mapping[str, str], name: str, default: int | None = None) -> int
     return value
 
 
-def _list(query: Mapping[str, str], name: str) -> list[str] | None:
+def list_param(query: Mapping[str, str], name: str) -> list[str] | None:
     text = query.get(name)
     return None if text is None else text.split(",") if text else []
 
 
 def channel_list(query: Mapping[str, str], per: str) -> tuple[int, ...] | None:
     """The `channels=0,2` asked for (None: not given), at most `MAX_CHANNELS` per `per`."""
-    names = _list(query, "channels")
+    names = list_param(query, "channels")
     if names is None:
         return None
     if len(names) > MAX_CHANNELS:
@@ -94,24 +94,24 @@ def parse_tile_query(query: Mapping[str, str]) -> TileQuery:
     """A TileQuery from `scale, x, y[, z, t, channels=0,2, windows=lo:hi,..., colors=RRGGBB,...]`;
     BadRequest naming the parameter when one is malformed."""
     channels = channel_list(query, "tile")
-    raw_windows = _list(query, "windows") or []
-    windows = tuple(_window(text) for text in raw_windows)
-    raw_colors = _list(query, "colors") or []
+    raw_windows = list_param(query, "windows") or []
+    windows = tuple(parse_window(text) for text in raw_windows)
+    raw_colors = list_param(query, "colors") or []
     for text in raw_colors:
         if text and parse_hex_color(text) is None:
             raise BadRequest(f"colors must be RRGGBB, got {text!r}")
     colors = tuple(text or None for text in raw_colors)
-    labels = tuple(name for name in _list(query, "labels") or [] if name)
+    labels = tuple(name for name in list_param(query, "labels") or [] if name)
     if len(labels) > MAX_LABELS:
         raise BadRequest(f"at most {MAX_LABELS} label images per tile")
     if channels is not None and (len(windows) > len(channels) or len(colors) > len(channels)):
         raise BadRequest("more windows or colors than channels")
     return TileQuery(
-        scale=_int(query, "scale"),
-        x=_int(query, "x"),
-        y=_int(query, "y"),
-        z=_int(query, "z", 0),
-        t=_int(query, "t", 0),
+        scale=int_param(query, "scale"),
+        x=int_param(query, "x"),
+        y=int_param(query, "y"),
+        z=int_param(query, "z", 0),
+        t=int_param(query, "t", 0),
         channels=channels,
         windows=windows,
         colors=colors,
@@ -119,7 +119,7 @@ def parse_tile_query(query: Mapping[str, str]) -> TileQuery:
     )
 
 
-def _window(text: str) -> tuple[float, float] | None:
+def parse_window(text: str) -> tuple[float, float] | None:
     if not text:
         return None
     low, sep, high = text.partition(":")
@@ -213,15 +213,15 @@ def _auto_windows(pyramid: Pyramid) -> dict[int, tuple[float, float, float, floa
         return {}
     middle_z = pyramid.shapes[0][z_axis] // 2 if z_axis is not None else 0
     middle = TileQuery(scale=0, x=0, y=0, z=middle_z)
-    selections = [_selection(pyramid, level, middle, i, (0, y), (0, x)) for i in wanted]
+    selections = [plane_selection(pyramid, level, middle, i, (0, y), (0, x)) for i in wanted]
     try:
-        _check_decoded(pyramid, level, selections)
+        check_decoded(pyramid, level, selections)
     except BadRequest:  # the viewer still opens, with the type's range
         return {}
     array = pyramid.open_level(level)
     found = {}
     for index, selection in zip(wanted, selections, strict=True):
-        plane = np.nan_to_num(_read(array, selection, pyramid).astype(np.float32))
+        plane = np.nan_to_num(read_selection(array, selection, pyramid).astype(np.float32))
         found[index] = (*auto_window(plane), float(plane.min()), float(plane.max()))
     return found
 
@@ -278,24 +278,19 @@ def _render(pyramid: Pyramid, query: TileQuery, labels: list[Pyramid]) -> bytes:
     out_w, out_h = math.ceil((x1 - x0) / 2**query.scale), math.ceil((y1 - y0) / 2**query.scale)
 
     level = _pick_level(pyramid, query.scale)
-    shape = pyramid.shapes[level]
-    fy, fx = first[y_axis] / shape[y_axis], first[x_axis] / shape[x_axis]
-    ly0, ly1 = int(y0 // fy), max(int(y0 // fy) + 1, min(shape[y_axis], math.ceil(y1 / fy)))
-    lx0, lx1 = int(x0 // fx), max(int(x0 // fx) + 1, min(shape[x_axis], math.ceil(x1 / fx)))
+    (ly0, ly1), (lx0, lx1) = level_region(pyramid, level, (x0, x1), (y0, y1))
 
-    count = len(pyramid.channels)
     channels = query.channels
     if channels is None:
         channels = tuple(i for i, c in enumerate(pyramid.channels) if c.active)[:MAX_CHANNELS]
-    for channel in channels:
-        if channel >= count:
-            raise BadRequest(f"channel {channel} does not exist: the image has {count}")
+    check_channels(pyramid, channels)
     selections = [
-        _selection(pyramid, level, query, channel, (ly0, ly1), (lx0, lx1)) for channel in channels
+        plane_selection(pyramid, level, query, channel, (ly0, ly1), (lx0, lx1))
+        for channel in channels
     ]
-    _check_decoded(pyramid, level, selections)
+    check_decoded(pyramid, level, selections)
     array = pyramid.open_level(level)
-    planes = [np.asarray(_read(array, selection, pyramid)) for selection in selections]
+    planes = [np.asarray(read_selection(array, selection, pyramid)) for selection in selections]
     styles = [_style(pyramid, query, i, channel) for i, channel in enumerate(channels)]
     rgb = (
         blend_channels(planes, styles) if planes else np.zeros((ly1 - ly0, lx1 - lx0, 3), np.uint8)
@@ -323,15 +318,11 @@ def _overlay(
     ly, lx = label.axis("y"), label.axis("x")
     assert ly is not None and lx is not None
     level = _pick_level(label, query.scale)
-    shape = label.shapes[level]
-    fy, fx = size[0] / shape[ly], size[1] / shape[lx]
-    y0, x0 = int(y_range[0] // fy), int(x_range[0] // fx)
-    y1 = max(y0 + 1, min(shape[ly], math.ceil(y_range[1] / fy)))
-    x1 = max(x0 + 1, min(shape[lx], math.ceil(x_range[1] / fx)))
-    z, t = min(query.z, _extent(label, "z") - 1), min(query.t, _extent(label, "t") - 1)
-    selection = _selection(label, level, replace(query, z=z, t=t), 0, (y0, y1), (x0, x1))
-    _check_decoded(label, level, [selection])
-    plane = _read(label.open_level(level), selection, label)
+    (y0, y1), (x0, x1) = level_region(label, level, x_range, y_range, size)
+    z, t = min(query.z, extent(label, "z") - 1), min(query.t, extent(label, "t") - 1)
+    selection = plane_selection(label, level, replace(query, z=z, t=t), 0, (y0, y1), (x0, x1))
+    check_decoded(label, level, [selection])
+    plane = read_selection(label.open_level(level), selection, label)
     height, width = rgb.shape[:2]  # nearest neighbour onto the tile's pixels
     rows = np.minimum((np.arange(height) * plane.shape[0] / height).astype(int), plane.shape[0] - 1)
     cols = np.minimum((np.arange(width) * plane.shape[1] / width).astype(int), plane.shape[1] - 1)
@@ -341,12 +332,42 @@ def _overlay(
     return np.where((plane != 0)[..., None], np.rint(blended), rgb).astype(np.uint8)
 
 
-def _extent(pyramid: Pyramid, kind: str) -> int:
+def level_region(
+    pyramid: Pyramid,
+    level: int,
+    x_range: tuple[int, int],
+    y_range: tuple[int, int],
+    size: tuple[int, int] | None = None,
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The (rows, columns) of `level` covering level-0 columns `x_range` and rows
+    `y_range`: at least one of each, never past the level. `size` is level 0's (height,
+    width): the pyramid's own, or an image's a label pyramid is drawn over."""
+    y, x = pyramid.axis("y"), pyramid.axis("x")
+    assert y is not None and x is not None
+    shape = pyramid.shapes[level]
+    height, width = size if size is not None else (pyramid.shapes[0][y], pyramid.shapes[0][x])
+    fy, fx = height / shape[y], width / shape[x]
+    y0 = min(int(y_range[0] // fy), shape[y] - 1)
+    x0 = min(int(x_range[0] // fx), shape[x] - 1)
+    y1 = max(y0 + 1, min(shape[y], math.ceil(y_range[1] / fy)))
+    x1 = max(x0 + 1, min(shape[x], math.ceil(x_range[1] / fx)))
+    return (y0, y1), (x0, x1)
+
+
+def check_channels(pyramid: Pyramid, channels: tuple[int, ...]) -> None:
+    """BadRequest naming the first of `channels` the image does not have."""
+    count = len(pyramid.channels)
+    for channel in channels:
+        if channel >= count:
+            raise BadRequest(f"channel {channel} does not exist: the image has {count}")
+
+
+def extent(pyramid: Pyramid, kind: str) -> int:
     axis = pyramid.axis(kind)
     return pyramid.shapes[0][axis] if axis is not None else 1
 
 
-def _selection(
+def plane_selection(
     pyramid: Pyramid,
     level: int,
     query: TileQuery,
@@ -373,7 +394,7 @@ def _selection(
     return tuple(selection)
 
 
-def _check_decoded(pyramid: Pyramid, level: int, selections: list[tuple]) -> None:
+def check_decoded(pyramid: Pyramid, level: int, selections: list[tuple]) -> None:
     chunks = pyramid.chunks[level]
     chunk_bytes = math.prod(chunks) * np.dtype(pyramid.dtype).itemsize
     touched = sum(chunks_touched(chunks, selection) for selection in selections)
@@ -384,7 +405,7 @@ def _check_decoded(pyramid: Pyramid, level: int, selections: list[tuple]) -> Non
         )
 
 
-def _read(array: Any, selection: tuple, pyramid: Pyramid) -> np.ndarray:
+def read_selection(array: Any, selection: tuple, pyramid: Pyramid) -> np.ndarray:
     try:
         return np.asarray(array[selection])
     except (BadRequest, PermissionError, OSError):
@@ -409,7 +430,9 @@ def _style(pyramid: Pyramid, query: TileQuery, index: int, channel: int) -> Chan
 def pixel_values(path: Path, within: Within, query: Mapping[str, str]) -> dict[str, Any]:
     """The value of every channel at level-0 pixel (x, y) of plane (z, t): one chunk read
     per channel. BadRequest for a pixel outside the image."""
-    x, y, z, t = (_int(query, name, None if name in "xy" else 0) for name in ("x", "y", "z", "t"))
+    x, y, z, t = (
+        int_param(query, name, None if name in "xy" else 0) for name in ("x", "y", "z", "t")
+    )
     with open_pyramid(path, within) as pyramid:
         first = pyramid.shapes[0]
         width, height = first[pyramid.axis("x")], first[pyramid.axis("y")]  # type: ignore[index]
@@ -417,12 +440,13 @@ def pixel_values(path: Path, within: Within, query: Mapping[str, str]) -> dict[s
             raise BadRequest(f"pixel ({x}, {y}) is outside the {width} x {height} image")
         where = TileQuery(scale=0, x=0, y=0, z=z, t=t)
         selections = [
-            _selection(pyramid, 0, where, channel, (y, y + 1), (x, x + 1))
+            plane_selection(pyramid, 0, where, channel, (y, y + 1), (x, x + 1))
             for channel in range(len(pyramid.channels))
         ]
         array = pyramid.open_level(0)
         values = [
-            _read(array, selection, pyramid).reshape(-1)[0].item() for selection in selections
+            read_selection(array, selection, pyramid).reshape(-1)[0].item()
+            for selection in selections
         ]
     return {
         "x": x,
