@@ -138,5 +138,5 @@ def share_root(shares: ShareServer, token: str) -> tuple[ShareLink, str] | None:
     # Printable ASCII only: nginx takes the header's bytes as they are.
     if not (path.isascii() and path.isprintable()):
         return None
-    shares._record_access(link)  # last access, as `open` records it
+    shares.record_access(link)  # last access, as `open` records it
     return link, path

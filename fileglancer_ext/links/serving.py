@@ -176,6 +176,15 @@ class ShareServer:
             return None
         return link if self._root_allowed(link) else None
 
+    def served_link(self, token: str) -> ShareLink:
+        """The active link of `token`, its access recorded; NotFound (the dead-link
+        message) when there is none."""
+        link = self.active_link(token)
+        if link is None:
+            raise NotFound(_GONE)
+        self.record_access(link)
+        return link
+
     def open(self, token: str, subpath: str) -> SharedFile | SharedDirectory:
         """The file (opened) or folder at `subpath` inside the share of `token`.
 
@@ -185,10 +194,7 @@ class ShareServer:
         symlink leading out of the share, a missing file, a FIFO): a stranger learns
         nothing about what exists.
         """
-        link = self.active_link(token)
-        if link is None:
-            raise NotFound(_GONE)
-        self._record_access(link)
+        link = self.served_link(token)
         parts = _path_parts(subpath)
         check = self.owner_check(link)
         share = self.open_share(link, check=check)
@@ -339,7 +345,7 @@ class ShareServer:
             return True
         return any(_within(link.root_path, allowed) for allowed in self.allowed_roots)
 
-    def _record_access(self, link: ShareLink) -> None:
+    def record_access(self, link: ShareLink) -> None:
         when = self.store.claim_touch(link)
         if when is not None:
             future = self._touch_writer.submit(self.store.write_last_access, link.id, when)

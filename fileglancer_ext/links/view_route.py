@@ -66,10 +66,7 @@ def in_shared_image(
     owners' permissions are checked per file."""
     if shares.check_owner_permissions:
         raise Forbidden(OWNER_CHECKS_REFUSAL)
-    link = shares.active_link(token)
-    if link is None:
-        raise NotFound(_GONE)
-    shares._record_access(link)  # last access, as `open` records it
+    link = shares.served_link(token)
     virtual = split_virtual(subpath)
     if virtual is not None and not virtual[1].strip("/"):
         subpath = virtual[0]  # a TIFF's virtual OME-Zarr: the viewer reads the TIFF
